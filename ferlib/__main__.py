@@ -1,0 +1,10 @@
+"""``python -m ferlib ...``: see :mod:`ferlib.cli`."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+
+from ferlib.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,225 @@
+"""Command line: ``python -m ferlib {datasets,models,train,finetune,runs,book}``.
+
+Every command prints what it does; errors in the user's input end with exit status 2
+and one line naming the parameter, file or row at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ferlib.config import DATASETS, MODEL_IDS, PROFILES
+
+DEFAULT_STORE = "runs"
+
+
+def _add_common(parser, *, data=True):
+    parser.add_argument("--store", default=DEFAULT_STORE, help="run store folder (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=None, help="training seed (default: 0)")
+    if data:
+        parser.add_argument("--data-dir", default=None,
+                            help="root of the real data sets; without it, synthetic stand-ins are used")
+        parser.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
+
+
+def _add_training(parser):
+    parser.add_argument("--profile", choices=list(PROFILES), default="quick",
+                        help="preset: smoke (seconds), quick (minutes), paper (the paper's settings)")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--limit-train", type=int, default=None, help="cap the training images")
+    parser.add_argument("--protocol", default=None, help="paper (default), subject-kfold or loso")
+    parser.add_argument("--fold", type=int, default=None)
+    parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
+    parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    parser.add_argument("--no-balance", action="store_true", help="train without class oversampling")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ferlib", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("datasets", help="find the data sets under a folder and count them (Table 1)")
+    p.add_argument("--data-dir", required=True, help="folder holding fer2013/, jaffe/, ckplus/ ...")
+    p.add_argument("--cache-dir", default=None)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    p = commands.add_parser("models", help="print the three models' summaries")
+    p.add_argument("--model", type=int, choices=MODEL_IDS, default=None)
+
+    p = commands.add_parser("train", help="train one model from scratch (or fetch it from the store)")
+    p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
+    p.add_argument("--dataset", default="fer2013", help=f"one of {', '.join(DATASETS)}")
+    _add_common(p)
+    _add_training(p)
+
+    p = commands.add_parser("finetune", help="pretrain on a source data set, fine-tune on a target")
+    p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
+    p.add_argument("--source", default="fer2013", help=f"one of {', '.join(DATASETS)}")
+    p.add_argument("--target", required=True, help=f"one of {', '.join(DATASETS)}")
+    _add_common(p)
+    _add_training(p)
+
+    p = commands.add_parser("runs", help="list the runs in a store with their main metrics")
+    p.add_argument("--store", default=DEFAULT_STORE)
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("book", help="execute every notebook and build the book (the main command)")
+    p.add_argument("--profile", choices=list(PROFILES), default="quick")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--store", default=None, help="run store (default: _build/runs-<profile>)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--build-dir", default="_build")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def cmd_datasets(args) -> int:
+    from ferlib.datasets import find_datasets, load_dataset
+
+    root = Path(args.data_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"--data-dir {root}: no such directory")
+    found = find_datasets(root)
+    if not found:
+        raise FileNotFoundError(f"--data-dir {root}: no FER2013, JAFFE or CK+ data found under it")
+    report = {}
+    for name in found:
+        dataset = load_dataset(name, root, cache_dir=args.cache_dir)
+        summary = dataset.summary()
+        if not summary["per_split"]:
+            from ferlib.splits import paper_split
+
+            split = paper_split(dataset)
+            summary["paper_split"] = dataset.with_split(split).summary()["per_class_and_split"]
+        summary["path"] = str(found[name])
+        report[name] = summary
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(_datasets_text(report))
+    return 0
+
+
+def _datasets_text(report) -> str:
+    import pandas as pd
+
+    lines = []
+    for name, summary in report.items():
+        lines.append(f"== {name}: {summary['images']} images, {summary['subjects']} subjects, "
+                     f"{summary['sequences']} sequences ({summary['path']})")
+        by_split = summary["per_class_and_split"] or summary.get("paper_split", {})
+        table = pd.DataFrame(by_split)
+        table["all"] = pd.Series(summary["per_class"])
+        table.loc["total"] = table.sum()
+        title = "official split" if summary["per_split"] else "the paper's split (seed 0)"
+        lines.append(f"per class and {title}:")
+        lines.append(table.to_string())
+        lines.extend(f"note: {note}" for note in summary["notes"])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def cmd_models(args) -> int:
+    from ferlib.models import model_summary
+
+    for model_id in ([args.model] if args.model else MODEL_IDS):
+        print(model_summary(model_id))
+    return 0
+
+
+def _config(args, *, model, dataset):
+    import keras
+
+    from ferlib.config import profile_config
+
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
+    return profile_config(
+        args.profile, model=model, dataset=dataset,
+        data="real" if args.data_dir else "synthetic",
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        limit_train=args.limit_train, protocol=args.protocol, fold=args.fold,
+        precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
+        augment=False if args.no_augment else None, balance="none" if args.no_balance else None,
+    )
+
+
+def _check_data_dir(args):
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        raise FileNotFoundError(f"--data-dir {args.data_dir}: no such directory")
+
+
+def _print_result(run):
+    test = run.metrics["test"]
+    print(f"run {run.id}: {run.config.label()}: test accuracy {test['accuracy']:.4f} "
+          f"(n={test['n']}, balanced {test['balanced_accuracy']:.4f}, macro-F1 {test['macro_f1']:.4f}) "
+          f"in {run.path}")
+
+
+def cmd_train(args) -> int:
+    from ferlib.experiment import train_run
+
+    _check_data_dir(args)
+    config = _config(args, model=args.model, dataset=args.dataset)
+    run = train_run(config, args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
+                    verbose=0 if args.quiet else 1)
+    _print_result(run)
+    return 0
+
+
+def cmd_finetune(args) -> int:
+    from ferlib.experiment import finetune_run
+
+    _check_data_dir(args)
+    source = _config(args, model=args.model, dataset=args.source)
+    target = _config(args, model=args.model, dataset=args.target)
+    source_run, target_run = finetune_run(source, target, args.store, data_dir=args.data_dir,
+                                          cache_dir=args.cache_dir, verbose=0 if args.quiet else 1)
+    _print_result(source_run)
+    _print_result(target_run)
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from ferlib.store import RunStore, runs_frame
+
+    table = runs_frame(RunStore(args.store).runs())
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+    elif table.empty:
+        print(f"no finished runs in {args.store}")
+    else:
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
+def cmd_book(args) -> int:
+    from ferlib.book import build_book
+
+    return build_book(profile=args.profile, data_dir=args.data_dir, store=args.store,
+                      seed=args.seed, build_dir=args.build_dir)
+
+
+COMMANDS = {
+    "datasets": cmd_datasets,
+    "models": cmd_models,
+    "train": cmd_train,
+    "finetune": cmd_finetune,
+    "runs": cmd_runs,
+    "book": cmd_book,
+}
+

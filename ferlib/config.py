@@ -1,0 +1,147 @@
+"""One dataclass describes a run; profiles give its defaults.
+
+A run is (model, source and target data, protocol, split, hyper-parameters, seed,
+backend). Its identity, the run id, is a hash of this config, the fingerprint of the
+data it trains on and the version of ferlib's training code (see :mod:`ferlib.store`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+MODEL_IDS = (1, 2, 3)
+DATASETS = ("fer2013", "ckplus", "jaffe")
+PROTOCOLS = ("paper", "subject-kfold", "loso")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+BALANCING = ("oversample", "none")
+
+#: Preset hyper-parameters. ``smoke``: seconds, for tests; ``quick``: minutes, the
+#: embedded default of the book; ``paper``: the paper's settings (75 epochs, Adam).
+#: ``synthetic_size`` is the number of images made per data set when no data
+#: directory is given; ``limit_train`` caps training images (None = all).
+PROFILES = {
+    "smoke": dict(epochs=2, batch_size=32, learning_rate=1e-3, limit_train=256,
+                  synthetic_size={"fer2013": 560, "ckplus": 252, "jaffe": 140}),
+    "quick": dict(epochs=6, batch_size=64, learning_rate=1e-3, limit_train=None,
+                  synthetic_size={"fer2013": 2800, "ckplus": 981, "jaffe": 213}),
+    "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None,
+                  synthetic_size={"fer2013": 12000, "ckplus": 981, "jaffe": 213}),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a run's numbers.
+
+    Attributes:
+        model: 1, 2 or 3 (the paper's architectures).
+        dataset: the data set trained and tested on: ``fer2013``, ``ckplus`` or ``jaffe``.
+        source: for a fine-tune, the data set the starting weights were trained on;
+            ``None`` for training from scratch.
+        source_run: the run id of those starting weights (set by :func:`ferlib.experiment.finetune`).
+        data: ``"real"`` (files under a data directory) or ``"synthetic"``.
+        synthetic_size: images made when ``data == "synthetic"``.
+        data_seed: seed of the synthetic data (kept apart from the training seed).
+        protocol: ``"paper"``, ``"subject-kfold"`` or ``"loso"`` (see :mod:`ferlib.splits`).
+        fold: which fold for the subject-independent protocols.
+        split_seed: seed of the split (JAFFE and CK+; FER2013 uses its official split).
+        epochs: training epochs (the paper: 75); the best epoch on val is kept.
+        batch_size: images per step.
+        learning_rate: Adam's learning rate.
+        balance: ``"oversample"`` the minority classes of the training set up to the
+            largest class each epoch (the paper's generator), or ``"none"``.
+        augment: apply the on-device augmentation layers during training.
+        limit_train: keep at most this many training images (stratified); ``None`` = all.
+        seed: seed of weights, shuffling and augmentation.
+        backend: the Keras backend (``tensorflow`` or ``jax``).
+        precision: the Keras dtype policy used while training.
+    """
+
+    model: int
+    dataset: str
+    source: str | None = None
+    source_run: str | None = None
+    data: str = "synthetic"
+    synthetic_size: int | None = None
+    data_seed: int = 0
+    protocol: str = "paper"
+    fold: int = 0
+    split_seed: int = 0
+    epochs: int = 6
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    balance: str = "oversample"
+    augment: bool = True
+    limit_train: int | None = None
+    seed: int = 0
+    backend: str = "tensorflow"
+    precision: str = "float32"
+
+    def __post_init__(self):
+        check_choice("model", self.model, MODEL_IDS)
+        check_choice("dataset", self.dataset, DATASETS)
+        if self.source is not None:
+            check_choice("source", self.source, DATASETS)
+        check_choice("data", self.data, ("real", "synthetic"))
+        check_choice("protocol", self.protocol, PROTOCOLS)
+        check_choice("balance", self.balance, BALANCING)
+        check_choice("precision", self.precision, PRECISIONS)
+        check_choice("backend", self.backend, ("tensorflow", "jax", "torch"))
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if self.limit_train is not None and self.limit_train < 7:
+            raise ValueError(f"limit_train must be at least 7 (one image per class) or None, got {self.limit_train}")
+        if self.data == "synthetic" and (self.synthetic_size is None or self.synthetic_size < 7):
+            raise ValueError(f"synthetic_size must be at least 7 for synthetic data, got {self.synthetic_size!r}")
+        for name in ("seed", "data_seed", "split_seed", "fold"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
+
+    @property
+    def is_finetune(self) -> bool:
+        return self.source is not None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "RunConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown run config fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2)
+
+    def label(self) -> str:
+        """Short human name, e.g. ``model 2 fer2013->jaffe (fine-tune)``."""
+        what = f"{self.source}->{self.dataset} (fine-tune)" if self.is_finetune else f"{self.dataset} (scratch)"
+        return f"model {self.model} {what}"
+
+
+def check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+
+
+def profile_config(profile: str, *, model: int, dataset: str, data: str = "synthetic",
+                   **overrides) -> RunConfig:
+    """A :class:`RunConfig` with a profile's defaults, then ``overrides`` on top.
+
+    ``overrides`` with the value ``None`` are ignored, so CLI options left unset keep
+    the profile's values.
+    """
+    check_choice("profile", profile, tuple(PROFILES))
+    preset = dict(PROFILES[profile])
+    sizes = preset.pop("synthetic_size")
+    values = dict(preset, model=model, dataset=dataset, data=data,
+                  synthetic_size=sizes[dataset] if data == "synthetic" else None)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return RunConfig(**values)

@@ -1,0 +1,38 @@
+"""Loaders for the paper's data sets; every one returns a :class:`FaceDataset`.
+
+Start with :func:`load_dataset` (finds the data under a data root, optional cache) or
+call a loader on a path: :func:`load_fer2013`, :func:`load_jaffe`, :func:`load_ckplus`
+(:func:`load_ckplus48`, :func:`load_ckplus_original`), :func:`load_folders`.
+"""
+
+from ferlib.datasets.base import SPLIT_NAMES, FaceDataset, make_dataset
+from ferlib.datasets.ckplus import load_ckplus, load_ckplus48, load_ckplus_original
+from ferlib.datasets.discover import (
+    DATASET_NAMES,
+    find_dataset,
+    find_datasets,
+    load_dataset,
+)
+from ferlib.datasets.faces import FaceDetectorUnavailable
+from ferlib.datasets.fer2013 import load_fer2013, load_fer2013_csv, load_fer2013_folders
+from ferlib.datasets.folders import load_folders
+from ferlib.datasets.jaffe import load_jaffe
+
+__all__ = [
+    "SPLIT_NAMES",
+    "FaceDataset",
+    "make_dataset",
+    "DATASET_NAMES",
+    "FaceDetectorUnavailable",
+    "find_dataset",
+    "find_datasets",
+    "load_dataset",
+    "load_fer2013",
+    "load_fer2013_csv",
+    "load_fer2013_folders",
+    "load_jaffe",
+    "load_ckplus",
+    "load_ckplus48",
+    "load_ckplus_original",
+    "load_folders",
+]

@@ -1,0 +1,218 @@
+"""Reading images as grey levels, finding the face, cropping and resizing it to 48x48.
+
+Face detection uses OpenCV's Haar cascade ``haarcascade_frontalface_default.xml``,
+which ships inside the ``opencv-python-headless`` wheels of the 4.x series
+(``cv2.data.haarcascades``). OpenCV 5 moved the cascade classifier out of its main
+module and its wheels ship no cascade files; with such a build the detector is
+unavailable and :func:`haar_detector` raises :class:`FaceDetectorUnavailable`, saying to
+install ``opencv-python-headless<5`` (or to load with ``crop="center"``).
+
+A face is cropped as the largest detected box, grown by ``margin`` (a fraction of the
+box side) on every side and kept square. When no face is found the documented fallback
+is a fixed central square crop (:func:`central_box`); callers count these and list them
+in the data set's notes.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ferlib.labels import IMAGE_SIZE
+
+#: The Haar cascade file used for faces (from ``cv2.data.haarcascades``).
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
+#: Extra border added around a detected face, as a fraction of the box side.
+DEFAULT_MARGIN = 0.1
+#: Side of the fallback central crop, as a fraction of the shorter image side.
+CENTRAL_CROP_FRACTION = 0.7
+#: ``crop`` values the loaders accept.
+CROP_MODES = ("detect", "center")
+
+
+class FaceDetectorUnavailable(RuntimeError):
+    """The installed OpenCV has no Haar cascade classifier or no cascade file."""
+
+
+def read_grey(path) -> np.ndarray:
+    """Read the image file at ``path`` as an ``(h, w)`` uint8 grey-level array.
+
+    Any mode is converted to ``L`` (palette ``P`` images through their colour table,
+    colour images by luminance). Raises ``FileNotFoundError`` for a missing file and
+    ``ValueError`` naming the file for one that is not a readable image (wrong format,
+    truncated or corrupt).
+    """
+    return read_grey_with_mode(path)[0]
+
+
+def read_grey_with_mode(path) -> tuple:
+    """Like :func:`read_grey`, also returning the file's PIL mode (e.g. ``"P"``, ``"L"``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mode = image.mode
+            if mode == "P" and "transparency" in image.info:
+                image = image.convert("RGBA")
+            grey = image.convert("L")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable image ({err})") from err
+    array = np.asarray(grey, dtype=np.uint8)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{path}: expected a 2-D image, got shape {array.shape}")
+    return array, mode
+
+
+def resize_48(grey: np.ndarray) -> np.ndarray:
+    """Resize an ``(h, w)`` uint8 image to ``(48, 48)`` with ``cv2.INTER_AREA``."""
+    grey = np.ascontiguousarray(grey, dtype=np.uint8)
+    if grey.shape == (IMAGE_SIZE, IMAGE_SIZE):
+        return grey.copy()
+    return cv2.resize(grey, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+
+
+def haar_cascade_path() -> Path:
+    """Path of :data:`CASCADE_FILE` in the installed OpenCV, or raise if absent."""
+    folder = getattr(getattr(cv2, "data", None), "haarcascades", None)
+    path = Path(folder or "") / CASCADE_FILE
+    if not hasattr(cv2, "CascadeClassifier") or not folder or not path.is_file():
+        raise FaceDetectorUnavailable(
+            f"OpenCV {cv2.__version__} has no Haar cascade classifier or no {CASCADE_FILE} "
+            f"(OpenCV 5 wheels ship neither). Install opencv-python-headless<5, e.g. "
+            f"pip install 'opencv-python-headless>=4.8,<5', or load with crop='center'"
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _haar_classifier():
+    classifier = cv2.CascadeClassifier(str(haar_cascade_path()))
+    if classifier.empty():
+        raise FaceDetectorUnavailable(f"OpenCV could not load {haar_cascade_path()}")
+    return classifier
+
+
+def haar_detector():
+    """Return the detector function ``detect(grey) -> (k, 4) int boxes`` (x, y, w, h).
+
+    Raises :class:`FaceDetectorUnavailable` when OpenCV lacks the Haar cascade.
+    """
+    _haar_classifier()
+    return detect_faces
+
+
+def detect_faces(grey: np.ndarray, *, scale_factor=1.1, min_neighbors=5,
+                 min_size_fraction=0.2) -> np.ndarray:
+    """Detect frontal faces in an ``(h, w)`` uint8 image with the Haar cascade.
+
+    Boxes smaller than ``min_size_fraction`` of the shorter image side are ignored.
+    Returns a ``(k, 4)`` int array of ``(x, y, width, height)`` in pixels (k may be 0).
+    """
+    grey = np.ascontiguousarray(grey, dtype=np.uint8)
+    if grey.ndim != 2:
+        raise ValueError(f"detect_faces expects a 2-D grey image, got shape {grey.shape}")
+    side = int(min(grey.shape) * min_size_fraction)
+    boxes = _haar_classifier().detectMultiScale(
+        grey, scaleFactor=scale_factor, minNeighbors=min_neighbors, minSize=(side, side)
+    )
+    return np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+
+
+def largest_box(boxes) -> tuple | None:
+    """The ``(x, y, w, h)`` box of largest area among ``boxes``, or ``None`` if empty."""
+    if boxes is None:
+        return None
+    boxes = np.asarray(boxes).reshape(-1, 4)
+    if not len(boxes):
+        return None
+    x, y, w, h = boxes[int(np.argmax(boxes[:, 2] * boxes[:, 3]))]
+    return int(x), int(y), int(w), int(h)
+
+
+def square_crop_box(box, image_shape, margin=DEFAULT_MARGIN) -> tuple:
+    """Grow an ``(x, y, w, h)`` box by ``margin`` per side into a square inside the image.
+
+    The square's side is ``max(w, h) * (1 + 2 * margin)``, capped at the shorter image
+    side; it is centred on the box and shifted to lie inside the image.
+    Returns ``(x0, y0, x1, y1)`` pixel bounds (x1, y1 exclusive).
+    """
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    height, width = image_shape[:2]
+    x, y, w, h = box
+    side = int(round(max(w, h) * (1 + 2 * margin)))
+    side = max(1, min(side, height, width))
+    centre_x, centre_y = x + w / 2, y + h / 2
+    x0 = int(round(min(max(centre_x - side / 2, 0), width - side)))
+    y0 = int(round(min(max(centre_y - side / 2, 0), height - side)))
+    return x0, y0, x0 + side, y0 + side
+
+
+def central_box(image_shape, fraction=CENTRAL_CROP_FRACTION) -> tuple:
+    """The fixed central square, ``fraction`` of the shorter side: ``(x0, y0, x1, y1)``."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must lie in (0, 1], got {fraction}")
+    height, width = image_shape[:2]
+    side = max(1, int(round(min(height, width) * fraction)))
+    x0, y0 = (width - side) // 2, (height - side) // 2
+    return x0, y0, x0 + side, y0 + side
+
+
+def crop_face(grey: np.ndarray, *, detect=None, margin=DEFAULT_MARGIN,
+              fallback_fraction=CENTRAL_CROP_FRACTION) -> tuple:
+    """Crop the largest face of ``grey`` and resize it to 48x48.
+
+    Args:
+        grey: ``(h, w)`` uint8 image.
+        detect: function ``grey -> (k, 4)`` boxes; default the Haar detector
+            (:func:`haar_detector`). ``None`` boxes or ``k == 0`` means no face.
+        margin: border around the face, fraction of the box side.
+        fallback_fraction: side of the central crop used when no face is found.
+
+    Returns ``(face, found)``: the ``(48, 48)`` uint8 crop and whether a face was found
+    (``False`` means the central-crop fallback was used).
+    """
+    detect = haar_detector() if detect is None else detect
+    box = largest_box(detect(grey))
+    if box is None:
+        x0, y0, x1, y1 = central_box(grey.shape, fallback_fraction)
+    else:
+        x0, y0, x1, y1 = square_crop_box(box, grey.shape, margin)
+    return resize_48(grey[y0:y1, x0:x1]), box is not None
+
+
+def face_cropper(crop="detect", *, margin=DEFAULT_MARGIN,
+                 fallback_fraction=CENTRAL_CROP_FRACTION):
+    """Return ``cropper(grey) -> (face48, found)`` for a loader's ``crop`` option.
+
+    ``crop="detect"`` finds the face with the Haar cascade (central crop when none is
+    found); ``crop="center"`` always takes the central crop (``found`` is ``False``).
+    """
+    if crop not in CROP_MODES:
+        raise ValueError(f"crop must be one of {CROP_MODES}, got {crop!r}")
+    if crop == "center":
+        def center(grey):
+            return crop_face(grey, detect=lambda _: None,
+                             fallback_fraction=fallback_fraction)
+        return center
+    detect = haar_detector()
+
+    def detect_and_crop(grey):
+        return crop_face(grey, detect=detect, margin=margin,
+                         fallback_fraction=fallback_fraction)
+    return detect_and_crop
+
+
+def detector_description(crop="detect", *, margin=DEFAULT_MARGIN,
+                         fallback_fraction=CENTRAL_CROP_FRACTION) -> str:
+    """A line naming the crop method and its settings (for notes and cache keys)."""
+    if crop == "center":
+        return f"central square crop, {fallback_fraction:g} of the shorter side"
+    return (f"OpenCV {cv2.__version__} Haar cascade {CASCADE_FILE}, largest face, "
+            f"margin {margin:g}; fallback central square crop {fallback_fraction:g}")

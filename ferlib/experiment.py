@@ -1,0 +1,280 @@
+"""Run an experiment end to end, or fetch it from the run store.
+
+    store = RunStore("runs")
+    cfg = profile_config("quick", model=2, dataset="jaffe")
+    run = train_run(cfg, store)                        # trains, or returns the stored run
+    src = profile_config("quick", model=2, dataset="fer2013")
+    tuned = finetune_run(src, cfg, store)              # pretrains on FER2013, fine-tunes on JAFFE
+
+Without a data directory the synthetic stand-in of each data set is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ferlib import splits
+from ferlib.config import RunConfig
+from ferlib.evaluation import classification_metrics, predictions_frame
+from ferlib.fingerprint import dataset_fingerprint
+from ferlib.store import RunStore, code_version, run_id
+
+
+def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None):
+    """The data set ``name``: real files under ``data_dir``, or synthetic when it is None."""
+    if data_dir is None:
+        from ferlib.synthetic import make_synthetic
+
+        return make_synthetic(name, synthetic_size, seed=data_seed)
+    from ferlib.datasets import load_dataset
+
+    return load_dataset(name, data_dir, cache_dir=cache_dir)
+
+
+def limit_rows(labels, part, limit, seed):
+    """Keep at most ``limit`` rows of the train part, stratified by class; returns a mask."""
+    keep = np.ones(len(labels), dtype=bool)
+    train = np.flatnonzero(part == "train")
+    if limit is None or len(train) <= limit:
+        return keep
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(labels[train]):
+        rows = train[labels[train] == label]
+        share = max(1, int(round(limit * len(rows) / len(train))))
+        chosen.extend(rng.choice(rows, size=min(share, len(rows)), replace=False))
+    keep[train] = False
+    keep[np.array(chosen, dtype=int)] = True
+    return keep
+
+
+def prepare(config: RunConfig, dataset):
+    """Apply the config's split protocol and training limit: returns ``(dataset, split)``
+    with rows outside the limited train part dropped."""
+    part = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
+    keep = limit_rows(dataset.labels, part, config.limit_train, config.split_seed)
+    return dataset.subset(keep), part[keep]
+
+
+def check_data_matches(config: RunConfig, data_dir):
+    if config.data == "real" and data_dir is None:
+        raise ValueError(f"{config.label()}: data='real' needs a data directory (--data-dir)")
+    if config.data == "synthetic" and data_dir is not None:
+        raise ValueError(f"{config.label()}: data='synthetic' but a data directory was given")
+
+
+def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, dataset=None,
+              verbose: int = 1, log=print, init_weights_from=None):
+    """Return the finished run for ``config``: from the store if it is there, else train it.
+
+    Args:
+        config: the run's config. For a fine-tune use :func:`finetune_run`.
+        store: a :class:`~ferlib.store.RunStore` or a folder path.
+        data_dir: root of the real data sets (``config.data == "real"``).
+        cache_dir: where parsed real data is cached.
+        dataset: an already loaded data set to use instead of loading ``config.dataset``.
+        verbose: 0 silent, 1 a line per epoch, 2 Keras progress bars.
+        init_weights_from: a finished :class:`~ferlib.store.Run` whose weights start
+            the training (fine-tuning all layers).
+    """
+    store = store if isinstance(store, RunStore) else RunStore(store)
+    check_data_matches(config, data_dir)
+    if dataset is None:
+        dataset = load_data(config.dataset, data_dir=data_dir, synthetic_size=config.synthetic_size,
+                            data_seed=config.data_seed, cache_dir=cache_dir)
+    data, part = prepare(config, dataset)
+    fingerprint = dataset_fingerprint(data, split=part)
+    code = code_version()
+    rid = run_id(config, fingerprint, code)
+    found = store.get(rid)
+    if found is not None:
+        if verbose:
+            log(f"{config.label()}: found in the store as {rid}")
+        return found
+
+    import keras
+
+    from ferlib import training
+    from ferlib.models import build_model
+
+    if config.backend != keras.backend.backend():
+        raise ValueError(f"config.backend is {config.backend!r} but Keras runs on "
+                         f"{keras.backend.backend()!r}: set KERAS_BACKEND or the config")
+    if verbose:
+        log(f"{config.label()}: training run {rid} on {len(data)} images "
+            f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
+    training.seed_everything(config.seed)
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(config.precision)
+    try:
+        model = build_model(config.model, seed=config.seed)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    if init_weights_from is not None:
+        model.set_weights(init_weights_from.load_model().get_weights())
+
+    started = time.perf_counter()
+    rows = {p: part == p for p in ("train", "val", "test")}
+    history, info = training.fit(
+        model, data.images[rows["train"]], data.labels[rows["train"]],
+        data.images[rows["val"]], data.labels[rows["val"]],
+        epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
+        seed=config.seed, balance=config.balance, augment=config.augment,
+        checkpoint_dir=store.partial_dir(rid), verbose=verbose, log=log,
+    )
+    tic = time.perf_counter()
+    metrics, frames = {"best_epoch": info["best_epoch"]}, []
+    for name in ("val", "test"):
+        probs = training.predict_proba(model, data.images[rows[name]])
+        metrics[name] = classification_metrics(data.labels[rows[name]], probs)
+        frame = predictions_frame(data.labels[rows[name]], probs, source=data.source[rows[name]])
+        frame.insert(0, "part", name)
+        frames.append(frame)
+    infer_seconds = time.perf_counter() - tic
+    n_eval = int(rows["val"].sum() + rows["test"].sum())
+
+    import pandas as pd
+
+    manifest = {
+        "run_id": rid,
+        "label": config.label(),
+        "data_fingerprint": fingerprint,
+        "data_name": data.name,
+        "data_notes": list(data.notes),
+        "split_sizes": {p: int(m.sum()) for p, m in rows.items()},
+        "code_version": code,
+        "git_commit": git_commit(),
+        "source_run": config.source_run,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "train_seconds": info["train_seconds"],
+        "train_images_per_s": round(info["train_images"] / max(info["train_seconds"], 1e-9), 1),
+        "inference_images_per_s": round(n_eval / max(infer_seconds, 1e-9), 1),
+        "resumed_from_epoch": info["resumed_from_epoch"],
+        "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **environment(),
+    }
+    run = store.save(rid, config=config, manifest=manifest, history=history, metrics=metrics,
+                     predictions=pd.concat(frames, ignore_index=True), model=model)
+    if verbose:
+        log(f"{config.label()}: test accuracy {metrics['test']['accuracy']:.4f} "
+            f"(n={metrics['test']['n']}, best epoch {info['best_epoch']}), saved as {rid}")
+    return run
+
+
+def finetune_run(source_config: RunConfig, target_config: RunConfig, store, *, data_dir=None,
+                 cache_dir=None, verbose: int = 1, log=print):
+    """Pretrain on the source data set (or reuse that run), then fine-tune all layers on
+    the target (paper Fig. 2c). Returns ``(source_run, target_run)``."""
+    if source_config.is_finetune:
+        raise ValueError("source_config must be a from-scratch config (source=None)")
+    if source_config.model != target_config.model:
+        raise ValueError(f"source model {source_config.model} != target model {target_config.model}")
+    source_run = train_run(source_config, store, data_dir=data_dir, cache_dir=cache_dir,
+                           verbose=verbose, log=log)
+    target = dataclasses.replace(target_config, source=source_config.dataset, source_run=source_run.id)
+    target_run = train_run(target, store, data_dir=data_dir, cache_dir=cache_dir, verbose=verbose,
+                           log=log, init_weights_from=source_run)
+    return source_run, target_run
+
+
+def git_commit() -> str:
+    """The project's git commit (with ``-dirty`` if files changed), or ``"unknown"``."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (sha + ("-dirty" if dirty else "")) if sha else "unknown"
+
+
+def environment() -> dict:
+    """Versions, backend and hardware, recorded with every result."""
+    import keras
+
+    versions = {"python": platform.python_version(), "numpy": np.__version__, "keras": keras.__version__}
+    import ferlib
+
+    versions["ferlib"] = ferlib.__version__
+    backend = keras.backend.backend()
+    device = "cpu"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+        gpus = tf.config.list_physical_devices("GPU")
+        device = f"gpu x{len(gpus)}" if gpus else "cpu"
+    elif backend == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+        dev = jax.devices()[0]
+        device = f"{dev.platform}:{getattr(dev, 'device_kind', '')}"
+    return {
+        "backend": backend,
+        "device": device,
+        "versions": versions,
+        "hardware": {"machine": platform.machine(), "processor": cpu_name(),
+                     "cpu_count": os.cpu_count(), "platform": sys.platform},
+    }
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+#: The paper's 5 experiments per model: (target data set, source data set or None).
+PAPER_EXPERIMENTS = (
+    ("fer2013", None),
+    ("jaffe", None),
+    ("jaffe", "fer2013"),
+    ("ckplus", None),
+    ("ckplus", "fer2013"),
+)
+
+
+def paper_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache_dir=None,
+               seed=0, verbose=0, log=print, **overrides) -> dict:
+    """The paper's 15 runs (5 per model) under a profile: fetched from the store, or trained.
+
+    Returns a dict keyed by ``(model, dataset, source)`` (``source`` None for training
+    from scratch), e.g. ``runs[(2, "jaffe", "fer2013")]``. The FER2013 run of each model
+    is also the source of its fine-tunes. ``overrides`` (e.g. ``epochs=3``) apply to
+    every run.
+    """
+    from ferlib.config import profile_config
+
+    import keras
+
+    data = "real" if data_dir is not None else "synthetic"
+    runs = {}
+    for model in models:
+        def config(name):
+            return profile_config(profile, model=int(model), dataset=name, data=data, seed=seed,
+                                  backend=keras.backend.backend(), **overrides)
+        for target, source in PAPER_EXPERIMENTS:
+            if source is None:
+                runs[(model, target, None)] = train_run(
+                    config(target), store, data_dir=data_dir, cache_dir=cache_dir, verbose=verbose, log=log)
+            else:
+                _, runs[(model, target, source)] = finetune_run(
+                    config(source), config(target), store, data_dir=data_dir, cache_dir=cache_dir,
+                    verbose=verbose, log=log)
+    return runs

@@ -1,0 +1,367 @@
+"""The paper's three custom CNNs (Borgalli & Surve 2022, section 3), in Keras 3.
+
+Every model takes a batch of grey faces of shape ``(batch, 48, 48, 1)`` in the raw
+``0..255`` intensity range (any float or integer dtype) and returns class
+probabilities of shape ``(batch, num_classes)`` (float32, rows sum to 1). The first
+layer is a ``Rescaling(1/255)`` layer, so callers never scale images themselves; it
+has no weights and leaves the parameter counts equal to the paper's.
+
+The paper gives each model as a Keras ``model.summary()`` table (layer, output shape,
+parameter count) but leaves kernel sizes, padding, pool sizes, strides and dropout
+rates implicit. The choices below are the ones that reproduce *every* output shape and
+parameter count of the tables; they are listed in each builder's docstring. Dropout
+rates do not change shapes or counts, so they are the one free choice; where they
+could be traced to the public Keras code these architectures are widely shared as,
+that code's rates are used, otherwise 0.5.
+
+Layers are named as in the paper's tables (``conv2d_1``, ``max_pooling2d_1``, ...),
+so :func:`layer_table` and :func:`paper_layer_table` can be compared row by row.
+
+Only Keras layers are used, so the models run on every Keras backend
+(TensorFlow, JAX, PyTorch).
+"""
+
+import keras
+import pandas as pd
+
+from ferlib.labels import IMAGE_SIZE, NUM_CLASSES
+
+MODEL_NAMES = (1, 2, 3)
+
+#: (total, non-trainable) parameter counts printed under each of the paper's tables.
+PAPER_PARAM_COUNTS = {
+    1: (20_007_687, 0),
+    2: (1_485_831, 0),
+    3: (5_905_863, 3_712),
+}
+
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+
+TABLE_COLUMNS = ("layer", "type", "output_shape", "params")
+
+# The paper's tables, transcribed: (layer, type, output shape, params).
+# The paper's type column is sometimes cut short by its layout
+# ("MaxPooling2", "Average", "Batch Normalization"); it is written out here as the
+# Keras class name, so that it can be compared with the built models.
+_PAPER_TABLES = {
+    1: [
+        ("conv2d_1", "Conv2D", (None, 48, 48, 64), 1664),
+        ("max_pooling2d_1", "MaxPooling2D", (None, 24, 24, 64), 0),
+        ("conv2d_2", "Conv2D", (None, 24, 24, 128), 73856),
+        ("max_pooling2d_2", "MaxPooling2D", (None, 12, 12, 128), 0),
+        ("flatten_1", "Flatten", (None, 18432), 0),
+        ("dense_1", "Dense", (None, 1024), 18875392),
+        ("dropout_1", "Dropout", (None, 1024), 0),
+        ("dense_2", "Dense", (None, 1024), 1049600),
+        ("dropout_2", "Dropout", (None, 1024), 0),
+        ("dense_3", "Dense", (None, 7), 7175),
+    ],
+    2: [
+        ("conv2d_1", "Conv2D", (None, 44, 44, 64), 1664),
+        ("max_pooling2d_1", "MaxPooling2D", (None, 20, 20, 64), 0),
+        ("conv2d_2", "Conv2D", (None, 18, 18, 64), 36928),
+        ("conv2d_3", "Conv2D", (None, 16, 16, 64), 36928),
+        ("average_pooling2d_1", "AveragePooling2D", (None, 7, 7, 64), 0),
+        ("conv2d_4", "Conv2D", (None, 5, 5, 128), 73856),
+        ("conv2d_5", "Conv2D", (None, 3, 3, 128), 147584),
+        ("average_pooling2d_2", "AveragePooling2D", (None, 1, 1, 128), 0),
+        ("flatten_1", "Flatten", (None, 128), 0),
+        ("dense_1", "Dense", (None, 1024), 132096),
+        ("dropout_1", "Dropout", (None, 1024), 0),
+        ("dense_2", "Dense", (None, 1024), 1049600),
+        ("dropout_2", "Dropout", (None, 1024), 0),
+        ("dense_3", "Dense", (None, 7), 7175),
+    ],
+    3: [
+        ("conv2d_1", "Conv2D", (None, 46, 46, 64), 640),
+        ("conv2d_2", "Conv2D", (None, 46, 46, 64), 36928),
+        ("batch_normalization_1", "BatchNormalization", (None, 46, 46, 64), 256),
+        ("max_pooling2d_1", "MaxPooling2D", (None, 23, 23, 64), 0),
+        ("dropout_1", "Dropout", (None, 23, 23, 64), 0),
+        ("conv2d_3", "Conv2D", (None, 23, 23, 128), 73856),
+        ("batch_normalization_2", "BatchNormalization", (None, 23, 23, 128), 512),
+        ("conv2d_4", "Conv2D", (None, 23, 23, 128), 147584),
+        ("batch_normalization_3", "BatchNormalization", (None, 23, 23, 128), 512),
+        ("max_pooling2d_2", "MaxPooling2D", (None, 11, 11, 128), 0),
+        ("dropout_2", "Dropout", (None, 11, 11, 128), 0),
+        ("conv2d_5", "Conv2D", (None, 11, 11, 256), 295168),
+        ("batch_normalization_4", "BatchNormalization", (None, 11, 11, 256), 1024),
+        ("conv2d_6", "Conv2D", (None, 11, 11, 256), 590080),
+        ("batch_normalization_5", "BatchNormalization", (None, 11, 11, 256), 1024),
+        ("max_pooling2d_3", "MaxPooling2D", (None, 5, 5, 256), 0),
+        ("dropout_3", "Dropout", (None, 5, 5, 256), 0),
+        ("conv2d_7", "Conv2D", (None, 5, 5, 512), 1180160),
+        ("batch_normalization_6", "BatchNormalization", (None, 5, 5, 512), 2048),
+        ("conv2d_8", "Conv2D", (None, 5, 5, 512), 2359808),
+        ("batch_normalization_7", "BatchNormalization", (None, 5, 5, 512), 2048),
+        ("max_pooling2d_4", "MaxPooling2D", (None, 2, 2, 512), 0),
+        ("dropout_4", "Dropout", (None, 2, 2, 512), 0),
+        ("flatten_1", "Flatten", (None, 2048), 0),
+        ("dense_1", "Dense", (None, 512), 1049088),
+        ("dropout_5", "Dropout", (None, 512), 0),
+        ("dense_2", "Dense", (None, 256), 131328),
+        ("dropout_6", "Dropout", (None, 256), 0),
+        ("dense_3", "Dense", (None, 128), 32896),
+        ("dropout_7", "Dropout", (None, 128), 0),
+        ("dense_4", "Dense", (None, 7), 903),
+    ],
+}
+
+
+def _check_model_id(model_id):
+    """Return ``model_id`` as an int, or raise ``ValueError`` listing 1, 2, 3."""
+    if isinstance(model_id, bool) or model_id not in MODEL_NAMES:
+        raise ValueError(
+            f"unknown model_id {model_id!r}; expected one of {list(MODEL_NAMES)}"
+        )
+    return int(model_id)
+
+
+class _LayerSeeds:
+    """Hands out one distinct integer seed per layer (or None for Keras defaults)."""
+
+    def __init__(self, seed):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an int or None, got {seed!r}")
+        self.seed = seed
+        self.count = 0
+
+    def next(self):
+        if self.seed is None:
+            return None
+        self.count += 1
+        return self.seed * 1000 + self.count
+
+    def kernel_initializer(self):
+        seed = self.next()
+        if seed is None:
+            return "glorot_uniform"
+        return keras.initializers.GlorotUniform(seed=seed)
+
+
+def _conv(filters, kernel_size, padding, name, seeds):
+    return keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        padding=padding,
+        activation="relu",
+        kernel_initializer=seeds.kernel_initializer(),
+        name=name,
+    )
+
+
+def _dense(units, activation, name, seeds):
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=seeds.kernel_initializer(),
+        name=name,
+    )
+
+
+def _dropout(rate, name, seeds):
+    return keras.layers.Dropout(rate, seed=seeds.next(), name=name)
+
+
+def _input_layers():
+    return [
+        keras.Input(shape=INPUT_SHAPE, name="image"),
+        keras.layers.Rescaling(1.0 / 255.0, name="rescaling"),
+    ]
+
+
+def _model_1_layers(num_classes, seeds):
+    """Model 1: 2 conv, 2 max-pool, 3 dense (20,007,687 parameters).
+
+    Choices that reproduce the paper's table:
+
+    - conv2d_1: 64 filters 5x5, 'same' padding -> 48x48x64, 1*25*64 + 64 = 1,664;
+    - max_pooling2d_1/2: 2x2, stride 2 -> 24x24, then 12x12;
+    - conv2d_2: 128 filters 3x3, 'same' -> 24x24x128, 64*9*128 + 128 = 73,856;
+    - dense 1024 -> 1024 -> num_classes (softmax);
+    - dropout rate 0.5 after each hidden dense layer (not given in the paper).
+    """
+    return [
+        _conv(64, 5, "same", "conv2d_1", seeds),
+        keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_1"),
+        _conv(128, 3, "same", "conv2d_2", seeds),
+        keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_2"),
+        keras.layers.Flatten(name="flatten_1"),
+        _dense(1024, "relu", "dense_1", seeds),
+        _dropout(0.5, "dropout_1", seeds),
+        _dense(1024, "relu", "dense_2", seeds),
+        _dropout(0.5, "dropout_2", seeds),
+        _dense(num_classes, "softmax", "dense_3", seeds),
+    ]
+
+
+def _model_2_layers(num_classes, seeds):
+    """Model 2: 5 conv, 1 max-pool, 2 average-pool, 3 dense (1,485,831 parameters).
+
+    Choices that reproduce the paper's table (all convolutions 'valid'):
+
+    - conv2d_1: 64 filters 5x5 -> 44x44x64 (1,664);
+    - max_pooling2d_1: 5x5, stride 2 -> floor((44-5)/2)+1 = 20 -> 20x20x64;
+    - conv2d_2, conv2d_3: 64 filters 3x3 -> 18x18, 16x16 (36,928 each);
+    - average_pooling2d_1: 3x3, stride 2 -> floor((16-3)/2)+1 = 7 -> 7x7x64;
+    - conv2d_4, conv2d_5: 128 filters 3x3 -> 5x5 (73,856), 3x3 (147,584);
+    - average_pooling2d_2: 3x3, stride 2 -> 1x1x128;
+    - dense 1024 -> 1024 -> num_classes (softmax);
+    - dropout rate 0.2 after each hidden dense layer (not given in the paper; the
+      rate of the public Keras FER2013 model with this exact layout).
+    """
+    return [
+        _conv(64, 5, "valid", "conv2d_1", seeds),
+        keras.layers.MaxPooling2D(5, strides=2, name="max_pooling2d_1"),
+        _conv(64, 3, "valid", "conv2d_2", seeds),
+        _conv(64, 3, "valid", "conv2d_3", seeds),
+        keras.layers.AveragePooling2D(3, strides=2, name="average_pooling2d_1"),
+        _conv(128, 3, "valid", "conv2d_4", seeds),
+        _conv(128, 3, "valid", "conv2d_5", seeds),
+        keras.layers.AveragePooling2D(3, strides=2, name="average_pooling2d_2"),
+        keras.layers.Flatten(name="flatten_1"),
+        _dense(1024, "relu", "dense_1", seeds),
+        _dropout(0.2, "dropout_1", seeds),
+        _dense(1024, "relu", "dense_2", seeds),
+        _dropout(0.2, "dropout_2", seeds),
+        _dense(num_classes, "softmax", "dense_3", seeds),
+    ]
+
+
+def _model_3_layers(num_classes, seeds):
+    """Model 3: 8 conv, 7 batch-norm, 4 max-pool, 4 dense, 7 dropout (5,905,863).
+
+    The paper's text says "6 Convolution layers" but its table lists 8; the table is
+    followed. Choices that reproduce it (all kernels 3x3, ReLU inside each conv,
+    batch normalization after the activation as the table orders them):
+
+    - conv2d_1: 64 filters, 'valid' -> 46x46x64 (640), no batch norm after it;
+    - conv2d_2 .. conv2d_8: 'same' padding (shapes kept), each followed by
+      batch normalization (4 * channels parameters, half of them non-trainable:
+      (256 + 512 + 512 + 1024 + 1024 + 2048 + 2048) / 2 = 3,712);
+    - max_pooling2d_1..4: 2x2, stride 2 -> 23, 11, 5, 2 (floor);
+    - dense 512 -> 256 -> 128 -> num_classes (softmax);
+    - dropout rates 0.5 after each conv block, then 0.4, 0.4, 0.5 after the dense
+      layers (not given in the paper; the rates of the public Keras FER2013 model
+      with this exact layout).
+    """
+    layers = [
+        _conv(64, 3, "valid", "conv2d_1", seeds),
+        _conv(64, 3, "same", "conv2d_2", seeds),
+        keras.layers.BatchNormalization(name="batch_normalization_1"),
+        keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_1"),
+        _dropout(0.5, "dropout_1", seeds),
+    ]
+    conv_index, bn_index = 3, 2
+    for block, filters in enumerate((128, 256, 512), start=2):
+        for _ in range(2):
+            layers.append(_conv(filters, 3, "same", f"conv2d_{conv_index}", seeds))
+            layers.append(
+                keras.layers.BatchNormalization(name=f"batch_normalization_{bn_index}")
+            )
+            conv_index += 1
+            bn_index += 1
+        layers.append(keras.layers.MaxPooling2D(2, strides=2, name=f"max_pooling2d_{block}"))
+        layers.append(_dropout(0.5, f"dropout_{block}", seeds))
+    layers += [
+        keras.layers.Flatten(name="flatten_1"),
+        _dense(512, "relu", "dense_1", seeds),
+        _dropout(0.4, "dropout_5", seeds),
+        _dense(256, "relu", "dense_2", seeds),
+        _dropout(0.4, "dropout_6", seeds),
+        _dense(128, "relu", "dense_3", seeds),
+        _dropout(0.5, "dropout_7", seeds),
+        _dense(num_classes, "softmax", "dense_4", seeds),
+    ]
+    return layers
+
+
+_BUILDERS = {1: _model_1_layers, 2: _model_2_layers, 3: _model_3_layers}
+
+
+def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | None = None):
+    """Build one of the paper's models, uncompiled.
+
+    Parameters
+    ----------
+    model_id : 1, 2 or 3
+        Which of the paper's tables to build.
+    num_classes : int, default 7
+        Units of the softmax output layer (the paper uses 7).
+    seed : int or None
+        Seeds every kernel initializer and dropout layer (each layer gets its own
+        seed derived from this one), so two models built with the same seed start
+        from identical weights. None uses Keras' unseeded defaults.
+
+    Returns
+    -------
+    keras.Sequential named ``"model_<id>"``: input ``(batch, 48, 48, 1)`` in
+    ``0..255``, output ``(batch, num_classes)`` float32 softmax probabilities.
+    """
+    model_id = _check_model_id(model_id)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    seeds = _LayerSeeds(seed)
+    layers = _input_layers() + _BUILDERS[model_id](num_classes, seeds)
+    return keras.Sequential(layers, name=f"model_{model_id}")
+
+
+def model_summary(model_id) -> str:
+    """Return the Keras ``model.summary()`` text of a freshly built model."""
+    model = build_model(model_id)
+    lines = []
+    model.summary(print_fn=lambda text, line_break=True: lines.append(text))
+    return "\n".join(lines)
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(dim) for dim in shape) + ")"
+
+
+def layer_table(model_id, *, include_rescaling=False) -> pd.DataFrame:
+    """One row per layer of the built model, in the paper's table format.
+
+    Columns: ``layer`` (name), ``type`` (Keras class name), ``output_shape`` (text
+    such as ``"(None, 48, 48, 64)"``), ``params`` (int, trainable + non-trainable).
+    The weightless input ``Rescaling`` layer, which the paper's tables do not have,
+    is left out unless ``include_rescaling`` is true.
+    """
+    model = build_model(model_id)
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Rescaling) and not include_rescaling:
+            continue
+        rows.append(
+            (
+                layer.name,
+                type(layer).__name__,
+                _shape_text(layer.output.shape),
+                int(layer.count_params()),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def paper_layer_table(model_id) -> pd.DataFrame:
+    """The paper's layer table for ``model_id``, transcribed (same columns as
+    :func:`layer_table`; type names written out in full as Keras class names)."""
+    model_id = _check_model_id(model_id)
+    rows = [
+        (name, kind, _shape_text(shape), params)
+        for name, kind, shape, params in _PAPER_TABLES[model_id]
+    ]
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def param_counts(model) -> tuple[int, int, int]:
+    """Return ``(total, trainable, non_trainable)`` parameter counts of a Keras model."""
+    trainable = sum(_size(w) for w in model.trainable_weights)
+    non_trainable = sum(_size(w) for w in model.non_trainable_weights)
+    return trainable + non_trainable, trainable, non_trainable
+
+
+def _size(weight):
+    size = 1
+    for dim in weight.shape:
+        size *= int(dim)
+    return size

@@ -1,0 +1,202 @@
+"""The run store: one folder per finished run, keyed by the run id.
+
+A run's id is a hash of its :class:`~ferlib.config.RunConfig`, the fingerprint of its
+data and the version of ferlib's training code. A finished run's folder
+``<store>/<run id>/`` holds:
+
+- ``config.json``      the run config
+- ``manifest.json``    run id, data fingerprint, code version, package versions,
+                       backend, device, wall time, images/s, git commit
+- ``history.csv``      one row per epoch: loss, accuracy, val_loss, val_accuracy
+- ``metrics.json``     ``{"test": {...}, "val": {...}, "best_epoch": ...}``
+- ``predictions.csv``  one row per val and test image (``part`` column): true and
+                       predicted label, the 7 probabilities
+- ``model.keras``      the weights of the best epoch (absent in results kept in git)
+
+The folder is made under a temporary name and renamed into place in one step, so a
+run killed at any moment never looks complete. Checkpoints of unfinished runs live in
+``<store>/.partial/<run id>/`` and let a killed run resume from its last epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+import ferlib
+from ferlib.config import RunConfig
+from ferlib.fingerprint import fingerprint_json
+
+REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
+MODEL_FILE = "model.keras"
+
+#: Modules whose source decides a run's numbers; their hash is the code version.
+TRAINING_CODE = (
+    "augment.py", "config.py", "evaluation.py", "experiment.py", "labels.py",
+    "models.py", "splits.py", "synthetic.py", "training.py",
+    "datasets/base.py", "datasets/ckplus.py", "datasets/faces.py",
+    "datasets/fer2013.py", "datasets/folders.py", "datasets/jaffe.py",
+)
+
+
+def code_version() -> str:
+    """``"<ferlib version>+<sha256[:12] of the training code>"``.
+
+    Changes whenever a module in :data:`TRAINING_CODE` changes, so a stored run never
+    silently stands for code that would now compute something else.
+    """
+    root = Path(ferlib.__file__).parent
+    digest = hashlib.sha256()
+    for name in TRAINING_CODE:
+        path = root / name
+        if path.exists():
+            digest.update(name.encode() + b"\0")
+            digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    return f"{ferlib.__version__}+{digest.hexdigest()[:12]}"
+
+
+def run_id(config: RunConfig, data_fingerprint: str, code: str) -> str:
+    """The 16-hex-digit id of a run: sha256 of config, data fingerprint and code version."""
+    return fingerprint_json({"config": config.to_dict(), "data": data_fingerprint, "code": code})[:16]
+
+
+@dataclasses.dataclass
+class Run:
+    """A finished run read back from the store."""
+
+    path: Path
+    config: RunConfig
+    manifest: dict
+    history: pd.DataFrame
+    metrics: dict
+    predictions: pd.DataFrame
+
+    @property
+    def id(self) -> str:
+        return self.manifest["run_id"]
+
+    @property
+    def has_model(self) -> bool:
+        return (self.path / MODEL_FILE).exists()
+
+    def load_model(self):
+        """The trained Keras model (best epoch), loaded with ``safe_mode=True``."""
+        import keras
+
+        import ferlib.augment  # noqa: F401  (registers ferlib's custom layers)
+
+        path = self.path / MODEL_FILE
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path}: this run keeps no weights (results kept in git have none); "
+                f"train it again into a local store to get them"
+            )
+        return keras.saving.load_model(path, safe_mode=True)
+
+
+def read_run(path) -> Run:
+    """Read a finished run folder; ``FileNotFoundError`` names a missing file."""
+    path = Path(path)
+    missing = [name for name in REQUIRED_FILES if not (path / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{path} is not a finished run: missing {', '.join(missing)}")
+    return Run(
+        path=path,
+        config=RunConfig.from_dict(json.loads((path / "config.json").read_text())),
+        manifest=json.loads((path / "manifest.json").read_text()),
+        history=pd.read_csv(path / "history.csv"),
+        metrics=json.loads((path / "metrics.json").read_text()),
+        predictions=pd.read_csv(path / "predictions.csv"),
+    )
+
+
+class RunStore:
+    """A folder of finished runs (see the module docstring for the layout)."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def __repr__(self):
+        return f"RunStore({str(self.root)!r})"
+
+    def path(self, rid: str) -> Path:
+        return self.root / rid
+
+    def partial_dir(self, rid: str) -> Path:
+        """Where an unfinished run keeps its checkpoints."""
+        return self.root / ".partial" / rid
+
+    def get(self, rid: str) -> Run | None:
+        """The finished run with this id, or ``None``."""
+        path = self.path(rid)
+        if not all((path / name).exists() for name in REQUIRED_FILES):
+            return None
+        return read_run(path)
+
+    def runs(self) -> list:
+        """Every finished run in the store, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = [self.get(p.name) for p in self.root.iterdir()
+                 if p.is_dir() and not p.name.startswith(".")]
+        return sorted((r for r in found if r is not None),
+                      key=lambda r: r.manifest.get("finished_at", ""))
+
+    def save(self, rid, *, config, manifest, history, metrics, predictions, model=None) -> Run:
+        """Write a finished run atomically and return it.
+
+        Everything is written into ``<store>/.tmp-<random>/`` and then renamed to
+        ``<store>/<rid>/`` in one step; the run's checkpoints are removed after.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".tmp-{rid}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            (tmp / "config.json").write_text(config.to_json() + "\n")
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+            history.to_csv(tmp / "history.csv", index=False)
+            (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+            predictions.to_csv(tmp / "predictions.csv", index=False)
+            if model is not None:
+                model.save(tmp / MODEL_FILE)
+            final = self.path(rid)
+            if final.exists():  # a stale incomplete folder from an older layout
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(self.partial_dir(rid), ignore_errors=True)
+        return read_run(final)
+
+
+def runs_frame(runs) -> pd.DataFrame:
+    """One row per run with its identity and main metrics, for ``ferlib runs`` and the book."""
+    rows = []
+    for run in runs:
+        test = run.metrics.get("test", {})
+        rows.append({
+            "run_id": run.id,
+            "model": run.config.model,
+            "dataset": run.config.dataset,
+            "source": run.config.source or "",
+            "data": run.config.data,
+            "protocol": run.config.protocol,
+            "epochs": run.config.epochs,
+            "seed": run.config.seed,
+            "best_epoch": run.metrics.get("best_epoch"),
+            "test_n": test.get("n"),
+            "accuracy": test.get("accuracy"),
+            "balanced_accuracy": test.get("balanced_accuracy"),
+            "macro_f1": test.get("macro_f1"),
+            "backend": run.config.backend,
+            "wall_time_s": run.manifest.get("wall_time_s"),
+        })
+    return pd.DataFrame(rows)

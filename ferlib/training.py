@@ -1,0 +1,210 @@
+"""Training loops: from scratch, and fine-tuning all layers from pretrained weights.
+
+The loop runs one Keras ``fit`` call per epoch so that each epoch's order of images
+is decided by ``(seed, epoch)`` alone (class balancing resamples every epoch), which
+makes a run deterministic and lets a killed run resume from its last checkpoint with
+the same numbers. The best epoch is chosen on the validation split, never on test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from ferlib.augment import balanced_indices, make_augmenter
+
+HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and the Keras backend; ask TensorFlow for deterministic ops."""
+    keras.utils.set_random_seed(int(seed))
+    if keras.backend.backend() == "tensorflow":  # one-time setup, not in the hot path
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def epoch_indices(labels, *, seed: int, epoch: int, balance: str) -> np.ndarray:
+    """The training rows, in order, for one epoch.
+
+    ``balance="oversample"`` draws the minority classes up to the largest class
+    (:func:`ferlib.augment.balanced_indices`); ``"none"`` is a plain shuffle. Both
+    depend only on ``(seed, epoch)``.
+    """
+    epoch_seed = int(seed) * 100_003 + int(epoch)
+    if balance == "oversample":
+        return balanced_indices(labels, seed=epoch_seed)
+    return np.random.default_rng(epoch_seed).permutation(len(labels))
+
+
+def as_batch(images) -> np.ndarray:
+    """``(n, 48, 48)`` uint8 -> ``(n, 48, 48, 1)`` uint8, the models' input layout."""
+    images = np.asarray(images)
+    return images[..., None] if images.ndim == 3 else images
+
+
+def training_model(model, *, augment: bool, seed: int):
+    """Wrap ``model`` with the augmentation layers (active only while training)."""
+    if not augment:
+        return model
+    inputs = keras.Input(model.input_shape[1:], name="image")
+    augmented = make_augmenter(seed=seed)(inputs)
+    return keras.Model(inputs, model(augmented), name=f"train_{model.name}")
+
+
+def compile_for_training(model, learning_rate: float):
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _atomic_save(saver, path: Path) -> None:
+    """Save with ``saver(tmp_path)`` then rename, so a checkpoint is never half written."""
+    tmp = path.with_name(path.stem + ".tmp" + "".join(path.suffixes))
+    saver(tmp)
+    os.replace(tmp, path)
+
+
+def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
+        learning_rate: float, seed: int, balance: str = "oversample", augment: bool = True,
+        checkpoint_dir=None, verbose: int = 1, log=print):
+    """Train ``model`` in place and leave it holding the weights of the best epoch.
+
+    Args:
+        model: a Keras model taking ``(batch, 48, 48, 1)`` images in 0..255.
+        train_x, val_x: ``(n, 48, 48)`` uint8 images.
+        train_y, val_y: ``(n,)`` int labels 0..6.
+        epochs, batch_size, learning_rate: as in the paper's setup (Adam, cross-entropy).
+        seed: decides the per-epoch image order and augmentation.
+        balance: ``"oversample"`` or ``"none"`` (see :func:`epoch_indices`).
+        augment: apply the augmentation layers while training.
+        checkpoint_dir: if given, the model, optimizer and history are saved there after
+            every epoch, and a run found there is resumed from its last epoch.
+        verbose: 0 silent, 1 one line per epoch, 2 Keras progress bars too.
+        log: where the per-epoch lines go.
+
+    Returns:
+        ``(history, info)``: a DataFrame with one row per epoch (columns
+        :data:`HISTORY_COLUMNS`), and a dict with ``best_epoch`` (1-based),
+        ``train_seconds``, ``train_images`` (images seen, all epochs) and
+        ``resumed_from_epoch``.
+    """
+    train_x, val_x = as_batch(train_x), as_batch(val_x)
+    train_y, val_y = np.asarray(train_y), np.asarray(val_y)
+    if len(train_y) == 0 or len(val_y) == 0:
+        raise ValueError(f"need training and validation images, got {len(train_y)} and {len(val_y)}")
+    trainer = training_model(model, augment=augment, seed=seed)
+    compile_for_training(trainer, learning_rate)
+
+    rows, best_epoch, best_score, start = [], 0, -np.inf, 0
+    ckpt = Path(checkpoint_dir) if checkpoint_dir else None
+    if ckpt is not None:
+        ckpt.mkdir(parents=True, exist_ok=True)
+        state_path = ckpt / "state.json"
+        if state_path.exists():
+            state = json.loads(state_path.read_text())
+            trainer.load_weights(ckpt / "last.weights.h5")
+            _restore_optimizer(trainer, ckpt / "optimizer.npz")
+            rows, best_epoch, best_score = state["history"], state["best_epoch"], state["best_score"]
+            start = len(rows)
+            if verbose:
+                log(f"  resuming from epoch {start} (best so far: epoch {best_epoch})")
+    resumed_from = start
+
+    best_weights = model.get_weights() if start == 0 else None
+    if start > 0 and (ckpt / "best.weights.h5").exists():
+        probe = [w.copy() for w in model.get_weights()]
+        model.load_weights(ckpt / "best.weights.h5")
+        best_weights = model.get_weights()
+        model.set_weights(probe)
+
+    seen, seconds = 0, 0.0
+    for epoch in range(start, epochs):
+        order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance)
+        tic = time.perf_counter()
+        result = trainer.fit(
+            train_x[order], train_y[order], batch_size=batch_size, epochs=epoch + 1,
+            initial_epoch=epoch, shuffle=False, verbose=2 if verbose >= 2 else 0,
+        )
+        took = time.perf_counter() - tic
+        val_loss, val_acc = model_evaluate(model, val_x, val_y, batch_size)
+        seen, seconds = seen + len(order), seconds + took
+        row = {
+            "epoch": epoch + 1,
+            "loss": float(result.history["loss"][-1]),
+            "accuracy": float(result.history["accuracy"][-1]),
+            "val_loss": val_loss,
+            "val_accuracy": val_acc,
+            "seconds": round(took, 3),
+        }
+        rows.append(row)
+        if val_acc > best_score:  # ties keep the earlier epoch
+            best_score, best_epoch = val_acc, epoch + 1
+            best_weights = model.get_weights()
+            if ckpt is not None:
+                _atomic_save(model.save_weights, ckpt / "best.weights.h5")
+        if ckpt is not None:
+            _atomic_save(trainer.save_weights, ckpt / "last.weights.h5")
+            _save_optimizer(trainer, ckpt / "optimizer.npz")
+            _atomic_write_text(ckpt / "state.json", json.dumps(
+                {"history": rows, "best_epoch": best_epoch, "best_score": best_score}))
+        if verbose:
+            log(f"  epoch {epoch + 1:3d}/{epochs}: loss {row['loss']:.4f} acc {row['accuracy']:.4f} "
+                f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} ({took:.1f} s, "
+                f"{len(order) / took:.0f} images/s)")
+
+    model.set_weights(best_weights)
+    history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    info = {"best_epoch": int(best_epoch), "train_seconds": round(seconds, 3),
+            "train_images": int(seen), "resumed_from_epoch": int(resumed_from)}
+    return history, info
+
+
+def model_evaluate(model, images, labels, batch_size):
+    """Loss and accuracy of ``model`` (no augmentation) on ``(n, 48, 48[,1])`` images."""
+    probs = predict_proba(model, images, batch_size)
+    labels = np.asarray(labels)
+    picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)
+    return float(-np.log(picked).mean()), float((probs.argmax(1) == labels).mean())
+
+
+def predict_proba(model, images, batch_size=256) -> np.ndarray:
+    """``(n, 7)`` float32 class probabilities for ``(n, 48, 48[,1])`` images."""
+    probs = model.predict(as_batch(images), batch_size=batch_size, verbose=0)
+    return np.asarray(probs, dtype=np.float32)
+
+
+def _save_optimizer(trainer, path: Path):
+    """Save the optimizer's variables (Adam moments, step count) for an exact resume."""
+    values = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v.value))
+              for i, v in enumerate(trainer.optimizer.variables)}
+    _atomic_save(lambda tmp: np.savez(tmp, **values), path)
+
+
+def _restore_optimizer(trainer, path: Path):
+    if not path.exists():
+        return
+    stored = np.load(path)
+    if not trainer.optimizer.built:
+        trainer.optimizer.build(trainer.trainable_variables)
+    variables = trainer.optimizer.variables
+    if len(stored.files) != len(variables):
+        raise ValueError(f"{path}: checkpoint has {len(stored.files)} optimizer variables, "
+                         f"the model {len(variables)}; delete the checkpoint folder to restart")
+    for i, variable in enumerate(variables):
+        variable.assign(stored[f"v{i}"])

@@ -1,0 +1,137 @@
+"""Training, fine-tuning, the run store and resume, on tiny synthetic data."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ferlib.config import RunConfig, profile_config
+from ferlib.experiment import finetune_run, train_run
+from ferlib.store import REQUIRED_FILES, RunStore, runs_frame
+
+TINY = dict(data="synthetic", epochs=2, batch_size=32, limit_train=96, augment=True)
+
+
+def tiny(model=2, dataset="jaffe", **overrides):
+    size = {"fer2013": 280, "ckplus": 189, "jaffe": 140}[dataset]
+    values = dict(TINY, model=model, dataset=dataset, synthetic_size=size)
+    values.update(overrides)
+    return RunConfig(**values)
+
+
+class StopAfter:
+    """A ``log`` that raises KeyboardInterrupt after the n-th epoch line (a 'kill')."""
+
+    def __init__(self, n):
+        self.n, self.epochs = n, 0
+
+    def __call__(self, line):
+        if line.strip().startswith("epoch"):
+            self.epochs += 1
+            if self.epochs >= self.n:
+                raise KeyboardInterrupt("simulated kill")
+
+
+@pytest.mark.parametrize("model", [1, 2, 3])
+def test_smoke_run_of_each_model_is_complete(tmp_path, model):
+    config = tiny(model=model, epochs=1, limit_train=64)
+    run = train_run(config, tmp_path, verbose=0)
+    for name in REQUIRED_FILES + ("model.keras",):
+        assert (run.path / name).exists(), name
+    assert len(run.history) == 1
+    test = run.metrics["test"]
+    assert test["n"] == (run.predictions["part"] == "test").sum() > 0
+    assert 0.0 <= test["accuracy"] <= 1.0
+    probs = run.predictions.filter(like="p_").to_numpy()
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-3)
+    manifest = run.manifest
+    assert manifest["run_id"] == run.path.name
+    assert manifest["train_images_per_s"] > 0 and manifest["backend"] == "tensorflow"
+    assert len(manifest["data_fingerprint"]) == 64 and "+" in manifest["code_version"]
+    model_back = run.load_model()
+    assert model_back.count_params() == {1: 20_007_687, 2: 1_485_831, 3: 5_905_863}[model]
+
+
+def test_rerun_is_a_store_hit_and_same_seed_same_metrics(tmp_path):
+    config = tiny()
+    first = train_run(config, tmp_path / "a", verbose=0)
+    lines = []
+    again = train_run(config, tmp_path / "a", verbose=1, log=lines.append)
+    assert again.id == first.id and "found in the store" in lines[0]
+    assert len(RunStore(tmp_path / "a").runs()) == 1
+    # a fresh store, same seed: the same numbers (determinism on CPU)
+    fresh = train_run(config, tmp_path / "b", verbose=0)
+    assert fresh.id == first.id
+    assert fresh.history[["loss", "val_accuracy"]].equals(first.history[["loss", "val_accuracy"]])
+    assert fresh.metrics["test"] == first.metrics["test"]
+    # another seed: another run id and other numbers
+    other = train_run(dataclasses.replace(config, seed=1), tmp_path / "a", verbose=0)
+    assert other.id != first.id
+    assert not other.history["loss"].equals(first.history["loss"])
+
+
+def test_finetune_starts_from_the_source_weights(tmp_path):
+    source = tiny(dataset="fer2013", epochs=1)
+    target = tiny(dataset="jaffe", epochs=1)
+    source_run, tuned = finetune_run(source, target, tmp_path, verbose=0)
+    assert tuned.config.source == "fer2013" and tuned.config.source_run == source_run.id
+    scratch = train_run(target, tmp_path, verbose=0)
+    assert scratch.id != tuned.id
+    table = runs_frame(RunStore(tmp_path).runs())
+    assert set(table["source"]) == {"", "fer2013"} and len(table) == 3
+    # the fine-tune began from the source weights, so its first epoch differs from scratch
+    assert tuned.history["loss"].iloc[0] != scratch.history["loss"].iloc[0]
+
+
+def test_killed_run_never_looks_complete_and_resumes_to_same_numbers(tmp_path):
+    config = tiny(epochs=3)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(config, tmp_path / "s", verbose=1, log=StopAfter(2))
+    store = RunStore(tmp_path / "s")
+    assert store.runs() == []  # nothing looks finished
+    partial = list((tmp_path / "s" / ".partial").iterdir())
+    assert len(partial) == 1 and (partial[0] / "state.json").exists()
+    assert len(json.loads((partial[0] / "state.json").read_text())["history"]) == 2
+    resumed = train_run(config, tmp_path / "s", verbose=0)
+    assert resumed.manifest["resumed_from_epoch"] == 2
+    assert not (tmp_path / "s" / ".partial" / resumed.id).exists()
+    straight = train_run(config, tmp_path / "t", verbose=0)
+    np.testing.assert_allclose(resumed.history["loss"], straight.history["loss"], rtol=1e-5)
+    assert resumed.metrics["test"]["accuracy"] == pytest.approx(straight.metrics["test"]["accuracy"])
+
+
+def test_sigkill_leaves_no_finished_run(tmp_path):
+    config = tiny(epochs=50)
+    code = (
+        "from ferlib.config import RunConfig\nfrom ferlib.experiment import train_run\n"
+        f"train_run(RunConfig(**{config.to_dict()!r}), {str(tmp_path)!r}, verbose=1)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    for line in proc.stdout:
+        if "epoch   2/" in line:
+            proc.kill()
+            break
+    proc.wait(timeout=60)
+    assert RunStore(tmp_path).runs() == []
+    assert not [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+
+
+def test_profile_config_and_bad_arguments():
+    config = profile_config("smoke", model=3, dataset="ckplus")
+    assert config.epochs == 2 and config.synthetic_size > 0
+    assert profile_config("paper", model=1, dataset="fer2013", data="real").epochs == 75
+    with pytest.raises(ValueError, match="model must be one of"):
+        tiny(model=4)
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        tiny(dataset="affectnet")
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        tiny(epochs=0)
+    with pytest.raises(ValueError, match="profile must be one of"):
+        profile_config("huge", model=1, dataset="jaffe")
+    with pytest.raises(ValueError, match="needs a data directory"):
+        train_run(tiny(data="real", synthetic_size=None), "unused", verbose=0)

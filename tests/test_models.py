@@ -1,0 +1,159 @@
+"""Tests of ferlib.models: the paper's three CNNs, checked against its tables."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from ferlib import models
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def built_models():
+    """Each model built once (seeded) for the whole module."""
+    return {model_id: models.build_model(model_id, seed=0) for model_id in models.MODEL_NAMES}
+
+
+def _weight_count(weights):
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+@pytest.mark.parametrize("model_id", models.MODEL_NAMES)
+def test_parameter_counts_equal_the_paper(built_models, model_id):
+    model = built_models[model_id]
+    paper_total, paper_non_trainable = models.PAPER_PARAM_COUNTS[model_id]
+    trainable = _weight_count(model.trainable_weights)
+    non_trainable = _weight_count(model.non_trainable_weights)
+    assert trainable + non_trainable == paper_total
+    assert non_trainable == paper_non_trainable
+    assert trainable == paper_total - paper_non_trainable
+    assert model.count_params() == paper_total
+    assert models.param_counts(model) == (paper_total, trainable, non_trainable)
+
+
+@pytest.mark.parametrize("model_id", models.MODEL_NAMES)
+def test_every_layer_matches_the_paper_table(model_id):
+    built = models.layer_table(model_id)
+    paper = models.paper_layer_table(model_id)
+    assert list(built.columns) == ["layer", "type", "output_shape", "params"]
+    pd.testing.assert_frame_equal(built, paper)
+    # The transcribed table itself adds up to the paper's printed total.
+    assert paper["params"].sum() == models.PAPER_PARAM_COUNTS[model_id][0]
+
+
+@pytest.mark.parametrize("model_id", models.MODEL_NAMES)
+def test_rescaling_is_the_first_layer_and_has_no_weights(built_models, model_id):
+    first = built_models[model_id].layers[0]
+    assert isinstance(first, keras.layers.Rescaling)
+    assert first.count_params() == 0
+    assert first.scale == pytest.approx(1 / 255)
+    with_rescaling = models.layer_table(model_id, include_rescaling=True)
+    assert with_rescaling["layer"].iloc[0] == "rescaling"
+    assert len(with_rescaling) == len(models.paper_layer_table(model_id)) + 1
+
+
+@pytest.mark.parametrize("model_id", models.MODEL_NAMES)
+def test_forward_pass_gives_probabilities(built_models, model_id):
+    model = built_models[model_id]
+    assert model.name == f"model_{model_id}"
+    images = np.random.default_rng(model_id).integers(0, 256, (2, 48, 48, 1)).astype("float32")
+    probs = keras.ops.convert_to_numpy(model(images, training=False))
+    assert probs.shape == (2, 7)
+    assert np.all(probs >= 0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    # Raw 0..255 input is rescaled inside: feeding pre-scaled images changes the output.
+    other = keras.ops.convert_to_numpy(model(images / 255.0, training=False))
+    assert not np.allclose(probs, other)
+
+
+def test_seed_fixes_initial_weights():
+    first = models.build_model(2, seed=7).get_weights()
+    again = models.build_model(2, seed=7).get_weights()
+    other = models.build_model(2, seed=8).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_num_classes_sets_output_units():
+    model = models.build_model(2, num_classes=3, seed=0)
+    assert model.output_shape == (None, 3)
+
+
+@pytest.mark.parametrize("bad_id", [0, 4, "1", 1.5, True, None])
+def test_bad_model_id_raises(bad_id):
+    with pytest.raises(ValueError, match=r"\[1, 2, 3\]"):
+        models.build_model(bad_id)
+    with pytest.raises(ValueError, match="model_id"):
+        models.paper_layer_table(bad_id)
+
+
+@pytest.mark.parametrize("kwargs", [{"num_classes": 1}, {"num_classes": 7.0}, {"seed": 1.5}])
+def test_bad_build_arguments_raise(kwargs):
+    with pytest.raises(ValueError):
+        models.build_model(1, **kwargs)
+
+
+def test_model_summary_text():
+    text = models.model_summary(2)
+    assert 'Model: "model_2"' in text
+    assert "Total params: 1,485,831" in text
+    assert "average_pooling2d_1" in text
+
+
+_JAX_SCRIPT = """
+import json, sys
+import numpy as np
+import keras
+from ferlib import models
+assert keras.backend.backend() == "jax", keras.backend.backend()
+result = {}
+images = np.random.default_rng(0).integers(0, 256, (2, 48, 48, 1)).astype("float32")
+for model_id in [int(arg) for arg in sys.argv[1:]]:
+    model = models.build_model(model_id, seed=0)
+    probs = np.asarray(model(images, training=False))
+    result[str(model_id)] = {
+        "params": int(model.count_params()),
+        "shape": list(probs.shape),
+        "row_sums": probs.sum(axis=1).tolist(),
+    }
+print("RESULT" + json.dumps(result))
+"""
+
+
+def _check_models_on_jax(model_ids):
+    """Build and run ``model_ids`` in a subprocess with ``KERAS_BACKEND=jax``."""
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax is not installed, so the JAX backend cannot be checked")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-c", _JAX_SCRIPT, *map(str, model_ids)],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT"))
+    result = json.loads(line[len("RESULT"):])
+    assert sorted(result) == sorted(str(m) for m in model_ids)
+    for model_id in model_ids:
+        entry = result[str(model_id)]
+        assert entry["params"] == models.PAPER_PARAM_COUNTS[model_id][0]
+        assert entry["shape"] == [2, 7]
+        np.testing.assert_allclose(entry["row_sums"], 1.0, rtol=1e-5)
+
+
+def test_smallest_model_runs_on_jax_backend():
+    _check_models_on_jax([2])
+
+
+@pytest.mark.slow
+def test_all_models_run_on_jax_backend():
+    _check_models_on_jax(list(models.MODEL_NAMES))
