@@ -139,6 +139,7 @@ def profile_config(profile: str, *, model: int, dataset: str, data: str = "synth
     the profile's values.
     """
     check_choice("profile", profile, tuple(PROFILES))
+    check_choice("dataset", dataset, DATASETS)
     preset = dict(PROFILES[profile])
     sizes = preset.pop("synthetic_size")
     values = dict(preset, model=model, dataset=dataset, data=data,

@@ -743,17 +743,21 @@ def _at_least_one_each(counts):
 
 def _fer2013(n, rng):
     split_sizes = _largest_remainder(n, list(FER2013_SPLIT_COUNTS.values()))
-    labels, split = [], []
-    for name, size in zip(FER2013_SPLIT_COUNTS, split_sizes):
-        counts = _at_least_one_each(_largest_remainder(size, FER2013_CLASS_COUNTS))
-        part = np.repeat(np.arange(NUM_CLASSES), counts)
-        labels.append(rng.permutation(part))
-        split += [name] * size
-    labels = np.concatenate(labels)
+    counts = np.stack([_at_least_one_each(_largest_remainder(size, FER2013_CLASS_COUNTS))
+                       for size in split_sizes])                    # (split, class)
+    # parts smaller than 7 cannot hold every class: make sure the whole set does
+    for missing in np.flatnonzero(counts.sum(axis=0) == 0):
+        donor = np.argmax(counts.sum(axis=0))
+        part = np.argmax(counts[:, donor])
+        counts[part, donor] -= 1
+        counts[part, missing] += 1
+    labels = np.concatenate([rng.permutation(np.repeat(np.arange(NUM_CLASSES), c))
+                             for c in counts])
+    split = np.repeat(list(FER2013_SPLIT_COUNTS), split_sizes)
     intensity = rng.uniform(0.45, 1.0, n)
     params = {**_sample_identity("fer2013", n, rng), **_sample_style("fer2013", n, rng),
               **_sample_actions(labels, intensity, rng, spread=0.8, blend=0.2)}
-    columns = dict(split=np.array(split), subject=np.full(n, ""), sequence=np.full(n, ""))
+    columns = dict(split=split, subject=np.full(n, ""), sequence=np.full(n, ""))
     return labels, params, columns
 
 
@@ -765,11 +769,20 @@ def _ckplus(n, rng):
     seq_labels = np.repeat(np.arange(NUM_CLASSES), seq_counts)  # grouped by class
     n_subj = int(np.clip(round(n_seq * CKPLUS_SUBJECTS_PER_SEQUENCE), 1, n_seq))
     capacity = 1 + rng.multinomial(n_seq - n_subj, np.full(n_subj, 1 / n_subj))
-    # deal the class-sorted sequences round-robin over subjects, so that a subject's
-    # sequences show different expressions
-    order = np.argsort(-capacity, kind="stable")
-    slots = [s for r in range(capacity.max()) for s in order if capacity[s] > r]
-    seq_subject = np.array(slots)
+    # give each sequence (commonest class first) to the subject with the most room
+    # left that does not show that expression yet: a subject's sequences differ
+    seq_subject = np.empty(n_seq, dtype=int)
+    room, shows = capacity.copy(), np.zeros((n_subj, NUM_CLASSES), dtype=bool)
+    jitter = rng.random(n_subj)
+    by_frequency = np.argsort(-seq_counts[seq_labels], kind="stable")
+    for j in by_frequency:
+        c = seq_labels[j]
+        free = room > 0
+        candidates = free & ~shows[:, c] if (free & ~shows[:, c]).any() else free
+        s = np.argmax(np.where(candidates, room + jitter, -np.inf))
+        seq_subject[j] = s
+        room[s] -= 1
+        shows[s, c] = True
     numbers = np.sort(rng.choice(np.arange(5, 1000), n_subj, replace=False))
     subj_ids = np.array([f"S{k:03d}" for k in numbers])
     seq_ids = np.empty(n_seq, dtype=object)

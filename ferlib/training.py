@@ -44,6 +44,20 @@ def epoch_indices(labels, *, seed: int, epoch: int, balance: str) -> np.ndarray:
     return np.random.default_rng(epoch_seed).permutation(len(labels))
 
 
+def reseed_generators(model, *, seed: int, epoch: int) -> int:
+    """Set every random seed state in ``model`` (augmentation, dropout) from ``(seed, epoch)``.
+
+    Called at the start of each epoch, so that epoch ``e`` draws the same random
+    numbers whether the run went straight through or resumed from a checkpoint.
+    Returns how many seed states were set.
+    """
+    states = [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+    for i, state in enumerate(states):
+        value = np.array([(int(seed) * 7919 + i * 104729) % 2**31, int(epoch) * 2**20])
+        state.assign(value.astype(state.dtype))
+    return len(states)
+
+
 def as_batch(images) -> np.ndarray:
     """``(n, 48, 48)`` uint8 -> ``(n, 48, 48, 1)`` uint8, the models' input layout."""
     images = np.asarray(images)
@@ -136,6 +150,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     seen, seconds = 0, 0.0
     for epoch in range(start, epochs):
         order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance)
+        reseed_generators(trainer, seed=seed, epoch=epoch)
         tic = time.perf_counter()
         result = trainer.fit(
             train_x[order], train_y[order], batch_size=batch_size, epochs=epoch + 1,

@@ -17,7 +17,7 @@ TINY = dict(data="synthetic", epochs=2, batch_size=32, limit_train=96, augment=T
 
 
 def tiny(model=2, dataset="jaffe", **overrides):
-    size = {"fer2013": 280, "ckplus": 189, "jaffe": 140}[dataset]
+    size = {"fer2013": 280, "ckplus": 189, "jaffe": 140}.get(dataset, 140)
     values = dict(TINY, model=model, dataset=dataset, synthetic_size=size)
     values.update(overrides)
     return RunConfig(**values)

@@ -1,0 +1,359 @@
+"""The book's figures: matplotlib functions with one job each, every one returning
+its :class:`matplotlib.figure.Figure` (nothing is shown or saved here).
+
+Faces are ``(n, 48, 48)`` uint8 grey images; class indices follow
+:data:`ferlib.labels.EMOTIONS`; accuracies and probabilities are fractions 0..1.
+
+The figures are made with :class:`matplotlib.figure.Figure` directly (not
+``pyplot``), so they work under any backend and never pile up in pyplot's state;
+a notebook shows a returned figure when it is a cell's last value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
+
+#: One colour per class, in the canonical order (matplotlib's tab10 subset).
+CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f")
+DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "jaffe": "JAFFE"}
+
+
+def _title(name: str) -> str:
+    """``"synthetic-jaffe"`` -> ``"JAFFE (synthetic)"``; ``"ckplus"`` -> ``"CK+"``."""
+    synthetic = name.startswith("synthetic-")
+    base = name.split("-", 1)[1] if synthetic else name
+    title = DATASET_TITLES.get(base, base)
+    return f"{title} (synthetic)" if synthetic else title
+
+
+def _check_faces(images, name="images") -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"{name} must have shape (n, {IMAGE_SIZE}, {IMAGE_SIZE}), got {images.shape}")
+    return images
+
+
+def _check_labels(labels, n, name="labels") -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {labels.shape}")
+    if n and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise ValueError(f"{name} must lie in 0..{NUM_CLASSES - 1}")
+    return labels.astype(int)
+
+
+def _show_face(ax, image):
+    ax.imshow(image, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def sample_faces_figure(images, labels, *, per_class: int = 4, seed: int = 0,
+                        title: str | None = None) -> Figure:
+    """A grid of example faces: one row per class, ``per_class`` faces each (Figs. 3-5).
+
+    Args:
+        images: ``(n, 48, 48)`` uint8 faces.
+        labels: ``(n,)`` int class of each face, 0..6.
+        per_class: faces shown per class (columns), at least 1.
+        seed: which faces are drawn (the same seed gives the same faces).
+        title: the figure's title.
+
+    Returns:
+        a Figure with ``7 * per_class`` axes; a class with fewer faces leaves its
+        remaining axes blank, and a class with none says so.
+    """
+    images = _check_faces(images)
+    labels = _check_labels(labels, len(images))
+    if int(per_class) < 1:
+        raise ValueError(f"per_class must be at least 1, got {per_class!r}")
+    per_class = int(per_class)
+    rng = np.random.default_rng(seed)
+    fig = Figure(figsize=(1.1 * per_class + 1.0, 1.1 * NUM_CLASSES + 0.4), layout="constrained")
+    axes = fig.subplots(NUM_CLASSES, per_class, squeeze=False)
+    for row, name in enumerate(EMOTIONS):
+        rows = np.flatnonzero(labels == row)
+        chosen = rng.choice(rows, size=min(per_class, len(rows)), replace=False) if len(rows) else []
+        for col in range(per_class):
+            ax = axes[row, col]
+            if col < len(chosen):
+                _show_face(ax, images[chosen[col]])
+            elif col > 0:
+                ax.axis("off")
+            else:  # keep the first axis (and its class label) but draw no frame
+                ax.set_xticks([])
+                ax.set_yticks([])
+                for spine in ax.spines.values():
+                    spine.set_visible(False)
+        axes[row, 0].set_ylabel(name if len(rows) else f"{name}\n(none)", rotation=0,
+                                ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def class_counts_figure(counts: Mapping, *, title: str | None = None) -> Figure:
+    """Bar charts of images per class, one panel per data set (the class imbalance).
+
+    Args:
+        counts: ``{data set name: {class name: count}}`` (e.g. from
+            :meth:`FaceDataset.class_counts`); classes missing from a mapping count 0.
+        title: the figure's title.
+
+    Returns:
+        a Figure with one axis per data set, each with 7 bars labelled with counts.
+    """
+    if not counts:
+        raise ValueError("counts is empty: give at least one data set")
+    fig = Figure(figsize=(3.6 * len(counts), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(counts), squeeze=False)[0]
+    for ax, (name, per_class) in zip(axes, counts.items()):
+        unknown = set(per_class) - set(EMOTIONS)
+        if unknown:
+            raise ValueError(f"counts[{name!r}]: unknown classes {sorted(unknown)}; expected {EMOTIONS}")
+        values = [int(per_class.get(c, 0)) for c in EMOTIONS]
+        bars = ax.bar(range(NUM_CLASSES), values, color=CLASS_COLOURS)
+        ax.bar_label(bars, fontsize=7)
+        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right")
+        ax.set_title(f"{_title(name)}: {sum(values)} images")
+        ax.set_ylabel("images")
+        ax.margins(y=0.15)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def balancing_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Images per class before and after the data generator's balancing.
+
+    Args:
+        table: :func:`ferlib.augment.class_balance_table` output (columns
+            ``emotion``, ``before``, ``after``).
+        title: the axis title.
+
+    Returns:
+        a Figure with one axis holding two bar groups (before, after) per class.
+    """
+    missing = {"emotion", "before", "after"} - set(table.columns)
+    if missing:
+        raise ValueError(f"table lacks the columns {sorted(missing)}")
+    fig = Figure(figsize=(6.4, 3.2), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["before"], width=0.4, label="before", color="#9ecae1")
+    ax.bar(x + 0.2, table["after"], width=0.4, label="after balancing", color="#3182bd")
+    ax.set_xticks(x, table["emotion"], rotation=45, ha="right")
+    ax.set_ylabel("training images per epoch")
+    ax.legend()
+    ax.set_title(title or "Class balance of the training set")
+    return fig
+
+
+def augmentation_figure(grid: Mapping, *, title: str | None = None) -> Figure:
+    """Each augmentation applied to the same faces (Fig. 6).
+
+    Args:
+        grid: ``{operation: (k, 48, 48) uint8}`` as returned by
+            :func:`ferlib.augment.augmentation_grid`; every entry holds the same ``k``.
+        title: the figure's title.
+
+    Returns:
+        a Figure with ``k`` rows (faces) and one column per operation, titled
+        with the operation's name.
+    """
+    if not grid:
+        raise ValueError("grid is empty")
+    panels = {name: _check_faces(faces, name=f"grid[{name!r}]") for name, faces in grid.items()}
+    sizes = {len(v) for v in panels.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"every grid entry must hold the same number of faces, got {sorted(sizes)}")
+    k = sizes.pop()
+    fig = Figure(figsize=(1.2 * len(panels), 1.25 * k + 0.4), layout="constrained")
+    axes = fig.subplots(k, len(panels), squeeze=False)
+    for col, (name, faces) in enumerate(panels.items()):
+        axes[0, col].set_title(name, fontsize=9)
+        for row in range(k):
+            _show_face(axes[row, col], faces[row])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def training_curves_figure(histories: Mapping, *, title: str | None = None) -> Figure:
+    """Training and validation accuracy and loss per epoch (Figs. 7-9).
+
+    Args:
+        histories: ``{row label: history DataFrame}`` with columns ``epoch``,
+            ``accuracy``, ``val_accuracy``, ``loss``, ``val_loss`` (a run's
+            ``history.csv``); one row of panels per entry.
+        title: the figure's title.
+
+    Returns:
+        a Figure with ``len(histories)`` rows and 2 columns (accuracy, loss);
+        training is drawn solid, validation dashed.
+    """
+    if not histories:
+        raise ValueError("histories is empty")
+    needed = {"epoch", "accuracy", "val_accuracy", "loss", "val_loss"}
+    for label, history in histories.items():
+        missing = needed - set(history.columns)
+        if missing:
+            raise ValueError(f"history {label!r} lacks the columns {sorted(missing)}")
+    fig = Figure(figsize=(7.5, 2.2 * len(histories) + 0.5), layout="constrained")
+    axes = fig.subplots(len(histories), 2, squeeze=False)
+    for row, (label, history) in enumerate(histories.items()):
+        for col, metric in enumerate(("accuracy", "loss")):
+            ax = axes[row, col]
+            ax.plot(history["epoch"], history[metric], "-o", ms=3, label="train")
+            ax.plot(history["epoch"], history[f"val_{metric}"], "--s", ms=3, label="validation")
+            ax.set_title(f"{label}: {metric}", fontsize=9)
+            ax.set_xlabel("epoch")
+            if metric == "accuracy":
+                ax.set_ylim(0, 1)
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def confusion_figure(confusion, *, title: str | None = None) -> Figure:
+    """A confusion matrix as two heatmaps: counts (left) and each row normalised (right),
+    the layout of the paper's Tables 2-4.
+
+    Args:
+        confusion: ``(7, 7)`` int counts, rows = true class, columns = predicted.
+        title: the figure's title.
+
+    Returns:
+        a Figure with two heatmap axes (plus a colour bar each), every cell annotated.
+    """
+    confusion = np.asarray(confusion)
+    if confusion.shape != (NUM_CLASSES, NUM_CLASSES):
+        raise ValueError(f"confusion must have shape ({NUM_CLASSES}, {NUM_CLASSES}), got {confusion.shape}")
+    if (confusion < 0).any():
+        raise ValueError("confusion must hold non-negative counts")
+    totals = confusion.sum(axis=1, keepdims=True)
+    normalised = np.divide(confusion, totals, out=np.zeros(confusion.shape), where=totals > 0)
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = ((confusion, "counts", "d", None), (normalised, "normalised by true class", ".2f", 1.0))
+    for ax, (values, name, fmt, vmax) in zip(axes, panels):
+        image = ax.imshow(values, cmap="Blues", vmin=0, vmax=vmax)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+        limit = values.max() if values.max() > 0 else 1
+        for i in range(NUM_CLASSES):
+            for j in range(NUM_CLASSES):
+                ax.text(j, i, format(values[i, j], fmt), ha="center", va="center", fontsize=8,
+                        color="white" if values[i, j] > 0.6 * limit else "black")
+        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right")
+        ax.set_yticks(range(NUM_CLASSES), EMOTIONS)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(name)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None,
+                            title: str | None = None) -> Figure:
+    """Faces beside their predicted probabilities of the 7 classes (Fig. 10).
+
+    Args:
+        images: ``(k, 48, 48)`` uint8 faces.
+        probabilities: ``(k, 7)`` float predicted probabilities, rows summing to 1.
+        true_labels: ``(k,)`` int true class of each face.
+        captions: optional ``k`` strings shown above each face (e.g. the data set).
+        title: the figure's title.
+
+    Returns:
+        a Figure with ``k`` rows of two axes: the face (titled with the true class)
+        and a horizontal bar per class, the true class's bar outlined, the predicted
+        one drawn dark.
+    """
+    images = _check_faces(images)
+    k = len(images)
+    if k == 0:
+        raise ValueError("images is empty: give at least one face")
+    probabilities = np.asarray(probabilities, dtype=float)
+    if probabilities.shape != (k, NUM_CLASSES):
+        raise ValueError(f"probabilities must have shape ({k}, {NUM_CLASSES}), got {probabilities.shape}")
+    if (probabilities < -1e-6).any() or (probabilities > 1 + 1e-6).any():
+        raise ValueError("probabilities must lie in 0..1")
+    true_labels = _check_labels(true_labels, k, name="true_labels")
+    if captions is not None and len(captions) != k:
+        raise ValueError(f"captions must hold {k} strings, got {len(captions)}")
+    fig = Figure(figsize=(6.0, 1.7 * k + 0.4), layout="constrained")
+    axes = fig.subplots(k, 2, squeeze=False, width_ratios=[1, 2.6])
+    for row in range(k):
+        face_ax, bar_ax = axes[row]
+        _show_face(face_ax, images[row])
+        caption = f"{captions[row]}\n" if captions is not None else ""
+        face_ax.set_title(f"{caption}true: {EMOTIONS[true_labels[row]]}", fontsize=8)
+        predicted = int(probabilities[row].argmax())
+        colours = ["#08519c" if c == predicted else "#9ecae1" for c in range(NUM_CLASSES)]
+        bars = bar_ax.barh(range(NUM_CLASSES), probabilities[row], color=colours)
+        bars[true_labels[row]].set_edgecolor("#d62728")
+        bars[true_labels[row]].set_linewidth(2)
+        bar_ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+        bar_ax.set_yticks(range(NUM_CLASSES), EMOTIONS, fontsize=8)
+        bar_ax.invert_yaxis()
+        bar_ax.set_xlim(0, 1.15)
+        bar_ax.set_title(f"predicted: {EMOTIONS[predicted]} ({probabilities[row, predicted]:.2f})",
+                         fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def results_figure(results: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Test accuracy, the paper's beside ours, per model and training (Tables 5-7).
+
+    Args:
+        results: one row per experiment with columns ``model``, ``dataset``,
+            ``training`` (``"scratch"`` or ``"fine-tuned"``), ``paper`` and ``ours``
+            (accuracy fractions; NaN where one side is absent), as made by
+            :func:`ferlib.tables.results_table`.
+        title: the figure's title.
+
+    Returns:
+        a Figure with one axis per data set; for each model and training, a pale
+        bar (paper) and a dark bar (ours).
+    """
+    missing = {"model", "dataset", "training", "paper", "ours"} - set(results.columns)
+    if missing:
+        raise ValueError(f"results lacks the columns {sorted(missing)}")
+    if results.empty:
+        raise ValueError("results is empty")
+    datasets = [d for d in DATASET_TITLES if d in set(results["dataset"])]
+    fig = Figure(figsize=(4.2 * len(datasets), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(datasets), squeeze=False)[0]
+    colours = {"scratch": ("#c6dbef", "#2171b5"), "fine-tuned": ("#fdd0a2", "#d94801")}
+    for ax, dataset in zip(axes, datasets):
+        part = results[results["dataset"] == dataset].sort_values(["model", "training"],
+                                                                  ascending=[True, False])
+        labels = [f"M{m}\n{t}" for m, t in zip(part["model"], part["training"])]
+        x = np.arange(len(part))
+        pale = [colours[t][0] for t in part["training"]]
+        dark = [colours[t][1] for t in part["training"]]
+        ax.bar(x - 0.2, part["paper"].fillna(0), width=0.4, color=pale, edgecolor="grey",
+               label="paper")
+        bars = ax.bar(x + 0.2, part["ours"].fillna(0), width=0.4, color=dark, label="ours")
+        ax.bar_label(bars, labels=[f"{v:.2f}" if np.isfinite(v) else "" for v in part["ours"]],
+                     fontsize=7)
+        ax.set_xticks(x, labels, fontsize=7)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("test accuracy")
+        ax.set_title(DATASET_TITLES[dataset])
+        ax.legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    return fig

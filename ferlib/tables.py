@@ -1,0 +1,266 @@
+"""The book's tables: pandas DataFrames built from data sets, models and finished runs,
+with the paper's numbers (:mod:`ferlib.paper`) beside ours.
+
+Accuracies are fractions 0..1; counts are ints. Every function returns a new
+DataFrame and changes nothing it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ferlib import paper
+from ferlib.labels import EMOTIONS, NUM_CLASSES
+
+PARTS = ("train", "val", "test")
+
+
+def class_split_table(dataset, split, *, paper_counts: Mapping | None = None) -> pd.DataFrame:
+    """Images per class and split part of one data set (Table 1, per split).
+
+    Args:
+        dataset: a :class:`~ferlib.datasets.base.FaceDataset`.
+        split: ``(n,)`` str array of ``"train"`` / ``"val"`` / ``"test"`` per row.
+        paper_counts: optional ``{class: count}`` from the paper's Table 1, shown in
+            a ``paper`` column.
+
+    Returns:
+        rows: the 7 classes then ``total``; columns ``train``, ``val``, ``test``,
+        ``all`` (int counts), ``sequences`` when the data set has sequence ids
+        (labelled sequences per class, what the paper counts for CK+), and
+        ``paper`` when ``paper_counts`` is given.
+    """
+    split = np.asarray(split)
+    if split.shape != (len(dataset),):
+        raise ValueError(f"split must have shape ({len(dataset)},), got {split.shape}")
+    labels = np.asarray(dataset.labels)
+    table = pd.DataFrame(index=pd.Index(list(EMOTIONS), name="class"))
+    for part in PARTS:
+        table[part] = np.bincount(labels[split == part], minlength=NUM_CLASSES)
+    table["all"] = np.bincount(labels, minlength=NUM_CLASSES)
+    sequences = np.asarray(dataset.sequence)
+    if (sequences != "").any():
+        table["sequences"] = [len(set(sequences[(labels == c) & (sequences != "")]))
+                              for c in range(NUM_CLASSES)]
+    if paper_counts is not None:
+        table["paper"] = [int(paper_counts.get(c, 0)) for c in EMOTIONS]
+    table.loc["total"] = table.sum()
+    return table.astype(int)
+
+
+def architecture_table(model_id: int) -> pd.DataFrame:
+    """Our model's layers beside the paper's table, row by row (section 3).
+
+    Returns:
+        one row per layer: ``layer``, ``type``, ``output_shape``, ``params`` (ours),
+        ``paper_output_shape``, ``paper_params`` and ``matches`` (True when name,
+        shape and parameter count all agree).
+    """
+    from ferlib.models import layer_table, paper_layer_table
+
+    ours = layer_table(model_id).reset_index(drop=True)
+    theirs = paper_layer_table(model_id).reset_index(drop=True)
+    rows = max(len(ours), len(theirs))
+    ours, theirs = ours.reindex(range(rows)), theirs.reindex(range(rows))
+    table = ours.copy()
+    table["paper_output_shape"] = theirs["output_shape"]
+    table["paper_params"] = theirs["params"]
+    table["matches"] = ((ours["layer"] == theirs["layer"])
+                        & (ours["output_shape"] == theirs["output_shape"])
+                        & (ours["params"] == theirs["params"]))
+    return table
+
+
+def parameter_table(models=(1, 2, 3)) -> pd.DataFrame:
+    """Total and non-trainable parameter counts of our models and the paper's.
+
+    Returns:
+        one row per model: ``model``, ``params``, ``trainable``, ``non_trainable``,
+        ``paper_params``, ``paper_non_trainable`` and ``matches`` (both counts equal).
+    """
+    from ferlib.models import PAPER_PARAM_COUNTS, build_model, param_counts
+
+    rows = []
+    for model_id in models:
+        total, trainable, frozen = param_counts(build_model(int(model_id)))
+        paper_total, paper_frozen = PAPER_PARAM_COUNTS[int(model_id)]
+        rows.append({"model": int(model_id), "params": total, "trainable": trainable,
+                     "non_trainable": frozen, "paper_params": paper_total,
+                     "paper_non_trainable": paper_frozen,
+                     "matches": total == paper_total and frozen == paper_frozen})
+    return pd.DataFrame(rows)
+
+
+def training_label(source) -> str:
+    """``None`` -> ``"scratch"``; a source data set -> ``"fine-tuned"``."""
+    return "scratch" if source is None else "fine-tuned"
+
+
+def runs_overview(runs: Mapping) -> pd.DataFrame:
+    """One row per run of :func:`ferlib.experiment.paper_runs`: ``model``, ``dataset``,
+    ``training``, ``run_id``, ``seed``, ``epochs``, ``best_epoch``, ``train_images``,
+    ``test_n``, ``accuracy`` and ``wall_time_s``."""
+    rows = []
+    for (model, dataset, source), run in runs.items():
+        rows.append({
+            "model": model, "dataset": dataset, "training": training_label(source),
+            "run_id": run.id, "seed": run.config.seed, "epochs": run.config.epochs,
+            "best_epoch": run.metrics.get("best_epoch"),
+            "train_images": run.manifest.get("split_sizes", {}).get("train"),
+            "test_n": run.metrics["test"]["n"], "accuracy": run.metrics["test"]["accuracy"],
+            "wall_time_s": run.manifest.get("wall_time_s"),
+        })
+    return pd.DataFrame(rows)
+
+
+def results_table(runs: Mapping) -> pd.DataFrame:
+    """Our test accuracy beside the paper's for every experiment (Tables 5-7).
+
+    Args:
+        runs: ``{(model, dataset, source): Run}`` from :func:`ferlib.experiment.paper_runs`.
+
+    Returns:
+        one row per experiment of the paper (in the paper's order) with columns
+        ``model``, ``dataset``, ``training``, ``paper``, ``ours``, ``difference``
+        (ours minus paper), ``ours_se`` (binomial standard error of ours) and
+        ``test_n``; ``ours`` is NaN for experiments not in ``runs``.
+    """
+    rows = []
+    for (model, dataset, source), value in paper.ACCURACY.items():
+        run = runs.get((model, dataset, source))
+        test = run.metrics["test"] if run is not None else {}
+        rows.append({
+            "model": model, "dataset": dataset, "training": training_label(source),
+            "paper": value, "ours": test.get("accuracy", np.nan),
+            "ours_se": test.get("accuracy_se", np.nan), "test_n": test.get("n", 0),
+        })
+    table = pd.DataFrame(rows)
+    table["difference"] = table["ours"] - table["paper"]
+    table["test_n"] = table["test_n"].astype(int)
+    return table[["model", "dataset", "training", "paper", "ours", "difference", "ours_se", "test_n"]]
+
+
+def scratch_vs_finetuned(results: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """For one target data set, one row per model: ``scratch`` and ``fine-tuned``
+    accuracy, paper's and ours, and the gain of fine-tuning (fine-tuned minus scratch).
+
+    Args:
+        results: :func:`results_table` output.
+        dataset: ``"jaffe"`` or ``"ckplus"``.
+    """
+    part = results[results["dataset"] == dataset]
+    if part.empty or set(part["training"]) != {"scratch", "fine-tuned"}:
+        raise ValueError(f"results hold no scratch and fine-tuned rows for {dataset!r}")
+    table = part.pivot(index="model", columns="training", values=["paper", "ours"])
+    out = pd.DataFrame(index=table.index)
+    for who in ("paper", "ours"):
+        out[f"{who}_scratch"] = table[(who, "scratch")]
+        out[f"{who}_fine_tuned"] = table[(who, "fine-tuned")]
+        out[f"{who}_gain"] = out[f"{who}_fine_tuned"] - out[f"{who}_scratch"]
+    return out
+
+
+def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> tuple:
+    """``(low, high)`` of ``column`` over the models for one data set and training."""
+    part = results[(results["dataset"] == dataset) & (results["training"] == training)][column]
+    part = part.dropna()
+    if part.empty:
+        raise ValueError(f"no {column!r} accuracies for {dataset!r} {training!r}")
+    return float(part.min()), float(part.max())
+
+
+def test_size_audit(sizes: Mapping | None = None, *, search=range(20, 400)) -> pd.DataFrame:
+    """Which test-set sizes can produce each accuracy the paper prints.
+
+    Args:
+        sizes: ``{dataset: stated test-set size}``; default: FER2013 3,589 and JAFFE 42
+            (the paper's text), CK+ 20 % of 327 sequences' images is not stated.
+        search: candidate sizes to try.
+
+    Returns:
+        one row per experiment: ``model``, ``dataset``, ``training``, ``paper``,
+        ``stated_n``, ``stated_n_possible`` (bool, None when no size is stated) and
+        ``smallest_possible_n`` (the smallest size in ``search`` that fits).
+    """
+    sizes = dict(sizes) if sizes is not None else {
+        "fer2013": paper.SPLIT_SIZES["fer2013"]["test"], "jaffe": paper.SPLIT_SIZES["jaffe"]["test"]}
+    rows = []
+    for (model, dataset, source), value in paper.ACCURACY.items():
+        stated = sizes.get(dataset)
+        fits = paper.consistent_test_sizes(value, search)
+        rows.append({
+            "model": model, "dataset": dataset, "training": training_label(source),
+            "paper": value, "stated_n": stated,
+            "stated_n_possible": (bool(paper.consistent_test_sizes(value, [stated]))
+                                  if stated else None),
+            "smallest_possible_n": fits[0] if fits else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def confused_pairs(confusion, *, top: int = 5) -> pd.DataFrame:
+    """The most frequent mistakes in a confusion matrix.
+
+    Args:
+        confusion: ``(7, 7)`` counts, rows = true class, columns = predicted.
+        top: how many pairs to return.
+
+    Returns:
+        up to ``top`` rows, most frequent first, of off-diagonal cells with a count
+        above zero: ``true``, ``predicted``, ``count`` and ``share_of_true`` (the
+        fraction of the true class's images predicted as ``predicted``).
+    """
+    confusion = np.asarray(confusion)
+    if confusion.shape != (NUM_CLASSES, NUM_CLASSES):
+        raise ValueError(f"confusion must have shape ({NUM_CLASSES}, {NUM_CLASSES}), got {confusion.shape}")
+    totals = confusion.sum(axis=1)
+    rows = [
+        {"true": EMOTIONS[i], "predicted": EMOTIONS[j], "count": int(confusion[i, j]),
+         "share_of_true": float(confusion[i, j] / totals[i])}
+        for i in range(NUM_CLASSES) for j in range(NUM_CLASSES)
+        if i != j and confusion[i, j] > 0
+    ]
+    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
+    return table.sort_values(["count", "share_of_true"], ascending=False).head(int(top)).reset_index(drop=True)
+
+
+def pick_examples(predictions: pd.DataFrame, *, per_class: int = 1, part: str = "test",
+                  seed: int = 0) -> pd.DataFrame:
+    """Rows of a run's predictions to show in the emotion analysis (Fig. 10).
+
+    Picks up to ``per_class`` rows of each true class from ``part`` (seeded), in
+    class order. Returns those rows of ``predictions`` (all its columns).
+    """
+    if "part" in predictions.columns:
+        predictions = predictions[predictions["part"] == part]
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in range(NUM_CLASSES):
+        rows = np.flatnonzero(predictions["true"].to_numpy() == label)
+        if len(rows):
+            chosen.extend(rng.choice(rows, size=min(per_class, len(rows)), replace=False))
+    return predictions.iloc[chosen]
+
+
+def images_for_sources(dataset, sources) -> np.ndarray:
+    """The images of ``dataset`` whose ``source`` equals each of ``sources``, in order.
+
+    Raises ``ValueError`` naming the first source not found (the run was made from
+    other data than the data given).
+    """
+    index = {s: i for i, s in enumerate(np.asarray(dataset.source))}
+    rows = []
+    for source in sources:
+        if source not in index:
+            raise ValueError(f"{dataset.name}: no image with source {source!r}; was the run "
+                             f"trained on other data?")
+        rows.append(index[source])
+    return dataset.images[np.array(rows, dtype=int)]
+
+
+def probability_columns(predictions: pd.DataFrame) -> np.ndarray:
+    """The ``(n, 7)`` float probabilities of a predictions table (``p_<class>`` columns)."""
+    return predictions[[f"p_{name}" for name in EMOTIONS]].to_numpy(dtype=float)
