@@ -21,10 +21,10 @@ BALANCING = ("oversample", "none")
 #: ``synthetic_size`` is the number of images made per data set when no data
 #: directory is given; ``limit_train`` caps training images (None = all).
 PROFILES = {
-    "smoke": dict(epochs=2, batch_size=32, learning_rate=1e-3, limit_train=256,
-                  synthetic_size={"fer2013": 560, "ckplus": 252, "jaffe": 140}),
-    "quick": dict(epochs=6, batch_size=64, learning_rate=1e-3, limit_train=None,
-                  synthetic_size={"fer2013": 2800, "ckplus": 981, "jaffe": 213}),
+    "smoke": dict(epochs=1, batch_size=32, learning_rate=1e-3, limit_train=128,
+                  synthetic_size={"fer2013": 420, "ckplus": 189, "jaffe": 140}),
+    "quick": dict(epochs=4, batch_size=64, learning_rate=1e-3, limit_train=None,
+                  synthetic_size={"fer2013": 1400, "ckplus": 480, "jaffe": 213}),
     "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None,
                   synthetic_size={"fer2013": 12000, "ckplus": 981, "jaffe": 213}),
 }

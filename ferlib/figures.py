@@ -24,7 +24,7 @@ CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e
 DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "jaffe": "JAFFE"}
 
 
-def _title(name: str) -> str:
+def dataset_title(name: str) -> str:
     """``"synthetic-jaffe"`` -> ``"JAFFE (synthetic)"``; ``"ckplus"`` -> ``"CK+"``."""
     synthetic = name.startswith("synthetic-")
     base = name.split("-", 1)[1] if synthetic else name
@@ -123,7 +123,7 @@ def class_counts_figure(counts: Mapping, *, title: str | None = None) -> Figure:
         bars = ax.bar(range(NUM_CLASSES), values, color=CLASS_COLOURS)
         ax.bar_label(bars, fontsize=7)
         ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right")
-        ax.set_title(f"{_title(name)}: {sum(values)} images")
+        ax.set_title(f"{dataset_title(name)}: {sum(values)} images")
         ax.set_ylabel("images")
         ax.margins(y=0.15)
     if title:

@@ -34,8 +34,10 @@ the viewer's right, ``y`` down, the face's half-width about 1 (eyes at ``y`` abo
 ``scale`` (output pixels per face unit) place the face in the 48x48 image. Grey
 tones are fractions 0 (black) .. 1 (white) before lighting.
 
-:func:`make_synthetic` samples whole data sets; the same ``seed`` gives byte-identical
-images, a different one different images.
+:func:`sample_params` draws the labels and parameters of a whole domain, and
+:func:`make_synthetic` renders them into a data set; the same ``seed`` gives
+byte-identical images, a different one different images. :func:`prototype_faces`
+shows one person's seven expressions for a figure.
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ EXPRESSION_ACTIONS = {
     "neutral": {},
 }
 
+#: Expressions whose open mouth shows the upper teeth.
+SHOWS_TEETH = ("happy", "disgust")
+
 #: Person-to-person spread of each action around the expression (standard deviation
 #: at domain variability 1): makes neighbouring classes overlap a little.
 ACTION_SPREAD = dict(brow_raise=0.03, brow_inner=0.025, brow_knit=0.2, brow_arch=0.015,
@@ -163,7 +168,7 @@ def apply_expression(params: Mapping, emotion: str, intensity: float = 1.0) -> d
     out = {**FACE_DEFAULTS, **params}
     for name, value in EXPRESSION_ACTIONS[emotion].items():
         out[name] = out[name] + intensity * value
-    if emotion == "happy" and intensity > 0.5:
+    if emotion in SHOWS_TEETH and intensity > 0.5:
         out["teeth"] = 1.0
     return out
 
@@ -180,6 +185,8 @@ def _as_table(params: Mapping) -> dict:
         value = np.asarray(params.get(name, default), dtype=np.float64).reshape(-1)
         if value.size not in (1, n):
             raise ValueError(f"face parameter {name!r} has {value.size} values, expected 1 or {n}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"face parameter {name!r} must be finite, got {value}")
         table[name] = np.broadcast_to(value, (n,)).copy()
     return table
 
@@ -233,8 +240,9 @@ def _face_geometry(t):
     """Polygons and polylines of every face part, as canvas sub-pixel int32 arrays.
 
     ``t`` is a parameter table (see :func:`_as_table`). Returns a dict of
-    ``(n, parts, k, 2)`` int32 point arrays (key ending ``_pts``) and ``(n,)`` float
-    tones (0..255) or line thicknesses in canvas pixels.
+    ``(n, parts, k, 2)`` int32 point arrays (keys ending ``_pts``), ``(n,)`` float
+    tones 0..255 (``_tone``), ``(n,)`` bool switches (``_on``) and ``(n,)`` int line
+    thicknesses in canvas pixels (``thin``, ``lid_th``).
     """
     n = len(t["scale"])
     to_canvas = _pose(t)
@@ -295,30 +303,22 @@ def _face_geometry(t):
     up = np.repeat(_col(opening), 2, 1)
     low = np.repeat(_col(opening * 0.6 * (1 - 0.45 * np.clip(t["cheek_raise"], 0, 1))), 2, 1)
 
-    def per_eye(fn, k):
-        x, y = fn(eye_cx.ravel(), eye_cy.ravel(), eye_w.ravel(), up.ravel(), low.ravel(), k)
-        return to_canvas(x.reshape(n, 2, k), y.reshape(n, 2, k))
+    # both eyes of every face as one flat batch of 2n eyes
+    cx, cy, w = eye_cx.ravel(), eye_cy.ravel(), eye_w.ravel()
+    upper, lower = up.ravel(), low.ravel()
 
-    g["sockets_pts"] = per_eye(lambda cx, cy, w, u_, l_, k: _ellipse_xy(
-        cx, cy - 0.02, 1.45 * w, 0.1 + 0.8 * u_, k=k), 16)
-    g["eyes_pts"] = per_eye(lambda cx, cy, w, u_, l_, k: _ellipse_xy(
-        cx, cy, w, l_, k=k, ay_top=u_), 16)
+    def both_eyes(x, y):
+        return to_canvas(x.reshape(n, 2, -1), y.reshape(n, 2, -1))
 
-    def iris(cx, cy, w, u_, l_, k):
-        r = np.repeat(t["iris_r"], 2) * w
-        x, y = _ellipse_xy(cx + np.repeat(t["gaze_x"], 2) * 0.3 * w, cy, r, r, k=k)
-        dx = np.clip((x - _col(cx)) / _col(w), -1, 1)
-        half = np.sqrt(1 - dx ** 2)
-        y = np.clip(y, _col(cy) - _col(u_) * half, _col(cy) + _col(l_) * half)
-        return x, y
-
-    g["irises_pts"] = per_eye(iris, 14)
-
-    def lid(cx, cy, w, u_, l_, k):
-        a = np.linspace(np.pi * 1.05, np.pi * 1.95, k)
-        return _col(cx) + _col(w) * np.cos(a), _col(cy) + _col(u_) * np.sin(a)
-
-    g["lids_pts"] = per_eye(lid, 9)
+    g["sockets_pts"] = both_eyes(*_ellipse_xy(cx, cy - 0.02, 1.45 * w, 0.1 + 0.8 * upper, k=16))
+    g["eyes_pts"] = both_eyes(*_ellipse_xy(cx, cy, w, lower, k=16, ay_top=upper))
+    r = np.repeat(t["iris_r"], 2) * w
+    x, y = _ellipse_xy(cx + np.repeat(t["gaze_x"], 2) * 0.3 * w, cy, r, r, k=14)
+    inside = np.sqrt(1 - np.clip((x - _col(cx)) / _col(w), -1, 1) ** 2)
+    y = np.clip(y, _col(cy) - _col(upper) * inside, _col(cy) + _col(lower) * inside)
+    g["irises_pts"] = both_eyes(x, y)                    # iris clipped by the lids
+    a = np.linspace(np.pi * 1.05, np.pi * 1.95, 9)
+    g["lids_pts"] = both_eyes(_col(cx) + _col(w) * np.cos(a), _col(cy) + _col(upper) * np.sin(a))
 
     # brows: tapered bands along a quadratic curve, inner end to outer end
     raise_, inner = t["brow_raise"], t["brow_inner"]
@@ -661,9 +661,8 @@ def _sample_actions(labels, intensity, rng, spread, blend):
     angry = labels == EMOTIONS.index("angry")
     shout = angry & (rng.random(n) < 0.3)
     out["mouth_open"] = out["mouth_open"] + shout * intensity * 0.16
-    happy = labels == EMOTIONS.index("happy")
-    out["teeth"] = ((happy & (rng.random(n) < 0.8)) | shout
-                    | (labels == EMOTIONS.index("disgust"))).astype(float)
+    teeth = np.isin(labels, [EMOTIONS.index(e) for e in SHOWS_TEETH])
+    out["teeth"] = ((teeth & (rng.random(n) < 0.8)) | shout).astype(float)
     return out
 
 
@@ -849,6 +848,28 @@ def _domain_rng(domain, seed, stream):
     return np.random.default_rng([int(seed), DOMAINS.index(domain), stream])
 
 
+def _check_n(domain, n):
+    if n is None:
+        return DEFAULT_SIZES[domain]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < NUM_CLASSES:
+        raise ValueError(f"n must be an integer >= {NUM_CLASSES} (one image per class), "
+                         f"got {n!r}")
+    return int(n)
+
+
+def sample_params(domain: str, n: int | None = None, *, seed: int = 0):
+    """The labels and face parameters behind ``make_synthetic(domain, n, seed=seed)``.
+
+    Returns ``(labels, params)``: labels (n,) int64 and a dict mapping every name of
+    :data:`FACE_DEFAULTS` that the domain varies to an (n,) float array, ready for
+    :func:`render_faces`. Arguments as in :func:`make_synthetic`.
+    """
+    _check_args(domain, seed)
+    n = _check_n(domain, n)
+    labels, params, _ = _SAMPLERS[domain](n, _domain_rng(domain, seed, 0))
+    return labels.astype(np.int64), params
+
+
 def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0) -> FaceDataset:
     """Sample a synthetic data set in the style of ``domain``.
 
@@ -867,12 +888,7 @@ def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0) -> FaceD
         source ``"synthetic:<domain>:seed<seed>:<row>"``.
     """
     _check_args(domain, seed)
-    if n is None:
-        n = DEFAULT_SIZES[domain]
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < NUM_CLASSES:
-        raise ValueError(f"n must be an integer >= {NUM_CLASSES} (one image per class), "
-                         f"got {n!r}")
-    n = int(n)
+    n = _check_n(domain, n)
     labels, params, columns = _SAMPLERS[domain](n, _domain_rng(domain, seed, 0))
     images = render_faces(params, _domain_rng(domain, seed, 1))
     source = np.array([f"synthetic:{domain}:seed{seed}:{i}" for i in range(n)])

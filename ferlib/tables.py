@@ -227,22 +227,90 @@ def confused_pairs(confusion, *, top: int = 5) -> pd.DataFrame:
     return table.sort_values(["count", "share_of_true"], ascending=False).head(int(top)).reset_index(drop=True)
 
 
-def pick_examples(predictions: pd.DataFrame, *, per_class: int = 1, part: str = "test",
-                  seed: int = 0) -> pd.DataFrame:
-    """Rows of a run's predictions to show in the emotion analysis (Fig. 10).
+def default_training(dataset: str) -> str:
+    """The training whose runs a section shows: FER2013 is only trained from scratch;
+    JAFFE and CK+ show the fine-tuned runs, the paper's proposal."""
+    return "scratch" if dataset == "fer2013" else "fine-tuned"
 
-    Picks up to ``per_class`` rows of each true class from ``part`` (seeded), in
-    class order. Returns those rows of ``predictions`` (all its columns).
+
+def select_run(runs: Mapping, dataset: str, *, training: str | None = None, model=None):
+    """The run a section shows for one data set.
+
+    Args:
+        runs: ``{(model, dataset, source): Run}``.
+        dataset: ``"fer2013"``, ``"ckplus"`` or ``"jaffe"``.
+        training: ``"scratch"`` or ``"fine-tuned"``; default :func:`default_training`.
+        model: a model id; ``None`` picks the model with the best *validation*
+            accuracy (never the test accuracy), the lowest id on ties.
+
+    Returns:
+        ``((model, dataset, source), run)``.
     """
+    training = default_training(dataset) if training is None else training
+    candidates = {key: run for key, run in runs.items()
+                  if key[1] == dataset and training_label(key[2]) == training
+                  and (model is None or key[0] == int(model))}
+    if not candidates:
+        raise ValueError(f"no {training} run of {dataset!r}"
+                         + (f" for model {model}" if model is not None else "")
+                         + f" among {sorted(map(str, runs))}")
+    return max(candidates.items(), key=lambda item: (item[1].metrics["val"]["accuracy"], -item[0][0]))
+
+
+def histories_for(runs: Mapping, dataset: str) -> dict:
+    """``{"Model m, training": history DataFrame}`` of every run on ``dataset``, by model."""
+    found = {key: run for key, run in runs.items() if key[1] == dataset}
+    if not found:
+        raise ValueError(f"no runs of {dataset!r}")
+    ordered = sorted(found, key=lambda key: (key[0], key[2] is not None))
+    return {f"Model {key[0]}, {training_label(key[2])}": found[key].history for key in ordered}
+
+
+def recall_table(runs: Mapping) -> pd.DataFrame:
+    """Per-class test recall of every run: one row per run (``model``, ``dataset``,
+    ``training``, ``accuracy``) and one column per class (NaN when the test set has
+    none of that class)."""
+    rows = []
+    for (model, dataset, source), run in runs.items():
+        test = run.metrics["test"]
+        row = {"model": model, "dataset": dataset, "training": training_label(source),
+               "accuracy": test["accuracy"]}
+        row.update({name: (np.nan if value is None else value)
+                    for name, value in test["per_class_recall"].items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def example_indices(labels, *, n: int = 4, seed: int = 0) -> np.ndarray:
+    """``n`` row indices of distinct classes where possible, in class order (seeded).
+
+    Classes are drawn at random among those present, one row each; when fewer
+    than ``n`` classes are present the remaining rows come from any class.
+    """
+    labels = np.asarray(labels)
+    if int(n) < 1:
+        raise ValueError(f"n must be at least 1, got {n!r}")
+    if len(labels) == 0:
+        raise ValueError("labels is empty")
+    n = min(int(n), len(labels))
+    rng = np.random.default_rng(seed)
+    present = np.unique(labels)
+    classes = rng.choice(present, size=min(n, len(present)), replace=False)
+    chosen = [int(rng.choice(np.flatnonzero(labels == c))) for c in sorted(classes)]
+    rest = np.setdiff1d(np.arange(len(labels)), chosen)
+    chosen += [int(i) for i in rng.choice(rest, size=n - len(chosen), replace=False)]
+    return np.array(chosen, dtype=int)
+
+
+def pick_examples(predictions: pd.DataFrame, *, n: int = 4, part: str = "test",
+                  seed: int = 0) -> pd.DataFrame:
+    """``n`` rows of a run's predictions to show in the emotion analysis (Fig. 10):
+    faces of ``part`` with distinct true classes where possible (:func:`example_indices`)."""
     if "part" in predictions.columns:
         predictions = predictions[predictions["part"] == part]
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for label in range(NUM_CLASSES):
-        rows = np.flatnonzero(predictions["true"].to_numpy() == label)
-        if len(rows):
-            chosen.extend(rng.choice(rows, size=min(per_class, len(rows)), replace=False))
-    return predictions.iloc[chosen]
+    if predictions.empty:
+        raise ValueError(f"the predictions hold no {part!r} rows")
+    return predictions.iloc[example_indices(predictions["true"].to_numpy(), n=n, seed=seed)]
 
 
 def images_for_sources(dataset, sources) -> np.ndarray:

@@ -123,7 +123,7 @@ def test_sigkill_leaves_no_finished_run(tmp_path):
 
 def test_profile_config_and_bad_arguments():
     config = profile_config("smoke", model=3, dataset="ckplus")
-    assert config.epochs == 2 and config.synthetic_size > 0
+    assert config.epochs == 1 and config.synthetic_size > 0
     assert profile_config("paper", model=1, dataset="fer2013", data="real").epochs == 75
     with pytest.raises(ValueError, match="model must be one of"):
         tiny(model=4)

@@ -22,6 +22,7 @@ from ferlib.synthetic import (
     prototype_faces,
     render_face,
     render_faces,
+    sample_params,
 )
 
 
@@ -269,6 +270,8 @@ def test_render_bad_parameters():
         render_face({"scale": [10.0, 12.0]})
     with pytest.raises(ValueError, match="skin"):
         render_faces({"skin": [0.5, 0.6], "hair": [0.1, 0.2, 0.3]})
+    with pytest.raises(ValueError, match="angle"):
+        render_face({"angle": float("nan")})
     with pytest.raises(ValueError, match="emotion"):
         apply_expression({}, "contempt")
 
@@ -301,6 +304,19 @@ def test_render_faces_matches_parameter_table():
     assert images.shape == (3, 48, 48) and images.dtype == np.uint8
     mouth = images[:, 33:40, 19:30].astype(np.float32).mean(axis=(1, 2))
     assert mouth[0] > mouth[1] > mouth[2]        # the wider open, the darker
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_sample_params_are_the_parameters_behind_make_synthetic(domain):
+    labels, params = sample_params(domain, 30, seed=4)
+    ds = make_synthetic(domain, 30, seed=4)
+    assert np.array_equal(labels, ds.labels)
+    assert set(params) <= set(FACE_DEFAULTS)
+    assert all(np.shape(v) == (30,) for v in params.values())
+    images = render_faces(params, np.random.default_rng(0))
+    # same geometry, other pixel noise: close to the data set's images, not equal
+    diff = np.abs(images.astype(np.float32) - ds.images.astype(np.float32)).mean()
+    assert 0 < diff < 10
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

@@ -1,0 +1,411 @@
+"""Execute every notebook and build the book: ``python -m ferlib book``.
+
+Layout (everything under the build folder is made here and never goes into git)::
+
+    notebooks/NN_name.py             jupytext "percent" sources, one per paper section
+    book/*.md, references.bib        the prose pages and their bibliography
+    _config.yml, _toc.yml            the Jupyter Book configuration and table of contents
+    <build>/src/                     the assembled book source:
+        _config.yml, _toc.yml, references.bib, book/*.md   copies of the above
+        notebooks/NN_name.ipynb      the executed notebooks (papermill output)
+    <build>/html/index.html          the built book
+    <build>/runs-<profile>/          the default run store of that profile
+    <build>/data-cache/              parsed real data (only with a data directory)
+    <build>/failed/NN_name.ipynb     a notebook that raised, as far as it ran
+
+``_toc.yml`` names the notebooks as ``notebooks/NN_name``; in ``<build>/src`` that
+resolves to the executed ``.ipynb`` copies, so the book (``execute_notebooks: off``)
+shows exactly the outputs papermill produced. The book is built with
+``jupyter-book build <build>/src -W --keep-going``: any Sphinx warning fails it.
+
+The notebooks run in a ``python3`` Jupyter kernel whose working folder is the
+project root; paths handed to them (``store``, ``data_dir``, ``cache_dir``) are
+relative to that root when they lie below it.
+
+Besides the build, this module holds the few helpers the notebooks share
+(:func:`book_dataset`, :func:`book_runs`, :func:`show`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import ferlib
+from ferlib.config import PROFILES
+
+#: Files and folders copied from the project root into ``<build>/src``.
+BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
+BOOK_FOLDER = "book"
+NOTEBOOK_FOLDER = "notebooks"
+KERNEL_NAME = "python3"
+
+_print = functools.partial(print, flush=True)
+
+
+# --------------------------------------------------------------------------- helpers
+# used by the notebooks
+
+
+def book_dataset(name: str, *, profile: str = "smoke", data_dir=None, cache_dir=None,
+                 limited: bool = False):
+    """A data set as the profile's runs see it, and its split.
+
+    Args:
+        name: ``"fer2013"``, ``"ckplus"`` or ``"jaffe"``.
+        profile: ``"smoke"``, ``"quick"`` or ``"paper"`` (decides the synthetic size).
+        data_dir: the real data root; ``None`` makes the synthetic stand-in.
+        cache_dir: where parsed real data is cached (``None``: no cache).
+        limited: ``False``: every image with the paper's split; ``True``: only the
+            rows a run keeps (its training part capped at the profile's
+            ``limit_train``), exactly as :func:`ferlib.experiment.prepare` gives them.
+
+    Returns:
+        ``(dataset, split)``: a :class:`~ferlib.datasets.base.FaceDataset` and its
+        ``(n,)`` str array of ``"train"`` / ``"val"`` / ``"test"``.
+    """
+    from ferlib import splits
+    from ferlib.config import profile_config
+    from ferlib.experiment import load_data, prepare
+
+    config = profile_config(profile, model=1, dataset=name,
+                            data="real" if data_dir is not None else "synthetic")
+    dataset = load_data(name, data_dir=data_dir, synthetic_size=config.synthetic_size,
+                        data_seed=config.data_seed, cache_dir=cache_dir)
+    if limited:
+        return prepare(config, dataset)
+    return dataset, splits.make_split(dataset, config.protocol, seed=config.split_seed,
+                                      fold=config.fold)
+
+
+def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_dir=None,
+              seed: int = 0, epochs=None, cache_dir=None, verbose: int = 0) -> dict:
+    """The paper's runs for the notebooks: :func:`ferlib.experiment.paper_runs` with
+    ``epochs`` passed only when it is not ``None`` (``None`` = the profile's)."""
+    from ferlib.experiment import paper_runs
+
+    overrides = {} if epochs is None else {"epochs": int(epochs)}
+    return paper_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
+                      cache_dir=cache_dir, seed=int(seed), verbose=verbose, **overrides)
+
+
+def show(figure, *, dpi: int = 100):
+    """Display a matplotlib Figure as a PNG in a notebook (any backend), then close it.
+
+    Returns ``None``, so a notebook cell shows the image once.
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    display(Image(data=buffer.getvalue(), format="png"))
+
+
+def data_description(data_dir) -> str:
+    """One sentence saying which data the notebook shows."""
+    if data_dir is None:
+        return ("These are ferlib's synthetic stand-ins (drawn faces, no photographs): no data "
+                "directory was given. Rebuild with `--data-dir` to see the real data sets.")
+    return "These are the real data sets found under the given data directory."
+
+
+# --------------------------------------------------------------------------- the build
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised while executing; says which notebook, cell and error."""
+
+    def __init__(self, notebook: str, message: str, saved_to=None):
+        self.notebook = notebook
+        self.saved_to = saved_to
+        super().__init__(f"notebook {notebook}: {message}"
+                         + (f" (the partly executed notebook is {saved_to})" if saved_to else ""))
+
+
+@dataclasses.dataclass
+class ExecutedNotebook:
+    """One executed notebook: its source, the executed copy and the seconds it took."""
+
+    name: str
+    source: Path
+    output: Path
+    seconds: float
+
+
+def project_root(start=None) -> Path:
+    """The folder holding ``_toc.yml`` and ``notebooks/``.
+
+    Looks in ``start`` (default: the current folder) and its parents, then next to
+    the ``ferlib`` package. Raises ``FileNotFoundError`` when none is found.
+    """
+    start = Path.cwd() if start is None else Path(start)
+    candidates = [start, *start.resolve().parents, Path(ferlib.__file__).resolve().parent.parent]
+    for folder in candidates:
+        if (folder / "_toc.yml").is_file() and (folder / NOTEBOOK_FOLDER).is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"no project root (a folder with _toc.yml and {NOTEBOOK_FOLDER}/) at or above {start} "
+        f"or next to the ferlib package; run from the ferlib repository")
+
+
+def notebook_sources(root) -> list:
+    """The jupytext notebooks ``notebooks/NN_*.py`` of the project, in order."""
+    folder = Path(root) / NOTEBOOK_FOLDER
+    found = sorted(p for p in folder.glob("[0-9][0-9]_*.py") if p.is_file())
+    if not found:
+        raise FileNotFoundError(f"{folder}: no notebooks named NN_name.py")
+    return found
+
+
+def _relative(path, root: Path):
+    """``path`` relative to ``root`` when below it (as str), else absolute; None stays None."""
+    if path is None:
+        return None
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def notebook_parameters(*, profile="smoke", data_dir=None, store="runs", seed=0,
+                        models=(1, 2, 3), epochs=None, cache_dir=None) -> dict:
+    """The parameters every notebook takes (papermill injects them), validated."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
+    models = [int(m) for m in models]
+    if not models or any(m not in (1, 2, 3) for m in models):
+        raise ValueError(f"models must be a non-empty list of 1, 2, 3, got {models!r}")
+    if epochs is not None and int(epochs) < 1:
+        raise ValueError(f"epochs must be at least 1 or None, got {epochs!r}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be non-negative, got {seed!r}")
+    return {"data_dir": None if data_dir is None else str(data_dir), "profile": profile,
+            "models": models, "epochs": None if epochs is None else int(epochs),
+            "seed": int(seed), "store": str(store),
+            "cache_dir": None if cache_dir is None else str(cache_dir)}
+
+
+def convert_notebook(source, target) -> Path:
+    """Convert a jupytext ``.py`` notebook to an ``.ipynb`` file (written atomically)."""
+    import jupytext
+    import nbformat
+
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise FileNotFoundError(f"notebook source {source} not found")
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata.pop("jupytext", None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    nbformat.write(notebook, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def _failure_message(error, executed_path) -> str:
+    """Which cell failed and why, from a papermill error."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        first_line = next((line for line in str(error.source).splitlines() if line.strip()), "")
+        return (f"cell {error.cell_index} (execution count {error.exec_count}) raised "
+                f"{error.ename}: {error.evalue}; the cell starts: {first_line!r}")
+    return f"{type(error).__name__}: {error}"
+
+
+def _kernel_environment(root: Path) -> dict:
+    """Environment for the kernels: ferlib importable, TensorFlow quiet."""
+    env = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    package_parent = str(Path(ferlib.__file__).resolve().parent.parent)
+    paths = [package_parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
+
+
+def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> float:
+    """Execute one jupytext notebook with papermill; returns the seconds it took.
+
+    The executed notebook is written to ``output`` only when every cell ran; on a
+    failure it is kept in ``work_dir/failed/`` and :class:`NotebookFailed` names the
+    notebook, the cell and the error.
+    """
+    import papermill
+
+    source, output, work_dir = Path(source), Path(output), Path(work_dir)
+    name = source.stem
+    unexecuted = convert_notebook(source, work_dir / "inputs" / f"{name}.ipynb")
+    running = work_dir / "running" / f"{name}.ipynb"
+    running.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    saved_env = {k: os.environ.get(k) for k in ("PYTHONPATH", "TF_CPP_MIN_LOG_LEVEL")}
+    os.environ.update(_kernel_environment(Path(cwd)))
+    try:
+        papermill.execute_notebook(
+            str(unexecuted), str(running), parameters=parameters, kernel_name=KERNEL_NAME,
+            cwd=str(cwd), progress_bar=False, log_output=False, report_mode=False)
+    except Exception as error:  # papermill re-raises cell errors and kernel deaths
+        failed = work_dir / "failed" / f"{name}.ipynb"
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if running.exists():
+            os.replace(running, failed)
+        raise NotebookFailed(source.name, _failure_message(error, failed),
+                             saved_to=failed if failed.exists() else None) from error
+    finally:
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    output.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(running, output)
+    return time.perf_counter() - started
+
+
+def execute_notebooks(root, build_dir, parameters: dict, *, names=None, log=_print) -> list:
+    """Execute the project's notebooks in order into ``<build_dir>/src/notebooks/``.
+
+    Args:
+        root: the project root (see :func:`project_root`).
+        build_dir: the build folder.
+        parameters: :func:`notebook_parameters` output, injected into every notebook.
+        names: only the notebooks whose stem is in ``names`` (default: all).
+        log: prints one line per notebook: its name and seconds.
+
+    Returns a list of :class:`ExecutedNotebook`; raises :class:`NotebookFailed` on the
+    first notebook that raises.
+    """
+    root, build_dir = Path(root), Path(build_dir)
+    sources = notebook_sources(root)
+    if names is not None:
+        unknown = set(names) - {s.stem for s in sources}
+        if unknown:
+            raise ValueError(f"unknown notebooks {sorted(unknown)}; have {[s.stem for s in sources]}")
+        sources = [s for s in sources if s.stem in set(names)]
+    results = []
+    for source in sources:
+        output = build_dir / "src" / NOTEBOOK_FOLDER / f"{source.stem}.ipynb"
+        seconds = execute_notebook(source, output, parameters, cwd=root, work_dir=build_dir)
+        log(f"{source.name}: done in {seconds:.1f} s")
+        results.append(ExecutedNotebook(source.stem, source, output, seconds))
+    return results
+
+
+def assemble_source(root, build_dir) -> Path:
+    """Copy the book's configuration and prose into ``<build_dir>/src``; returns that folder.
+
+    The executed notebooks are not touched (:func:`execute_notebooks` writes them).
+    """
+    root, src = Path(root), Path(build_dir) / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    for name in BOOK_FILES:
+        if not (root / name).is_file():
+            raise FileNotFoundError(f"{root / name}: the book needs this file")
+        shutil.copy2(root / name, src / name)
+    if not (root / BOOK_FOLDER).is_dir():
+        raise FileNotFoundError(f"{root / BOOK_FOLDER}: the book's prose folder is missing")
+    shutil.rmtree(src / BOOK_FOLDER, ignore_errors=True)
+    shutil.copytree(root / BOOK_FOLDER, src / BOOK_FOLDER)
+    return src
+
+
+def missing_notebooks(root, build_dir) -> list:
+    """Names of the project's notebooks that have no executed copy in the build tree."""
+    folder = Path(build_dir) / "src" / NOTEBOOK_FOLDER
+    return [s.stem for s in notebook_sources(root) if not (folder / f"{s.stem}.ipynb").is_file()]
+
+
+def build_html(root, build_dir, *, log=_print) -> Path:
+    """Build ``<build_dir>/html`` from the executed notebooks and the prose, offline,
+    with Sphinx warnings as errors. Returns the path of ``index.html``.
+
+    Raises ``FileNotFoundError`` when a notebook has not been executed yet and
+    ``RuntimeError`` (with Jupyter Book's output) when the build fails.
+    """
+    root, build_dir = Path(root), Path(build_dir).resolve()
+    missing = missing_notebooks(root, build_dir)
+    if missing:
+        raise FileNotFoundError(f"{build_dir / 'src' / NOTEBOOK_FOLDER}: no executed copy of "
+                                f"{', '.join(missing)}; execute the notebooks first")
+    src = assemble_source(root, build_dir)
+    staging = build_dir / ".jupyter-book"
+    command = [sys.executable, "-m", "jupyter_book", "build", str(src), "--path-output", str(staging),
+               "--warningiserror", "--keep-going", "--all", "--quiet"]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"jupyter-book build failed (exit {completed.returncode}):\n"
+                           f"{completed.stdout[-6000:]}\n{completed.stderr[-6000:]}")
+    built = staging / "_build" / "html"
+    if not (built / "index.html").is_file():
+        raise RuntimeError(f"jupyter-book build made no {built / 'index.html'}:\n{completed.stdout[-3000:]}")
+    html = build_dir / "html"
+    old = build_dir / f".html-old-{uuid.uuid4().hex[:8]}"
+    if html.exists():
+        os.replace(html, old)
+    os.replace(built, html)
+    shutil.rmtree(old, ignore_errors=True)
+    log(f"book: {html / 'index.html'}")
+    return html / "index.html"
+
+
+def build_book(profile: str = "quick", data_dir=None, store=None, seed: int = 0,
+               build_dir="_build", *, models=(1, 2, 3), epochs=None, root=None,
+               log=_print) -> int:
+    """Execute every notebook with the given parameters, then build ``<build_dir>/html``.
+
+    Args:
+        profile: ``"smoke"``, ``"quick"`` (default) or ``"paper"``.
+        data_dir: the real data root; ``None`` uses the synthetic stand-ins.
+        store: the run store; default ``<build_dir>/runs-<profile>``.
+        seed: the training seed.
+        build_dir: the build folder (see the module docstring for its layout).
+        models: the models to train and show.
+        epochs: overrides the profile's epochs (``None``: the profile's).
+        root: the project root (default: found by :func:`project_root`).
+        log: where progress lines go (one per notebook, with its seconds).
+
+    Returns:
+        0 when the book was built; 1 when a notebook or the HTML build failed (the
+        error, naming the notebook and cell, is logged); 2 for bad arguments.
+    """
+    try:
+        root = project_root() if root is None else Path(root)
+        build_dir = Path(build_dir)
+        if not build_dir.is_absolute():
+            build_dir = Path.cwd() / build_dir
+        if data_dir is not None and not Path(data_dir).is_dir():
+            raise FileNotFoundError(f"data directory {data_dir} not found")
+        store = build_dir / f"runs-{profile}" if store is None else Path(store)
+        cache_dir = build_dir / "data-cache" if data_dir is not None else None
+        parameters = notebook_parameters(
+            profile=profile, data_dir=_relative(data_dir, root), store=_relative(store, root),
+            seed=seed, models=models, epochs=epochs, cache_dir=_relative(cache_dir, root))
+    except (ValueError, FileNotFoundError) as error:
+        log(f"error: {error}")
+        return 2
+    started = time.perf_counter()
+    log(f"building the book: profile {profile}, "
+        f"{'data ' + parameters['data_dir'] if data_dir is not None else 'synthetic data'}, "
+        f"store {parameters['store']}, seed {seed}")
+    try:
+        execute_notebooks(root, build_dir, parameters, log=log)
+        build_html(root, build_dir, log=log)
+    except NotebookFailed as error:
+        log(f"error: {error}")
+        return 1
+    except (RuntimeError, FileNotFoundError) as error:
+        log(f"error: {error}")
+        return 1
+    log(f"done in {time.perf_counter() - started:.1f} s")
+    return 0

@@ -1,0 +1,97 @@
+# %% [markdown]
+# # The data sets
+#
+# Section 4 of the paper {cite}`borgalli2022` trains on FER2013 {cite}`goodfellow2013fer`
+# and transfers to CK+ {cite}`lucey2010ckplus` and JAFFE {cite}`lyons1998jaffe`. This
+# notebook counts the images per class and split part (the paper's Table 1 beside ours),
+# shows sample faces of every class (the paper's Figs. 3-5) and the class imbalance that
+# the data generator of section 6 has to correct.
+
+# %% tags=["parameters"]
+data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None = the profile's
+seed = 0
+store = "runs"
+cache_dir = None  # where parsed real data is cached
+faces_per_class = 4
+
+# %%
+from myst_nb import glue
+
+from ferlib import book, figures, paper, tables
+
+names = ("fer2013", "ckplus", "jaffe")
+data = {name: book.book_dataset(name, profile=profile, data_dir=data_dir, cache_dir=cache_dir)
+        for name in names}
+print(book.data_description(data_dir))
+for name, (dataset, split) in data.items():
+    print(f"{dataset.name}: {len(dataset)} images")
+    glue(f"{name}_images", len(dataset), display=False)
+
+# %% [markdown]
+# ## Images per class and split (Table 1)
+#
+# The `paper` column is the paper's Table 1. For CK+ the paper counts *sequences* (one
+# peak frame each, plus the first frame of every sequence as neutral); the common CK+48
+# release holds the last three frames of each sequence and no neutral frames, so the
+# `sequences` column is the comparable one. The splits are the paper's: FER2013's
+# official one, JAFFE 60/20/20 and CK+ 70/10/20 (sequences kept whole).
+
+# %% [markdown]
+# ### FER2013
+
+# %%
+tables.class_split_table(*data["fer2013"], paper_counts=paper.TABLE_1["fer2013"])
+
+# %% [markdown]
+# ### CK+
+
+# %%
+tables.class_split_table(*data["ckplus"], paper_counts=paper.TABLE_1["ckplus"])
+
+# %% [markdown]
+# ### JAFFE
+
+# %%
+tables.class_split_table(*data["jaffe"], paper_counts=paper.TABLE_1["jaffe"])
+
+# %% [markdown]
+# What the loaders mapped, dropped or repaired, and where the paper's Table 1 is off:
+
+# %%
+for name, (dataset, _) in data.items():
+    for note in dataset.notes:
+        print(f"{name}: {note}")
+for erratum in paper.ERRATA:
+    print(f"paper: {erratum}")
+
+# %% [markdown]
+# ## Sample faces (Figs. 3-5)
+#
+# One row per class, drawn at random with the notebook's seed.
+
+# %%
+for name, (dataset, _) in data.items():
+    book.show(figures.sample_faces_figure(dataset.images, dataset.labels, per_class=faces_per_class,
+                                          seed=seed, title=figures.dataset_title(dataset.name)))
+
+# %% [markdown]
+# ## Class imbalance
+#
+# Disgust is rare in FER2013; this is what the paper's data generator balances (see
+# the augmentation notebook).
+
+# %%
+counts = {dataset.name: dataset.class_counts() for dataset, _ in data.values()}
+book.show(figures.class_counts_figure(counts))
+
+# %%
+fer, _ = data["fer2013"]
+fer_counts = fer.class_counts()
+glue("fer2013_disgust_share", float(fer_counts["disgust"] / len(fer)), display=False)
+glue("fer2013_largest_to_smallest", float(max(fer_counts.values()) / max(1, min(fer_counts.values()))),
+     display=False)
+print(f"FER2013: disgust is {fer_counts['disgust'] / len(fer):.1%} of the images; the largest class "
+      f"is {max(fer_counts.values()) / max(1, min(fer_counts.values())):.1f} times the smallest")

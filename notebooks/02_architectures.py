@@ -1,0 +1,48 @@
+# %% [markdown]
+# # The three architectures
+#
+# Section 3 of the paper {cite}`borgalli2022` gives each model as a Keras summary table:
+# layer, output shape and parameter count. The paper leaves kernel sizes, padding,
+# pooling and dropout rates implicit; `ferlib.models` chooses the ones that reproduce
+# every shape and count of the tables. This notebook builds our models and checks them
+# against the paper's tables, row by row.
+
+# %% tags=["parameters"]
+data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None = the profile's
+seed = 0
+store = "runs"
+cache_dir = None  # where parsed real data is cached
+
+# %%
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import tables
+
+# %% [markdown]
+# ## Parameter counts
+#
+# `matches` is true when the total and the non-trainable counts equal the paper's.
+
+# %%
+counts = tables.parameter_table(models)
+glue("all_parameter_counts_match", "yes" if bool(counts["matches"].all()) else "no", display=False)
+counts
+
+# %% [markdown]
+# ## Layer by layer
+#
+# Our layers (`output_shape`, `params`) beside the paper's (`paper_output_shape`,
+# `paper_params`); `matches` checks name, shape and count of each row. The weightless
+# input scaling layer (0..255 to 0..1), which the paper's tables do not list, is left out.
+
+# %%
+layer_tables = {model: tables.architecture_table(model) for model in models}
+for model, table in layer_tables.items():
+    display(Markdown(f"### Model {model}: {int(table['matches'].sum())} of {len(table)} rows match"))
+    display(table)
+glue("all_layers_match", "yes" if all(t["matches"].all() for t in layer_tables.values()) else "no",
+     display=False)

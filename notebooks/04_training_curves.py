@@ -1,0 +1,53 @@
+# %% [markdown]
+# # Training, validation accuracy and loss
+#
+# Section 8 of the paper {cite}`borgalli2022` shows learning curves for FER2013, JAFFE
+# and CK+ (its Figs. 7-9). This notebook trains the paper's five experiments per model
+# (FER2013 from scratch; JAFFE and CK+ from scratch and fine-tuned from the FER2013
+# weights), or fetches them from the run store when they are there already, and draws
+# each run's curves. Every later notebook reads these same runs.
+
+# %% tags=["parameters"]
+data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None = the profile's
+seed = 0
+store = "runs"
+cache_dir = None  # where parsed real data is cached
+
+# %%
+from myst_nb import glue
+
+from ferlib import book, figures, tables
+
+runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
+                      epochs=epochs, cache_dir=cache_dir)
+overview = tables.runs_overview(runs)
+glue("runs_count", len(runs), display=False)
+glue("runs_wall_time_min", float(overview["wall_time_s"].sum() / 60), display=False)
+glue("runs_epochs", int(overview["epochs"].max()), display=False)
+overview
+
+# %% [markdown]
+# The run id is a hash of the run's configuration, its data and ferlib's training code:
+# rebuilding the book reuses a stored run only when all three are unchanged. The best
+# epoch (on the validation part) is the one kept and tested.
+
+# %% [markdown]
+# ## FER2013 (Fig. 7)
+
+# %%
+book.show(figures.training_curves_figure(tables.histories_for(runs, "fer2013"), title="FER2013"))
+
+# %% [markdown]
+# ## JAFFE (Fig. 8)
+
+# %%
+book.show(figures.training_curves_figure(tables.histories_for(runs, "jaffe"), title="JAFFE"))
+
+# %% [markdown]
+# ## CK+ (Fig. 9)
+
+# %%
+book.show(figures.training_curves_figure(tables.histories_for(runs, "ckplus"), title="CK+"))

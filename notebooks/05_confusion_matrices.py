@@ -1,0 +1,82 @@
+# %% [markdown]
+# # Confusion matrices
+#
+# Section 7 of the paper {cite}`borgalli2022` shows one confusion matrix per data set,
+# counts and normalised side by side (its Tables 2-4), and names the classes that are
+# confused most. Here rows are the true class and columns the predicted one. For each
+# data set we show the run with the best *validation* accuracy (FER2013 from scratch,
+# JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
+
+# %% tags=["parameters"]
+data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None = the profile's
+seed = 0
+store = "runs"
+cache_dir = None  # where parsed real data is cached
+confusion_model = None  # None = the best model on the validation part
+top_pairs = 5
+
+# %%
+import numpy as np
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import book, figures, tables
+from ferlib.evaluation import confusion_frame
+
+runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
+                      epochs=epochs, cache_dir=cache_dir)
+
+
+def confusion_section(dataset):
+    """Show the counts, the normalised matrix, the heatmaps and the most confused pairs."""
+    (model, _, source), run = tables.select_run(runs, dataset, model=confusion_model)
+    test = run.metrics["test"]
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: "
+                     f"test accuracy {test['accuracy']:.3f} on {test['n']} images."))
+    display(Markdown("Counts:"))
+    display(confusion_frame(test["confusion"]))
+    display(Markdown("Normalised (each row sums to 1):"))
+    display(confusion_frame(test["confusion_normalized"], normalized=True))
+    book.show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
+                                       f"model {model} ({tables.training_label(source)})"))
+    display(Markdown("Most confused pairs:"))
+    pairs = tables.confused_pairs(test["confusion"], top=top_pairs)
+    display(pairs)
+    return pairs
+
+
+# %% [markdown]
+# ## FER2013 (Table 2)
+
+# %%
+pairs = confusion_section("fer2013")
+glue("fer2013_top_confusion", f"{pairs['true'][0]} taken for {pairs['predicted'][0]}"
+     if len(pairs) else "none", display=False)
+
+# %% [markdown]
+# ## JAFFE (Table 3)
+
+# %%
+pairs = confusion_section("jaffe")
+
+# %% [markdown]
+# ## CK+ (Table 4)
+
+# %%
+pairs = confusion_section("ckplus")
+
+# %% [markdown]
+# ## Recall per class, every run
+#
+# The share of each class's test images that a run recognises (NaN: the class has no
+# test image). The paper reports anger, disgust, fear and sadness as hardest on FER2013.
+
+# %%
+recall = tables.recall_table(runs)
+hardest = recall[recall["dataset"] == "fer2013"].drop(
+    columns=["model", "dataset", "training", "accuracy"]).mean().sort_values()
+glue("fer2013_hardest_class", str(hardest.index[0]), display=False)
+recall.round(3)

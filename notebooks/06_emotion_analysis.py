@@ -1,0 +1,61 @@
+# %% [markdown]
+# # Emotion analysis
+#
+# Section 9 of the paper {cite}`borgalli2022` shows test faces next to the model's
+# probability for each of the seven classes (its Fig. 10). Here the faces are drawn from
+# the test part of each data set (distinct classes where possible) and the
+# probabilities are those the run stored for them; the images are found again by the
+# `source` of each prediction. The true class's bar is outlined in red, the predicted
+# class's bar is dark.
+
+# %% tags=["parameters"]
+data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None = the profile's
+seed = 0
+store = "runs"
+cache_dir = None  # where parsed real data is cached
+faces_per_dataset = 3
+analysis_model = None  # None = the best model on the validation part
+
+# %%
+from IPython.display import Markdown, display
+
+from ferlib import book, figures, tables
+
+runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
+                      epochs=epochs, cache_dir=cache_dir)
+print(book.data_description(data_dir))
+
+
+def emotion_panel(dataset_name):
+    """The selected run's test faces with their 7 probabilities."""
+    (model, _, source), run = tables.select_run(runs, dataset_name, model=analysis_model)
+    examples = tables.pick_examples(run.predictions, n=faces_per_dataset, seed=seed)
+    data, _ = book.book_dataset(dataset_name, profile=profile, data_dir=data_dir,
+                                cache_dir=cache_dir, limited=True)
+    images = tables.images_for_sources(data, examples["source"])
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`."))
+    book.show(figures.emotion_analysis_figure(
+        images, tables.probability_columns(examples), examples["true"].to_numpy(),
+        title=figures.dataset_title(dataset_name)))
+
+
+# %% [markdown]
+# ## FER2013
+
+# %%
+emotion_panel("fer2013")
+
+# %% [markdown]
+# ## JAFFE
+
+# %%
+emotion_panel("jaffe")
+
+# %% [markdown]
+# ## CK+
+
+# %%
+emotion_panel("ckplus")

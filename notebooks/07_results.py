@@ -1,0 +1,114 @@
+# %% [markdown]
+# # Results: from scratch versus fine-tuned
+#
+# Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
+# on FER2013 (Table 5) and, for JAFFE and CK+, trained from scratch and fine-tuned from
+# FER2013 (Tables 6 and 7). This notebook puts our accuracy beside each of the paper's,
+# with the difference, and checks the paper's numbers against the test-set sizes it
+# states.
+
+# %% tags=["parameters"]
+data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None = the profile's
+seed = 0
+store = "runs"
+cache_dir = None  # where parsed real data is cached
+
+# %%
+from myst_nb import glue
+
+from ferlib import book, figures, paper, tables
+
+runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
+                      epochs=epochs, cache_dir=cache_dir)
+results = tables.results_table(runs)
+print(book.data_description(data_dir))
+glue("book_profile", profile, display=False)
+glue("book_data", "the real data sets" if data_dir is not None else "ferlib's synthetic stand-ins",
+     display=False)
+glue("book_epochs", int(max(run.config.epochs for run in runs.values())), display=False)
+print(f"profile {profile!r}, seed {seed}, {len(runs)} runs; accuracies are fractions of the test part")
+
+# %% [markdown]
+# ## All experiments
+#
+# `ours_se` is the binomial standard error of our accuracy: with a test part of `test_n`
+# images, differences of a few standard errors are noise.
+
+# %%
+results.round(4)
+
+# %% [markdown]
+# ## FER2013 (Table 5)
+
+# %%
+results[results["dataset"] == "fer2013"].round(4)
+
+# %% [markdown]
+# ## JAFFE (Table 6)
+#
+# `gain` is the fine-tuned accuracy minus the accuracy from scratch.
+
+# %%
+jaffe = tables.scratch_vs_finetuned(results, "jaffe")
+jaffe.round(4)
+
+# %% [markdown]
+# ## CK+ (Table 7)
+
+# %%
+ckplus = tables.scratch_vs_finetuned(results, "ckplus")
+ckplus.round(4)
+
+# %%
+book.show(figures.results_figure(results, title="Test accuracy: the paper's (pale) and ours (dark)"))
+
+# %% [markdown]
+# ## The ranges the paper quotes
+#
+# The abstract and section 10 summarise Tables 6 and 7 as ranges over the three models.
+
+# %%
+import pandas as pd
+
+rows = []
+for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
+    ours = tables.accuracy_range(results, dataset, training)
+    rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
+                 "ours_low": ours[0], "ours_high": ours[1]})
+    key = f"{dataset}_{training.replace('-', '_')}"
+    glue(f"ours_{key}_low", ours[0], display=False)
+    glue(f"ours_{key}_high", ours[1], display=False)
+ranges = pd.DataFrame(rows)
+ranges.round(4)
+
+# %%
+gains = pd.concat([jaffe["ours_gain"], ckplus["ours_gain"]])
+paper_gains = pd.concat([jaffe["paper_gain"], ckplus["paper_gain"]])
+glue("ours_finetune_helped", int((gains > 0).sum()), display=False)
+glue("ours_finetune_compared", int(gains.notna().sum()), display=False)
+glue("ours_mean_gain", float(gains.mean()), display=False)
+glue("paper_mean_gain", float(paper_gains.mean()), display=False)
+fer = results[results["dataset"] == "fer2013"]
+glue("ours_fer2013_low", float(fer["ours"].min()), display=False)
+glue("ours_fer2013_high", float(fer["ours"].max()), display=False)
+print(f"fine-tuning beat training from scratch in {int((gains > 0).sum())} of {int(gains.notna().sum())} "
+      f"comparisons; mean gain {gains.mean():+.3f} (the paper: {paper_gains.mean():+.3f})")
+
+# %% [markdown]
+# ## Do the paper's accuracies fit its test sets?
+#
+# An accuracy measured on `n` test images is a multiple of `1/n`. For each printed
+# accuracy (two decimals of a percentage) we check whether the test-set size the paper
+# states can produce it, and give the smallest size that can.
+
+# %%
+audit = tables.test_size_audit()
+jaffe_audit = audit[audit["dataset"] == "jaffe"]
+glue("jaffe_accuracies_fitting_42", int(jaffe_audit["stated_n_possible"].sum()), display=False)
+glue("jaffe_accuracies_fitting_43",
+     sum(bool(paper.consistent_test_sizes(v, [43])) for v in jaffe_audit["paper"]), display=False)
+glue("jaffe_accuracies", len(jaffe_audit), display=False)
+audit
