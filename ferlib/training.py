@@ -132,8 +132,8 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         state_path = ckpt / "state.json"
         if state_path.exists():
             state = json.loads(state_path.read_text())
+            trainer.optimizer.build(trainer.trainable_variables)  # so its state loads too
             trainer.load_weights(ckpt / "last.weights.h5")
-            _restore_optimizer(trainer, ckpt / "optimizer.npz")
             rows, best_epoch, best_score = state["history"], state["best_epoch"], state["best_score"]
             start = len(rows)
             if verbose:
@@ -174,8 +174,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
             if ckpt is not None:
                 _atomic_save(model.save_weights, ckpt / "best.weights.h5")
         if ckpt is not None:
-            _atomic_save(trainer.save_weights, ckpt / "last.weights.h5")
-            _save_optimizer(trainer, ckpt / "optimizer.npz")
+            _atomic_save(trainer.save_weights, ckpt / "last.weights.h5")  # weights + optimizer
             _atomic_write_text(ckpt / "state.json", json.dumps(
                 {"history": rows, "best_epoch": best_epoch, "best_score": best_score}))
         if verbose:
@@ -202,24 +201,3 @@ def predict_proba(model, images, batch_size=256) -> np.ndarray:
     """``(n, 7)`` float32 class probabilities for ``(n, 48, 48[,1])`` images."""
     probs = model.predict(as_batch(images), batch_size=batch_size, verbose=0)
     return np.asarray(probs, dtype=np.float32)
-
-
-def _save_optimizer(trainer, path: Path):
-    """Save the optimizer's variables (Adam moments, step count) for an exact resume."""
-    values = {f"v{i}": np.asarray(keras.ops.convert_to_numpy(v.value))
-              for i, v in enumerate(trainer.optimizer.variables)}
-    _atomic_save(lambda tmp: np.savez(tmp, **values), path)
-
-
-def _restore_optimizer(trainer, path: Path):
-    if not path.exists():
-        return
-    stored = np.load(path)
-    if not trainer.optimizer.built:
-        trainer.optimizer.build(trainer.trainable_variables)
-    variables = trainer.optimizer.variables
-    if len(stored.files) != len(variables):
-        raise ValueError(f"{path}: checkpoint has {len(stored.files)} optimizer variables, "
-                         f"the model {len(variables)}; delete the checkpoint folder to restart")
-    for i, variable in enumerate(variables):
-        variable.assign(stored[f"v{i}"])
