@@ -28,6 +28,7 @@ Besides the build, this module holds the few helpers the notebooks share
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -89,8 +90,11 @@ def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_di
               seed: int = 0, epochs=None, cache_dir=None, verbose: int = 0) -> dict:
     """The paper's runs for the notebooks: :func:`ferlib.experiment.paper_runs` with
     ``epochs`` passed only when it is not ``None`` (``None`` = the profile's)."""
+    import logging
+
     from ferlib.experiment import paper_runs
 
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
     overrides = {} if epochs is None else {"epochs": int(epochs)}
     return paper_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
                       cache_dir=cache_dir, seed=int(seed), verbose=verbose, **overrides)
@@ -196,7 +200,11 @@ def notebook_parameters(*, profile="smoke", data_dir=None, store="runs", seed=0,
 
 
 def convert_notebook(source, target) -> Path:
-    """Convert a jupytext ``.py`` notebook to an ``.ipynb`` file (written atomically)."""
+    """Convert a jupytext ``.py`` notebook to an ``.ipynb`` file (written atomically).
+
+    Sets the ``python3`` kernel and folds the default-parameters cell in the book
+    (tag ``hide-cell``); the sources are not changed.
+    """
     import jupytext
     import nbformat
 
@@ -207,6 +215,10 @@ def convert_notebook(source, target) -> Path:
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3",
                                        "language": "python"}
     notebook.metadata.pop("jupytext", None)
+    for cell in notebook.cells:  # the defaults stay in the book, folded; papermill's
+        tags = cell.metadata.get("tags", [])  # injected values below them stay open
+        if "parameters" in tags and "hide-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-cell"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     nbformat.write(notebook, tmp)
@@ -214,7 +226,7 @@ def convert_notebook(source, target) -> Path:
     return target
 
 
-def _failure_message(error, executed_path) -> str:
+def _failure_message(error) -> str:
     """Which cell failed and why, from a papermill error."""
     from papermill.exceptions import PapermillExecutionError
 
@@ -225,7 +237,7 @@ def _failure_message(error, executed_path) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _kernel_environment(root: Path) -> dict:
+def _kernel_environment() -> dict:
     """Environment for the kernels: ferlib importable, TensorFlow quiet."""
     env = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     package_parent = str(Path(ferlib.__file__).resolve().parent.parent)
@@ -234,12 +246,30 @@ def _kernel_environment(root: Path) -> dict:
     return env
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send this process's file descriptor 2 (and so the kernel's start-up and
+    TensorFlow chatter, which kernels inherit) to ``path`` for the duration."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as log_file:
+            os.dup2(log_file.fileno(), 2)
+            yield path
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> float:
     """Execute one jupytext notebook with papermill; returns the seconds it took.
 
     The executed notebook is written to ``output`` only when every cell ran; on a
     failure it is kept in ``work_dir/failed/`` and :class:`NotebookFailed` names the
-    notebook, the cell and the error.
+    notebook, the cell and the error. The kernel's stderr goes to
+    ``work_dir/logs/<name>.log``.
     """
     import papermill
 
@@ -250,17 +280,20 @@ def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> floa
     running.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     saved_env = {k: os.environ.get(k) for k in ("PYTHONPATH", "TF_CPP_MIN_LOG_LEVEL")}
-    os.environ.update(_kernel_environment(Path(cwd)))
+    os.environ.update(_kernel_environment())
+    log_path = work_dir / "logs" / f"{name}.log"
+    log_path.unlink(missing_ok=True)
     try:
-        papermill.execute_notebook(
-            str(unexecuted), str(running), parameters=parameters, kernel_name=KERNEL_NAME,
-            cwd=str(cwd), progress_bar=False, log_output=False, report_mode=False)
+        with _stderr_to(log_path):
+            papermill.execute_notebook(
+                str(unexecuted), str(running), parameters=parameters, kernel_name=KERNEL_NAME,
+                cwd=str(cwd), progress_bar=False, log_output=False, report_mode=False)
     except Exception as error:  # papermill re-raises cell errors and kernel deaths
         failed = work_dir / "failed" / f"{name}.ipynb"
         failed.parent.mkdir(parents=True, exist_ok=True)
         if running.exists():
             os.replace(running, failed)
-        raise NotebookFailed(source.name, _failure_message(error, failed),
+        raise NotebookFailed(source.name, _failure_message(error),
                              saved_to=failed if failed.exists() else None) from error
     finally:
         for key, value in saved_env.items():
@@ -340,7 +373,8 @@ def build_html(root, build_dir, *, log=_print) -> Path:
                                 f"{', '.join(missing)}; execute the notebooks first")
     src = assemble_source(root, build_dir)
     staging = build_dir / ".jupyter-book"
-    command = [sys.executable, "-m", "jupyter_book", "build", str(src), "--path-output", str(staging),
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+               "build", str(src), "--path-output", str(staging),
                "--warningiserror", "--keep-going", "--all", "--quiet"]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None)
     p.add_argument("--store", default=None, help="run store (default: _build/runs-<profile>)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
+                   help="models to train and show (default: 1 2 3)")
+    p.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
     p.add_argument("--build-dir", default="_build")
     return parser
 
@@ -210,8 +213,11 @@ def cmd_runs(args) -> int:
 def cmd_book(args) -> int:
     from ferlib.book import build_book
 
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     return build_book(profile=args.profile, data_dir=args.data_dir, store=args.store,
-                      seed=args.seed, build_dir=args.build_dir)
+                      seed=args.seed, build_dir=args.build_dir, models=tuple(args.models),
+                      epochs=args.epochs)
 
 
 COMMANDS = {

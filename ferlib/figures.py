@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
 
@@ -216,6 +217,7 @@ def training_curves_figure(histories: Mapping, *, title: str | None = None) -> F
             ax.plot(history["epoch"], history[f"val_{metric}"], "--s", ms=3, label="validation")
             ax.set_title(f"{label}: {metric}", fontsize=9)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if metric == "accuracy":
                 ax.set_ylim(0, 1)
             ax.legend(fontsize=7)

@@ -163,6 +163,29 @@ def scratch_vs_finetuned(results: pd.DataFrame, dataset: str) -> pd.DataFrame:
     return out
 
 
+def finetune_summary(results: pd.DataFrame) -> dict:
+    """How often fine-tuning beat training from scratch, ours and the paper's.
+
+    Args:
+        results: :func:`results_table` output.
+
+    Returns:
+        ``{"compared": int, "helped": int, "ours_mean_gain": float,
+        "paper_mean_gain": float}``: over the (model, target data set) pairs where we
+        have both runs, how many fine-tuned runs had a higher test accuracy, and the
+        mean gain (fine-tuned minus scratch accuracy); the paper's mean is over all
+        its pairs. ``ours_mean_gain`` is NaN when nothing can be compared.
+    """
+    ours, theirs = [], []
+    for dataset in ("jaffe", "ckplus"):
+        table = scratch_vs_finetuned(results, dataset)
+        ours.extend(table["ours_gain"].dropna().tolist())
+        theirs.extend(table["paper_gain"].dropna().tolist())
+    return {"compared": len(ours), "helped": int(sum(g > 0 for g in ours)),
+            "ours_mean_gain": float(np.mean(ours)) if ours else float("nan"),
+            "paper_mean_gain": float(np.mean(theirs))}
+
+
 def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> tuple:
     """``(low, high)`` of ``column`` over the models for one data set and training."""
     part = results[(results["dataset"] == dataset) & (results["training"] == training)][column]
@@ -170,6 +193,25 @@ def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: s
     if part.empty:
         raise ValueError(f"no {column!r} accuracies for {dataset!r} {training!r}")
     return float(part.min()), float(part.max())
+
+
+def range_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The ranges the paper quotes (:data:`ferlib.paper.QUOTED_RANGES`) beside ours.
+
+    Returns:
+        one row per quoted range: ``dataset``, ``training``, ``paper_low``,
+        ``paper_high``, ``ours_low``, ``ours_high`` (accuracy fractions over the
+        models in ``results``; NaN when we have none).
+    """
+    rows = []
+    for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
+        try:
+            ours = accuracy_range(results, dataset, training)
+        except ValueError:
+            ours = (np.nan, np.nan)
+        rows.append({"dataset": dataset, "training": training, "paper_low": low,
+                     "paper_high": high, "ours_low": ours[0], "ours_high": ours[1]})
+    return pd.DataFrame(rows)
 
 
 def test_size_audit(sizes: Mapping | None = None, *, search=range(20, 400)) -> pd.DataFrame:

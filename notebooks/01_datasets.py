@@ -8,10 +8,10 @@
 # the data generator of section 6 has to correct.
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+data_dir = None  # root of the real data sets; None: synthetic stand-ins
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
-epochs = None  # None = the profile's
+epochs = None  # None: the profile default
 seed = 0
 store = "runs"
 cache_dir = None  # where parsed real data is cached

@@ -8,10 +8,10 @@
 # JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+data_dir = None  # root of the real data sets; None: synthetic stand-ins
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
-epochs = None  # None = the profile's
+epochs = None  # None: the profile default
 seed = 0
 store = "runs"
 cache_dir = None  # where parsed real data is cached
@@ -19,7 +19,6 @@ confusion_model = None  # None = the best model on the validation part
 top_pairs = 5
 
 # %%
-import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 

@@ -8,10 +8,10 @@
 # states.
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None = ferlib's synthetic stand-ins
+data_dir = None  # root of the real data sets; None: synthetic stand-ins
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
-epochs = None  # None = the profile's
+epochs = None  # None: the profile default
 seed = 0
 store = "runs"
 cache_dir = None  # where parsed real data is cached
@@ -71,31 +71,26 @@ book.show(figures.results_figure(results, title="Test accuracy: the paper's (pal
 # The abstract and section 10 summarise Tables 6 and 7 as ranges over the three models.
 
 # %%
-import pandas as pd
-
-rows = []
-for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
-    ours = tables.accuracy_range(results, dataset, training)
-    rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
-                 "ours_low": ours[0], "ours_high": ours[1]})
-    key = f"{dataset}_{training.replace('-', '_')}"
-    glue(f"ours_{key}_low", ours[0], display=False)
-    glue(f"ours_{key}_high", ours[1], display=False)
-ranges = pd.DataFrame(rows)
+ranges = tables.range_table(results)
+for row in ranges.itertuples():
+    key = f"{row.dataset}_{row.training.replace('-', '_')}"
+    for who in ("paper", "ours"):
+        glue(f"{who}_{key}_low", float(getattr(row, f"{who}_low")), display=False)
+        glue(f"{who}_{key}_high", float(getattr(row, f"{who}_high")), display=False)
+glue("paper_fer2013_quoted", paper.QUOTED_FER2013_ACCURACY, display=False)
 ranges.round(4)
 
 # %%
-gains = pd.concat([jaffe["ours_gain"], ckplus["ours_gain"]])
-paper_gains = pd.concat([jaffe["paper_gain"], ckplus["paper_gain"]])
-glue("ours_finetune_helped", int((gains > 0).sum()), display=False)
-glue("ours_finetune_compared", int(gains.notna().sum()), display=False)
-glue("ours_mean_gain", float(gains.mean()), display=False)
-glue("paper_mean_gain", float(paper_gains.mean()), display=False)
+summary = tables.finetune_summary(results)
+glue("ours_finetune_helped", summary["helped"], display=False)
+glue("ours_finetune_compared", summary["compared"], display=False)
+glue("ours_mean_gain", summary["ours_mean_gain"], display=False)
+glue("paper_mean_gain", summary["paper_mean_gain"], display=False)
 fer = results[results["dataset"] == "fer2013"]
 glue("ours_fer2013_low", float(fer["ours"].min()), display=False)
 glue("ours_fer2013_high", float(fer["ours"].max()), display=False)
-print(f"fine-tuning beat training from scratch in {int((gains > 0).sum())} of {int(gains.notna().sum())} "
-      f"comparisons; mean gain {gains.mean():+.3f} (the paper: {paper_gains.mean():+.3f})")
+print(f"fine-tuning beat training from scratch in {summary['helped']} of {summary['compared']} "
+      f"comparisons; mean gain {summary['ours_mean_gain']:+.3f} (the paper: {summary['paper_mean_gain']:+.3f})")
 
 # %% [markdown]
 # ## Do the paper's accuracies fit its test sets?

@@ -1,0 +1,292 @@
+"""The book's figures (ferlib.figures), tables (ferlib.tables) and the paper's numbers
+(ferlib.paper): each figure draws what it is given, on small data made here."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ferlib import figures, paper, tables  # noqa: E402
+from ferlib.datasets.base import make_dataset  # noqa: E402
+from ferlib.labels import EMOTIONS  # noqa: E402
+
+
+def faces(n, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=(n, 48, 48), dtype=np.uint8)
+
+
+def image_axes(fig):
+    return [ax for ax in fig.axes if ax.images]
+
+
+def test_sample_faces_shows_each_class_and_marks_missing_ones():
+    labels = np.array([0, 0, 0, 1, 3, 3, 4, 5, 6, 6])  # no fear (2)
+    fig = figures.sample_faces_figure(faces(10), labels, per_class=2, title="demo")
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 7 * 2
+    assert len(image_axes(fig)) == 2 + 1 + 0 + 2 + 1 + 1 + 2
+    ylabels = [fig.axes[2 * row].get_ylabel() for row in range(7)]
+    assert ylabels[0] == "angry" and ylabels[2] == "fear\n(none)"
+    assert fig._suptitle.get_text() == "demo"
+
+
+def test_sample_faces_draws_the_given_pixels():
+    images = np.zeros((7, 48, 48), dtype=np.uint8)
+    images[3] = 200
+    fig = figures.sample_faces_figure(images, np.arange(7), per_class=1)
+    happy = fig.axes[3].images[0].get_array()
+    assert happy.shape == (48, 48) and int(happy.max()) == 200
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(images=np.zeros((3, 40, 40), np.uint8), labels=np.zeros(3, int)), "shape"),
+    (dict(images=np.zeros((3, 48, 48), np.uint8), labels=np.zeros(2, int)), "labels"),
+    (dict(images=np.zeros((3, 48, 48), np.uint8), labels=np.array([0, 1, 9])), "0..6"),
+])
+def test_sample_faces_rejects_bad_input(bad, message):
+    with pytest.raises(ValueError, match=message):
+        figures.sample_faces_figure(bad["images"], bad["labels"])
+
+
+def test_class_counts_one_panel_per_dataset_with_the_counts():
+    counts = {"fer2013": {"angry": 5, "disgust": 1, "fear": 4, "happy": 9, "sad": 6, "surprise": 4,
+                          "neutral": 6},
+              "synthetic-jaffe": {c: 3 for c in EMOTIONS}}
+    fig = figures.class_counts_figure(counts)
+    assert len(fig.axes) == 2
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert heights == [5, 1, 4, 9, 6, 4, 6]
+    assert fig.axes[0].get_title() == "FER2013: 35 images"
+    assert fig.axes[1].get_title() == "JAFFE (synthetic): 21 images"
+    with pytest.raises(ValueError, match="unknown classes"):
+        figures.class_counts_figure({"x": {"contempt": 3}})
+
+
+def test_balancing_figure_draws_before_and_after():
+    table = pd.DataFrame({"emotion": list(EMOTIONS), "before": [5, 1, 2, 3, 4, 5, 6],
+                          "after": [6] * 7})
+    fig = figures.balancing_figure(table)
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert heights == [5, 1, 2, 3, 4, 5, 6] + [6] * 7
+    with pytest.raises(ValueError, match="after"):
+        figures.balancing_figure(table.drop(columns="after"))
+
+
+def test_augmentation_figure_rows_are_faces_columns_operations():
+    grid = {name: faces(3, seed=i) for i, name in enumerate(["original", "flip", "blur"])}
+    fig = figures.augmentation_figure(grid)
+    assert len(image_axes(fig)) == 9
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["original", "flip", "blur"]
+    np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), grid["blur"][0])
+    with pytest.raises(ValueError, match="same number"):
+        figures.augmentation_figure({"a": faces(2), "b": faces(3)})
+
+
+def history(values):
+    n = len(values)
+    return pd.DataFrame({"epoch": np.arange(1, n + 1), "accuracy": values, "val_accuracy": values[::-1],
+                         "loss": np.linspace(2, 1, n), "val_loss": np.linspace(2.1, 1.2, n)})
+
+
+def test_training_curves_plot_train_and_validation_per_run():
+    fig = figures.training_curves_figure({"Model 1, scratch": history([0.1, 0.2, 0.4]),
+                                          "Model 1, fine-tuned": history([0.3, 0.5, 0.6])})
+    assert len(fig.axes) == 4
+    accuracy_ax = fig.axes[2]
+    assert accuracy_ax.get_title() == "Model 1, fine-tuned: accuracy"
+    train, val = accuracy_ax.lines
+    np.testing.assert_allclose(train.get_ydata(), [0.3, 0.5, 0.6])
+    np.testing.assert_allclose(val.get_ydata(), [0.6, 0.5, 0.3])
+    with pytest.raises(ValueError, match="val_loss"):
+        figures.training_curves_figure({"x": history([0.1]).drop(columns="val_loss")})
+
+
+def test_confusion_figure_shows_counts_and_row_normalised_values():
+    confusion = np.diag([2, 1, 3, 4, 5, 6, 7])
+    confusion[0, 1] = 2
+    fig = figures.confusion_figure(confusion, title="t")
+    heatmaps = image_axes(fig)
+    assert len(heatmaps) == 2
+    np.testing.assert_array_equal(heatmaps[0].images[0].get_array(), confusion)
+    np.testing.assert_allclose(heatmaps[1].images[0].get_array()[0, :2], [0.5, 0.5])
+    texts = {t.get_text() for t in heatmaps[1].texts}
+    assert "0.50" in texts
+    with pytest.raises(ValueError, match="shape"):
+        figures.confusion_figure(np.zeros((6, 6)))
+
+
+def test_emotion_analysis_has_a_face_and_seven_bars_per_row():
+    probabilities = np.full((2, 7), 0.05)
+    probabilities[0, 3] = 0.7
+    probabilities[1, 5] = 0.7
+    fig = figures.emotion_analysis_figure(faces(2), probabilities, np.array([3, 0]),
+                                          captions=["a", "b"])
+    assert len(fig.axes) == 4
+    assert len(image_axes(fig)) == 2
+    bars = fig.axes[1].patches
+    assert len(bars) == 7
+    assert bars[3].get_width() == pytest.approx(0.7)
+    assert fig.axes[1].get_title() == "predicted: happy (0.70)"
+    assert fig.axes[2].get_title() == "b\ntrue: angry"
+    with pytest.raises(ValueError, match="probabilities"):
+        figures.emotion_analysis_figure(faces(2), probabilities[:, :6], np.array([3, 0]))
+
+
+def test_results_figure_one_panel_per_dataset_with_paper_and_ours():
+    results = pd.DataFrame({
+        "model": [1, 1, 1], "dataset": ["fer2013", "jaffe", "jaffe"],
+        "training": ["scratch", "scratch", "fine-tuned"],
+        "paper": [0.61, 0.74, 0.77], "ours": [0.5, np.nan, 0.8]})
+    fig = figures.results_figure(results)
+    assert [ax.get_title() for ax in fig.axes] == ["FER2013", "JAFFE"]
+    jaffe_heights = [bar.get_height() for bar in fig.axes[1].patches]
+    assert jaffe_heights == pytest.approx([0.74, 0.77, 0.0, 0.8])  # paper bars, then ours
+    with pytest.raises(ValueError, match="ours"):
+        figures.results_figure(results.drop(columns="ours"))
+
+
+# --------------------------------------------------------------------- ferlib.paper
+
+
+def test_paper_table_1_and_tables_5_to_7():
+    table = paper.table_1_frame()
+    assert table.loc["total", "jaffe"] == 213
+    assert table.loc["neutral", "ckplus"] == 327
+    assert paper.paper_accuracy(2, "jaffe", "fer2013") == pytest.approx(0.7907)
+    frame = paper.accuracy_frame()
+    assert len(frame) == 15 and set(frame["training"]) == {"scratch", "fine-tuned"}
+    # the quoted ranges are the extremes of the tables
+    for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
+        values = frame[(frame["dataset"] == dataset) & (frame["training"] == training)]["accuracy"]
+        assert (values.min(), values.max()) == pytest.approx((low, high))
+    with pytest.raises(ValueError, match="no accuracy"):
+        paper.paper_accuracy(4, "jaffe")
+
+
+def test_consistent_test_sizes():
+    assert paper.consistent_test_sizes(32 / 43, [42, 43, 86]) == [43, 86]
+    assert paper.consistent_test_sizes(0.5, [3]) == []
+    assert paper.consistent_test_sizes(2196 / 3589, [3589]) == [3589]
+    with pytest.raises(ValueError, match="fraction"):
+        paper.consistent_test_sizes(61.19, [100])
+
+
+# --------------------------------------------------------------------- ferlib.tables
+
+
+def small_dataset():
+    labels = np.array([0, 0, 1, 3, 3, 3, 6, 6])
+    return make_dataset("demo", faces(8), labels, sequence=["s1", "s1", "s2", "s3", "s3", "s4", "", ""],
+                        source=[f"f{i}" for i in range(8)])
+
+
+def test_class_split_table_counts_parts_sequences_and_paper():
+    dataset = small_dataset()
+    split = np.array(["train", "test", "train", "train", "val", "test", "train", "val"])
+    table = tables.class_split_table(dataset, split, paper_counts={"angry": 10, "happy": 5})
+    assert list(table.columns) == ["train", "val", "test", "all", "sequences", "paper"]
+    assert table.loc["angry"].tolist() == [1, 0, 1, 2, 1, 10]
+    assert table.loc["happy"].tolist() == [1, 1, 1, 3, 2, 5]
+    assert table.loc["total", "all"] == 8
+    with pytest.raises(ValueError, match="split"):
+        tables.class_split_table(dataset, split[:3])
+
+
+def test_confused_pairs_orders_mistakes():
+    confusion = np.diag([5] * 7)
+    confusion[1, 0] = 3
+    confusion[2, 4] = 1
+    pairs = tables.confused_pairs(confusion, top=5)
+    assert pairs[["true", "predicted", "count"]].values.tolist() == [["disgust", "angry", 3],
+                                                                      ["fear", "sad", 1]]
+    assert pairs["share_of_true"][0] == pytest.approx(3 / 8)
+
+
+def test_example_indices_and_images_for_sources():
+    labels = np.array([0, 0, 1, 1, 2, 2, 2])
+    picked = tables.example_indices(labels, n=3, seed=1)
+    assert sorted(labels[picked].tolist()) == [0, 1, 2]
+    assert len(tables.example_indices(labels, n=10)) == 7
+    dataset = small_dataset()
+    images = tables.images_for_sources(dataset, ["f3", "f0"])
+    np.testing.assert_array_equal(images, dataset.images[[3, 0]])
+    with pytest.raises(ValueError, match="f99"):
+        tables.images_for_sources(dataset, ["f99"])
+
+
+class FakeRun:
+    def __init__(self, accuracy, val_accuracy=0.5):
+        self.metrics = {"test": {"accuracy": accuracy, "accuracy_se": 0.01, "n": 40},
+                        "val": {"accuracy": val_accuracy}}
+
+
+def test_results_table_and_scratch_vs_finetuned():
+    runs = {(2, "jaffe", None): FakeRun(0.6), (2, "jaffe", "fer2013"): FakeRun(0.7),
+            (2, "fer2013", None): FakeRun(0.5)}
+    results = tables.results_table(runs)
+    assert len(results) == 15
+    row = results[(results["model"] == 2) & (results["dataset"] == "jaffe")
+                  & (results["training"] == "fine-tuned")].iloc[0]
+    assert row["ours"] == pytest.approx(0.7)
+    assert row["difference"] == pytest.approx(0.7 - 0.7907)
+    assert results["ours"].isna().sum() == 12
+    gains = tables.scratch_vs_finetuned(results, "jaffe")
+    assert gains.loc[2, "ours_gain"] == pytest.approx(0.1)
+    assert gains.loc[1, "paper_gain"] == pytest.approx(0.7674 - 0.7402)
+    assert tables.accuracy_range(results, "jaffe", "scratch") == pytest.approx((0.6, 0.6))
+
+
+def test_select_run_uses_validation_not_test_accuracy():
+    runs = {(1, "jaffe", "fer2013"): FakeRun(0.9, val_accuracy=0.4),
+            (2, "jaffe", "fer2013"): FakeRun(0.5, val_accuracy=0.6),
+            (3, "jaffe", None): FakeRun(0.99, val_accuracy=0.99)}
+    key, _ = tables.select_run(runs, "jaffe")
+    assert key == (2, "jaffe", "fer2013")
+    key, _ = tables.select_run(runs, "jaffe", model=1)
+    assert key == (1, "jaffe", "fer2013")
+    with pytest.raises(ValueError, match="ckplus"):
+        tables.select_run(runs, "ckplus")
+
+
+def test_test_size_audit_flags_the_jaffe_accuracies():
+    audit = tables.test_size_audit()
+    jaffe = audit[audit["dataset"] == "jaffe"]
+    fits_43 = [bool(paper.consistent_test_sizes(v, [43])) for v in jaffe["paper"]]
+    assert jaffe["stated_n_possible"].sum() < len(jaffe)
+    assert sum(fits_43) > jaffe["stated_n_possible"].sum()
+
+
+def test_architecture_and_parameter_tables_compare_with_the_paper():
+    table = tables.architecture_table(2)
+    assert {"paper_output_shape", "paper_params", "matches"} <= set(table.columns)
+    assert table["matches"].all()
+    assert table["params"].sum() == paper_total(2)
+    counts = tables.parameter_table([2])
+    assert counts.loc[0, "params"] == counts.loc[0, "paper_params"] == 1_485_831
+    assert bool(counts.loc[0, "matches"])
+
+
+def paper_total(model_id):
+    from ferlib.models import PAPER_PARAM_COUNTS
+
+    return PAPER_PARAM_COUNTS[model_id][0]
+
+
+def test_finetune_summary_and_range_table():
+    runs = {(2, "jaffe", None): FakeRun(0.6), (2, "jaffe", "fer2013"): FakeRun(0.7),
+            (2, "ckplus", None): FakeRun(0.5), (2, "ckplus", "fer2013"): FakeRun(0.4)}
+    results = tables.results_table(runs)
+    summary = tables.finetune_summary(results)
+    assert summary["compared"] == 2 and summary["helped"] == 1
+    assert summary["ours_mean_gain"] == pytest.approx(0.0)
+    paper_gains = [paper.ACCURACY[(m, d, "fer2013")] - paper.ACCURACY[(m, d, None)]
+                   for m in (1, 2, 3) for d in ("jaffe", "ckplus")]
+    assert summary["paper_mean_gain"] == pytest.approx(np.mean(paper_gains))
+    ranges = tables.range_table(results)
+    row = ranges[(ranges["dataset"] == "ckplus") & (ranges["training"] == "fine-tuned")].iloc[0]
+    assert (row["paper_low"], row["paper_high"]) == (0.5096, 0.6881)
+    assert row["ours_low"] == row["ours_high"] == pytest.approx(0.4)

@@ -1,0 +1,195 @@
+"""The notebooks execute under the smoke profile, pass nbval, and take their parameters.
+
+The notebooks are executed once per session by the shared smoke build
+(``book_fixtures.smoke_book``); nbval then re-runs the executed copies in a fresh
+kernel (``--nbval-lax``: every cell must run without error).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import ferlib
+from ferlib import book
+from ferlib.config import PROFILES
+from book_fixtures import SMOKE_PARAMETERS, smoke_book as _smoke_book
+
+ROOT = book.project_root()
+NOTEBOOKS = [path.stem for path in book.notebook_sources(ROOT)]
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory):
+    return _smoke_book(tmp_path_factory)
+
+
+def kernel_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(ferlib.__file__).resolve().parent.parent)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def run_nbval(paths, cwd):
+    """``pytest --nbval-lax`` on the given notebooks in a subprocess; returns the result."""
+    (Path(cwd) / "pytest.ini").write_text("[pytest]\naddopts =\n")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+         *map(str, paths)], cwd=cwd, env=kernel_env(), capture_output=True, text=True, timeout=900)
+
+
+def outputs_text(notebook) -> str:
+    """All text and HTML outputs of a notebook, joined."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                parts.append(output["text"])
+            for mime in ("text/plain", "text/html", "text/markdown"):
+                if mime in output.get("data", {}):
+                    parts.append(output["data"][mime])
+    return "\n".join(parts)
+
+
+def executed(build_dir, name):
+    return nbformat.read(build_dir / "src" / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+def test_every_notebook_is_a_jupytext_file_with_a_parameters_cell():
+    import jupytext
+
+    assert NOTEBOOKS == ["01_datasets", "02_architectures", "03_augmentation", "04_training_curves",
+                         "05_confusion_matrices", "06_emotion_analysis", "07_results"]
+    for path in book.notebook_sources(ROOT):
+        notebook = jupytext.read(path)
+        assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
+        parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(parameters) == 1, path.name
+        for name in ("data_dir", "profile", "models", "epochs", "seed", "store"):
+            assert f"\n{name} = " in "\n" + parameters[0].source, f"{path.name} lacks {name}"
+
+
+@pytest.mark.slow
+def test_smoke_build_executes_every_notebook_in_order(smoke_book):
+    build_dir, _, lines = smoke_book
+    done = [line.split(":")[0] for line in lines if line.endswith(" s") and ": done in " in line]
+    assert done == [f"{name}.py" for name in NOTEBOOKS]
+    for name in NOTEBOOKS:
+        notebook = executed(build_dir, name)
+        injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1, name
+        errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, name
+
+
+@pytest.mark.slow
+def test_executed_notebooks_pass_nbval(smoke_book, tmp_path):
+    build_dir, _, _ = smoke_book
+    copies = []
+    for name in NOTEBOOKS:
+        copy = tmp_path / f"{name}.ipynb"
+        copy.write_bytes((build_dir / "src" / "notebooks" / f"{name}.ipynb").read_bytes())
+        copies.append(copy)
+    code_cells = sum(cell.cell_type == "code" for copy in copies
+                     for cell in nbformat.read(copy, as_version=4).cells)
+    result = run_nbval(copies, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert f"{code_cells} passed" in result.stdout  # nbval: one test item per code cell
+
+
+def test_nbval_fails_when_a_cell_raises(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('this cell fails')"),
+    ])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(notebook, path)
+    result = run_nbval([path], tmp_path)
+    assert result.returncode != 0
+    assert "this cell fails" in result.stdout
+
+
+@pytest.mark.slow
+def test_injected_models_reach_the_architecture_notebook(smoke_book, tmp_path):
+    build_dir, _, _ = smoke_book
+    shown = outputs_text(executed(build_dir, "02_architectures"))
+    assert SMOKE_PARAMETERS["models"] == [2]
+    assert "### Model 2:" in shown and "### Model 1:" not in shown and "### Model 3:" not in shown
+
+    source = ROOT / "notebooks" / "02_architectures.py"
+    output = tmp_path / "02.ipynb"
+    parameters = book.notebook_parameters(models=[1, 3], store=str(tmp_path / "store"))
+    book.execute_notebook(source, output, parameters, cwd=ROOT, work_dir=tmp_path / "work")
+    shown = outputs_text(nbformat.read(output, as_version=4))
+    assert "### Model 1:" in shown and "### Model 3:" in shown and "### Model 2:" not in shown
+
+
+@pytest.mark.slow
+def test_injected_seed_and_store_reach_the_training_notebook(smoke_book):
+    build_dir, store, _ = smoke_book
+    shown = outputs_text(executed(build_dir, "04_training_curves"))
+    run_folders = [p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(run_folders) == 5  # model 2: FER2013, JAFFE and CK+ from scratch, two fine-tunes
+    for folder in run_folders:
+        config = json.loads((folder / "config.json").read_text())
+        assert config["seed"] == SMOKE_PARAMETERS["seed"] and config["model"] == 2
+        assert config["epochs"] == PROFILES["smoke"]["epochs"]
+        assert folder.name in shown  # the notebook lists the run ids it used
+
+
+def test_a_failing_notebook_is_named_with_its_cell(tmp_path):
+    root = tmp_path / "project"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "_toc.yml").write_text("format: jb-book\nroot: notebooks/01_bad\n")
+    (root / "notebooks" / "01_bad.py").write_text(textwrap.dedent('''\
+        # %% [markdown]
+        # # A notebook that fails
+
+        # %% tags=["parameters"]
+        data_dir = None
+        profile = "smoke"
+        models = [1, 2, 3]
+        epochs = None
+        seed = 0
+        store = "runs"
+
+        # %%
+        value = seed + 1
+
+        # %%
+        raise ValueError(f"bad value {value}")
+        '''))
+    with pytest.raises(book.NotebookFailed) as failure:
+        book.execute_notebook(root / "notebooks" / "01_bad.py", tmp_path / "out.ipynb",
+                              book.notebook_parameters(seed=4), cwd=root, work_dir=tmp_path / "work")
+    message = str(failure.value)
+    assert "01_bad.py" in message and "ValueError: bad value 5" in message
+    assert "cell 4" in message and "raise ValueError" in message
+    assert not (tmp_path / "out.ipynb").exists()
+    assert (tmp_path / "work" / "failed" / "01_bad.ipynb").exists()
+
+    lines = []
+    status = book.build_book(profile="smoke", root=root, build_dir=tmp_path / "build", log=lines.append)
+    assert status == 1
+    assert any("01_bad.py" in line and "ValueError" in line for line in lines)
+    assert not (tmp_path / "build" / "html").exists()
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(ValueError, match="models"):
+        book.notebook_parameters(models=[4])
+    with pytest.raises(ValueError, match="profile"):
+        book.notebook_parameters(profile="huge")
+    with pytest.raises(ValueError, match="epochs"):
+        book.notebook_parameters(epochs=0)
+    lines = []
+    assert book.build_book(profile="smoke", data_dir="/nonexistent-data-dir", log=lines.append) == 2
+    assert "nonexistent-data-dir" in lines[-1]
