@@ -159,6 +159,8 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         "train_images_per_s": round(info["train_images"] / max(info["train_seconds"], 1e-9), 1),
         "inference_images_per_s": round(n_eval / max(infer_seconds, 1e-9), 1),
         "resumed_from_epoch": info["resumed_from_epoch"],
+        "precision": config.precision,
+        "jit_compile": info["jit_compile"],
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }

@@ -115,8 +115,9 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     Returns:
         ``(history, info)``: a DataFrame with one row per epoch (columns
         :data:`HISTORY_COLUMNS`), and a dict with ``best_epoch`` (1-based),
-        ``train_seconds``, ``train_images`` (images seen, all epochs) and
-        ``resumed_from_epoch``.
+        ``train_seconds``, ``train_images`` (images seen, all epochs),
+        ``resumed_from_epoch`` and ``jit_compile`` (whether Keras compiled the train
+        step with XLA: on by default with JAX and on TensorFlow GPUs, off on CPU).
     """
     train_x, val_x = as_batch(train_x), as_batch(val_x)
     train_y, val_y = np.asarray(train_y), np.asarray(val_y)
@@ -185,7 +186,8 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     model.set_weights(best_weights)
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     info = {"best_epoch": int(best_epoch), "train_seconds": round(seconds, 3),
-            "train_images": int(seen), "resumed_from_epoch": int(resumed_from)}
+            "train_images": int(seen), "resumed_from_epoch": int(resumed_from),
+            "jit_compile": bool(trainer.jit_compile)}
     return history, info
 
 

@@ -51,6 +51,7 @@ def test_smoke_run_of_each_model_is_complete(tmp_path, model):
     manifest = run.manifest
     assert manifest["run_id"] == run.path.name
     assert manifest["train_images_per_s"] > 0 and manifest["backend"] == "tensorflow"
+    assert manifest["precision"] == "float32" and isinstance(manifest["jit_compile"], bool)
     assert len(manifest["data_fingerprint"]) == 64 and "+" in manifest["code_version"]
     model_back = run.load_model()
     assert model_back.count_params() == {1: 20_007_687, 2: 1_485_831, 3: 5_905_863}[model]
