@@ -88,16 +88,16 @@ def book_dataset(name: str, *, profile: str = "smoke", data_dir=None, cache_dir=
 
 def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_dir=None,
               seed: int = 0, epochs=None, cache_dir=None, verbose: int = 0) -> dict:
-    """The paper's runs for the notebooks: :func:`ferlib.experiment.paper_runs` with
-    ``epochs`` passed only when it is not ``None`` (``None`` = the profile's)."""
+    """The paper's runs for the notebooks: :func:`ferlib.experiment.paper_runs`, quiet
+    (``epochs=None`` keeps the profile's)."""
     import logging
 
     from ferlib.experiment import paper_runs
 
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
-    overrides = {} if epochs is None else {"epochs": int(epochs)}
     return paper_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
-                      cache_dir=cache_dir, seed=int(seed), verbose=verbose, **overrides)
+                      cache_dir=cache_dir, seed=int(seed), verbose=verbose,
+                      epochs=None if epochs is None else int(epochs))
 
 
 def show(figure, *, dpi: int = 100):

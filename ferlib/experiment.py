@@ -173,18 +173,22 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
 
 
 def finetune_run(source_config: RunConfig, target_config: RunConfig, store, *, data_dir=None,
-                 cache_dir=None, verbose: int = 1, log=print):
+                 cache_dir=None, verbose: int = 1, log=print, source_dataset=None,
+                 target_dataset=None):
     """Pretrain on the source data set (or reuse that run), then fine-tune all layers on
-    the target (paper Fig. 2c). Returns ``(source_run, target_run)``."""
+    the target (paper Fig. 2c). Returns ``(source_run, target_run)``.
+
+    ``source_dataset`` / ``target_dataset``: already loaded data sets to use instead of
+    loading them again (as in :func:`train_run`)."""
     if source_config.is_finetune:
         raise ValueError("source_config must be a from-scratch config (source=None)")
     if source_config.model != target_config.model:
         raise ValueError(f"source model {source_config.model} != target model {target_config.model}")
     source_run = train_run(source_config, store, data_dir=data_dir, cache_dir=cache_dir,
-                           verbose=verbose, log=log)
+                           dataset=source_dataset, verbose=verbose, log=log)
     target = dataclasses.replace(target_config, source=source_config.dataset, source_run=source_run.id)
-    target_run = train_run(target, store, data_dir=data_dir, cache_dir=cache_dir, verbose=verbose,
-                           log=log, init_weights_from=source_run)
+    target_run = train_run(target, store, data_dir=data_dir, cache_dir=cache_dir, dataset=target_dataset,
+                           verbose=verbose, log=log, init_weights_from=source_run)
     return source_run, target_run
 
 
@@ -259,13 +263,21 @@ def paper_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache
     Returns a dict keyed by ``(model, dataset, source)`` (``source`` None for training
     from scratch), e.g. ``runs[(2, "jaffe", "fer2013")]``. The FER2013 run of each model
     is also the source of its fine-tunes. ``overrides`` (e.g. ``epochs=3``) apply to
-    every run.
+    every run; those set to ``None`` keep the profile's value.
     """
     from ferlib.config import profile_config
 
     import keras
 
     data = "real" if data_dir is not None else "synthetic"
+    loaded = {}
+
+    def dataset(cfg):  # each data set is loaded (or made) once, not once per run
+        if cfg.dataset not in loaded:
+            loaded[cfg.dataset] = load_data(cfg.dataset, data_dir=data_dir, cache_dir=cache_dir,
+                                            synthetic_size=cfg.synthetic_size, data_seed=cfg.data_seed)
+        return loaded[cfg.dataset]
+
     runs = {}
     for model in models:
         def config(name):
@@ -274,9 +286,11 @@ def paper_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache
         for target, source in PAPER_EXPERIMENTS:
             if source is None:
                 runs[(model, target, None)] = train_run(
-                    config(target), store, data_dir=data_dir, cache_dir=cache_dir, verbose=verbose, log=log)
+                    config(target), store, data_dir=data_dir, cache_dir=cache_dir,
+                    dataset=dataset(config(target)), verbose=verbose, log=log)
             else:
                 _, runs[(model, target, source)] = finetune_run(
                     config(source), config(target), store, data_dir=data_dir, cache_dir=cache_dir,
+                    source_dataset=dataset(config(source)), target_dataset=dataset(config(target)),
                     verbose=verbose, log=log)
     return runs
