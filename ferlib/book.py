@@ -9,7 +9,8 @@ Layout (everything under the build folder is made here and never goes into git):
         _config.yml, _toc.yml, references.bib, book/*.md   copies of the above
         notebooks/NN_name.ipynb      the executed notebooks (papermill output)
     <build>/html/index.html          the built book
-    <build>/runs-<profile>/          the default run store of that profile
+    <build>/runs-<profile>/          the default run store of that profile (the ``paper``
+                                     profile without data reads ``results/paper``)
     <build>/data-cache/              parsed real data (only with a data directory)
     <build>/failed/NN_name.ipynb     a notebook that raised, as far as it ran
 
@@ -86,18 +87,177 @@ def book_dataset(name: str, *, profile: str = "smoke", data_dir=None, cache_dir=
                                       fold=config.fold)
 
 
+def uses_committed_results(profile: str, data_dir) -> bool:
+    """Whether the notebooks show the committed reference results: the ``paper``
+    profile without a data directory reads ``results/paper`` instead of training."""
+    return profile == "paper" and data_dir is None
+
+
 def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_dir=None,
               seed: int = 0, epochs=None, cache_dir=None, verbose: int = 0) -> dict:
     """The paper's runs for the notebooks: :func:`ferlib.experiment.paper_runs`, quiet
-    (``epochs=None`` keeps the profile's)."""
+    (``epochs=None`` keeps the profile's).
+
+    With the ``paper`` profile and no data directory nothing is trained: ``store`` is
+    a folder of committed results (default ``results/paper``) and the runs found there
+    are returned; experiments without a committed run are absent from the dict.
+    """
     import logging
 
     from ferlib.experiment import paper_runs
 
+    if uses_committed_results(profile, data_dir):
+        from ferlib.results import paper_results
+
+        if epochs is not None and int(epochs) != PROFILES["paper"]["epochs"]:
+            raise ValueError(f"epochs={epochs}: the committed paper results use "
+                             f"{PROFILES['paper']['epochs']} epochs; give a data directory to train others")
+        return paper_results(store, models=models, seed=int(seed))
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
     return paper_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
                       cache_dir=cache_dir, seed=int(seed), verbose=verbose,
                       epochs=None if epochs is None else int(epochs))
+
+
+def missing_runs_table(runs: dict, *, profile: str = "smoke", data_dir=None, store="runs",
+                       models=(1, 2, 3), seed: int = 0):
+    """The paper's experiments that ``runs`` lacks, with the reason when the committed
+    results give one: columns ``model``, ``dataset``, ``training``, ``reason``."""
+    import pandas as pd
+
+    from ferlib.results import missing_runs, paper_experiments
+
+    if uses_committed_results(profile, data_dir):
+        return missing_runs(store, models=models, seed=int(seed))
+    rows = [{"model": m, "dataset": d, "training": "scratch" if s is None else "fine-tuned",
+             "reason": "not trained"} for (m, d, s) in paper_experiments(models) if (m, d, s) not in runs]
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "reason"])
+
+
+def missing_runs_markdown(missing) -> str:
+    """:func:`missing_runs_table` as a Markdown list (reasons are too long for a table)."""
+    from ferlib.figures import dataset_title
+
+    if not len(missing):
+        return "None: every experiment has a run."
+    return "\n".join(f"- Model {row.model}, {dataset_title(row.dataset)}, {row.training}: {row.reason}"
+                     for row in missing.itertuples())
+
+
+def show_curves(runs: dict, dataset: str, *, title=None):
+    """The learning curves of every run on ``dataset``, or a line saying there is none."""
+    from ferlib import figures, tables
+
+    if not any(key[1] == dataset for key in runs):
+        print(f"{figures.dataset_title(dataset)}: no runs to show (see the missing runs above)")
+        return None
+    return show(figures.training_curves_figure(tables.histories_for(runs, dataset),
+                                               title=title or figures.dataset_title(dataset)))
+
+
+def pick_run(runs: dict, dataset: str, *, model=None):
+    """The run a section shows for ``dataset`` (:func:`ferlib.tables.select_run`); when
+    the usual training (fine-tuned for JAFFE and CK+) has no run, the other one.
+
+    Returns ``((model, dataset, source), run)``, or ``None`` (after printing why) when
+    ``dataset`` has no run at all.
+    """
+    from ferlib import figures, tables
+
+    preferred = tables.default_training(dataset)
+    for training in (preferred, "fine-tuned" if preferred == "scratch" else "scratch"):
+        try:
+            picked = tables.select_run(runs, dataset, training=training, model=model)
+        except ValueError:
+            continue
+        if training != preferred:
+            print(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one")
+        return picked
+    print(f"{figures.dataset_title(dataset)}: no run to show (see the missing runs in the training notebook)")
+    return None
+
+
+@dataclasses.dataclass
+class DatasetView:
+    """What the data notebooks show of one data set.
+
+    Attributes:
+        name: ``"fer2013"``, ``"ckplus"`` or ``"jaffe"``.
+        images: how many images.
+        table: images per class and split part (see :func:`ferlib.tables.class_split_table`),
+            with the paper's Table 1 in a ``paper`` column.
+        notes: what the loader mapped, dropped or repaired.
+        train_labels: ``(n_train,)`` int labels of the training part as the runs see it.
+        dataset: the :class:`~ferlib.datasets.base.FaceDataset` with its ``split``, or
+            ``None`` when only the committed summary is available (no images).
+        split: ``(n,)`` split parts of ``dataset`` (``None`` with it).
+    """
+
+    name: str
+    images: int
+    table: object
+    notes: tuple
+    train_labels: object
+    dataset: object = None
+    split: object = None
+
+    @property
+    def title(self) -> str:
+        """``"FER2013"``, or ``"FER2013 (synthetic)"`` for a synthetic stand-in."""
+        from ferlib.figures import dataset_title
+
+        return dataset_title(self.dataset.name if self.dataset is not None else self.name)
+
+    @property
+    def class_counts(self) -> dict:
+        """``{class name: images}`` over all split parts."""
+        return {c: int(v) for c, v in self.table["all"].drop("total").items()}
+
+
+def dataset_view(name: str, *, profile: str = "smoke", data_dir=None, store="runs",
+                 cache_dir=None) -> DatasetView:
+    """A data set for the data notebooks: loaded (real or synthetic), or, for the
+    committed ``paper`` results without data, read from ``<store>/datasets.json``."""
+    import numpy as np
+
+    from ferlib import paper, tables
+    from ferlib.labels import EMOTIONS
+
+    if uses_committed_results(profile, data_dir):
+        from ferlib.results import read_dataset_summaries, summary_table
+
+        summary = read_dataset_summaries(store)[name]
+        table = summary_table(summary, paper_counts=paper.TABLE_1[name])
+        train = np.repeat(np.arange(len(EMOTIONS)), table["train"].drop("total").to_numpy())
+        return DatasetView(name, summary["images"], table, tuple(summary["notes"]), train)
+    from ferlib import splits
+    from ferlib.config import profile_config
+    from ferlib.experiment import load_data, prepare
+
+    config = profile_config(profile, model=1, dataset=name,
+                            data="real" if data_dir is not None else "synthetic")
+    dataset = load_data(name, data_dir=data_dir, synthetic_size=config.synthetic_size,
+                        data_seed=config.data_seed, cache_dir=cache_dir)
+    split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
+    runs_data, runs_split = prepare(config, dataset)
+    table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[name])
+    return DatasetView(name, len(dataset), table, tuple(dataset.notes),
+                       runs_data.labels[runs_split == "train"], dataset, split)
+
+
+def dataset_summaries(*, profile: str = "smoke", data_dir=None, store="runs", cache_dir=None) -> dict:
+    """``{name: summary}`` (:func:`ferlib.results.dataset_summary`) of the three data
+    sets as this build sees them: from ``<store>/datasets.json`` for the committed
+    results, else from the loaded (real or synthetic) data."""
+    from ferlib.results import dataset_summary, read_dataset_summaries
+
+    if uses_committed_results(profile, data_dir):
+        return read_dataset_summaries(store)
+    summaries = {}
+    for name in ("fer2013", "ckplus", "jaffe"):
+        view = dataset_view(name, profile=profile, data_dir=data_dir, store=store, cache_dir=cache_dir)
+        summaries[name] = dataset_summary(view.dataset, view.split)
+    return summaries
 
 
 def show(figure, *, dpi: int = 100):
@@ -114,8 +274,12 @@ def show(figure, *, dpi: int = 100):
     display(Image(data=buffer.getvalue(), format="png"))
 
 
-def data_description(data_dir) -> str:
+def data_description(data_dir, profile: str = "smoke") -> str:
     """One sentence saying which data the notebook shows."""
+    if uses_committed_results(profile, data_dir):
+        return ("These are the committed results of the paper profile on the real data sets "
+                "(results/paper): counts, metrics and predictions, no images. Rebuild with "
+                "`--data-dir` to see the faces.")
     if data_dir is None:
         return ("These are ferlib's synthetic stand-ins (drawn faces, no photographs): no data "
                 "directory was given. Rebuild with `--data-dir` to see the real data sets.")
@@ -401,7 +565,9 @@ def build_book(profile: str = "quick", data_dir=None, store=None, seed: int = 0,
     Args:
         profile: ``"smoke"``, ``"quick"`` (default) or ``"paper"``.
         data_dir: the real data root; ``None`` uses the synthetic stand-ins.
-        store: the run store; default ``<build_dir>/runs-<profile>``.
+        store: the run store; default ``<build_dir>/runs-<profile>``, or for the
+            ``paper`` profile without data the committed results ``results/paper``
+            (read, never trained into).
         seed: the training seed.
         build_dir: the build folder (see the module docstring for its layout).
         models: the models to train and show.
@@ -420,7 +586,15 @@ def build_book(profile: str = "quick", data_dir=None, store=None, seed: int = 0,
             build_dir = Path.cwd() / build_dir
         if data_dir is not None and not Path(data_dir).is_dir():
             raise FileNotFoundError(f"data directory {data_dir} not found")
-        store = build_dir / f"runs-{profile}" if store is None else Path(store)
+        if store is None:
+            from ferlib.results import PAPER_RESULTS
+
+            store = (root / PAPER_RESULTS if uses_committed_results(profile, data_dir)
+                     else build_dir / f"runs-{profile}")
+        store = Path(store)
+        if uses_committed_results(profile, data_dir) and not store.is_dir():
+            raise FileNotFoundError(f"{store}: no committed results for the paper profile; "
+                                    f"give --data-dir to train the runs")
         cache_dir = build_dir / "data-cache" if data_dir is not None else None
         parameters = notebook_parameters(
             profile=profile, data_dir=_relative(data_dir, root), store=_relative(store, root),
@@ -430,7 +604,7 @@ def build_book(profile: str = "quick", data_dir=None, store=None, seed: int = 0,
         return 2
     started = time.perf_counter()
     log(f"building the book: profile {profile}, "
-        f"{'data ' + parameters['data_dir'] if data_dir is not None else 'synthetic data'}, "
+        f"{'data ' + parameters['data_dir'] if data_dir is not None else 'committed results' if uses_committed_results(profile, data_dir) else 'synthetic data'}, "
         f"store {parameters['store']}, seed {seed}")
     try:
         execute_notebooks(root, build_dir, parameters, log=log)

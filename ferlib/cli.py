@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", required=True, help="folder holding fer2013/, jaffe/, ckplus/ ...")
     p.add_argument("--cache-dir", default=None)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--save", default=None, metavar="PATH",
+                   help="also write the counts and fingerprints (no images) as JSON to PATH, "
+                        "e.g. results/paper/datasets.json")
 
     p = commands.add_parser("models", help="print the three models' summaries")
     p.add_argument("--model", type=int, choices=MODEL_IDS, default=None)
@@ -68,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("runs", help="list the runs in a store with their main metrics")
     p.add_argument("--store", default=DEFAULT_STORE)
     p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("export", help="copy finished real-data runs, without weights, into results/")
+    p.add_argument("--store", required=True, help="the run store to export from")
+    p.add_argument("--to", default=None, help="results folder (default: results/paper)")
+    p.add_argument("--all", action="store_true", help="export synthetic-data runs too")
+
+    p = commands.add_parser("check", help="audit committed results: ids, code version, metrics")
+    p.add_argument("--results", default=None, help="results folder (default: results/paper)")
 
     p = commands.add_parser("book", help="execute every notebook and build the book (the main command)")
     p.add_argument("--profile", choices=list(PROFILES), default="quick")
@@ -114,6 +125,12 @@ def cmd_datasets(args) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(_datasets_text(report))
+    if args.save:
+        from ferlib.results import summarize_datasets, write_json_atomic
+
+        path = write_json_atomic(summarize_datasets(root, cache_dir=args.cache_dir, names=tuple(found)),
+                                 args.save)
+        print(f"saved the data summary to {path}", file=sys.stderr)
     return 0
 
 
@@ -210,6 +227,39 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from ferlib.results import PAPER_RESULTS, audit_run, export_store
+    from ferlib.store import RunStore
+
+    target = Path(args.to) if args.to else PAPER_RESULTS
+    exported = export_store(args.store, target, data=None if args.all else "real")
+    if not exported:
+        print(f"no finished {'' if args.all else 'real-data '}runs in {args.store}")
+        return 0
+    store = RunStore(target)
+    problems = [p for rid in exported for p in audit_run(store.get(rid))]
+    print(f"exported {len(exported)} runs to {target}: {', '.join(exported)}")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_check(args) -> int:
+    from ferlib.results import PAPER_RESULTS, audit_run, committed_runs, missing_runs
+
+    folder = Path(args.results) if args.results else PAPER_RESULTS
+    runs = committed_runs(folder)
+    problems = [p for run in runs for p in audit_run(run)]
+    missing = missing_runs(folder)
+    print(f"{folder}: {len(runs)} committed runs, {len(problems)} problems, "
+          f"{len(missing)} of the paper's experiments without a run")
+    for problem in problems:
+        print(f"problem: {problem}")
+    for row in missing.itertuples():
+        print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
+    return 1 if problems else 0
+
+
 def cmd_book(args) -> int:
     from ferlib.book import build_book
 
@@ -226,6 +276,8 @@ COMMANDS = {
     "train": cmd_train,
     "finetune": cmd_finetune,
     "runs": cmd_runs,
+    "export": cmd_export,
+    "check": cmd_check,
     "book": cmd_book,
 }
 

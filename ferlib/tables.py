@@ -113,7 +113,9 @@ def runs_overview(runs: Mapping) -> pd.DataFrame:
             "test_n": run.metrics["test"]["n"], "accuracy": run.metrics["test"]["accuracy"],
             "wall_time_s": run.manifest.get("wall_time_s"),
         })
-    return pd.DataFrame(rows)
+    columns = ["model", "dataset", "training", "run_id", "seed", "epochs", "best_epoch",
+               "train_images", "test_n", "accuracy", "wall_time_s"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def results_table(runs: Mapping) -> pd.DataFrame:

@@ -20,15 +20,15 @@ faces_per_class = 4
 # %%
 from myst_nb import glue
 
-from ferlib import book, figures, paper, tables
+from ferlib import book, figures, paper
 
 names = ("fer2013", "ckplus", "jaffe")
-data = {name: book.book_dataset(name, profile=profile, data_dir=data_dir, cache_dir=cache_dir)
-        for name in names}
-print(book.data_description(data_dir))
-for name, (dataset, split) in data.items():
-    print(f"{dataset.name}: {len(dataset)} images")
-    glue(f"{name}_images", len(dataset), display=False)
+views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
+                                 cache_dir=cache_dir) for name in names}
+print(book.data_description(data_dir, profile))
+for name, view in views.items():
+    print(f"{view.title}: {view.images} images")
+    glue(f"{name}_images", view.images, display=False)
 
 # %% [markdown]
 # ## Images per class and split (Table 1)
@@ -43,26 +43,26 @@ for name, (dataset, split) in data.items():
 # ### FER2013
 
 # %%
-tables.class_split_table(*data["fer2013"], paper_counts=paper.TABLE_1["fer2013"])
+views["fer2013"].table
 
 # %% [markdown]
 # ### CK+
 
 # %%
-tables.class_split_table(*data["ckplus"], paper_counts=paper.TABLE_1["ckplus"])
+views["ckplus"].table
 
 # %% [markdown]
 # ### JAFFE
 
 # %%
-tables.class_split_table(*data["jaffe"], paper_counts=paper.TABLE_1["jaffe"])
+views["jaffe"].table
 
 # %% [markdown]
 # What the loaders mapped, dropped or repaired, and where the paper's Table 1 is off:
 
 # %%
-for name, (dataset, _) in data.items():
-    for note in dataset.notes:
+for name, view in views.items():
+    for note in view.notes:
         print(f"{name}: {note}")
 for erratum in paper.ERRATA:
     print(f"paper: {erratum}")
@@ -70,12 +70,17 @@ for erratum in paper.ERRATA:
 # %% [markdown]
 # ## Sample faces (Figs. 3-5)
 #
-# One row per class, drawn at random with the notebook's seed.
+# One row per class, drawn at random with the notebook's seed. The faces appear only
+# when the book is built from data (real or synthetic), never from the committed results.
 
 # %%
-for name, (dataset, _) in data.items():
-    book.show(figures.sample_faces_figure(dataset.images, dataset.labels, per_class=faces_per_class,
-                                          seed=seed, title=figures.dataset_title(dataset.name)))
+for name, view in views.items():
+    if view.dataset is None:
+        print(f"{view.title}: no sample faces; rebuild with --data-dir to see them")
+        continue
+    book.show(figures.sample_faces_figure(view.dataset.images, view.dataset.labels,
+                                          per_class=faces_per_class, seed=seed,
+                                          title=view.title))
 
 # %% [markdown]
 # ## Class imbalance
@@ -84,14 +89,14 @@ for name, (dataset, _) in data.items():
 # the augmentation notebook).
 
 # %%
-counts = {dataset.name: dataset.class_counts() for dataset, _ in data.values()}
+counts = {view.dataset.name if view.dataset is not None else name: view.class_counts
+          for name, view in views.items()}
 book.show(figures.class_counts_figure(counts))
 
 # %%
-fer, _ = data["fer2013"]
-fer_counts = fer.class_counts()
-glue("fer2013_disgust_share", float(fer_counts["disgust"] / len(fer)), display=False)
+fer_counts, fer_images = views["fer2013"].class_counts, views["fer2013"].images
+glue("fer2013_disgust_share", float(fer_counts["disgust"] / fer_images), display=False)
 glue("fer2013_largest_to_smallest", float(max(fer_counts.values()) / max(1, min(fer_counts.values()))),
      display=False)
-print(f"FER2013: disgust is {fer_counts['disgust'] / len(fer):.1%} of the images; the largest class "
+print(f"FER2013: disgust is {fer_counts['disgust'] / fer_images:.1%} of the images; the largest class "
       f"is {max(fer_counts.values()) / max(1, min(fer_counts.values())):.1f} times the smallest")

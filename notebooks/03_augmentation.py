@@ -23,21 +23,25 @@ from myst_nb import glue
 
 from ferlib import augment, book, figures, tables
 
-fer, fer_split = book.book_dataset("fer2013", profile=profile, data_dir=data_dir,
-                                   cache_dir=cache_dir, limited=True)
-train_rows = fer_split == "train"
-print(book.data_description(data_dir))
+views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
+                                 cache_dir=cache_dir) for name in ("fer2013", "ckplus", "jaffe")}
+print(book.data_description(data_dir, profile))
 
 # %% [markdown]
 # ## Each augmentation on the same faces (Fig. 6)
 #
 # Columns: the original, then each operation alone, then all of them together as in
-# training (where flip and blur are applied to a random half of the images).
+# training (where flip and blur are applied to a random half of the images). Like the
+# sample faces, the grid needs images: it is left out when the book shows committed results.
 
 # %%
-picked = tables.example_indices(fer.labels[train_rows], n=faces, seed=seed)
-grid = augment.augmentation_grid(fer.images[train_rows][picked], seed=seed)
-book.show(figures.augmentation_figure(grid))
+fer = views["fer2013"]
+if fer.dataset is None:
+    print("no augmentation grid without images; rebuild with --data-dir to see it")
+else:
+    train_faces = fer.dataset.images[fer.split == "train"]
+    picked = tables.example_indices(fer.dataset.labels[fer.split == "train"], n=faces, seed=seed)
+    book.show(figures.augmentation_figure(augment.augmentation_grid(train_faces[picked], seed=seed)))
 
 # %% [markdown]
 # ## Class balance before and after the generator
@@ -47,10 +51,8 @@ book.show(figures.augmentation_figure(grid))
 
 # %%
 balance = {}
-for name in ("fer2013", "ckplus", "jaffe"):
-    dataset, split = book.book_dataset(name, profile=profile, data_dir=data_dir,
-                                       cache_dir=cache_dir, limited=True)
-    before = dataset.labels[split == "train"]
+for name, view in views.items():
+    before = view.train_labels
     after = before[augment.balanced_indices(before, seed=seed)]
     balance[name] = augment.class_balance_table(before, after)
 balance["fer2013"]

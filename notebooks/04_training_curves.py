@@ -17,17 +17,27 @@ store = "runs"
 cache_dir = None  # where parsed real data is cached
 
 # %%
+from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, figures, tables
+from ferlib import book, tables
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
 overview = tables.runs_overview(runs)
 glue("runs_count", len(runs), display=False)
 glue("runs_wall_time_min", float(overview["wall_time_s"].sum() / 60), display=False)
-glue("runs_epochs", int(overview["epochs"].max()), display=False)
+glue("runs_epochs", int(overview["epochs"].max()) if len(overview) else 0, display=False)
 overview
+
+# %% [markdown]
+# Experiments of the paper with no run here, and why:
+
+# %%
+missing = book.missing_runs_table(runs, profile=profile, data_dir=data_dir, store=store,
+                                  models=models, seed=seed)
+glue("runs_missing", len(missing), display=False)
+display(Markdown(book.missing_runs_markdown(missing)))
 
 # %% [markdown]
 # The run id is a hash of the run's configuration, its data and ferlib's training code:
@@ -38,16 +48,16 @@ overview
 # ## FER2013 (Fig. 7)
 
 # %%
-book.show(figures.training_curves_figure(tables.histories_for(runs, "fer2013"), title="FER2013"))
+book.show_curves(runs, "fer2013")
 
 # %% [markdown]
 # ## JAFFE (Fig. 8)
 
 # %%
-book.show(figures.training_curves_figure(tables.histories_for(runs, "jaffe"), title="JAFFE"))
+book.show_curves(runs, "jaffe")
 
 # %% [markdown]
 # ## CK+ (Fig. 9)
 
 # %%
-book.show(figures.training_curves_figure(tables.histories_for(runs, "ckplus"), title="CK+"))
+book.show_curves(runs, "ckplus")

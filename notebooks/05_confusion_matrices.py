@@ -31,7 +31,10 @@ runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, se
 
 def confusion_section(dataset):
     """Show the counts, the normalised matrix, the heatmaps and the most confused pairs."""
-    (model, _, source), run = tables.select_run(runs, dataset, model=confusion_model)
+    picked = book.pick_run(runs, dataset, model=confusion_model)
+    if picked is None:
+        return None
+    (model, _, source), run = picked
     test = run.metrics["test"]
     display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: "
                      f"test accuracy {test['accuracy']:.3f} on {test['n']} images."))
@@ -53,7 +56,7 @@ def confusion_section(dataset):
 # %%
 pairs = confusion_section("fer2013")
 glue("fer2013_top_confusion", f"{pairs['true'][0]} taken for {pairs['predicted'][0]}"
-     if len(pairs) else "none", display=False)
+     if pairs is not None and len(pairs) else "none", display=False)
 
 # %% [markdown]
 # ## JAFFE (Table 3)
@@ -76,6 +79,6 @@ pairs = confusion_section("ckplus")
 # %%
 recall = tables.recall_table(runs)
 hardest = recall[recall["dataset"] == "fer2013"].drop(
-    columns=["model", "dataset", "training", "accuracy"]).mean().sort_values()
-glue("fer2013_hardest_class", str(hardest.index[0]), display=False)
+    columns=["model", "dataset", "training", "accuracy"]).mean().sort_values().dropna()
+glue("fer2013_hardest_class", str(hardest.index[0]) if len(hardest) else "no run", display=False)
 recall.round(3)

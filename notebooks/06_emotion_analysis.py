@@ -26,17 +26,25 @@ from ferlib import book, figures, tables
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
-print(book.data_description(data_dir))
+print(book.data_description(data_dir, profile))
 
 
 def emotion_panel(dataset_name):
-    """The selected run's test faces with their 7 probabilities."""
-    (model, _, source), run = tables.select_run(runs, dataset_name, model=analysis_model)
+    """The selected run's test faces with their 7 probabilities (without data: the
+    probabilities only)."""
+    picked = book.pick_run(runs, dataset_name, model=analysis_model)
+    if picked is None:
+        return
+    (model, _, source), run = picked
     examples = tables.pick_examples(run.predictions, n=faces_per_dataset, seed=seed)
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`."))
+    if book.uses_committed_results(profile, data_dir):
+        print("no faces without a data directory; the stored probabilities of the same test images:")
+        display(examples.round(3))
+        return
     data, _ = book.book_dataset(dataset_name, profile=profile, data_dir=data_dir,
                                 cache_dir=cache_dir, limited=True)
     images = tables.images_for_sources(data, examples["source"])
-    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`."))
     book.show(figures.emotion_analysis_figure(
         images, tables.probability_columns(examples), examples["true"].to_numpy(),
         title=figures.dataset_title(dataset_name)))

@@ -14,7 +14,7 @@ ROOT = book.project_root()
 NOTEBOOKS = [path.stem for path in book.notebook_sources(ROOT)]
 FIGURES_PER_NOTEBOOK = {  # the least number of figures each page must show
     "01_datasets": 4, "02_architectures": 0, "03_augmentation": 4, "04_training_curves": 3,
-    "05_confusion_matrices": 3, "06_emotion_analysis": 3, "07_results": 1,
+    "05_confusion_matrices": 3, "06_emotion_analysis": 3, "07_results": 1, "08_claims": 0,
 }
 
 
@@ -96,3 +96,47 @@ def test_a_sphinx_warning_fails_the_build(smoke_book, tmp_path):
 def test_build_html_needs_every_executed_notebook(tmp_path):
     with pytest.raises(FileNotFoundError, match="01_datasets"):
         book.build_html(ROOT, tmp_path, log=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def paper_book(tmp_path_factory):
+    """The book of the committed paper results: no data, no training."""
+    build_dir = tmp_path_factory.mktemp("paper-book")
+    lines = []
+    status = book.build_book(profile="paper", build_dir=build_dir, root=ROOT, log=lines.append)
+    assert status == 0, "the paper book failed:\n" + "\n".join(lines)
+    return build_dir, lines
+
+
+@pytest.mark.slow
+def test_paper_book_is_built_from_the_committed_results(paper_book):
+    from ferlib import results
+
+    build_dir, lines = paper_book
+    assert any("committed results" in line for line in lines)
+    committed = results.paper_results(ROOT / results.PAPER_RESULTS)
+    overview = page(build_dir, "notebooks/04_training_curves.html")
+    for run in committed.values():
+        assert run.id in overview, f"run {run.id} is not on the training page"
+    missing = results.missing_runs(ROOT / results.PAPER_RESULTS)
+    assert len(missing) == 15 - len(committed)
+    for reason in set(missing["reason"]):
+        assert reason.split(":")[0] in overview
+    datasets = page(build_dir, "notebooks/01_datasets.html")
+    assert "no sample faces" in datasets and "35887" in datasets
+    assert not [p for p in images_of(build_dir / "html" / "notebooks" / "06_emotion_analysis.html")
+                if "_images" in p.parts], "faces shown without data"
+
+
+@pytest.mark.slow
+def test_claims_page_audits_every_reported_accuracy(paper_book):
+    from ferlib import claims, paper
+
+    build_dir, _ = paper_book
+    text = page(build_dir, "notebooks/08_claims.html")
+    assert "PublicTest+PrivateTest" in text and "7178" in text
+    for value in paper.ACCURACY.values():
+        assert f"{value:.4f}".rstrip("0") in text, value
+    for line in claims.DEVIATIONS[:2]:
+        assert line.split(":")[0] in text
+    assert "no run of ours" in text or "within sampling error" in text

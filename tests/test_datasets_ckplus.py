@@ -61,7 +61,7 @@ def test_ck48_counts_contempt_and_notes(tmp_path):
     assert (dataset.labels[contempt_rows] == DISGUST).all()
     assert "CK+48/contempt/S010_002_00000007.png" in dataset.source.tolist()
     notes = "\n".join(dataset.notes)
-    assert "contempt mapped to disgust (the paper's choice): 3 images, 1 sequences" in notes
+    assert "contempt mapped to disgust (our choice; the paper does not say): 3 images, 1 sequences" in notes
     assert "no neutral class" in notes
     assert set(dataset.split) == {""}
 
@@ -160,7 +160,7 @@ def test_original_release_last_frame_with_face_detection(tmp_path):
     assert dataset.source[0] == "ckplus/cohn-kanade-images/S005/001/S005_001_00000004.png"
     notes = "\n".join(dataset.notes)
     assert "3 labelled sequences of 4; 1 without an emotion file skipped" in notes
-    assert "contempt mapped to disgust (the paper's choice): 1 images, 1 sequences" in notes
+    assert "contempt mapped to disgust (our choice; the paper does not say): 1 images, 1 sequences" in notes
     assert ("central-crop fallback (no face found): 1 of 3: "
             "ckplus/cohn-kanade-images/S011/001/S011_001_00000003.png") in notes
     # The detected crops hold the face (bright oval) in the middle, background round it.

@@ -27,7 +27,7 @@ import numpy as np
 from ferlib.datasets.base import FaceDataset
 
 #: Bump when a loader's output changes for the same input files and options.
-LOADER_FORMAT_VERSION = 1
+LOADER_FORMAT_VERSION = 2
 
 _CHUNK = 1 << 20
 _COLUMNS = ("images", "labels", "split", "subject", "sequence", "source")

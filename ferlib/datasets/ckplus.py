@@ -17,8 +17,9 @@ with codes 0 neutral, 1 anger, 2 contempt, 3 disgust, 4 fear, 5 happy, 6 sadness
 labelled sequence take its label, its first frame can be added as neutral, and every
 frame goes through the face detector of :mod:`ferlib.datasets.faces`.
 
-CK+ has an eighth class, contempt: ``contempt="disgust"`` (the paper's choice, default)
-maps it to disgust, ``contempt="drop"`` drops those images. ``notes`` says which.
+CK+ has an eighth class, contempt, which the paper lists in its Table 1 but does not say
+how it used with seven-output networks: ``contempt="disgust"`` (default, ours) maps it
+to disgust, ``contempt="drop"`` drops those images. ``notes`` says which.
 Subjects are ``"S010"`` and sequences ``"S010_004"``.
 """
 
@@ -92,7 +93,7 @@ def _class_of(name: str, contempt: str):
 
 def _contempt_note(contempt: str, n_images: int, n_sequences: int) -> str:
     if contempt == "disgust":
-        return (f"contempt mapped to disgust (the paper's choice): {n_images} images, "
+        return (f"contempt mapped to disgust (our choice; the paper does not say): {n_images} images, "
                 f"{n_sequences} sequences")
     return f"contempt dropped: {n_images} images, {n_sequences} sequences"
 

@@ -1,0 +1,251 @@
+"""The audit of the paper's numbers: each one beside ours, with its sampling error and a
+check of whether the paper's value can come from the test set it states.
+
+Accuracies are fractions 0..1. A test accuracy measured on ``n`` images is an estimate
+with binomial standard error ``sqrt(p (1 - p) / n)``; two accuracies measured on
+independent test sets of sizes ``n1`` and ``n2`` differ by sampling alone with standard
+error ``sqrt(p1 (1 - p1) / n1 + p2 (1 - p2) / n2)``. We call a difference *within
+sampling error* when it is at most :data:`Z_LIMIT` such standard errors (about a 95 %
+two-sided band).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ferlib import paper
+from ferlib.labels import EMOTIONS
+
+#: Differences up to this many standard errors count as sampling error.
+Z_LIMIT = 1.96
+#: FER2013's PublicTest and PrivateTest parts together.
+FER2013_MERGED_TEST_N = 3589 + 3589
+
+#: Where our reproduction departs from the paper's protocol, and why.
+DEVIATIONS = (
+    "CK+: we use the common CK+48 release (48x48 crops of the last three frames of each of "
+    "327 labelled sequences). It has no neutral frames, so our CK+ has six classes present; "
+    "the paper's Table 1 counts 327 neutral first frames. Its 18 contempt sequences are "
+    "mapped to disgust, because the models have seven outputs.",
+    "CK+ is split 70/10/20 by sequence (the three frames of a sequence stay together); "
+    "the paper gives only the fractions.",
+    "JAFFE: the 213 files hold 29 disgust and 32 fear images; the paper's Table 1 says 30 "
+    "and 31. Faces are cropped with OpenCV's Haar cascade before resizing to 48x48; the "
+    "paper does not say how it resized the 256x256 images.",
+    "JAFFE is split 129/42/42 (section 5 of the paper), not 130/41/42 (section 7).",
+    "FER2013: PublicTest is our validation part and PrivateTest our test part, the "
+    "official use. We also report the two together (7,178 images), the only test set some "
+    "of the paper's FER2013 accuracies fit; that number is slightly optimistic, because "
+    "PublicTest chose the best epoch.",
+    "Every run keeps the epoch with the best validation accuracy; the paper does not say "
+    "which epoch it tested.",
+    "Fine-tuning trains all layers with the same settings as training from scratch (75 "
+    "epochs, Adam, learning rate 0.001, batch 64); the paper gives no separate settings.",
+    "Kernel sizes, padding, pooling windows and dropout rates that the paper's layer "
+    "tables leave open are chosen to reproduce every output shape and parameter count.",
+    "The data generator's parameters (rotation, zoom, shift, blur, noise) are ours; the "
+    "paper names the operations only.",
+)
+
+
+def binomial_se(p, n) -> float:
+    """Standard error of an accuracy ``p`` measured on ``n`` images (NaN if unknown)."""
+    if n is None or not n or p is None or not np.isfinite(p):
+        return float("nan")
+    if not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"an accuracy must lie in 0..1, got {p!r}")
+    return math.sqrt(float(p) * (1 - float(p)) / int(n))
+
+
+def stated_test_sizes() -> dict:
+    """The test-set sizes the paper's text gives: FER2013 3,589, JAFFE 42 (CK+: none)."""
+    return {name: sizes["test"] for name, sizes in paper.SPLIT_SIZES.items()}
+
+
+def _possible(value, n):
+    return None if not n else bool(paper.consistent_test_sizes(value, [int(n)]))
+
+
+def _verdict(row) -> str:
+    if row["paper_possible"] is False:
+        prefix = "impossible on the stated test set; "
+    else:
+        prefix = ""
+    if not np.isfinite(row["ours"]):
+        return prefix + "no run of ours"
+    if row["within_sampling_error"]:
+        return prefix + "agrees within sampling error"
+    return prefix + ("ours higher" if row["difference"] > 0 else "ours lower") + ", beyond sampling error"
+
+
+def accuracy_claims(runs: Mapping) -> pd.DataFrame:
+    """Tables 5-7: every accuracy the paper reports beside ours.
+
+    Args:
+        runs: ``{(model, dataset, source): Run}`` (missing experiments are allowed).
+
+    Returns:
+        one row per paper accuracy, and for FER2013 a second row on the merged
+        PublicTest + PrivateTest set, with columns ``model``, ``dataset``, ``training``,
+        ``test_set``, ``paper``, ``ours``, ``ours_n``, ``difference`` (ours minus
+        paper), ``se`` (of the difference), ``z`` (difference / se),
+        ``within_sampling_error`` (``|z| <= Z_LIMIT``), ``stated_n`` (the test-set
+        size the paper states, or that set's size), ``paper_possible`` (whether some
+        ``k / stated_n`` prints as the paper's value; None when no size is stated) and
+        ``verdict``.
+    """
+    from ferlib.results import merged_accuracy
+
+    stated = stated_test_sizes()
+    rows = []
+    for (model, dataset, source), value in paper.ACCURACY.items():
+        run = runs.get((model, dataset, source))
+        sets = [("PrivateTest" if dataset == "fer2013" else "test", stated.get(dataset))]
+        if dataset == "fer2013":
+            sets.append(("PublicTest+PrivateTest", FER2013_MERGED_TEST_N))
+        for test_set, stated_n in sets:
+            ours, ours_n = float("nan"), 0
+            if run is not None:
+                if test_set == "PublicTest+PrivateTest":
+                    merged = merged_accuracy(run)
+                    ours, ours_n = merged["accuracy"], merged["n"]
+                else:
+                    ours, ours_n = run.metrics["test"]["accuracy"], run.metrics["test"]["n"]
+            paper_n = stated_n or ours_n
+            se = math.sqrt(binomial_se(value, paper_n) ** 2 + binomial_se(ours, ours_n) ** 2) \
+                if ours_n and paper_n else float("nan")
+            difference = ours - value
+            z = difference / se if se and np.isfinite(se) and se > 0 else float("nan")
+            rows.append({
+                "model": model, "dataset": dataset,
+                "training": "scratch" if source is None else "fine-tuned",
+                "test_set": test_set, "paper": value, "ours": ours, "ours_n": ours_n,
+                "difference": difference, "se": se, "z": z,
+                "within_sampling_error": bool(abs(z) <= Z_LIMIT) if np.isfinite(z) else None,
+                "stated_n": stated_n, "paper_possible": _possible(value, stated_n),
+            })
+    table = pd.DataFrame(rows)
+    table["verdict"] = table.apply(_verdict, axis=1)
+    return table
+
+
+def count_claims(summaries: Mapping) -> pd.DataFrame:
+    """Table 1: the paper's image counts per class beside ours.
+
+    Args:
+        summaries: ``{name: summary}`` from :func:`ferlib.results.summarize_datasets`
+            (or ``datasets.json``).
+
+    Returns:
+        one row per data set and class (the 7 classes, ``contempt``, ``total``):
+        ``dataset``, ``class``, ``paper``, ``ours``, ``difference`` and ``note``. CK+
+        is compared by *sequences* (the paper counts one peak frame per sequence);
+        our contempt sequences are counted in disgust.
+    """
+    rows = []
+    for name, counts in paper.TABLE_1.items():
+        summary = summaries.get(name)
+        column = "sequences" if name == "ckplus" else "all"
+        ours_counts = summary["counts"].get(column) if summary else None
+        for label in list(EMOTIONS) + ["contempt", "total"]:
+            theirs = sum(counts.values()) if label == "total" else counts.get(label, 0)
+            if ours_counts is None:
+                ours = np.nan
+            elif label == "contempt":
+                ours = 0 if name != "ckplus" else np.nan
+            else:
+                ours = ours_counts[label]
+            rows.append({"dataset": name, "class": label, "paper": theirs, "ours": ours,
+                         "note": _count_note(name, label, theirs, ours)})
+    table = pd.DataFrame(rows)
+    table["difference"] = table["ours"] - table["paper"]
+    return table[["dataset", "class", "paper", "ours", "difference", "note"]]
+
+
+def _count_note(name, label, theirs, ours) -> str:
+    if not np.isfinite(ours):
+        if name == "ckplus" and label == "contempt":
+            return "counted in disgust (the models have 7 outputs)"
+        return "no data summary"
+    if name == "fer2013" and label == "angry" and theirs != ours:
+        return "the paper's 4,593 is the official 4,953 with two digits swapped"
+    if name == "ckplus" and label == "neutral" and theirs != ours:
+        return "CK+48 has no neutral frames; the paper counts each sequence's first frame"
+    if name == "ckplus" and label == "disgust" and theirs != ours:
+        return "ours includes the 18 contempt sequences"
+    if name == "ckplus" and label == "total" and theirs != ours:
+        return "no neutral frames in CK+48"
+    if name == "jaffe" and theirs != ours:
+        return "the files differ from Table 1"
+    return ""
+
+
+def range_claims(runs: Mapping) -> pd.DataFrame:
+    """The ranges the abstract and section 10 quote (over the three models) beside ours.
+
+    Returns one row per quoted range: ``dataset``, ``training``, ``paper_low``,
+    ``paper_high``, ``ours_low``, ``ours_high``, ``models`` (how many of our runs
+    the range covers) and ``overlaps`` (whether the two ranges share any value;
+    None without runs).
+    """
+    rows = []
+    for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
+        ours = [run.metrics["test"]["accuracy"] for (model, name, source), run in runs.items()
+                if name == dataset and ("scratch" if source is None else "fine-tuned") == training]
+        ours_low, ours_high = (min(ours), max(ours)) if ours else (np.nan, np.nan)
+        rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
+                     "ours_low": ours_low, "ours_high": ours_high, "models": len(ours),
+                     "overlaps": (bool(ours_low <= high and low <= ours_high) if ours else None)})
+    return pd.DataFrame(rows)
+
+
+def finetune_claims(runs: Mapping) -> pd.DataFrame:
+    """The paper's main claim, per model and target: fine-tuning from FER2013 beats
+    training from scratch.
+
+    Returns one row per (model, target): ``model``, ``dataset``, ``paper_gain``,
+    ``ours_scratch``, ``ours_fine_tuned``, ``ours_gain`` (NaN unless both runs
+    exist), ``se`` of our gain (two test-set estimates of the same size, treated as
+    independent) and ``significant`` (gain above ``Z_LIMIT`` standard errors; None
+    without both runs).
+    """
+    rows = []
+    models = sorted({model for model, _, _ in paper.ACCURACY})
+    for dataset in ("jaffe", "ckplus"):
+        for model in models:
+            scratch, tuned = runs.get((model, dataset, None)), runs.get((model, dataset, "fer2013"))
+            paper_gain = paper.ACCURACY[(model, dataset, "fer2013")] - paper.ACCURACY[(model, dataset, None)]
+            a = scratch.metrics["test"] if scratch is not None else None
+            b = tuned.metrics["test"] if tuned is not None else None
+            gain = se = np.nan
+            if a is not None and b is not None:
+                gain = b["accuracy"] - a["accuracy"]
+                se = math.sqrt(binomial_se(a["accuracy"], a["n"]) ** 2 + binomial_se(b["accuracy"], b["n"]) ** 2)
+            rows.append({
+                "model": model, "dataset": dataset, "paper_gain": paper_gain,
+                "ours_scratch": a["accuracy"] if a else np.nan,
+                "ours_fine_tuned": b["accuracy"] if b else np.nan, "ours_gain": gain, "se": se,
+                "significant": (bool(se > 0 and gain > Z_LIMIT * se) if np.isfinite(gain) else None),
+            })
+    return pd.DataFrame(rows)
+
+
+def claims_summary(accuracy: pd.DataFrame) -> dict:
+    """Counts for the claims page's prose, from :func:`accuracy_claims`: ``reported``
+    (paper accuracies), ``compared`` (those with a run of ours, on the stated test set),
+    ``agree`` (within sampling error), ``impossible`` (no ``k / n`` on the stated
+    test set) and ``fit_merged`` (FER2013 values that fit the merged 7,178 images)."""
+    main = accuracy[accuracy["test_set"] != "PublicTest+PrivateTest"]
+    merged = accuracy[accuracy["test_set"] == "PublicTest+PrivateTest"]
+    compared = main[np.isfinite(main["ours"])]
+    return {
+        "reported": int(len(main)),
+        "compared": int(len(compared)),
+        "agree": int(compared["within_sampling_error"].fillna(False).astype(bool).sum()),
+        "impossible": int((main["paper_possible"] == False).sum()),  # noqa: E712 (None stays out)
+        "fit_merged": int((merged["paper_possible"] == True).sum()),  # noqa: E712
+    }

@@ -1,0 +1,323 @@
+"""Reference results kept in git: finished runs without weights, and data summaries.
+
+``results/paper/`` holds the paper profile's runs on the real data, one folder per run
+as in the run store (:mod:`ferlib.store`) but without ``model.keras``, plus:
+
+- ``datasets.json``  per data set: its fingerprint and image counts per class and split
+                     part (no images), so the book can show Table 1 without the data;
+- ``missing.json``   the paper's experiments that have no committed run, each with the
+                     reason.
+
+The book's ``paper`` profile reads this folder when no data directory is given, so the
+published book builds on any machine. Export runs into it with
+``python -m ferlib export --store <store>`` and the data summary with
+``python -m ferlib datasets --data-dir <root> --save results/paper/datasets.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ferlib.store import REQUIRED_FILES, Run, RunStore, code_version, run_id
+
+#: The paper profile's committed runs, relative to the project root.
+PAPER_RESULTS = Path("results") / "paper"
+DATASETS_FILE = "datasets.json"
+MISSING_FILE = "missing.json"
+
+#: The largest gap allowed between a committed test accuracy and the same run trained
+#: again, in binomial standard errors of the committed accuracy. The same code, data and
+#: seed on the same kind of machine give the same numbers; other hardware or library
+#: builds change the order of floating-point sums, and with it a few predictions.
+REPRODUCE_TOLERANCE_SE = 2.0
+
+
+# --------------------------------------------------------------------------- export
+
+
+def check_relative_sources(predictions: pd.DataFrame, where) -> None:
+    """Raise ``ValueError`` when a prediction's ``source`` is an absolute path (a
+    machine's folder would end up in git)."""
+    if "source" not in predictions.columns:
+        return
+    sources = predictions["source"].astype(str)
+    absolute = sources[sources.str.startswith("/") | sources.str.match(r"^[A-Za-z]:[\\/]")]
+    if len(absolute):
+        raise ValueError(f"{where}: predictions.csv names images by absolute path "
+                         f"(first: {absolute.iloc[0]!r}); results must use paths relative to the data root")
+
+
+def export_run(run: Run, results_dir) -> Path:
+    """Copy a finished run into ``results_dir/<run id>/`` without its weights.
+
+    Written into a temporary folder and renamed into place, so an interrupted export
+    leaves no half-written run. Returns the new folder.
+    """
+    results_dir = Path(results_dir)
+    check_relative_sources(run.predictions, run.path)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    tmp = results_dir / f".tmp-{run.id}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for name in REQUIRED_FILES:
+            shutil.copy2(run.path / name, tmp / name)
+        final = results_dir / run.id
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def export_store(store, results_dir=PAPER_RESULTS, *, data="real") -> list:
+    """Export every finished run of ``store`` whose ``config.data`` is ``data``
+    (``None``: all); returns the exported run ids, oldest first."""
+    store = store if isinstance(store, RunStore) else RunStore(store)
+    if not store.root.is_dir():
+        raise FileNotFoundError(f"run store {store.root} not found")
+    exported = []
+    for run in store.runs():
+        if data is None or run.config.data == data:
+            export_run(run, results_dir)
+            exported.append(run.id)
+    return exported
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def committed_runs(results_dir=PAPER_RESULTS) -> list:
+    """Every run folder under ``results_dir``, oldest first."""
+    return RunStore(results_dir).runs()
+
+
+def experiment_key(config) -> tuple:
+    """``(model, dataset, source)`` of a run config, the key of
+    :func:`ferlib.experiment.paper_runs`."""
+    return (int(config.model), config.dataset, config.source)
+
+
+def is_paper_config(config, *, seed: int = 0) -> bool:
+    """Whether a config is the paper profile on the real data with the given seed
+    (any backend and precision)."""
+    from ferlib.config import profile_config
+
+    expected = profile_config("paper", model=config.model, dataset=config.dataset, data="real",
+                              seed=seed, source=config.source, source_run=config.source_run,
+                              backend=config.backend, precision=config.precision)
+    return config == expected
+
+
+def paper_results(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0) -> dict:
+    """The committed paper-profile runs as ``{(model, dataset, source): Run}``.
+
+    Where one experiment has several committed runs (e.g. on two backends) the
+    newest is used. Experiments without a run are absent (see :func:`missing_runs`).
+    """
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise FileNotFoundError(f"{results_dir}: no committed results (expected a folder of runs)")
+    models = {int(m) for m in models}
+    found = {}
+    for run in committed_runs(results_dir):  # oldest first: newer runs replace older ones
+        if run.config.model in models and is_paper_config(run.config, seed=seed):
+            found[experiment_key(run.config)] = run
+    return found
+
+
+def paper_experiments(models=(1, 2, 3)) -> list:
+    """The 15 keys ``(model, dataset, source)`` of the paper's experiments, in order."""
+    from ferlib.experiment import PAPER_EXPERIMENTS
+
+    return [(int(m), target, source) for m in models for target, source in PAPER_EXPERIMENTS]
+
+
+def missing_runs(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0) -> pd.DataFrame:
+    """The paper's experiments with no committed run, and why.
+
+    Returns:
+        one row per missing experiment: ``model``, ``dataset``, ``training``
+        (``"scratch"`` / ``"fine-tuned"``) and ``reason`` (from ``missing.json``;
+        ``"not run"`` where that file says nothing).
+    """
+    have = paper_results(results_dir, models=models, seed=seed)
+    reasons = {tuple(entry["key"]): entry["reason"] for entry in read_missing(results_dir)}
+    rows = []
+    for key in paper_experiments(models):
+        if key not in have:
+            model, dataset, source = key
+            rows.append({"model": model, "dataset": dataset,
+                         "training": "scratch" if source is None else "fine-tuned",
+                         "reason": reasons.get((model, dataset, source), "not run")})
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "reason"])
+
+
+def read_missing(results_dir=PAPER_RESULTS) -> list:
+    """The entries of ``missing.json``: ``[{"key": [model, dataset, source], "reason": str}]``.
+
+    Raises ``ValueError`` naming the entry that is malformed.
+    """
+    path = Path(results_dir) / MISSING_FILE
+    if not path.exists():
+        return []
+    entries = json.loads(path.read_text()).get("runs", [])
+    for i, entry in enumerate(entries):
+        key = entry.get("key")
+        if (not isinstance(key, list) or len(key) != 3 or key[0] not in (1, 2, 3)
+                or key[1] not in ("fer2013", "jaffe", "ckplus") or key[2] not in (None, "fer2013")):
+            raise ValueError(f"{path}: runs[{i}].key must be [model 1-3, dataset, null or "
+                             f"'fer2013'], got {key!r}")
+        if not str(entry.get("reason", "")).strip():
+            raise ValueError(f"{path}: runs[{i}] ({key}) gives no reason")
+    return entries
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def metrics_from_labels(true, predicted) -> dict:
+    """Accuracy, n and confusion counts from true and predicted class ids."""
+    from ferlib.evaluation import classification_metrics
+    from ferlib.labels import NUM_CLASSES
+
+    true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
+    return classification_metrics(true, np.eye(NUM_CLASSES)[predicted])
+
+
+def audit_run(run: Run, *, current_code: str | None = None) -> list:
+    """What is wrong with a committed run, as a list of sentences (empty: nothing).
+
+    Checks that the folder holds only the run's files (no weights), that its id is
+    the hash of its config, data fingerprint and code version, that this code
+    version is the current one (``current_code``, default :func:`~ferlib.store.code_version`),
+    that every metric's accuracy, n and confusion follow from ``predictions.csv``,
+    and that images are named by relative path.
+    """
+    problems = []
+    where = run.path
+    extra = sorted(p.name for p in run.path.iterdir() if p.name not in REQUIRED_FILES)
+    if extra:
+        problems.append(f"{where}: holds files a committed run must not have: {', '.join(extra)}")
+    manifest = run.manifest
+    if manifest.get("run_id") != run.path.name:
+        problems.append(f"{where}: manifest run_id {manifest.get('run_id')!r} is not the folder name")
+    expected = run_id(run.config, manifest.get("data_fingerprint", ""), manifest.get("code_version", ""))
+    if expected != run.path.name:
+        problems.append(f"{where}: the hash of config, data fingerprint and code version is "
+                        f"{expected}, not the folder name: a file was edited")
+    current = code_version() if current_code is None else current_code
+    if manifest.get("code_version") != current:
+        problems.append(f"{where}: made by training code {manifest.get('code_version')}, but the code "
+                        f"is now {current}: train it again and export it, or restore the code")
+    for part in ("val", "test"):
+        rows = run.predictions[run.predictions["part"] == part]
+        stored = run.metrics.get(part, {})
+        if rows.empty:
+            problems.append(f"{where}: predictions.csv has no {part!r} rows")
+            continue
+        again = metrics_from_labels(rows["true"], rows["predicted"])
+        for name in ("n", "accuracy", "confusion"):
+            if stored.get(name) != again[name]:
+                problems.append(f"{where}: metrics.json {part}.{name} = {stored.get(name)!r} but "
+                                f"predictions.csv gives {again[name]!r}")
+    try:
+        check_relative_sources(run.predictions, where)
+    except ValueError as error:
+        problems.append(str(error))
+    return problems
+
+
+def merged_accuracy(run: Run, parts=("val", "test")) -> dict:
+    """Accuracy over several prediction parts together (FER2013: PublicTest + PrivateTest,
+    7,178 images): ``{"n": int, "correct": int, "accuracy": float}``."""
+    rows = run.predictions[run.predictions["part"].isin(parts)]
+    if rows.empty:
+        raise ValueError(f"{run.path}: no predictions for parts {list(parts)}")
+    correct = int((rows["true"] == rows["predicted"]).sum())
+    return {"n": int(len(rows)), "correct": correct, "accuracy": correct / len(rows)}
+
+
+# --------------------------------------------------------------------------- data summaries
+
+
+def dataset_summary(dataset, split) -> dict:
+    """What the book shows of a real data set without its images (JSON-ready).
+
+    Returns:
+        ``name``, ``images``, ``subjects``, ``sequences``, ``fingerprint`` (of images,
+        labels and this split), ``notes`` and ``counts``: ``{column: {class: count}}``
+        with the columns of :func:`ferlib.tables.class_split_table`.
+    """
+    from ferlib.fingerprint import dataset_fingerprint
+    from ferlib.tables import class_split_table
+
+    table = class_split_table(dataset, split)
+    return {
+        "name": dataset.name,
+        "images": int(len(dataset)),
+        "subjects": int(len(set(np.asarray(dataset.subject)) - {""})),
+        "sequences": int(len(set(np.asarray(dataset.sequence)) - {""})),
+        "fingerprint": dataset_fingerprint(dataset, split=split),
+        "notes": list(dataset.notes),
+        "counts": {column: {str(k): int(v) for k, v in table[column].items()} for column in table.columns},
+    }
+
+
+def summarize_datasets(data_dir, *, cache_dir=None, names=("fer2013", "ckplus", "jaffe")) -> dict:
+    """:func:`dataset_summary` of each real data set under ``data_dir``, with the
+    paper's split (the one the paper profile's runs use)."""
+    from ferlib import splits
+    from ferlib.experiment import load_data
+
+    summaries = {}
+    for name in names:
+        dataset = load_data(name, data_dir=data_dir, cache_dir=cache_dir)
+        summaries[name] = dataset_summary(dataset, splits.make_split(dataset, "paper"))
+    return summaries
+
+
+def write_json_atomic(obj, path) -> Path:
+    """Write ``obj`` as indented JSON to ``path`` through a temporary file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_dataset_summaries(results_dir=PAPER_RESULTS) -> dict:
+    """``datasets.json`` of a results folder: ``{name: summary}``."""
+    path = Path(results_dir) / DATASETS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no data summary; make it with "
+                                f"`python -m ferlib datasets --data-dir <root> --save {path}`")
+    return json.loads(path.read_text())
+
+
+def summary_table(summary: dict, *, paper_counts=None) -> pd.DataFrame:
+    """A data summary's counts as :func:`ferlib.tables.class_split_table` shows them."""
+    from ferlib.labels import EMOTIONS
+
+    index = list(EMOTIONS) + ["total"]
+    order = ["train", "val", "test", "all", "sequences"]
+    columns = [c for c in order if c in summary["counts"]] + sorted(set(summary["counts"]) - set(order))
+    table = pd.DataFrame({column: [summary["counts"][column][c] for c in index] for column in columns},
+                         index=index)
+    table.index.name = "class"
+    if paper_counts is not None:
+        paper = [int(paper_counts.get(c, 0)) for c in EMOTIONS]
+        table["paper"] = paper + [sum(paper)]
+    return table.astype(int)

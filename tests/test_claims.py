@@ -1,0 +1,123 @@
+"""The audit of the paper's numbers (ferlib.claims), on made-up runs whose answers
+follow from arithmetic done here independently."""
+
+import math
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ferlib import claims, paper
+
+
+def fake_run(accuracy, n, *, val_accuracy=None, val_n=None):
+    """A stand-in for a finished run: metrics and predictions with the given accuracies."""
+    def part_rows(part, acc, size):
+        correct = round(acc * size)
+        true = np.arange(size) % 7
+        predicted = np.where(np.arange(size) < correct, true, (true + 1) % 7)
+        return pd.DataFrame({"part": part, "true": true, "predicted": predicted})
+
+    val_accuracy = accuracy if val_accuracy is None else val_accuracy
+    val_n = n if val_n is None else val_n
+    predictions = pd.concat([part_rows("val", val_accuracy, val_n), part_rows("test", accuracy, n)])
+    test_acc = round(accuracy * n) / n
+    return types.SimpleNamespace(
+        metrics={"test": {"accuracy": test_acc, "n": n}, "val": {"accuracy": val_accuracy, "n": val_n}},
+        predictions=predictions, path="fake")
+
+
+def brute_force_possible(value, n):
+    return any(round(k / n, 4) == round(value, 4) for k in range(n + 1))
+
+
+def test_binomial_se():
+    assert claims.binomial_se(0.5, 100) == pytest.approx(0.05)
+    assert claims.binomial_se(1.0, 10) == 0.0
+    assert math.isnan(claims.binomial_se(float("nan"), 10))
+    with pytest.raises(ValueError, match="0..1"):
+        claims.binomial_se(61.6, 100)
+
+
+def test_paper_possible_agrees_with_brute_force_on_every_reported_accuracy():
+    table = claims.accuracy_claims({})
+    for row in table.itertuples():
+        if row.stated_n and np.isfinite(row.stated_n):
+            assert row.paper_possible == brute_force_possible(row.paper, int(row.stated_n)), row
+
+
+def test_fer2013_model_3_fits_only_the_merged_test_set():
+    table = claims.accuracy_claims({})
+    rows = table[(table["model"] == 3) & (table["dataset"] == "fer2013")].set_index("test_set")
+    assert rows.loc["PrivateTest", "paper_possible"] == False  # noqa: E712
+    assert rows.loc["PublicTest+PrivateTest", "paper_possible"]
+    assert brute_force_possible(0.6162, 7178) and not brute_force_possible(0.6162, 3589)
+
+
+def test_difference_z_and_verdict():
+    value = paper.ACCURACY[(1, "jaffe", None)]
+    runs = {(1, "jaffe", None): fake_run(value, 42), (2, "jaffe", None): fake_run(0.1, 42)}
+    table = claims.accuracy_claims(runs).set_index(["model", "dataset", "training"])
+    close, far = table.loc[(1, "jaffe", "scratch")], table.loc[(2, "jaffe", "scratch")]
+    ours = round(value * 42) / 42
+    assert close["ours"] == pytest.approx(ours)
+    se = math.sqrt(value * (1 - value) / 42 + ours * (1 - ours) / 42)
+    assert close["se"] == pytest.approx(se)
+    assert close["within_sampling_error"]
+    assert "agrees within sampling error" in close["verdict"]
+    assert not far["within_sampling_error"] and "ours lower" in far["verdict"]
+    assert far["z"] == pytest.approx(far["difference"] / far["se"])
+    missing = table.loc[(3, "jaffe", "scratch")]
+    assert np.isnan(missing["ours"]) and "no run of ours" in missing["verdict"]
+
+
+def test_merged_fer2013_row_uses_both_parts():
+    runs = {(2, "fer2013", None): fake_run(0.60, 3589, val_accuracy=0.62, val_n=3589)}
+    table = claims.accuracy_claims(runs)
+    merged = table[(table["model"] == 2) & (table["test_set"] == "PublicTest+PrivateTest")].iloc[0]
+    expected = (round(0.60 * 3589) + round(0.62 * 3589)) / 7178
+    assert merged["ours_n"] == 7178
+    assert merged["ours"] == pytest.approx(expected)
+
+
+def test_count_claims_compare_ckplus_by_sequence_and_flag_the_fer2013_typo():
+    summaries = {
+        "fer2013": {"counts": {"all": {**paper.TABLE_1["fer2013"], "angry": 4953}}},
+        "ckplus": {"counts": {"sequences": {**{c: paper.TABLE_1["ckplus"][c] for c in paper.TABLE_1["ckplus"]},
+                                            "neutral": 0}}},
+        "jaffe": {"counts": {"all": dict(paper.TABLE_1["jaffe"])}},
+    }
+    for summary in summaries.values():
+        counts = next(iter(summary["counts"].values()))
+        counts["total"] = sum(v for k, v in counts.items() if k != "contempt")
+    table = claims.count_claims(summaries).set_index(["dataset", "class"])
+    assert table.loc[("fer2013", "angry"), "difference"] == 360
+    assert "swapped" in table.loc[("fer2013", "angry"), "note"]
+    assert table.loc[("ckplus", "neutral"), "difference"] == -327
+    assert table.loc[("jaffe", "happy"), "difference"] == 0
+
+
+def test_range_and_finetune_claims():
+    runs = {(1, "jaffe", None): fake_run(0.5, 42), (1, "jaffe", "fer2013"): fake_run(0.9, 42),
+            (2, "jaffe", None): fake_run(0.6, 42)}
+    ranges = claims.range_claims(runs).set_index(["dataset", "training"])
+    assert ranges.loc[("jaffe", "scratch"), "models"] == 2
+    assert ranges.loc[("jaffe", "scratch"), "ours_low"] == pytest.approx(round(0.5 * 42) / 42)
+    assert ranges.loc[("ckplus", "scratch"), "overlaps"] is None
+    finetune = claims.finetune_claims(runs).set_index(["model", "dataset"])
+    gain = round(0.9 * 42) / 42 - round(0.5 * 42) / 42
+    assert finetune.loc[(1, "jaffe"), "ours_gain"] == pytest.approx(gain)
+    assert finetune.loc[(1, "jaffe"), "significant"]
+    assert finetune.loc[(2, "jaffe"), "significant"] is None
+
+
+def test_claims_summary_counts():
+    summary = claims.claims_summary(claims.accuracy_claims({}))
+    table = claims.accuracy_claims({})
+    main = table[table["test_set"] != "PublicTest+PrivateTest"]
+    assert summary["reported"] == len(paper.ACCURACY) == len(main)
+    assert summary["compared"] == 0 and summary["agree"] == 0
+    expected_impossible = sum(not brute_force_possible(v, claims.stated_test_sizes()[d])
+                              for (m, d, s), v in paper.ACCURACY.items() if d in claims.stated_test_sizes())
+    assert summary["impossible"] == expected_impossible

@@ -1,0 +1,198 @@
+"""The committed reference results (results/paper): complete, honest and still current.
+
+These tests fail when a committed run's files were edited, when the training code
+changed since the run was made (its code version no longer matches), when a metric
+does not follow from the stored predictions, when one of the paper's experiments is
+neither committed nor explained, and (with the real data) when the data's
+fingerprint differs or a run trained again leaves its stated tolerance.
+"""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ferlib import results
+from ferlib.book import project_root
+from ferlib.store import MODEL_FILE, RunStore, code_version, read_run
+
+RESULTS = project_root() / results.PAPER_RESULTS
+
+
+def committed():
+    return results.committed_runs(RESULTS)
+
+
+def test_results_folder_holds_committed_runs_and_a_data_summary():
+    assert RESULTS.is_dir(), f"{RESULTS} is missing"
+    assert committed(), f"{RESULTS} holds no finished run"
+    summaries = results.read_dataset_summaries(RESULTS)
+    assert set(summaries) == {"fer2013", "ckplus", "jaffe"}
+
+
+@pytest.mark.parametrize("run", committed(), ids=lambda run: run.id)
+def test_committed_run_passes_the_audit(run):
+    """Id = hash(config, data, code); code version = today's; metrics follow from
+    predictions.csv; no weights; relative image names."""
+    assert results.audit_run(run) == []
+
+
+@pytest.mark.parametrize("run", committed(), ids=lambda run: run.id)
+def test_committed_run_records_where_and_how_it_ran(run):
+    manifest = run.manifest
+    for key in ("backend", "device", "hardware", "versions", "wall_time_s", "finished_at",
+                "git_commit", "data_fingerprint", "code_version", "precision"):
+        assert key in manifest, f"{run.path}: manifest.json lacks {key}"
+    assert manifest["backend"] == run.config.backend
+    assert manifest["wall_time_s"] > 0
+    assert not manifest["git_commit"].endswith("-dirty"), f"{run.path}: made from uncommitted code"
+    assert run.config.data == "real"
+
+
+def test_every_paper_experiment_is_committed_or_explained():
+    have = results.paper_results(RESULTS)
+    explained = {tuple(entry["key"]) for entry in results.read_missing(RESULTS)}
+    for key in results.paper_experiments():
+        is_committed, is_explained = key in have, key in explained
+        assert not (is_committed and is_explained), f"experiment {key}: committed and also listed in missing.json"
+        assert is_committed or is_explained, f"experiment {key}: neither committed nor listed in missing.json"
+    assert explained <= set(results.paper_experiments()), "missing.json lists unknown experiments"
+
+
+def test_fine_tuned_runs_start_from_a_committed_source_run():
+    have = results.paper_results(RESULTS)
+    ids = {run.id for run in committed()}
+    for (model, dataset, source), run in have.items():
+        if source is not None:
+            assert run.config.source_run in ids, f"{run.id}: its source run {run.config.source_run} is not committed"
+
+
+# --------------------------------------------------------------------------- the audit can fail
+
+
+@pytest.fixture
+def copied_run(tmp_path):
+    run = committed()[0]
+    target = tmp_path / run.id
+    shutil.copytree(run.path, target)
+    return target
+
+
+def test_audit_catches_an_edited_metric(copied_run):
+    metrics = json.loads((copied_run / "metrics.json").read_text())
+    metrics["test"]["accuracy"] += 0.01
+    (copied_run / "metrics.json").write_text(json.dumps(metrics))
+    problems = results.audit_run(read_run(copied_run))
+    assert any("test.accuracy" in p for p in problems)
+
+
+def test_audit_catches_an_edited_config(copied_run):
+    config = json.loads((copied_run / "config.json").read_text())
+    config["epochs"] += 1
+    (copied_run / "config.json").write_text(json.dumps(config))
+    problems = results.audit_run(read_run(copied_run))
+    assert any("a file was edited" in p for p in problems)
+
+
+def test_audit_catches_changed_training_code_and_weights(copied_run):
+    (copied_run / MODEL_FILE).write_bytes(b"weights")
+    problems = results.audit_run(read_run(copied_run), current_code="0.1.0+000000000000")
+    assert any(MODEL_FILE in p for p in problems)
+    assert any("made by training code" in p for p in problems)
+
+
+def test_audit_catches_a_flipped_prediction(copied_run):
+    predictions = pd.read_csv(copied_run / "predictions.csv")
+    row = predictions.index[predictions["part"] == "test"][0]
+    predictions.loc[row, "predicted"] = (predictions.loc[row, "true"] + 1) % 7
+    predictions.to_csv(copied_run / "predictions.csv", index=False)
+    assert results.audit_run(read_run(copied_run)) != []
+
+
+def test_export_drops_weights_and_refuses_absolute_paths(copied_run, tmp_path):
+    (copied_run / MODEL_FILE).write_bytes(b"weights")
+    out = results.export_run(read_run(copied_run), tmp_path / "exported")
+    assert sorted(p.name for p in out.iterdir()) == sorted(results.REQUIRED_FILES)
+    assert not list((tmp_path / "exported").glob(".tmp-*"))
+    predictions = pd.read_csv(copied_run / "predictions.csv")
+    predictions["source"] = "/home/someone/data/" + predictions["source"].astype(str)
+    predictions.to_csv(copied_run / "predictions.csv", index=False)
+    with pytest.raises(ValueError, match="absolute path"):
+        results.export_run(read_run(copied_run), tmp_path / "again")
+    assert not (tmp_path / "again").exists() or not list((tmp_path / "again").iterdir())
+
+
+def test_missing_json_entries_are_validated(tmp_path):
+    (tmp_path / results.MISSING_FILE).write_text(json.dumps({"runs": [{"key": [4, "jaffe", None], "reason": "x"}]}))
+    with pytest.raises(ValueError, match=r"runs\[0\]"):
+        results.read_missing(tmp_path)
+    (tmp_path / results.MISSING_FILE).write_text(json.dumps({"runs": [{"key": [1, "jaffe", None], "reason": " "}]}))
+    with pytest.raises(ValueError, match="no reason"):
+        results.read_missing(tmp_path)
+
+
+def test_merged_accuracy_counts_both_parts():
+    run = committed()[0]
+    merged = results.merged_accuracy(run)
+    val, test = run.metrics["val"], run.metrics["test"]
+    assert merged["n"] == val["n"] + test["n"]
+    expected = (round(val["accuracy"] * val["n"]) + round(test["accuracy"] * test["n"])) / merged["n"]
+    assert merged["accuracy"] == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- against the real data
+
+
+@pytest.mark.realdata
+def test_data_summary_and_run_fingerprints_match_the_real_data(data_dir, tmp_path):
+    from ferlib.experiment import load_data, prepare
+    from ferlib.fingerprint import dataset_fingerprint
+
+    summaries = results.read_dataset_summaries(RESULTS)
+    again = results.summarize_datasets(data_dir, cache_dir=tmp_path)
+    for name, summary in summaries.items():
+        assert again[name]["fingerprint"] == summary["fingerprint"], f"{name}: the data differ from the committed summary"
+        assert again[name]["counts"] == summary["counts"]
+    loaded = {}
+    for run in committed():
+        name = run.config.dataset
+        loaded.setdefault(name, load_data(name, data_dir=data_dir, cache_dir=tmp_path))
+        data, part = prepare(run.config, loaded[name])
+        assert dataset_fingerprint(data, split=part) == run.manifest["data_fingerprint"], run.id
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_cheapest_committed_run_reproduces_within_tolerance(data_dir, tmp_path):
+    """Train the committed run with the shortest training again, from nothing: same
+    run id, and a test accuracy within REPRODUCE_TOLERANCE_SE standard errors."""
+    import keras
+
+    from ferlib.experiment import train_run
+
+    candidates = [run for run in committed() if not run.config.is_finetune
+                  and run.config.backend == keras.backend.backend()]
+    if not candidates:
+        pytest.skip(f"no committed from-scratch run on the {keras.backend.backend()} backend")
+    run = min(candidates, key=lambda r: r.manifest["train_seconds"])
+    again = train_run(run.config, RunStore(tmp_path / "store"), data_dir=data_dir,
+                      cache_dir=tmp_path / "cache", verbose=0)
+    assert again.id == run.id
+    committed_test, new_test = run.metrics["test"], again.metrics["test"]
+    assert new_test["n"] == committed_test["n"]
+    tolerance = results.REPRODUCE_TOLERANCE_SE * max(committed_test["accuracy_se"], 1 / committed_test["n"])
+    assert abs(new_test["accuracy"] - committed_test["accuracy"]) <= tolerance, (
+        f"{run.id}: test accuracy {new_test['accuracy']:.4f} now, {committed_test['accuracy']:.4f} committed "
+        f"(tolerance {tolerance:.4f})")
+    assert np.isfinite(again.history["loss"]).all()
+
+
+def test_code_version_is_the_one_the_results_claim():
+    """A readable failure for the most common cause of a red audit."""
+    claimed = {run.manifest["code_version"] for run in committed()}
+    assert claimed == {code_version()}, (
+        f"committed results were made by training code {sorted(claimed)}, the code is now "
+        f"{code_version()}: train them again (python -m ferlib train ... --profile paper) and "
+        f"export them (python -m ferlib export), or revert the training-code change")
