@@ -274,6 +274,13 @@ def show(figure, *, dpi: int = 100):
     display(Image(data=buffer.getvalue(), format="png"))
 
 
+def data_label(data_dir, profile: str = "smoke") -> str:
+    """A few words naming the data a build shows, for the prose pages."""
+    if uses_committed_results(profile, data_dir):
+        return "the committed reference runs on the real data sets"
+    return "the real data sets" if data_dir is not None else "ferlib's synthetic stand-ins"
+
+
 def data_description(data_dir, profile: str = "smoke") -> str:
     """One sentence saying which data the notebook shows."""
     if uses_committed_results(profile, data_dir):

@@ -129,6 +129,7 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
                 "stated_n": stated_n, "paper_possible": _possible(value, stated_n),
             })
     table = pd.DataFrame(rows)
+    table["stated_n"] = table["stated_n"].astype("Int64")
     table["verdict"] = table.apply(_verdict, axis=1)
     return table
 

@@ -24,10 +24,9 @@ from ferlib import book, figures, paper, tables
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
 results = tables.results_table(runs)
-print(book.data_description(data_dir))
+print(book.data_description(data_dir, profile))
 glue("book_profile", profile, display=False)
-glue("book_data", "the real data sets" if data_dir is not None else "ferlib's synthetic stand-ins",
-     display=False)
+glue("book_data", book.data_label(data_dir, profile), display=False)
 glue("book_epochs", int(max(run.config.epochs for run in runs.values())), display=False)
 print(f"profile {profile!r}, seed {seed}, {len(runs)} runs; accuracies are fractions of the test part")
 

@@ -43,7 +43,7 @@ def test_binomial_se():
 def test_paper_possible_agrees_with_brute_force_on_every_reported_accuracy():
     table = claims.accuracy_claims({})
     for row in table.itertuples():
-        if row.stated_n and np.isfinite(row.stated_n):
+        if not pd.isna(row.stated_n):
             assert row.paper_possible == brute_force_possible(row.paper, int(row.stated_n)), row
 
 

@@ -64,3 +64,29 @@ def test_jax_backend_trains_the_same_code(tmp_path):
     config = json.loads((runs[0] / "config.json").read_text())
     assert manifest["backend"] == "jax" and config["backend"] == "jax"
     assert "jax" in manifest["versions"]
+
+
+def test_export_and_check_commands(tmp_path, capsys):
+    import shutil
+
+    from ferlib import results
+    from ferlib.book import project_root
+
+    committed = results.committed_runs(project_root() / results.PAPER_RESULTS)
+    assert committed, "no committed results to export"
+    store = tmp_path / "store"
+    shutil.copytree(committed[0].path, store / committed[0].id)
+    (store / committed[0].id / "model.keras").write_bytes(b"weights")
+    assert main(["export", "--store", str(store), "--to", str(tmp_path / "out")]) == 0
+    assert committed[0].id in capsys.readouterr().out
+    assert not (tmp_path / "out" / committed[0].id / "model.keras").exists()
+    assert main(["check", "--results", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "1 committed runs, 0 problems" in out and "missing: model" in out
+    metrics = tmp_path / "out" / committed[0].id / "metrics.json"
+    edited = json.loads(metrics.read_text())
+    edited["test"]["n"] += 1
+    metrics.write_text(json.dumps(edited))
+    assert main(["check", "--results", str(tmp_path / "out")]) == 1
+    assert "problem:" in capsys.readouterr().out
+    assert main(["export", "--store", str(tmp_path / "absent")]) == 2

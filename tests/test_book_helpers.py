@@ -1,0 +1,70 @@
+"""The notebooks' helpers for the paper profile's committed results (no data, no training)."""
+
+import types
+
+import pandas as pd
+import pytest
+
+from ferlib import book, results
+
+ROOT = book.project_root()
+RESULTS = ROOT / results.PAPER_RESULTS
+
+
+def fake_run(val_accuracy):
+    return types.SimpleNamespace(metrics={"val": {"accuracy": val_accuracy}})
+
+
+def test_only_the_paper_profile_without_data_uses_committed_results():
+    assert book.uses_committed_results("paper", None)
+    assert not book.uses_committed_results("paper", "data")
+    assert not book.uses_committed_results("quick", None)
+    assert "committed" in book.data_label(None, "paper")
+    assert "synthetic" in book.data_label(None, "quick")
+
+
+def test_dataset_view_of_committed_results_has_counts_but_no_images():
+    summaries = results.read_dataset_summaries(RESULTS)
+    for name, summary in summaries.items():
+        view = book.dataset_view(name, profile="paper", store=RESULTS)
+        assert view.dataset is None and view.split is None
+        assert view.images == summary["images"] == view.table.loc["total", "all"]
+        assert len(view.train_labels) == summary["counts"]["train"]["total"]
+        assert list(view.table.columns[:4]) == ["train", "val", "test", "all"]
+        assert "paper" in view.table.columns
+        assert sum(view.class_counts.values()) == view.images
+
+
+def test_dataset_view_of_synthetic_data_has_images():
+    view = book.dataset_view("jaffe", profile="smoke")
+    assert view.dataset is not None and len(view.dataset) == view.images
+    assert len(view.train_labels) == (view.split == "train").sum()
+    assert "synthetic" in view.title
+
+
+def test_pick_run_falls_back_to_the_other_training(capsys):
+    runs = {(1, "jaffe", None): fake_run(0.4), (2, "jaffe", None): fake_run(0.6)}
+    key, _ = book.pick_run(runs, "jaffe")
+    assert key == (2, "jaffe", None)
+    assert "no fine-tuned run" in capsys.readouterr().out
+    assert book.pick_run(runs, "ckplus") is None
+    assert "no run to show" in capsys.readouterr().out
+    runs[(1, "jaffe", "fer2013")] = fake_run(0.1)
+    assert book.pick_run(runs, "jaffe")[0] == (1, "jaffe", "fer2013")
+
+
+def test_missing_runs_markdown():
+    assert book.missing_runs_markdown(pd.DataFrame(columns=["model", "dataset", "training", "reason"])).startswith("None")
+    missing = pd.DataFrame([{"model": 3, "dataset": "ckplus", "training": "scratch", "reason": "too slow"}])
+    assert book.missing_runs_markdown(missing) == "- Model 3, CK+, scratch: too slow"
+
+
+def test_committed_book_runs_refuse_other_epochs_and_missing_folders(tmp_path):
+    with pytest.raises(ValueError, match="75 epochs"):
+        book.book_runs("paper", store=RESULTS, epochs=3)
+    with pytest.raises(FileNotFoundError, match="no committed results"):
+        book.book_runs("paper", store=tmp_path / "nothing")
+    lines = []
+    assert book.build_book(profile="paper", store=tmp_path / "nothing", build_dir=tmp_path / "b",
+                           root=ROOT, log=lines.append) == 2
+    assert "no committed results" in lines[-1]
