@@ -73,6 +73,12 @@ def book_dataset(name: str, *, profile: str = "smoke", data_dir=None, cache_dir=
         ``(dataset, split)``: a :class:`~ferlib.datasets.base.FaceDataset` and its
         ``(n,)`` str array of ``"train"`` / ``"val"`` / ``"test"``.
     """
+    dataset, split, limited_pair = _load_with_splits(name, profile, data_dir, cache_dir)
+    return limited_pair if limited else (dataset, split)
+
+
+def _load_with_splits(name, profile, data_dir, cache_dir):
+    """``(dataset, paper split, (rows a run keeps, their split))`` of one data set."""
     from ferlib import splits
     from ferlib.config import profile_config
     from ferlib.experiment import load_data, prepare
@@ -81,10 +87,8 @@ def book_dataset(name: str, *, profile: str = "smoke", data_dir=None, cache_dir=
                             data="real" if data_dir is not None else "synthetic")
     dataset = load_data(name, data_dir=data_dir, synthetic_size=config.synthetic_size,
                         data_seed=config.data_seed, cache_dir=cache_dir)
-    if limited:
-        return prepare(config, dataset)
-    return dataset, splits.make_split(dataset, config.protocol, seed=config.split_seed,
-                                      fold=config.fold)
+    split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
+    return dataset, split, prepare(config, dataset)
 
 
 def uses_committed_results(profile: str, data_dir) -> bool:
@@ -230,16 +234,7 @@ def dataset_view(name: str, *, profile: str = "smoke", data_dir=None, store="run
         table = summary_table(summary, paper_counts=paper.TABLE_1[name])
         train = np.repeat(np.arange(len(EMOTIONS)), table["train"].drop("total").to_numpy())
         return DatasetView(name, summary["images"], table, tuple(summary["notes"]), train)
-    from ferlib import splits
-    from ferlib.config import profile_config
-    from ferlib.experiment import load_data, prepare
-
-    config = profile_config(profile, model=1, dataset=name,
-                            data="real" if data_dir is not None else "synthetic")
-    dataset = load_data(name, data_dir=data_dir, synthetic_size=config.synthetic_size,
-                        data_seed=config.data_seed, cache_dir=cache_dir)
-    split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
-    runs_data, runs_split = prepare(config, dataset)
+    dataset, split, (runs_data, runs_split) = _load_with_splits(name, profile, data_dir, cache_dir)
     table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[name])
     return DatasetView(name, len(dataset), table, tuple(dataset.notes),
                        runs_data.labels[runs_split == "train"], dataset, split)

@@ -193,15 +193,17 @@ def range_claims(runs: Mapping) -> pd.DataFrame:
     the range covers) and ``overlaps`` (whether the two ranges share any value;
     None without runs).
     """
-    rows = []
-    for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
-        ours = [run.metrics["test"]["accuracy"] for (model, name, source), run in runs.items()
-                if name == dataset and ("scratch" if source is None else "fine-tuned") == training]
-        ours_low, ours_high = (min(ours), max(ours)) if ours else (np.nan, np.nan)
-        rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
-                     "ours_low": ours_low, "ours_high": ours_high, "models": len(ours),
-                     "overlaps": (bool(ours_low <= high and low <= ours_high) if ours else None)})
-    return pd.DataFrame(rows)
+    from ferlib.tables import range_table, results_table
+
+    results = results_table(runs)
+    table = range_table(results)
+    table["models"] = [int(((results["dataset"] == d) & (results["training"] == t)
+                            & results["ours"].notna()).sum())
+                       for d, t in zip(table["dataset"], table["training"])]
+    table["overlaps"] = [None if n == 0 else bool(lo <= ph and pl <= hi) for n, lo, hi, pl, ph in
+                         zip(table["models"], table["ours_low"], table["ours_high"],
+                             table["paper_low"], table["paper_high"])]
+    return table
 
 
 def finetune_claims(runs: Mapping) -> pd.DataFrame:

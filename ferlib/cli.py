@@ -110,9 +110,13 @@ def cmd_datasets(args) -> int:
     found = find_datasets(root)
     if not found:
         raise FileNotFoundError(f"--data-dir {root}: no FER2013, JAFFE or CK+ data found under it")
-    report = {}
+    report, summaries = {}, {}
     for name in found:
         dataset = load_dataset(name, root, cache_dir=args.cache_dir)
+        if args.save:
+            from ferlib.results import paper_split_summary
+
+            summaries[name] = paper_split_summary(dataset)
         summary = dataset.summary()
         if not summary["per_split"]:
             from ferlib.splits import paper_split
@@ -126,10 +130,9 @@ def cmd_datasets(args) -> int:
     else:
         print(_datasets_text(report))
     if args.save:
-        from ferlib.results import summarize_datasets, write_json_atomic
+        from ferlib.results import write_json_atomic
 
-        path = write_json_atomic(summarize_datasets(root, cache_dir=args.cache_dir, names=tuple(found)),
-                                 args.save)
+        path = write_json_atomic(summaries, args.save)
         print(f"saved the data summary to {path}", file=sys.stderr)
     return 0
 

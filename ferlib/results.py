@@ -275,14 +275,17 @@ def dataset_summary(dataset, split) -> dict:
 def summarize_datasets(data_dir, *, cache_dir=None, names=("fer2013", "ckplus", "jaffe")) -> dict:
     """:func:`dataset_summary` of each real data set under ``data_dir``, with the
     paper's split (the one the paper profile's runs use)."""
-    from ferlib import splits
     from ferlib.experiment import load_data
 
-    summaries = {}
-    for name in names:
-        dataset = load_data(name, data_dir=data_dir, cache_dir=cache_dir)
-        summaries[name] = dataset_summary(dataset, splits.make_split(dataset, "paper"))
-    return summaries
+    return {name: paper_split_summary(load_data(name, data_dir=data_dir, cache_dir=cache_dir))
+            for name in names}
+
+
+def paper_split_summary(dataset) -> dict:
+    """:func:`dataset_summary` of a loaded data set under the paper's split."""
+    from ferlib import splits
+
+    return dataset_summary(dataset, splits.make_split(dataset, "paper"))
 
 
 def write_json_atomic(obj, path) -> Path:
