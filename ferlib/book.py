@@ -42,6 +42,7 @@ from pathlib import Path
 
 import ferlib
 from ferlib.config import PROFILES
+from ferlib.diagnostics import PROBES_FILE
 
 #: Files and folders copied from the project root into ``<build>/src``.
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
@@ -238,6 +239,18 @@ def dataset_view(name: str, *, profile: str = "smoke", data_dir=None, store="run
     table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[name])
     return DatasetView(name, len(dataset), table, tuple(dataset.notes),
                        runs_data.labels[runs_split == "train"], dataset, split)
+
+
+def collapse_probes(*, profile: str = "smoke", data_dir=None, store="runs"):
+    """The committed collapse probes of ``python -m ferlib probe`` (``<store>/probes.json``)
+    as a :func:`ferlib.diagnostics.probes_table`; an empty table when this build shows no
+    committed results or none were saved (a probe takes minutes, so books never run one)."""
+    from ferlib.diagnostics import probes_table, read_probes
+
+    path = Path(store) / PROBES_FILE
+    if not uses_committed_results(profile, data_dir) or not path.exists():
+        return probes_table([])
+    return probes_table(read_probes(path))
 
 
 def dataset_summaries(*, profile: str = "smoke", data_dir=None, store="runs", cache_dir=None) -> dict:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ferlib {datasets,models,train,finetune,runs,book}``.
+"""Command line: ``python -m ferlib {datasets,models,train,finetune,runs,export,check,probe,book}``.
 
 Every command prints what it does; errors in the user's input end with exit status 2
 and one line naming the parameter, file or row at fault.
@@ -79,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="audit committed results: ids, code version, metrics")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
+
+    p = commands.add_parser("probe", help="train the first steps of a run and count live ReLU units "
+                                          "(does the run collapse?)")
+    p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
+    p.add_argument("--dataset", default="fer2013", help=f"one of {', '.join(DATASETS)}")
+    p.add_argument("--seeds", default="0", help="seeds to probe: 0,1,2 or 0-3 (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=300, help="optimiser steps per probe (default: %(default)s)")
+    p.add_argument("--save", default=None, metavar="PATH",
+                   help="merge the results into a JSON file, e.g. results/paper/probes.json")
+    _add_common(p)
+    _add_training(p)
 
     p = commands.add_parser("book", help="execute every notebook and build the book (the main command)")
     p.add_argument("--profile", choices=list(PROFILES), default="quick")
@@ -263,6 +274,49 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
+def parse_seeds(text: str) -> list:
+    """``"0,2,5"`` or ``"0-3"`` -> a list of ints; a ValueError names ``--seeds`` otherwise."""
+    seeds = []
+    try:
+        for part in text.split(","):
+            low, dash, high = part.strip().partition("-")
+            seeds.extend(range(int(low), int(high) + 1) if dash else [int(low)])
+    except ValueError:
+        raise ValueError(f"--seeds {text!r}: expected seeds like 0,1,2 or 0-3") from None
+    if not seeds or min(seeds) < 0:
+        raise ValueError(f"--seeds {text!r}: expected non-negative seeds like 0,1,2 or 0-3")
+    return sorted(set(seeds))
+
+
+def cmd_probe(args) -> int:
+    from ferlib.diagnostics import merge_probes, probe_collapse, probes_table, read_probes
+    from ferlib.experiment import environment, load_data
+    from ferlib.results import write_json_atomic
+
+    _check_data_dir(args)
+    if args.seed is not None:
+        raise ValueError("probe takes --seeds (several), not --seed")
+    seeds = parse_seeds(args.seeds)
+    configs = [_config(argparse.Namespace(**{**vars(args), "seed": seed}), model=args.model,
+                       dataset=args.dataset) for seed in seeds]
+    dataset = load_data(args.dataset, data_dir=args.data_dir, synthetic_size=configs[0].synthetic_size,
+                        data_seed=configs[0].data_seed, cache_dir=args.cache_dir)
+    env = environment()
+    rows = []
+    for config in configs:
+        row = probe_collapse(config, data_dir=args.data_dir, dataset=dataset, steps=args.steps)
+        rows.append({**row, "environment": env})
+        print(f"{config.label()} seed {config.seed}: loss {row['train_loss']:.4f} after {args.steps} steps, "
+              f"dead layers: {', '.join(row['dead_layers']) or 'none'} ({row['seconds']:.0f} s)", flush=True)
+    print(probes_table(rows).drop(columns=["model", "dataset"]).to_string(index=False))
+    if args.save:
+        path = Path(args.save)
+        old = read_probes(path) if path.exists() else []
+        write_json_atomic({"probes": merge_probes(old, rows)}, path)
+        print(f"saved to {path}")
+    return 0
+
+
 def cmd_book(args) -> int:
     from ferlib.book import build_book
 
@@ -281,6 +335,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "export": cmd_export,
     "check": cmd_check,
+    "probe": cmd_probe,
     "book": cmd_book,
 }
 

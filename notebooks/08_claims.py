@@ -39,7 +39,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, claims
+from ferlib import book, claims, diagnostics
 
 pd.set_option("display.max_colwidth", None)  # verdicts and notes in full
 
@@ -105,6 +105,35 @@ claims.range_claims(runs).round(4)
 finetune = claims.finetune_claims(runs)
 glue("finetune_significant", int(finetune["significant"].fillna(False).astype(bool).sum()), display=False)
 finetune.round(4)
+
+# %% [markdown]
+# ## Runs that die before they learn
+#
+# Model 2 on FER2013 with the paper profile's settings (Adam at a learning rate of 1e-3,
+# the Keras default, since the paper gives none; batches of 64) kept a training loss of
+# `log 7 = 1.946` for five epochs: the loss of a model that gives every face the same
+# probabilities. By then one of its ReLU layers had no *live* unit left, no unit that
+# fired for any image. No gradient passes such a layer, so the network cannot recover
+# however long it trains, and we stopped the run (the list of missing runs below gives
+# the figures).
+#
+# `python -m ferlib probe` trains only the first few hundred steps of a run (the same
+# seeds, image order and augmentation as the full run) and then counts each layer's
+# live units on the validation images, so seeds and settings can be compared in minutes
+# instead of hours. `min_live` counts the live units of the layer where they are the
+# smallest share (`min_live_layer`, of `min_live_units`); `collapsed` means a layer has
+# none left; `val_predicted_classes` is how many classes the model predicts at all. In
+# the committed probes, Model 2 at 1e-3 is on its way to the same end for every seed
+# tried, while at 1e-4 most of its units stay live.
+
+# %%
+probes = book.collapse_probes(profile=profile, data_dir=data_dir, store=store)
+collapse = diagnostics.collapse_summary(probes)
+if probes.empty:
+    display(Markdown("This build has no probes: they are saved with the committed results "
+                     "(`python -m ferlib probe --save`) and shown with `--profile paper`."))
+display(collapse.round({"mean_min_live_fraction": 3}))
+probes.round(4)
 
 # %% [markdown]
 # ## Experiments without a run

@@ -130,7 +130,7 @@ def test_paper_book_is_built_from_the_committed_results(paper_book):
 
 @pytest.mark.slow
 def test_claims_page_audits_every_reported_accuracy(paper_book):
-    from ferlib import claims, paper
+    from ferlib import claims, paper, results
 
     build_dir, _ = paper_book
     text = page(build_dir, "notebooks/08_claims.html")
@@ -140,3 +140,11 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
     for line in claims.DEVIATIONS[:2]:
         assert line.split(":")[0] in text
     assert "no run of ours" in text or "within sampling error" in text
+    probes = ROOT / results.PAPER_RESULTS / "probes.json"
+    if probes.exists():
+        from ferlib.diagnostics import read_probes
+
+        assert "Runs that die before they learn" in text and "min_live_layer" in text
+        for row in read_probes(probes):
+            weakest = min(row["live"], key=lambda k: row["live"][k] / row["units"][k])
+            assert weakest in text

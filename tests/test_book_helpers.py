@@ -68,3 +68,29 @@ def test_committed_book_runs_refuse_other_epochs_and_missing_folders(tmp_path):
     assert book.build_book(profile="paper", store=tmp_path / "nothing", build_dir=tmp_path / "b",
                            root=ROOT, log=lines.append) == 2
     assert "no committed results" in lines[-1]
+
+
+def test_collapse_probes_read_the_committed_file_only_in_committed_mode(tmp_path):
+    from test_diagnostics import _row
+
+    (tmp_path / "probes.json").write_text(
+        __import__("json").dumps({"probes": [_row(0, 1.9), _row(1, 1.9, collapsed=False, dead_layers=[])]}))
+    table = book.collapse_probes(profile="paper", store=tmp_path)
+    assert table["seed"].tolist() == [0, 1] and table["collapsed"].tolist() == [True, False]
+    assert book.collapse_probes(profile="smoke", store=tmp_path).empty
+    assert book.collapse_probes(profile="paper", data_dir="data", store=tmp_path).empty
+    assert book.collapse_probes(profile="paper", store=tmp_path / "none").empty
+
+
+def test_committed_probes_are_well_formed_and_match_the_code():
+    from ferlib.diagnostics import read_probes
+    from ferlib.store import code_version
+
+    path = RESULTS / "probes.json"
+    if not path.exists():
+        pytest.skip("no committed probes")
+    for row in read_probes(path):
+        assert row["code_version"] == code_version(), f"probe {row['model']}/{row['seed']}: stale code"
+        assert row["collapsed"] == bool(row["dead_layers"])
+        assert set(row["dead_layers"]) == {k for k, v in row["live"].items() if v == 0}
+        assert all(0 <= row["live"][k] <= row["units"][k] for k in row["units"])
