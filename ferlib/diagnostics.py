@@ -16,7 +16,9 @@ several seeds or settings can be compared where the full runs would take hours.
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -205,9 +207,6 @@ def probes_table(rows: list) -> pd.DataFrame:
 
 def read_probes(path) -> list:
     """The probe rows saved in a JSON file (``{"probes": [...]}``) by ``python -m ferlib probe``."""
-    from pathlib import Path
-    import json
-
     path = Path(path)
     try:
         rows = json.loads(path.read_text())["probes"]
