@@ -7,6 +7,7 @@ and one line naming the parameter, file or row at fault.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -296,9 +297,8 @@ def cmd_probe(args) -> int:
     _check_data_dir(args)
     if args.seed is not None:
         raise ValueError("probe takes --seeds (several), not --seed")
-    seeds = parse_seeds(args.seeds)
-    configs = [_config(argparse.Namespace(**{**vars(args), "seed": seed}), model=args.model,
-                       dataset=args.dataset) for seed in seeds]
+    base = _config(args, model=args.model, dataset=args.dataset)
+    configs = [dataclasses.replace(base, seed=seed) for seed in parse_seeds(args.seeds)]
     dataset = load_data(args.dataset, data_dir=args.data_dir, synthetic_size=configs[0].synthetic_size,
                         data_seed=configs[0].data_seed, cache_dir=args.cache_dir)
     env = environment()
