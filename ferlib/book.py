@@ -100,7 +100,7 @@ def uses_committed_results(profile: str, data_dir) -> bool:
 
 def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_dir=None,
               seed: int = 0, epochs=None, cache_dir=None, verbose: int = 0) -> dict:
-    """The paper's runs for the notebooks: :func:`ferlib.experiment.paper_runs`, quiet
+    """The paper's runs for the notebooks: :func:`ferlib.protocol.reproduction_runs`, quiet
     (``epochs=None`` keeps the profile's).
 
     With the ``paper`` profile and no data directory nothing is trained: ``store`` is
@@ -109,7 +109,7 @@ def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_di
     """
     import logging
 
-    from ferlib.experiment import paper_runs
+    from ferlib.protocol import reproduction_runs
 
     if uses_committed_results(profile, data_dir):
         from ferlib.results import paper_results
@@ -119,7 +119,7 @@ def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_di
                              f"{PROFILES['paper']['epochs']} epochs; give a data directory to train others")
         return paper_results(store, models=models, seed=int(seed))
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
-    return paper_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
+    return reproduction_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
                       cache_dir=cache_dir, seed=int(seed), verbose=verbose,
                       epochs=None if epochs is None else int(epochs))
 

@@ -46,14 +46,23 @@ DEVIATIONS = (
     "Fine-tuning trains all layers with the same settings as training from scratch (75 "
     "epochs, Adam, learning rate 0.001, batch 64); the paper gives no separate settings.",
     "The paper gives no learning rate or batch size. The paper profile uses Adam at the "
-    "Keras default rate of 0.001 and batches of 64 for every run. At that rate Model 2 "
+    "Keras default rate of 0.001 and batches of 64 for every run but one. At that rate Model 2 "
     "loses most units of its last layers on FER2013 within its first epoch and stays at chance "
-    "(see the probes under 'Runs that die before they learn').",
+    "(see the probes under 'Runs that die before they learn'), so that run alone uses 0.0001 "
+    "(the per-experiment deviation below).",
     "Kernel sizes, padding, pooling windows and dropout rates that the paper's layer "
     "tables leave open are chosen to reproduce every output shape and parameter count.",
     "The data generator's parameters (rotation, zoom, shift, blur, noise) are ours; the "
     "paper names the operations only.",
 )
+
+
+def deviations(profile: str = "paper") -> list:
+    """Every departure from the paper: :data:`DEVIATIONS`, then the per-experiment
+    settings of :data:`ferlib.protocol.EXPERIMENT_DEVIATIONS` for ``profile``."""
+    from ferlib.protocol import deviation_lines
+
+    return [*DEVIATIONS, *deviation_lines(profile)]
 
 
 def binomial_se(p, n) -> float:

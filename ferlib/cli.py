@@ -1,4 +1,4 @@
-"""Command line: ``python -m ferlib {datasets,models,train,finetune,runs,export,check,probe,book}``.
+"""Command line: ``python -m ferlib {datasets,models,train,finetune,reproduce,runs,export,check,probe,book}``.
 
 Every command prints what it does; errors in the user's input end with exit status 2
 and one line naming the parameter, file or row at fault.
@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
     p.add_argument("--source", default="fer2013", help=f"one of {', '.join(DATASETS)}")
     p.add_argument("--target", required=True, help=f"one of {', '.join(DATASETS)}")
+    _add_common(p)
+    _add_training(p)
+
+    p = commands.add_parser("reproduce", help="the paper's 5 experiments per model, with the "
+                                              "protocol's stated deviations (fetched or trained)")
+    p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
+                   help="models to run (default: 1 2 3)")
     _add_common(p)
     _add_training(p)
 
@@ -176,21 +183,28 @@ def cmd_models(args) -> int:
     return 0
 
 
-def _config(args, *, model, dataset):
+def _overrides(args) -> dict:
+    """The training options given on the command line as RunConfig fields (``None``:
+    not given, the profile's value stays)."""
     import keras
-
-    from ferlib.config import profile_config
 
     if args.epochs is not None and args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
-    return profile_config(
-        args.profile, model=model, dataset=dataset,
-        data="real" if args.data_dir else "synthetic",
+    return dict(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         limit_train=args.limit_train, protocol=args.protocol, fold=args.fold,
         precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
         augment=False if args.no_augment else None, balance="none" if args.no_balance else None,
     )
+
+
+def _config(args, *, model, dataset, source=None):
+    """The run config the options describe: the profile, the experiment's stated
+    deviations (:mod:`ferlib.protocol`), then the options given."""
+    from ferlib.protocol import experiment_config
+
+    return experiment_config(args.profile, (model, dataset, source),
+                             data="real" if args.data_dir else "synthetic", **_overrides(args))
 
 
 def _check_data_dir(args):
@@ -221,11 +235,25 @@ def cmd_finetune(args) -> int:
 
     _check_data_dir(args)
     source = _config(args, model=args.model, dataset=args.source)
-    target = _config(args, model=args.model, dataset=args.target)
+    target = _config(args, model=args.model, dataset=args.target, source=args.source)
     source_run, target_run = finetune_run(source, target, args.store, data_dir=args.data_dir,
                                           cache_dir=args.cache_dir, verbose=0 if args.quiet else 1)
     _print_result(source_run)
     _print_result(target_run)
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from ferlib.protocol import reproduction_runs
+    from ferlib.tables import runs_overview
+
+    _check_data_dir(args)
+    overrides = _overrides(args)
+    seed = overrides.pop("seed")
+    runs = reproduction_runs(args.profile, store=args.store, models=args.models, data_dir=args.data_dir,
+                             cache_dir=args.cache_dir, seed=0 if seed is None else seed,
+                             verbose=0 if args.quiet else 1, **overrides)
+    print(runs_overview(runs).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return 0
 
 
@@ -332,6 +360,7 @@ COMMANDS = {
     "models": cmd_models,
     "train": cmd_train,
     "finetune": cmd_finetune,
+    "reproduce": cmd_reproduce,
     "runs": cmd_runs,
     "export": cmd_export,
     "check": cmd_check,

@@ -102,18 +102,19 @@ def committed_runs(results_dir=PAPER_RESULTS) -> list:
 
 def experiment_key(config) -> tuple:
     """``(model, dataset, source)`` of a run config, the key of
-    :func:`ferlib.experiment.paper_runs`."""
+    :func:`ferlib.protocol.reproduction_runs`."""
     return (int(config.model), config.dataset, config.source)
 
 
 def is_paper_config(config, *, seed: int = 0) -> bool:
     """Whether a config is the paper profile on the real data with the given seed
-    (any backend and precision)."""
-    from ferlib.config import profile_config
+    (any backend and precision), with its experiment's stated deviations
+    (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
+    from ferlib.protocol import experiment_config
 
-    expected = profile_config("paper", model=config.model, dataset=config.dataset, data="real",
-                              seed=seed, source=config.source, source_run=config.source_run,
-                              backend=config.backend, precision=config.precision)
+    expected = experiment_config("paper", experiment_key(config), data="real", seed=seed,
+                                 source=config.source, source_run=config.source_run,
+                                 backend=config.backend, precision=config.precision)
     return config == expected
 
 

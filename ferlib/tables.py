@@ -100,20 +100,21 @@ def training_label(source) -> str:
 
 
 def runs_overview(runs: Mapping) -> pd.DataFrame:
-    """One row per run of :func:`ferlib.experiment.paper_runs`: ``model``, ``dataset``,
-    ``training``, ``run_id``, ``seed``, ``epochs``, ``best_epoch``, ``train_images``,
-    ``test_n``, ``accuracy`` and ``wall_time_s``."""
+    """One row per run of :func:`ferlib.protocol.reproduction_runs`: ``model``, ``dataset``,
+    ``training``, ``run_id``, ``seed``, ``epochs``, ``learning_rate``, ``best_epoch``,
+    ``train_images``, ``test_n``, ``accuracy`` and ``wall_time_s``."""
     rows = []
     for (model, dataset, source), run in runs.items():
         rows.append({
             "model": model, "dataset": dataset, "training": training_label(source),
             "run_id": run.id, "seed": run.config.seed, "epochs": run.config.epochs,
+            "learning_rate": run.config.learning_rate,
             "best_epoch": run.metrics.get("best_epoch"),
             "train_images": run.manifest.get("split_sizes", {}).get("train"),
             "test_n": run.metrics["test"]["n"], "accuracy": run.metrics["test"]["accuracy"],
             "wall_time_s": run.manifest.get("wall_time_s"),
         })
-    columns = ["model", "dataset", "training", "run_id", "seed", "epochs", "best_epoch",
+    columns = ["model", "dataset", "training", "run_id", "seed", "epochs", "learning_rate", "best_epoch",
                "train_images", "test_n", "accuracy", "wall_time_s"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -122,7 +123,7 @@ def results_table(runs: Mapping) -> pd.DataFrame:
     """Our test accuracy beside the paper's for every experiment (Tables 5-7).
 
     Args:
-        runs: ``{(model, dataset, source): Run}`` from :func:`ferlib.experiment.paper_runs`.
+        runs: ``{(model, dataset, source): Run}`` from :func:`ferlib.protocol.reproduction_runs`.
 
     Returns:
         one row per experiment of the paper (in the paper's order) with columns

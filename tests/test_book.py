@@ -139,6 +139,10 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
         assert f"{value:.4f}".rstrip("0") in text, value
     for line in claims.DEVIATIONS[:2]:
         assert line.split(":")[0] in text
+    from ferlib.protocol import deviation_lines
+
+    for line in deviation_lines("paper"):
+        assert line.split(". ")[0] in text, "a per-experiment deviation is not on the claims page"
     assert "no run of ours" in text or "within sampling error" in text
     probes = ROOT / results.PAPER_RESULTS / "probes.json"
     if probes.exists():

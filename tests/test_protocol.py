@@ -1,0 +1,119 @@
+"""The reproduction's protocol: per-experiment deviations, stated and applied everywhere
+the paper profile is used (CLI, book, committed-results check)."""
+
+import dataclasses
+
+import pytest
+
+from ferlib import cli, protocol, results
+from ferlib.config import PROFILES, profile_config
+from ferlib.experiment import PAPER_EXPERIMENTS, paper_runs
+
+M2_FER = (2, "fer2013", None)
+ALL_KEYS = [(m, target, source) for m in (1, 2, 3) for target, source in PAPER_EXPERIMENTS]
+
+
+def test_paper_profile_states_one_deviation_with_a_reason():
+    deviations = protocol.EXPERIMENT_DEVIATIONS["paper"]
+    assert set(deviations) == {M2_FER}
+    for key, entry in deviations.items():
+        assert entry["reason"].strip(), key
+        assert set(entry["settings"]) <= {f.name for f in dataclasses.fields(profile_config(
+            "paper", model=1, dataset="jaffe"))}, "a deviation names a field RunConfig lacks"
+
+
+def test_deviation_changes_only_its_experiment():
+    for key in ALL_KEYS:
+        config = protocol.experiment_config("paper", key, data="real")
+        expected = 1e-4 if key == M2_FER else PROFILES["paper"]["learning_rate"]
+        assert config.learning_rate == expected, key
+        plain = profile_config("paper", model=key[0], dataset=key[1], data="real")
+        assert dataclasses.replace(config, learning_rate=plain.learning_rate) == plain, key
+
+
+def test_profiles_without_deviations_give_the_profile_config():
+    for profile in ("smoke", "quick"):
+        for key in ALL_KEYS:
+            assert protocol.experiment_config(profile, key) == profile_config(profile, model=key[0],
+                                                                               dataset=key[1]), key
+
+
+def test_given_settings_win_over_a_deviation_and_none_is_ignored():
+    assert protocol.experiment_config("paper", M2_FER, learning_rate=1e-3).learning_rate == 1e-3
+    assert protocol.experiment_config("paper", M2_FER, learning_rate=None).learning_rate == 1e-4
+    assert protocol.experiment_config("paper", M2_FER, epochs=2).epochs == 2
+
+
+def test_deviation_lines_name_the_experiment_and_value():
+    (line,) = protocol.deviation_lines("paper")
+    assert line.startswith("Model 2 on FER2013 (from scratch) uses learning rate 0.0001.")
+    assert protocol.deviation_lines("smoke") == []
+
+
+def test_is_paper_config_accepts_the_stated_deviation_only():
+    m2_fer = protocol.experiment_config("paper", M2_FER, data="real")
+    assert results.is_paper_config(m2_fer)
+    assert not results.is_paper_config(dataclasses.replace(m2_fer, learning_rate=1e-3))
+    assert not results.is_paper_config(dataclasses.replace(m2_fer, seed=1))
+    assert results.is_paper_config(dataclasses.replace(m2_fer, seed=1), seed=1)
+    m2_jaffe = protocol.experiment_config("paper", (2, "jaffe", None), data="real")
+    assert results.is_paper_config(m2_jaffe)
+    assert not results.is_paper_config(dataclasses.replace(m2_jaffe, learning_rate=1e-4))
+    tuned = dataclasses.replace(m2_jaffe, source="fer2013", source_run="0123456789abcdef")
+    assert results.is_paper_config(tuned), "a fine-tune keeps the profile's rate"
+
+
+def test_cli_configs_follow_the_protocol():
+    parser = cli.build_parser()
+    args = parser.parse_args(["train", "--model", "2", "--dataset", "fer2013", "--profile", "paper",
+                              "--data-dir", "."])
+    assert cli._config(args, model=2, dataset="fer2013").learning_rate == 1e-4
+    args = parser.parse_args(["train", "--model", "2", "--dataset", "fer2013", "--profile", "paper",
+                              "--data-dir", ".", "--learning-rate", "0.001"])
+    assert cli._config(args, model=2, dataset="fer2013").learning_rate == 1e-3
+    args = parser.parse_args(["finetune", "--model", "2", "--target", "jaffe", "--profile", "paper",
+                              "--data-dir", "."])
+    assert cli._config(args, model=2, dataset=args.source).learning_rate == 1e-4
+    assert cli._config(args, model=2, dataset=args.target, source=args.source).learning_rate == 1e-3
+
+
+# --------------------------------------------------------------------------- training
+
+
+@pytest.fixture(scope="module")
+def smoke_store(tmp_path_factory):
+    return tmp_path_factory.mktemp("protocol-store")
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(smoke_store):
+    return protocol.reproduction_runs("smoke", store=smoke_store, models=[2])
+
+
+def test_reproduction_runs_match_paper_runs_without_deviations(smoke_runs, smoke_store):
+    again = paper_runs("smoke", store=smoke_store, models=[2])
+    assert list(again) == list(smoke_runs) == [(2, t, s) for t, s in PAPER_EXPERIMENTS]
+    assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in smoke_runs.items()}
+
+
+def test_reproduction_runs_apply_a_deviation_to_its_run_and_its_fine_tunes_source(
+        smoke_runs, smoke_store, monkeypatch):
+    monkeypatch.setitem(protocol.EXPERIMENT_DEVIATIONS, "smoke",
+                        {(2, "fer2013", None): {"settings": {"learning_rate": 5e-4}, "reason": "test"}})
+    runs = protocol.reproduction_runs("smoke", store=smoke_store, models=[2])
+    source = runs[(2, "fer2013", None)]
+    assert source.config.learning_rate == 5e-4
+    assert source.id != smoke_runs[(2, "fer2013", None)].id
+    for target in ("jaffe", "ckplus"):
+        tuned = runs[(2, target, "fer2013")]
+        assert tuned.config.source_run == source.id
+        assert tuned.config.learning_rate == PROFILES["smoke"]["learning_rate"]
+        assert runs[(2, target, None)].id == smoke_runs[(2, target, None)].id, "scratch runs are untouched"
+
+
+def test_cli_reproduce_prints_the_five_runs(smoke_runs, smoke_store, capsys):
+    assert cli.main(["reproduce", "--models", "2", "--profile", "smoke", "--store", str(smoke_store),
+                     "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for run in smoke_runs.values():
+        assert run.id in out
