@@ -253,6 +253,26 @@ def collapse_probes(*, profile: str = "smoke", data_dir=None, store="runs"):
     return probes_table(read_probes(path))
 
 
+def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
+    """The committed runs outside the protocol (:func:`ferlib.results.runs_outside_protocol`)
+    as :func:`ferlib.tables.runs_overview` rows plus ``final_train_loss``; empty unless
+    this build shows the committed results."""
+    import pandas as pd
+
+    from ferlib.results import experiment_key, runs_outside_protocol
+    from ferlib.tables import runs_overview
+
+    columns = list(runs_overview({}).columns) + ["final_train_loss"]
+    if not uses_committed_results(profile, data_dir):
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for run in runs_outside_protocol(store):
+        row = runs_overview({experiment_key(run.config): run})
+        row["final_train_loss"] = float(run.history["loss"].iloc[-1])
+        rows.append(row)
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
 def dataset_summaries(*, profile: str = "smoke", data_dir=None, store="runs", cache_dir=None) -> dict:
     """``{name: summary}`` (:func:`ferlib.results.dataset_summary`) of the three data
     sets as this build sees them: from ``<store>/datasets.json`` for the committed

@@ -288,16 +288,19 @@ def cmd_export(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from ferlib.results import PAPER_RESULTS, audit_run, committed_runs, missing_runs
+    from ferlib.results import PAPER_RESULTS, audit_run, committed_runs, missing_runs, runs_outside_protocol
 
     folder = Path(args.results) if args.results else PAPER_RESULTS
     runs = committed_runs(folder)
     problems = [p for run in runs for p in audit_run(run)]
     missing = missing_runs(folder)
-    print(f"{folder}: {len(runs)} committed runs, {len(problems)} problems, "
-          f"{len(missing)} of the paper's experiments without a run")
+    outside = runs_outside_protocol(folder)
+    print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol), "
+          f"{len(problems)} problems, {len(missing)} of the paper's experiments without a run")
     for problem in problems:
         print(f"problem: {problem}")
+    for run in outside:
+        print(f"outside the protocol: {run.id} {run.config.label()} at learning rate {run.config.learning_rate:g}")
     for row in missing.itertuples():
         print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
     return 1 if problems else 0

@@ -94,3 +94,18 @@ def test_committed_probes_are_well_formed_and_match_the_code():
         assert row["collapsed"] == bool(row["dead_layers"])
         assert set(row["dead_layers"]) == {k for k, v in row["live"].items() if v == 0}
         assert all(0 <= row["live"][k] <= row["units"][k] for k in row["units"])
+
+
+def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
+    outside = results.runs_outside_protocol(RESULTS)
+    protocol_runs = results.paper_results(RESULTS)
+    committed_ids = {run.id for run in results.committed_runs(RESULTS)}
+    assert {run.id for run in outside} | {run.id for run in protocol_runs.values()} == committed_ids
+    assert not {run.id for run in outside} & {run.id for run in protocol_runs.values()}
+    evidence = book.evidence_runs(profile="paper", store=RESULTS)
+    assert list(evidence["run_id"]) == [run.id for run in outside]
+    for run, loss in zip(outside, evidence["final_train_loss"]):
+        assert not results.is_paper_config(run.config)
+        assert loss == pytest.approx(run.history["loss"].iloc[-1])
+    assert book.evidence_runs(profile="smoke", store=RESULTS).empty
+    assert "final_train_loss" in book.evidence_runs(profile="smoke").columns

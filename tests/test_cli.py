@@ -82,7 +82,13 @@ def test_export_and_check_commands(tmp_path, capsys):
     assert not (tmp_path / "out" / committed[0].id / "model.keras").exists()
     assert main(["check", "--results", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert "1 committed runs, 0 problems" in out and "missing: model" in out
+    assert "1 committed runs (0 outside the protocol), 0 problems" in out and "missing: model" in out
+    outside = results.runs_outside_protocol(project_root() / results.PAPER_RESULTS)
+    if outside:
+        shutil.copytree(outside[0].path, tmp_path / "out" / outside[0].id)
+        assert main(["check", "--results", str(tmp_path / "out")]) == 0
+        assert f"outside the protocol: {outside[0].id}" in capsys.readouterr().out
+        shutil.rmtree(tmp_path / "out" / outside[0].id)
     metrics = tmp_path / "out" / committed[0].id / "metrics.json"
     edited = json.loads(metrics.read_text())
     edited["test"]["n"] += 1
