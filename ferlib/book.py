@@ -255,20 +255,27 @@ def collapse_probes(*, profile: str = "smoke", data_dir=None, store="runs"):
 
 def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
     """The committed runs outside the protocol (:func:`ferlib.results.runs_outside_protocol`)
-    as :func:`ferlib.tables.runs_overview` rows plus ``final_train_loss``; empty unless
-    this build shows the committed results."""
+    as :func:`ferlib.tables.runs_overview` rows plus ``final_train_loss`` and the same
+    experiment's protocol run: ``protocol_learning_rate`` and ``protocol_accuracy`` (NaN
+    where it has none). Empty unless this build shows the committed results."""
     import pandas as pd
 
-    from ferlib.results import experiment_key, runs_outside_protocol
+    from ferlib.results import experiment_key, paper_results, runs_outside_protocol
     from ferlib.tables import runs_overview
 
-    columns = list(runs_overview({}).columns) + ["final_train_loss"]
+    columns = list(runs_overview({}).columns) + ["final_train_loss", "protocol_learning_rate",
+                                                  "protocol_accuracy"]
     if not uses_committed_results(profile, data_dir):
         return pd.DataFrame(columns=columns)
+    protocol_runs = paper_results(store)
     rows = []
     for run in runs_outside_protocol(store):
-        row = runs_overview({experiment_key(run.config): run})
+        key = experiment_key(run.config)
+        row = runs_overview({key: run})
         row["final_train_loss"] = float(run.history["loss"].iloc[-1])
+        twin = protocol_runs.get(key)
+        row["protocol_learning_rate"] = twin.config.learning_rate if twin else float("nan")
+        row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
         rows.append(row)
     return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
 

@@ -138,9 +138,10 @@ probes.round(4)
 # %% [markdown]
 # Full runs outside the protocol: committed runs whose settings are not the protocol's,
 # kept because they show what another setting does (for Model 2, runs from scratch at
-# the deviation's rate of 1e-4, which tested whether all its runs could use it). A
-# `final_train_loss` of 1.946 (`log 7`) means the model ended where it started: equal
-# odds for every class.
+# the deviation's rate of 1e-4, which tested whether all its runs could use it), beside
+# the protocol's run of the same experiment (`protocol_learning_rate`,
+# `protocol_accuracy`). A `final_train_loss` of 1.946 (`log 7`) means the model ended
+# where it started: equal odds for every class.
 
 # %%
 evidence = book.evidence_runs(profile=profile, data_dir=data_dir, store=store)

@@ -104,8 +104,14 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
     assert not {run.id for run in outside} & {run.id for run in protocol_runs.values()}
     evidence = book.evidence_runs(profile="paper", store=RESULTS)
     assert list(evidence["run_id"]) == [run.id for run in outside]
-    for run, loss in zip(outside, evidence["final_train_loss"]):
+    for run, row in zip(outside, evidence.itertuples()):
         assert not results.is_paper_config(run.config)
-        assert loss == pytest.approx(run.history["loss"].iloc[-1])
+        assert row.final_train_loss == pytest.approx(run.history["loss"].iloc[-1])
+        twin = protocol_runs.get(results.experiment_key(run.config))
+        if twin is None:
+            assert pd.isna(row.protocol_accuracy)
+        else:
+            assert row.protocol_accuracy == twin.metrics["test"]["accuracy"]
+            assert row.protocol_learning_rate == twin.config.learning_rate != row.learning_rate
     assert book.evidence_runs(profile="smoke", store=RESULTS).empty
     assert "final_train_loss" in book.evidence_runs(profile="smoke").columns
