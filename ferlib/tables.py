@@ -377,3 +377,53 @@ def images_for_sources(dataset, sources) -> np.ndarray:
 def probability_columns(predictions: pd.DataFrame) -> np.ndarray:
     """The ``(n, 7)`` float probabilities of a predictions table (``p_<class>`` columns)."""
     return predictions[[f"p_{name}" for name in EMOTIONS]].to_numpy(dtype=float)
+
+
+def training_updates(train_counts: Mapping, *, batch_size: int, epochs: int,
+                     balance: str = "oversample") -> dict:
+    """How much training a run gets: images per epoch and optimiser updates.
+
+    Args:
+        train_counts: ``{class: training images}`` (classes with 0 images are absent
+            from training; a ``"total"`` entry is ignored).
+        batch_size: images per update; the last, smaller batch of an epoch counts.
+        epochs: epochs trained.
+        balance: ``"oversample"`` (every present class drawn up to the largest, as
+            :func:`ferlib.augment.balanced_indices` does) or ``"none"``.
+
+    Returns:
+        ``{"train_images", "epoch_images", "updates_per_epoch", "updates"}``.
+    """
+    counts = [int(n) for name, n in train_counts.items() if name != "total" and int(n) > 0]
+    if not counts:
+        raise ValueError("train_counts has no class with training images")
+    if batch_size < 1 or epochs < 1:
+        raise ValueError(f"batch_size and epochs must be at least 1, got {batch_size} and {epochs}")
+    if balance not in ("oversample", "none"):
+        raise ValueError(f"balance must be 'oversample' or 'none', got {balance!r}")
+    epoch_images = len(counts) * max(counts) if balance == "oversample" else sum(counts)
+    per_epoch = -(-epoch_images // batch_size)
+    return {"train_images": sum(counts), "epoch_images": epoch_images,
+            "updates_per_epoch": per_epoch, "updates": per_epoch * epochs}
+
+
+def updates_table(summaries: Mapping, *, profile: str = "paper") -> pd.DataFrame:
+    """:func:`training_updates` of each data set under a profile's batch size, epochs
+    and balancing (the profile's own settings; the runs' learning rates do not matter
+    here).
+
+    Args:
+        summaries: ``{name: summary}`` with ``summary["counts"]["train"]`` as
+            :func:`ferlib.results.dataset_summary` makes it.
+
+    Returns:
+        one row per data set: ``dataset`` and the keys of :func:`training_updates`.
+    """
+    from ferlib.config import PROFILES, RunConfig
+
+    preset = PROFILES[profile]
+    balance = preset.get("balance", RunConfig.balance)
+    rows = [{"dataset": name, **training_updates(summary["counts"]["train"], batch_size=preset["batch_size"],
+                                                 epochs=preset["epochs"], balance=balance)}
+            for name, summary in summaries.items()]
+    return pd.DataFrame(rows, columns=["dataset", "train_images", "epoch_images", "updates_per_epoch", "updates"])

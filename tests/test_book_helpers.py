@@ -115,3 +115,38 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
             assert row.protocol_learning_rate == twin.config.learning_rate != row.learning_rate
     assert book.evidence_runs(profile="smoke", store=RESULTS).empty
     assert "final_train_loss" in book.evidence_runs(profile="smoke").columns
+
+
+def test_training_updates_follow_the_balanced_epoch():
+    import numpy as np
+
+    from ferlib import tables
+    from ferlib.augment import balanced_indices
+
+    counts = {"angry": 18, "disgust": 17, "fear": 20, "neutral": 0, "total": 55}
+    labels = np.repeat([0, 1, 2], [18, 17, 20])
+    got = tables.training_updates(counts, batch_size=64, epochs=75)
+    assert got["epoch_images"] == len(balanced_indices(labels, seed=0)) == 60
+    assert got["train_images"] == 55
+    assert got["updates_per_epoch"] == 1 and got["updates"] == 75
+    plain = tables.training_updates(counts, batch_size=16, epochs=2, balance="none")
+    assert plain["epoch_images"] == 55 and plain["updates"] == 2 * 4
+    with pytest.raises(ValueError, match="no class"):
+        tables.training_updates({"angry": 0}, batch_size=64, epochs=1)
+    with pytest.raises(ValueError, match="balance"):
+        tables.training_updates(counts, batch_size=64, epochs=1, balance="smote")
+
+
+def test_committed_runs_trained_on_as_many_images_as_the_updates_table_says():
+    """images/s x seconds of each committed run = its data set's balanced epoch x epochs."""
+    from ferlib import tables
+
+    summaries = results.read_dataset_summaries(RESULTS)
+    table = tables.updates_table(summaries, profile="paper").set_index("dataset")
+    for run in results.committed_runs(RESULTS):
+        manifest = run.manifest
+        epochs_run = run.config.epochs - manifest.get("resumed_from_epoch", 0)
+        seen = manifest["train_images_per_s"] * manifest["train_seconds"]
+        expected = table.loc[run.config.dataset, "epoch_images"] * epochs_run
+        rounding = 0.05 * manifest["train_seconds"]  # images/s is stored to one decimal
+        assert abs(seen - expected) <= rounding + 1, (run.id, seen, expected)
