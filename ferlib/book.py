@@ -120,8 +120,8 @@ def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_di
         return paper_results(store, models=models, seed=int(seed))
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
     return reproduction_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
-                      cache_dir=cache_dir, seed=int(seed), verbose=verbose,
-                      epochs=None if epochs is None else int(epochs))
+                             cache_dir=cache_dir, seed=int(seed), verbose=verbose,
+                             epochs=None if epochs is None else int(epochs))
 
 
 def missing_runs_table(runs: dict, *, profile: str = "smoke", data_dir=None, store="runs",
@@ -260,7 +260,7 @@ def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
     where it has none). Empty unless this build shows the committed results."""
     import pandas as pd
 
-    from ferlib.results import experiment_key, paper_results, runs_outside_protocol
+    from ferlib.results import committed_runs, experiment_key, paper_results, runs_outside_protocol
     from ferlib.tables import runs_overview
 
     columns = list(runs_overview({}).columns) + ["final_train_loss", "protocol_learning_rate",
@@ -269,7 +269,7 @@ def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
         return pd.DataFrame(columns=columns)
     protocol_runs = paper_results(store)
     rows = []
-    for run in runs_outside_protocol(store):
+    for run in runs_outside_protocol(committed_runs(store)):
         key = experiment_key(run.config)
         row = runs_overview({key: run})
         row["final_train_loss"] = float(run.history["loss"].iloc[-1])

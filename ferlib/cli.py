@@ -294,7 +294,7 @@ def cmd_check(args) -> int:
     runs = committed_runs(folder)
     problems = [p for run in runs for p in audit_run(run)]
     missing = missing_runs(folder)
-    outside = runs_outside_protocol(folder)
+    outside = runs_outside_protocol(runs)
     print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol), "
           f"{len(problems)} problems, {len(missing)} of the paper's experiments without a run")
     for problem in problems:

@@ -135,10 +135,10 @@ def paper_results(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0)
     return found
 
 
-def runs_outside_protocol(results_dir=PAPER_RESULTS, *, seed: int = 0) -> list:
-    """Committed runs that are not the protocol's run of any experiment (for example
-    runs at settings a deviation replaced, kept as its evidence), oldest first."""
-    return [run for run in committed_runs(results_dir) if not is_paper_config(run.config, seed=seed)]
+def runs_outside_protocol(runs, *, seed: int = 0) -> list:
+    """The runs of ``runs`` (e.g. :func:`committed_runs`) that are not the protocol's run
+    of any experiment: runs at other settings, kept as evidence. Order is kept."""
+    return [run for run in runs if not is_paper_config(run.config, seed=seed)]
 
 
 def paper_experiments(models=(1, 2, 3)) -> list:

@@ -97,7 +97,7 @@ def test_committed_probes_are_well_formed_and_match_the_code():
 
 
 def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
-    outside = results.runs_outside_protocol(RESULTS)
+    outside = results.runs_outside_protocol(results.committed_runs(RESULTS))
     protocol_runs = results.paper_results(RESULTS)
     committed_ids = {run.id for run in results.committed_runs(RESULTS)}
     assert {run.id for run in outside} | {run.id for run in protocol_runs.values()} == committed_ids

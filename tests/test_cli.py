@@ -83,7 +83,7 @@ def test_export_and_check_commands(tmp_path, capsys):
     assert main(["check", "--results", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "1 committed runs (0 outside the protocol), 0 problems" in out and "missing: model" in out
-    outside = results.runs_outside_protocol(project_root() / results.PAPER_RESULTS)
+    outside = results.runs_outside_protocol(results.committed_runs(project_root() / results.PAPER_RESULTS))
     if outside:
         shutil.copytree(outside[0].path, tmp_path / "out" / outside[0].id)
         assert main(["check", "--results", str(tmp_path / "out")]) == 0
