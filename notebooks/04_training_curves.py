@@ -26,7 +26,7 @@ runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, se
                       epochs=epochs, cache_dir=cache_dir)
 overview = tables.runs_overview(runs)
 glue("runs_count", len(runs), display=False)
-glue("runs_wall_time_min", float(overview["wall_time_s"].sum() / 60), display=False)
+glue("runs_train_time_min", float(overview["train_time_s"].sum() / 60), display=False)
 glue("runs_epochs", int(overview["epochs"].max()) if len(overview) else 0, display=False)
 overview
 

@@ -150,3 +150,16 @@ def test_committed_runs_trained_on_as_many_images_as_the_updates_table_says():
         expected = table.loc[run.config.dataset, "epoch_images"] * epochs_run
         rounding = 0.05 * manifest["train_seconds"]  # images/s is stored to one decimal
         assert abs(seen - expected) <= rounding + 1, (run.id, seen, expected)
+
+
+def test_training_seconds_count_every_epoch_of_a_resumed_run():
+    """A run resumed after epoch 2 reports the time of all 4 epochs, not of the last process."""
+    from ferlib import tables
+
+    history = pd.DataFrame({"epoch": [1, 2, 3, 4], "seconds": [10.0, 20.0, 30.0, 40.5]})
+    resumed = types.SimpleNamespace(history=history, manifest={"train_seconds": 70.5, "resumed_from_epoch": 2})
+    assert tables.training_seconds(resumed) == pytest.approx(100.5)
+    no_history = types.SimpleNamespace(history=None, manifest={"train_seconds": 12.0})
+    assert tables.training_seconds(no_history) == 12.0
+    for run in results.committed_runs(RESULTS):  # every epoch's seconds cover the last process's
+        assert tables.training_seconds(run) >= run.manifest["train_seconds"] - 1, run.id
