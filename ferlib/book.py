@@ -260,20 +260,21 @@ def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
     where it has none). Empty unless this build shows the committed results."""
     import pandas as pd
 
-    from ferlib.results import committed_runs, experiment_key, paper_results, runs_outside_protocol
+    from ferlib.results import committed_runs, experiment_key, protocol_runs, runs_outside_protocol
     from ferlib.tables import runs_overview
 
     columns = list(runs_overview({}).columns) + ["final_train_loss", "protocol_learning_rate",
                                                   "protocol_accuracy"]
     if not uses_committed_results(profile, data_dir):
         return pd.DataFrame(columns=columns)
-    protocol_runs = paper_results(store)
+    runs = committed_runs(store)  # read once: the evidence and its protocol twins
+    twins = protocol_runs(runs)
     rows = []
-    for run in runs_outside_protocol(committed_runs(store)):
+    for run in runs_outside_protocol(runs):
         key = experiment_key(run.config)
         row = runs_overview({key: run})
         row["final_train_loss"] = float(run.history["loss"].iloc[-1])
-        twin = protocol_runs.get(key)
+        twin = twins.get(key)
         row["protocol_learning_rate"] = twin.config.learning_rate if twin else float("nan")
         row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
         rows.append(row)

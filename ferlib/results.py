@@ -127,9 +127,15 @@ def paper_results(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0)
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise FileNotFoundError(f"{results_dir}: no committed results (expected a folder of runs)")
+    return protocol_runs(committed_runs(results_dir), models=models, seed=seed)
+
+
+def protocol_runs(runs, *, models=(1, 2, 3), seed: int = 0) -> dict:
+    """The protocol's runs among ``runs`` (oldest first, e.g. :func:`committed_runs`) as
+    ``{(model, dataset, source): Run}``; a newer run of an experiment replaces an older one."""
     models = {int(m) for m in models}
     found = {}
-    for run in committed_runs(results_dir):  # oldest first: newer runs replace older ones
+    for run in runs:
         if run.config.model in models and is_paper_config(run.config, seed=seed):
             found[experiment_key(run.config)] = run
     return found

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ferlib import paper
 from ferlib.labels import EMOTIONS, NUM_CLASSES
+from ferlib.store import training_seconds
 
 PARTS = ("train", "val", "test")
 
@@ -99,23 +100,12 @@ def training_label(source) -> str:
     return "scratch" if source is None else "fine-tuned"
 
 
-def training_seconds(run) -> float:
-    """Seconds of training a run took over all its epochs (sum of the history's
-    ``seconds`` column), counting every process of a run that was resumed from its
-    checkpoint; evaluation and data loading are not included. Falls back to the
-    manifest's ``train_seconds`` for a run without per-epoch times."""
-    history = getattr(run, "history", None)
-    if history is not None and "seconds" in history and len(history):
-        return round(float(history["seconds"].sum()), 3)
-    return run.manifest.get("train_seconds")
-
-
 def runs_overview(runs: Mapping) -> pd.DataFrame:
     """One row per run of :func:`ferlib.protocol.reproduction_runs`: ``model``, ``dataset``,
     ``training``, ``run_id``, ``seed``, ``epochs``, ``learning_rate``, ``best_epoch``,
     ``train_images``, ``test_n``, ``accuracy``, ``train_time_s`` and ``resumed_from_epoch``.
 
-    ``train_time_s`` is :func:`training_seconds`: the seconds of all its epochs, also
+    ``train_time_s`` is :func:`ferlib.store.training_seconds`: the seconds of all its epochs, also
     for a run that was stopped and resumed (the manifest's ``wall_time_s`` covers only
     the last process, which started after epoch ``resumed_from_epoch``)."""
     rows = []
