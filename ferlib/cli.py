@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default=None, help="results folder (default: results/paper)")
     p.add_argument("--all", action="store_true", help="export synthetic-data runs too")
 
-    p = commands.add_parser("check", help="audit committed results: ids, code version, metrics")
+    p = commands.add_parser("check", help="audit committed results: ids, numerics version, metrics")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
 
     p = commands.add_parser("probe", help="train the first steps of a run and count live ReLU units "

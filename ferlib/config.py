@@ -2,7 +2,7 @@
 
 A run is (model, source and target data, protocol, split, hyper-parameters, seed,
 backend). Its identity, the run id, is a hash of this config, the fingerprint of the
-data it trains on and the version of ferlib's training code (see :mod:`ferlib.store`).
+data it trains on and ferlib's numerics version (see :mod:`ferlib.identity`).
 """
 
 from __future__ import annotations

@@ -106,15 +106,14 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
         ``val_predicted_classes`` (distinct classes predicted) on the probe images,
         ``live`` (``{layer: live units}``), ``units`` (``{layer: units}``),
         ``dead_layers``, ``collapsed`` (a layer has no live unit), ``seconds``,
-        ``data_fingerprint`` and ``code_version``.
+        ``data_fingerprint`` and ``numerics_version``.
     """
     import keras
 
     from ferlib import training
-    from ferlib.experiment import check_data_matches, load_data, prepare
+    from ferlib.experiment import check_data_matches, load_data, prepare, start_model
     from ferlib.fingerprint import dataset_fingerprint
-    from ferlib.models import build_model
-    from ferlib.store import code_version
+    from ferlib.identity import NUMERICS_VERSION
 
     if config.is_finetune:
         raise ValueError(f"{config.label()}: probe_collapse takes a from-scratch config")
@@ -139,16 +138,7 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
                          f"({len(order)} images, {epoch_steps} steps)")
     order = order[:steps * config.batch_size]
 
-    # The same start as train_run's (kept in step by test_probe_starts_like_train_run).
-    # Sharing one helper would mean editing experiment.py, whose hash is part of every
-    # committed run's code version, so it waits until the results are next regenerated.
-    training.seed_everything(config.seed)
-    previous_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(config.precision)
-    try:
-        model = build_model(config.model, seed=config.seed)
-    finally:
-        keras.config.set_dtype_policy(previous_policy)
+    model = start_model(config)  # the same start as train_run's
     trainer = training.training_model(model, augment=config.augment, seed=config.seed)
     training.compile_for_training(trainer, config.learning_rate)
     training.reseed_generators(trainer, seed=config.seed, epoch=0)
@@ -174,12 +164,12 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
         "live": dict(zip(table["layer"], table["live"].astype(int).tolist())),
         "units": dict(zip(table["layer"], table["units"].astype(int).tolist())),
         "dead_layers": dead, "collapsed": bool(dead), "seconds": round(seconds, 1),
-        "data_fingerprint": dataset_fingerprint(data, split=part), "code_version": code_version(),
+        "data_fingerprint": dataset_fingerprint(data, split=part), "numerics_version": NUMERICS_VERSION,
     }
 
 
 PROBE_KEY = ("model", "dataset", "seed", "learning_rate", "batch_size", "augment", "balance",
-             "steps", "data_fingerprint", "code_version")
+             "steps", "data_fingerprint", "numerics_version")
 
 
 def merge_probes(old: list, new: list) -> list:

@@ -26,7 +26,8 @@ from ferlib import splits
 from ferlib.config import RunConfig
 from ferlib.evaluation import classification_metrics, predictions_frame
 from ferlib.fingerprint import dataset_fingerprint
-from ferlib.store import RunStore, code_version, run_id
+from ferlib.identity import NUMERICS_VERSION, run_id
+from ferlib.store import RunStore
 
 
 def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None):
@@ -72,6 +73,23 @@ def check_data_matches(config: RunConfig, data_dir):
         raise ValueError(f"{config.label()}: data='synthetic' but a data directory was given")
 
 
+def start_model(config: RunConfig):
+    """Seed everything from ``config.seed`` and build its untrained model under its
+    precision policy: how every run (and every probe of one) starts."""
+    import keras
+
+    from ferlib import training
+    from ferlib.models import build_model
+
+    training.seed_everything(config.seed)
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(config.precision)
+    try:
+        return build_model(config.model, seed=config.seed)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+
+
 def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, dataset=None,
               verbose: int = 1, log=print, init_weights_from=None):
     """Return the finished run for ``config``: from the store if it is there, else train it.
@@ -93,8 +111,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
                             data_seed=config.data_seed, cache_dir=cache_dir)
     data, part = prepare(config, dataset)
     fingerprint = dataset_fingerprint(data, split=part)
-    code = code_version()
-    rid = run_id(config, fingerprint, code)
+    rid = run_id(config, fingerprint)
     found = store.get(rid)
     if found is not None:
         if verbose:
@@ -104,7 +121,6 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     import keras
 
     from ferlib import training
-    from ferlib.models import build_model
 
     if config.backend != keras.backend.backend():
         raise ValueError(f"config.backend is {config.backend!r} but Keras runs on "
@@ -112,13 +128,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     if verbose:
         log(f"{config.label()}: training run {rid} on {len(data)} images "
             f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
-    training.seed_everything(config.seed)
-    previous_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(config.precision)
-    try:
-        model = build_model(config.model, seed=config.seed)
-    finally:
-        keras.config.set_dtype_policy(previous_policy)
+    model = start_model(config)
     if init_weights_from is not None:
         model.set_weights(init_weights_from.load_model().get_weights())
 
@@ -151,7 +161,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         "data_name": data.name,
         "data_notes": list(data.notes),
         "split_sizes": {p: int(m.sum()) for p, m in rows.items()},
-        "code_version": code,
+        "numerics_version": NUMERICS_VERSION,
         "git_commit": git_commit(),
         "source_run": config.source_run,
         "wall_time_s": round(time.perf_counter() - started, 3),

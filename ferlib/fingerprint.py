@@ -1,4 +1,4 @@
-"""sha256 fingerprints of loaded data, configs and code: the keys of the run store."""
+"""sha256 fingerprints of loaded data and configs: the keys of the run store."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ferlib.store import REQUIRED_FILES, Run, RunStore, code_version, run_id
+from ferlib.identity import NUMERICS_VERSION, run_id
+from ferlib.store import REQUIRED_FILES, Run, RunStore
 
 #: The paper profile's committed runs, relative to the project root.
 PAPER_RESULTS = Path("results") / "paper"
@@ -90,6 +91,48 @@ def export_store(store, results_dir=PAPER_RESULTS, *, data="real") -> list:
             export_run(run, results_dir)
             exported.append(run.id)
     return exported
+
+
+def rekey_results(results_dir, *, numerics: int = NUMERICS_VERSION) -> dict:
+    """Give every run under ``results_dir`` the id that its config, data fingerprint and
+    ``numerics`` give today, without touching its numbers.
+
+    Only for a change shown to leave the runs' numbers equal (a new way of computing
+    ids, a numerics version bumped for other runs): a run whose numbers would change is
+    trained again, never re-keyed. Fine-tunes get their source run's new id in
+    ``config.source_run``. Each run is rewritten into a temporary folder and renamed;
+    the manifest keeps the old id in ``rekeyed_from``. Returns ``{old id: new id}``.
+    """
+    import dataclasses
+
+    results_dir = Path(results_dir)
+    runs = sorted(committed_runs(results_dir), key=lambda run: run.config.is_finetune)
+    renamed = {}
+    for run in runs:  # sources first, so fine-tunes see their source's new id
+        config = run.config
+        if config.source_run is not None:
+            config = dataclasses.replace(config, source_run=renamed.get(config.source_run, config.source_run))
+        new_id = run_id(config, run.manifest["data_fingerprint"], numerics)
+        renamed[run.id] = new_id
+        if new_id == run.id and run.manifest.get("numerics_version") == numerics:
+            continue
+        manifest = dict(run.manifest, run_id=new_id, numerics_version=numerics,
+                        source_run=config.source_run,
+                        rekeyed_from=[*run.manifest.get("rekeyed_from", []), run.id])
+        tmp = results_dir / f".tmp-{new_id}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            for name in REQUIRED_FILES:
+                shutil.copy2(run.path / name, tmp / name)
+            (tmp / "config.json").write_text(config.to_json() + "\n")
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+            os.replace(tmp, results_dir / new_id)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if new_id != run.id:
+            shutil.rmtree(run.path)
+    return renamed
 
 
 # --------------------------------------------------------------------------- reading
@@ -206,12 +249,12 @@ def metrics_from_labels(true, predicted) -> dict:
     return classification_metrics(true, np.eye(NUM_CLASSES)[predicted])
 
 
-def audit_run(run: Run, *, current_code: str | None = None) -> list:
+def audit_run(run: Run, *, numerics: int | None = None) -> list:
     """What is wrong with a committed run, as a list of sentences (empty: nothing).
 
     Checks that the folder holds only the run's files (no weights), that its id is
-    the hash of its config, data fingerprint and code version, that this code
-    version is the current one (``current_code``, default :func:`~ferlib.store.code_version`),
+    the hash of its config, data fingerprint and numerics version, that this version is
+    the current one (``numerics``, default :data:`~ferlib.identity.NUMERICS_VERSION`),
     that every metric's accuracy, n and confusion follow from ``predictions.csv``,
     and that images are named by relative path.
     """
@@ -223,14 +266,17 @@ def audit_run(run: Run, *, current_code: str | None = None) -> list:
     manifest = run.manifest
     if manifest.get("run_id") != run.path.name:
         problems.append(f"{where}: manifest run_id {manifest.get('run_id')!r} is not the folder name")
-    expected = run_id(run.config, manifest.get("data_fingerprint", ""), manifest.get("code_version", ""))
-    if expected != run.path.name:
-        problems.append(f"{where}: the hash of config, data fingerprint and code version is "
-                        f"{expected}, not the folder name: a file was edited")
-    current = code_version() if current_code is None else current_code
-    if manifest.get("code_version") != current:
-        problems.append(f"{where}: made by training code {manifest.get('code_version')}, but the code "
-                        f"is now {current}: train it again and export it, or restore the code")
+    made_by = manifest.get("numerics_version")
+    if not isinstance(made_by, int):
+        problems.append(f"{where}: manifest.json has no integer numerics_version (got {made_by!r})")
+    elif run_id(run.config, manifest.get("data_fingerprint", ""), made_by) != run.path.name:
+        problems.append(f"{where}: the hash of config, data fingerprint and numerics version is "
+                        f"{run_id(run.config, manifest.get('data_fingerprint', ''), made_by)}, "
+                        f"not the folder name: a file was edited")
+    current = NUMERICS_VERSION if numerics is None else numerics
+    if isinstance(made_by, int) and made_by != current:
+        problems.append(f"{where}: made with numerics version {made_by}, but the code is now at "
+                        f"version {current} (its numbers would differ): train it again and export it")
     for part in ("val", "test"):
         rows = run.predictions[run.predictions["part"] == part]
         stored = run.metrics.get(part, {})

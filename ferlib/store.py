@@ -1,11 +1,11 @@
 """The run store: one folder per finished run, keyed by the run id.
 
 A run's id is a hash of its :class:`~ferlib.config.RunConfig`, the fingerprint of its
-data and the version of ferlib's training code. A finished run's folder
+data and ferlib's numerics version (see :mod:`ferlib.identity`). A finished run's folder
 ``<store>/<run id>/`` holds:
 
 - ``config.json``      the run config
-- ``manifest.json``    run id, data fingerprint, code version, package versions,
+- ``manifest.json``    run id, data fingerprint, numerics version, package versions,
                        backend, device, wall time, images/s, git commit
 - ``history.csv``      one row per epoch: loss, accuracy, val_loss, val_accuracy
 - ``metrics.json``     ``{"test": {...}, "val": {...}, "best_epoch": ...}``
@@ -21,7 +21,6 @@ run killed at any moment never looks complete. Checkpoints of unfinished runs li
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -30,42 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-import ferlib
 from ferlib.config import RunConfig
-from ferlib.fingerprint import fingerprint_json
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
 MODEL_FILE = "model.keras"
-
-#: Modules whose source decides a run's numbers; their hash is the code version.
-TRAINING_CODE = (
-    "augment.py", "config.py", "evaluation.py", "experiment.py", "labels.py",
-    "models.py", "splits.py", "synthetic.py", "training.py",
-    "datasets/base.py", "datasets/ckplus.py", "datasets/faces.py",
-    "datasets/fer2013.py", "datasets/folders.py", "datasets/jaffe.py",
-)
-
-
-def code_version() -> str:
-    """``"<ferlib version>+<sha256[:12] of the training code>"``.
-
-    Changes whenever a module in :data:`TRAINING_CODE` changes, so a stored run never
-    silently stands for code that would now compute something else.
-    """
-    root = Path(ferlib.__file__).parent
-    digest = hashlib.sha256()
-    for name in TRAINING_CODE:
-        path = root / name
-        if path.exists():
-            digest.update(name.encode() + b"\0")
-            digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
-    return f"{ferlib.__version__}+{digest.hexdigest()[:12]}"
-
-
-def run_id(config: RunConfig, data_fingerprint: str, code: str) -> str:
-    """The 16-hex-digit id of a run: sha256 of config, data fingerprint and code version."""
-    return fingerprint_json({"config": config.to_dict(), "data": data_fingerprint, "code": code})[:16]
-
 
 @dataclasses.dataclass
 class Run:

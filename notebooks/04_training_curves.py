@@ -40,8 +40,8 @@ glue("runs_missing", len(missing), display=False)
 display(Markdown(book.missing_runs_markdown(missing)))
 
 # %% [markdown]
-# The run id is a hash of the run's configuration, its data and ferlib's training code:
-# rebuilding the book reuses a stored run only when all three are unchanged. The best
+# The run id is a hash of the run's configuration, its data and the version of ferlib's
+# numerics: rebuilding the book reuses a stored run only when all three are unchanged. The best
 # epoch (on the validation part) is the one kept and tested.
 
 # %% [markdown]

@@ -84,13 +84,13 @@ def test_collapse_probes_read_the_committed_file_only_in_committed_mode(tmp_path
 
 def test_committed_probes_are_well_formed_and_match_the_code():
     from ferlib.diagnostics import read_probes
-    from ferlib.store import code_version
+    from ferlib.identity import NUMERICS_VERSION
 
     path = RESULTS / "probes.json"
     if not path.exists():
         pytest.skip("no committed probes")
     for row in read_probes(path):
-        assert row["code_version"] == code_version(), f"probe {row['model']}/{row['seed']}: stale code"
+        assert row["numerics_version"] == NUMERICS_VERSION, f"probe {row['model']}/{row['seed']}: stale numerics"
         assert row["collapsed"] == bool(row["dead_layers"])
         assert set(row["dead_layers"]) == {k for k, v in row["live"].items() if v == 0}
         assert all(0 <= row["live"][k] <= row["units"][k] for k in row["units"])

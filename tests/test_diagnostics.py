@@ -95,7 +95,7 @@ def test_probe_rejects_more_than_one_epoch_and_fine_tunes():
 def _row(seed, loss, **extra):
     return {"model": 2, "dataset": "fer2013", "seed": seed, "learning_rate": 1e-3, "batch_size": 64,
             "augment": True, "balance": "oversample", "steps": 300, "data_fingerprint": "f",
-            "code_version": "c", "train_loss": loss, "val_accuracy": 0.25, "val_predicted_classes": 1,
+            "numerics_version": 1, "train_loss": loss, "val_accuracy": 0.25, "val_predicted_classes": 1,
             "live": {"conv2d_5": 0, "dense_1": 4}, "units": {"conv2d_5": 128, "dense_1": 1024},
             "dead_layers": ["conv2d_5"], "collapsed": True, **extra}
 

@@ -1,7 +1,7 @@
 """The committed reference results (results/paper): complete, honest and still current.
 
 These tests fail when a committed run's files were edited, when the training code
-changed since the run was made (its code version no longer matches), when a metric
+changed its numbers since the run was made (its numerics version no longer matches), when a metric
 does not follow from the stored predictions, when one of the paper's experiments is
 neither committed nor explained, and (with the real data) when the data's
 fingerprint differs or a run trained again leaves its stated tolerance.
@@ -16,7 +16,8 @@ import pytest
 
 from ferlib import results
 from ferlib.book import project_root
-from ferlib.store import MODEL_FILE, RunStore, code_version, read_run
+from ferlib.identity import NUMERICS_VERSION
+from ferlib.store import MODEL_FILE, RunStore, read_run
 
 RESULTS = project_root() / results.PAPER_RESULTS
 
@@ -34,7 +35,7 @@ def test_results_folder_holds_committed_runs_and_a_data_summary():
 
 @pytest.mark.parametrize("run", committed(), ids=lambda run: run.id)
 def test_committed_run_passes_the_audit(run):
-    """Id = hash(config, data, code); code version = today's; metrics follow from
+    """Id = hash(config, data, numerics); numerics version = today's; metrics follow from
     predictions.csv; no weights; relative image names."""
     assert results.audit_run(run) == []
 
@@ -43,7 +44,7 @@ def test_committed_run_passes_the_audit(run):
 def test_committed_run_records_where_and_how_it_ran(run):
     manifest = run.manifest
     for key in ("backend", "device", "hardware", "versions", "wall_time_s", "finished_at",
-                "git_commit", "data_fingerprint", "code_version", "precision"):
+                "git_commit", "data_fingerprint", "numerics_version", "precision"):
         assert key in manifest, f"{run.path}: manifest.json lacks {key}"
     assert manifest["backend"] == run.config.backend
     assert manifest["wall_time_s"] > 0
@@ -96,11 +97,41 @@ def test_audit_catches_an_edited_config(copied_run):
     assert any("a file was edited" in p for p in problems)
 
 
-def test_audit_catches_changed_training_code_and_weights(copied_run):
+def test_audit_catches_a_numerics_change_and_weights(copied_run):
     (copied_run / MODEL_FILE).write_bytes(b"weights")
-    problems = results.audit_run(read_run(copied_run), current_code="0.1.0+000000000000")
+    problems = results.audit_run(read_run(copied_run), numerics=NUMERICS_VERSION + 1)
     assert any(MODEL_FILE in p for p in problems)
-    assert any("made by training code" in p for p in problems)
+    assert any(f"numerics version {NUMERICS_VERSION}," in p for p in problems)
+
+
+def test_audit_catches_an_edited_numerics_version(copied_run):
+    manifest = json.loads((copied_run / "manifest.json").read_text())
+    manifest["numerics_version"] += 1
+    (copied_run / "manifest.json").write_text(json.dumps(manifest))
+    problems = results.audit_run(read_run(copied_run), numerics=manifest["numerics_version"])
+    assert any("a file was edited" in p for p in problems)
+
+
+def test_rekey_keeps_the_numbers_and_relinks_fine_tunes(tmp_path):
+    """Re-keying under another numerics version renames every run, points each fine-tune
+    at its source's new id, and copies predictions and metrics byte for byte."""
+    copy = tmp_path / "paper"
+    shutil.copytree(RESULTS, copy)
+    before = {run.id: run for run in results.committed_runs(copy)}
+    files = ("predictions.csv", "metrics.json", "history.csv")
+    content = {rid: {name: (run.path / name).read_bytes() for name in files} for rid, run in before.items()}
+    renamed = results.rekey_results(copy, numerics=NUMERICS_VERSION + 1)
+    assert set(renamed) == set(before) and len(set(renamed.values())) == len(before)
+    after = {run.id: run for run in results.committed_runs(copy)}
+    assert set(after) == set(renamed.values())
+    for old, new in renamed.items():
+        run = after[new]
+        assert results.audit_run(run, numerics=NUMERICS_VERSION + 1) == []
+        assert run.manifest["rekeyed_from"][-1] == old
+        for name in files:
+            assert (run.path / name).read_bytes() == content[old][name]
+        if before[old].config.source_run is not None:
+            assert run.config.source_run == renamed[before[old].config.source_run]
 
 
 def test_audit_catches_a_flipped_prediction(copied_run):
@@ -189,10 +220,10 @@ def test_cheapest_committed_run_reproduces_within_tolerance(data_dir, tmp_path):
     assert np.isfinite(again.history["loss"]).all()
 
 
-def test_code_version_is_the_one_the_results_claim():
+def test_numerics_version_is_the_one_the_results_claim():
     """A readable failure for the most common cause of a red audit."""
-    claimed = {run.manifest["code_version"] for run in committed()}
-    assert claimed == {code_version()}, (
-        f"committed results were made by training code {sorted(claimed)}, the code is now "
-        f"{code_version()}: train them again (python -m ferlib train ... --profile paper) and "
-        f"export them (python -m ferlib export), or revert the training-code change")
+    claimed = {run.manifest["numerics_version"] for run in committed()}
+    assert claimed == {NUMERICS_VERSION}, (
+        f"committed results were made at numerics version {sorted(claimed)}, the code is now "
+        f"at {NUMERICS_VERSION}: train them again (python -m ferlib train ... --profile paper) and "
+        f"export them (python -m ferlib export)")

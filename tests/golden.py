@@ -1,0 +1,75 @@
+"""Golden numbers: tiny synthetic runs whose losses and probabilities pin ferlib's numerics.
+
+``tests/test_numerics.py`` trains the runs of :data:`GOLDEN_CASES` again and compares them
+with ``tests/golden_numerics.json``, which records them for one
+:data:`ferlib.identity.NUMERICS_VERSION`. A code change that moves these numbers must bump
+that version (which makes every stored run stale) and record new golden numbers:
+
+    python tests/golden.py --update
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+GOLDEN_FILE = Path(__file__).with_name("golden_numerics.json")
+
+#: ``{name: RunConfig fields}``: every model, and each setting the protocol varies.
+GOLDEN_CASES = {
+    f"model{model}": dict(model=model, dataset="jaffe", data="synthetic", synthetic_size=140,
+                          epochs=2, batch_size=32, limit_train=48)
+    for model in (1, 2, 3)
+}
+
+
+def golden_numbers(fields: dict) -> dict:
+    """Train one golden case into a throw-away store: per-epoch losses and the test
+    part's class probabilities (rounded to 6 decimals)."""
+    from ferlib.config import RunConfig
+    from ferlib.experiment import train_run
+
+    config = RunConfig(**fields)
+    with tempfile.TemporaryDirectory() as store:
+        run = train_run(config, store, verbose=0)
+    test = run.predictions[run.predictions["part"] == "test"]
+    probabilities = test.filter(like="p_").to_numpy()
+    return {
+        "loss": [round(float(v), 6) for v in run.history["loss"]],
+        "val_loss": [round(float(v), 6) for v in run.history["val_loss"]],
+        "test_probabilities": [[round(float(p), 6) for p in row] for row in probabilities],
+    }
+
+
+def read_golden() -> dict:
+    """The recorded golden numbers: ``{"numerics_version": int, "cases": {name: numbers}}``."""
+    return json.loads(GOLDEN_FILE.read_text())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--update", action="store_true",
+                        help=f"train the golden cases and write {GOLDEN_FILE.name}")
+    args = parser.parse_args(argv)
+    if not args.update:
+        parser.print_help()
+        return 2
+    from ferlib.identity import NUMERICS_VERSION
+
+    cases = {name: golden_numbers(fields) for name, fields in GOLDEN_CASES.items()}
+    import keras
+
+    text = json.dumps({"numerics_version": NUMERICS_VERSION, "backend": keras.backend.backend(),
+                       "cases": cases}, indent=1) + "\n"
+    tmp = GOLDEN_FILE.with_name(GOLDEN_FILE.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(GOLDEN_FILE)
+    print(f"wrote {GOLDEN_FILE} for numerics version {NUMERICS_VERSION}: {', '.join(cases)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
