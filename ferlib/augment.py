@@ -194,6 +194,21 @@ def _layer_seeds(seed, count):
     return [int(s) for s in rng.integers(0, 2**31 - 1, size=count)]
 
 
+#: The augmenter's magnitudes at ``augment_scale=1`` (see :func:`make_augmenter`):
+#: rotation up to 36 degrees, zoom and shift up to 10%, blur on half the images, noise of
+#: 12.8 grey levels. The paper names the kinds (its Fig. 6), not their magnitudes.
+MAGNITUDES = dict(rotation=0.1, zoom=0.1, translation=0.1, blur=0.5, noise=0.05)
+
+
+def augment_magnitudes(scale: float = 1.0) -> dict:
+    """:data:`MAGNITUDES` times ``scale`` (0 < scale <= 2), as keywords of
+    :func:`make_augmenter`; flipping stays on at every scale."""
+    scale = float(scale)
+    if not 0 < scale <= 2:
+        raise ValueError(f"augmentation scale must be in (0, 2], got {scale!r}")
+    return {name: value * scale for name, value in MAGNITUDES.items()}
+
+
 def make_augmenter(
     *,
     flip=True,

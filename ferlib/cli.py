@@ -38,6 +38,12 @@ def _add_training(parser):
     parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
     parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
     parser.add_argument("--no-balance", action="store_true", help="train without class oversampling")
+    parser.add_argument("--augment-scale", type=float, default=None,
+                        help="multiply the augmentation magnitudes (default 1)")
+    parser.add_argument("--min-epoch-images", type=int, default=None,
+                        help="at least this many images per epoch (default: one balanced pass)")
+    parser.add_argument("--input-scaling", choices=("unit", "standardize"), default=None,
+                        help="pixels / 255 (unit, default) or per-pixel standardisation")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
 
 
@@ -195,6 +201,8 @@ def _overrides(args) -> dict:
         limit_train=args.limit_train, protocol=args.protocol, fold=args.fold,
         precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
         augment=False if args.no_augment else None, balance="none" if args.no_balance else None,
+        augment_scale=args.augment_scale, min_epoch_images=args.min_epoch_images,
+        input_scaling=args.input_scaling,
     )
 
 

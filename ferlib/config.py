@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 
 MODEL_IDS = (1, 2, 3)
 DATASETS = ("fer2013", "ckplus", "jaffe")
 PROTOCOLS = ("paper", "subject-kfold", "loso")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 BALANCING = ("oversample", "none")
+INPUT_SCALINGS = ("unit", "standardize")
+#: The largest ``augment_scale``: twice the paper profile's magnitudes (blur on every image).
+MAX_AUGMENT_SCALE = 2.0
 
 #: Preset hyper-parameters. ``smoke``: seconds, for tests; ``quick``: minutes, the
 #: embedded default of the book, sized so that all 15 runs train in a few minutes on
@@ -55,6 +59,15 @@ class RunConfig:
         balance: ``"oversample"`` the minority classes of the training set up to the
             largest class each epoch (the paper's generator), or ``"none"``.
         augment: apply the on-device augmentation layers during training.
+        augment_scale: multiplies every augmentation magnitude (rotation, zoom, shift,
+            noise, blur probability; :func:`ferlib.augment.augment_magnitudes`);
+            1.0 is the magnitudes used so far, 0.5 half of them.
+        min_epoch_images: at least this many images per epoch: where one balanced pass
+            over the training set is shorter, passes are concatenated and cut to this
+            many (FER2013's pass is far longer, so it is unchanged); ``None``: one pass.
+        input_scaling: ``"unit"`` divides pixels by 255; ``"standardize"`` subtracts
+            the training images' per-pixel mean and divides by their per-pixel
+            standard deviation (as ``gitshanks/fer2013`` does for Model 3).
         limit_train: keep at most this many training images (stratified); ``None`` = all.
         seed: seed of weights, shuffling and augmentation.
         backend: the Keras backend (``tensorflow`` or ``jax``).
@@ -76,6 +89,9 @@ class RunConfig:
     learning_rate: float = 1e-3
     balance: str = "oversample"
     augment: bool = True
+    augment_scale: float = 1.0
+    min_epoch_images: int | None = None
+    input_scaling: str = "unit"
     limit_train: int | None = None
     seed: int = 0
     backend: str = "tensorflow"
@@ -95,8 +111,19 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if not (isinstance(self.learning_rate, (int, float)) and math.isfinite(self.learning_rate)
+                and self.learning_rate > 0):
+            raise ValueError(f"learning_rate must be a finite positive number, got {self.learning_rate!r}")
+        check_choice("input_scaling", self.input_scaling, INPUT_SCALINGS)
+        if not (isinstance(self.augment_scale, (int, float)) and not isinstance(self.augment_scale, bool)
+                and 0 < self.augment_scale <= MAX_AUGMENT_SCALE):
+            raise ValueError(f"augment_scale must be in (0, {MAX_AUGMENT_SCALE}], got {self.augment_scale!r} "
+                             f"(use augment=False for no augmentation)")
+        if self.min_epoch_images is not None and (isinstance(self.min_epoch_images, bool)
+                                               or not isinstance(self.min_epoch_images, int)
+                                               or self.min_epoch_images < self.batch_size):
+            raise ValueError(f"min_epoch_images must be None or an int of at least batch_size "
+                             f"({self.batch_size}), got {self.min_epoch_images!r}")
         if self.limit_train is not None and self.limit_train < 7:
             raise ValueError(f"limit_train must be at least 7 (one image per class) or None, got {self.limit_train}")
         if self.data == "synthetic" and (self.synthetic_size is None or self.synthetic_size < 7):

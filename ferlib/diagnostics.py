@@ -113,6 +113,7 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
     from ferlib import training
     from ferlib.experiment import check_data_matches, load_data, prepare, start_model
     from ferlib.fingerprint import dataset_fingerprint
+    from ferlib.models import set_input_statistics
     from ferlib.identity import NUMERICS_VERSION
 
     if config.is_finetune:
@@ -131,7 +132,8 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
     data, part = prepare(config, dataset)
     train, val = part == "train", part == "val"
     train_x, train_y = training.as_batch(data.images[train]), data.labels[train]
-    order = training.epoch_indices(train_y, seed=config.seed, epoch=0, balance=config.balance)
+    order = training.epoch_indices(train_y, seed=config.seed, epoch=0, balance=config.balance,
+                                   min_images=config.min_epoch_images)
     epoch_steps = -(-len(order) // config.batch_size)
     if steps > epoch_steps:
         raise ValueError(f"steps={steps} of {config.batch_size} images is more than one epoch "
@@ -139,7 +141,9 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
     order = order[:steps * config.batch_size]
 
     model = start_model(config)  # the same start as train_run's
-    trainer = training.training_model(model, augment=config.augment, seed=config.seed)
+    set_input_statistics(model, data.images[train])
+    trainer = training.training_model(model, augment=config.augment, seed=config.seed,
+                                      augment_scale=config.augment_scale)
     training.compile_for_training(trainer, config.learning_rate)
     training.reseed_generators(trainer, seed=config.seed, epoch=0)
     tic = time.perf_counter()

@@ -85,7 +85,7 @@ def start_model(config: RunConfig):
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
     try:
-        return build_model(config.model, seed=config.seed)
+        return build_model(config.model, seed=config.seed, input_scaling=config.input_scaling)
     finally:
         keras.config.set_dtype_policy(previous_policy)
 
@@ -121,6 +121,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     import keras
 
     from ferlib import training
+    from ferlib.models import set_input_statistics
 
     if config.backend != keras.backend.backend():
         raise ValueError(f"config.backend is {config.backend!r} but Keras runs on "
@@ -129,16 +130,19 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         log(f"{config.label()}: training run {rid} on {len(data)} images "
             f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
     model = start_model(config)
-    if init_weights_from is not None:
+    rows = {p: part == p for p in ("train", "val", "test")}
+    if init_weights_from is not None:  # a fine-tune keeps its source's input statistics too
         model.set_weights(init_weights_from.load_model().get_weights())
+    else:
+        set_input_statistics(model, data.images[rows["train"]])
 
     started = time.perf_counter()
-    rows = {p: part == p for p in ("train", "val", "test")}
     history, info = training.fit(
         model, data.images[rows["train"]], data.labels[rows["train"]],
         data.images[rows["val"]], data.labels[rows["val"]],
         epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
         seed=config.seed, balance=config.balance, augment=config.augment,
+        augment_scale=config.augment_scale, min_epoch_images=config.min_epoch_images,
         checkpoint_dir=store.partial_dir(rid), verbose=verbose, log=log,
     )
     tic = time.perf_counter()

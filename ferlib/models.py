@@ -22,6 +22,7 @@ Only Keras layers are used, so the models run on every Keras backend
 """
 
 import keras
+import numpy as np
 import pandas as pd
 
 from ferlib.labels import IMAGE_SIZE, NUM_CLASSES
@@ -163,11 +164,57 @@ def _dropout(rate, name, seeds):
     return keras.layers.Dropout(rate, seed=seeds.next(), name=name)
 
 
-def _input_layers():
-    return [
-        keras.Input(shape=INPUT_SHAPE, name="image"),
-        keras.layers.Rescaling(1.0 / 255.0, name="rescaling"),
-    ]
+@keras.saving.register_keras_serializable(package="ferlib")
+class Standardize(keras.layers.Layer):
+    """``(x - mean) / std`` per pixel, with ``mean`` and ``std`` of shape ``(48, 48, 1)``
+    held as non-trainable weights (saved with the model).
+
+    They start at 0 and 255 (the same as ``Rescaling(1/255)``) until
+    :func:`set_input_statistics` sets them from training images.
+    """
+
+    def build(self, input_shape):
+        shape = tuple(input_shape[1:])
+        self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
+        self.std = self.add_weight(shape=shape, initializer=keras.initializers.Constant(255.0),
+                                   trainable=False, name="std")
+
+    def call(self, inputs):
+        inputs = keras.ops.cast(inputs, self.compute_dtype)
+        return (inputs - keras.ops.cast(self.mean, self.compute_dtype)) / keras.ops.cast(
+            self.std, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+#: The smallest per-pixel standard deviation :func:`set_input_statistics` uses, in grey
+#: levels (a pixel that never varies would otherwise be divided by zero).
+MIN_PIXEL_STD = 1.0
+
+
+def set_input_statistics(model, images) -> bool:
+    """Set a ``"standardize"`` model's per-pixel mean and std from ``(n, 48, 48)`` training
+    images (0..255). Returns False (and changes nothing) for a ``"unit"`` model."""
+    layer = next((l for l in model.layers if isinstance(l, Standardize)), None)
+    if layer is None:
+        return False
+    images = np.asarray(images, dtype=np.float64).reshape((-1,) + INPUT_SHAPE)
+    if len(images) < 2:
+        raise ValueError(f"need at least 2 training images for input statistics, got {len(images)}")
+    layer.mean.assign(images.mean(axis=0).astype("float32"))
+    layer.std.assign(np.maximum(images.std(axis=0), MIN_PIXEL_STD).astype("float32"))
+    return True
+
+
+def _input_layers(input_scaling="unit"):
+    if input_scaling == "unit":
+        scaling = keras.layers.Rescaling(1.0 / 255.0, name="rescaling")
+    elif input_scaling == "standardize":
+        scaling = Standardize(name="standardize")
+    else:
+        raise ValueError(f"input_scaling must be 'unit' or 'standardize', got {input_scaling!r}")
+    return [keras.Input(shape=INPUT_SHAPE, name="image"), scaling]
 
 
 def _model_1_layers(num_classes, seeds):
@@ -279,7 +326,8 @@ def _model_3_layers(num_classes, seeds):
 _BUILDERS = {1: _model_1_layers, 2: _model_2_layers, 3: _model_3_layers}
 
 
-def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | None = None):
+def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | None = None,
+                input_scaling: str = "unit"):
     """Build one of the paper's models, uncompiled.
 
     Parameters
@@ -292,6 +340,9 @@ def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | No
         Seeds every kernel initializer and dropout layer (each layer gets its own
         seed derived from this one), so two models built with the same seed start
         from identical weights. None uses Keras' unseeded defaults.
+    input_scaling : "unit" or "standardize"
+        The weightless first layer: ``Rescaling(1/255)``, or :class:`Standardize`
+        (per-pixel mean and std, set by :func:`set_input_statistics`).
 
     Returns
     -------
@@ -302,7 +353,7 @@ def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | No
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
     seeds = _LayerSeeds(seed)
-    layers = _input_layers() + _BUILDERS[model_id](num_classes, seeds)
+    layers = _input_layers(input_scaling) + _BUILDERS[model_id](num_classes, seeds)
     return keras.Sequential(layers, name=f"model_{model_id}")
 
 

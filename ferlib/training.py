@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from ferlib.augment import balanced_indices, make_augmenter
+from ferlib.augment import augment_magnitudes, balanced_indices, make_augmenter
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
@@ -31,17 +31,32 @@ def seed_everything(seed: int) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def epoch_indices(labels, *, seed: int, epoch: int, balance: str) -> np.ndarray:
+def epoch_indices(labels, *, seed: int, epoch: int, balance: str, min_images: int | None = None) -> np.ndarray:
     """The training rows, in order, for one epoch.
 
     ``balance="oversample"`` draws the minority classes up to the largest class
-    (:func:`ferlib.augment.balanced_indices`); ``"none"`` is a plain shuffle. Both
-    depend only on ``(seed, epoch)``.
+    (:func:`ferlib.augment.balanced_indices`); ``"none"`` is a plain shuffle.
+    ``min_images``: where one such pass has fewer rows, passes are concatenated and cut
+    to exactly this many; a longer pass is kept whole (``None``: one pass). Depends
+    only on ``(seed, epoch, min_images)``.
     """
     epoch_seed = int(seed) * 100_003 + int(epoch)
-    if balance == "oversample":
-        return balanced_indices(labels, seed=epoch_seed)
-    return np.random.default_rng(epoch_seed).permutation(len(labels))
+
+    def one_pass(pass_seed):
+        if balance == "oversample":
+            return balanced_indices(labels, seed=pass_seed)
+        return np.random.default_rng(pass_seed).permutation(len(labels))
+
+    order = one_pass(epoch_seed)
+    if min_images is None or len(order) >= min_images:
+        return order
+    passes, total, k = [order], len(order), 0
+    while total < min_images:
+        k += 1  # later passes get seeds of their own, apart from every epoch's first
+        extra = one_pass(int(np.random.SeedSequence([int(seed), int(epoch), k]).generate_state(1)[0]))
+        passes.append(extra)
+        total += len(extra)
+    return np.concatenate(passes)[:min_images]
 
 
 def reseed_generators(model, *, seed: int, epoch: int) -> int:
@@ -64,12 +79,13 @@ def as_batch(images) -> np.ndarray:
     return images[..., None] if images.ndim == 3 else images
 
 
-def training_model(model, *, augment: bool, seed: int):
-    """Wrap ``model`` with the augmentation layers (active only while training)."""
+def training_model(model, *, augment: bool, seed: int, augment_scale: float = 1.0):
+    """Wrap ``model`` with the augmentation layers (active only while training), at
+    ``augment_scale`` times the magnitudes of :data:`ferlib.augment.MAGNITUDES`."""
     if not augment:
         return model
     inputs = keras.Input(model.input_shape[1:], name="image")
-    augmented = make_augmenter(seed=seed)(inputs)
+    augmented = make_augmenter(seed=seed, **augment_magnitudes(augment_scale))(inputs)
     return keras.Model(inputs, model(augmented), name=f"train_{model.name}")
 
 
@@ -96,6 +112,7 @@ def _atomic_save(saver, path: Path) -> None:
 
 def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         learning_rate: float, seed: int, balance: str = "oversample", augment: bool = True,
+        augment_scale: float = 1.0, min_epoch_images: int | None = None,
         checkpoint_dir=None, verbose: int = 1, log=print):
     """Train ``model`` in place and leave it holding the weights of the best epoch.
 
@@ -107,6 +124,8 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         seed: decides the per-epoch image order and augmentation.
         balance: ``"oversample"`` or ``"none"`` (see :func:`epoch_indices`).
         augment: apply the augmentation layers while training.
+        augment_scale: multiplies the augmentation magnitudes.
+        min_epoch_images: at least this many images per epoch (see :func:`epoch_indices`).
         checkpoint_dir: if given, the model, optimizer and history are saved there after
             every epoch, and a run found there is resumed from its last epoch.
         verbose: 0 silent, 1 one line per epoch, 2 Keras progress bars too.
@@ -123,7 +142,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     train_y, val_y = np.asarray(train_y), np.asarray(val_y)
     if len(train_y) == 0 or len(val_y) == 0:
         raise ValueError(f"need training and validation images, got {len(train_y)} and {len(val_y)}")
-    trainer = training_model(model, augment=augment, seed=seed)
+    trainer = training_model(model, augment=augment, seed=seed, augment_scale=augment_scale)
     compile_for_training(trainer, learning_rate)
 
     rows, best_epoch, best_score, start = [], 0, -np.inf, 0
@@ -150,7 +169,8 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
 
     seen, seconds = 0, 0.0
     for epoch in range(start, epochs):
-        order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance)
+        order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance,
+                              min_images=min_epoch_images)
         reseed_generators(trainer, seed=seed, epoch=epoch)
         tic = time.perf_counter()
         result = trainer.fit(

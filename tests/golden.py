@@ -19,10 +19,15 @@ from pathlib import Path
 GOLDEN_FILE = Path(__file__).with_name("golden_numerics.json")
 
 #: ``{name: RunConfig fields}``: every model, and each setting the protocol varies.
+_TINY = dict(dataset="jaffe", data="synthetic", synthetic_size=140, epochs=2, batch_size=32,
+             limit_train=48)
 GOLDEN_CASES = {
-    f"model{model}": dict(model=model, dataset="jaffe", data="synthetic", synthetic_size=140,
-                          epochs=2, batch_size=32, limit_train=48)
-    for model in (1, 2, 3)
+    **{f"model{model}": dict(_TINY, model=model) for model in (1, 2, 3)},
+    "model2-epoch-images": dict(_TINY, model=2, min_epoch_images=96),
+    "model2-augment-half": dict(_TINY, model=2, augment_scale=0.5),
+    "model2-no-augment": dict(_TINY, model=2, augment=False),
+    "model2-standardize": dict(_TINY, model=2, input_scaling="standardize"),
+    "model2-no-balance": dict(_TINY, model=2, balance="none"),
 }
 
 

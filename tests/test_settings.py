@@ -1,0 +1,116 @@
+"""The training settings the paper leaves open: images per epoch, augmentation strength
+and input scaling (RunConfig fields), and their validation."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ferlib import identity
+from ferlib.augment import MAGNITUDES, augment_magnitudes
+from ferlib.config import RunConfig
+from ferlib.fingerprint import fingerprint_json
+from ferlib.training import epoch_indices
+
+LABELS = np.repeat(np.arange(7), [2, 3, 4, 5, 6, 7, 8])  # 35 images, classes 2..8 strong
+
+
+def _config(**fields):
+    return RunConfig(**{"model": 2, "dataset": "jaffe", "synthetic_size": 140, **fields})
+
+
+def test_min_epoch_images_draws_that_many_balanced_rows():
+    one_pass = epoch_indices(LABELS, seed=3, epoch=5, balance="oversample")
+    assert len(one_pass) == 7 * 8
+    rows = epoch_indices(LABELS, seed=3, epoch=5, balance="oversample", min_images=200)
+    assert len(rows) == 200
+    np.testing.assert_array_equal(rows[:len(one_pass)], one_pass)  # the first pass is the usual one
+    counts = np.bincount(LABELS[rows], minlength=7)
+    assert counts.max() - counts.min() <= 8  # whole balanced passes, cut at the end
+    later = rows[len(one_pass):2 * len(one_pass)]
+    assert not np.array_equal(later, one_pass), "later passes need seeds of their own"
+    again = epoch_indices(LABELS, seed=3, epoch=5, balance="oversample", min_images=200)
+    np.testing.assert_array_equal(rows, again)
+    other_epoch = epoch_indices(LABELS, seed=3, epoch=6, balance="oversample", min_images=200)
+    assert not np.array_equal(rows, other_epoch)
+
+
+def test_min_epoch_images_without_balancing_is_repeated_permutations():
+    rows = epoch_indices(LABELS, seed=0, epoch=0, balance="none", min_images=80)
+    assert len(rows) == 80
+    assert sorted(rows[:35]) == list(range(35)) and sorted(rows[35:70]) == list(range(35))
+
+
+def test_a_pass_longer_than_min_epoch_images_is_kept_whole():
+    """FER2013's balanced pass (50,505 images) is far above the minimum: its epochs, and
+    so its numbers, are those of a run without the setting."""
+    rows = epoch_indices(LABELS, seed=0, epoch=0, balance="oversample", min_images=20)
+    np.testing.assert_array_equal(rows, epoch_indices(LABELS, seed=0, epoch=0, balance="oversample"))
+
+
+def test_augment_magnitudes_scale_every_magnitude():
+    half = augment_magnitudes(0.5)
+    assert half == {name: value / 2 for name, value in MAGNITUDES.items()}
+    assert augment_magnitudes(1.0) == MAGNITUDES
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="scale"):
+            augment_magnitudes(bad)
+
+
+def test_standardize_layer_uses_the_training_images_statistics():
+    import keras
+
+    from ferlib.models import build_model, set_input_statistics
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(60, 200, size=(50, 48, 48)).astype(np.uint8)
+    model = build_model(2, seed=0, input_scaling="standardize")
+    assert set_input_statistics(model, images)
+    first = keras.Model(model.inputs, model.layers[0].output)
+    scaled = np.asarray(first.predict(images[..., None].astype("float32"), verbose=0))
+    np.testing.assert_allclose(scaled.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(scaled.std(axis=0), 1, atol=1e-3)
+    unit = build_model(2, seed=0)
+    assert not set_input_statistics(unit, images)
+    with pytest.raises(ValueError, match="at least 2"):
+        set_input_statistics(model, images[:1])
+
+
+def test_a_standardize_model_saves_and_loads_its_statistics(tmp_path):
+    import keras
+
+    from ferlib.models import Standardize, build_model, set_input_statistics
+
+    images = np.random.default_rng(1).integers(0, 255, size=(10, 48, 48)).astype(np.uint8)
+    model = build_model(1, seed=0, input_scaling="standardize")
+    set_input_statistics(model, images)
+    model.save(tmp_path / "m.keras")
+    back = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    layer = next(layer for layer in back.layers if isinstance(layer, Standardize))
+    np.testing.assert_allclose(np.asarray(layer.mean)[..., 0], images.mean(axis=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(min_epoch_images=10, batch_size=32), "min_epoch_images"),
+    (dict(min_epoch_images=100.0), "min_epoch_images"),
+    (dict(augment_scale=0), "augment_scale"),
+    (dict(augment_scale=3.0), "augment_scale"),
+    (dict(augment_scale=True), "augment_scale"),
+    (dict(input_scaling="zscore"), "input_scaling"),
+    (dict(learning_rate=float("inf")), "learning_rate"),
+    (dict(learning_rate=float("nan")), "learning_rate"),
+])
+def test_config_refuses_bad_settings(fields, message):
+    with pytest.raises(ValueError, match=message):
+        _config(**fields)
+
+
+def test_settings_at_their_legacy_values_keep_the_ids_of_older_runs():
+    """A run made before these fields existed keeps its id: the id is the hash of the
+    fields it had then."""
+    config = _config()
+    before = {k: v for k, v in config.to_dict().items() if k not in identity.LEGACY_VALUES}
+    expected = fingerprint_json({"config": before, "data": "f", "numerics": identity.NUMERICS_VERSION})[:16]
+    assert identity.run_id(config, "f") == expected
+    for field, value in (("min_epoch_images", 1024), ("augment_scale", 0.5), ("input_scaling", "standardize")):
+        assert identity.run_id(dataclasses.replace(config, **{field: value}), "f") != expected, field
