@@ -127,14 +127,18 @@ def main(argv=None) -> int:
 
 
 def cmd_datasets(args) -> int:
-    from ferlib.datasets import find_datasets, load_dataset
+    from ferlib.datasets import find_datasets, load_dataset, unrecognised_folders
 
     root = Path(args.data_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"--data-dir {root}: no such directory")
     found = find_datasets(root)
+    unknown = unrecognised_folders(root)
     if not found:
-        raise FileNotFoundError(f"--data-dir {root}: no FER2013, JAFFE or CK+ data found under it")
+        raise FileNotFoundError(f"--data-dir {root}: no FER2013, JAFFE or CK+ data found under it"
+                                + "".join(f"; {message}" for _, message in unknown))
+    for _, message in unknown:
+        print(f"warning: skipped {message}", file=sys.stderr)
     report, summaries = {}, {}
     for name in found:
         dataset = load_dataset(name, root, cache_dir=args.cache_dir)

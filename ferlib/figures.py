@@ -22,7 +22,8 @@ from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
 
 #: One colour per class, in the canonical order (matplotlib's tab10 subset).
 CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f")
-DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "jaffe": "JAFFE"}
+DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "ckplus7": "CK+ (7 classes)",
+                  "jaffe": "JAFFE"}
 
 
 def dataset_title(name: str) -> str:

@@ -2,8 +2,9 @@
 
 Two families:
 
-- the paper's: FER2013's official ``Usage`` column, JAFFE 60/20/20 and CK+ 70/10/20,
-  stratified by class (CK+ keeps the frames of one sequence together);
+- the paper's: FER2013's official ``Usage`` column, JAFFE 60/20/20 and CK+ 70/10/20
+  (``ckplus`` and the seven-class ``ckplus7``), stratified by class (CK+ keeps the
+  frames of one sequence together, in ``ckplus7`` its neutral and peak frames);
 - subject-independent ones: k folds grouped by subject, and leave-one-subject-out,
   so that no person is seen in training and in testing.
 
@@ -18,9 +19,12 @@ import numpy as np
 PAPER_FRACTIONS = {
     "jaffe": (0.6, 0.2, 0.2),
     "ckplus": (0.7, 0.1, 0.2),
+    "ckplus7": (0.7, 0.1, 0.2),  # the paper's CK+: neutral + peak frame per sequence
     "fer2013": (0.8, 0.1, 0.1),  # only where a FER2013-like set has no official split
 }
 PARTS = np.array(["train", "val", "test"])
+#: Data sets whose paper split groups the rows of a sequence.
+SEQUENCE_GROUPED = ("ckplus", "ckplus7")
 
 
 def base_name(name: str) -> str:
@@ -52,7 +56,8 @@ def _groups_or_rows(groups, n):
     return np.unique(groups, return_inverse=True)[1]
 
 
-def stratified_split(labels, fractions, *, seed=0, groups=None) -> np.ndarray:
+def stratified_split(labels, fractions, *, seed=0, groups=None,
+                     mixed_groups=False) -> np.ndarray:
     """Split rows into train / val / test, stratified by class.
 
     Args:
@@ -60,20 +65,31 @@ def stratified_split(labels, fractions, *, seed=0, groups=None) -> np.ndarray:
         fractions: ``(train, val, test)`` summing to 1.
         seed: the shuffle seed; the same seed gives the same split.
         groups: optional ``(n,)`` group per row (e.g. a CK+ sequence); all rows of one
-            group land in the same part. Each group must hold a single class.
+            group land in the same part.
+        mixed_groups: ``False`` (default): each group must hold a single class.
+            ``True``: a group may hold several classes (a ``ckplus7`` sequence: its
+            neutral and its peak frame); groups are then stratified by the set of
+            classes they hold (the sequence's emotion plus neutral).
 
-    Within each class, ``round(test * m)`` groups go to test, ``round(val * m)`` to
-    val and the rest to train, where ``m`` is the class's number of groups.
+    Within each class (or class set), ``round(test * m)`` groups go to test,
+    ``round(val * m)`` to val and the rest to train, where ``m`` is its number of groups.
+    Groups of one class give the same split whatever ``mixed_groups`` is.
     """
     labels = np.asarray(labels)
     fractions = _check_fractions(fractions)
     codes = _groups_or_rows(groups, len(labels))
     n_groups = codes.max() + 1 if len(codes) else 0
-    group_label = np.full(n_groups, -1)
+    classes = [set() for _ in range(n_groups)]
     for code, label in zip(codes, labels):
-        if group_label[code] not in (-1, label):
-            raise ValueError("groups: a group holds more than one class; cannot stratify")
-        group_label[code] = label
+        classes[code].add(int(label))
+    if not mixed_groups and any(len(c) > 1 for c in classes):
+        raise ValueError("groups: a group holds more than one class; cannot stratify "
+                         "(pass mixed_groups=True to stratify by each group's set of classes)")
+    # Strata in the order of their sorted class tuples: for single-class groups this is
+    # the order of the class indices, so those splits do not change.
+    keys = [tuple(sorted(c)) for c in classes]
+    order = {key: i for i, key in enumerate(sorted(set(keys)))}
+    group_label = np.array([order[key] for key in keys], dtype=int)
 
     rng = np.random.default_rng(seed)
     group_part = np.zeros(n_groups, dtype=int)
@@ -93,18 +109,21 @@ def paper_split(dataset, *, seed=0) -> np.ndarray:
       data carries none.
     - JAFFE: 60/20/20 stratified by class (213 images give 129 / 42 / 42).
     - CK+: 70/10/20 stratified by class, with the frames of one sequence kept in one
-      part (rows without a sequence id are their own group).
+      part (rows without a sequence id are their own group). ``ckplus7``: the same,
+      a sequence's neutral and peak frame in one part, its groups stratified by the
+      sequence's emotion (its class set).
     - anything else (a user's folders): its own split if complete, else 70/10/20.
     """
     kind = base_name(dataset.name)
-    if (dataset.split != "").all() and kind not in ("jaffe", "ckplus"):
+    if (dataset.split != "").all() and kind not in ("jaffe", *SEQUENCE_GROUPED):
         return dataset.split.copy()
     fractions = PAPER_FRACTIONS.get(kind, (0.7, 0.1, 0.2))
     groups = None
-    if kind == "ckplus" or (dataset.sequence != "").any():
+    if kind in SEQUENCE_GROUPED or (dataset.sequence != "").any():
         groups = np.where(dataset.sequence != "", dataset.sequence,
                           np.char.add("row", np.arange(len(dataset)).astype(str)))
-    return stratified_split(dataset.labels, fractions, seed=seed, groups=groups)
+    return stratified_split(dataset.labels, fractions, seed=seed, groups=groups,
+                            mixed_groups=kind == "ckplus7")
 
 
 def subject_kfold(dataset, k=5, *, seed=0) -> list:

@@ -153,7 +153,7 @@ def test_discovery_and_cache_of_jaffe(tmp_path):
     assert len(list(cache_dir.glob("*.npz"))) == 1
     load_dataset("jaffe", tmp_path / "data", cache_dir=cache_dir, crop="detect")
     assert len(list(cache_dir.glob("*.npz"))) == 2  # the crop option is in the key
-    with pytest.raises(ValueError, match="layout applies to ckplus only"):
+    with pytest.raises(ValueError, match="layout applies to ckplus and ckplus7 only"):
         load_dataset("jaffe", tmp_path / "data", layout="ck+48")
 
 

@@ -103,3 +103,50 @@ def test_bad_arguments():
     mixed = np.array(["a", "a", "b"])
     with pytest.raises(ValueError, match="more than one class"):
         splits.stratified_split([0, 1, 1], (0.6, 0.2, 0.2), groups=mixed)
+
+
+def _ckplus7_like(name="ckplus7"):
+    """40 subjects, 3 sequences each; a sequence is a neutral first frame and a peak
+    frame of one emotion (0..5), as the seven-class CK+."""
+    rng = np.random.default_rng(2)
+    subject, sequence, labels = [], [], []
+    for s in range(40):
+        for q in range(3):
+            emotion = int(rng.integers(0, 6))
+            for label in (6, emotion):
+                subject.append(f"S{s:03d}")
+                sequence.append(f"S{s:03d}_{q:03d}")
+                labels.append(label)
+    images = np.zeros((len(labels), 48, 48), np.uint8)
+    return make_dataset(name, images, labels, subject=subject, sequence=sequence)
+
+
+@pytest.mark.parametrize("name", ["ckplus7", "synthetic-ckplus7"])
+def test_ckplus7_paper_split_keeps_a_sequences_neutral_and_peak_together(name):
+    ds = _ckplus7_like(name)
+    assert splits.PAPER_FRACTIONS["ckplus7"] == (0.7, 0.1, 0.2)
+    split = splits.paper_split(ds, seed=0)
+    for seq in np.unique(ds.sequence):
+        assert len(set(split[ds.sequence == seq])) == 1, seq
+    peaks = ds.labels != 6
+    for emotion in range(6):  # stratified by the sequence's emotion
+        m = int((ds.labels == emotion).sum())
+        in_class = split[ds.labels == emotion]
+        assert (in_class == "test").sum() == round(0.2 * m)
+        assert (in_class == "val").sum() == round(0.1 * m)
+    assert (split[~peaks] == "test").sum() == (split[peaks] == "test").sum()
+    # a subject-grouped split of the same data is possible
+    for fold in splits.subject_kfold(ds, 5, seed=0):
+        for subject in np.unique(ds.subject):
+            assert len(set(fold[ds.subject == subject])) == 1
+
+
+def test_mixed_groups_only_for_ckplus7_and_single_class_splits_unchanged():
+    with pytest.raises(ValueError, match="more than one class"):
+        splits.paper_split(_ckplus7_like("ckplus"))  # ckplus stays one class per sequence
+    ds = _ckplus_like()
+    for seed in range(3):
+        plain = splits.stratified_split(ds.labels, (0.7, 0.1, 0.2), seed=seed, groups=ds.sequence)
+        mixed = splits.stratified_split(ds.labels, (0.7, 0.1, 0.2), seed=seed, groups=ds.sequence,
+                                        mixed_groups=True)
+        assert (plain == mixed).all()

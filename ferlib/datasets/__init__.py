@@ -2,16 +2,26 @@
 
 Start with :func:`load_dataset` (finds the data under a data root, optional cache) or
 call a loader on a path: :func:`load_fer2013`, :func:`load_jaffe`, :func:`load_ckplus`
-(:func:`load_ckplus48`, :func:`load_ckplus_original`), :func:`load_folders`.
+(:func:`load_ckplus48`, :func:`load_ckplus_original`, :func:`load_ckplus_crops`),
+:func:`load_folders`. Data set names: ``fer2013``, ``jaffe``, ``ckplus`` (CK+48 or the
+original release's emotion frames; six classes from CK+48) and ``ckplus7`` (the paper's
+seven-class CK+, with the neutral first frames).
 """
 
 from ferlib.datasets.base import SPLIT_NAMES, FaceDataset, make_dataset
-from ferlib.datasets.ckplus import load_ckplus, load_ckplus48, load_ckplus_original
+from ferlib.datasets.ckplus import (
+    load_ckplus,
+    load_ckplus48,
+    load_ckplus_crops,
+    load_ckplus_original,
+    multi_crop_choices,
+)
 from ferlib.datasets.discover import (
     DATASET_NAMES,
     find_dataset,
     find_datasets,
     load_dataset,
+    unrecognised_folders,
 )
 from ferlib.datasets.faces import FaceDetectorUnavailable
 from ferlib.datasets.fer2013 import load_fer2013, load_fer2013_csv, load_fer2013_folders
@@ -27,6 +37,7 @@ __all__ = [
     "find_dataset",
     "find_datasets",
     "load_dataset",
+    "unrecognised_folders",
     "load_fer2013",
     "load_fer2013_csv",
     "load_fer2013_folders",
@@ -34,5 +45,7 @@ __all__ = [
     "load_ckplus",
     "load_ckplus48",
     "load_ckplus_original",
+    "load_ckplus_crops",
+    "multi_crop_choices",
     "load_folders",
 ]

@@ -10,7 +10,17 @@ Accepted layouts under ``data_dir`` (the first match wins, in this order):
   (also one level deeper, ``jaffe/jaffe`` or ``jaffe/jaffedbase``);
 - ``ckplus``: the original release (``cohn-kanade-images/`` + ``Emotion/``) in
   ``ckplus/`` or ``data_dir``, then CK+48 in ``ckplus/CK+48`` or ``CK+48``;
-  ``layout="ck+48"`` or ``layout="original"`` picks one when both are there.
+  ``layout="ck+48"`` or ``layout="original"`` picks one when both are there. CK+48 has
+  no neutral frames: ``ckplus`` from it is a six-class task;
+- ``ckplus7``: the paper's seven-class CK+ (peak frame and neutral first frame of each
+  labelled sequence): the original release as for ``ckplus`` (loaded with
+  ``last_frames=1, include_neutral=True``), then a crop release with a ``neutral/``
+  folder in ``ckplus-neutral/CK+``, ``ckplus/CK+``, ``CK+`` or ``ckplus-neutral``
+  (:func:`~ferlib.datasets.ckplus.load_ckplus_crops`); ``layout="original"`` or
+  ``layout="crops"`` picks one.
+
+:func:`unrecognised_folders` lists the folders under the data root that none of these
+layouts accounts for, with what was expected.
 """
 
 from __future__ import annotations
@@ -22,8 +32,11 @@ from ferlib.datasets.cache import cached, fingerprint_path
 from ferlib.datasets.ckplus import (
     EMOTION_FOLDERS,
     IMAGES_FOLDER,
-    ckplus_layout,
+    MULTI_CROP_RULE,
+    NEUTRAL_FOLDER,
+    is_crop_release,
     load_ckplus48,
+    load_ckplus_crops,
     load_ckplus_original,
 )
 from ferlib.datasets.faces import (
@@ -36,7 +49,11 @@ from ferlib.datasets.folders import load_folders, relative_name
 from ferlib.datasets.jaffe import load_jaffe
 
 #: Names :func:`load_dataset` accepts.
-DATASET_NAMES = ("fer2013", "jaffe", "ckplus", "folders")
+DATASET_NAMES = ("fer2013", "jaffe", "ckplus", "ckplus7", "folders")
+#: Data sets :func:`find_datasets` looks for under a data root.
+FOUND_NAMES = ("fer2013", "jaffe", "ckplus", "ckplus7")
+#: The original-release options that make the seven-class task.
+CKPLUS7_ORIGINAL_OPTIONS = {"last_frames": 1, "include_neutral": True}
 
 _FER_FILES = ("fer2013.csv", "fer2013.csv.gz", "fer2013.tar.gz", "fer2013.tgz")
 _FER_CANDIDATES = (
@@ -48,6 +65,8 @@ _JAFFE_CANDIDATES = ("jaffe", "jaffedbase", "JAFFE", "jaffe/jaffe", "jaffe/jaffe
 _CK_ORIGINAL_CANDIDATES = ("ckplus", ".")
 _CK48_CANDIDATES = ("ckplus/CK+48", "CK+48")
 _CK_LAYOUTS = (None, "original", "ck+48")
+_CK_CROPS_CANDIDATES = ("ckplus-neutral/CK+", "ckplus/CK+", "CK+", "ckplus-neutral")
+_CK7_LAYOUTS = (None, "original", "crops")
 
 _ACCEPTED = {
     "fer2013": "fer2013/fer2013.csv[.gz], fer2013/fer2013.tar.gz, fer2013.csv[.gz] or "
@@ -56,6 +75,11 @@ _ACCEPTED = {
     "jaffe": "jaffe/ (or jaffedbase/) holding SUBJECT.EXPRn.ID.tiff files",
     "ckplus": f"ckplus/{IMAGES_FOLDER}/Sxxx/yyy/*.png with ckplus/Emotion/ (original "
               f"release), or ckplus/CK+48/<emotion>/S*_*_*.png",
+    "ckplus7": f"ckplus/{IMAGES_FOLDER}/Sxxx/yyy/*.png with ckplus/Emotion/ (original "
+               f"release), or a crop release with a {NEUTRAL_FOLDER}/ folder: "
+               f"ckplus-neutral/CK+/<emotion>/S*_*_*.png (or ckplus/CK+/, CK+/) with "
+               f"{NEUTRAL_FOLDER}/ beside anger contempt disgust fear happiness sadness "
+               f"surprise",
 }
 
 
@@ -87,21 +111,27 @@ def _candidates(name: str, data_dir: Path, layout=None) -> list:
                 + [(data_dir / "fer2013", _fer_folder_release)])
     if name == "jaffe":
         return [(data_dir / c, _has_tiffs) for c in _JAFFE_CANDIDATES]
-    if name == "ckplus":
-        if layout not in _CK_LAYOUTS:
-            raise ValueError(f"layout must be one of {_CK_LAYOUTS}, got {layout!r}")
+    if name in ("ckplus", "ckplus7"):
+        layouts = _CK_LAYOUTS if name == "ckplus" else _CK7_LAYOUTS
+        if layout not in layouts:
+            raise ValueError(f"layout must be one of {layouts} for {name}, got {layout!r}")
         original = [(data_dir / c if c != "." else data_dir,
                      lambda p: (p / IMAGES_FOLDER).is_dir()) for c in _CK_ORIGINAL_CANDIDATES]
-        ck48 = [(data_dir / c, Path.is_dir) for c in _CK48_CANDIDATES]
-        return {None: original + ck48, "original": original, "ck+48": ck48}[layout]
+        if name == "ckplus":
+            ck48 = [(data_dir / c, Path.is_dir) for c in _CK48_CANDIDATES]
+            return {None: original + ck48, "original": original, "ck+48": ck48}[layout]
+        crops = [(data_dir / c, lambda p: p.is_dir() and is_crop_release(p))
+                 for c in _CK_CROPS_CANDIDATES]
+        return {None: original + crops, "original": original, "crops": crops}[layout]
     raise ValueError(f"unknown data set {name!r}; expected one of {DATASET_NAMES}")
 
 
 def find_dataset(name: str, data_dir, *, layout=None) -> Path:
     """The file or folder of data set ``name`` under ``data_dir``.
 
-    ``name`` is ``"fer2013"``, ``"jaffe"`` or ``"ckplus"``; ``layout`` (CK+ only) is
-    ``"original"``, ``"ck+48"`` or ``None`` (the original release when present).
+    ``name`` is ``"fer2013"``, ``"jaffe"``, ``"ckplus"`` or ``"ckplus7"``; ``layout``
+    (CK+ only) is ``"original"``, ``"ck+48"`` (``ckplus``), ``"crops"`` (``ckplus7``) or
+    ``None`` (the original release when present).
     Raises ``FileNotFoundError`` listing the paths looked at and the accepted layouts.
     """
     data_dir = _check_data_dir(data_dir)
@@ -117,13 +147,14 @@ def find_dataset(name: str, data_dir, *, layout=None) -> Path:
 
 
 def find_datasets(data_dir) -> dict:
-    """``{name: path}`` for each of fer2013, jaffe and ckplus found under ``data_dir``.
+    """``{name: path}`` for each of fer2013, jaffe, ckplus and ckplus7 found under
+    ``data_dir``.
 
     Raises ``FileNotFoundError`` when ``data_dir`` is not a folder.
     """
     data_dir = _check_data_dir(data_dir)
     found = {}
-    for name in ("fer2013", "jaffe", "ckplus"):
+    for name in FOUND_NAMES:
         try:
             found[name] = find_dataset(name, data_dir)
         except FileNotFoundError:
@@ -131,8 +162,46 @@ def find_datasets(data_dir) -> dict:
     return found
 
 
+def unrecognised_folders(data_dir) -> list:
+    """Folders under ``data_dir`` that no data set layout accounts for.
+
+    A folder is accounted for when some layout of :data:`FOUND_NAMES` accepts it (not
+    only the first one found), lies inside one that is, or holds one. The folders
+    holding a data set are searched one level further, so ``ckplus/junk`` beside
+    ``ckplus/CK+48`` is reported too; hidden folders are ignored. Returns
+    ``[(path, message)]`` in sorted order, the message naming the accepted layouts.
+    """
+    data_dir = _check_data_dir(data_dir)
+    accepted = set()
+    for name in FOUND_NAMES:
+        for path, accepts in _candidates(name, data_dir):
+            if accepts(path):
+                accepted.add(path.resolve())
+                if (path / IMAGES_FOLDER).is_dir():
+                    accepted.update((path / sub).resolve() for sub in
+                                    (IMAGES_FOLDER, *EMOTION_FOLDERS) if (path / sub).is_dir())
+    holders = {parent for path in accepted for parent in path.parents}
+    expected = "; ".join(f"{name}: {_ACCEPTED[name]}" for name in FOUND_NAMES)
+    report = []
+
+    def visit(folder):
+        for entry in sorted(folder.iterdir()):
+            if not entry.is_dir() or entry.name.startswith("."):
+                continue
+            resolved = entry.resolve()
+            if resolved in accepted:
+                continue
+            if resolved in holders:
+                visit(entry)
+                continue
+            report.append((entry, f"{entry}: no data set loader recognises this folder; "
+                                  f"expected under {data_dir}: {expected}"))
+    visit(data_dir)
+    return report
+
+
 def _fingerprint(name: str, path: Path) -> str:
-    if name == "ckplus" and (path / IMAGES_FOLDER).is_dir():
+    if name in ("ckplus", "ckplus7") and (path / IMAGES_FOLDER).is_dir():
         emotion = next(e for e in EMOTION_FOLDERS if (path / e).is_dir())
         return fingerprint_path(path, subfolders=[IMAGES_FOLDER, emotion])
     return fingerprint_path(path)
@@ -143,23 +212,29 @@ def load_dataset(name: str, data_dir, *, cache_dir=None, layout=None,
     """Find and load data set ``name`` under ``data_dir``, optionally through a cache.
 
     Args:
-        name: ``"fer2013"``, ``"jaffe"``, ``"ckplus"``, or ``"folders"`` (then
-            ``data_dir`` is the folder of class sub-folders itself).
+        name: ``"fer2013"``, ``"jaffe"``, ``"ckplus"`` (CK+48 or the original release's
+            emotion frames: six classes from CK+48), ``"ckplus7"`` (the paper's seven
+            classes: peak and neutral first frame of each labelled sequence), or
+            ``"folders"`` (then ``data_dir`` is the folder of class sub-folders itself).
         data_dir: the data root (for ``"folders"``: the image folder).
         cache_dir: folder for parsed ``.npz`` files (:mod:`ferlib.datasets.cache`);
             ``None`` means no caching.
-        layout: CK+ only, ``"original"``, ``"ck+48"`` or ``None`` (auto).
+        layout: CK+ only: for ``ckplus`` ``"original"`` or ``"ck+48"``, for ``ckplus7``
+            ``"original"`` or ``"crops"``; ``None`` (auto) prefers the original release.
         options: passed to the loader (:func:`~ferlib.datasets.fer2013.load_fer2013`,
             :func:`~ferlib.datasets.jaffe.load_jaffe`, :func:`load_ckplus48`,
-            :func:`load_ckplus_original`, :func:`load_folders`).
+            :func:`load_ckplus_original`, :func:`load_ckplus_crops`,
+            :func:`load_folders`). ``ckplus7`` from the original release is
+            :func:`load_ckplus_original` with :data:`CKPLUS7_ORIGINAL_OPTIONS`.
 
     ``source`` paths are relative to ``data_dir`` (for ``"folders"``: its parent).
     Raises ``FileNotFoundError`` when ``data_dir`` or the data set is missing.
     """
     if name not in DATASET_NAMES:
         raise ValueError(f"unknown data set {name!r}; expected one of {DATASET_NAMES}")
-    if layout is not None and name != "ckplus":
-        raise ValueError(f"layout applies to ckplus only, got layout={layout!r} for {name}")
+    if layout is not None and name not in ("ckplus", "ckplus7"):
+        raise ValueError(f"layout applies to ckplus and ckplus7 only, got layout={layout!r} "
+                         f"for {name}")
     if name == "folders":
         if data_dir is None or not Path(data_dir).is_dir():
             raise FileNotFoundError(
@@ -177,10 +252,23 @@ def load_dataset(name: str, data_dir, *, cache_dir=None, layout=None,
             loader = load_fer2013
         elif name == "jaffe":
             loader = load_jaffe
-        elif ckplus_layout(path) == "original":
+        elif (path / IMAGES_FOLDER).is_dir():
             loader = load_ckplus_original
+            if name == "ckplus7":
+                for option, value in CKPLUS7_ORIGINAL_OPTIONS.items():
+                    if options.setdefault(option, value) != value:
+                        raise ValueError(
+                            f"ckplus7 is the peak frame and the neutral first frame of each "
+                            f"sequence: {option}={options[option]!r} does not apply (it is "
+                            f"{value!r}); use 'ckplus' with include_neutral/last_frames "
+                            f"for other selections"
+                        )
+                options["name"] = "ckplus7"
+        elif name == "ckplus7":
+            loader = load_ckplus_crops
         else:
             loader = load_ckplus48
+
     def load():
         return loader(path, relative_to=relative_to, **options)
 
@@ -190,6 +278,8 @@ def load_dataset(name: str, data_dir, *, cache_dir=None, layout=None,
         "location": relative_name(path, relative_to),
         **options,
     }
+    if loader is load_ckplus_crops:
+        key_options["multi_crop_rule"] = MULTI_CROP_RULE
     if loader in (load_jaffe, load_ckplus_original):
         key_options["faces"] = detector_description(
             options.get("crop", "detect"),

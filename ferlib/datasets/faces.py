@@ -38,30 +38,45 @@ class FaceDetectorUnavailable(RuntimeError):
     """The installed OpenCV has no Haar cascade classifier or no cascade file."""
 
 
-def read_grey(path) -> np.ndarray:
+class _Oversized(Exception):
+    """An image larger than the caller's ``max_side`` (raised as ``ValueError``)."""
+
+
+def read_grey(path, *, max_side=None) -> np.ndarray:
     """Read the image file at ``path`` as an ``(h, w)`` uint8 grey-level array.
 
     Any mode is converted to ``L`` (palette ``P`` images through their colour table,
     colour images by luminance). Raises ``FileNotFoundError`` for a missing file and
     ``ValueError`` naming the file for one that is not a readable image (wrong format,
-    truncated or corrupt).
+    truncated or corrupt, or too large for Pillow's decompression-bomb limit) or, when
+    ``max_side`` is given, one wider or taller than ``max_side`` pixels (checked from the
+    header, before the pixels are decoded).
     """
-    return read_grey_with_mode(path)[0]
+    return read_grey_with_mode(path, max_side=max_side)[0]
 
 
-def read_grey_with_mode(path) -> tuple:
+def read_grey_with_mode(path, *, max_side=None) -> tuple:
     """Like :func:`read_grey`, also returning the file's PIL mode (e.g. ``"P"``, ``"L"``)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
         with Image.open(path) as image:
+            if max_side is not None and max(image.size) > max_side:
+                width, height = image.size
+                raise _Oversized(
+                    f"{path}: image is {width}x{height} pixels, larger than {max_side} on a "
+                    f"side; expected a face crop"
+                )
             image.load()
             mode = image.mode
             if mode == "P" and "transparency" in image.info:
                 image = image.convert("RGBA")
             grey = image.convert("L")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+    except _Oversized as err:
+        raise ValueError(str(err)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as err:
         raise ValueError(f"{path}: not a readable image ({err})") from err
     array = np.asarray(grey, dtype=np.uint8)
     if array.ndim != 2 or array.size == 0:
