@@ -105,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     _add_training(p)
 
+    p = commands.add_parser("study", help="the sensitivity study: one training choice changed at a time")
+    p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=None,
+                   help="models (default: 2)")
+    p.add_argument("--datasets", nargs="+", choices=DATASETS, default=None,
+                   help="data sets (default: jaffe ckplus7)")
+    p.add_argument("--seeds", default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
+    p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
+    p.add_argument("--profile", choices=list(PROFILES), default="paper")
+    p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    _add_common(p)
+
     p = commands.add_parser("book", help="execute every notebook and build the book (the main command)")
     p.add_argument("--profile", choices=list(PROFILES), default="quick")
     p.add_argument("--data-dir", default=None)
@@ -332,6 +343,29 @@ def parse_seeds(text: str) -> list:
     return sorted(set(seeds))
 
 
+def cmd_study(args) -> int:
+    from ferlib import study
+
+    _check_data_dir(args)
+    if args.seed is not None:
+        raise ValueError("study takes --seeds (several), not --seed")
+    scope = dict(seeds=parse_seeds(args.seeds), profile=args.profile)
+    if args.models:
+        scope["models"] = tuple(args.models)
+    if args.datasets:
+        scope["datasets"] = tuple(args.datasets)
+    if args.cells:
+        unknown = [c for c in args.cells if c not in study.CELLS]
+        if unknown:
+            raise ValueError(f"--cells: unknown {unknown}; known: {list(study.CELLS)}")
+        scope["cells"] = tuple(args.cells)
+    runs = study.run_study(args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
+                           verbose=0 if args.quiet else 1, **scope)
+    table = study.study_table(runs).drop(columns=["test_by_seed"])
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
 def cmd_probe(args) -> int:
     from ferlib.diagnostics import merge_probes, probe_collapse, probes_table, read_probes
     from ferlib.experiment import environment, load_data
@@ -380,6 +414,7 @@ COMMANDS = {
     "export": cmd_export,
     "check": cmd_check,
     "probe": cmd_probe,
+    "study": cmd_study,
     "book": cmd_book,
 }
 

@@ -12,7 +12,7 @@ import json
 import math
 
 MODEL_IDS = (1, 2, 3)
-DATASETS = ("fer2013", "ckplus", "jaffe")
+DATASETS = ("fer2013", "ckplus", "ckplus7", "jaffe")
 PROTOCOLS = ("paper", "subject-kfold", "loso")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 BALANCING = ("oversample", "none")
@@ -32,7 +32,7 @@ PROFILES = {
                   synthetic_size={"fer2013": 420, "ckplus": 189, "jaffe": 140}),
     "quick": dict(epochs=3, batch_size=32, learning_rate=1e-3, limit_train=None,
                   synthetic_size={"fer2013": 560, "ckplus": 210, "jaffe": 140}),
-    "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None,
+    "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None, min_epoch_images=1024,
                   synthetic_size={"fer2013": 12000, "ckplus": 981, "jaffe": 213}),
 }
 
@@ -43,7 +43,8 @@ class RunConfig:
 
     Attributes:
         model: 1, 2 or 3 (the paper's architectures).
-        dataset: the data set trained and tested on: ``fer2013``, ``ckplus`` or ``jaffe``.
+        dataset: the data set trained and tested on: ``fer2013``, ``jaffe``, ``ckplus7`` (the
+            paper's seven-class CK+, with neutral first frames) or ``ckplus`` (CK+48, six classes).
         source: for a fine-tune, the data set the starting weights were trained on;
             ``None`` for training from scratch.
         source_run: the run id of those starting weights (set by :func:`ferlib.experiment.finetune`).
@@ -173,6 +174,6 @@ def profile_config(profile: str, *, model: int, dataset: str, data: str = "synth
     preset = dict(PROFILES[profile])
     sizes = preset.pop("synthetic_size")
     values = dict(preset, model=model, dataset=dataset, data=data,
-                  synthetic_size=sizes[dataset] if data == "synthetic" else None)
+                  synthetic_size=sizes.get(dataset) if data == "synthetic" else None)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return RunConfig(**values)

@@ -1,0 +1,153 @@
+"""The sensitivity study: which of the training choices the paper leaves open decides
+its result.
+
+Each *cell* changes one setting of the protocol's config (:data:`CELLS`) and is trained
+for several seeds, Model 2 on JAFFE and on CK+ by default (the cheapest model, on the
+two small data sets). A cell is chosen on validation accuracy only; test accuracy is
+reported beside it, never used to choose.
+
+    configs = study_configs(models=(2,), datasets=("jaffe",), seeds=(0, 1, 2))
+    runs = run_study(store, data_dir=DATA)      # trains what the store lacks
+    study_table(runs)                           # one row per model, data set and cell
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+#: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained.
+CELLS = {
+    "protocol": {},
+    "one pass per epoch": {"min_epoch_images": None},
+    "2,048 images per epoch": {"min_epoch_images": 2048},
+    "no augmentation": {"augment": False},
+    "half augmentation": {"augment_scale": 0.5},
+    "standardized input": {"input_scaling": "standardize"},
+    "no class balancing": {"balance": "none"},
+}
+
+#: The study's default scope.
+STUDY_MODELS = (2,)
+STUDY_DATASETS = ("jaffe", "ckplus7")
+STUDY_SEEDS = (0, 1, 2)
+
+
+def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str = "paper",
+                data: str = "real", **overrides):
+    """The config of one cell: the protocol's experiment config with the cell's change."""
+    import keras
+
+    from ferlib.protocol import experiment_config
+
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {list(CELLS)}, got {cell!r}")
+    overrides = {"backend": keras.backend.backend(), **overrides}
+    base = experiment_config(profile, (model, dataset, None), data=data, seed=seed, **overrides)
+    return dataclasses.replace(base, **CELLS[cell])
+
+
+def study_configs(*, models=STUDY_MODELS, datasets=STUDY_DATASETS, seeds=STUDY_SEEDS,
+                  cells=tuple(CELLS), profile="paper", data="real", **overrides) -> list:
+    """``[(cell, config)]`` in training order: data set by data set, each seed's cells
+    together, so that every cell has its first seed before any has its third."""
+    return [(cell, cell_config(cell, model=model, dataset=dataset, seed=seed, profile=profile,
+                               data=data, **overrides))
+            for dataset in datasets for seed in seeds for model in models for cell in cells]
+
+
+def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **scope) -> list:
+    """Train (or fetch from ``store``) every run of :func:`study_configs` ``(**scope)``;
+    returns ``[(cell, Run)]``. Each data set is loaded once."""
+    from ferlib.experiment import load_data, train_run
+
+    data = "real" if data_dir is not None else "synthetic"
+    loaded, runs = {}, []
+    for cell, config in study_configs(data=data, **scope):
+        if config.dataset not in loaded:
+            loaded[config.dataset] = load_data(config.dataset, data_dir=data_dir, cache_dir=cache_dir,
+                                               synthetic_size=config.synthetic_size,
+                                               data_seed=config.data_seed)
+        if cell != "protocol" and same_epochs_as_protocol(config, loaded[config.dataset]):
+            log(f"{cell:>24}: {config.label()}: the same epochs as the protocol's run (one "
+                f"balanced pass is already longer than the minimum), not trained again")
+            continue
+        run = train_run(config, store, data_dir=data_dir, cache_dir=cache_dir,
+                        dataset=loaded[config.dataset], verbose=verbose, log=log)
+        log(f"{cell:>24}: {config.label()} seed {config.seed}: val {run.metrics['val']['accuracy']:.4f} "
+            f"test {run.metrics['test']['accuracy']:.4f} ({run.id})")
+        runs.append((cell, run))
+    return runs
+
+
+def same_epochs_as_protocol(config, dataset) -> bool:
+    """Whether ``config`` differs from its protocol config in ``min_epoch_images`` alone
+    and both draw the same rows every epoch (a training set whose balanced pass is
+    longer than either minimum): then the two runs are the same run."""
+    from ferlib.experiment import prepare
+    from ferlib.training import epoch_indices
+
+    protocol = cell_config("protocol", model=config.model, dataset=config.dataset, seed=config.seed,
+                           data=config.data, backend=config.backend, precision=config.precision)
+    if dataclasses.replace(config, min_epoch_images=protocol.min_epoch_images) != protocol:
+        return False
+    data, part = prepare(config, dataset)
+    labels = data.labels[part == "train"]
+    rows = [epoch_indices(labels, seed=c.seed, epoch=0, balance=c.balance, min_images=c.min_epoch_images)
+            for c in (config, protocol)]
+    return len(rows[0]) == len(rows[1]) and bool((rows[0] == rows[1]).all())
+
+
+def cell_of(config, *, profile: str = "paper") -> str | None:
+    """The study cell a from-scratch config belongs to (``None``: it is in no cell)."""
+    if config.is_finetune:
+        return None
+    for cell in CELLS:
+        try:
+            expected = cell_config(cell, model=config.model, dataset=config.dataset, seed=config.seed,
+                                   profile=profile, data=config.data, backend=config.backend,
+                                   precision=config.precision)
+        except ValueError:
+            continue
+        if expected == config:
+            return cell
+    return None
+
+
+def study_runs(runs) -> list:
+    """``[(cell, Run)]`` for the runs of ``runs`` that belong to a study cell."""
+    found = []
+    for run in runs:
+        cell = cell_of(run.config)
+        if cell is not None:
+            found.append((cell, run))
+    return found
+
+
+def study_table(cell_runs) -> pd.DataFrame:
+    """One row per (model, data set, cell): seeds, mean and sd of validation and test
+    accuracy over seeds, and each seed's test accuracy.
+
+    Columns: ``model``, ``dataset``, ``cell``, ``seeds``, ``val_mean``, ``val_sd``,
+    ``test_mean``, ``test_sd``, ``test_median``, ``test_by_seed`` (``{seed: accuracy}``).
+    """
+    rows = {}
+    for cell, run in cell_runs:
+        key = (run.config.model, run.config.dataset, cell)
+        rows.setdefault(key, []).append(run)
+    order = {cell: i for i, cell in enumerate(CELLS)}
+    table = []
+    for (model, dataset, cell), runs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]])):
+        val = np.array([r.metrics["val"]["accuracy"] for r in runs])
+        test = np.array([r.metrics["test"]["accuracy"] for r in runs])
+        table.append({
+            "model": model, "dataset": dataset, "cell": cell, "seeds": len(runs),
+            "val_mean": val.mean(), "val_sd": val.std(ddof=1) if len(runs) > 1 else np.nan,
+            "test_mean": test.mean(), "test_sd": test.std(ddof=1) if len(runs) > 1 else np.nan,
+            "test_median": float(np.median(test)),
+            "test_by_seed": {int(r.config.seed): round(float(r.metrics["test"]["accuracy"]), 4) for r in runs},
+        })
+    return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd",
+                                        "test_mean", "test_sd", "test_median", "test_by_seed"])
