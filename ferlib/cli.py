@@ -311,6 +311,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from ferlib.protocol import departure_text
     from ferlib.results import PAPER_RESULTS, audit_run, committed_runs, missing_runs, runs_outside_protocol
 
     folder = Path(args.results) if args.results else PAPER_RESULTS
@@ -323,7 +324,8 @@ def cmd_check(args) -> int:
     for problem in problems:
         print(f"problem: {problem}")
     for run in outside:
-        print(f"outside the protocol: {run.id} {run.config.label()} at learning rate {run.config.learning_rate:g}")
+        print(f"outside the protocol: {run.id} {run.config.label()} seed {run.config.seed}: "
+              f"{departure_text(run.config)}")
     for row in missing.itertuples():
         print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
     return 1 if problems else 0

@@ -144,15 +144,19 @@ def committed_runs(results_dir=PAPER_RESULTS) -> list:
 
 
 def experiment_key(config) -> tuple:
-    """``(model, dataset, source)`` of a run config, the key of
-    :func:`ferlib.protocol.reproduction_runs`."""
-    return (int(config.model), config.dataset, config.source)
+    """``(model, dataset, source)`` of a run config with the paper's data set names, the
+    key of :func:`ferlib.protocol.reproduction_runs` (a ``ckplus7`` run is the paper's CK+)."""
+    from ferlib.protocol import paper_dataset
+
+    return (int(config.model), paper_dataset(config.dataset), config.source)
 
 
-def is_paper_config(config, *, seed: int = 0) -> bool:
+def is_paper_config(config, *, seed: int | None = 0) -> bool:
     """Whether a config is the paper profile on the real data with the given seed
-    (any backend and precision), with its experiment's stated deviations
-    (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
+    (``None``: its own seed; any backend and precision), with its experiment's stated
+    deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
+    if seed is None:
+        seed = config.seed
     from ferlib.protocol import experiment_config
 
     expected = experiment_config("paper", experiment_key(config), data="real", seed=seed,
@@ -184,10 +188,21 @@ def protocol_runs(runs, *, models=(1, 2, 3), seed: int = 0) -> dict:
     return found
 
 
-def runs_outside_protocol(runs, *, seed: int = 0) -> list:
-    """The runs of ``runs`` (e.g. :func:`committed_runs`) that are not the protocol's run
-    of any experiment: runs at other settings, kept as evidence. Order is kept."""
-    return [run for run in runs if not is_paper_config(run.config, seed=seed)]
+def runs_outside_protocol(runs) -> list:
+    """The runs of ``runs`` (e.g. :func:`committed_runs`) that are not a protocol run of
+    any experiment with any seed: runs at other settings, kept as evidence. Order is kept."""
+    return [run for run in runs if not is_paper_config(run.config, seed=None)]
+
+
+def protocol_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
+    """Every seed's protocol run among ``runs``: ``{(model, dataset, source): [Run, ...]}``,
+    seeds in increasing order."""
+    models = {int(m) for m in models}
+    found = {}
+    for run in sorted(runs, key=lambda r: r.config.seed):
+        if run.config.model in models and is_paper_config(run.config, seed=None):
+            found.setdefault(experiment_key(run.config), []).append(run)
+    return found
 
 
 def paper_experiments(models=(1, 2, 3)) -> list:

@@ -22,11 +22,11 @@ import pandas as pd
 CELLS = {
     "protocol": {},
     "one pass per epoch": {"min_epoch_images": None},
-    "2,048 images per epoch": {"min_epoch_images": 2048},
     "no augmentation": {"augment": False},
     "half augmentation": {"augment_scale": 0.5},
     "standardized input": {"input_scaling": "standardize"},
     "no class balancing": {"balance": "none"},
+    "2,048 images per epoch": {"min_epoch_images": 2048},
 }
 
 #: The study's default scope.

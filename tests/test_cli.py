@@ -72,8 +72,8 @@ def test_export_and_check_commands(tmp_path, capsys):
     from ferlib import results
     from ferlib.book import project_root
 
-    committed = results.committed_runs(project_root() / results.PAPER_RESULTS)
-    assert committed, "no committed results to export"
+    committed = list(results.paper_results(project_root() / results.PAPER_RESULTS).values())
+    assert committed, "no committed protocol run to export"
     store = tmp_path / "store"
     shutil.copytree(committed[0].path, store / committed[0].id)
     (store / committed[0].id / "model.keras").write_bytes(b"weights")

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from ferlib import cli, protocol, results
-from ferlib.config import PROFILES, profile_config
+from ferlib.config import PROFILES, RunConfig, profile_config
 from ferlib.experiment import PAPER_EXPERIMENTS, paper_runs
 
 M2_FER = (2, "fer2013", None)
@@ -27,8 +27,21 @@ def test_deviation_changes_only_its_experiment():
         config = protocol.experiment_config("paper", key, data="real")
         expected = 1e-4 if key == M2_FER else PROFILES["paper"]["learning_rate"]
         assert config.learning_rate == expected, key
-        plain = profile_config("paper", model=key[0], dataset=key[1], data="real")
+        plain = profile_config("paper", model=key[0], dataset=protocol.protocol_dataset(key[1]), data="real")
         assert dataclasses.replace(config, learning_rate=plain.learning_rate) == plain, key
+
+
+def test_the_protocol_runs_the_papers_ck_plus_on_seven_classes():
+    """With the real data the paper's CK+ is ckplus7 (neutral first frames included);
+    synthetic data keeps one CK+ stand-in; a ckplus7 run is keyed as the paper's CK+."""
+    config = protocol.experiment_config("paper", (2, "ckplus", None), data="real")
+    assert config.dataset == "ckplus7"
+    assert protocol.experiment_config("quick", (2, "ckplus", None)).dataset == "ckplus"
+    assert results.experiment_key(config) == (2, "ckplus", None)
+    assert results.is_paper_config(config)
+    six = dataclasses.replace(config, dataset="ckplus")
+    assert not results.is_paper_config(six)
+    assert protocol.departures(six) == {"dataset": ("ckplus", "ckplus7")}
 
 
 def test_profiles_without_deviations_give_the_profile_config():
@@ -117,3 +130,19 @@ def test_cli_reproduce_prints_the_five_runs(smoke_runs, smoke_store, capsys):
     out = capsys.readouterr().out
     for run in smoke_runs.values():
         assert run.id in out
+
+
+def test_protocol_table_covers_every_training_setting():
+    """Every RunConfig field that changes how a run trains is one of the table's choices,
+    so no choice the paper leaves open goes unstated."""
+    covered = {name for choice in protocol.PROTOCOL for name in choice.fields}
+    bookkeeping = {"model", "data", "synthetic_size", "data_seed", "fold", "source_run", "backend",
+                   "limit_train"}
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    assert fields - bookkeeping <= covered, f"not in the protocol table: {sorted(fields - bookkeeping - covered)}"
+    assert covered <= fields, f"the table names fields RunConfig lacks: {sorted(covered - fields)}"
+    table = protocol.protocol_table()
+    assert list(table["choice"]) == [choice.name for choice in protocol.PROTOCOL]
+    row = table.set_index("choice").loc["images per epoch"]
+    assert row["settings"] == f"min_epoch_images={PROFILES['paper']['min_epoch_images']}"
+    assert table[["paper", "source code", "protocol", "why"]].map(str.strip).ne("").all().all()
