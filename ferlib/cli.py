@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", required=True, help="the run store to export from")
     p.add_argument("--to", default=None, help="results folder (default: results/paper)")
     p.add_argument("--all", action="store_true", help="export synthetic-data runs too")
+    p.add_argument("--replace", action="store_true",
+                   help="replace runs committed already (default: keep them)")
 
     p = commands.add_parser("check", help="audit committed results: ids, numerics version, metrics")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
@@ -298,9 +300,9 @@ def cmd_export(args) -> int:
     from ferlib.store import RunStore
 
     target = Path(args.to) if args.to else PAPER_RESULTS
-    exported = export_store(args.store, target, data=None if args.all else "real")
+    exported = export_store(args.store, target, data=None if args.all else "real", replace=args.replace)
     if not exported:
-        print(f"no finished {'' if args.all else 'real-data '}runs in {args.store}")
+        print(f"no new finished {'' if args.all else 'real-data '}runs in {args.store}")
         return 0
     store = RunStore(target)
     problems = [p for rid in exported for p in audit_run(store.get(rid))]

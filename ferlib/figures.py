@@ -360,3 +360,49 @@ def results_figure(results: pd.DataFrame, *, title: str | None = None) -> Figure
     if title:
         fig.suptitle(title)
     return fig
+
+
+def study_figure(cell_runs, *, title: str | None = None) -> Figure:
+    """The sensitivity study: validation and test accuracy of every seed in every cell.
+
+    Args:
+        cell_runs: ``[(cell, Run)]`` as :func:`ferlib.study.study_runs` gives them.
+        title: the figure's title.
+
+    Returns:
+        a Figure with one axis per (model, data set): one row per cell, a dot per seed
+        (hollow: validation, filled: test), a bar at the mean test accuracy and a dashed
+        line at chance (one over the number of classes in the test part).
+    """
+    from ferlib.study import CELLS
+
+    if not cell_runs:
+        raise ValueError("cell_runs is empty: no run of the sensitivity study")
+    groups = {}
+    for cell, run in cell_runs:
+        groups.setdefault((run.config.model, run.config.dataset), []).append((cell, run))
+    keys = sorted(groups)
+    fig = Figure(figsize=(4.6 * len(keys), 0.45 * len(CELLS) + 1.4), layout="constrained")
+    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    for ax, key in zip(axes, keys):
+        cells = [c for c in CELLS if any(cell == c for cell, _ in groups[key])]
+        y = {cell: i for i, cell in enumerate(reversed(cells))}
+        chance = None
+        for cell, run in groups[key]:
+            val, test = run.metrics["val"]["accuracy"], run.metrics["test"]["accuracy"]
+            ax.plot(val, y[cell] + 0.12, "o", mfc="none", color="#6baed6", ms=5)
+            ax.plot(test, y[cell] - 0.12, "o", color="#08519c", ms=5)
+            present = sum(1 for row in run.metrics["test"]["confusion"] if sum(row))
+            chance = 1 / present
+        for cell in cells:
+            tests = [run.metrics["test"]["accuracy"] for c, run in groups[key] if c == cell]
+            ax.barh(y[cell], np.mean(tests), height=0.6, color="#deebf7", zorder=0)
+        ax.axvline(chance, ls="--", color="grey", lw=1)
+        ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("accuracy (hollow: validation, filled: test; bar: mean test)", fontsize=8)
+        model, dataset = key
+        ax.set_title(f"Model {model}, {dataset_title(dataset)}", fontsize=10)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -297,3 +297,17 @@ def protocol_table(profile: str = "paper") -> "pd.DataFrame":
         rows.append({"choice": choice.name, "paper": choice.paper, "source code": choice.sources,
                      "protocol": choice.ours, "settings": settings, "why": choice.why})
     return pd.DataFrame(rows)
+
+
+def protocol_markdown(profile: str = "paper") -> str:
+    """:func:`protocol_table` as Markdown for the book: one short block per choice
+    (a six-column table of sentences is too wide for a page)."""
+    blocks = []
+    for row in protocol_table(profile).itertuples(index=False):
+        settings = f" (`{row.settings}`)" if row.settings else ""
+        blocks.append(f"**{row.choice[0].upper()}{row.choice[1:]}.**\n\n"
+                      f"- *Paper:* {row.paper}.\n"
+                      f"- *Source code:* {row._2}.\n"
+                      f"- *Protocol:* {row.protocol}{settings}.\n"
+                      f"- *Why:* {row.why}.")
+    return "\n\n".join(blocks)

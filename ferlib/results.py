@@ -79,14 +79,19 @@ def export_run(run: Run, results_dir) -> Path:
     return final
 
 
-def export_store(store, results_dir=PAPER_RESULTS, *, data="real") -> list:
+def export_store(store, results_dir=PAPER_RESULTS, *, data="real", replace=False) -> list:
     """Export every finished run of ``store`` whose ``config.data`` is ``data``
-    (``None``: all); returns the exported run ids, oldest first."""
+    (``None``: all); returns the exported run ids, oldest first.
+
+    A run whose id is committed already is left as it is (the same config, data and
+    numerics: a second copy adds nothing), unless ``replace``."""
     store = store if isinstance(store, RunStore) else RunStore(store)
     if not store.root.is_dir():
         raise FileNotFoundError(f"run store {store.root} not found")
     exported = []
     for run in store.runs():
+        if not replace and (Path(results_dir) / run.id).exists():
+            continue
         if data is None or run.config.data == data:
             export_run(run, results_dir)
             exported.append(run.id)

@@ -70,7 +70,8 @@ def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **s
             loaded[config.dataset] = load_data(config.dataset, data_dir=data_dir, cache_dir=cache_dir,
                                                synthetic_size=config.synthetic_size,
                                                data_seed=config.data_seed)
-        if cell != "protocol" and same_epochs_as_protocol(config, loaded[config.dataset]):
+        if CELLS[cell].keys() == {"min_epoch_images"} and same_epochs_as_protocol(
+                config, loaded[config.dataset], profile=scope.get("profile", "paper")):
             log(f"{cell:>24}: {config.label()}: the same epochs as the protocol's run (one "
                 f"balanced pass is already longer than the minimum), not trained again")
             continue
@@ -82,16 +83,16 @@ def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **s
     return runs
 
 
-def same_epochs_as_protocol(config, dataset) -> bool:
-    """Whether ``config`` differs from its protocol config in ``min_epoch_images`` alone
-    and both draw the same rows every epoch (a training set whose balanced pass is
-    longer than either minimum): then the two runs are the same run."""
+def same_epochs_as_protocol(config, dataset, *, profile: str = "paper") -> bool:
+    """Whether ``config`` draws the same rows every epoch as the same config with the
+    profile's ``min_epoch_images`` (a training set whose balanced pass is longer than
+    either minimum): then, as nothing else differs, the two runs are the same run."""
+    from ferlib.config import PROFILES
     from ferlib.experiment import prepare
     from ferlib.training import epoch_indices
 
-    protocol = cell_config("protocol", model=config.model, dataset=config.dataset, seed=config.seed,
-                           data=config.data, backend=config.backend, precision=config.precision)
-    if dataclasses.replace(config, min_epoch_images=protocol.min_epoch_images) != protocol:
+    protocol = dataclasses.replace(config, min_epoch_images=PROFILES[profile].get("min_epoch_images"))
+    if protocol == config:
         return False
     data, part = prepare(config, dataset)
     labels = data.labels[part == "train"]
@@ -151,3 +152,26 @@ def study_table(cell_runs) -> pd.DataFrame:
         })
     return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd",
                                         "test_mean", "test_sd", "test_median", "test_by_seed"])
+
+
+def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, data set) of a :func:`study_table`: each cell's change of mean
+    validation and test accuracy from the protocol cell, largest validation change first.
+
+    Columns: ``model``, ``dataset``, ``cell``, ``seeds``, ``val_change``, ``test_change``
+    (fractions, e.g. ``-0.55``). Empty when no protocol cell is there to compare with.
+    """
+    rows = []
+    for (model, dataset), part in table.groupby(["model", "dataset"], sort=True):
+        base = part[part["cell"] == "protocol"]
+        if base.empty:
+            continue
+        for row in part[part["cell"] != "protocol"].itertuples():
+            rows.append({"model": model, "dataset": dataset, "cell": row.cell, "seeds": row.seeds,
+                         "val_change": row.val_mean - base["val_mean"].iloc[0],
+                         "test_change": row.test_mean - base["test_mean"].iloc[0]})
+    frame = pd.DataFrame(rows, columns=["model", "dataset", "cell", "seeds", "val_change", "test_change"])
+    if frame.empty:
+        return frame
+    order = frame["val_change"].abs().sort_values(ascending=False).index
+    return frame.loc[order].reset_index(drop=True)

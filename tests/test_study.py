@@ -1,0 +1,84 @@
+"""The sensitivity study: its cells, their configs, and the tables made from its runs."""
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from ferlib import study
+from ferlib.config import RunConfig
+from ferlib.experiment import load_data
+
+
+def test_each_cell_changes_one_setting_of_the_protocol():
+    base = study.cell_config("protocol", model=2, dataset="jaffe", seed=1)
+    assert base.min_epoch_images == 1024 and base.seed == 1 and base.data == "real"
+    for cell, change in study.CELLS.items():
+        config = study.cell_config(cell, model=2, dataset="jaffe", seed=1)
+        differs = {f.name for f in dataclasses.fields(RunConfig)
+                   if getattr(config, f.name) != getattr(base, f.name)}
+        assert differs == set(change), cell
+        assert study.cell_of(config) == cell
+    with pytest.raises(ValueError, match="cell must be one of"):
+        study.cell_config("more epochs", model=2, dataset="jaffe", seed=0)
+
+
+def test_configs_come_seed_by_seed_so_every_cell_has_a_first_seed_early():
+    configs = study.study_configs(models=(2,), datasets=("jaffe",), seeds=(0, 1))
+    seeds = [config.seed for _, config in configs]
+    assert seeds == [0] * len(study.CELLS) + [1] * len(study.CELLS)
+    assert study.cell_of(dataclasses.replace(configs[0][1], learning_rate=0.5)) is None
+
+
+def test_a_cell_whose_epochs_equal_the_protocols_is_recognised():
+    """Synthetic JAFFE (140 images): its balanced pass is shorter than 1,024 images, so
+    'one pass per epoch' is a run of its own; with a minimum below the pass it is not."""
+    data = load_data("jaffe", synthetic_size=140)
+    one_pass = study.cell_config("one pass per epoch", model=2, dataset="jaffe", seed=0, data="synthetic",
+                                 synthetic_size=140)
+    assert not study.same_epochs_as_protocol(one_pass, data)
+    small = study.cell_config("one pass per epoch", model=2, dataset="jaffe", seed=0, data="synthetic",
+                              synthetic_size=140, min_epoch_images=None)
+    assert small.min_epoch_images is None
+    no_aug = study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, data="synthetic",
+                               synthetic_size=140)
+    assert not study.same_epochs_as_protocol(no_aug, data)
+    big = load_data("ckplus", synthetic_size=2000)  # a balanced pass of more than 1,024 images
+    ck_pass = study.cell_config("one pass per epoch", model=2, dataset="ckplus", seed=0, data="synthetic",
+                                synthetic_size=2000)
+    assert study.same_epochs_as_protocol(ck_pass, big)
+
+
+def _run(cell, seed, val, test, dataset="jaffe"):
+    config = study.cell_config(cell, model=2, dataset=dataset, seed=seed)
+    return cell, SimpleNamespace(config=config, metrics={"val": {"accuracy": val}, "test": {"accuracy": test}})
+
+
+def test_study_table_and_verdicts_summarise_over_seeds():
+    cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7), _run("protocol", 2, 0.9, 0.8),
+                 _run("one pass per epoch", 0, 0.1, 0.2), _run("one pass per epoch", 1, 0.2, 0.1),
+                 _run("no augmentation", 0, 0.75, 0.65)]
+    table = study.study_table(cell_runs)
+    assert list(table["cell"]) == ["protocol", "one pass per epoch", "no augmentation"]
+    protocol = table.iloc[0]
+    assert protocol["seeds"] == 3 and protocol["val_mean"] == pytest.approx(0.8)
+    assert protocol["test_sd"] == pytest.approx(0.1)
+    assert protocol["test_by_seed"] == {0: 0.6, 1: 0.7, 2: 0.8}
+    assert np.isnan(table.iloc[2]["val_sd"])
+    verdicts = study.study_verdicts(table)
+    assert list(verdicts["cell"]) == ["one pass per epoch", "no augmentation"]
+    assert verdicts.iloc[0]["val_change"] == pytest.approx(0.15 - 0.8)
+    assert study.study_verdicts(study.study_table(cell_runs[3:])).empty
+
+
+def test_study_runs_at_smoke_scale_and_reuses_the_store(tmp_path):
+    scope = dict(models=(2,), datasets=("jaffe",), seeds=(0,), cells=("protocol", "no augmentation"),
+                 profile="smoke")
+    lines = []
+    runs = study.run_study(tmp_path, log=lines.append, **scope)
+    assert [cell for cell, _ in runs] == ["protocol", "no augmentation"]
+    assert runs[0][1].config.augment and not runs[1][1].config.augment
+    again = study.run_study(tmp_path, log=lines.append, **scope)
+    assert [run.id for _, run in again] == [run.id for _, run in runs]
+    assert all(run.path.parent == tmp_path for _, run in runs)
