@@ -103,3 +103,15 @@ def test_bad_arguments():
     mixed = np.array(["a", "a", "b"])
     with pytest.raises(ValueError, match="more than one class"):
         splits.stratified_split([0, 1, 1], (0.6, 0.2, 0.2), groups=mixed)
+
+
+def test_distinct_splits_runs_each_different_split_once():
+    ds = _jaffe_like()
+    found = splits.distinct_splits(ds, "paper", (0, 1, 0))
+    assert [seeds for seeds, _ in found] == [(0, 0), (1,)]
+    assert (found[0][1] == splits.paper_split(ds, seed=0)).all()
+    assert (found[1][1] == splits.paper_split(ds, seed=1)).all()
+    official = np.array(["train"] * 20 + ["val"] * 5 + ["test"] * 5)
+    fer = make_dataset("fer2013", np.zeros((30, 48, 48), np.uint8), np.arange(30) % 7, split=official)
+    (seeds, split), = splits.distinct_splits(fer, "paper", (0, 1, 2))
+    assert seeds == (0, 1, 2) and (split == official).all()
