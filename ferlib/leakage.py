@@ -22,7 +22,14 @@ import pandas as pd
 
 from ferlib import splits
 
-MEASURES = ("same_subject", "same_subject_and_label", "same_sequence", "same_pixels")
+#: What each count means (written into the report).
+MEASURES = {
+    "same_subject": "test images whose subject has at least one image in the train part",
+    "same_subject_and_label": "test images whose subject has a train image with the same expression label",
+    "same_sequence": "test images whose sequence (CK+ recording) has a frame in the train part",
+    "same_pixels": "test images whose 48x48 pixels occur byte for byte in the train part "
+                   "(exact copies only: re-encoded or shifted near-duplicates are not found)",
+}
 
 
 def _count(flags, n) -> dict:
@@ -103,8 +110,9 @@ def leakage_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds=
         protocol: split protocol (:func:`ferlib.splits.make_split`).
 
     Returns:
-        ``{"protocol", "data", "rows"}``, ``rows`` a list of :func:`split_leakage`
-        dicts with ``split_seeds`` added.
+        ``{"protocol", "data", "measures", "rows"}``: ``measures`` is
+        :data:`MEASURES`, ``rows`` a list of :func:`split_leakage` dicts with
+        ``split_seeds`` added.
     """
     from ferlib.experiment import load_data
 
@@ -114,7 +122,8 @@ def leakage_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds=
                             cache_dir=cache_dir)
         for split_seeds, split in splits.distinct_splits(dataset, protocol, seeds):
             rows.append({"split_seeds": list(split_seeds), **split_leakage(dataset, split)})
-    return {"protocol": protocol, "data": "synthetic" if data_dir is None else "real", "rows": rows}
+    return {"protocol": protocol, "data": "synthetic" if data_dir is None else "real",
+            "measures": dict(MEASURES), "rows": rows}
 
 
 def leakage_frame(report) -> pd.DataFrame:
