@@ -197,7 +197,8 @@ def seed_summary(values, level=0.95) -> dict:
         a dict: ``n``, ``mean``, ``sd`` (``ddof=1``), ``min``, ``max``, ``median`` and
         ``interval``, the t-interval ``mean +/- t(level, n-1) * sd / sqrt(n)`` of the
         mean (``scipy.stats.t``). For ``n == 1`` the spread is unknown: ``sd`` and
-        ``interval`` are ``None``.
+        ``interval`` are ``None``. The interval is not clipped: with few, spread-out
+        seeds an accuracy's interval can pass 1, which says how little 3 seeds pin down.
     """
     x = _numbers(values, "values")
     level = _check_level(level)
