@@ -1,4 +1,4 @@
-"""Command line: ``python -m ferlib {datasets,models,train,finetune,reproduce,runs,export,check,probe,book}``.
+"""Command line: ``python -m ferlib {datasets,models,train,finetune,reproduce,runs,export,check,probe,book,baselines,leakage}``.
 
 Every command prints what it does; errors in the user's input end with exit status 2
 and one line naming the parameter, file or row at fault.
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="models to train and show (default: 1 2 3)")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
     p.add_argument("--build-dir", default="_build")
+    _add_split_audit_commands(commands)
     return parser
 
 
@@ -422,3 +423,67 @@ COMMANDS = {
     "book": cmd_book,
 }
 
+
+
+# --------------------------------------------------------------------------- baselines and leakage
+# Non-CNN baselines (ferlib.baselines) and the leakage of the splits (ferlib.leakage),
+# on the paper's splits for several split seeds.
+
+
+def _add_split_audit_commands(commands):
+    names = ("jaffe", "ckplus", "fer2013")
+    for name, text in (("baselines", "majority class, pixel and HOG logistic regression on the CNNs' splits"),
+                       ("leakage", "test images whose subject, sequence or pixels the train part has")):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("--data-dir", default=None,
+                       help="root of the real data sets; without it, synthetic stand-ins are used")
+        p.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
+        p.add_argument("--datasets", nargs="+", choices=names, default=list(names))
+        p.add_argument("--seeds", default="0-2", help="split seeds: 0,1,2 or 0-2 (default: %(default)s)")
+        p.add_argument("--protocol", default="paper", choices=("paper", "subject-kfold", "loso"),
+                       help="split protocol (fold 0 of the subject-independent ones)")
+        p.add_argument("--synthetic-size", type=int, default=None,
+                       help="images per synthetic data set (without --data-dir)")
+        p.add_argument("--save", default=None, metavar="PATH",
+                       help=f"write the JSON report to PATH, e.g. results/paper/{name}.json")
+    commands.choices["baselines"].add_argument(
+        "--threads", type=int, default=1, help="BLAS/OpenMP threads per fit (default: %(default)s)")
+
+
+def _save_report(report, path):
+    from ferlib.results import write_json_atomic
+
+    print(f"saved to {write_json_atomic(report, path)}")
+
+
+def cmd_baselines(args) -> int:
+    from ferlib.baselines import baseline_frame, baseline_table
+
+    _check_data_dir(args)
+    if args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    report = baseline_table(args.data_dir, tuple(args.datasets), parse_seeds(args.seeds), args.protocol,
+                            cache_dir=args.cache_dir, synthetic_size=args.synthetic_size,
+                            threads=args.threads, log=lambda line: print(line, flush=True))
+    print(baseline_frame(report).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.save:
+        _save_report(report, args.save)
+    return 0
+
+
+def cmd_leakage(args) -> int:
+    from ferlib.leakage import leakage_frame, leakage_table
+
+    _check_data_dir(args)
+    report = leakage_table(args.data_dir, tuple(args.datasets), parse_seeds(args.seeds), args.protocol,
+                           cache_dir=args.cache_dir, synthetic_size=args.synthetic_size)
+    print(leakage_frame(report).to_string(index=False))
+    for row in report["rows"]:
+        for note in row["notes"]:
+            print(f"note: {row['dataset']} seeds {','.join(map(str, row['split_seeds']))}: {note}")
+    if args.save:
+        _save_report(report, args.save)
+    return 0
+
+
+COMMANDS.update(baselines=cmd_baselines, leakage=cmd_leakage)

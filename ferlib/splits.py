@@ -194,3 +194,22 @@ def make_split(dataset, protocol="paper", *, seed=0, fold=0, k=5) -> np.ndarray:
     if not 0 <= fold < len(folds):
         raise ValueError(f"fold must be in 0..{len(folds) - 1} for {protocol!r}, got {fold}")
     return folds[fold]
+
+
+def distinct_splits(dataset, protocol="paper", seeds=(0,), *, fold=0) -> list:
+    """The different splits that ``seeds`` give, each once: a list of
+    ``(seeds, split)`` with ``seeds`` the tuple of seeds giving that ``(n,)`` split.
+
+    FER2013's paper split is its official one whatever the seed, so it comes back once
+    with every seed; JAFFE's and CK+'s differ by seed (in the order of ``seeds``).
+    """
+    found = []
+    for seed in seeds:
+        split = make_split(dataset, protocol, seed=int(seed), fold=fold)
+        for i, (same, other) in enumerate(found):
+            if np.array_equal(split, other):
+                found[i] = (same + (int(seed),), other)
+                break
+        else:
+            found.append(((int(seed),), split))
+    return found

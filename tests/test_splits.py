@@ -150,3 +150,15 @@ def test_mixed_groups_only_for_ckplus7_and_single_class_splits_unchanged():
         mixed = splits.stratified_split(ds.labels, (0.7, 0.1, 0.2), seed=seed, groups=ds.sequence,
                                         mixed_groups=True)
         assert (plain == mixed).all()
+
+
+def test_distinct_splits_runs_each_different_split_once():
+    ds = _jaffe_like()
+    found = splits.distinct_splits(ds, "paper", (0, 1, 0))
+    assert [seeds for seeds, _ in found] == [(0, 0), (1,)]
+    assert (found[0][1] == splits.paper_split(ds, seed=0)).all()
+    assert (found[1][1] == splits.paper_split(ds, seed=1)).all()
+    official = np.array(["train"] * 20 + ["val"] * 5 + ["test"] * 5)
+    fer = make_dataset("fer2013", np.zeros((30, 48, 48), np.uint8), np.arange(30) % 7, split=official)
+    (seeds, split), = splits.distinct_splits(fer, "paper", (0, 1, 2))
+    assert seeds == (0, 1, 2) and (split == official).all()
