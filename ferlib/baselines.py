@@ -351,3 +351,57 @@ def baseline_frame(report) -> pd.DataFrame:
             "95% Wilson": f"[{low:.3f}, {high:.3f}]", "balanced": r["test"]["balanced_accuracy"],
         })
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- subject-independent
+
+
+#: The subject-independent protocols of the issue: JAFFE leave-one-subject-out (10
+#: folds), CK+ grouped by subject in 10 folds.
+SUBJECT_PROTOCOLS = {"jaffe": ("loso", None), "ckplus7": ("subject-kfold", 10), "ckplus": ("subject-kfold", 10)}
+
+
+def cross_validated_baselines(dataset, protocol: str, *, k: int | None = None, seed: int = 0,
+                              baselines=BASELINES, threads: int = 1) -> dict:
+    """Every baseline over every fold of a subject-independent protocol; each image is
+    tested exactly once, by the fold that holds its subject out.
+
+    Args:
+        dataset: a loaded data set with subject ids.
+        protocol: ``"loso"`` or ``"subject-kfold"`` (:mod:`ferlib.splits`).
+        k: folds of ``"subject-kfold"`` (ignored for ``"loso"``).
+        seed: the split seed (order of subjects).
+
+    Returns:
+        ``{"protocol", "k", "folds", "images", "results": [{"baseline", "accuracy",
+        "low", "high", "fold_accuracy": [...], "correct": "0101..."}]}``: ``accuracy``
+        pooled over all images (each tested once) with its 95% Wilson interval;
+        ``correct`` in the data set's row order.
+    """
+    from ferlib import stats
+
+    if protocol == "loso":
+        folds = splits.leave_one_subject_out(dataset, seed=seed)
+    elif protocol == "subject-kfold":
+        folds = splits.subject_kfold(dataset, int(k), seed=seed)
+    else:
+        raise ValueError(f"protocol must be 'loso' or 'subject-kfold', got {protocol!r}")
+    results = []
+    for baseline in baselines:
+        correct = np.zeros(len(dataset), dtype=bool)
+        tested = np.zeros(len(dataset), dtype=int)
+        per_fold = []
+        for split in folds:
+            result = fit_baseline(baseline, dataset, split, seed=seed, threads=threads)
+            rows = np.flatnonzero(split == "test")
+            correct[rows] = result["test_predictions"]["correct"].to_numpy(dtype=bool)
+            tested[rows] += 1
+            per_fold.append(round(float(result["test"]["accuracy"]), 4))
+        if not (tested == 1).all():
+            raise ValueError(f"{dataset.name} {protocol}: every image must be tested once, "
+                             f"counts {np.bincount(tested).tolist()}")
+        low, high = stats.accuracy_interval(int(correct.sum()), len(correct))
+        results.append({"baseline": baseline, "accuracy": float(correct.mean()), "low": low, "high": high,
+                        "fold_accuracy": per_fold, "correct": "".join("1" if c else "0" for c in correct)})
+    return {"dataset": dataset.name, "protocol": protocol, "k": len(folds), "folds": len(folds),
+            "images": len(dataset), "seed": seed, "results": results}

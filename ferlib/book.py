@@ -226,17 +226,18 @@ def dataset_view(name: str, *, profile: str = "smoke", data_dir=None, store="run
     import numpy as np
 
     from ferlib import paper, tables
+    from ferlib.protocol import paper_dataset
     from ferlib.labels import EMOTIONS
 
     if uses_committed_results(profile, data_dir):
         from ferlib.results import read_dataset_summaries, summary_table
 
         summary = read_dataset_summaries(store)[name]
-        table = summary_table(summary, paper_counts=paper.TABLE_1[name])
+        table = summary_table(summary, paper_counts=paper.TABLE_1[paper_dataset(name)])
         train = np.repeat(np.arange(len(EMOTIONS)), table["train"].drop("total").to_numpy())
         return DatasetView(name, summary["images"], table, tuple(summary["notes"]), train)
     dataset, split, (runs_data, runs_split) = _load_with_splits(name, profile, data_dir, cache_dir)
-    table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[name])
+    table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[paper_dataset(name)])
     return DatasetView(name, len(dataset), table, tuple(dataset.notes),
                        runs_data.labels[runs_split == "train"], dataset, split)
 
@@ -255,27 +256,33 @@ def collapse_probes(*, profile: str = "smoke", data_dir=None, store="runs"):
 
 def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
     """The committed runs outside the protocol (:func:`ferlib.results.runs_outside_protocol`)
-    as :func:`ferlib.tables.runs_overview` rows plus ``final_train_loss`` and the same
-    experiment's protocol run: ``protocol_learning_rate`` and ``protocol_accuracy`` (NaN
-    where it has none). Empty unless this build shows the committed results."""
+    that are not in the sensitivity study (:func:`ferlib.study.study_runs`, shown on its
+    own page), as :func:`ferlib.tables.runs_overview` rows plus ``final_train_loss``,
+    ``departures`` (how its settings differ from the protocol's) and the same
+    experiment's protocol run's ``protocol_accuracy`` (NaN where it has none). Empty
+    unless this build shows the committed results."""
     import pandas as pd
 
+    from ferlib.protocol import departure_text
     from ferlib.results import committed_runs, experiment_key, protocol_runs, runs_outside_protocol
+    from ferlib.study import study_runs
     from ferlib.tables import runs_overview
 
-    columns = list(runs_overview({}).columns) + ["final_train_loss", "protocol_learning_rate",
-                                                  "protocol_accuracy"]
+    columns = list(runs_overview({}).columns) + ["final_train_loss", "departures", "protocol_accuracy"]
     if not uses_committed_results(profile, data_dir):
         return pd.DataFrame(columns=columns)
     runs = committed_runs(store)  # read once: the evidence and its protocol twins
     twins = protocol_runs(runs)
+    in_study = {run.id for _, run in study_runs(runs)}
     rows = []
     for run in runs_outside_protocol(runs):
+        if run.id in in_study:
+            continue
         key = experiment_key(run.config)
         row = runs_overview({key: run})
         row["final_train_loss"] = float(run.history["loss"].iloc[-1])
         twin = twins.get(key)
-        row["protocol_learning_rate"] = twin.config.learning_rate if twin else float("nan")
+        row["departures"] = departure_text(run.config)
         row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
         rows.append(row)
     return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)

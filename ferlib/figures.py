@@ -382,8 +382,12 @@ def study_figure(cell_runs, *, title: str | None = None) -> Figure:
     for cell, run in cell_runs:
         groups.setdefault((run.config.model, run.config.dataset), []).append((cell, run))
     keys = sorted(groups)
-    fig = Figure(figsize=(4.6 * len(keys), 0.45 * len(CELLS) + 1.4), layout="constrained")
-    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    columns = min(2, len(keys))
+    rows = -(-len(keys) // columns)
+    fig = Figure(figsize=(5.2 * columns, (0.42 * len(CELLS) + 1.2) * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(keys):]:
+        ax.set_visible(False)
     for ax, key in zip(axes, keys):
         cells = [c for c in CELLS if any(cell == c for cell, _ in groups[key])]
         y = {cell: i for i, cell in enumerate(reversed(cells))}

@@ -117,10 +117,13 @@ def cell_of(config, *, profile: str = "paper") -> str | None:
     return None
 
 
-def study_runs(runs) -> list:
-    """``[(cell, Run)]`` for the runs of ``runs`` that belong to a study cell."""
+def study_runs(runs, *, datasets=STUDY_DATASETS) -> list:
+    """``[(cell, Run)]`` for the runs of ``runs`` on ``datasets`` that belong to a study
+    cell (any model: a committed run of another model can be in a cell too)."""
     found = []
     for run in runs:
+        if run.config.dataset not in datasets:
+            continue
         cell = cell_of(run.config)
         if cell is not None:
             found.append((cell, run))
@@ -152,6 +155,24 @@ def study_table(cell_runs) -> pd.DataFrame:
         })
     return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd",
                                         "test_mean", "test_sd", "test_median", "test_by_seed"])
+
+
+def _mean_sd(mean, sd) -> str:
+    return f"{100 * mean:.1f}%" if pd.isna(sd) else f"{100 * mean:.1f} ± {100 * sd:.1f}%"
+
+
+def study_markdown(table: pd.DataFrame) -> str:
+    """A :func:`study_table` as a Markdown table for the book: accuracies as percentages,
+    mean ± sd over seeds (no sd for one seed), each seed's test accuracy."""
+    from ferlib.figures import dataset_title
+
+    lines = ["| model | data set | cell | seeds | validation | test | test by seed |",
+             "|---|---|---|---|---|---|---|"]
+    for row in table.itertuples():
+        by_seed = ", ".join(f"{100 * v:.1f}" for _, v in sorted(row.test_by_seed.items()))
+        lines.append(f"| {row.model} | {dataset_title(row.dataset)} | {row.cell} | {row.seeds} | "
+                     f"{_mean_sd(row.val_mean, row.val_sd)} | {_mean_sd(row.test_mean, row.test_sd)} | {by_seed} |")
+    return "\n".join(lines)
 
 
 def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:

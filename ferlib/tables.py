@@ -386,7 +386,7 @@ def probability_columns(predictions: pd.DataFrame) -> np.ndarray:
 
 
 def training_updates(train_counts: Mapping, *, batch_size: int, epochs: int,
-                     balance: str = "oversample") -> dict:
+                     balance: str = "oversample", min_epoch_images: int | None = None) -> dict:
     """How much training a run gets: images per epoch and optimiser updates.
 
     Args:
@@ -396,6 +396,8 @@ def training_updates(train_counts: Mapping, *, batch_size: int, epochs: int,
         epochs: epochs trained.
         balance: ``"oversample"`` (every present class drawn up to the largest, as
             :func:`ferlib.augment.balanced_indices` does) or ``"none"``.
+        min_epoch_images: an epoch shorter than this is drawn up to this many images
+            (:func:`ferlib.training.epoch_indices`); ``None``: one pass.
 
     Returns:
         ``{"train_images", "epoch_images", "updates_per_epoch", "updates"}``.
@@ -408,6 +410,8 @@ def training_updates(train_counts: Mapping, *, batch_size: int, epochs: int,
     if balance not in ("oversample", "none"):
         raise ValueError(f"balance must be 'oversample' or 'none', got {balance!r}")
     epoch_images = len(counts) * max(counts) if balance == "oversample" else sum(counts)
+    if min_epoch_images is not None:
+        epoch_images = max(epoch_images, int(min_epoch_images))
     per_epoch = -(-epoch_images // batch_size)
     return {"train_images": sum(counts), "epoch_images": epoch_images,
             "updates_per_epoch": per_epoch, "updates": per_epoch * epochs}
@@ -430,6 +434,7 @@ def updates_table(summaries: Mapping, *, profile: str = "paper") -> pd.DataFrame
     preset = PROFILES[profile]
     balance = preset.get("balance", RunConfig.balance)
     rows = [{"dataset": name, **training_updates(summary["counts"]["train"], batch_size=preset["batch_size"],
-                                                 epochs=preset["epochs"], balance=balance)}
+                                                 epochs=preset["epochs"], balance=balance,
+                                                 min_epoch_images=preset.get("min_epoch_images"))}
             for name, summary in summaries.items()]
     return pd.DataFrame(rows, columns=["dataset", "train_images", "epoch_images", "updates_per_epoch", "updates"])

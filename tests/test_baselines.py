@@ -266,3 +266,29 @@ def test_real_jaffe_one_seed_pairs_with_the_committed_cnn_runs(data_dir, tmp_pat
                           if r["dataset"] == "jaffe" and r["split_seeds"] == [0] and r["baseline"] == name)
             assert record["C"] == result["C"], name
             assert abs(record["test"]["accuracy"] - result["test"]["accuracy"]) <= 1 / 42 + 1e-9, name
+
+
+def test_cross_validated_baselines_test_every_image_once_with_its_subject_held_out(jaffe, monkeypatch):
+    from ferlib import baselines as module
+
+    jaffe, _ = jaffe
+    seen = []
+    real_fit = module.fit_baseline
+
+    def spy(name, dataset, split, **kwargs):
+        test_subjects = set(dataset.subject[split == "test"])
+        assert not test_subjects & set(dataset.subject[split == "train"]), "a test subject is in training"
+        seen.append((name, tuple(sorted(test_subjects))))
+        return real_fit(name, dataset, split, **kwargs)
+
+    monkeypatch.setattr(module, "fit_baseline", spy)
+    report = module.cross_validated_baselines(jaffe, "loso", baselines=("majority", "hog_logistic"))
+    subjects = sorted(set(jaffe.subject))
+    assert report["folds"] == len(subjects) == 10
+    assert sorted(s for name, (s,) in seen if name == "majority") == subjects
+    for row in report["results"]:
+        assert len(row["correct"]) == len(jaffe) and len(row["fold_accuracy"]) == 10
+        assert row["accuracy"] == pytest.approx(row["correct"].count("1") / len(jaffe))
+        assert row["low"] <= row["accuracy"] <= row["high"]
+    with pytest.raises(ValueError, match="protocol"):
+        module.cross_validated_baselines(jaffe, "paper")

@@ -100,19 +100,26 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
     outside = results.runs_outside_protocol(results.committed_runs(RESULTS))
     protocol_runs = results.paper_results(RESULTS)
     committed_ids = {run.id for run in results.committed_runs(RESULTS)}
-    assert {run.id for run in outside} | {run.id for run in protocol_runs.values()} == committed_ids
-    assert not {run.id for run in outside} & {run.id for run in protocol_runs.values()}
+    any_seed = {run.id for runs in results.protocol_seed_runs(results.committed_runs(RESULTS)).values()
+                for run in runs}
+    assert {run.id for run in protocol_runs.values()} <= any_seed
+    assert {run.id for run in outside} | any_seed == committed_ids
+    assert not {run.id for run in outside} & any_seed
     evidence = book.evidence_runs(profile="paper", store=RESULTS)
-    assert list(evidence["run_id"]) == [run.id for run in outside]
-    for run, row in zip(outside, evidence.itertuples()):
-        assert not results.is_paper_config(run.config)
+    from ferlib.study import study_runs
+
+    in_study = {run.id for _, run in study_runs(results.committed_runs(RESULTS))}
+    shown = [run for run in outside if run.id not in in_study]
+    assert list(evidence["run_id"]) == [run.id for run in shown]
+    for run, row in zip(shown, evidence.itertuples()):
+        assert not results.is_paper_config(run.config, seed=None)
         assert row.final_train_loss == pytest.approx(run.history["loss"].iloc[-1])
+        assert row.departures and "protocol:" in row.departures
         twin = protocol_runs.get(results.experiment_key(run.config))
         if twin is None:
             assert pd.isna(row.protocol_accuracy)
         else:
             assert row.protocol_accuracy == twin.metrics["test"]["accuracy"]
-            assert row.protocol_learning_rate == twin.config.learning_rate != row.learning_rate
     assert book.evidence_runs(profile="smoke", store=RESULTS).empty
     assert "final_train_loss" in book.evidence_runs(profile="smoke").columns
 
@@ -131,6 +138,9 @@ def test_training_updates_follow_the_balanced_epoch():
     assert got["updates_per_epoch"] == 1 and got["updates"] == 75
     plain = tables.training_updates(counts, batch_size=16, epochs=2, balance="none")
     assert plain["epoch_images"] == 55 and plain["updates"] == 2 * 4
+    drawn_up = tables.training_updates(counts, batch_size=64, epochs=75, min_epoch_images=1024)
+    assert drawn_up["epoch_images"] == 1024 and drawn_up["updates"] == 16 * 75
+    assert tables.training_updates(counts, batch_size=64, epochs=1, min_epoch_images=10)["epoch_images"] == 60
     with pytest.raises(ValueError, match="no class"):
         tables.training_updates({"angry": 0}, batch_size=64, epochs=1)
     with pytest.raises(ValueError, match="balance"):
@@ -142,12 +152,15 @@ def test_committed_runs_trained_on_as_many_images_as_the_updates_table_says():
     from ferlib import tables
 
     summaries = results.read_dataset_summaries(RESULTS)
-    table = tables.updates_table(summaries, profile="paper").set_index("dataset")
     for run in results.committed_runs(RESULTS):
-        manifest = run.manifest
-        epochs_run = run.config.epochs - manifest.get("resumed_from_epoch", 0)
+        manifest, config = run.manifest, run.config
+        epochs_run = config.epochs - manifest.get("resumed_from_epoch", 0)
         seen = manifest["train_images_per_s"] * manifest["train_seconds"]
-        expected = table.loc[run.config.dataset, "epoch_images"] * epochs_run
+        per_epoch = tables.training_updates(summaries[config.dataset]["counts"]["train"],
+                                            batch_size=config.batch_size, epochs=config.epochs,
+                                            balance=config.balance,
+                                            min_epoch_images=config.min_epoch_images)["epoch_images"]
+        expected = per_epoch * epochs_run
         rounding = 0.05 * manifest["train_seconds"]  # images/s is stored to one decimal
         assert abs(seen - expected) <= rounding + 1, (run.id, seen, expected)
 

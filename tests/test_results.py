@@ -30,7 +30,7 @@ def test_results_folder_holds_committed_runs_and_a_data_summary():
     assert RESULTS.is_dir(), f"{RESULTS} is missing"
     assert committed(), f"{RESULTS} holds no finished run"
     summaries = results.read_dataset_summaries(RESULTS)
-    assert set(summaries) == {"fer2013", "ckplus", "jaffe"}
+    assert set(summaries) == {"fer2013", "ckplus", "ckplus7", "jaffe"}
 
 
 @pytest.mark.parametrize("run", committed(), ids=lambda run: run.id)

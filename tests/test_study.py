@@ -82,3 +82,23 @@ def test_study_runs_at_smoke_scale_and_reuses_the_store(tmp_path):
     again = study.run_study(tmp_path, log=lines.append, **scope)
     assert [run.id for _, run in again] == [run.id for _, run in runs]
     assert all(run.path.parent == tmp_path for _, run in runs)
+
+
+def test_study_markdown_and_figure_show_every_cell_and_seed():
+    cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7),
+                 _run("no augmentation", 0, 0.75, 0.65), _run("protocol", 0, 0.9, 0.85, dataset="ckplus7")]
+    for _, run in cell_runs:
+        run.metrics["test"]["confusion"] = [[1] * 7 for _ in range(7)]
+    text = study.study_markdown(study.study_table(cell_runs))
+    lines = text.splitlines()
+    assert len(lines) == 2 + 3
+    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 65.0 ± 7.1% | 60.0, 70.0 |" in lines
+    assert "| 2 | JAFFE | no augmentation | 1 | 75.0% | 65.0% | 65.0 |" in lines
+    from ferlib.figures import study_figure
+
+    figure = study_figure(cell_runs)
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(visible) == 2
+    assert {ax.get_title() for ax in visible} == {"Model 2, JAFFE", "Model 2, CK+ (7 classes)"}
+    with pytest.raises(ValueError, match="empty"):
+        study_figure([])

@@ -1,0 +1,108 @@
+"""Our CNN runs beside the baselines and across seeds: intervals and paired tests.
+
+- :func:`baseline_comparison`: every run's test accuracy with its 95% Wilson interval,
+  beside the majority class, pixel and HOG logistic regression on the *same* test
+  images, with an exact McNemar test of the CNN against the HOG baseline;
+- :func:`seed_table`: each protocol experiment over its seeds: mean, sd, t-interval.
+
+Both read committed results only (runs, and the report of
+:func:`ferlib.baselines.baseline_table`, ``results/paper/baselines.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ferlib import stats
+from ferlib.baselines import paired_correctness
+
+BASELINES = ("majority", "logistic_pixels", "hog_logistic")
+
+
+def read_baselines(path) -> dict:
+    """A baselines report (``python -m ferlib baselines --save PATH``)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no baselines report; make it with "
+                                f"`python -m ferlib baselines --data-dir DATA --save {path}`")
+    return json.loads(path.read_text())
+
+
+def _baselines_for(report, dataset, split_seed) -> dict:
+    """``{baseline: (sources, correct)}`` of one data set and split seed."""
+    split = next((s for s in report["splits"]
+                  if s["dataset"] == dataset and split_seed in s["split_seeds"]), None)
+    if split is None:
+        return {}
+    found = {}
+    for row in report["results"]:
+        if row["dataset"] == dataset and split_seed in row["split_seeds"]:
+            found[row["baseline"]] = (split["sources"], row["test_correct"])
+    return found
+
+
+def baseline_comparison(runs, report) -> pd.DataFrame:
+    """One row per run: its test accuracy and 95% Wilson interval, the three baselines'
+    accuracies on the same test images, and the exact McNemar p-value of the run
+    against HOG + logistic regression.
+
+    Args:
+        runs: finished runs (e.g. the committed ones) on the paper's split protocol.
+        report: a baselines report (:func:`read_baselines`).
+
+    Returns:
+        columns ``run``, ``model``, ``dataset``, ``training``, ``seed``, ``n``,
+        ``accuracy``, ``low``, ``high``, one accuracy column per baseline,
+        ``cnn_minus_hog`` and ``p_vs_hog``; runs whose test images have no baseline
+        (another split) are left out.
+    """
+    rows = []
+    for run in runs:
+        config = run.config
+        if config.protocol != "paper":
+            continue
+        found = _baselines_for(report, config.dataset, config.split_seed)
+        if "hog_logistic" not in found:
+            continue
+        test = run.predictions[run.predictions["part"] == "test"]
+        right = int((test["true"] == test["predicted"]).sum())
+        low, high = stats.accuracy_interval(right, len(test))
+        row = {"run": run.id, "model": config.model, "dataset": config.dataset,
+               "training": "fine-tuned" if config.is_finetune else "scratch", "seed": config.seed,
+               "n": len(test), "accuracy": right / len(test), "low": low, "high": high}
+        for name in BASELINES:
+            if name in found:
+                sources, correct = found[name]
+                base, cnn = paired_correctness(sources, correct, run.predictions)
+                row[name] = float(base.mean())
+                if name == "hog_logistic":
+                    test_result = stats.mcnemar_exact(cnn, base)
+                    row["cnn_minus_hog"] = float(cnn.mean() - base.mean())
+                    row["p_vs_hog"] = test_result["p_value"]
+        rows.append(row)
+    columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high",
+               *BASELINES, "cnn_minus_hog", "p_vs_hog"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def seed_table(seed_runs: dict) -> pd.DataFrame:
+    """Each experiment over its seeds (``{key: [Run, ...]}`` as
+    :func:`ferlib.results.protocol_seed_runs` gives them): ``seeds``, ``mean``, ``sd``,
+    ``t_low``, ``t_high`` (95% t-interval of the mean, None for one seed), ``median``
+    and ``by_seed`` (``{seed: accuracy}``) of the test accuracy."""
+    rows = []
+    for (model, dataset, source), runs in sorted(seed_runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
+        accuracies = [run.metrics["test"]["accuracy"] for run in runs]
+        summary = stats.seed_summary(accuracies)
+        interval = summary.get("interval") or (None, None)
+        rows.append({"model": model, "dataset": dataset,
+                     "training": "scratch" if source is None else "fine-tuned",
+                     "seeds": len(runs), "mean": summary["mean"], "sd": summary["sd"],
+                     "t_low": interval[0], "t_high": interval[1], "median": float(np.median(accuracies)),
+                     "by_seed": {int(r.config.seed): round(float(a), 4) for r, a in zip(runs, accuracies)}})
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "sd", "t_low",
+                                       "t_high", "median", "by_seed"])

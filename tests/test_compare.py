@@ -1,0 +1,73 @@
+"""CNN runs beside baselines on the same test images, and over seeds."""
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from scipy import stats as st
+
+from ferlib import compare
+from ferlib.config import RunConfig
+
+SOURCES = [f"img{i}.png" for i in range(10)]
+
+
+def _run(rid, correct, *, seed=0, split_seed=0, source=None):
+    config = RunConfig(model=2, dataset="jaffe", data="real", seed=seed, split_seed=split_seed,
+                       source=source, source_run="s" if source else None)
+    true = [i % 7 for i in range(10)]
+    predicted = [t if c else (t + 1) % 7 for t, c in zip(true, correct)]
+    predictions = pd.DataFrame({"part": ["val"] * 2 + ["test"] * 10,
+                                "true": [0, 1] + true, "predicted": [0, 1] + predicted,
+                                "source": ["v0", "v1"] + SOURCES})
+    accuracy = sum(correct) / len(correct)
+    return SimpleNamespace(id=rid, config=config, predictions=predictions,
+                           metrics={"test": {"accuracy": accuracy}})
+
+
+REPORT = {
+    "splits": [{"dataset": "jaffe", "split_seeds": [0], "sources": SOURCES}],
+    "results": [
+        {"dataset": "jaffe", "split_seeds": [0], "baseline": "majority", "test_correct": "1000000100"},
+        {"dataset": "jaffe", "split_seeds": [0], "baseline": "logistic_pixels", "test_correct": "1111100000"},
+        {"dataset": "jaffe", "split_seeds": [0], "baseline": "hog_logistic", "test_correct": "1111111111"},
+    ],
+}
+
+
+def test_baseline_comparison_pairs_the_same_images():
+    cnn = _run("a", [True, True, False, False, False, False, False, False, False, False])
+    other_split = _run("b", [True] * 10, split_seed=1)
+    table = compare.baseline_comparison([cnn, other_split], REPORT)
+    assert list(table["run"]) == ["a"], "a run on another split has no baseline to pair with"
+    row = table.iloc[0]
+    assert row["accuracy"] == 0.2 and row["hog_logistic"] == 1.0 and row["majority"] == 0.2
+    assert row["logistic_pixels"] == 0.5 and row["cnn_minus_hog"] == pytest.approx(-0.8)
+    # HOG right and the CNN wrong on 8 images, never the reverse: exact binomial p of 8 of 8
+    assert row["p_vs_hog"] == pytest.approx(st.binomtest(0, 8, 0.5).pvalue)
+    assert row["low"] < 0.2 < row["high"]
+
+
+def test_baseline_comparison_refuses_test_images_that_do_not_line_up():
+    cnn = _run("a", [True] * 10)
+    cnn.predictions.loc[cnn.predictions.index[-1], "source"] = "elsewhere.png"
+    with pytest.raises(ValueError, match="test rows differ"):
+        compare.baseline_comparison([cnn], REPORT)
+
+
+def test_seed_table_summarises_each_experiment_over_seeds():
+    runs = [_run(f"r{s}", [True] * k + [False] * (10 - k), seed=s) for s, k in ((0, 6), (1, 7), (2, 8))]
+    table = compare.seed_table({(2, "jaffe", None): runs, (2, "jaffe", "fer2013"): runs[:1]})
+    scratch = table[table["training"] == "scratch"].iloc[0]
+    assert scratch["seeds"] == 3 and scratch["mean"] == pytest.approx(0.7)
+    assert scratch["sd"] == pytest.approx(0.1)
+    half = st.t.ppf(0.975, 2) * 0.1 / 3 ** 0.5
+    assert scratch["t_low"] == pytest.approx(0.7 - half) and scratch["t_high"] == pytest.approx(0.7 + half)
+    assert scratch["by_seed"] == {0: 0.6, 1: 0.7, 2: 0.8}
+    single = table[table["training"] == "fine-tuned"].iloc[0]
+    assert single["seeds"] == 1 and single["sd"] is None or pd.isna(single["sd"])
+
+
+def test_read_baselines_names_the_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="python -m ferlib baselines"):
+        compare.read_baselines(tmp_path / "baselines.json")
