@@ -56,7 +56,8 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
 
     Returns:
         columns ``run``, ``model``, ``dataset``, ``training``, ``seed``, ``n``,
-        ``accuracy``, ``low``, ``high``, one accuracy column per baseline,
+        ``accuracy``, ``low``, ``high``, ``zero_shot`` (a fine-tune's source network on
+        the same test images before fine-tuning; NaN otherwise), one accuracy column per baseline,
         ``cnn_minus_hog`` and ``p_vs_hog``; runs whose test images have no baseline
         (another split) are left out.
     """
@@ -73,7 +74,8 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         low, high = stats.accuracy_interval(right, len(test))
         row = {"run": run.id, "model": config.model, "dataset": config.dataset,
                "training": "fine-tuned" if config.is_finetune else "scratch", "seed": config.seed,
-               "n": len(test), "accuracy": right / len(test), "low": low, "high": high}
+               "n": len(test), "accuracy": right / len(test), "low": low, "high": high,
+               "zero_shot": run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan)}
         for name in BASELINES:
             if name in found:
                 sources, correct = found[name]
@@ -84,7 +86,7 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
                     row["cnn_minus_hog"] = float(cnn.mean() - base.mean())
                     row["p_vs_hog"] = test_result["p_value"]
         rows.append(row)
-    columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high",
+    columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high", "zero_shot",
                *BASELINES, "cnn_minus_hog", "p_vs_hog"]
     return pd.DataFrame(rows, columns=columns)
 

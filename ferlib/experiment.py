@@ -102,7 +102,9 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         dataset: an already loaded data set to use instead of loading ``config.dataset``.
         verbose: 0 silent, 1 a line per epoch, 2 Keras progress bars.
         init_weights_from: a finished :class:`~ferlib.store.Run` whose weights start
-            the training (fine-tuning all layers).
+            the training (fine-tuning all layers). Its network is also tested on the
+            val and test parts before any training: ``metrics.json["zero_shot"]``, the
+            lower anchor of the gain from fine-tuning.
     """
     store = store if isinstance(store, RunStore) else RunStore(store)
     check_data_matches(config, data_dir)
@@ -131,8 +133,12 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
             f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
     model = start_model(config)
     rows = {p: part == p for p in ("train", "val", "test")}
+    zero_shot = None
     if init_weights_from is not None:  # a fine-tune keeps its source's input statistics too
         model.set_weights(init_weights_from.load_model().get_weights())
+        zero_shot = {name: classification_metrics(data.labels[rows[name]],
+                                                  training.predict_proba(model, data.images[rows[name]]))
+                     for name in ("val", "test")}
     else:
         set_input_statistics(model, data.images[rows["train"]])
 
@@ -147,6 +153,8 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     )
     tic = time.perf_counter()
     metrics, frames = {"best_epoch": info["best_epoch"]}, []
+    if zero_shot is not None:  # the source network on the target before any fine-tuning
+        metrics["zero_shot"] = zero_shot
     for name in ("val", "test"):
         probs = training.predict_proba(model, data.images[rows[name]])
         metrics[name] = classification_metrics(data.labels[rows[name]], probs)

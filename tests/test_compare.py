@@ -46,6 +46,10 @@ def test_baseline_comparison_pairs_the_same_images():
     # HOG right and the CNN wrong on 8 images, never the reverse: exact binomial p of 8 of 8
     assert row["p_vs_hog"] == pytest.approx(st.binomtest(0, 8, 0.5).pvalue)
     assert row["low"] < 0.2 < row["high"]
+    assert pd.isna(row["zero_shot"])
+    tuned = _run("t", [True] * 10, source="fer2013")
+    tuned.metrics["zero_shot"] = {"test": {"accuracy": 0.3}}
+    assert compare.baseline_comparison([tuned], REPORT).iloc[0]["zero_shot"] == 0.3
 
 
 def test_baseline_comparison_refuses_test_images_that_do_not_line_up():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ferlib.config import RunConfig, profile_config
-from ferlib.experiment import finetune_run, train_run
+from ferlib.experiment import finetune_run, load_data, train_run
 from ferlib.identity import NUMERICS_VERSION
 from ferlib.store import REQUIRED_FILES, RunStore, runs_frame
 
@@ -87,6 +87,21 @@ def test_finetune_starts_from_the_source_weights(tmp_path):
     assert set(table["source"]) == {"", "fer2013"} and len(table) == 3
     # the fine-tune began from the source weights, so its first epoch differs from scratch
     assert tuned.history["loss"].iloc[0] != scratch.history["loss"].iloc[0]
+    # ... and the source network was tested on the target before any fine-tuning
+    zero_shot = tuned.metrics["zero_shot"]
+    assert zero_shot["test"]["n"] == tuned.metrics["test"]["n"]
+    from ferlib.training import predict_proba
+
+    test = tuned.predictions["part"] == "test"
+    data = load_data("jaffe", synthetic_size=target.synthetic_size)
+    from ferlib.experiment import prepare
+
+    prepared, part = prepare(tuned.config, data)
+    again = predict_proba(source_run.load_model(), prepared.images[part == "test"])
+    assert zero_shot["test"]["accuracy"] == pytest.approx(
+        float((again.argmax(1) == prepared.labels[part == "test"]).mean()))
+    assert int(test.sum()) == zero_shot["test"]["n"]
+    assert "zero_shot" not in scratch.metrics
 
 
 def test_killed_run_never_looks_complete_and_resumes_to_same_numbers(tmp_path):
