@@ -607,13 +607,13 @@ def build_html(root, build_dir, *, log=_print) -> Path:
     return html / "index.html"
 
 
-def build_book(profile: str = "quick", data_dir=None, store=None, seed: int = 0,
+def build_book(profile: str = "paper", data_dir=None, store=None, seed: int = 0,
                build_dir="_build", *, models=(1, 2, 3), epochs=None, root=None,
                log=_print) -> int:
     """Execute every notebook with the given parameters, then build ``<build_dir>/html``.
 
     Args:
-        profile: ``"smoke"``, ``"quick"`` (default) or ``"paper"``.
+        profile: ``"paper"`` (default), ``"quick"`` or ``"smoke"``.
         data_dir: the real data root; ``None`` uses the synthetic stand-ins.
         store: the run store; default ``<build_dir>/runs-<profile>``, or for the
             ``paper`` profile without data the committed results ``results/paper``

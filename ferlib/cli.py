@@ -118,8 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     _add_common(p)
 
-    p = commands.add_parser("book", help="execute every notebook and build the book (the main command)")
-    p.add_argument("--profile", choices=list(PROFILES), default="quick")
+    p = commands.add_parser("book", help="execute every notebook and build the book (the main command; "
+                                         "by default the published book from the committed results)")
+    p.add_argument("--profile", choices=list(PROFILES), default="paper",
+                   help="paper (default: the committed results, or training with --data-dir), "
+                        "quick or smoke (synthetic faces)")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--store", default=None, help="run store (default: _build/runs-<profile>)")
     p.add_argument("--seed", type=int, default=0)

@@ -119,8 +119,9 @@ counts_by_name = updates.set_index("dataset")["updates"]
 jaffe_one_pass = tables.training_updates(summaries["jaffe"]["counts"]["train"], batch_size=64, epochs=75)
 glue("updates_jaffe_one_pass", int(jaffe_one_pass["updates"]), display=False)
 display(Markdown(
-    f"JAFFE gets {counts_by_name['jaffe']:,} updates in all, seven-class CK+ "
-    f"{counts_by_name['ckplus7']:,} and FER2013 {counts_by_name['fer2013']:,}. With one balanced "
+    f"JAFFE gets {counts_by_name['jaffe']:,} updates in all, CK+ "
+    f"{counts_by_name.get('ckplus7', counts_by_name['ckplus']):,} and FER2013 {counts_by_name['fer2013']:,}. "
+    f"With one balanced "
     f"pass per epoch JAFFE would get only {jaffe_one_pass['updates']:,}, and every network trained "
     "from scratch on it then stayed at chance (see the sensitivity study on the protocol page)."))
 updates
