@@ -157,13 +157,17 @@ def count_claims(summaries: Mapping) -> pd.DataFrame:
     Returns:
         one row per data set and class (the 7 classes, ``contempt``, ``total``):
         ``dataset``, ``class``, ``paper``, ``ours``, ``difference`` and ``note``. CK+
-        is compared by *sequences* (the paper counts one peak frame per sequence);
-        our contempt sequences are counted in disgust.
+        is the seven-class ``ckplus7`` where the summaries have it (one peak and one
+        neutral frame per labelled sequence), else CK+48 compared by *sequences* (the
+        paper counts one peak frame per sequence); our contempt sequences are counted
+        in disgust.
     """
     rows = []
     for name, counts in paper.TABLE_1.items():
         summary = summaries.get(name)
         column = "sequences" if name == "ckplus" else "all"
+        if name == "ckplus" and "ckplus7" in summaries:
+            summary, column = summaries["ckplus7"], "all"
         ours_counts = summary["counts"].get(column) if summary else None
         for label in list(EMOTIONS) + ["contempt", "total"]:
             theirs = sum(counts.values()) if label == "total" else counts.get(label, 0)

@@ -121,3 +121,20 @@ def test_claims_summary_counts():
     expected_impossible = sum(not brute_force_possible(v, claims.stated_test_sizes()[d])
                               for (m, d, s), v in paper.ACCURACY.items() if d in claims.stated_test_sizes())
     assert summary["impossible"] == expected_impossible
+
+
+def test_table_1_compares_the_papers_ck_plus_with_the_seven_class_set_when_there():
+    """With ckplus7 in the summaries the paper's 327 neutral images are matched; without
+    it CK+48 is compared by sequences and its neutral count is 0."""
+    import json
+
+    from ferlib import claims, results
+    from ferlib.book import project_root
+
+    summaries = json.loads((project_root() / results.PAPER_RESULTS / "datasets.json").read_text())
+    seven = claims.count_claims(summaries).set_index(["dataset", "class"])
+    assert seven.loc[("ckplus", "neutral"), "ours"] == 327 == seven.loc[("ckplus", "neutral"), "paper"]
+    assert seven.loc[("ckplus", "total"), "difference"] == 0
+    six = claims.count_claims({k: v for k, v in summaries.items() if k != "ckplus7"}).set_index(["dataset", "class"])
+    assert six.loc[("ckplus", "neutral"), "ours"] == 0
+    assert "no neutral" in six.loc[("ckplus", "neutral"), "note"]
