@@ -52,7 +52,8 @@ print(f"profile {profile!r}: {len(runs)} of the paper's {5 * len(models)} experi
 # %% [markdown]
 # ## Table 1: images per class
 #
-# CK+ is compared by sequence, as the paper counts it (one peak frame per sequence).
+# CK+ is the seven-class set: one peak frame and one neutral first frame per labelled
+# sequence, as the paper counts it (contempt counted in disgust).
 
 # %%
 counts = claims.count_claims(summaries)
