@@ -32,6 +32,9 @@ from ferlib.store import REQUIRED_FILES, Run, RunStore
 PAPER_RESULTS = Path("results") / "paper"
 DATASETS_FILE = "datasets.json"
 MISSING_FILE = "missing.json"
+#: Each committed run's sha256 of each of its files, in ``sha256sum`` format (so
+#: ``sha256sum -c sha256.txt`` in a run folder checks it too).
+CHECKSUMS_FILE = "sha256.txt"
 
 #: The largest gap allowed between a committed test accuracy and the same run trained
 #: again, in binomial standard errors of the committed accuracy. The same code, data and
@@ -55,6 +58,49 @@ def check_relative_sources(predictions: pd.DataFrame, where) -> None:
                          f"(first: {absolute.iloc[0]!r}); results must use paths relative to the data root")
 
 
+def file_sha256(path) -> str:
+    """The sha256 hex digest of a file's bytes."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def seal_run(folder) -> Path:
+    """Write ``<folder>/sha256.txt``: the sha256 of each of a run's files, so that
+    :func:`audit_run` catches any later edit of any of them. Atomic (temp, then rename)."""
+    folder = Path(folder)
+    lines = [f"{file_sha256(folder / name)}  {name}\n" for name in REQUIRED_FILES]
+    tmp = folder / f".{CHECKSUMS_FILE}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp.write_text("".join(lines))
+    os.replace(tmp, folder / CHECKSUMS_FILE)
+    return folder / CHECKSUMS_FILE
+
+
+def check_checksums(folder) -> list:
+    """Sentences naming each file of a sealed run whose bytes no longer match
+    ``sha256.txt`` (empty: all match)."""
+    folder = Path(folder)
+    path = folder / CHECKSUMS_FILE
+    if not path.exists():
+        return [f"{folder}: no {CHECKSUMS_FILE}: export the run again (python -m ferlib export)"]
+    recorded = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            return [f"{path}: line {number} is not '<sha256>  <file name>': {line!r}"]
+        recorded[name] = digest
+    problems = [f"{folder}: {name} is not listed in {CHECKSUMS_FILE}"
+                for name in REQUIRED_FILES if name not in recorded]
+    for name, digest in recorded.items():
+        if name not in REQUIRED_FILES:
+            problems.append(f"{path}: lists {name!r}, which is not a run file")
+        elif not (folder / name).exists():
+            problems.append(f"{folder}: {name} is missing")
+        elif file_sha256(folder / name) != digest:
+            problems.append(f"{folder / name}: edited after export (its sha256 differs from {CHECKSUMS_FILE})")
+    return problems
+
+
 def export_run(run: Run, results_dir) -> Path:
     """Copy a finished run into ``results_dir/<run id>/`` without its weights.
 
@@ -69,6 +115,7 @@ def export_run(run: Run, results_dir) -> Path:
     try:
         for name in REQUIRED_FILES:
             shutil.copy2(run.path / name, tmp / name)
+        seal_run(tmp)
         final = results_dir / run.id
         if final.exists():
             shutil.rmtree(final)
@@ -131,6 +178,7 @@ def rekey_results(results_dir, *, numerics: int = NUMERICS_VERSION) -> dict:
                 shutil.copy2(run.path / name, tmp / name)
             (tmp / "config.json").write_text(config.to_json() + "\n")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+            seal_run(tmp)
             os.replace(tmp, results_dir / new_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -272,17 +320,20 @@ def metrics_from_labels(true, predicted) -> dict:
 def audit_run(run: Run, *, numerics: int | None = None) -> list:
     """What is wrong with a committed run, as a list of sentences (empty: nothing).
 
-    Checks that the folder holds only the run's files (no weights), that its id is
-    the hash of its config, data fingerprint and numerics version, that this version is
-    the current one (``numerics``, default :data:`~ferlib.identity.NUMERICS_VERSION`),
-    that every metric's accuracy, n and confusion follow from ``predictions.csv``,
-    and that images are named by relative path.
+    Checks that the folder holds only the run's files (no weights) and that none was
+    edited since export (``sha256.txt``), that its id is the hash of its config, data
+    fingerprint and numerics version, that this version is the current one
+    (``numerics``, default :data:`~ferlib.identity.NUMERICS_VERSION`), that every metric
+    of the val and test parts follows from ``predictions.csv``, that each row's
+    probabilities sum to 1 and peak at its predicted class, and that images are named
+    by relative path.
     """
     problems = []
     where = run.path
-    extra = sorted(p.name for p in run.path.iterdir() if p.name not in REQUIRED_FILES)
+    extra = sorted(p.name for p in run.path.iterdir() if p.name not in (*REQUIRED_FILES, CHECKSUMS_FILE))
     if extra:
         problems.append(f"{where}: holds files a committed run must not have: {', '.join(extra)}")
+    problems += check_checksums(run.path)
     manifest = run.manifest
     if manifest.get("run_id") != run.path.name:
         problems.append(f"{where}: manifest run_id {manifest.get('run_id')!r} is not the folder name")
@@ -304,14 +355,54 @@ def audit_run(run: Run, *, numerics: int | None = None) -> list:
             problems.append(f"{where}: predictions.csv has no {part!r} rows")
             continue
         again = metrics_from_labels(rows["true"], rows["predicted"])
-        for name in ("n", "accuracy", "confusion"):
-            if stored.get(name) != again[name]:
+        for name, value in again.items():
+            if not _same(stored.get(name), value):
                 problems.append(f"{where}: metrics.json {part}.{name} = {stored.get(name)!r} but "
-                                f"predictions.csv gives {again[name]!r}")
+                                f"predictions.csv gives {value!r}")
+    problems += _probability_problems(run.predictions, where)
     try:
         check_relative_sources(run.predictions, where)
     except ValueError as error:
         problems.append(str(error))
+    return problems
+
+
+def _same(a, b) -> bool:
+    """Equal, floats to 1e-9 and containers element by element."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return bool(np.isclose(a, b, rtol=1e-9, atol=1e-12))
+    return a == b
+
+
+#: How far a stored row of probabilities may sum from 1 (they are written with 6 to 9
+#: significant digits).
+PROBABILITY_SUM_TOLERANCE = 1e-3
+
+
+def _probability_problems(predictions, where) -> list:
+    """Rows of ``predictions.csv`` whose probabilities do not sum to 1 or whose largest
+    probability is not at the predicted class (a tie within 1e-6 is accepted)."""
+    from ferlib.labels import EMOTIONS
+
+    columns = [f"p_{name}" for name in EMOTIONS]
+    if not set(columns) <= set(predictions.columns):
+        return [f"{where}: predictions.csv lacks probability columns {columns}"]
+    probs = predictions[columns].to_numpy(dtype=float)
+    problems = []
+    off = np.flatnonzero(np.abs(probs.sum(axis=1) - 1) > PROBABILITY_SUM_TOLERANCE)
+    if len(off):
+        problems.append(f"{where}: predictions.csv rows {off[:5].tolist()} have probabilities that do not "
+                        f"sum to 1 (first: {probs[off[0]].sum():.6f})")
+    predicted = predictions["predicted"].to_numpy(dtype=int)
+    at_predicted = probs[np.arange(len(probs)), predicted]
+    wrong = np.flatnonzero(at_predicted < probs.max(axis=1) - 1e-6)
+    if len(wrong):
+        problems.append(f"{where}: predictions.csv rows {wrong[:5].tolist()} predict a class whose "
+                        f"probability is not the largest")
     return problems
 
 

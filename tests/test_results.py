@@ -145,7 +145,7 @@ def test_audit_catches_a_flipped_prediction(copied_run):
 def test_export_drops_weights_and_refuses_absolute_paths(copied_run, tmp_path):
     (copied_run / MODEL_FILE).write_bytes(b"weights")
     out = results.export_run(read_run(copied_run), tmp_path / "exported")
-    assert sorted(p.name for p in out.iterdir()) == sorted(results.REQUIRED_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*results.REQUIRED_FILES, results.CHECKSUMS_FILE])
     assert not list((tmp_path / "exported").glob(".tmp-*"))
     predictions = pd.read_csv(copied_run / "predictions.csv")
     predictions["source"] = "/home/someone/data/" + predictions["source"].astype(str)
@@ -227,3 +227,83 @@ def test_numerics_version_is_the_one_the_results_claim():
         f"committed results were made at numerics version {sorted(claimed)}, the code is now "
         f"at {NUMERICS_VERSION}: train them again (python -m ferlib train ... --profile paper) and "
         f"export them (python -m ferlib export)")
+
+
+# --------------------------------------------------------------------------- tamper evidence
+
+
+def _edit_json(path, change):
+    value = json.loads(path.read_text())
+    change(value)
+    path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+def _edit_csv(path, change):
+    frame = pd.read_csv(path)
+    change(frame)
+    frame.to_csv(path, index=False)
+
+
+def _bump_probability(frame):
+    frame.loc[frame.index[-1], "p_angry"] += 0.001
+
+
+MUTATIONS = {
+    "config.json": lambda p: _edit_json(p, lambda c: c.update(batch_size=c["batch_size"] + 1)),
+    "manifest.json": lambda p: _edit_json(p, lambda m: m.update(wall_time_s=m["wall_time_s"] + 1)),
+    "history.csv": lambda p: _edit_csv(p, lambda h: h.__setitem__("loss", h["loss"] * 0.99)),
+    "metrics.json": lambda p: _edit_json(p, lambda m: m["test"].update(macro_f1=m["test"]["macro_f1"] + 0.01)),
+    "predictions.csv": lambda p: _edit_csv(p, _bump_probability),
+    "sha256.txt": lambda p: p.write_text(p.read_text().replace("config.json", "config.jsn", 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_any_edit_of_any_file_of_a_committed_run_fails_the_audit_naming_it(copied_run, name):
+    assert results.audit_run(read_run(copied_run)) == []
+    MUTATIONS[name](copied_run / name)
+    problems = results.audit_run(read_run(copied_run))
+    assert problems, f"an edit of {name} went unnoticed"
+    named = "config.json" if name == "sha256.txt" else name
+    assert any(named in p for p in problems), problems
+
+
+@pytest.mark.parametrize("field", ["balanced_accuracy", "macro_f1", "accuracy_se"])
+def test_an_edited_metric_with_a_matching_checksum_is_still_caught(copied_run, field):
+    """Recomputed from predictions.csv: a re-sealed edit of any metric still fails."""
+    _edit_json(copied_run / "metrics.json", lambda m: m["val"].update({field: m["val"][field] * 0.9 + 0.01}))
+    results.seal_run(copied_run)
+    problems = results.audit_run(read_run(copied_run))
+    assert any(f"val.{field}" in p for p in problems), problems
+
+
+def test_probabilities_must_sum_to_one_and_peak_at_the_prediction(copied_run):
+    def shift(frame):
+        row = frame.index[frame["part"] == "test"][0]
+        frame.loc[row, "p_angry"] += 0.5
+
+    _edit_csv(copied_run / "predictions.csv", shift)
+    results.seal_run(copied_run)
+    problems = results.audit_run(read_run(copied_run))
+    assert any("do not sum to 1" in p for p in problems), problems
+    def swap(frame):
+        row = frame.index[frame["part"] == "test"][0]
+        p = [f"p_{name}" for name in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")]
+        values = frame.loc[row, p].to_numpy()
+        frame.loc[row, p] = values[::-1]
+
+    shutil.rmtree(copied_run)
+    shutil.copytree(committed()[0].path, copied_run)
+    _edit_csv(copied_run / "predictions.csv", swap)
+    results.seal_run(copied_run)
+    problems = results.audit_run(read_run(copied_run))
+    assert any("not the largest" in p for p in problems), problems
+
+
+def test_export_seals_every_run(tmp_path):
+    run = committed()[0]
+    out = results.export_run(run, tmp_path / "out")
+    assert (out / results.CHECKSUMS_FILE).exists()
+    assert results.check_checksums(out) == []
+    (out / results.CHECKSUMS_FILE).unlink()
+    assert any("no sha256.txt" in p for p in results.audit_run(read_run(out)))
