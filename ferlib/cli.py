@@ -141,6 +141,13 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a file where a folder is expected, permissions, a full disk
+        if isinstance(error, BrokenPipeError):  # the reader went away (``| head``): stop quietly
+            sys.stderr.close()
+            return 0
+        where = f" {error.filename}" if getattr(error, "filename", None) else ""
+        print(f"error:{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 def cmd_datasets(args) -> int:

@@ -96,3 +96,15 @@ def test_export_and_check_commands(tmp_path, capsys):
     assert main(["check", "--results", str(tmp_path / "out")]) == 1
     assert "problem:" in capsys.readouterr().out
     assert main(["export", "--store", str(tmp_path / "absent")]) == 2
+
+
+def test_os_errors_become_one_line_naming_the_path(monkeypatch, capsys):
+    from ferlib import cli
+
+    def denied(args):
+        raise PermissionError(13, "Permission denied", "results/paper/x/config.json")
+
+    monkeypatch.setitem(cli.COMMANDS, "runs", denied)
+    assert cli.main(["runs"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: results/paper/x/config.json: Permission denied"
