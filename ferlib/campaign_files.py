@@ -218,12 +218,16 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
     if unknown:
         raise ValueError(f"{', '.join(unknown)}: not a campaign file (expected *.tar.gz runs archives, "
                          f"<run id>{WEIGHTS_SUFFIX} weights or {LOG_FILE})")
-    report = {"imported": [], "kept": [], "weights": [], "problems": [], "missing_removed": []}
+    report = {"imported": [], "kept": [], "weights": [], "problems": [], "missing_removed": [], "notes": []}
     if log_path is not None:
         report["problems"] += check_against_log(groups, json.loads(log_path.read_text()), log_path)
         if report["problems"]:
             return report
     results_dir, store_dir = Path(results_dir), Path(store_dir)
+    from ferlib.results import committed_runs, experiment_key, is_paper_config, protocol_seed_runs
+
+    before = protocol_seed_runs(committed_runs(results_dir)) if results_dir.is_dir() else {}
+    had = {(key, run.config.seed) for key, runs in before.items() for run in runs}
     with tempfile.TemporaryDirectory(prefix="ferlib-import-") as tmp:
         tmp = Path(tmp)
         returned = {}
@@ -240,6 +244,10 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
             export_run(run, results_dir)
             report["imported"].append(rid)
             report["problems"] += audit_run(read_run(results_dir / rid))
+            key = experiment_key(run.config)
+            if is_paper_config(run.config, seed=None) and (key, run.config.seed) in had:
+                report["notes"].append(f"{rid}: experiment {list(key)} seed {run.config.seed} had a committed "
+                                       f"protocol run already; the newest ({rid}) is the one the book shows")
         for base, group in groups.items():
             if not base.endswith(WEIGHTS_SUFFIX):
                 continue

@@ -636,6 +636,8 @@ def cmd_campaign_import(args) -> int:
         print(f"already there, kept: {', '.join(report['kept'])}")
     if report["weights"]:
         print(f"weights into {args.store}: {', '.join(report['weights'])}")
+    for note in report["notes"]:
+        print(f"note: {note}")
     for key in report["missing_removed"]:
         print(f"missing.json: removed {list(key)} (now committed)")
     for problem in report["problems"]:

@@ -124,7 +124,7 @@ def test_import_checks_sizes_and_hashes_and_updates_missing(tmp_path):
     (out / files.LOG_FILE).write_text(json.dumps(log))
     (out / files.TEXT_LOG).write_text("printed output\n")
     report = files.import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
-    assert report["imported"] == [run.id] and report["problems"] == []
+    assert report["imported"] == [run.id] and report["problems"] == [] and report["notes"] == []
     assert report["missing_removed"] == [(2, "jaffe", None)]
     assert (2, "jaffe", None) in paper_results(results)
     again = files.import_files([archive], results_dir=results, store_dir=tmp_path / "store")
