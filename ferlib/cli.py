@@ -1,4 +1,4 @@
-"""Command line: ``python -m ferlib {datasets,models,train,finetune,reproduce,runs,export,check,probe,book,baselines,leakage}``.
+"""Command line: ``python -m ferlib {datasets,models,train,finetune,reproduce,runs,export,check,probe,book,baselines,leakage,pack,campaign,campaign-import}``.
 
 Every command prints what it does; errors in the user's input end with exit status 2
 and one line naming the parameter, file or row at fault.
@@ -24,6 +24,26 @@ def _add_common(parser, *, data=True):
         parser.add_argument("--data-dir", default=None,
                             help="root of the real data sets; without it, synthetic stand-ins are used")
         parser.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
+        _add_pack(parser)
+
+
+def _add_pack(parser):
+    parser.add_argument("--pack", default=None, metavar="DIR",
+                        help="a data pack (python -m ferlib pack) to read the real data from, "
+                             "instead of --data-dir: the same data")
+
+
+def _resolve_pack(args):
+    """``--pack DIR`` is a data root in packed form: it becomes ``args.data_dir``."""
+    pack = getattr(args, "pack", None)
+    if pack is None:
+        return
+    from ferlib.pack import read_pack
+
+    if getattr(args, "data_dir", None) is not None:
+        raise ValueError("give --data-dir or --pack, not both")
+    read_pack(pack)  # a clear error for a folder that is not a pack
+    args.data_dir = pack
 
 
 def _add_training(parser):
@@ -52,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("datasets", help="find the data sets under a folder and count them (Table 1)")
-    p.add_argument("--data-dir", required=True, help="folder holding fer2013/, jaffe/, ckplus/ ...")
+    p.add_argument("--data-dir", default=None, help="folder holding fer2013/, jaffe/, ckplus/ ...")
     p.add_argument("--cache-dir", default=None)
+    _add_pack(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--save", default=None, metavar="PATH",
                    help="also write the counts and fingerprints (no images) as JSON to PATH, "
@@ -131,12 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
     p.add_argument("--build-dir", default="_build")
     _add_split_audit_commands(commands)
+    _add_campaign_commands(commands)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _resolve_pack(args)
         return COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -153,6 +176,8 @@ def main(argv=None) -> int:
 def cmd_datasets(args) -> int:
     from ferlib.datasets import find_datasets, load_dataset, unrecognised_folders
 
+    if args.data_dir is None:
+        raise ValueError("give --data-dir DIR (or --pack DIR)")
     root = Path(args.data_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"--data-dir {root}: no such directory")
@@ -448,6 +473,7 @@ def _add_split_audit_commands(commands):
         p.add_argument("--data-dir", default=None,
                        help="root of the real data sets; without it, synthetic stand-ins are used")
         p.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
+        _add_pack(p)
         p.add_argument("--datasets", nargs="+", choices=names, default=None,
                        help="default: all (ckplus7 only with --data-dir: it has no synthetic stand-in)")
         p.add_argument("--seeds", default="0-2", help="split seeds: 0,1,2 or 0-2 (default: %(default)s)")
@@ -534,3 +560,137 @@ def cmd_leakage(args) -> int:
 
 
 COMMANDS.update(baselines=cmd_baselines, leakage=cmd_leakage)
+
+
+# --------------------------------------------------------------------------- GPU campaign
+# Packs of the real data (ferlib.pack), the campaign (ferlib.campaign) and taking its
+# returned files in (ferlib.campaign_files).
+
+DEFAULT_PACK = ".pack"
+
+
+def _add_campaign_commands(commands):
+    p = commands.add_parser("pack", help="write the real data sets as a compact lossless pack (for a GPU machine)")
+    p.add_argument("--data-dir", required=True, help="root of the real data sets")
+    p.add_argument("--out", default=DEFAULT_PACK, help="pack folder (default: %(default)s, ignored by git)")
+    p.add_argument("--datasets", nargs="+", choices=DATASETS, default=None,
+                   help="data sets to pack (default: fer2013 jaffe ckplus7 ckplus, those found)")
+    p.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
+    p.add_argument("--wheels", default=".whl", help="wheel folder counted in the size report (default: %(default)s)")
+
+    p = commands.add_parser("campaign", help="train what the CPU cannot afford, within a time budget "
+                                             "(the protocol's missing runs, more seeds, the study)")
+    p.add_argument("--pack", required=True, help="the data pack (python -m ferlib pack)")
+    p.add_argument("--store", required=True, help="run store every finished run is kept in")
+    p.add_argument("--out", required=True, help="folder for the files that come back (at most 8, 16 MiB each)")
+    p.add_argument("--budget-s", type=float, required=True, help="seconds every run must finish within")
+    p.add_argument("--profile", choices=list(PROFILES), default="paper")
+    p.add_argument("--phases", nargs="+", default=None, help="protocol seeds study (default: all, in that order)")
+    p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
+                   help="models of the protocol and seeds phases (default: 1 2 3)")
+    p.add_argument("--seeds", default="1,2", help="extra seeds of the seeds phase (default: %(default)s)")
+    p.add_argument("--study-models", type=int, nargs="+", choices=MODEL_IDS, default=[1, 3],
+                   help="models of the study phase (default: 1 3)")
+    p.add_argument("--results", default=None, help="committed results (default: results/paper)")
+    p.add_argument("--precision", default="float32", help="Keras dtype policy: float32 (default) or mixed_bfloat16")
+    p.add_argument("--matmul-precision", choices=("float32",), default="float32",
+                   help="JAX float32 matrix products: exact float32 (TF32 would change a run's "
+                        "numbers but not its id, so it is not offered until the id covers it)")
+    p.add_argument("--steps-per-execution", type=int, default=16,
+                   help="batches per call of the compiled train step (default: %(default)s; same numbers)")
+    p.add_argument("--warmup-steps", type=int, default=40, help="batches timed per model before its first run")
+    p.add_argument("--max-runs", type=int, default=None, help="train at most this many runs")
+    p.add_argument("--compile-cache", default=None,
+                   help="JAX persistent compilation cache (default: <store>/.jax-cache)")
+    p.add_argument("--require-gpu", action="store_true", help="stop unless JAX runs on a GPU")
+
+    p = commands.add_parser("campaign-import", help="take a campaign's returned files into results/paper "
+                                                    "and audit them")
+    p.add_argument("files", nargs="+", help="the returned files (campaign.json, runs.tar.gz[.partN], "
+                                            "<run id>.model.keras[.partN])")
+    p.add_argument("--to", default=None, help="results folder (default: results/paper)")
+    p.add_argument("--store", default=DEFAULT_STORE,
+                   help="run store for returned weights, with their runs' files (default: %(default)s)")
+    p.add_argument("--replace", action="store_true", help="replace runs committed already")
+
+
+def _mib(n) -> str:
+    return f"{n / 2**20:.2f} MiB"
+
+
+def cmd_pack(args) -> int:
+    import time
+
+    from ferlib.pack import load_packed, pack_data, pack_size, tree_size
+
+    _check_data_dir(args)
+    tic = time.perf_counter()
+    manifest = pack_data(args.data_dir, args.out, names=args.datasets, cache_dir=args.cache_dir,
+                         log=lambda line: print(line, flush=True))
+    print(f"packed {', '.join(manifest['datasets'])} into {args.out} in {time.perf_counter() - tic:.1f} s")
+    for name in manifest["datasets"]:
+        tic = time.perf_counter()
+        load_packed(name, args.out)  # checks every sha256 and the fingerprint
+        print(f"{name}: unpacked and checked in {time.perf_counter() - tic:.1f} s")
+    packed = pack_size(args.out)
+    tree = tree_size(Path.cwd())
+    wheels = sum(p.stat().st_size for p in Path(args.wheels).glob("*.whl")) if Path(args.wheels).is_dir() else 0
+    print(f"pack {_mib(packed)}; tracked tree {_mib(tree) if tree is not None else '(not a git checkout)'}; "
+          f"wheels in {args.wheels} {_mib(wheels)}; together {_mib(packed + (tree or 0) + wheels)} "
+          f"(a GPU call carries at most 64 MiB)")
+    return 0
+
+
+def cmd_campaign(args) -> int:
+    import keras
+
+    from ferlib.campaign import PHASES, Campaign, configure_jax, plan_jobs, summary_lines
+    from ferlib.results import PAPER_RESULTS, committed_runs
+
+    if args.budget_s <= 0:
+        raise ValueError(f"--budget-s must be positive, got {args.budget_s}")
+    phases = tuple(args.phases or PHASES)
+    compile_cache = args.compile_cache or str(Path(args.store) / ".jax-cache")
+    jax_settings = configure_jax(matmul_precision=args.matmul_precision, compile_cache=compile_cache)
+    if args.require_gpu and jax_settings.get("jax_default_backend") != "gpu":
+        raise ValueError(f"--require-gpu: Keras runs on {keras.backend.backend()} "
+                         f"({jax_settings.get('jax_default_backend', 'no JAX')}), not on a GPU through JAX")
+    results_dir = Path(args.results) if args.results else PAPER_RESULTS
+    committed = committed_runs(results_dir) if results_dir.is_dir() else []
+    jobs = plan_jobs(profile=args.profile, phases=phases, models=tuple(args.models), seeds=parse_seeds(args.seeds),
+                     study_models=tuple(args.study_models), committed=committed,
+                     backend=keras.backend.backend(), precision=args.precision)
+    print(f"campaign: {len(jobs)} jobs planned ({', '.join(phases)}), budget {args.budget_s:.0f} s", flush=True)
+    settings = dict(profile=args.profile, phases=list(phases), models=args.models, seeds=args.seeds,
+                    study_models=args.study_models, precision=args.precision,
+                    steps_per_execution=args.steps_per_execution, results=str(results_dir), **jax_settings)
+    campaign = Campaign(args.pack, args.store, args.out, args.budget_s,
+                        steps_per_execution=args.steps_per_execution, warmup_steps=args.warmup_steps,
+                        max_runs=args.max_runs, log=lambda line: print(line, flush=True), settings=settings)
+    record = campaign.run(jobs)
+    for line in summary_lines(record):
+        print(line)
+    return 1 if any(job["status"] == "failed" for job in record["jobs"]) else 0
+
+
+def cmd_campaign_import(args) -> int:
+    from ferlib.campaign_files import import_files
+    from ferlib.results import PAPER_RESULTS
+
+    target = Path(args.to) if args.to else PAPER_RESULTS
+    report = import_files(args.files, results_dir=target, store_dir=args.store, replace=args.replace)
+    print(f"imported {len(report['imported'])} runs into {target}: {', '.join(report['imported']) or 'none'}")
+    if report["kept"]:
+        print(f"already there, kept: {', '.join(report['kept'])}")
+    if report["weights"]:
+        print(f"weights into {args.store}: {', '.join(report['weights'])}")
+    for note in report["notes"]:
+        print(f"note: {note}")
+    for key in report["missing_removed"]:
+        print(f"missing.json: removed {list(key)} (now committed)")
+    for problem in report["problems"]:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 1 if report["problems"] else 0
+
+
+COMMANDS.update({"pack": cmd_pack, "campaign": cmd_campaign, "campaign-import": cmd_campaign_import})

@@ -30,8 +30,15 @@ from ferlib.identity import NUMERICS_VERSION, run_id
 from ferlib.store import RunStore
 
 
-def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None):
-    """The data set ``name``: real files under ``data_dir``, or synthetic when it is None."""
+def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None, pack_dir=None):
+    """The data set ``name``: real files under ``data_dir`` or from a pack (``pack_dir``,
+    :mod:`ferlib.pack`: the same arrays), or synthetic when neither is given."""
+    if pack_dir is not None:
+        if data_dir is not None:
+            raise ValueError("give a data directory or a pack, not both")
+        from ferlib.pack import load_packed
+
+        return load_packed(name, pack_dir)
     if data_dir is None:
         from ferlib.synthetic import make_synthetic
 
@@ -91,7 +98,8 @@ def start_model(config: RunConfig):
 
 
 def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, dataset=None,
-              verbose: int = 1, log=print, init_weights_from=None):
+              verbose: int = 1, log=print, init_weights_from=None, checkpoint: bool = True,
+              steps_per_execution: int = 1):
     """Return the finished run for ``config``: from the store if it is there, else train it.
 
     Args:
@@ -105,6 +113,11 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
             the training (fine-tuning all layers). Its network is also tested on the
             val and test parts before any training: ``metrics.json["zero_shot"]``, the
             lower anchor of the gain from fine-tuning.
+        checkpoint: save a checkpoint after every epoch, so that a killed run resumes
+            (the default); ``False`` saves none (a GPU campaign, where writing the
+            weights and optimizer state every epoch costs more than a lost run).
+            The numbers are the same either way.
+        steps_per_execution: passed to :func:`ferlib.training.fit` (same numbers on JAX).
     """
     store = store if isinstance(store, RunStore) else RunStore(store)
     check_data_matches(config, data_dir)
@@ -149,7 +162,8 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
         seed=config.seed, balance=config.balance, augment=config.augment,
         augment_scale=config.augment_scale, min_epoch_images=config.min_epoch_images,
-        checkpoint_dir=store.partial_dir(rid), verbose=verbose, log=log,
+        checkpoint_dir=store.partial_dir(rid) if checkpoint else None, verbose=verbose, log=log,
+        steps_per_execution=steps_per_execution,
     )
     tic = time.perf_counter()
     metrics, frames = {"best_epoch": info["best_epoch"]}, []
@@ -183,6 +197,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         "resumed_from_epoch": info["resumed_from_epoch"],
         "precision": config.precision,
         "jit_compile": info["jit_compile"],
+        "steps_per_execution": steps_per_execution,
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }
@@ -196,35 +211,43 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
 
 def finetune_run(source_config: RunConfig, target_config: RunConfig, store, *, data_dir=None,
                  cache_dir=None, verbose: int = 1, log=print, source_dataset=None,
-                 target_dataset=None):
+                 target_dataset=None, checkpoint: bool = True, steps_per_execution: int = 1):
     """Pretrain on the source data set (or reuse that run), then fine-tune all layers on
     the target (paper Fig. 2c). Returns ``(source_run, target_run)``.
 
     ``source_dataset`` / ``target_dataset``: already loaded data sets to use instead of
-    loading them again (as in :func:`train_run`)."""
+    loading them again (as in :func:`train_run`); ``checkpoint`` and
+    ``steps_per_execution`` as in :func:`train_run`, for both runs."""
+    options = dict(data_dir=data_dir, cache_dir=cache_dir, verbose=verbose, log=log, checkpoint=checkpoint,
+                   steps_per_execution=steps_per_execution)
     if source_config.is_finetune:
         raise ValueError("source_config must be a from-scratch config (source=None)")
     if source_config.model != target_config.model:
         raise ValueError(f"source model {source_config.model} != target model {target_config.model}")
-    source_run = train_run(source_config, store, data_dir=data_dir, cache_dir=cache_dir,
-                           dataset=source_dataset, verbose=verbose, log=log)
+    source_run = train_run(source_config, store, dataset=source_dataset, **options)
     target = dataclasses.replace(target_config, source=source_config.dataset, source_run=source_run.id)
-    target_run = train_run(target, store, data_dir=data_dir, cache_dir=cache_dir, dataset=target_dataset,
-                           verbose=verbose, log=log, init_weights_from=source_run)
+    target_run = train_run(target, store, dataset=target_dataset, init_weights_from=source_run, **options)
     return source_run, target_run
 
 
+#: Names the commit where the code runs from a copy of the tree without git (a GPU
+#: machine): ``FERLIB_GIT_COMMIT=<sha> python -m ferlib ...``.
+GIT_COMMIT_VARIABLE = "FERLIB_GIT_COMMIT"
+
+
 def git_commit() -> str:
-    """The project's git commit (with ``-dirty`` if files changed), or ``"unknown"``."""
+    """The project's git commit (with ``-dirty`` if files changed); where git cannot tell
+    (no repository), the value of ``$FERLIB_GIT_COMMIT`` if set, else ``"unknown"``."""
     root = Path(__file__).resolve().parent.parent
+    given = os.environ.get(GIT_COMMIT_VARIABLE, "").strip() or "unknown"
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                              text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (sha + ("-dirty" if dirty else "")) if sha else "unknown"
+        return given
+    return (sha + ("-dirty" if dirty else "")) if sha else given
 
 
 def environment() -> dict:
@@ -236,7 +259,7 @@ def environment() -> dict:
 
     versions["ferlib"] = ferlib.__version__
     backend = keras.backend.backend()
-    device = "cpu"
+    device, extra = "cpu", {}
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -249,7 +272,11 @@ def environment() -> dict:
         versions["jax"] = jax.__version__
         dev = jax.devices()[0]
         device = f"{dev.platform}:{getattr(dev, 'device_kind', '')}"
+        # float32 products and convolutions: "float32"/"highest" is exact float32; JAX's
+        # default lets a GPU's matrix units use TF32 (reduced-precision products)
+        extra = {"jax_matmul_precision": str(jax.config.jax_default_matmul_precision or "default")}
     return {
+        **extra,
         "backend": backend,
         "device": device,
         "versions": versions,

@@ -47,6 +47,7 @@ from ferlib.datasets.faces import (
 from ferlib.datasets.fer2013 import load_fer2013
 from ferlib.datasets.folders import load_folders, relative_name
 from ferlib.datasets.jaffe import load_jaffe
+from ferlib.pack import is_pack, load_packed, packed_names, read_pack
 
 #: Names :func:`load_dataset` accepts.
 DATASET_NAMES = ("fer2013", "jaffe", "ckplus", "ckplus7", "folders")
@@ -135,6 +136,8 @@ def find_dataset(name: str, data_dir, *, layout=None) -> Path:
     Raises ``FileNotFoundError`` listing the paths looked at and the accepted layouts.
     """
     data_dir = _check_data_dir(data_dir)
+    if is_pack(data_dir):
+        return _packed_path(name, data_dir)
     candidates = _candidates(name, data_dir, layout)
     for path, accepted in candidates:
         if accepted(path):
@@ -153,6 +156,8 @@ def find_datasets(data_dir) -> dict:
     Raises ``FileNotFoundError`` when ``data_dir`` is not a folder.
     """
     data_dir = _check_data_dir(data_dir)
+    if is_pack(data_dir):
+        return {name: _packed_path(name, data_dir) for name in packed_names(data_dir) if name in FOUND_NAMES}
     found = {}
     for name in FOUND_NAMES:
         try:
@@ -172,6 +177,8 @@ def unrecognised_folders(data_dir) -> list:
     ``[(path, message)]`` in sorted order, the message naming the accepted layouts.
     """
     data_dir = _check_data_dir(data_dir)
+    if is_pack(data_dir):
+        return []
     accepted = set()
     for name in FOUND_NAMES:
         for path, accepts in _candidates(name, data_dir):
@@ -198,6 +205,15 @@ def unrecognised_folders(data_dir) -> list:
                                   f"expected under {data_dir}: {expected}"))
     visit(data_dir)
     return report
+
+
+def _packed_path(name: str, pack_dir: Path) -> Path:
+    """The images file of data set ``name`` in a pack (:mod:`ferlib.pack`)."""
+    datasets = read_pack(pack_dir)["datasets"]
+    if name not in datasets:
+        raise FileNotFoundError(f"no {name} data in the pack {pack_dir}: it holds "
+                                f"{', '.join(datasets) or 'nothing'}")
+    return pack_dir / datasets[name]["files"]["images"]["name"]
 
 
 def _fingerprint(name: str, path: Path) -> str:
@@ -228,10 +244,18 @@ def load_dataset(name: str, data_dir, *, cache_dir=None, layout=None,
             :func:`load_ckplus_original` with :data:`CKPLUS7_ORIGINAL_OPTIONS`.
 
     ``source`` paths are relative to ``data_dir`` (for ``"folders"``: its parent).
+    ``data_dir`` may also be a pack (:mod:`ferlib.pack`): the data set is then read from
+    it, exactly as it was loaded when the pack was made (no cache, layout or options).
     Raises ``FileNotFoundError`` when ``data_dir`` or the data set is missing.
     """
     if name not in DATASET_NAMES:
         raise ValueError(f"unknown data set {name!r}; expected one of {DATASET_NAMES}")
+    if name != "folders" and is_pack(data_dir):
+        if layout is not None or options:
+            raise ValueError(f"{data_dir} is a data pack: its {name} was loaded when the pack was "
+                             f"made; layout and loader options do not apply (got layout={layout!r}, "
+                             f"options={sorted(options)})")
+        return load_packed(name, data_dir)
     if layout is not None and name not in ("ckplus", "ckplus7"):
         raise ValueError(f"layout applies to ckplus and ckplus7 only, got layout={layout!r} "
                          f"for {name}")
