@@ -442,7 +442,7 @@ def dataset_summary(dataset, split) -> dict:
     }
 
 
-def summarize_datasets(data_dir, *, cache_dir=None, names=("fer2013", "ckplus", "jaffe")) -> dict:
+def summarize_datasets(data_dir, *, cache_dir=None, names=("fer2013", "ckplus", "ckplus7", "jaffe")) -> dict:
     """:func:`dataset_summary` of each real data set under ``data_dir``, with the
     paper's split (the one the paper profile's runs use)."""
     from ferlib.experiment import load_data

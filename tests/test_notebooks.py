@@ -66,7 +66,7 @@ def test_every_notebook_is_a_jupytext_file_with_a_parameters_cell():
     import jupytext
 
     assert NOTEBOOKS == ["01_datasets", "02_architectures", "03_augmentation", "04_training_curves",
-                         "05_confusion_matrices", "06_emotion_analysis", "07_results", "08_claims"]
+                         "05_confusion_matrices", "06_emotion_analysis", "07_results", "08_claims", "09_protocol"]
     for path in book.notebook_sources(ROOT):
         notebook = jupytext.read(path)
         assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
