@@ -266,6 +266,7 @@ print("RESULT" + json.dumps({
 """
 
 
+@pytest.mark.slow
 def test_augmenter_runs_on_jax_backend():
     if importlib.util.find_spec("jax") is None:
         pytest.skip("jax is not installed, so the JAX backend cannot be checked")

@@ -136,6 +136,7 @@ def test_paired_correctness_lines_up_with_a_run_and_refuses_other_rows(jaffe, fi
         baselines.paired_correctness(frame["source"][:-1], frame["correct"][:-1], predictions)
 
 
+@pytest.mark.slow
 def test_lines_up_with_a_real_train_run(tmp_path):
     """A (tiny) CNN run of train_run on split seed 1: its predictions.csv test rows are
     the baseline's test rows on make_split(seed=1), in the same order."""
@@ -240,6 +241,7 @@ def test_committed_reports_hold_no_machine_paths(name):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_real_jaffe_one_seed_pairs_with_the_committed_cnn_runs(data_dir, tmp_path):
     from ferlib import results
 

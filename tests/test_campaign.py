@@ -165,6 +165,7 @@ _SAME_NUMBERS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_campaign_rehearsal_on_cpu_with_jax_and_no_tensorflow(tmp_path):
     """Smoke-scale campaign from a pack, in a subprocess on JAX where TensorFlow cannot be
     imported: its returned runs import and audit cleanly, weights come back for the

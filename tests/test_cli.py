@@ -50,6 +50,7 @@ def test_python_dash_m_entry_point(tmp_path):
     assert bad.returncode == 2 and "--model" in bad.stderr
 
 
+@pytest.mark.slow
 def test_jax_backend_trains_the_same_code(tmp_path):
     pytest.importorskip("jax", reason="jax is not installed")
     env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")

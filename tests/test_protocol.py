@@ -103,12 +103,14 @@ def smoke_runs(smoke_store):
     return protocol.reproduction_runs("smoke", store=smoke_store, models=[2])
 
 
+@pytest.mark.slow
 def test_reproduction_runs_match_paper_runs_without_deviations(smoke_runs, smoke_store):
     again = paper_runs("smoke", store=smoke_store, models=[2])
     assert list(again) == list(smoke_runs) == [(2, t, s) for t, s in PAPER_EXPERIMENTS]
     assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in smoke_runs.items()}
 
 
+@pytest.mark.slow
 def test_reproduction_runs_apply_a_deviation_to_its_run_and_its_fine_tunes_source(
         smoke_runs, smoke_store, monkeypatch):
     monkeypatch.setitem(protocol.EXPERIMENT_DEVIATIONS, "smoke",
