@@ -43,6 +43,7 @@ import numpy as np
 
 from ferlib import campaign_files as files
 from ferlib.config import RunConfig
+from ferlib.fingerprint import file_sha256
 
 PHASES = ("protocol", "seeds", "study")
 #: A job's predicted seconds are multiplied by this before they are compared with the
@@ -422,7 +423,7 @@ class Campaign:
         self._add_weights(runs, reserve_bytes=max(4 * 2**20, 2 * archive_size) + 2**20 + files.TEXT_LOG_LIMIT,
                           reserve_files=2 + len(files.split_names(files.RUNS_ARCHIVE, 2 * archive_size)))
         files.write_split(archive, self.out_dir, files.RUNS_ARCHIVE)
-        self.record["out_files"] = {p.name: {"bytes": p.stat().st_size, "sha256": files.sha256_file(p)}
+        self.record["out_files"] = {p.name: {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
                                     for p in sorted(self.out_dir.iterdir())
                                     if p.is_file() and p.name not in (files.LOG_FILE, files.TEXT_LOG)
                                     and not p.name.startswith(".")}

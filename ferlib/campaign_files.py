@@ -19,7 +19,6 @@ their run's files, and drops from ``missing.json`` the experiments that are now 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -28,6 +27,8 @@ import tarfile
 import tempfile
 import uuid
 from pathlib import Path
+
+from ferlib.fingerprint import file_sha256
 
 FILE_LIMIT = 16 * 2**20
 TOTAL_LIMIT = 64 * 2**20
@@ -41,14 +42,6 @@ RUNS_ARCHIVE = "runs.tar.gz"
 WEIGHTS_SUFFIX = ".model.keras"
 _PART = re.compile(r"^(?P<base>.+?)\.part(?P<n>\d+)$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-
-
-def sha256_file(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def split_names(name: str, size: int, limit: int = FILE_LIMIT) -> list:
@@ -183,7 +176,7 @@ def check_against_log(groups: dict, log: dict, log_path) -> list:
         if name not in given:
             problems.append(f"{name}: listed in {log_path} but not given (a part is missing)")
             continue
-        size, digest = given[name].stat().st_size, sha256_file(given[name])
+        size, digest = given[name].stat().st_size, file_sha256(given[name])
         if size != entry["bytes"] or digest != entry["sha256"]:
             problems.append(f"{given[name]}: {size} bytes, sha256 {digest[:16]}...; {log_path} records "
                             f"{entry['bytes']} bytes, sha256 {entry['sha256'][:16]}...: the file is corrupt")

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
 PACK_VERSION = 1
@@ -147,14 +148,6 @@ def decode_columns(data: bytes) -> dict:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def is_pack(path) -> bool:

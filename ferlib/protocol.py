@@ -283,7 +283,7 @@ PROTOCOL = (
 )
 
 
-def protocol_table(profile: str = "paper") -> "pd.DataFrame":
+def protocol_table(profile: str = "paper"):
     """:data:`PROTOCOL` as a table (columns ``choice``, ``paper``, ``source code``,
     ``protocol``, ``settings``, ``why``); ``settings`` shows the profile's values of each
     choice's fields, read from the config of Model 2 on JAFFE."""

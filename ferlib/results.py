@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ferlib.fingerprint import file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
 from ferlib.store import REQUIRED_FILES, Run, RunStore
 
@@ -56,13 +57,6 @@ def check_relative_sources(predictions: pd.DataFrame, where) -> None:
     if len(absolute):
         raise ValueError(f"{where}: predictions.csv names images by absolute path "
                          f"(first: {absolute.iloc[0]!r}); results must use paths relative to the data root")
-
-
-def file_sha256(path) -> str:
-    """The sha256 hex digest of a file's bytes."""
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def seal_run(folder) -> Path:

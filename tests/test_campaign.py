@@ -20,6 +20,7 @@ from ferlib.campaign import ModelRate, plan_jobs
 from ferlib.protocol import experiment_config
 from ferlib.results import committed_runs, paper_experiments, paper_results
 from ferlib.synthetic import make_synthetic
+from ferlib.fingerprint import file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results" / "paper"
@@ -120,7 +121,7 @@ def test_import_checks_sizes_and_hashes_and_updates_missing(tmp_path):
     missing["runs"].append({"key": [2, "jaffe", None], "reason": "pretend it is missing"})
     (results / "missing.json").write_text(json.dumps(missing))
     archive = out / files.RUNS_ARCHIVE
-    log = {"out_files": {archive.name: {"bytes": archive.stat().st_size, "sha256": files.sha256_file(archive)}}}
+    log = {"out_files": {archive.name: {"bytes": archive.stat().st_size, "sha256": file_sha256(archive)}}}
     (out / files.LOG_FILE).write_text(json.dumps(log))
     (out / files.TEXT_LOG).write_text("printed output\n")
     report = files.import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
