@@ -416,8 +416,8 @@ def notebook_parameters(*, profile="smoke", data_dir=None, store="runs", seed=0,
 def convert_notebook(source, target) -> Path:
     """Convert a jupytext ``.py`` notebook to an ``.ipynb`` file (written atomically).
 
-    Sets the ``python3`` kernel and folds the default-parameters cell in the book
-    (tag ``hide-cell``); the sources are not changed.
+    Sets the ``python3`` kernel; the sources are not changed. How the cells show in the
+    book is set after execution (:func:`tag_for_reading`).
     """
     import jupytext
     import nbformat
@@ -429,15 +429,42 @@ def convert_notebook(source, target) -> Path:
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3",
                                        "language": "python"}
     notebook.metadata.pop("jupytext", None)
-    for cell in notebook.cells:  # the defaults stay in the book, folded; papermill's
-        tags = cell.metadata.get("tags", [])  # injected values below them stay open
-        if "parameters" in tags and "hide-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "hide-cell"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     nbformat.write(notebook, tmp)
     os.replace(tmp, target)
     return target
+
+
+#: Cells the rendered book leaves out (they stay in the executed notebook).
+REMOVED_CELL_TAGS = ("parameters", "injected-parameters")
+
+
+def tag_for_reading(path) -> Path:
+    """Tag an executed notebook's cells for the book: the parameters and papermill's
+    injected parameters are removed from the page (``remove-cell``), every other code
+    cell shows its output with its code folded behind a toggle (``hide-input``) unless
+    it is tagged ``show-input``. Rewritten in place, atomically."""
+    import nbformat
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = list(cell.metadata.get("tags", []))
+        if any(tag in tags for tag in REMOVED_CELL_TAGS):
+            extra = "remove-cell"
+        elif "show-input" in tags:
+            continue
+        else:
+            extra = "hide-input"
+        if extra not in tags:
+            cell.metadata["tags"] = [*tags, extra]
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    nbformat.write(notebook, tmp)
+    os.replace(tmp, path)
+    return path
 
 
 def _failure_message(error) -> str:
@@ -515,6 +542,7 @@ def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> floa
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    tag_for_reading(running)
     output.parent.mkdir(parents=True, exist_ok=True)
     os.replace(running, output)
     return time.perf_counter() - started

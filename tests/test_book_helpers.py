@@ -176,3 +176,24 @@ def test_training_seconds_count_every_epoch_of_a_resumed_run():
     assert tables.training_seconds(no_history) == 12.0
     for run in results.committed_runs(RESULTS):  # every epoch's seconds cover the last process's
         assert tables.training_seconds(run) >= run.manifest["train_seconds"] - 1, run.id
+
+
+def test_executed_notebooks_are_tagged_for_reading(tmp_path):
+    """Parameters and injected parameters leave the page; other code folds behind a toggle."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print(x)"),
+        nbformat.v4.new_code_cell("model.fit(...)", metadata={"tags": ["show-input"]}),
+    ])
+    path = tmp_path / "n.ipynb"
+    nbformat.write(notebook, path)
+    book.tag_for_reading(path)
+    tags = [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells]
+    assert tags == [[], ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"],
+                    ["hide-input"], ["show-input"]]
+    book.tag_for_reading(path)  # idempotent
+    assert [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells] == tags
