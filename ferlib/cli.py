@@ -161,7 +161,7 @@ def main(argv=None) -> int:
     try:
         _resolve_pack(args)
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, FloatingPointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # a file where a folder is expected, permissions, a full disk

@@ -197,6 +197,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
             "val_accuracy": val_acc,
             "seconds": round(took, 3),
         }
+        check_finite(model, row)
         rows.append(row)
         if val_acc > best_score:  # ties keep the earlier epoch
             best_score, best_epoch = val_acc, epoch + 1
@@ -218,6 +219,23 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
             "train_images": int(seen), "resumed_from_epoch": int(resumed_from),
             "jit_compile": bool(trainer.jit_compile)}
     return history, info
+
+
+class TrainingDiverged(FloatingPointError):
+    """A run's loss or weights stopped being finite numbers: the run is abandoned."""
+
+
+def check_finite(model, row: dict) -> None:
+    """Raise :class:`TrainingDiverged` when an epoch's losses or the model's weights are
+    not finite, before anything of that epoch is checkpointed or stored."""
+    bad = [name for name in ("loss", "val_loss") if not np.isfinite(row[name])]
+    if not bad and not all(np.isfinite(np.asarray(w)).all() for w in model.get_weights()):
+        bad = ["weights"]
+    if bad:
+        raise TrainingDiverged(
+            f"epoch {row['epoch']}: {' and '.join(bad)} not finite (loss {row['loss']}, val_loss "
+            f"{row['val_loss']}); the run diverged and nothing of it is stored as finished: "
+            f"lower the learning rate")
 
 
 def model_evaluate(model, images, labels, batch_size):

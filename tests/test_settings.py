@@ -114,3 +114,17 @@ def test_settings_at_their_legacy_values_keep_the_ids_of_older_runs():
     assert identity.run_id(config, "f") == expected
     for field, value in (("min_epoch_images", 1024), ("augment_scale", 0.5), ("input_scaling", "standardize")):
         assert identity.run_id(dataclasses.replace(config, **{field: value}), "f") != expected, field
+
+
+def test_a_diverging_run_stops_and_stores_nothing_as_finished(tmp_path):
+    from ferlib.experiment import train_run
+    from ferlib.store import RunStore
+    from ferlib.training import TrainingDiverged
+
+    config = RunConfig(model=2, dataset="jaffe", synthetic_size=140, epochs=2, batch_size=32,
+                       limit_train=48, learning_rate=1e12)
+    with pytest.raises(TrainingDiverged, match="epoch 1: .*not finite.*nothing of it is stored"):
+        train_run(config, tmp_path, verbose=0)
+    assert RunStore(tmp_path).runs() == []
+    partial = list((tmp_path / ".partial").glob("*/state.json"))
+    assert partial == [], "no checkpoint of a diverged epoch"
