@@ -157,11 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from ferlib.store import RunLocked
+
     args = build_parser().parse_args(argv)
     try:
         _resolve_pack(args)
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError, FloatingPointError) as error:
+    except (ValueError, FileNotFoundError, FloatingPointError, RunLocked) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # a file where a folder is expected, permissions, a full disk

@@ -155,54 +155,58 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     else:
         set_input_statistics(model, data.images[rows["train"]])
 
-    started = time.perf_counter()
-    history, info = training.fit(
-        model, data.images[rows["train"]], data.labels[rows["train"]],
-        data.images[rows["val"]], data.labels[rows["val"]],
-        epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
-        seed=config.seed, balance=config.balance, augment=config.augment,
-        augment_scale=config.augment_scale, min_epoch_images=config.min_epoch_images,
-        checkpoint_dir=store.partial_dir(rid) if checkpoint else None, verbose=verbose, log=log,
-        steps_per_execution=steps_per_execution,
-    )
-    tic = time.perf_counter()
-    metrics, frames = {"best_epoch": info["best_epoch"]}, []
-    if zero_shot is not None:  # the source network on the target before any fine-tuning
-        metrics["zero_shot"] = zero_shot
-    for name in ("val", "test"):
-        probs = training.predict_proba(model, data.images[rows[name]])
-        metrics[name] = classification_metrics(data.labels[rows[name]], probs)
-        frame = predictions_frame(data.labels[rows[name]], probs, source=data.source[rows[name]])
-        frame.insert(0, "part", name)
-        frames.append(frame)
-    infer_seconds = time.perf_counter() - tic
-    n_eval = int(rows["val"].sum() + rows["test"].sum())
+    with store.writer(rid):  # one process trains a run; a second one stops with a clear error
+        found = store.get(rid)
+        if found is not None:  # finished by another process meanwhile
+            return found
+        started = time.perf_counter()
+        history, info = training.fit(
+            model, data.images[rows["train"]], data.labels[rows["train"]],
+            data.images[rows["val"]], data.labels[rows["val"]],
+            epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
+            seed=config.seed, balance=config.balance, augment=config.augment,
+            augment_scale=config.augment_scale, min_epoch_images=config.min_epoch_images,
+            checkpoint_dir=store.partial_dir(rid) if checkpoint else None, verbose=verbose, log=log,
+            steps_per_execution=steps_per_execution,
+        )
+        tic = time.perf_counter()
+        metrics, frames = {"best_epoch": info["best_epoch"]}, []
+        if zero_shot is not None:  # the source network on the target before any fine-tuning
+            metrics["zero_shot"] = zero_shot
+        for name in ("val", "test"):
+            probs = training.predict_proba(model, data.images[rows[name]])
+            metrics[name] = classification_metrics(data.labels[rows[name]], probs)
+            frame = predictions_frame(data.labels[rows[name]], probs, source=data.source[rows[name]])
+            frame.insert(0, "part", name)
+            frames.append(frame)
+        infer_seconds = time.perf_counter() - tic
+        n_eval = int(rows["val"].sum() + rows["test"].sum())
 
-    import pandas as pd
+        import pandas as pd
 
-    manifest = {
-        "run_id": rid,
-        "label": config.label(),
-        "data_fingerprint": fingerprint,
-        "data_name": data.name,
-        "data_notes": list(data.notes),
-        "split_sizes": {p: int(m.sum()) for p, m in rows.items()},
-        "numerics_version": NUMERICS_VERSION,
-        "git_commit": git_commit(),
-        "source_run": config.source_run,
-        "wall_time_s": round(time.perf_counter() - started, 3),
-        "train_seconds": info["train_seconds"],
-        "train_images_per_s": round(info["train_images"] / max(info["train_seconds"], 1e-9), 1),
-        "inference_images_per_s": round(n_eval / max(infer_seconds, 1e-9), 1),
-        "resumed_from_epoch": info["resumed_from_epoch"],
-        "precision": config.precision,
-        "jit_compile": info["jit_compile"],
-        "steps_per_execution": steps_per_execution,
-        "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        **environment(),
-    }
-    run = store.save(rid, config=config, manifest=manifest, history=history, metrics=metrics,
-                     predictions=pd.concat(frames, ignore_index=True), model=model)
+        manifest = {
+            "run_id": rid,
+            "label": config.label(),
+            "data_fingerprint": fingerprint,
+            "data_name": data.name,
+            "data_notes": list(data.notes),
+            "split_sizes": {p: int(m.sum()) for p, m in rows.items()},
+            "numerics_version": NUMERICS_VERSION,
+            "git_commit": git_commit(),
+            "source_run": config.source_run,
+            "wall_time_s": round(time.perf_counter() - started, 3),
+            "train_seconds": info["train_seconds"],
+            "train_images_per_s": round(info["train_images"] / max(info["train_seconds"], 1e-9), 1),
+            "inference_images_per_s": round(n_eval / max(infer_seconds, 1e-9), 1),
+            "resumed_from_epoch": info["resumed_from_epoch"],
+            "precision": config.precision,
+            "jit_compile": info["jit_compile"],
+            "steps_per_execution": steps_per_execution,
+            "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **environment(),
+        }
+        run = store.save(rid, config=config, manifest=manifest, history=history, metrics=metrics,
+                         predictions=pd.concat(frames, ignore_index=True), model=model)
     if verbose:
         log(f"{config.label()}: test accuracy {metrics['test']['accuracy']:.4f} "
             f"(n={metrics['test']['n']}, best epoch {info['best_epoch']}), saved as {rid}")

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import os
 import shutil
+import socket
 import uuid
 from pathlib import Path
 
@@ -84,6 +85,61 @@ def read_run(path) -> Run:
     )
 
 
+class RunLocked(RuntimeError):
+    """Another live process is training the same run into the same store."""
+
+
+class _WriterLock:
+    """``<store>/.partial/<run id>.lock`` holding the writer's host and pid (see
+    :meth:`RunStore.writer`)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.owner = f"{socket.gethostname()} {os.getpid()}"
+
+    def _holder_alive(self) -> tuple:
+        try:
+            host, pid = self.path.read_text().split()
+            pid = int(pid)
+        except (OSError, ValueError):
+            return None, False  # unreadable or half-written: a dead writer's
+        if host != socket.gethostname():
+            return f"{host} {pid}", True  # another machine's process: cannot tell, keep out
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return f"{host} {pid}", False
+        except PermissionError:
+            pass
+        return f"{host} {pid}", True
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                holder, alive = self._holder_alive()
+                if alive:
+                    raise RunLocked(f"{self.path.stem}: process {holder} is training this run into "
+                                    f"{self.path.parent.parent} (lock {self.path}); wait for it to "
+                                    f"finish, or stop it") from None
+                self.path.unlink(missing_ok=True)  # a dead process's lock: take it over
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(self.owner)
+            return self
+        raise RunLocked(f"{self.path}: could not take the lock")
+
+    def __exit__(self, *exc):
+        try:
+            if self.path.read_text() == self.owner:
+                self.path.unlink()
+        except OSError:
+            pass
+        return False
+
+
 class RunStore:
     """A folder of finished runs (see the module docstring for the layout)."""
 
@@ -99,6 +155,12 @@ class RunStore:
     def partial_dir(self, rid: str) -> Path:
         """Where an unfinished run keeps its checkpoints."""
         return self.root / ".partial" / rid
+
+    def writer(self, rid: str) -> _WriterLock:
+        """A context manager that makes this process the only one training run ``rid``
+        into this store: a second process gets :class:`RunLocked` naming the holder; the
+        lock of a process that died is taken over."""
+        return _WriterLock(self.root / ".partial" / f"{rid}.lock")
 
     def get(self, rid: str) -> Run | None:
         """The finished run with this id, or ``None``."""

@@ -152,3 +152,36 @@ def test_profile_config_and_bad_arguments():
         profile_config("huge", model=1, dataset="jaffe")
     with pytest.raises(ValueError, match="needs a data directory"):
         train_run(tiny(data="real", synthetic_size=None), "unused", verbose=0)
+
+
+def test_one_writer_per_run_and_a_dead_writers_lock_is_taken_over(tmp_path):
+    from ferlib.store import RunLocked
+
+    store = RunStore(tmp_path)
+    lock = store.writer("abc")
+    with lock:
+        with pytest.raises(RunLocked, match=f"process .* {os.getpid()} is training this run"):
+            with store.writer("abc"):
+                pass
+    assert not (tmp_path / ".partial" / "abc.lock").exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    import socket
+
+    (tmp_path / ".partial" / "abc.lock").write_text(f"{socket.gethostname()} {dead}")
+    with store.writer("abc"):  # the process that wrote it is gone: taken over
+        assert (tmp_path / ".partial" / "abc.lock").read_text().endswith(str(os.getpid()))
+
+
+def test_a_second_process_training_the_same_run_stops_with_a_clear_error(tmp_path):
+    import socket
+
+    config = tiny(epochs=1)
+    first = train_run(config, tmp_path / "probe", verbose=0)
+    (tmp_path / "s" / ".partial").mkdir(parents=True)
+    (tmp_path / "s" / ".partial" / f"{first.id}.lock").write_text(f"{socket.gethostname()} {os.getppid()}")
+    from ferlib.store import RunLocked
+
+    with pytest.raises(RunLocked, match="is training this run"):
+        train_run(config, tmp_path / "s", verbose=0)
+    assert RunStore(tmp_path / "s").runs() == []
