@@ -12,6 +12,7 @@ Both read committed results only (runs, and the report of
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,21 @@ from ferlib import stats
 from ferlib.baselines import paired_correctness
 
 BASELINES = ("majority", "logistic_pixels", "hog_logistic")
+
+#: A CK+ image's sequence in its file name: ``S010_004_00000017.png`` -> ``S010_004``.
+_SEQUENCE = re.compile(r"(S\d+_\d+)_\d+")
+
+
+def sequence_groups(sources):
+    """The CK+ sequence of each image named in ``sources`` (``(n,)`` str array), or
+    ``None`` when some name carries none (JAFFE, FER2013)."""
+    groups = []
+    for source in sources:
+        found = _SEQUENCE.search(Path(str(source)).name)
+        if found is None:
+            return None
+        groups.append(found.group(1))
+    return np.array(groups)
 
 
 def read_baselines(path) -> dict:
@@ -56,7 +72,9 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
 
     Returns:
         columns ``run``, ``model``, ``dataset``, ``training``, ``seed``, ``n``,
-        ``accuracy``, ``low``, ``high``, ``zero_shot`` (a fine-tune's source network on
+        ``accuracy``, ``low``, ``high``, ``seq_low`` and ``seq_high`` (a bootstrap
+        interval that resamples whole CK+ sequences; NaN where images have no
+        sequence), ``zero_shot`` (a fine-tune's source network on
         the same test images before fine-tuning; NaN otherwise), one accuracy column per baseline,
         ``cnn_minus_hog`` and ``p_vs_hog``; runs whose test images have no baseline
         (another split) are left out.
@@ -72,9 +90,15 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         test = run.predictions[run.predictions["part"] == "test"]
         right = int((test["true"] == test["predicted"]).sum())
         low, high = stats.accuracy_interval(right, len(test))
+        groups = sequence_groups(test["source"].to_numpy(dtype=str))
+        seq_low = seq_high = np.nan
+        if groups is not None and len(set(groups)) > 1:
+            seq_low, seq_high = stats.bootstrap_accuracy_interval(
+                (test["true"] == test["predicted"]).to_numpy(), groups)
         row = {"run": run.id, "model": config.model, "dataset": config.dataset,
                "training": "fine-tuned" if config.is_finetune else "scratch", "seed": config.seed,
                "n": len(test), "accuracy": right / len(test), "low": low, "high": high,
+               "seq_low": seq_low, "seq_high": seq_high,
                "zero_shot": run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan)}
         for name in BASELINES:
             if name in found:
@@ -86,7 +110,8 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
                     row["cnn_minus_hog"] = float(cnn.mean() - base.mean())
                     row["p_vs_hog"] = test_result["p_value"]
         rows.append(row)
-    columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high", "zero_shot",
+    columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high", "seq_low",
+               "seq_high", "zero_shot",
                *BASELINES, "cnn_minus_hog", "p_vs_hog"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -16,10 +16,11 @@
 #    FER2013's test set has 3,589 images; JAFFE's 42 (section 5 of the paper). The
 #    paper gives no CK+ test size.
 #
-# One caution: our CK+ test part holds three nearly identical frames of each test
-# sequence, so it carries about a third as much independent evidence as its size
-# suggests; its standard errors are too small by a factor of up to about 1.7, and its
-# `z` values too large by as much.
+# One caution: a CK+ test part holds several frames of each test sequence (the
+# seven-class set: its peak and its neutral first frame; CK+48: three nearly identical
+# peak frames), so it carries less independent evidence than its size suggests, and its
+# standard errors are too small (by up to about 1.7 for CK+48). The results page gives
+# intervals that resample whole sequences where it matters.
 #
 # FER2013 is reported twice: on PrivateTest (our test part) and on PublicTest and
 # PrivateTest together (7,178 images), because some of the paper's FER2013 values fit

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as st
@@ -75,3 +76,17 @@ def test_seed_table_summarises_each_experiment_over_seeds():
 def test_read_baselines_names_the_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m ferlib baselines"):
         compare.read_baselines(tmp_path / "baselines.json")
+
+
+def test_sequence_intervals_resample_whole_ck_plus_sequences():
+    names = [f"ckplus/CK+48/happy/S{i // 3:03d}_001_0000000{i % 3}.png" for i in range(30)]
+    groups = compare.sequence_groups(names)
+    assert len(set(groups)) == 10 and groups[0] == "S000_001"
+    assert compare.sequence_groups(["jaffe/KA.AN1.39.tiff"]) is None
+    # whole sequences right or wrong: the sequence interval is wider than the image one
+    correct = np.repeat([True, False, True, True, False, True, True, False, True, True], 3)
+    from ferlib import stats
+
+    seq_low, seq_high = stats.bootstrap_accuracy_interval(correct, groups)
+    low, high = stats.accuracy_interval(int(correct.sum()), len(correct))
+    assert seq_high - seq_low > high - low
