@@ -117,10 +117,11 @@ audit
 # logistic regression on the raw pixels; logistic regression on HOG features, each with
 # its regularisation chosen on the validation part), and the exact McNemar test of the
 # CNN against the HOG baseline: `p_vs_hog` below 0.05 says the two differ on these
-# images by more than chance; `seq_low` and `seq_high` bound a CK+ accuracy with whole
-# sequences resampled (their frames are not independent). For a fine-tune, `zero_shot` is its FER2013 network on the
-# same test images before any fine-tuning: the lower anchor of what fine-tuning adds. Accuracies are fractions. On CK+ the intervals are too
-# narrow where a test part holds several frames of one sequence.
+# images by more than chance. On CK+ a test part holds several frames of one sequence,
+# so the Wilson interval is too narrow there: `seq_low` and `seq_high` bound the accuracy
+# with whole sequences resampled. For a fine-tune, `zero_shot` is its FER2013 network on
+# the same test images before any fine-tuning: the lower anchor of what fine-tuning
+# adds. Accuracies are fractions.
 
 # %%
 from ferlib import compare, results as committed
