@@ -194,8 +194,8 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
     check sentences; empty when all is well) and ``missing_removed`` (experiment keys
     dropped from ``missing.json``).
     """
-    from ferlib.results import audit_run, export_run
-    from ferlib.store import MODEL_FILE, REQUIRED_FILES, RunStore, read_run
+    from ferlib.results import audit_run, export_run, write_run_folder
+    from ferlib.store import MODEL_FILE, RunStore, read_run
 
     paths = [Path(f) for f in files]
     for path in paths:
@@ -253,19 +253,8 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
             if (final / MODEL_FILE).exists() and not replace:
                 log(f"{final}: already holds weights, left as it is")
                 continue
-            store_dir.mkdir(parents=True, exist_ok=True)
-            staging = store_dir / f".tmp-{rid}-{uuid.uuid4().hex[:8]}"
-            staging.mkdir()
-            try:
-                for name in REQUIRED_FILES:
-                    shutil.copy2(run.path / name, staging / name)
-                join_parts(group, staging / MODEL_FILE)
-                if final.exists():
-                    shutil.rmtree(final)
-                os.replace(staging, final)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+            write_run_folder(run.path, final,
+                             fill=lambda tmp, group=group: join_parts(group, tmp / MODEL_FILE))
             report["weights"].append(rid)
     report["missing_removed"] = drop_committed_from_missing(results_dir)
     return report

@@ -95,22 +95,19 @@ def check_checksums(folder) -> list:
     return problems
 
 
-def export_run(run: Run, results_dir) -> Path:
-    """Copy a finished run into ``results_dir/<run id>/`` without its weights.
-
-    Written into a temporary folder and renamed into place, so an interrupted export
-    leaves no half-written run. Returns the new folder.
-    """
-    results_dir = Path(results_dir)
-    check_relative_sources(run.predictions, run.path)
-    results_dir.mkdir(parents=True, exist_ok=True)
-    tmp = results_dir / f".tmp-{run.id}-{uuid.uuid4().hex[:8]}"
+def write_run_folder(source, final, *, fill=None) -> Path:
+    """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
+    into a temporary sibling first, then ``fill(tmp)`` (more files, a new config...),
+    then a rename that replaces any older ``final``. A failure leaves nothing behind."""
+    source, final = Path(source), Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
         for name in REQUIRED_FILES:
-            shutil.copy2(run.path / name, tmp / name)
-        seal_run(tmp)
-        final = results_dir / run.id
+            shutil.copy2(source / name, tmp / name)
+        if fill is not None:
+            fill(tmp)
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
@@ -118,6 +115,16 @@ def export_run(run: Run, results_dir) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def export_run(run: Run, results_dir) -> Path:
+    """Copy a finished run into ``results_dir/<run id>/`` without its weights.
+
+    Written into a temporary folder and renamed into place, so an interrupted export
+    leaves no half-written run. Returns the new folder.
+    """
+    check_relative_sources(run.predictions, run.path)
+    return write_run_folder(run.path, Path(results_dir) / run.id, fill=seal_run)
 
 
 def export_store(store, results_dir=PAPER_RESULTS, *, data="real", replace=False) -> list:
@@ -165,18 +172,12 @@ def rekey_results(results_dir, *, numerics: int = NUMERICS_VERSION) -> dict:
         manifest = dict(run.manifest, run_id=new_id, numerics_version=numerics,
                         source_run=config.source_run,
                         rekeyed_from=[*run.manifest.get("rekeyed_from", []), run.id])
-        tmp = results_dir / f".tmp-{new_id}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
-            for name in REQUIRED_FILES:
-                shutil.copy2(run.path / name, tmp / name)
+        def rewrite(tmp, config=config, manifest=manifest):
             (tmp / "config.json").write_text(config.to_json() + "\n")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             seal_run(tmp)
-            os.replace(tmp, results_dir / new_id)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+
+        write_run_folder(run.path, results_dir / new_id, fill=rewrite)
         if new_id != run.id:
             shutil.rmtree(run.path)
     return renamed
