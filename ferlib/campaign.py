@@ -366,7 +366,7 @@ class Campaign:
         entry = {"phase": job.phase, "label": job.label, "cell": job.cell, "model": job.config.model,
                  "dataset": job.config.dataset, "source": job.source.dataset if job.source else None,
                  "seed": job.config.seed}
-        if job.cell and study.CELLS[job.cell].keys() == {"min_epoch_images"} and study.same_epochs_as_protocol(
+        if job.cell and study.changes_epochs_only(job.cell) and study.same_epochs_as_protocol(
                 job.config, self.dataset(job.config.dataset), profile=self.record["settings"].get("profile", "paper")):
             return {**entry, "status": "skipped", "reason": "the same epochs as the protocol's run"}
         needed, target_id = self._needed(job)

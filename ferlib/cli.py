@@ -56,7 +56,10 @@ def _add_training(parser):
     parser.add_argument("--protocol", default=None, help="paper (default), subject-kfold or loso")
     parser.add_argument("--fold", type=int, default=None)
     parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
-    parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    augment = parser.add_mutually_exclusive_group()
+    augment.add_argument("--augment", action="store_true",
+                         help="train with augmentation (the paper profile trains without)")
+    augment.add_argument("--no-augment", action="store_true", help="train without augmentation")
     parser.add_argument("--no-balance", action="store_true", help="train without class oversampling")
     parser.add_argument("--augment-scale", type=float, default=None,
                         help="multiply the augmentation magnitudes (default 1)")
@@ -135,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data sets (default: jaffe ckplus7)")
     p.add_argument("--seeds", default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
+    p.add_argument("--round", choices=("settled", "first"), default="settled",
+                   help="settled: around the protocol (default); first: around the augmented start")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     _add_common(p)
@@ -255,7 +260,7 @@ def _overrides(args) -> dict:
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         limit_train=args.limit_train, protocol=args.protocol, fold=args.fold,
         precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
-        augment=False if args.no_augment else None, balance="none" if args.no_balance else None,
+        augment=False if args.no_augment else (True if args.augment else None), balance="none" if args.no_balance else None,
         augment_scale=args.augment_scale, min_epoch_images=args.min_epoch_images,
         input_scaling=args.input_scaling,
     )
@@ -391,19 +396,20 @@ def cmd_study(args) -> int:
     _check_data_dir(args)
     if args.seed is not None:
         raise ValueError("study takes --seeds (several), not --seed")
-    scope = dict(seeds=parse_seeds(args.seeds), profile=args.profile)
+    scope = dict(seeds=parse_seeds(args.seeds), profile=args.profile, round=args.round)
     if args.models:
         scope["models"] = tuple(args.models)
     if args.datasets:
         scope["datasets"] = tuple(args.datasets)
     if args.cells:
-        unknown = [c for c in args.cells if c not in study.CELLS]
+        known = study.round_cells(args.round)
+        unknown = [c for c in args.cells if c not in known]
         if unknown:
-            raise ValueError(f"--cells: unknown {unknown}; known: {list(study.CELLS)}")
+            raise ValueError(f"--cells: unknown {unknown}; known: {list(known)}")
         scope["cells"] = tuple(args.cells)
     runs = study.run_study(args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
                            verbose=0 if args.quiet else 1, **scope)
-    table = study.study_table(runs).drop(columns=["test_by_seed"])
+    table = study.study_table(runs, round=args.round).drop(columns=["test_by_seed"])
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return 0
 

@@ -362,20 +362,22 @@ def results_figure(results: pd.DataFrame, *, title: str | None = None) -> Figure
     return fig
 
 
-def study_figure(cell_runs, *, title: str | None = None) -> Figure:
+def study_figure(cell_runs, *, title: str | None = None, round: str = "settled") -> Figure:
     """The sensitivity study: validation and test accuracy of every seed in every cell.
 
     Args:
         cell_runs: ``[(cell, Run)]`` as :func:`ferlib.study.study_runs` gives them.
         title: the figure's title.
+        round: the study's round the cells belong to (:data:`ferlib.study.ROUNDS`).
 
     Returns:
         a Figure with one axis per (model, data set): one row per cell, a dot per seed
         (hollow: validation, filled: test), a bar at the mean test accuracy and a dashed
         line at chance (one over the number of classes in the test part).
     """
-    from ferlib.study import CELLS
+    from ferlib.study import round_cells
 
+    cell_order = round_cells(round)
     if not cell_runs:
         raise ValueError("cell_runs is empty: no run of the sensitivity study")
     groups = {}
@@ -384,12 +386,12 @@ def study_figure(cell_runs, *, title: str | None = None) -> Figure:
     keys = sorted(groups)
     columns = min(2, len(keys))
     rows = -(-len(keys) // columns)
-    fig = Figure(figsize=(5.2 * columns, (0.42 * len(CELLS) + 1.2) * rows), layout="constrained")
+    fig = Figure(figsize=(5.2 * columns, (0.42 * len(cell_order) + 1.2) * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax in axes[len(keys):]:
         ax.set_visible(False)
     for ax, key in zip(axes, keys):
-        cells = [c for c in CELLS if any(cell == c for cell, _ in groups[key])]
+        cells = [c for c in cell_order if any(cell == c for cell, _ in groups[key])]
         y = {cell: i for i, cell in enumerate(reversed(cells))}
         chance = None
         for cell, run in groups[key]:

@@ -18,16 +18,49 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-#: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained.
+#: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained: the
+#: study around the settled protocol (no augmentation).
 CELLS = {
     "protocol": {},
     "one pass per epoch": {"min_epoch_images": None},
-    "no augmentation": {"augment": False},
-    "half augmentation": {"augment_scale": 0.5},
+    "augmentation": {"augment": True},
+    "half augmentation": {"augment": True, "augment_scale": 0.5},
     "standardized input": {"input_scaling": "standardize"},
     "no class balancing": {"balance": "none"},
     "2,048 images per epoch": {"min_epoch_images": 2048},
 }
+
+#: The first round of the study, around the protocol we started from: the paper's
+#: augmentation kinds at our magnitudes. It decided the augmentation of the settled
+#: protocol; its cells are ``{cell: fields that differ from the settled protocol}``.
+FIRST_ROUND = {
+    "protocol": {"augment": True},
+    "one pass per epoch": {"augment": True, "min_epoch_images": None},
+    "no augmentation": {},
+    "half augmentation": {"augment": True, "augment_scale": 0.5},
+    "standardized input": {"augment": True, "input_scaling": "standardize"},
+    "no class balancing": {"augment": True, "balance": "none"},
+    "2,048 images per epoch": {"augment": True, "min_epoch_images": 2048},
+}
+
+#: ``{round: cells}``; "settled" is the default everywhere.
+ROUNDS = {"settled": CELLS, "first": FIRST_ROUND}
+
+
+def round_cells(round: str = "settled") -> dict:
+    """The cells of one round of the study (:data:`ROUNDS`)."""
+    if round not in ROUNDS:
+        raise ValueError(f"round must be one of {list(ROUNDS)}, got {round!r}")
+    return ROUNDS[round]
+
+
+def changes_epochs_only(cell: str, round: str = "settled") -> bool:
+    """Whether ``cell`` differs from its round's protocol cell in ``min_epoch_images`` alone."""
+    cells = round_cells(round)
+    base, change = cells["protocol"], cells[cell]
+    differs = {name for name in set(base) | set(change) if base.get(name, "unset") != change.get(name, "unset")}
+    return differs == {"min_epoch_images"}
+
 
 #: The study's default scope.
 STUDY_MODELS = (2,)
@@ -36,25 +69,28 @@ STUDY_SEEDS = (0, 1, 2)
 
 
 def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str = "paper",
-                data: str = "real", **overrides):
+                data: str = "real", round: str = "settled", **overrides):
     """The config of one cell: the protocol's experiment config with the cell's change."""
     import keras
 
     from ferlib.protocol import experiment_config
 
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {list(CELLS)}, got {cell!r}")
+    cells = round_cells(round)
+    if cell not in cells:
+        raise ValueError(f"cell must be one of {list(cells)}, got {cell!r}")
     overrides = {"backend": keras.backend.backend(), **overrides}
     base = experiment_config(profile, (model, dataset, None), data=data, seed=seed, **overrides)
-    return dataclasses.replace(base, **CELLS[cell])
+    return dataclasses.replace(base, **cells[cell])
 
 
 def study_configs(*, models=STUDY_MODELS, datasets=STUDY_DATASETS, seeds=STUDY_SEEDS,
-                  cells=tuple(CELLS), profile="paper", data="real", **overrides) -> list:
+                  cells=None, profile="paper", data="real", round="settled", **overrides) -> list:
     """``[(cell, config)]`` in training order: data set by data set, each seed's cells
-    together, so that every cell has its first seed before any has its third."""
+    together, so that every cell has its first seed before any has its third.
+    ``cells``: None for every cell of the round."""
+    cells = tuple(round_cells(round)) if cells is None else tuple(cells)
     return [(cell, cell_config(cell, model=model, dataset=dataset, seed=seed, profile=profile,
-                               data=data, **overrides))
+                               data=data, round=round, **overrides))
             for dataset in datasets for seed in seeds for model in models for cell in cells]
 
 
@@ -70,7 +106,7 @@ def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **s
             loaded[config.dataset] = load_data(config.dataset, data_dir=data_dir, cache_dir=cache_dir,
                                                synthetic_size=config.synthetic_size,
                                                data_seed=config.data_seed)
-        if CELLS[cell].keys() == {"min_epoch_images"} and same_epochs_as_protocol(
+        if changes_epochs_only(cell, scope.get("round", "settled")) and same_epochs_as_protocol(
                 config, loaded[config.dataset], profile=scope.get("profile", "paper")):
             log(f"{cell:>24}: {config.label()}: the same epochs as the protocol's run (one "
                 f"balanced pass is already longer than the minimum), not trained again")
@@ -101,15 +137,15 @@ def same_epochs_as_protocol(config, dataset, *, profile: str = "paper") -> bool:
     return len(rows[0]) == len(rows[1]) and bool((rows[0] == rows[1]).all())
 
 
-def cell_of(config, *, profile: str = "paper") -> str | None:
-    """The study cell a from-scratch config belongs to (``None``: it is in no cell)."""
+def cell_of(config, *, profile: str = "paper", round: str = "settled") -> str | None:
+    """The cell of ``round`` a from-scratch config belongs to (``None``: it is in no cell)."""
     if config.is_finetune:
         return None
-    for cell in CELLS:
+    for cell in round_cells(round):
         try:
             expected = cell_config(cell, model=config.model, dataset=config.dataset, seed=config.seed,
                                    profile=profile, data=config.data, backend=config.backend,
-                                   precision=config.precision)
+                                   precision=config.precision, round=round)
         except ValueError:
             continue
         if expected == config:
@@ -117,20 +153,21 @@ def cell_of(config, *, profile: str = "paper") -> str | None:
     return None
 
 
-def study_runs(runs, *, datasets=STUDY_DATASETS) -> list:
-    """``[(cell, Run)]`` for the runs of ``runs`` on ``datasets`` that belong to a study
-    cell (any model: a committed run of another model can be in a cell too)."""
+def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = "settled") -> list:
+    """``[(cell, Run)]`` for the runs of ``runs`` on ``datasets`` that belong to a cell of
+    ``round`` (any model: a committed run of another model can be in a cell too). A run
+    can be in both rounds: the first round's "no augmentation" is the settled protocol."""
     found = []
     for run in runs:
         if run.config.dataset not in datasets:
             continue
-        cell = cell_of(run.config)
+        cell = cell_of(run.config, round=round)
         if cell is not None:
             found.append((cell, run))
     return found
 
 
-def study_table(cell_runs) -> pd.DataFrame:
+def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
     """One row per (model, data set, cell): seeds, mean and sd of validation and test
     accuracy over seeds, and each seed's test accuracy.
 
@@ -141,7 +178,7 @@ def study_table(cell_runs) -> pd.DataFrame:
     for cell, run in cell_runs:
         key = (run.config.model, run.config.dataset, cell)
         rows.setdefault(key, []).append(run)
-    order = {cell: i for i, cell in enumerate(CELLS)}
+    order = {cell: i for i, cell in enumerate(round_cells(round))}
     table = []
     for (model, dataset, cell), runs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]])):
         val = np.array([r.metrics["val"]["accuracy"] for r in runs])
@@ -151,7 +188,7 @@ def study_table(cell_runs) -> pd.DataFrame:
             "val_mean": val.mean(), "val_sd": val.std(ddof=1) if len(runs) > 1 else np.nan,
             "test_mean": test.mean(), "test_sd": test.std(ddof=1) if len(runs) > 1 else np.nan,
             "test_median": float(np.median(test)),
-            "test_by_seed": {int(r.config.seed): round(float(r.metrics["test"]["accuracy"]), 4) for r in runs},
+            "test_by_seed": {int(r.config.seed): float(np.round(r.metrics["test"]["accuracy"], 4)) for r in runs},
         })
     return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd",
                                         "test_mean", "test_sd", "test_median", "test_by_seed"])

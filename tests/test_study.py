@@ -24,6 +24,24 @@ def test_each_cell_changes_one_setting_of_the_protocol():
         study.cell_config("more epochs", model=2, dataset="jaffe", seed=0)
 
 
+def test_the_first_round_is_the_settled_study_around_the_augmented_start():
+    """The first round's cells are its protocol (augmentation on) with one change; its
+    'no augmentation' cell is the settled protocol, so one run serves both rounds."""
+    first = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="first")
+    settled = study.cell_config("protocol", model=2, dataset="jaffe", seed=0)
+    assert first.augment and not settled.augment
+    assert study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, round="first") == settled
+    assert study.cell_of(first) == "augmentation" and study.cell_of(first, round="first") == "protocol"
+    for cell in study.FIRST_ROUND:
+        config = study.cell_config(cell, model=2, dataset="jaffe", seed=0, round="first")
+        differs = {f.name for f in dataclasses.fields(RunConfig) if getattr(config, f.name) != getattr(first, f.name)}
+        assert len(differs) <= 1 and (differs or cell == "protocol"), cell
+    assert study.changes_epochs_only("one pass per epoch", "first")
+    assert not study.changes_epochs_only("half augmentation")
+    with pytest.raises(ValueError, match="round must be one of"):
+        study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="second")
+
+
 def test_configs_come_seed_by_seed_so_every_cell_has_a_first_seed_early():
     configs = study.study_configs(models=(2,), datasets=("jaffe",), seeds=(0, 1))
     seeds = [config.seed for _, config in configs]
@@ -41,9 +59,9 @@ def test_a_cell_whose_epochs_equal_the_protocols_is_recognised():
     small = study.cell_config("one pass per epoch", model=2, dataset="jaffe", seed=0, data="synthetic",
                               synthetic_size=140, min_epoch_images=None)
     assert small.min_epoch_images is None
-    no_aug = study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, data="synthetic",
-                               synthetic_size=140)
-    assert not study.same_epochs_as_protocol(no_aug, data)
+    augmented = study.cell_config("augmentation", model=2, dataset="jaffe", seed=0, data="synthetic",
+                                  synthetic_size=140)
+    assert not study.same_epochs_as_protocol(augmented, data)
     big = load_data("ckplus", synthetic_size=2000)  # a balanced pass of more than 1,024 images
     ck_pass = study.cell_config("one pass per epoch", model=2, dataset="ckplus", seed=0, data="synthetic",
                                 synthetic_size=2000)
@@ -58,27 +76,27 @@ def _run(cell, seed, val, test, dataset="jaffe"):
 def test_study_table_and_verdicts_summarise_over_seeds():
     cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7), _run("protocol", 2, 0.9, 0.8),
                  _run("one pass per epoch", 0, 0.1, 0.2), _run("one pass per epoch", 1, 0.2, 0.1),
-                 _run("no augmentation", 0, 0.75, 0.65)]
+                 _run("augmentation", 0, 0.75, 0.65)]
     table = study.study_table(cell_runs)
-    assert list(table["cell"]) == ["protocol", "one pass per epoch", "no augmentation"]
+    assert list(table["cell"]) == ["protocol", "one pass per epoch", "augmentation"]
     protocol = table.iloc[0]
     assert protocol["seeds"] == 3 and protocol["val_mean"] == pytest.approx(0.8)
     assert protocol["test_sd"] == pytest.approx(0.1)
     assert protocol["test_by_seed"] == {0: 0.6, 1: 0.7, 2: 0.8}
     assert np.isnan(table.iloc[2]["val_sd"])
     verdicts = study.study_verdicts(table)
-    assert list(verdicts["cell"]) == ["one pass per epoch", "no augmentation"]
+    assert list(verdicts["cell"]) == ["one pass per epoch", "augmentation"]
     assert verdicts.iloc[0]["val_change"] == pytest.approx(0.15 - 0.8)
     assert study.study_verdicts(study.study_table(cell_runs[3:])).empty
 
 
 def test_study_runs_at_smoke_scale_and_reuses_the_store(tmp_path):
-    scope = dict(models=(2,), datasets=("jaffe",), seeds=(0,), cells=("protocol", "no augmentation"),
+    scope = dict(models=(2,), datasets=("jaffe",), seeds=(0,), cells=("protocol", "no class balancing"),
                  profile="smoke")
     lines = []
     runs = study.run_study(tmp_path, log=lines.append, **scope)
-    assert [cell for cell, _ in runs] == ["protocol", "no augmentation"]
-    assert runs[0][1].config.augment and not runs[1][1].config.augment
+    assert [cell for cell, _ in runs] == ["protocol", "no class balancing"]
+    assert runs[0][1].config.balance == "oversample" and runs[1][1].config.balance == "none"
     again = study.run_study(tmp_path, log=lines.append, **scope)
     assert [run.id for _, run in again] == [run.id for _, run in runs]
     assert all(run.path.parent == tmp_path for _, run in runs)
@@ -86,14 +104,14 @@ def test_study_runs_at_smoke_scale_and_reuses_the_store(tmp_path):
 
 def test_study_markdown_and_figure_show_every_cell_and_seed():
     cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7),
-                 _run("no augmentation", 0, 0.75, 0.65), _run("protocol", 0, 0.9, 0.85, dataset="ckplus7")]
+                 _run("augmentation", 0, 0.75, 0.65), _run("protocol", 0, 0.9, 0.85, dataset="ckplus7")]
     for _, run in cell_runs:
         run.metrics["test"]["confusion"] = [[1] * 7 for _ in range(7)]
     text = study.study_markdown(study.study_table(cell_runs))
     lines = text.splitlines()
     assert len(lines) == 2 + 3
     assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 65.0 ± 7.1% | 60.0, 70.0 |" in lines
-    assert "| 2 | JAFFE | no augmentation | 1 | 75.0% | 65.0% | 65.0 |" in lines
+    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 65.0% | 65.0 |" in lines
     from ferlib.figures import study_figure
 
     figure = study_figure(cell_runs)
