@@ -261,19 +261,15 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
 
 
 def drop_committed_from_missing(results_dir) -> list:
-    """Remove from ``missing.json`` the experiments that now have a committed protocol run
-    (seed 0); returns their keys. The file is rewritten atomically, other entries kept."""
-    from ferlib.results import MISSING_FILE, paper_results, read_missing, write_json_atomic
+    """Rewrite ``missing.json`` (:func:`ferlib.missing.save_missing`) so that it no longer
+    lists the experiments that now have a committed protocol run (seed 0); returns those keys."""
+    from ferlib.missing import save_missing
+    from ferlib.results import MISSING_FILE, paper_results, read_missing
 
     path = Path(results_dir) / MISSING_FILE
     if not path.exists():
         return []
     have = paper_results(results_dir)
-    entries = read_missing(results_dir)
-    keep = [entry for entry in entries if tuple(entry["key"]) not in have]
-    if len(keep) == len(entries):
-        return []
-    document = json.loads(path.read_text())
-    document["runs"] = keep
-    write_json_atomic(document, path)
-    return [tuple(entry["key"]) for entry in entries if tuple(entry["key"]) in have]
+    listed = [tuple(entry["key"]) for entry in read_missing(results_dir)]
+    save_missing(results_dir)
+    return [key for key in listed if key in have]

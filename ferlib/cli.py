@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true",
                    help="replace runs committed already (default: keep them)")
 
+    p = commands.add_parser("missing", help="the paper's experiments without a committed run, and the compute they need")
+    p.add_argument("--results", default=None, help="results folder (default: results/paper)")
+    p.add_argument("--save", action="store_true", help="rewrite the folder's missing.json")
+
     p = commands.add_parser("check", help="audit committed results: ids, numerics version, metrics")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
 
@@ -362,6 +366,11 @@ def cmd_check(args) -> int:
     folder = Path(args.results) if args.results else PAPER_RESULTS
     runs = committed_runs(folder)
     problems = [p for run in runs for p in audit_run(run)]
+    from ferlib.missing import missing_is_current
+
+    if not missing_is_current(folder):
+        problems.append(f"{folder / 'missing.json'}: does not list exactly the experiments without a "
+                        f"protocol run; run `python -m ferlib missing --save`")
     missing = missing_runs(folder)
     outside = runs_outside_protocol(runs)
     print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol), "
@@ -374,6 +383,21 @@ def cmd_check(args) -> int:
     for row in missing.itertuples():
         print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
     return 1 if problems else 0
+
+
+def cmd_missing(args) -> int:
+    from ferlib.missing import missing_entries, save_missing
+    from ferlib.results import PAPER_RESULTS
+
+    folder = Path(args.results) if args.results else PAPER_RESULTS
+    entries = missing_entries(folder)
+    for entry in entries:
+        model, dataset, source = entry["key"]
+        training = "scratch" if source is None else f"fine-tuned from {source}"
+        print(f"model {model} {dataset} {training}: {entry['reason']}")
+    if args.save:
+        print(f"wrote {save_missing(folder)} ({len(entries)} experiments)")
+    return 0
 
 
 def parse_seeds(text: str) -> list:
@@ -461,6 +485,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "export": cmd_export,
     "check": cmd_check,
+    "missing": cmd_missing,
     "probe": cmd_probe,
     "study": cmd_study,
     "book": cmd_book,
