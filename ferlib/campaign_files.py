@@ -195,7 +195,7 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
     dropped from ``missing.json``).
     """
     from ferlib.results import audit_run, export_run, write_run_folder
-    from ferlib.store import MODEL_FILE, RunStore, read_run
+    from ferlib.store import MODEL_FILE, REQUIRED_FILES, RunStore, read_run, seal_files
 
     paths = [Path(f) for f in files]
     for path in paths:
@@ -253,8 +253,11 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
             if (final / MODEL_FILE).exists() and not replace:
                 log(f"{final}: already holds weights, left as it is")
                 continue
-            write_run_folder(run.path, final,
-                             fill=lambda tmp, group=group: join_parts(group, tmp / MODEL_FILE))
+            def fill(tmp, group=group):
+                join_parts(group, tmp / MODEL_FILE)
+                seal_files(tmp, (*REQUIRED_FILES, MODEL_FILE))  # as the store seals a run it trains
+
+            write_run_folder(run.path, final, fill=fill)
             report["weights"].append(rid)
     report["missing_removed"] = drop_committed_from_missing(results_dir)
     return report

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from ferlib.config import DATASETS, MODEL_IDS, PROFILES
@@ -170,8 +171,11 @@ def main(argv=None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
+        check_folder_options(args)
         _resolve_pack(args)
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError, FloatingPointError, RunLocked) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -182,6 +186,25 @@ def main(argv=None) -> int:
         where = f" {error.filename}" if getattr(error, "filename", None) else ""
         print(f"error:{where}: {error.strerror or error}", file=sys.stderr)
         return 2
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a warning as ``warning: <message>`` on stderr (no source line)."""
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+
+#: Options that name a folder (made when missing): a file there is refused up front.
+FOLDER_OPTIONS = ("store", "cache_dir", "build_dir", "to", "out", "results")
+
+
+def check_folder_options(args) -> None:
+    """Raise ``ValueError`` naming the option when one of :data:`FOLDER_OPTIONS` points
+    at something that exists and is not a folder, before any data is loaded or trained."""
+    for name in FOLDER_OPTIONS:
+        value = getattr(args, name, None)
+        if value is not None and Path(value).exists() and not Path(value).is_dir():
+            raise ValueError(f"--{name.replace('_', '-')} {value}: is a file; expected a folder "
+                             f"(it is made if missing)")
 
 
 def cmd_datasets(args) -> int:
@@ -306,6 +329,9 @@ def cmd_finetune(args) -> int:
     from ferlib.experiment import finetune_run
 
     _check_data_dir(args)
+    if args.source == args.target:
+        raise ValueError(f"--source and --target are both {args.target!r}: fine-tuning starts from "
+                         f"weights trained on another data set (use train for one data set)")
     source = _config(args, model=args.model, dataset=args.source)
     target = _config(args, model=args.model, dataset=args.target, source=args.source)
     source_run, target_run = finetune_run(source, target, args.store, data_dir=args.data_dir,
@@ -332,7 +358,10 @@ def cmd_reproduce(args) -> int:
 def cmd_runs(args) -> int:
     from ferlib.store import RunStore, runs_frame
 
-    table = runs_frame(RunStore(args.store).runs())
+    runs, broken = RunStore(args.store).scan()
+    for folder, problems in broken:
+        print(f"warning: skipped the broken run folder {folder}: {'; '.join(problems)}", file=sys.stderr)
+    table = runs_frame(runs)
     if args.json:
         print(table.to_json(orient="records", indent=2))
     elif table.empty:
@@ -361,17 +390,20 @@ def cmd_export(args) -> int:
 
 def cmd_check(args) -> int:
     from ferlib.protocol import departure_text
-    from ferlib.results import PAPER_RESULTS, audit_run, committed_runs, missing_runs, runs_outside_protocol
+    from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol
+    from ferlib.store import RunStore
 
     folder = Path(args.results) if args.results else PAPER_RESULTS
-    runs = committed_runs(folder)
-    problems = [p for run in runs for p in audit_run(run)]
+    runs, broken = RunStore(folder).scan()
+    problems = [p for _, found in broken for p in found] + [p for run in runs for p in audit_run(run)]
     from ferlib.missing import missing_is_current
 
-    if not missing_is_current(folder):
-        problems.append(f"{folder / 'missing.json'}: does not list exactly the experiments without a "
-                        f"protocol run; run `python -m ferlib missing --save`")
-    missing = missing_runs(folder)
+    with warnings.catch_warnings():  # broken folders are among the problems already
+        warnings.simplefilter("ignore")
+        if not missing_is_current(folder):
+            problems.append(f"{folder / 'missing.json'}: does not list exactly the experiments without a "
+                            f"protocol run; run `python -m ferlib missing --save`")
+        missing = missing_runs(folder)
     outside = runs_outside_protocol(runs)
     print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol), "
           f"{len(problems)} problems, {len(missing)} of the paper's experiments without a run")

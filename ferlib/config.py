@@ -104,6 +104,9 @@ class RunConfig:
         check_choice("dataset", self.dataset, DATASETS)
         if self.source is not None:
             check_choice("source", self.source, DATASETS)
+            if self.source == self.dataset:
+                raise ValueError(f"source must differ from dataset for a fine-tune: both are {self.dataset!r} "
+                                 f"(a run trained from scratch has source=None)")
         check_choice("data", self.data, ("real", "synthetic"))
         check_choice("protocol", self.protocol, PROTOCOLS)
         check_choice("balance", self.balance, BALANCING)

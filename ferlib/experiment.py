@@ -127,7 +127,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     data, part = prepare(config, dataset)
     fingerprint = dataset_fingerprint(data, split=part)
     rid = run_id(config, fingerprint)
-    found = store.get(rid)
+    found = stored_run(store, rid, log=log)
     if found is not None:
         if verbose:
             log(f"{config.label()}: found in the store as {rid}")
@@ -156,7 +156,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
         set_input_statistics(model, data.images[rows["train"]])
 
     with store.writer(rid):  # one process trains a run; a second one stops with a clear error
-        found = store.get(rid)
+        found = stored_run(store, rid, log=lambda line: None)  # said once already
         if found is not None:  # finished by another process meanwhile
             return found
         started = time.perf_counter()
@@ -213,6 +213,18 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     return run
 
 
+def stored_run(store: RunStore, rid: str, *, log=print):
+    """The finished run ``rid`` of ``store``, or ``None`` when there is none or its folder
+    is broken: a broken run is never used; ``log`` says which file is at fault and that
+    the run is trained again (the new run replaces the broken folder)."""
+    run, problems = store.inspect(rid)
+    if problems:
+        log(f"warning: the stored run {store.path(rid)} is broken ({'; '.join(problems)}); "
+            f"training it again")
+        return None
+    return run
+
+
 def finetune_run(source_config: RunConfig, target_config: RunConfig, store, *, data_dir=None,
                  cache_dir=None, verbose: int = 1, log=print, source_dataset=None,
                  target_dataset=None, checkpoint: bool = True, steps_per_execution: int = 1):
@@ -228,6 +240,9 @@ def finetune_run(source_config: RunConfig, target_config: RunConfig, store, *, d
         raise ValueError("source_config must be a from-scratch config (source=None)")
     if source_config.model != target_config.model:
         raise ValueError(f"source model {source_config.model} != target model {target_config.model}")
+    if source_config.dataset == target_config.dataset:
+        raise ValueError(f"fine-tuning needs a source data set other than its target: both are "
+                         f"{target_config.dataset!r} (train it from scratch instead)")
     source_run = train_run(source_config, store, dataset=source_dataset, **options)
     target = dataclasses.replace(target_config, source=source_config.dataset, source_run=source_run.id)
     target_run = train_run(target, store, dataset=target_dataset, init_weights_from=source_run, **options)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -27,16 +26,13 @@ import pandas as pd
 
 from ferlib.fingerprint import file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
-from ferlib.store import REQUIRED_FILES, Run, RunStore
+from ferlib.atomic import remove_stale_temporaries, temporary_sibling, write_text_atomic
+from ferlib.store import CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, read_checksums, seal_files
 
 #: The paper profile's committed runs, relative to the project root.
 PAPER_RESULTS = Path("results") / "paper"
 DATASETS_FILE = "datasets.json"
 MISSING_FILE = "missing.json"
-#: Each committed run's sha256 of each of its files, in ``sha256sum`` format (so
-#: ``sha256sum -c sha256.txt`` in a run folder checks it too).
-CHECKSUMS_FILE = "sha256.txt"
-
 #: The largest gap allowed between a committed test accuracy and the same run trained
 #: again, in binomial standard errors of the committed accuracy. The same code, data and
 #: seed on the same kind of machine give the same numbers; other hardware or library
@@ -62,12 +58,7 @@ def check_relative_sources(predictions: pd.DataFrame, where) -> None:
 def seal_run(folder) -> Path:
     """Write ``<folder>/sha256.txt``: the sha256 of each of a run's files, so that
     :func:`audit_run` catches any later edit of any of them. Atomic (temp, then rename)."""
-    folder = Path(folder)
-    lines = [f"{file_sha256(folder / name)}  {name}\n" for name in REQUIRED_FILES]
-    tmp = folder / f".{CHECKSUMS_FILE}.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.write_text("".join(lines))
-    os.replace(tmp, folder / CHECKSUMS_FILE)
-    return folder / CHECKSUMS_FILE
+    return seal_files(folder, REQUIRED_FILES)
 
 
 def check_checksums(folder) -> list:
@@ -77,12 +68,10 @@ def check_checksums(folder) -> list:
     path = folder / CHECKSUMS_FILE
     if not path.exists():
         return [f"{folder}: no {CHECKSUMS_FILE}: export the run again (python -m ferlib export)"]
-    recorded = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
-            return [f"{path}: line {number} is not '<sha256>  <file name>': {line!r}"]
-        recorded[name] = digest
+    try:
+        recorded = read_checksums(folder)
+    except BrokenRun as error:
+        return [str(error)]
     problems = [f"{folder}: {name} is not listed in {CHECKSUMS_FILE}"
                 for name in REQUIRED_FILES if name not in recorded]
     for name, digest in recorded.items():
@@ -98,10 +87,12 @@ def check_checksums(folder) -> list:
 def write_run_folder(source, final, *, fill=None) -> Path:
     """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
     into a temporary sibling first, then ``fill(tmp)`` (more files, a new config...),
-    then a rename that replaces any older ``final``. A failure leaves nothing behind."""
+    then a rename that replaces any older ``final``. A failure leaves nothing behind, and
+    the temporary folders of killed writes beside ``final`` are removed first."""
     source, final = Path(source), Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
+    remove_stale_temporaries(final.parent)
+    tmp = temporary_sibling(final)
     tmp.mkdir()
     try:
         for name in REQUIRED_FILES:
@@ -457,13 +448,7 @@ def write_json_atomic(obj, path) -> Path:
     """Write ``obj`` as indented JSON to ``path`` through a temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
 def read_dataset_summaries(results_dir=PAPER_RESULTS) -> dict:

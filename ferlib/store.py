@@ -13,9 +13,17 @@ data and ferlib's numerics version (see :mod:`ferlib.identity`). A finished run'
                        predicted label, the 7 probabilities
 - ``model.keras``      the weights of the best epoch (absent in results kept in git)
 
+- ``sha256.txt``       the sha256 of each of these files (``sha256sum -c`` format)
+
 The folder is made under a temporary name and renamed into place in one step, so a
 run killed at any moment never looks complete. Checkpoints of unfinished runs live in
 ``<store>/.partial/<run id>/`` and let a killed run resume from its last epoch.
+
+A run folder is only used once it passes :func:`run_problems`: every file readable, the
+manifest's id the folder's name, every file as ``sha256.txt`` records it (when there is
+one; older runs have none) and ``model.keras`` a complete archive. A folder that fails is
+a broken run: :meth:`RunStore.scan` reports it by name, :meth:`RunStore.runs` leaves it
+out and :meth:`RunStore.get` treats it as absent, so it is trained again, never served.
 """
 
 from __future__ import annotations
@@ -25,15 +33,27 @@ import json
 import os
 import shutil
 import socket
-import uuid
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from ferlib.atomic import process_alive, remove_stale_temporaries, temporary_sibling, write_text_atomic
 from ferlib.config import RunConfig
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
 MODEL_FILE = "model.keras"
+#: Each run's sha256 of each of its files, in ``sha256sum`` format (so
+#: ``sha256sum -c sha256.txt`` in a run folder checks it too).
+CHECKSUMS_FILE = "sha256.txt"
+#: The columns every ``predictions.csv`` has (besides the probabilities).
+PREDICTION_COLUMNS = ("part", "true", "predicted")
+
+
+class BrokenRun(ValueError):
+    """A run folder whose files cannot be trusted (unreadable, truncated or edited): the
+    message names the folder, the file and what is wrong."""
+
 
 @dataclasses.dataclass
 class Run:
@@ -55,7 +75,10 @@ class Run:
         return (self.path / MODEL_FILE).exists()
 
     def load_model(self):
-        """The trained Keras model (best epoch), loaded with ``safe_mode=True``."""
+        """The trained Keras model (best epoch), loaded with ``safe_mode=True``.
+
+        Raises ``FileNotFoundError`` for a run without weights and :class:`BrokenRun`
+        naming the file for weights that are truncated, edited or not a Keras model."""
         import keras
 
         import ferlib.augment  # noqa: F401  (registers ferlib's custom layers)
@@ -66,23 +89,170 @@ class Run:
                 f"{path}: this run keeps no weights (results kept in git have none); "
                 f"train it again into a local store to get them"
             )
-        return keras.saving.load_model(path, safe_mode=True)
+        problem = model_problem(self.path)
+        if problem:
+            raise BrokenRun(problem)
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except Exception as error:  # Keras raises many kinds for a bad file
+            raise BrokenRun(f"{path}: not a readable Keras model ({type(error).__name__}: {error}); "
+                            f"train the run again") from error
+
+
+def _read_json(path: Path) -> dict:
+    """A run's JSON file as a dict; :class:`BrokenRun` names the file otherwise."""
+    try:
+        value = json.loads(path.read_text())
+    except UnicodeDecodeError as error:
+        raise BrokenRun(f"{path}: not UTF-8 text ({error})") from None
+    except json.JSONDecodeError as error:
+        raise BrokenRun(f"{path}: not valid JSON ({error}); the file is truncated or was edited") from None
+    if not isinstance(value, dict):
+        raise BrokenRun(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _read_csv(path: Path, columns=()) -> pd.DataFrame:
+    """A run's CSV file with at least ``columns``; :class:`BrokenRun` names the file otherwise."""
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise BrokenRun(f"{path}: not a readable CSV file ({error}); the file is truncated or was edited") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BrokenRun(f"{path}: lacks the column(s) {missing}; the file is truncated or was edited")
+    return frame
 
 
 def read_run(path) -> Run:
-    """Read a finished run folder; ``FileNotFoundError`` names a missing file."""
+    """Read a finished run folder.
+
+    Raises ``FileNotFoundError`` naming the missing files, and :class:`BrokenRun` naming
+    the file that cannot be read (not JSON, not CSV, an invalid config, a manifest
+    without a run id). It does not check ``sha256.txt``: see :func:`run_problems`."""
     path = Path(path)
     missing = [name for name in REQUIRED_FILES if not (path / name).exists()]
     if missing:
         raise FileNotFoundError(f"{path} is not a finished run: missing {', '.join(missing)}")
+    values = _read_json(path / "config.json")
+    try:
+        config = RunConfig.from_dict(values)
+    except (TypeError, ValueError) as error:
+        raise BrokenRun(f"{path / 'config.json'}: not a valid run config ({error})") from None
+    manifest = _read_json(path / "manifest.json")
+    if not isinstance(manifest.get("run_id"), str):
+        raise BrokenRun(f"{path / 'manifest.json'}: has no run_id")
     return Run(
         path=path,
-        config=RunConfig.from_dict(json.loads((path / "config.json").read_text())),
-        manifest=json.loads((path / "manifest.json").read_text()),
-        history=pd.read_csv(path / "history.csv"),
-        metrics=json.loads((path / "metrics.json").read_text()),
-        predictions=pd.read_csv(path / "predictions.csv"),
+        config=config,
+        manifest=manifest,
+        history=_read_csv(path / "history.csv"),
+        metrics=_read_json(path / "metrics.json"),
+        predictions=_read_csv(path / "predictions.csv", PREDICTION_COLUMNS),
     )
+
+
+def seal_files(folder, names) -> Path:
+    """Write ``<folder>/sha256.txt`` with the sha256 of each file of ``names`` (those
+    present), atomically; returns its path."""
+    from ferlib.fingerprint import file_sha256
+
+    folder = Path(folder)
+    lines = [f"{file_sha256(folder / name)}  {name}\n" for name in names if (folder / name).exists()]
+    return write_text_atomic(folder / CHECKSUMS_FILE, "".join(lines))
+
+
+def read_checksums(folder) -> dict:
+    """``{file name: sha256}`` from ``<folder>/sha256.txt`` (empty when there is none);
+    :class:`BrokenRun` names a line that is not ``<sha256>  <file name>``."""
+    path = Path(folder) / CHECKSUMS_FILE
+    if not path.exists():
+        return {}
+    recorded = {}
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise BrokenRun(f"{path}: line {number} is not '<sha256>  <file name>': {line!r}")
+        recorded[name] = digest
+    return recorded
+
+
+def checksum_problems(folder, allowed=(*REQUIRED_FILES, MODEL_FILE), *, only=None) -> list:
+    """Sentences naming each file whose bytes differ from ``sha256.txt`` (or that it
+    lists and is missing or not one of ``allowed``); empty when all match or the folder
+    has no ``sha256.txt``. ``only``: check just these file names."""
+    from ferlib.fingerprint import file_sha256
+
+    folder = Path(folder)
+    try:
+        recorded = read_checksums(folder)
+    except BrokenRun as error:
+        return [str(error)]
+    problems = []
+    for name, digest in recorded.items():
+        if only is not None and name not in only:
+            continue
+        if name not in allowed:
+            problems.append(f"{folder / CHECKSUMS_FILE}: lists {name!r}, which is not a run file")
+        elif not (folder / name).exists():
+            problems.append(f"{folder}: {name} is missing")
+        elif file_sha256(folder / name) != digest:
+            problems.append(f"{folder / name}: changed since the run was written (its sha256 differs "
+                            f"from {CHECKSUMS_FILE}): truncated or edited")
+    return problems
+
+
+def _listed(folder) -> list:
+    """The file names ``sha256.txt`` lists (all of them where it cannot be parsed, so
+    that :func:`checksum_problems` reports it)."""
+    try:
+        return list(read_checksums(folder))
+    except BrokenRun:
+        return [CHECKSUMS_FILE]
+
+
+def model_problem(folder) -> str | None:
+    """What is wrong with ``<folder>/model.keras``, or ``None`` (also when absent): a
+    sha256 that differs from ``sha256.txt``, or a file that is not a complete zip archive
+    (a ``.keras`` file is one)."""
+    import zipfile
+
+    path = Path(folder) / MODEL_FILE
+    if not path.exists():
+        return None
+    problems = checksum_problems(folder, only=(MODEL_FILE,))
+    if problems:
+        return problems[0]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        return f"{path}: not a complete Keras archive ({error}): truncated or damaged"
+    return None
+
+
+def run_problems(path, *, check_model: bool = True) -> tuple:
+    """``(run, problems)`` for a run folder: the :class:`Run` read from it (``None`` when
+    it cannot be read) and sentences naming each file at fault (empty: the folder can be
+    trusted). Checks what :func:`read_run` checks, that the manifest's run id is the
+    folder's name, ``sha256.txt`` when there is one and, with ``check_model``,
+    ``model.keras`` (:func:`model_problem`)."""
+    path = Path(path)
+    try:
+        run = read_run(path)
+    except (FileNotFoundError, BrokenRun) as error:
+        return None, [str(error)]
+    problems = []
+    if run.manifest["run_id"] != path.name:
+        problems.append(f"{path / 'manifest.json'}: run_id {run.manifest['run_id']!r} is not the "
+                        f"folder's name")
+    recorded = [name for name in _listed(path) if name != MODEL_FILE]
+    problems += checksum_problems(path, only=recorded)
+    if check_model:
+        problem = model_problem(path)
+        if problem:
+            problems.append(problem)
+    return run, problems
 
 
 class RunLocked(RuntimeError):
@@ -91,11 +261,13 @@ class RunLocked(RuntimeError):
 
 class _WriterLock:
     """``<store>/.partial/<run id>.lock`` holding the writer's host and pid (see
-    :meth:`RunStore.writer`)."""
+    :meth:`RunStore.writer`). Taking it also removes the temporary files that killed
+    writers left in the store and in the run's checkpoint folder."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, clean=()):
         self.path = path
         self.owner = f"{socket.gethostname()} {os.getpid()}"
+        self.clean = tuple(clean)
 
     def _holder_alive(self) -> tuple:
         try:
@@ -103,15 +275,7 @@ class _WriterLock:
             pid = int(pid)
         except (OSError, ValueError):
             return None, False  # unreadable or half-written: a dead writer's
-        if host != socket.gethostname():
-            return f"{host} {pid}", True  # another machine's process: cannot tell, keep out
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return f"{host} {pid}", False
-        except PermissionError:
-            pass
-        return f"{host} {pid}", True
+        return f"{host} {pid}", process_alive(pid, host)
 
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +292,8 @@ class _WriterLock:
                 continue
             with os.fdopen(fd, "w") as handle:
                 handle.write(self.owner)
+            for folder in self.clean:
+                remove_stale_temporaries(folder)
             return self
         raise RunLocked(f"{self.path}: could not take the lock")
 
@@ -149,6 +315,12 @@ class RunStore:
     def __repr__(self):
         return f"RunStore({str(self.root)!r})"
 
+    def _check_root(self) -> bool:
+        """Whether the store's folder exists; ``NotADirectoryError`` when it is a file."""
+        if self.root.exists() and not self.root.is_dir():
+            raise NotADirectoryError(20, "is a file; expected a run store folder", str(self.root))
+        return self.root.is_dir()
+
     def path(self, rid: str) -> Path:
         return self.root / rid
 
@@ -159,33 +331,64 @@ class RunStore:
     def writer(self, rid: str) -> _WriterLock:
         """A context manager that makes this process the only one training run ``rid``
         into this store: a second process gets :class:`RunLocked` naming the holder; the
-        lock of a process that died is taken over."""
-        return _WriterLock(self.root / ".partial" / f"{rid}.lock")
+        lock of a process that died is taken over. Entering it removes the temporary
+        files of killed writes in the store and the run's checkpoint folder."""
+        self._check_root()
+        return _WriterLock(self.root / ".partial" / f"{rid}.lock",
+                           clean=(self.root, self.partial_dir(rid)))
+
+    def inspect(self, rid: str) -> tuple:
+        """``(run, problems)`` for run ``rid``: ``(None, [])`` when the store has no such
+        folder; otherwise as :func:`run_problems` (a run with problems must not be used)."""
+        path = self.path(rid)
+        if not self._check_root() or not path.is_dir():
+            return None, []
+        return run_problems(path)
 
     def get(self, rid: str) -> Run | None:
-        """The finished run with this id, or ``None``."""
-        path = self.path(rid)
-        if not all((path / name).exists() for name in REQUIRED_FILES):
+        """The finished run with this id, or ``None`` when there is none or its folder is
+        broken (then with a warning naming the file at fault: it is trained again)."""
+        run, problems = self.inspect(rid)
+        if problems:
+            warnings.warn(f"ignoring the broken run {self.path(rid)}: {'; '.join(problems)}", stacklevel=2)
             return None
-        return read_run(path)
+        return run
+
+    def scan(self) -> tuple:
+        """``(runs, broken)``: every finished run that can be trusted, oldest first, and
+        ``[(folder, problems)]`` for each other folder of the store (hidden folders,
+        such as checkpoints and temporary folders, are not runs)."""
+        if not self._check_root():
+            return [], []
+        found, broken = [], []
+        for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir() or folder.name.startswith("."):
+                continue
+            run, problems = run_problems(folder)
+            if problems:
+                broken.append((folder, problems))
+            else:
+                found.append(run)
+        return sorted(found, key=lambda r: r.manifest.get("finished_at", "")), broken
 
     def runs(self) -> list:
-        """Every finished run in the store, oldest first."""
-        if not self.root.is_dir():
-            return []
-        found = [self.get(p.name) for p in self.root.iterdir()
-                 if p.is_dir() and not p.name.startswith(".")]
-        return sorted((r for r in found if r is not None),
-                      key=lambda r: r.manifest.get("finished_at", ""))
+        """Every finished run in the store that can be trusted, oldest first; a broken
+        folder is left out with a warning naming it (see :meth:`scan`)."""
+        found, broken = self.scan()
+        for folder, problems in broken:
+            warnings.warn(f"skipped the broken run folder {folder}: {'; '.join(problems)}", stacklevel=2)
+        return found
 
     def save(self, rid, *, config, manifest, history, metrics, predictions, model=None) -> Run:
         """Write a finished run atomically and return it.
 
-        Everything is written into ``<store>/.tmp-<random>/`` and then renamed to
-        ``<store>/<rid>/`` in one step; the run's checkpoints are removed after.
+        Everything is written into a temporary sibling of ``<store>/<rid>/``, sealed
+        with ``sha256.txt`` and renamed into place in one step (a broken folder of the
+        same id is replaced); the run's checkpoints are removed after.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".tmp-{rid}-{uuid.uuid4().hex[:8]}"
+        final = self.path(rid)
+        tmp = temporary_sibling(final)
         tmp.mkdir()
         try:
             (tmp / "config.json").write_text(config.to_json() + "\n")
@@ -195,8 +398,8 @@ class RunStore:
             predictions.to_csv(tmp / "predictions.csv", index=False)
             if model is not None:
                 model.save(tmp / MODEL_FILE)
-            final = self.path(rid)
-            if final.exists():  # a stale incomplete folder from an older layout
+            seal_files(tmp, (*REQUIRED_FILES, MODEL_FILE))
+            if final.exists():  # a broken folder, or an incomplete one of an older layout
                 shutil.rmtree(final)
             os.replace(tmp, final)
         except BaseException:

@@ -9,7 +9,6 @@ the same numbers. The best epoch is chosen on the validation split, never on tes
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ferlib.atomic import remove_stale_temporaries, save_atomic, write_text_atomic
 from ferlib.augment import augment_magnitudes, balanced_indices, make_augmenter
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -104,17 +104,87 @@ def compile_for_training(model, learning_rate: float, steps_per_execution: int =
     )
 
 
+#: The checkpoint's commit point: the epochs done, the best epoch and the names of the
+#: weights files of that state (see :func:`write_checkpoint`).
+STATE_FILE = "state.json"
+#: Version of ``state.json``'s layout; 1 (no ``format`` field) named fixed weights files.
+CHECKPOINT_FORMAT = 2
+#: The best epoch's weights file of layout 1.
+LEGACY_BEST = "best.weights.h5"
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    """Write ``state.json`` (or any text) through a temporary file and a rename."""
+    write_text_atomic(path, text)
 
 
 def _atomic_save(saver, path: Path) -> None:
     """Save with ``saver(tmp_path)`` then rename, so a checkpoint is never half written."""
-    tmp = path.with_name(path.stem + ".tmp" + "".join(path.suffixes))
-    saver(tmp)
-    os.replace(tmp, path)
+    save_atomic(saver, path, keep_suffix="".join(path.suffixes[-2:]))
+
+
+def write_checkpoint(ckpt: Path, *, epoch: int, trainer, model, improved: bool, state: dict) -> dict:
+    """Checkpoint the end of 1-based ``epoch`` into the folder ``ckpt``; returns the new state.
+
+    The weights go to files named after their epoch (``last-0003.weights.h5`` with the
+    optimizer, ``best-0002.weights.h5``), each written whole before ``state.json`` names
+    them; ``state.json`` is replaced in one rename, and only then are the files it no
+    longer names removed. A kill at any moment leaves a ``state.json`` whose files all
+    exist and belong to the epoch it records: a resumed run never mixes two epochs.
+    """
+    last = ckpt / f"last-{epoch:04d}.weights.h5"
+    _atomic_save(trainer.save_weights, last)  # weights + optimizer
+    best = state.get("best_weights")
+    if improved:
+        best = f"best-{epoch:04d}.weights.h5"
+        _atomic_save(model.save_weights, ckpt / best)
+    state = dict(state, format=CHECKPOINT_FORMAT, last_weights=last.name, best_weights=best)
+    _atomic_write_text(ckpt / STATE_FILE, json.dumps(state))
+    keep = {STATE_FILE, last.name, best}
+    for path in ckpt.glob("*.weights.h5"):
+        if path.name not in keep and not path.name.startswith("."):
+            path.unlink(missing_ok=True)
+    return state
+
+
+def read_checkpoint(ckpt: Path, *, log=print) -> dict | None:
+    """The state of the last complete epoch checkpointed in ``ckpt``, or ``None`` when
+    there is nothing to resume: no ``state.json``, or one that cannot be trusted (not
+    JSON, naming a weights file that is missing, or of the older layout with weights
+    written after it), which is said through ``log``; training then starts over.
+
+    The state holds ``history`` (one row per epoch done), ``best_epoch``, ``best_score``
+    and the paths ``last_weights`` (model and optimizer) and ``best_weights``."""
+    path = ckpt / STATE_FILE
+    if not path.exists():
+        return None
+
+    def start_over(why):
+        log(f"  not resuming from {path}: {why}; training starts over")
+        return None
+
+    try:
+        state = json.loads(path.read_text())
+        rows, best_epoch = state["history"], int(state["best_epoch"])
+        float(state["best_score"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return start_over(f"unreadable ({error})")
+    if not isinstance(rows, list) or not rows or not 1 <= best_epoch <= len(rows):
+        return start_over(f"{len(rows) if isinstance(rows, list) else 'no'} epochs and best epoch {best_epoch}")
+    if state.get("format") == CHECKPOINT_FORMAT:
+        last, best = state.get("last_weights"), state.get("best_weights")
+        bests = (f"best-{best_epoch:04d}.weights.h5", LEGACY_BEST)  # the best of a layout-1 resume is kept
+        if last != f"last-{len(rows):04d}.weights.h5" or best not in bests:
+            return start_over(f"it names {last} and {best} for {len(rows)} epochs, best epoch {best_epoch}")
+    else:  # layout 1: fixed names, written before state.json; a later write means a kill in between
+        last, best = "last.weights.h5", LEGACY_BEST
+        written = [(ckpt / name).stat().st_mtime_ns for name in (last, best) if (ckpt / name).exists()]
+        if any(mtime > path.stat().st_mtime_ns for mtime in written):
+            return start_over("its weights were written after it (a run killed between the two)")
+    missing = [name for name in (last, best) if not (ckpt / name).is_file()]
+    if missing:
+        return start_over(f"{', '.join(missing)} missing")
+    return dict(state, last_weights=ckpt / last, best_weights=ckpt / best)
 
 
 def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
@@ -134,7 +204,9 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         augment_scale: multiplies the augmentation magnitudes.
         min_epoch_images: at least this many images per epoch (see :func:`epoch_indices`).
         checkpoint_dir: if given, the model, optimizer and history are saved there after
-            every epoch, and a run found there is resumed from its last epoch.
+            every epoch (:func:`write_checkpoint`), and a run found there is resumed from
+            its last complete epoch (:func:`read_checkpoint`). One process at a time
+            (:meth:`ferlib.store.RunStore.writer`).
         verbose: 0 silent, 1 one line per epoch, 2 Keras progress bars too.
         log: where the per-epoch lines go.
         steps_per_execution: batches per call of the compiled train function
@@ -156,25 +228,25 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
 
     rows, best_epoch, best_score, start = [], 0, -np.inf, 0
     ckpt = Path(checkpoint_dir) if checkpoint_dir else None
+    state = {}
+    best_weights = model.get_weights()
     if ckpt is not None:
         ckpt.mkdir(parents=True, exist_ok=True)
-        state_path = ckpt / "state.json"
-        if state_path.exists():
-            state = json.loads(state_path.read_text())
+        remove_stale_temporaries(ckpt)
+        found = read_checkpoint(ckpt, log=log)
+        if found is not None:
+            probe = [w.copy() for w in model.get_weights()]
+            model.load_weights(found["best_weights"])
+            best_weights = model.get_weights()
+            model.set_weights(probe)
             trainer.optimizer.build(trainer.trainable_variables)  # so its state loads too
-            trainer.load_weights(ckpt / "last.weights.h5")
-            rows, best_epoch, best_score = state["history"], state["best_epoch"], state["best_score"]
+            trainer.load_weights(found["last_weights"])
+            rows, best_epoch, best_score = found["history"], found["best_epoch"], found["best_score"]
+            state = {"best_weights": found["best_weights"].name}
             start = len(rows)
             if verbose:
                 log(f"  resuming from epoch {start} (best so far: epoch {best_epoch})")
     resumed_from = start
-
-    best_weights = model.get_weights() if start == 0 else None
-    if start > 0 and (ckpt / "best.weights.h5").exists():
-        probe = [w.copy() for w in model.get_weights()]
-        model.load_weights(ckpt / "best.weights.h5")
-        best_weights = model.get_weights()
-        model.set_weights(probe)
 
     seen, seconds = 0, 0.0
     for epoch in range(start, epochs):
@@ -199,15 +271,13 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         }
         check_finite(model, row)
         rows.append(row)
-        if val_acc > best_score:  # ties keep the earlier epoch
+        improved = val_acc > best_score  # ties keep the earlier epoch
+        if improved:
             best_score, best_epoch = val_acc, epoch + 1
             best_weights = model.get_weights()
-            if ckpt is not None:
-                _atomic_save(model.save_weights, ckpt / "best.weights.h5")
         if ckpt is not None:
-            _atomic_save(trainer.save_weights, ckpt / "last.weights.h5")  # weights + optimizer
-            _atomic_write_text(ckpt / "state.json", json.dumps(
-                {"history": rows, "best_epoch": best_epoch, "best_score": best_score}))
+            state = write_checkpoint(ckpt, epoch=epoch + 1, trainer=trainer, model=model, improved=improved,
+                                     state=dict(state, history=rows, best_epoch=best_epoch, best_score=best_score))
         if verbose:
             log(f"  epoch {epoch + 1:3d}/{epochs}: loss {row['loss']:.4f} acc {row['accuracy']:.4f} "
                 f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} ({took:.1f} s, "

@@ -34,6 +34,10 @@ def test_train_twice_gives_one_training_and_one_store_hit(tmp_path, capsys):
     (["train", "--model", "1", "--data-dir", "no/such/dir"], "no such directory"),
     (["finetune", "--model", "1", "--target", "jaffe", "--data-dir", "no/such/dir"], "no such directory"),
     (["datasets", "--data-dir", "no/such/dir"], "no such directory"),
+    (["train", "--model", "1", "--learning-rate", "inf"], "learning_rate must be a finite positive number"),
+    (["train", "--model", "1", "--learning-rate", "nan"], "learning_rate must be a finite positive number"),
+    (["train", "--model", "1", "--augment-scale", "nan"], "augment_scale must be in (0, 2.0]"),
+    (["train", "--model", "1", "--batch-size", "0"], "batch_size must be a positive integer"),
 ])
 def test_bad_arguments_exit_2_with_a_clear_message(argv, message, tmp_path, capsys):
     assert main(argv + ["--store", str(tmp_path)] if argv[0] != "datasets" else argv) == 2
@@ -77,7 +81,10 @@ def test_export_and_check_commands(tmp_path, capsys):
     assert committed, "no committed protocol run to export"
     store = tmp_path / "store"
     shutil.copytree(committed[0].path, store / committed[0].id)
-    (store / committed[0].id / "model.keras").write_bytes(b"weights")
+    import zipfile
+
+    with zipfile.ZipFile(store / committed[0].id / "model.keras", "w") as weights:  # a complete archive
+        weights.writestr("model.weights.h5", b"weights")
     assert main(["export", "--store", str(store), "--to", str(tmp_path / "out")]) == 0
     assert committed[0].id in capsys.readouterr().out
     assert not (tmp_path / "out" / committed[0].id / "model.keras").exists()
@@ -109,3 +116,33 @@ def test_os_errors_become_one_line_naming_the_path(monkeypatch, capsys):
     assert cli.main(["runs"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: results/paper/x/config.json: Permission denied"
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["runs", "--store", "{file}"], "--store"),
+    (["train", "--model", "2", "--dataset", "jaffe", "--store", "{file}"] + SMOKE, "--store"),
+    (["datasets", "--data-dir", "{data}", "--cache-dir", "{file}"], "--cache-dir"),
+    (["train", "--model", "2", "--dataset", "jaffe", "--store", "{data}", "--cache-dir", "{file}"] + SMOKE,
+     "--cache-dir"),
+    (["export", "--store", "{data}", "--to", "{file}"], "--to"),
+    (["book", "--build-dir", "{file}"], "--build-dir"),
+])
+def test_a_folder_option_pointing_at_a_file_gives_one_line_before_any_work(argv, option, tmp_path, capsys,
+                                                                          monkeypatch):
+    from ferlib import experiment
+
+    monkeypatch.setattr(experiment, "load_data", lambda *a, **k: pytest.fail("data loaded before the check"))
+    file = tmp_path / "a-file"
+    file.write_text("not a folder")
+    (tmp_path / "data").mkdir()
+    argv = [a.format(file=file, data=tmp_path / "data") for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: {option} {file}: is a file; expected a folder (it is made if missing)"
+
+
+def test_finetune_with_its_source_as_target_is_refused(tmp_path, capsys):
+    argv = ["finetune", "--model", "2", "--source", "jaffe", "--target", "jaffe", "--store", str(tmp_path)]
+    assert main(argv + SMOKE) == 2
+    assert "--source and --target are both 'jaffe'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing trained

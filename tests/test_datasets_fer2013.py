@@ -352,3 +352,66 @@ def test_cached_load_of_many_rows_is_fast(tmp_path):
     again = load_dataset("fer2013", tmp_path, cache_dir=tmp_path / "cache")
     assert time.perf_counter() - start < 1.0
     np.testing.assert_array_equal(again.images, images)
+
+
+def test_image_folders_without_test_or_without_a_split_are_refused(tmp_path):
+    images, _, _ = make_rows(n=4, seed=2)
+    root = tmp_path / "fer2013"
+    save_png(root / "train" / "happy" / "Training_1.png", images[0])
+    with pytest.raises(ValueError, match=r"fer2013: has train/ but no test/ folder; expected .*PublicTest_"):
+        load_fer2013_folders(root)
+    with pytest.raises(ValueError, match="no test/ folder"):
+        load_dataset("fer2013", tmp_path)  # found by discovery, refused by the loader
+    save_png(root / "test" / "sad" / "PrivateTest_2.png", images[1])
+    with pytest.raises(ValueError, match=r"no validation images \(no file named PublicTest_\*\)"):
+        load_fer2013_folders(root)
+    (root / "train" / "happy" / "Training_1.png").unlink()
+    save_png(root / "test" / "sad" / "PublicTest_3.png", images[2])
+    with pytest.raises(ValueError, match=r"no training images \(no file named Training_\*\)"):
+        load_fer2013_folders(root)
+    save_png(root / "train" / "happy" / "Training_1.png", images[0])
+    assert sorted(load_fer2013_folders(root).split) == ["test", "train", "val"]
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+
+
+def test_the_cache_removes_temporary_files_of_killed_writes(tmp_path):
+    import os
+
+    from ferlib.atomic import host_token
+
+    images, labels, usages = make_rows(n=3, seed=8)
+    data_dir, cache_dir = tmp_path / "data", tmp_path / "cache"
+    data_dir.mkdir()
+    cache_dir.mkdir()
+    write_csv(data_dir / "fer2013.csv", csv_text(images, labels, usages))
+    killed = cache_dir / f".fer2013-0123.npz.tmp.{dead_pid()}@{host_token()}.0badc0de"
+    live = cache_dir / f".fer2013-4567.npz.tmp.{os.getpid()}@{host_token()}.0badc0de"
+    old = cache_dir / ".fer2013-89ab.npz.k2j4h6g8.tmp"  # an untagged one of an older version
+    recent = cache_dir / ".fer2013-cdef.npz.a1b2c3d4.tmp"
+    for path in (killed, live, old, recent):
+        path.write_bytes(b"\0" * 4096)
+    os.utime(old, (0, 0))
+    load_dataset("fer2013", data_dir, cache_dir=cache_dir)
+    left = {p.name for p in cache_dir.iterdir()}
+    assert killed.name not in left and old.name not in left
+    assert live.name in left and recent.name in left  # a live writer's, or too recent to tell
+    assert len([name for name in left if name.endswith(".npz")]) == 1
+
+
+def test_a_cache_dir_that_is_a_file_is_refused_before_loading(tmp_path, monkeypatch):
+    images, labels, usages = make_rows(n=3, seed=8)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    write_csv(data_dir / "fer2013.csv", csv_text(images, labels, usages))
+    (tmp_path / "cache").write_text("a file")
+    monkeypatch.setattr("ferlib.datasets.discover.load_fer2013",
+                        lambda *a, **k: pytest.fail("parsed before the cache folder was checked"))
+    with pytest.raises(NotADirectoryError, match="expected a cache folder"):
+        load_dataset("fer2013", data_dir, cache_dir=tmp_path / "cache")

@@ -116,3 +116,34 @@ def test_list_images_skips_folders_and_hidden_files(tmp_path):
         files = list_images(tmp_path, ignore_names=("labels.txt",))
     assert [f.name for f in files] == ["a.tif", "b.PNG"]
     assert len(record) == 2  # the sub-folder and the hidden file
+
+
+def png_header(width, height) -> bytes:
+    """A PNG that declares ``width`` x ``height`` pixels (header only, no pixel data)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IEND", b""))
+
+
+def test_oversize_images_are_refused_from_their_header_naming_the_file(tmp_path, monkeypatch):
+    from ferlib.datasets import faces
+
+    bomb = tmp_path / "faces" / "happy" / "bomb.png"
+    bomb.parent.mkdir(parents=True)
+    bomb.write_bytes(png_header(9000, 9000))  # 81 megapixels: over the limit, under Pillow's error
+    with pytest.raises(ValueError, match=r"bomb.png: image too large to decode \(9000x9000 pixels\); "
+                                         r"expected at most 50,000,000 pixels"):
+        faces.read_grey(bomb)
+    bomb.write_bytes(png_header(20000, 20000))  # Pillow's decompression-bomb error
+    with pytest.raises(ValueError, match=r"bomb.png: image too large to decode \(refused by Pillow"):
+        load_folders(tmp_path / "faces")
+    monkeypatch.setattr(faces, "MAX_IMAGE_PIXELS", 64 * 64)  # a real image over a lower limit
+    save(bomb.with_name("big.png"), grey(9, (80, 80)))
+    bomb.unlink()
+    with pytest.raises(ValueError, match=r"big.png: image too large to decode \(80x80 pixels\)"):
+        load_folders(tmp_path / "faces")

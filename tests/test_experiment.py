@@ -185,3 +185,81 @@ def test_a_second_process_training_the_same_run_stops_with_a_clear_error(tmp_pat
     with pytest.raises(RunLocked, match="is training this run"):
         train_run(config, tmp_path / "s", verbose=0)
     assert RunStore(tmp_path / "s").runs() == []
+
+
+def test_a_broken_stored_run_is_trained_again_never_served(tmp_path):
+    config = tiny(epochs=1, limit_train=64)
+    first = train_run(config, tmp_path, verbose=0)
+    metrics = first.path / "metrics.json"
+    metrics.write_text(metrics.read_text()[:40])  # a truncated file
+    lines = []
+    again = train_run(config, tmp_path, verbose=0, log=lines.append)
+    assert any("is broken" in line and f"{metrics}: not valid JSON" in line and "training it again" in line
+               for line in lines), lines
+    assert again.id == first.id and RunStore(tmp_path).get(first.id) is not None
+    assert json.loads(metrics.read_text())["test"]["accuracy"] == pytest.approx(first.metrics["test"]["accuracy"])
+
+
+def test_a_kill_between_the_weights_and_state_json_resumes_from_the_state_it_names(tmp_path, monkeypatch):
+    """Killed after epoch 2's weights were written but before its state.json: the resumed
+    run starts from epoch 1's weights and state, and ends as a run never killed."""
+    from ferlib import training
+
+    config = tiny(epochs=2)
+    write = training._atomic_write_text
+    calls = []
+
+    def killed_at_the_second_state(path, text):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed before state.json")
+        write(path, text)
+
+    monkeypatch.setattr(training, "_atomic_write_text", killed_at_the_second_state)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(config, tmp_path / "s", verbose=0)
+    monkeypatch.setattr(training, "_atomic_write_text", write)
+    resumed = train_run(config, tmp_path / "s", verbose=0)
+    assert resumed.manifest["resumed_from_epoch"] == 1
+    straight = train_run(config, tmp_path / "t", verbose=0)
+    np.testing.assert_allclose(resumed.history["loss"], straight.history["loss"], rtol=1e-5)
+    assert resumed.metrics["test"]["accuracy"] == pytest.approx(straight.metrics["test"]["accuracy"])
+    assert resumed.predictions["predicted"].tolist() == straight.predictions["predicted"].tolist()
+
+
+def test_a_checkpoint_that_cannot_be_trusted_is_not_resumed(tmp_path):
+    from ferlib.training import read_checkpoint
+
+    lines = []
+    (tmp_path / "state.json").write_text('{"history": [{"epoch": 1')  # truncated
+    assert read_checkpoint(tmp_path, log=lines.append) is None
+    assert "unreadable" in lines[-1] and "training starts over" in lines[-1]
+    state = {"format": 2, "history": [{"epoch": 1}, {"epoch": 2}], "best_epoch": 1, "best_score": 0.5,
+             "last_weights": "last-0002.weights.h5", "best_weights": "best-0001.weights.h5"}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    (tmp_path / "last-0002.weights.h5").write_bytes(b"w")
+    assert read_checkpoint(tmp_path, log=lines.append) is None
+    assert "best-0001.weights.h5 missing" in lines[-1]
+    (tmp_path / "best-0001.weights.h5").write_bytes(b"w")
+    assert read_checkpoint(tmp_path, log=lines.append)["last_weights"] == tmp_path / "last-0002.weights.h5"
+    (tmp_path / "state.json").write_text(json.dumps(dict(state, last_weights="last-0003.weights.h5")))
+    assert read_checkpoint(tmp_path, log=lines.append) is None
+    assert "names last-0003.weights.h5" in lines[-1]
+    # the older layout (fixed names): weights written after state.json mean a kill in between
+    legacy = {k: state[k] for k in ("history", "best_epoch", "best_score")}
+    (tmp_path / "state.json").write_text(json.dumps(legacy))
+    for name in ("last.weights.h5", "best.weights.h5"):
+        (tmp_path / name).write_bytes(b"w")
+        os.utime(tmp_path / name, ns=(0, 10**9))
+    assert read_checkpoint(tmp_path, log=lines.append)["best_weights"] == tmp_path / "best.weights.h5"
+    os.utime(tmp_path / "last.weights.h5", ns=(0, (tmp_path / "state.json").stat().st_mtime_ns + 10**9))
+    assert read_checkpoint(tmp_path, log=lines.append) is None
+    assert "written after it" in lines[-1]
+
+
+def test_finetune_refuses_a_source_equal_to_its_target(tmp_path):
+    with pytest.raises(ValueError, match="source data set other than its target: both are 'jaffe'"):
+        finetune_run(tiny(dataset="jaffe"), tiny(dataset="jaffe"), tmp_path, verbose=0)
+    with pytest.raises(ValueError, match="source must differ from dataset"):
+        tiny(dataset="jaffe", source="jaffe")
+    assert not tmp_path.joinpath(".partial").exists()  # nothing was trained

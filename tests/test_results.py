@@ -33,6 +33,13 @@ def test_results_folder_holds_committed_runs_and_a_data_summary():
     assert set(summaries) == {"fer2013", "ckplus", "ckplus7", "jaffe"}
 
 
+def test_no_committed_run_folder_is_broken():
+    """A broken folder is left out of committed_runs (and so of the per-run audit): it
+    must not exist at all."""
+    runs, broken = RunStore(RESULTS).scan()
+    assert runs and broken == [], broken
+
+
 @pytest.mark.parametrize("run", committed(), ids=lambda run: run.id)
 def test_committed_run_passes_the_audit(run):
     """Id = hash(config, data, numerics); numerics version = today's; metrics follow from

@@ -8,8 +8,9 @@ An entry is keyed by a sha256 over
 
 Changing any of them gives a new key, so a stale entry is never read. Entries are
 written to a temporary file in the cache folder and renamed into place, so a crash
-leaves no half-written entry under the final name. The arrays are stored without
-pickling (strings as fixed-width unicode arrays).
+leaves no half-written entry under the final name; the temporary files of killed
+writes are removed on the next use of the cache (:mod:`ferlib.atomic`). The arrays
+are stored without pickling (strings as fixed-width unicode arrays).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ferlib.atomic import remove_stale_temporaries, temporary_sibling
 from ferlib.datasets.base import FaceDataset
 
 #: Bump when a loader's output changes for the same input files and options.
@@ -99,18 +100,15 @@ def save_dataset(dataset: FaceDataset, path, *, key: str = "") -> Path:
     arrays["name"] = np.array(dataset.name)
     arrays["notes"] = np.array(list(dataset.notes), dtype=str)
     arrays["key"] = np.array(key)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False)
+    tmp = temporary_sibling(path)
     try:
-        with handle:
+        with open(tmp, "wb") as handle:
             np.savez(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o644)  # temporary files are created private (0600)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -136,6 +134,15 @@ def load_saved_dataset(path, *, key: str | None = None) -> FaceDataset | None:
     return FaceDataset(name=name, notes=notes, **columns)
 
 
+def check_cache_dir(cache_dir) -> Path:
+    """``cache_dir`` as a path; ``NotADirectoryError`` naming it when it is a file (it is
+    made when missing, before anything is loaded)."""
+    path = Path(cache_dir)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(20, "is a file; expected a cache folder (made if missing)", str(path))
+    return path
+
+
 def cached(cache_dir, loader: str, fingerprint: str, options: dict, load) -> FaceDataset:
     """Return the cached dataset for the key, or call ``load()`` and cache its result.
 
@@ -143,6 +150,8 @@ def cached(cache_dir, loader: str, fingerprint: str, options: dict, load) -> Fac
     """
     if cache_dir is None:
         return load()
+    check_cache_dir(cache_dir)
+    remove_stale_temporaries(cache_dir)
     key = cache_key(loader, fingerprint, options)
     path = cache_path(cache_dir, loader, key)
     dataset = load_saved_dataset(path, key=key)

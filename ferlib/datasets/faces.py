@@ -32,6 +32,10 @@ DEFAULT_MARGIN = 0.1
 CENTRAL_CROP_FRACTION = 0.7
 #: ``crop`` values the loaders accept.
 CROP_MODES = ("detect", "center")
+#: The largest image, in pixels, that any loader decodes (50 megapixels, far above any
+#: face data set; Pillow's own decompression-bomb limits are higher). Checked from the
+#: file's header before its pixels are decoded.
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 class FaceDetectorUnavailable(RuntimeError):
@@ -48,9 +52,10 @@ def read_grey(path, *, max_side=None) -> np.ndarray:
     Any mode is converted to ``L`` (palette ``P`` images through their colour table,
     colour images by luminance). Raises ``FileNotFoundError`` for a missing file and
     ``ValueError`` naming the file for one that is not a readable image (wrong format,
-    truncated or corrupt, or too large for Pillow's decompression-bomb limit) or, when
-    ``max_side`` is given, one wider or taller than ``max_side`` pixels (checked from the
-    header, before the pixels are decoded).
+    truncated or corrupt), one of more than :data:`MAX_IMAGE_PIXELS` pixels (Pillow's
+    decompression-bomb error included) or, when ``max_side`` is given, one wider or
+    taller than ``max_side`` pixels (both checked from the header, before the pixels are
+    decoded).
     """
     return read_grey_with_mode(path, max_side=max_side)[0]
 
@@ -62,12 +67,14 @@ def read_grey_with_mode(path, *, max_side=None) -> tuple:
         raise FileNotFoundError(f"image not found: {path}")
     try:
         with Image.open(path) as image:
+            width, height = image.size
             if max_side is not None and max(image.size) > max_side:
-                width, height = image.size
                 raise _Oversized(
                     f"{path}: image is {width}x{height} pixels, larger than {max_side} on a "
                     f"side; expected a face crop"
                 )
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _Oversized(_too_large(path, f"{width}x{height} pixels"))
             image.load()
             mode = image.mode
             if mode == "P" and "transparency" in image.info:
@@ -75,13 +82,20 @@ def read_grey_with_mode(path, *, max_side=None) -> tuple:
             grey = image.convert("L")
     except _Oversized as err:
         raise ValueError(str(err)) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as err:
+    except Image.DecompressionBombError as err:
+        raise ValueError(_too_large(path, f"refused by Pillow: {err}")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ValueError(f"{path}: not a readable image ({err})") from err
     array = np.asarray(grey, dtype=np.uint8)
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"{path}: expected a 2-D image, got shape {array.shape}")
     return array, mode
+
+
+def _too_large(path, what: str) -> str:
+    """The message for an image over :data:`MAX_IMAGE_PIXELS`."""
+    return (f"{path}: image too large to decode ({what}); expected at most {MAX_IMAGE_PIXELS:,} "
+            f"pixels (a face image); resize it first")
 
 
 def resize_48(grey: np.ndarray) -> np.ndarray:

@@ -13,7 +13,9 @@ and the digits are turned into numbers with numpy (see :func:`parse_pixel_fields
 
 The image-folder release has ``train/`` and ``test/`` with one sub-folder per emotion,
 holding 48x48 images named ``Training_*``, ``PublicTest_*`` and ``PrivateTest_*``; the
-split comes from that prefix, not from the top folder.
+split comes from that prefix, not from the top folder. A copy without ``test/``, or
+without the training, validation (``PublicTest_*``) or test (``PrivateTest_*``) images,
+is refused with an error saying which part is missing.
 
 Rows in error messages and in ``source`` are numbered from 1 for the first data row
 (the header and blank lines are not counted); error messages give the file line too.
@@ -312,6 +314,12 @@ def load_fer2013_folders(path, *, relative_to=None) -> FaceDataset:
             f"{path}: no train/ or test/ folder; expected the FER2013 image-folder release "
             f"(train/<emotion>/Training_*.png, test/<emotion>/PublicTest_*.png ...)"
         )
+    if not (path / "test").is_dir():
+        raise ValueError(
+            f"{path}: has train/ but no test/ folder; expected the FER2013 image-folder release "
+            f"with test/<emotion>/PublicTest_*.png (validation) and PrivateTest_*.png (test) beside "
+            f"train/: the evaluation needs them"
+        )
     relative_to = path.parent if relative_to is None else Path(relative_to)
     images, labels, split, source = [], [], [], []
     resized = 0
@@ -334,6 +342,7 @@ def load_fer2013_folders(path, *, relative_to=None) -> FaceDataset:
                 split.append(USAGE_TO_SPLIT[match.group(1)])
                 source.append(relative_name(file, relative_to))
     counts = Counter(split)
+    check_folder_parts(path, counts)
     notes = [
         f"FER2013 image folders {relative_name(path, relative_to)}: {len(labels)} images; "
         f"split from the file-name prefix Training->train ({counts['train']}), "
@@ -343,6 +352,20 @@ def load_fer2013_folders(path, *, relative_to=None) -> FaceDataset:
         notes.append(f"{resized} images were not 48x48 and were resized (INTER_AREA)")
     return make_dataset("fer2013", np.stack(images), labels, split=split, source=source,
                         notes=notes)
+
+
+def check_folder_parts(path, counts) -> None:
+    """Raise ``ValueError`` naming the image-folder release ``path`` when it has no image
+    of one of the splits (``counts``: images per split)."""
+    prefixes = {"train": "Training_", "val": "PublicTest_", "test": "PrivateTest_"}
+    words = {"train": "training", "val": "validation", "test": "test"}
+    missing = [part for part in ("train", "val", "test") if not counts.get(part)]
+    if missing:
+        raise ValueError(
+            f"{path}: no {' and no '.join(words[p] for p in missing)} images (no file named "
+            f"{' or '.join(prefixes[p] + '*' for p in missing)}); expected the FER2013 image-folder "
+            f"release with Training_* under train/ and PublicTest_* and PrivateTest_* under test/"
+        )
 
 
 def load_fer2013(path, *, relative_to=None) -> FaceDataset:

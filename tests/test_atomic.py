@@ -1,0 +1,56 @@
+"""Writes through a temporary file and a rename; what killed writers leave is removed."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ferlib import atomic
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended."""
+    out = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(out.stdout)
+
+
+def test_an_interrupted_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):
+    path = atomic.write_text_atomic(tmp_path / "state.json", '{"epoch": 1}')
+
+    def killed(tmp):
+        tmp.write_text('{"epo')  # half written, then the process dies
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic.save_atomic(killed, path)
+    assert path.read_text() == '{"epoch": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_temporary_names_carry_the_writer_and_keep_a_suffix(tmp_path):
+    tmp = atomic.temporary_sibling(tmp_path / "last-0003.weights.h5", keep_suffix=".weights.h5")
+    assert tmp.parent == tmp_path and tmp.name.startswith(".last-0003.weights.h5.tmp.")
+    assert f".tmp.{os.getpid()}@{atomic.host_token()}." in tmp.name and tmp.name.endswith(".weights.h5")
+    assert not atomic.is_stale_temporary(tmp)  # this process is alive
+    other_host = tmp_path / f".x.tmp.{dead_pid()}@elsewhere.0badc0de"
+    assert not atomic.is_stale_temporary(other_host)  # another machine's process cannot be checked
+
+
+def test_only_temporaries_of_dead_writers_or_old_untagged_ones_are_removed(tmp_path):
+    dead = dead_pid()
+    names = {
+        f".a.json.tmp.{dead}@{atomic.host_token()}.0badc0de": True,
+        f".b.json.tmp.{os.getpid()}@{atomic.host_token()}.0badc0de": False,
+        ".c.json.0badc0de.tmp": True,  # untagged, made old below
+        "state.json.tmp": False,  # untagged and recent: its writer may still run
+        "data.npz": False,
+        ".partial": False,
+    }
+    for name in names:
+        (tmp_path / name).write_text("x")
+    os.utime(tmp_path / ".c.json.0badc0de.tmp", (0, 0))
+    removed = atomic.remove_stale_temporaries(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(name for name, stale in names.items() if stale)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(name for name, stale in names.items() if not stale)
+    assert atomic.remove_stale_temporaries(tmp_path / "absent") == []

@@ -1,0 +1,173 @@
+"""The run store never serves a broken run: truncated, missing or edited files are
+reported by folder and file, left out of the listing, and treated as absent; temporary
+files of killed writes are removed. No training: the runs are copies of committed ones."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from ferlib import results
+from ferlib.atomic import host_token
+from ferlib.book import project_root
+from ferlib.cli import main
+from ferlib.store import CHECKSUMS_FILE, MODEL_FILE, REQUIRED_FILES, BrokenRun, RunStore, read_run, seal_files
+
+RESULTS = project_root() / results.PAPER_RESULTS
+
+
+def smallest_committed_run():
+    """The committed run with the fewest predictions (quick to read and copy)."""
+    return min(results.committed_runs(RESULTS), key=lambda run: len(run.predictions))
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A store holding a copy of one committed run, sealed with a (complete) model.keras."""
+    run = smallest_committed_run()
+    folder = tmp_path / "store" / run.id
+    shutil.copytree(run.path, folder)
+    with zipfile.ZipFile(folder / MODEL_FILE, "w") as archive:
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", b"\0" * 4096)
+    seal_files(folder, (*REQUIRED_FILES, MODEL_FILE))
+    return RunStore(tmp_path / "store")
+
+
+def truncate(path, keep=0.5):
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+def edit_metric(path):
+    metrics = json.loads(path.read_text())
+    metrics["test"]["accuracy"] = min(1.0, metrics["test"]["accuracy"] + 0.05)
+    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+
+
+#: ``{fault: (file it names, how to make it, words of the message)}``
+FAULTS = {
+    "truncated config.json": ("config.json", truncate, "not valid JSON"),
+    "truncated manifest.json": ("manifest.json", truncate, "not valid JSON"),
+    "truncated metrics.json": ("metrics.json", truncate, "not valid JSON"),
+    "empty history.csv": ("history.csv", lambda p: p.write_text(""), "not a readable CSV"),
+    "truncated predictions.csv": ("predictions.csv", lambda p: p.write_bytes(p.read_bytes()[:7]),
+                                  "lacks the column"),
+    "missing history.csv": ("history.csv", lambda p: p.unlink(), "missing history.csv"),
+    "hand-edited metrics.json": ("metrics.json", edit_metric, "sha256 differs"),
+    "invalid config value": ("config.json",
+                             lambda p: p.write_text(p.read_text().replace('"model": ', '"model": 9', 1)),
+                             "not a valid run config"),
+    "truncated model.keras": ("model.keras", truncate, "model.keras"),
+    "garbled sha256.txt": ("sha256.txt", lambda p: p.write_text("not a checksum line\n"), "is not '<sha256>"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_broken_run_folder_is_reported_by_name_left_out_and_never_served(store, fault):
+    (rid,) = [p.name for p in store.root.iterdir()]
+    assert [run.id for run in store.runs()] == [rid] and store.get(rid) is not None
+    name, make, words = FAULTS[fault]
+    make(store.path(rid) / name)
+    found, broken = store.scan()
+    assert found == [] and len(broken) == 1
+    folder, problems = broken[0]
+    assert folder == store.path(rid)
+    assert any(name in p and words in p for p in problems), problems
+    with pytest.warns(UserWarning, match=f"skipped the broken run folder .*{rid}"):
+        assert store.runs() == []
+    with pytest.warns(UserWarning, match=f"ignoring the broken run .*{name}"):
+        assert store.get(rid) is None
+
+
+def test_an_edited_metric_of_a_run_the_store_wrote_is_caught(tmp_path):
+    """The store seals every run it writes, so a hand edit of any file is caught."""
+    run = smallest_committed_run()
+    store = RunStore(tmp_path / "store")
+    saved = store.save(run.id, config=run.config, manifest=run.manifest, history=run.history,
+                       metrics=run.metrics, predictions=run.predictions)
+    assert (saved.path / CHECKSUMS_FILE).exists() and store.get(run.id) is not None
+    edit_metric(saved.path / "metrics.json")
+    with pytest.warns(UserWarning, match="metrics.json: changed since the run was written"):
+        assert store.get(run.id) is None
+
+
+def test_runs_command_names_the_broken_folder_and_lists_the_others(store, tmp_path, capsys):
+    (rid,) = [p.name for p in store.root.iterdir()]
+    other = store.root / "0123456789abcdef"
+    shutil.copytree(store.path(rid), other)
+    truncate(other / "metrics.json")
+    assert main(["runs", "--store", str(store.root)]) == 0
+    out, err = capsys.readouterr()
+    assert rid in out and "0123456789abcdef" not in out
+    assert f"warning: skipped the broken run folder {other}: {other / 'metrics.json'}: not valid JSON" in err
+
+
+def test_check_reports_a_truncated_committed_file_by_name(tmp_path, capsys):
+    run = smallest_committed_run()
+    shutil.copytree(run.path, tmp_path / "results" / run.id)
+    truncate(tmp_path / "results" / run.id / "manifest.json")
+    assert main(["check", "--results", str(tmp_path / "results")]) == 1
+    out = capsys.readouterr().out
+    assert f"problem: {tmp_path / 'results' / run.id / 'manifest.json'}: not valid JSON" in out
+
+
+def test_load_model_names_a_weights_file_keras_cannot_read(store):
+    (run,) = store.runs()
+    with pytest.raises(BrokenRun, match=f"{MODEL_FILE}: not a readable Keras model"):
+        run.load_model()
+    truncate(run.path / MODEL_FILE)
+    with pytest.raises(BrokenRun, match=f"{MODEL_FILE}: changed since the run was written"):
+        run.load_model()
+    (run.path / CHECKSUMS_FILE).unlink()  # unsealed (an older run): the archive itself is checked
+    with pytest.raises(BrokenRun, match=f"{MODEL_FILE}: not a complete Keras archive"):
+        run.load_model()
+
+
+def test_read_run_names_the_file_that_cannot_be_read(store):
+    (rid,) = [p.name for p in store.root.iterdir()]
+    (store.path(rid) / "metrics.json").write_text("[1, 2]")
+    with pytest.raises(BrokenRun, match="metrics.json: expected a JSON object, got list"):
+        read_run(store.path(rid))
+    (store.path(rid) / "predictions.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="missing predictions.csv"):
+        read_run(store.path(rid))
+
+
+def test_a_store_path_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "runs"
+    path.write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="expected a run store folder"):
+        RunStore(path).runs()
+    with pytest.raises(NotADirectoryError):
+        RunStore(path).writer("abc")
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended."""
+    out = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(out.stdout)
+
+
+def test_taking_the_writer_lock_removes_what_killed_writes_left(tmp_path):
+    store = RunStore(tmp_path)
+    host, dead = host_token(), dead_pid()
+    killed_save = tmp_path / f".abc.tmp.{dead}@{host}.0badc0de"
+    live_save = tmp_path / f".def.tmp.{os.getpid()}@{host}.0badc0de"
+    old_style = tmp_path / ".tmp-abc-12345678"
+    for folder in (killed_save, live_save, old_style):
+        folder.mkdir()
+        (folder / "metrics.json").write_text("{}")
+    os.utime(old_style, (0, 0))  # an untagged temporary folder from long ago
+    partial = store.partial_dir("abc")
+    partial.mkdir(parents=True)
+    killed_weights = partial / f".last-0002.weights.h5.tmp.{dead}@{host}.0badc0de.weights.h5"
+    killed_weights.write_bytes(b"\0" * 1024)
+    with store.writer("abc"):
+        left = sorted(p.name for p in tmp_path.iterdir()) + sorted(p.name for p in partial.iterdir())
+    assert killed_save.name not in left and old_style.name not in left and killed_weights.name not in left
+    assert live_save.name in left  # a live writer's temporary folder is left alone
