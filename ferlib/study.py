@@ -167,12 +167,24 @@ def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = "settled") -> list
     return found
 
 
+def learned(run) -> bool:
+    """Whether a run's test accuracy is above chance (:func:`ferlib.stats.above_chance`:
+    one-sided exact binomial test at 0.05 against one over the classes in its test part)."""
+    from ferlib.stats import above_chance
+
+    confusion = np.asarray(run.metrics["test"]["confusion"])
+    classes = int((confusion.sum(axis=1) > 0).sum())
+    return above_chance(int(np.trace(confusion)), int(confusion.sum()), max(classes, 2))["above"]
+
+
 def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
     """One row per (model, data set, cell): seeds, mean and sd of validation and test
-    accuracy over seeds, and each seed's test accuracy.
+    accuracy over seeds, the seeds above chance on test (:func:`learned`), and each
+    seed's test accuracy.
 
     Columns: ``model``, ``dataset``, ``cell``, ``seeds``, ``val_mean``, ``val_sd``,
-    ``test_mean``, ``test_sd``, ``test_median``, ``test_by_seed`` (``{seed: accuracy}``).
+    ``val_median``, ``test_mean``, ``test_sd``, ``test_median``, ``learned``,
+    ``test_by_seed`` (``{seed: accuracy}``).
     """
     rows = {}
     for cell, run in cell_runs:
@@ -186,12 +198,13 @@ def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
         table.append({
             "model": model, "dataset": dataset, "cell": cell, "seeds": len(runs),
             "val_mean": val.mean(), "val_sd": val.std(ddof=1) if len(runs) > 1 else np.nan,
+            "val_median": float(np.median(val)),
             "test_mean": test.mean(), "test_sd": test.std(ddof=1) if len(runs) > 1 else np.nan,
-            "test_median": float(np.median(test)),
+            "test_median": float(np.median(test)), "learned": sum(learned(r) for r in runs),
             "test_by_seed": {int(r.config.seed): float(np.round(r.metrics["test"]["accuracy"], 4)) for r in runs},
         })
-    return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd",
-                                        "test_mean", "test_sd", "test_median", "test_by_seed"])
+    return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd", "val_median",
+                                        "test_mean", "test_sd", "test_median", "learned", "test_by_seed"])
 
 
 def _mean_sd(mean, sd) -> str:
@@ -200,15 +213,17 @@ def _mean_sd(mean, sd) -> str:
 
 def study_markdown(table: pd.DataFrame) -> str:
     """A :func:`study_table` as a Markdown table for the book: accuracies as percentages,
-    mean ± sd over seeds (no sd for one seed), each seed's test accuracy."""
+    mean ± sd over seeds (no sd for one seed), the seeds above chance, each seed's test
+    accuracy."""
     from ferlib.figures import dataset_title
 
-    lines = ["| model | data set | cell | seeds | validation | test | test by seed |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| model | data set | cell | seeds | validation | test | above chance | test by seed |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in table.itertuples():
         by_seed = ", ".join(f"{100 * v:.1f}" for _, v in sorted(row.test_by_seed.items()))
         lines.append(f"| {row.model} | {dataset_title(row.dataset)} | {row.cell} | {row.seeds} | "
-                     f"{_mean_sd(row.val_mean, row.val_sd)} | {_mean_sd(row.test_mean, row.test_sd)} | {by_seed} |")
+                     f"{_mean_sd(row.val_mean, row.val_sd)} | {_mean_sd(row.test_mean, row.test_sd)} | "
+                     f"{row.learned} of {row.seeds} | {by_seed} |")
     return "\n".join(lines)
 
 

@@ -106,6 +106,13 @@ else:
     display(Markdown(study.study_markdown(first_table)))
     book.show(figures.study_figure(first_runs, round="first"))
     show_verdicts(first_table)
+    jaffe = first_table[(first_table["model"] == 2) & (first_table["dataset"] == "jaffe")].set_index("cell")
+    for cell, name in (("protocol", "full"), ("half augmentation", "half"), ("no augmentation", "none")):
+        if cell in jaffe.index:
+            glue(f"first_{name}_seeds", int(jaffe.loc[cell, "seeds"]), display=False)
+            glue(f"first_{name}_learned", int(jaffe.loc[cell, "learned"]), display=False)
+            glue(f"first_{name}_val_median", 100 * jaffe.loc[cell, "val_median"], display=False)
+            glue(f"first_{name}_test_mean", 100 * jaffe.loc[cell, "test_mean"], display=False)
 
 # %% [markdown]
 # ## How much the paper's splits leak

@@ -68,14 +68,25 @@ def test_a_cell_whose_epochs_equal_the_protocols_is_recognised():
     assert study.same_epochs_as_protocol(ck_pass, big)
 
 
+def _confusion(accuracy, n=100, classes=7):
+    """A ``classes`` x ``classes`` confusion of ``n`` images with ``accuracy`` of them right."""
+    confusion = np.zeros((classes, classes), dtype=int)
+    right = round(accuracy * n)
+    for i in range(n):
+        row = i % classes
+        confusion[row, row if i < right else (row + 1) % classes] += 1
+    return confusion.tolist()
+
+
 def _run(cell, seed, val, test, dataset="jaffe"):
     config = study.cell_config(cell, model=2, dataset=dataset, seed=seed)
-    return cell, SimpleNamespace(config=config, metrics={"val": {"accuracy": val}, "test": {"accuracy": test}})
+    return cell, SimpleNamespace(config=config, metrics={
+        "val": {"accuracy": val}, "test": {"accuracy": test, "confusion": _confusion(test)}})
 
 
 def test_study_table_and_verdicts_summarise_over_seeds():
     cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7), _run("protocol", 2, 0.9, 0.8),
-                 _run("one pass per epoch", 0, 0.1, 0.2), _run("one pass per epoch", 1, 0.2, 0.1),
+                 _run("one pass per epoch", 0, 0.1, 0.3), _run("one pass per epoch", 1, 0.2, 0.1),
                  _run("augmentation", 0, 0.75, 0.65)]
     table = study.study_table(cell_runs)
     assert list(table["cell"]) == ["protocol", "one pass per epoch", "augmentation"]
@@ -83,6 +94,7 @@ def test_study_table_and_verdicts_summarise_over_seeds():
     assert protocol["seeds"] == 3 and protocol["val_mean"] == pytest.approx(0.8)
     assert protocol["test_sd"] == pytest.approx(0.1)
     assert protocol["test_by_seed"] == {0: 0.6, 1: 0.7, 2: 0.8}
+    assert protocol["learned"] == 3 and table.iloc[1]["learned"] == 1  # 30 of 100 is above 1/7, 10 is not
     assert np.isnan(table.iloc[2]["val_sd"])
     verdicts = study.study_verdicts(table)
     assert list(verdicts["cell"]) == ["one pass per epoch", "augmentation"]
@@ -105,13 +117,11 @@ def test_study_runs_at_smoke_scale_and_reuses_the_store(tmp_path):
 def test_study_markdown_and_figure_show_every_cell_and_seed():
     cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7),
                  _run("augmentation", 0, 0.75, 0.65), _run("protocol", 0, 0.9, 0.85, dataset="ckplus7")]
-    for _, run in cell_runs:
-        run.metrics["test"]["confusion"] = [[1] * 7 for _ in range(7)]
     text = study.study_markdown(study.study_table(cell_runs))
     lines = text.splitlines()
     assert len(lines) == 2 + 3
-    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 65.0 ± 7.1% | 60.0, 70.0 |" in lines
-    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 65.0% | 65.0 |" in lines
+    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 65.0 ± 7.1% | 2 of 2 | 60.0, 70.0 |" in lines
+    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 65.0% | 1 of 1 | 65.0 |" in lines
     from ferlib.figures import study_figure
 
     figure = study_figure(cell_runs)
