@@ -218,7 +218,8 @@ PROTOCOL = (
            "Adam, no rate given",
            "both 0.001 (Adam's default in Model 2's code, written out in Model 3's)",
            "0.001; Model 2 on FER2013 alone 0.0001 (a stated deviation)",
-           "both sources; Model 2 dies on FER2013 at 0.001 (the probes on the claims page)",
+           "both sources; Model 2 dies on FER2013 at 0.001 (the probes on the claims page); the "
+           "sensitivity study trains Model 2 at 0.0001 on JAFFE and CK+ too",
            ("learning_rate",)),
     Choice("fine-tuning",
            "all layers fine-tuned from the FER2013 weights (Fig. 2c); no rate, epochs or schedule",

@@ -28,6 +28,7 @@ CELLS = {
     "standardized input": {"input_scaling": "standardize"},
     "no class balancing": {"balance": "none"},
     "2,048 images per epoch": {"min_epoch_images": 2048},
+    "learning rate 0.0001": {"learning_rate": 1e-4},
 }
 
 #: The first round of the study, around the protocol we started from: the paper's
