@@ -5,8 +5,9 @@ Layout (everything under the build folder is made here and never goes into git):
     notebooks/NN_name.py             jupytext "percent" sources, one per paper section
     book/*.md, references.bib        the prose pages and their bibliography
     _config.yml, _toc.yml            the Jupyter Book configuration and table of contents
+    _static/ferlib.css               the book's style sheet (compact tables)
     <build>/src/                     the assembled book source:
-        _config.yml, _toc.yml, references.bib, book/*.md   copies of the above
+        _config.yml, _toc.yml, references.bib, book/*.md, _static/   copies of the above
         notebooks/NN_name.ipynb      the executed notebooks (papermill output)
     <build>/html/index.html          the built book
     <build>/runs-<profile>/          the default run store of that profile (the ``paper``
@@ -47,6 +48,8 @@ from ferlib.diagnostics import PROBES_FILE
 #: Files and folders copied from the project root into ``<build>/src``.
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_FOLDER = "book"
+#: The book's style sheet folder (Jupyter Book loads every ``.css`` file in it); optional.
+STATIC_FOLDER = "_static"
 NOTEBOOK_FOLDER = "notebooks"
 KERNEL_NAME = "python3"
 
@@ -152,9 +155,10 @@ def missing_runs_markdown(missing) -> str:
 def show_curves(runs: dict, dataset: str, *, title=None):
     """The learning curves of every run on ``dataset``, or a line saying there is none."""
     from ferlib import figures, tables
+    from ferlib.formatting import note
 
     if not any(key[1] == dataset for key in runs):
-        print(f"{figures.dataset_title(dataset)}: no runs to show (see the missing runs above)")
+        note(f"{figures.dataset_title(dataset)}: no run to show (see the missing runs above).")
         return None
     return show(figures.training_curves_figure(tables.histories_for(runs, dataset),
                                                title=title or figures.dataset_title(dataset)))
@@ -168,6 +172,7 @@ def pick_run(runs: dict, dataset: str, *, model=None):
     ``dataset`` has no run at all.
     """
     from ferlib import figures, tables
+    from ferlib.formatting import note
 
     preferred = tables.default_training(dataset)
     for training in (preferred, "fine-tuned" if preferred == "scratch" else "scratch"):
@@ -176,9 +181,10 @@ def pick_run(runs: dict, dataset: str, *, model=None):
         except ValueError:
             continue
         if training != preferred:
-            print(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one")
+            note(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one.")
         return picked
-    print(f"{figures.dataset_title(dataset)}: no run to show (see the missing runs in the training notebook)")
+    note(f"{figures.dataset_title(dataset)}: no run to show (the training page lists the missing runs "
+         f"and what each needs).")
     return None
 
 
@@ -592,6 +598,9 @@ def assemble_source(root, build_dir) -> Path:
         raise FileNotFoundError(f"{root / BOOK_FOLDER}: the book's prose folder is missing")
     shutil.rmtree(src / BOOK_FOLDER, ignore_errors=True)
     shutil.copytree(root / BOOK_FOLDER, src / BOOK_FOLDER)
+    shutil.rmtree(src / STATIC_FOLDER, ignore_errors=True)
+    if (root / STATIC_FOLDER).is_dir():
+        shutil.copytree(root / STATIC_FOLDER, src / STATIC_FOLDER)
     return src
 
 

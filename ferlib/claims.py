@@ -104,7 +104,8 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
     Returns:
         one row per paper accuracy, and for FER2013 a second row on the merged
         PublicTest + PrivateTest set, with columns ``model``, ``dataset``, ``training``,
-        ``test_set``, ``paper``, ``ours``, ``ours_n``, ``difference`` (ours minus
+        ``test_set``, ``paper``, ``ours``, ``ours_low`` and ``ours_high`` (its 95%
+        Wilson interval), ``ours_n``, ``difference`` (ours minus
         paper), ``se`` (of the difference), ``z`` (difference / se),
         ``within_sampling_error`` (``|z| <= Z_LIMIT``), ``stated_n`` (the test-set
         size the paper states, or that set's size), ``paper_possible`` (whether some
@@ -112,6 +113,7 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
         ``verdict``.
     """
     from ferlib.results import merged_accuracy
+    from ferlib.tables import accuracy_bounds
 
     stated = stated_test_sizes()
     rows = []
@@ -132,11 +134,14 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
             se = math.sqrt(binomial_se(value, paper_n) ** 2 + binomial_se(ours, ours_n) ** 2) \
                 if ours_n and paper_n else float("nan")
             difference = ours - value
+            low, high = accuracy_bounds(ours, ours_n)
             z = difference / se if se and np.isfinite(se) and se > 0 else float("nan")
             rows.append({
                 "model": model, "dataset": dataset,
                 "training": "scratch" if source is None else "fine-tuned",
-                "test_set": test_set, "paper": value, "ours": ours, "ours_n": ours_n,
+                "test_set": test_set, "paper": value, "ours": ours,
+                "ours_low": low, "ours_high": high,
+                "ours_n": ours_n,
                 "difference": difference, "se": se, "z": z,
                 "within_sampling_error": bool(abs(z) <= Z_LIMIT) if np.isfinite(z) else None,
                 "stated_n": stated_n, "paper_possible": _possible(value, stated_n),

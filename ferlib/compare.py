@@ -76,9 +76,12 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         interval that resamples whole CK+ sequences; NaN where images have no
         sequence), ``zero_shot`` (a fine-tune's source network on
         the same test images before fine-tuning; NaN otherwise), one accuracy column per baseline,
-        ``cnn_minus_hog`` and ``p_vs_hog``; runs whose test images have no baseline
-        (another split) are left out.
+        ``cnn_minus_hog``, ``p_vs_hog`` and ``protocol`` (whether the run is one of the
+        protocol's, :func:`ferlib.results.is_paper_config`, with any seed); runs whose
+        test images have no baseline (another split) are left out.
     """
+    from ferlib.results import is_paper_config
+
     rows = []
     for run in runs:
         config = run.config
@@ -109,17 +112,35 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
                     test_result = stats.mcnemar_exact(cnn, base)
                     row["cnn_minus_hog"] = float(cnn.mean() - base.mean())
                     row["p_vs_hog"] = test_result["p_value"]
+        row["protocol"] = is_paper_config(config, seed=None)
         rows.append(row)
     columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high", "seq_low",
                "seq_high", "zero_shot",
-               *BASELINES, "cnn_minus_hog", "p_vs_hog"]
+               *BASELINES, "cnn_minus_hog", "p_vs_hog", "protocol"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def baseline_accuracies(report, *, split_seed: int = 0) -> pd.DataFrame:
+    """The baselines of a report (:func:`read_baselines`) on one split seed, one row per
+    data set: ``dataset``, ``n`` (test images), then for each of :data:`BASELINES` its
+    accuracy and 95% Wilson interval (``<name>``, ``<name>_low``, ``<name>_high``)."""
+    found = {}
+    for row in report["results"]:
+        if split_seed not in row["split_seeds"] or row["baseline"] not in BASELINES:
+            continue
+        entry = found.setdefault(row["dataset"], {"dataset": row["dataset"], "n": row["test"]["n"]})
+        low, high = row["test"]["accuracy_wilson95"]
+        entry.update({row["baseline"]: row["test"]["accuracy"], f"{row['baseline']}_low": low,
+                      f"{row['baseline']}_high": high})
+    columns = ["dataset", "n", *[f"{name}{end}" for name in BASELINES for end in ("", "_low", "_high")]]
+    return pd.DataFrame(list(found.values()), columns=columns)
 
 
 def seed_table(seed_runs: dict) -> pd.DataFrame:
     """Each experiment over its seeds (``{key: [Run, ...]}`` as
     :func:`ferlib.results.protocol_seed_runs` gives them): ``seeds``, ``mean``, ``sd``,
-    ``t_low``, ``t_high`` (95% t-interval of the mean, None for one seed), ``median``
+    ``t_low``, ``t_high`` (95% t-interval of the mean, clipped to 0..1, the range an
+    accuracy can take; None for one seed), ``median``
     and ``by_seed`` (``{seed: accuracy}``) of the test accuracy."""
     rows = []
     for (model, dataset, source), runs in sorted(seed_runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
@@ -129,7 +150,8 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
         rows.append({"model": model, "dataset": dataset,
                      "training": "scratch" if source is None else "fine-tuned",
                      "seeds": len(runs), "mean": summary["mean"], "sd": summary["sd"],
-                     "t_low": interval[0], "t_high": interval[1], "median": float(np.median(accuracies)),
+                     "t_low": None if interval[0] is None else max(0.0, interval[0]),
+                     "t_high": None if interval[1] is None else min(1.0, interval[1]), "median": float(np.median(accuracies)),
                      "by_seed": {int(r.config.seed): round(float(a), 4) for r, a in zip(runs, accuracies)}})
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "sd", "t_low",
                                        "t_high", "median", "by_seed"])

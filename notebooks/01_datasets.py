@@ -18,17 +18,19 @@ cache_dir = None  # where parsed real data is cached
 faces_per_class = 4
 
 # %%
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import book, figures, paper
+from ferlib import formatting as fmt
 
 names = ("fer2013", "ckplus", "jaffe")
 views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
                                  cache_dir=cache_dir) for name in names}
-print(book.data_description(data_dir, profile))
 for name, view in views.items():
-    print(f"{view.title}: {view.images} images")
     glue(f"{name}_images", view.images, display=False)
+display(Markdown(book.data_description(data_dir, profile) + " "
+                 + "; ".join(f"{view.title}: {view.images:,} images" for view in views.values()) + "."))
 
 # %% [markdown]
 # ## Images per class and split (Table 1)
@@ -43,29 +45,26 @@ for name, view in views.items():
 # ### FER2013
 
 # %%
-views["fer2013"].table
+fmt.table(views["fer2013"].table.reset_index())
 
 # %% [markdown]
 # ### CK+
 
 # %%
-views["ckplus"].table
+fmt.table(views["ckplus"].table.reset_index())
 
 # %% [markdown]
 # ### JAFFE
 
 # %%
-views["jaffe"].table
+fmt.table(views["jaffe"].table.reset_index())
 
 # %% [markdown]
 # What the loaders mapped, dropped or repaired, and where the paper's Table 1 is off:
 
 # %%
-for name, view in views.items():
-    for note in view.notes:
-        print(f"{name}: {note}")
-for erratum in paper.ERRATA:
-    print(f"paper: {erratum}")
+display(Markdown("\n".join([*(f"- {view.title}: {note}" for view in views.values() for note in view.notes),
+                            *(f"- The paper: {erratum}" for erratum in paper.ERRATA)])))
 
 # %% [markdown]
 # ## Sample faces (Figs. 3-5)
@@ -76,7 +75,8 @@ for erratum in paper.ERRATA:
 # %%
 for name, view in views.items():
     if view.dataset is None:
-        print(f"{view.title}: no sample faces; rebuild with --data-dir to see them")
+        display(Markdown(f"{view.title}: no sample faces in a book built from the committed results; "
+                         f"rebuild with `--data-dir` to see them."))
         continue
     book.show(figures.sample_faces_figure(view.dataset.images, view.dataset.labels,
                                           per_class=faces_per_class, seed=seed,
@@ -98,5 +98,5 @@ fer_counts, fer_images = views["fer2013"].class_counts, views["fer2013"].images
 glue("fer2013_disgust_share", float(fer_counts["disgust"] / fer_images), display=False)
 glue("fer2013_largest_to_smallest", float(max(fer_counts.values()) / max(1, min(fer_counts.values()))),
      display=False)
-print(f"FER2013: disgust is {fer_counts['disgust'] / fer_images:.1%} of the images; the largest class "
-      f"is {max(fer_counts.values()) / max(1, min(fer_counts.values())):.1f} times the smallest")
+display(Markdown(f"In FER2013, disgust is {fer_counts['disgust'] / fer_images:.1%} of the images; the largest "
+                 f"class is {max(fer_counts.values()) / max(1, min(fer_counts.values())):.1f} times the smallest."))

@@ -20,6 +20,7 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from ferlib import formatting as fmt
 from ferlib import tables
 
 # %% [markdown]
@@ -30,19 +31,24 @@ from ferlib import tables
 # %%
 counts = tables.parameter_table(models)
 glue("all_parameter_counts_match", "yes" if bool(counts["matches"].all()) else "no", display=False)
-counts
+fmt.table(counts, [fmt.text("model"), fmt.number("params", "parameters"), fmt.number("trainable"),
+                   fmt.number("non_trainable", "non-trainable"), fmt.number("paper_params", "paper: parameters"),
+                   fmt.number("paper_non_trainable", "paper: non-trainable"), fmt.yes_no("matches")])
 
 # %% [markdown]
 # ## Layer by layer
 #
-# Our layers (`output_shape`, `params`) beside the paper's (`paper_output_shape`,
-# `paper_params`); `matches` checks name, shape and count of each row. The weightless
-# input scaling layer (0..255 to 0..1), which the paper's tables do not list, is left out.
+# Our layers (output shape per image and parameters) beside the paper's; `matches`
+# checks name, shape and count of each row. The weightless input scaling layer (0..255
+# to 0..1), which the paper's tables do not list, is left out.
 
 # %%
 layer_tables = {model: tables.architecture_table(model) for model in models}
 for model, table in layer_tables.items():
     display(Markdown(f"### Model {model}: {int(table['matches'].sum())} of {len(table)} rows match"))
-    display(table)
+    display(fmt.table(table, [fmt.text("layer"), fmt.text("type"), fmt.shape("output_shape", "output shape"),
+                              fmt.number("params", "parameters"), fmt.shape("paper_output_shape", "paper: shape"),
+                              fmt.number("paper_params", "paper: parameters"), fmt.yes_no("matches")],
+                      missing="the other table has no layer in this row"))
 glue("all_layers_match", "yes" if all(t["matches"].all() for t in layer_tables.values()) else "no",
      display=False)

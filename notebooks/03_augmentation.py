@@ -19,13 +19,15 @@ cache_dir = None  # where parsed real data is cached
 faces = 4
 
 # %%
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import augment, book, figures, tables
+from ferlib import formatting as fmt
 
 views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
                                  cache_dir=cache_dir) for name in ("fer2013", "ckplus", "jaffe")}
-print(book.data_description(data_dir, profile))
+display(Markdown(book.data_description(data_dir, profile)))
 
 # %% [markdown]
 # ## Each augmentation on the same faces (Fig. 6)
@@ -37,7 +39,8 @@ print(book.data_description(data_dir, profile))
 # %%
 fer = views["fer2013"]
 if fer.dataset is None:
-    print("no augmentation grid without images; rebuild with --data-dir to see it")
+    display(Markdown("No augmentation grid in a book built from the committed results (it needs the "
+                     "images); rebuild with `--data-dir` to see it."))
 else:
     train_faces = fer.dataset.images[fer.split == "train"]
     picked = tables.example_indices(fer.dataset.labels[fer.split == "train"], n=faces, seed=seed)
@@ -55,7 +58,9 @@ for name, view in views.items():
     before = view.train_labels
     after = before[augment.balanced_indices(before, seed=seed)]
     balance[name] = augment.class_balance_table(before, after)
-balance["fer2013"]
+fmt.table(balance["fer2013"], [fmt.text("emotion", "class"), fmt.number("before"), fmt.number("after"),
+                               fmt.number("before_percent", "before, %", digits=1),
+                               fmt.number("after_percent", "after, %", digits=1)])
 
 # %%
 book.show(figures.balancing_figure(balance["fer2013"], title="FER2013 training set"))
@@ -69,4 +74,4 @@ book.show(figures.balancing_figure(balance["jaffe"], title="JAFFE training set")
 # %%
 ratio = balance["fer2013"]["after"].sum() / balance["fer2013"]["before"].sum()
 glue("fer2013_epoch_growth", float(ratio), display=False)
-print(f"balancing makes a FER2013 epoch {ratio:.2f} times as long as the training set")
+display(Markdown(f"Balancing makes a FER2013 epoch {ratio:.2f} times as long as its training set."))

@@ -21,6 +21,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import book, tables
+from ferlib import formatting as fmt
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
@@ -28,7 +29,11 @@ overview = tables.runs_overview(runs)
 glue("runs_count", len(runs), display=False)
 glue("runs_train_time_min", float(overview["train_time_s"].sum() / 60), display=False)
 glue("runs_epochs", int(overview["epochs"].max()) if len(overview) else 0, display=False)
-overview
+fmt.table(overview,
+          [fmt.run(seed=None), fmt.dataset(), fmt.code("run_id", "run id"), fmt.number("epochs"),
+           fmt.number("best_epoch", "best epoch"), fmt.number("train_images", "training images"),
+           fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
+           fmt.number("train_time_s", "training, min", scale=1 / 60)])
 
 # %% [markdown]
 # Experiments of the paper with no run here, and why:

@@ -23,7 +23,9 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import book, figures, tables
+from ferlib import formatting as fmt
 from ferlib.evaluation import confusion_frame
+from ferlib.labels import EMOTIONS
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
@@ -36,17 +38,24 @@ def confusion_section(dataset):
         return None
     (model, _, source), run = picked
     test = run.metrics["test"]
-    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: "
-                     f"test accuracy {test['accuracy']:.3f} on {test['n']} images."))
-    display(Markdown("Counts:"))
-    display(confusion_frame(test["confusion"]))
-    display(Markdown("Normalised (each row sums to 1):"))
-    display(confusion_frame(test["confusion_normalized"], normalized=True))
+    low, high = tables.accuracy_bounds(test["accuracy"], test["n"])
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: test accuracy "
+                     f"{fmt.percent_interval_text(test['accuracy'], low, high)} on {test['n']:,} images "
+                     f"(95% interval in brackets)."))
+    display(Markdown("Counts (rows: true class; columns: predicted class):"))
+    display(fmt.table(confusion_frame(test["confusion"]).reset_index()))
+    display(Markdown("Shares of each true class (each row sums to 100%):"))
+    normalised = confusion_frame(test["confusion_normalized"], normalized=True).reset_index()
+    display(fmt.table(normalised, [fmt.text("true"), *(fmt.percent(c, digits=0) for c in normalised.columns[1:])],
+                      missing="no test image of this class"))
     book.show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
                                        f"model {model} ({tables.training_label(source)})"))
     display(Markdown("Most confused pairs:"))
     pairs = tables.confused_pairs(test["confusion"], top=top_pairs)
-    display(pairs)
+    display(fmt.table(pairs, [fmt.text("true", "true class"), fmt.text("predicted", "taken for"),
+                              fmt.number("count", "images"),
+                              fmt.percent("share_of_true", "share of the true class")],
+                      empty="No mistakes."))
     return pairs
 
 
@@ -73,12 +82,14 @@ pairs = confusion_section("ckplus")
 # %% [markdown]
 # ## Recall per class, every run
 #
-# The share of each class's test images that a run recognises (NaN: the class has no
-# test image). The paper reports anger, disgust, fear and sadness as hardest on FER2013.
+# The share of each class's test images that a run recognises. The paper reports anger,
+# disgust, fear and sadness as hardest on FER2013.
 
 # %%
 recall = tables.recall_table(runs)
 hardest = recall[recall["dataset"] == "fer2013"].drop(
     columns=["model", "dataset", "training", "accuracy"]).mean().sort_values().dropna()
 glue("fer2013_hardest_class", str(hardest.index[0]) if len(hardest) else "no run", display=False)
-recall.round(3)
+fmt.table(recall, [fmt.run(seed=None), fmt.dataset(), fmt.percent("accuracy"),
+                   *(fmt.percent(name, digits=0) for name in EMOTIONS)],
+          missing="no test image of this class")

@@ -23,10 +23,11 @@ analysis_model = None  # None = the best model on the validation part
 from IPython.display import Markdown, display
 
 from ferlib import book, figures, tables
+from ferlib import formatting as fmt
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
-print(book.data_description(data_dir, profile))
+display(Markdown(book.data_description(data_dir, profile)))
 
 
 def emotion_panel(dataset_name):
@@ -39,8 +40,9 @@ def emotion_panel(dataset_name):
     examples = tables.pick_examples(run.predictions, n=faces_per_dataset, seed=seed)
     display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`."))
     if book.uses_committed_results(profile, data_dir):
-        print("no faces without a data directory; the stored probabilities of the same test images:")
-        display(examples.round(3))
+        display(Markdown("No faces without a data directory; the stored probabilities of the same test images:"))
+        display(fmt.table(examples, [fmt.code("source", "image"), fmt.emotion("true", "true class"),
+                                     fmt.emotion("predicted"), *fmt.probability_columns()]))
         return
     data, _ = book.book_dataset(dataset_name, profile=profile, data_dir=data_dir,
                                 cache_dir=cache_dir, limited=True)
