@@ -164,12 +164,12 @@ def show_curves(runs: dict, dataset: str, *, title=None):
                                                title=title or figures.dataset_title(dataset)))
 
 
-def pick_run(runs: dict, dataset: str, *, model=None):
+def pick_run(runs: dict, dataset: str, *, model=None, quiet: bool = False):
     """The run a section shows for ``dataset`` (:func:`ferlib.tables.select_run`); when
     the usual training (fine-tuned for JAFFE and CK+) has no run, the other one.
 
-    Returns ``((model, dataset, source), run)``, or ``None`` (after printing why) when
-    ``dataset`` has no run at all.
+    Returns ``((model, dataset, source), run)``, or ``None`` (after saying why, unless
+    ``quiet``) when ``dataset`` has no run at all.
     """
     from ferlib import figures, tables
     from ferlib.formatting import note
@@ -180,9 +180,11 @@ def pick_run(runs: dict, dataset: str, *, model=None):
             picked = tables.select_run(runs, dataset, training=training, model=model)
         except ValueError:
             continue
-        if training != preferred:
+        if training != preferred and not quiet:
             note(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one.")
         return picked
+    if quiet:
+        return None
     note(f"{figures.dataset_title(dataset)}: no run to show (the training page lists the missing runs "
          f"and what each needs).")
     return None
@@ -444,13 +446,15 @@ def convert_notebook(source, target) -> Path:
 
 #: Cells the rendered book leaves out (they stay in the executed notebook).
 REMOVED_CELL_TAGS = ("parameters", "injected-parameters")
+#: Tags with which a cell keeps the way it shows (its code in view, or none at all).
+KEPT_CELL_TAGS = ("show-input", "remove-input", "remove-cell", "hide-cell")
 
 
 def tag_for_reading(path) -> Path:
     """Tag an executed notebook's cells for the book: the parameters and papermill's
     injected parameters are removed from the page (``remove-cell``), every other code
     cell shows its output with its code folded behind a toggle (``hide-input``) unless
-    it is tagged ``show-input``. Rewritten in place, atomically."""
+    it is tagged with one of :data:`KEPT_CELL_TAGS`. Rewritten in place, atomically."""
     import nbformat
 
     path = Path(path)
@@ -461,7 +465,7 @@ def tag_for_reading(path) -> Path:
         tags = list(cell.metadata.get("tags", []))
         if any(tag in tags for tag in REMOVED_CELL_TAGS):
             extra = "remove-cell"
-        elif "show-input" in tags:
+        elif any(tag in tags for tag in KEPT_CELL_TAGS):
             continue
         else:
             extra = "hide-input"

@@ -22,6 +22,11 @@ from ferlib.labels import EMOTIONS
 
 #: Differences up to this many standard errors count as sampling error.
 Z_LIMIT = 1.96
+#: The paper's table of each data set's accuracies.
+PAPER_TABLES = {"fer2013": "5", "jaffe": "6", "ckplus": "7"}
+#: How the book names each test set of :func:`accuracy_claims`.
+TEST_SET_TITLES = {"test": "test part", "PrivateTest": "PrivateTest",
+                   "PublicTest+PrivateTest": "PublicTest + PrivateTest"}
 #: FER2013's PublicTest and PrivateTest parts together.
 FER2013_MERGED_TEST_N = 3589 + 3589
 
@@ -103,7 +108,8 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
 
     Returns:
         one row per paper accuracy, and for FER2013 a second row on the merged
-        PublicTest + PrivateTest set, with columns ``model``, ``dataset``, ``training``,
+        PublicTest + PrivateTest set, with columns ``table`` (the paper's table:
+        ``"5"``, ``"6"`` or ``"7"``), ``model``, ``dataset``, ``training``,
         ``test_set``, ``paper``, ``ours``, ``ours_low`` and ``ours_high`` (its 95%
         Wilson interval), ``ours_n``, ``difference`` (ours minus
         paper), ``se`` (of the difference), ``z`` (difference / se),
@@ -137,7 +143,7 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
             low, high = accuracy_bounds(ours, ours_n)
             z = difference / se if se and np.isfinite(se) and se > 0 else float("nan")
             rows.append({
-                "model": model, "dataset": dataset,
+                "table": PAPER_TABLES[dataset], "model": model, "dataset": dataset,
                 "training": "scratch" if source is None else "fine-tuned",
                 "test_set": test_set, "paper": value, "ours": ours,
                 "ours_low": low, "ours_high": high,

@@ -155,3 +155,31 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
                      "by_seed": {int(r.config.seed): round(float(a), 4) for r, a in zip(runs, accuracies)}})
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "sd", "t_low",
                                        "t_high", "median", "by_seed"])
+
+
+def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> pd.DataFrame:
+    """The baselines tested on people they have never seen beside the same baselines on
+    the paper's split.
+
+    Args:
+        subject_report: ``python -m ferlib baselines --subject-independent`` output
+            (``results/paper/baselines_subject.json``).
+        paper_report: the paper-split report (:func:`read_baselines`).
+        split_seed: the paper split to compare with.
+
+    Returns:
+        one row per data set and baseline: ``dataset``, ``baseline``, ``protocol``,
+        ``folds``, ``subject_independent``, ``low``, ``high`` (its 95% Wilson interval)
+        and ``paper_split`` (the same baseline on the paper's split; NaN without one).
+    """
+    rows = []
+    for found in subject_report["protocols"]:
+        for row in found["results"]:
+            same = next((r for r in paper_report["results"] if r["dataset"] == found["dataset"]
+                         and r["baseline"] == row["baseline"] and split_seed in r["split_seeds"]), None)
+            rows.append({"dataset": found["dataset"], "baseline": row["baseline"],
+                         "protocol": found["protocol"], "folds": found["folds"],
+                         "subject_independent": row["accuracy"], "low": row["low"], "high": row["high"],
+                         "paper_split": same["test"]["accuracy"] if same else np.nan})
+    return pd.DataFrame(rows, columns=["dataset", "baseline", "protocol", "folds", "subject_independent",
+                                       "low", "high", "paper_split"])

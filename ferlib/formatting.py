@@ -252,6 +252,15 @@ def run(model: str = "model", training: str = "training", seed: str | None = "se
                                                 None if seed is None else row[seed]))
 
 
+def experiment(model: str = "model", dataset_column: str = "dataset", training: str = "training",
+               header: str = "experiment") -> Column:
+    """One of the paper's experiments in words: ``"Model 2 on JAFFE, fine-tuned"``."""
+    from ferlib.figures import dataset_title
+
+    return Column(header, lambda row: f"Model {int(row[model])} on {dataset_title(row[dataset_column])}, "
+                                      f"{row[training]}")
+
+
 def by_seed(column: str = "by_seed", header: str = "by seed") -> Column:
     """A ``{seed: accuracy}`` mapping as ``"0: 69.0%, 1: 19.0%"``."""
     return text(column, header, fmt=lambda values: ", ".join(

@@ -1,11 +1,5 @@
 # %% [markdown]
 # # The data sets
-#
-# Section 4 of the paper {cite}`borgalli2022` trains on FER2013 {cite}`goodfellow2013fer`
-# and transfers to CK+ {cite}`lucey2010ckplus` and JAFFE {cite}`lyons1998jaffe`. This
-# notebook counts the images per class and split part (the paper's Table 1 beside ours),
-# shows sample faces of every class (the paper's Figs. 3-5) and the class imbalance that
-# the data generator of section 6 has to correct.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -21,16 +15,27 @@ faces_per_class = 4
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, figures, paper
+from ferlib import book, claims, figures, findings, paper
 from ferlib import formatting as fmt
 
 names = ("fer2013", "ckplus", "jaffe")
 views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
                                  cache_dir=cache_dir) for name in names}
+counts = claims.count_claims(book.dataset_summaries(profile=profile, data_dir=data_dir, store=store,
+                                                    cache_dir=cache_dir))
 for name, view in views.items():
     glue(f"{name}_images", view.images, display=False)
-display(Markdown(book.data_description(data_dir, profile) + " "
-                 + "; ".join(f"{view.title}: {view.images:,} images" for view in views.values()) + "."))
+findings.box(findings.datasets_findings(views, counts))
+
+# %% [markdown]
+# Section 4 of the paper {cite}`borgalli2022` trains on FER2013 {cite}`goodfellow2013fer`
+# and transfers to CK+ {cite}`lucey2010ckplus` and JAFFE {cite}`lyons1998jaffe`. This
+# notebook counts the images per class and split part (the paper's Table 1 beside ours),
+# shows sample faces of every class (the paper's Figs. 3-5) and the class imbalance that
+# the data generator of section 6 has to correct.
+
+# %%
+display(Markdown(book.data_description(data_dir, profile)))
 
 # %% [markdown]
 # ## Images per class and split (Table 1)

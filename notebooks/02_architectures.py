@@ -1,11 +1,5 @@
 # %% [markdown]
 # # The three architectures
-#
-# Section 3 of the paper {cite}`borgalli2022` gives each model as a Keras summary table:
-# layer, output shape and parameter count. The paper leaves kernel sizes, padding,
-# pooling and dropout rates implicit; `ferlib.models` chooses the ones that reproduce
-# every shape and count of the tables. This notebook builds our models and checks them
-# against the paper's tables, row by row.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -20,8 +14,20 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from ferlib import findings
 from ferlib import formatting as fmt
 from ferlib import tables
+
+counts = tables.parameter_table(models)
+layer_tables = {model: tables.architecture_table(model) for model in models}
+findings.box(findings.architecture_findings(counts, layer_tables))
+
+# %% [markdown]
+# Section 3 of the paper {cite}`borgalli2022` gives each model as a Keras summary table:
+# layer, output shape and parameter count. The paper leaves kernel sizes, padding,
+# pooling and dropout rates implicit; `ferlib.models` chooses the ones that reproduce
+# every shape and count of the tables. This notebook builds our models and checks them
+# against the paper's tables, row by row.
 
 # %% [markdown]
 # ## Parameter counts
@@ -29,7 +35,6 @@ from ferlib import tables
 # `matches` is true when the total and the non-trainable counts equal the paper's.
 
 # %%
-counts = tables.parameter_table(models)
 glue("all_parameter_counts_match", "yes" if bool(counts["matches"].all()) else "no", display=False)
 fmt.table(counts, [fmt.text("model"), fmt.number("params", "parameters"), fmt.number("trainable"),
                    fmt.number("non_trainable", "non-trainable"), fmt.number("paper_params", "paper: parameters"),
@@ -43,7 +48,6 @@ fmt.table(counts, [fmt.text("model"), fmt.number("params", "parameters"), fmt.nu
 # to 0..1), which the paper's tables do not list, is left out.
 
 # %%
-layer_tables = {model: tables.architecture_table(model) for model in models}
 for model, table in layer_tables.items():
     display(Markdown(f"### Model {model}: {int(table['matches'].sum())} of {len(table)} rows match"))
     display(fmt.table(table, [fmt.text("layer"), fmt.text("type"), fmt.shape("output_shape", "output shape"),

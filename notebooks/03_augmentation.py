@@ -1,12 +1,5 @@
 # %% [markdown]
 # # Data generator and augmentation
-#
-# Section 6 of the paper {cite}`borgalli2022` balances the classes of the training data
-# and makes new training images by flipping, rotating, cropping, blurring and adding
-# noise. `ferlib.augment` does this with Keras preprocessing layers, which run on the
-# accelerator during training, and an index sampler that repeats minority-class images
-# every epoch. This notebook shows each operation on the same faces (the paper's Fig. 6)
-# and the class counts a training epoch sees before and after balancing.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -22,11 +15,27 @@ faces = 4
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import augment, book, figures, tables
+from ferlib import augment, book, figures, findings, tables
 from ferlib import formatting as fmt
 
 views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
                                  cache_dir=cache_dir) for name in ("fer2013", "ckplus", "jaffe")}
+balance = {}
+for name, view in views.items():
+    before = view.train_labels
+    after = before[augment.balanced_indices(before, seed=seed)]
+    balance[name] = augment.class_balance_table(before, after)
+findings.box(findings.augmentation_findings(balance, views))
+
+# %% [markdown]
+# Section 6 of the paper {cite}`borgalli2022` balances the classes of the training data
+# and makes new training images by flipping, rotating, cropping, blurring and adding
+# noise. `ferlib.augment` does this with Keras preprocessing layers, which run on the
+# accelerator during training, and an index sampler that repeats minority-class images
+# every epoch. This notebook shows each operation on the same faces (the paper's Fig. 6)
+# and the class counts a training epoch sees before and after balancing.
+
+# %%
 display(Markdown(book.data_description(data_dir, profile)))
 
 # %% [markdown]
@@ -53,11 +62,6 @@ else:
 # epoch of the balancing sampler, which raises every class to the largest one.
 
 # %%
-balance = {}
-for name, view in views.items():
-    before = view.train_labels
-    after = before[augment.balanced_indices(before, seed=seed)]
-    balance[name] = augment.class_balance_table(before, after)
 fmt.table(balance["fer2013"], [fmt.text("emotion", "class"), fmt.number("before"), fmt.number("after"),
                                fmt.number("before_percent", "before, %", digits=1),
                                fmt.number("after_percent", "after, %", digits=1)])

@@ -1,11 +1,5 @@
 # %% [markdown]
 # # Training, validation accuracy and loss
-#
-# Section 8 of the paper {cite}`borgalli2022` shows learning curves for FER2013, JAFFE
-# and CK+ (its Figs. 7-9). This notebook trains the paper's five experiments per model
-# (FER2013 from scratch; JAFFE and CK+ from scratch and fine-tuned from the FER2013
-# weights), or fetches them from the run store when they are there already, and draws
-# each run's curves. Every later notebook reads these same runs.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -20,28 +14,38 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, tables
+from ferlib import book, findings, tables
 from ferlib import formatting as fmt
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
 overview = tables.runs_overview(runs)
+missing = book.missing_runs_table(runs, profile=profile, data_dir=data_dir, store=store,
+                                  models=models, seed=seed)
 glue("runs_count", len(runs), display=False)
 glue("runs_train_time_min", float(overview["train_time_s"].sum() / 60), display=False)
 glue("runs_epochs", int(overview["epochs"].max()) if len(overview) else 0, display=False)
+glue("runs_missing", len(missing), display=False)
+findings.box(findings.training_findings(overview, missing, 5 * len(models)))
+
+# %% [markdown]
+# Section 8 of the paper {cite}`borgalli2022` shows learning curves for FER2013, JAFFE
+# and CK+ (its Figs. 7-9). This notebook trains the paper's five experiments per model
+# (FER2013 from scratch; JAFFE and CK+ from scratch and fine-tuned from the FER2013
+# weights), or fetches them from the run store when they are there already, and draws
+# each run's curves. Every later notebook reads these same runs.
+
+# %%
 fmt.table(overview,
           [fmt.run(seed=None), fmt.dataset(), fmt.code("run_id", "run id"), fmt.number("epochs"),
            fmt.number("best_epoch", "best epoch"), fmt.number("train_images", "training images"),
            fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
-           fmt.number("train_time_s", "training, min", scale=1 / 60)])
+           fmt.number("train_time_s", "training, min", scale=1 / 60)], empty="No run in this build.")
 
 # %% [markdown]
 # Experiments of the paper with no run here, and why:
 
 # %%
-missing = book.missing_runs_table(runs, profile=profile, data_dir=data_dir, store=store,
-                                  models=models, seed=seed)
-glue("runs_missing", len(missing), display=False)
 display(Markdown(book.missing_runs_markdown(missing)))
 
 # %% [markdown]

@@ -1,11 +1,5 @@
 # %% [markdown]
 # # Confusion matrices
-#
-# Section 7 of the paper {cite}`borgalli2022` shows one confusion matrix per data set,
-# counts and normalised side by side (its Tables 2-4), and names the classes that are
-# confused most. Here rows are the true class and columns the predicted one. For each
-# data set we show the run with the best *validation* accuracy (FER2013 from scratch,
-# JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -22,15 +16,25 @@ top_pairs = 5
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, figures, tables
+from ferlib import book, figures, findings, tables
 from ferlib import formatting as fmt
 from ferlib.evaluation import confusion_frame
 from ferlib.labels import EMOTIONS
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
+shown = {name: book.pick_run(runs, name, model=confusion_model, quiet=True)
+         for name in ("fer2013", "jaffe", "ckplus")}
+findings.box(findings.confusion_findings(shown))
 
+# %% [markdown]
+# Section 7 of the paper {cite}`borgalli2022` shows one confusion matrix per data set,
+# counts and normalised side by side (its Tables 2-4), and names the classes that are
+# confused most. Here rows are the true class and columns the predicted one. For each
+# data set we show the run with the best *validation* accuracy (FER2013 from scratch,
+# JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
 
+# %%
 def confusion_section(dataset):
     """Show the counts, the normalised matrix, the heatmaps and the most confused pairs."""
     picked = book.pick_run(runs, dataset, model=confusion_model)
@@ -57,7 +61,6 @@ def confusion_section(dataset):
                               fmt.percent("share_of_true", "share of the true class")],
                       empty="No mistakes."))
     return pairs
-
 
 # %% [markdown]
 # ## FER2013 (Table 2)

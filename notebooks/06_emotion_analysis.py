@@ -1,12 +1,5 @@
 # %% [markdown]
 # # Emotion analysis
-#
-# Section 9 of the paper {cite}`borgalli2022` shows test faces next to the model's
-# probability for each of the seven classes (its Fig. 10). Here the faces are drawn from
-# the test part of each data set (distinct classes where possible) and the
-# probabilities are those the run stored for them; the images are found again by the
-# `source` of each prediction. The true class's bar is outlined in red, the predicted
-# class's bar is dark.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -22,11 +15,24 @@ analysis_model = None  # None = the best model on the validation part
 # %%
 from IPython.display import Markdown, display
 
-from ferlib import book, figures, tables
+from ferlib import book, figures, findings, tables
 from ferlib import formatting as fmt
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
+shown = {name: book.pick_run(runs, name, model=analysis_model, quiet=True)
+         for name in ("fer2013", "jaffe", "ckplus")}
+findings.box(findings.emotion_findings(shown))
+
+# %% [markdown]
+# Section 9 of the paper {cite}`borgalli2022` shows test faces next to the model's
+# probability for each of the seven classes (its Fig. 10). Here the faces are drawn from
+# the test part of each data set (distinct classes where possible) and the
+# probabilities are those the run stored for them; the images are found again by the
+# `source` of each prediction. The true class's bar is outlined in red, the predicted
+# class's bar is dark.
+
+# %%
 display(Markdown(book.data_description(data_dir, profile)))
 
 
@@ -50,7 +56,6 @@ def emotion_panel(dataset_name):
     book.show(figures.emotion_analysis_figure(
         images, tables.probability_columns(examples), examples["true"].to_numpy(),
         title=figures.dataset_title(dataset_name)))
-
 
 # %% [markdown]
 # ## FER2013

@@ -1,11 +1,5 @@
 # %% [markdown]
 # # Results: from scratch versus fine-tuned
-#
-# Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
-# on FER2013 (Table 5) and, for JAFFE and CK+, trained from scratch and fine-tuned from
-# FER2013 (Tables 6 and 7). This notebook puts our accuracy beside each of the paper's,
-# with the difference, and checks the paper's numbers against the test-set sizes it
-# states.
 
 # %% tags=["parameters"]
 data_dir = None  # root of the real data sets; None: synthetic stand-ins
@@ -20,16 +14,31 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, compare, figures, findings, paper, tables
+from ferlib import book, claims, compare, figures, findings, paper, tables
 from ferlib import formatting as fmt
 from ferlib import results as committed
 
 runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
                       epochs=epochs, cache_dir=cache_dir)
 results = tables.results_table(runs)
+summary = tables.finetune_summary(results)
+results_dir = book.project_root() / committed.PAPER_RESULTS
+committed_runs = committed.committed_runs(results_dir)
+baseline_report = compare.read_baselines(results_dir / "baselines.json")
+beside = compare.baseline_comparison(committed_runs, baseline_report)
 glue("book_profile", profile, display=False)
 glue("book_data", book.data_label(data_dir, profile), display=False)
 glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs else 0, display=False)
+findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside))
+
+# %% [markdown]
+# Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
+# on FER2013 (Table 5) and, for JAFFE and CK+, trained from scratch and fine-tuned from
+# FER2013 (Tables 6 and 7). This notebook puts our accuracy beside each of the paper's,
+# with the difference, and checks the paper's numbers against the test-set sizes it
+# states.
+
+# %%
 display(Markdown(f"{book.data_description(data_dir, profile)} Profile `{profile}`, seed {seed}: "
                  f"{len(runs)} of the paper's {len(results)} experiments have a run."))
 
@@ -84,7 +93,6 @@ fmt.table(ranges, [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper
                    fmt.percent_range("ours_low", "ours_high", "ours")], missing=fmt.MISSING_RUN)
 
 # %%
-summary = tables.finetune_summary(results)
 glue("ours_finetune_sentence", findings.finetune_sentence(summary), display=False)
 glue("paper_mean_gain", fmt.points_text(summary["paper_mean_gain"]), display=False)
 display(Markdown(f"The paper's fine-tuned networks gain {fmt.points_text(summary['paper_mean_gain'])} points on "
@@ -118,9 +126,6 @@ fmt.table(audit, [fmt.text("model"), fmt.dataset(), fmt.text("training"), fmt.pe
 # regression on HOG features (each with its regularisation chosen on the validation part).
 
 # %%
-results_dir = book.project_root() / committed.PAPER_RESULTS
-committed_runs = committed.committed_runs(results_dir)
-baseline_report = compare.read_baselines(results_dir / "baselines.json")
 fmt.table(compare.baseline_accuracies(baseline_report),
           [fmt.dataset(), fmt.number("n", "test images"),
            *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{title} [95% interval]")
@@ -137,7 +142,6 @@ fmt.table(compare.baseline_accuracies(baseline_report),
 # same test images: the lower anchor of what fine-tuning adds.
 
 # %%
-beside = compare.baseline_comparison(committed_runs, baseline_report)
 glue("cnn_runs_below_hog", int(((beside["p_vs_hog"] < 0.05) & (beside["cnn_minus_hog"] < 0)).sum()),
      display=False)
 glue("cnn_runs_compared", len(beside), display=False)

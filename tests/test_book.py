@@ -134,7 +134,7 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
 
     build_dir, _ = paper_book
     text = page(build_dir, "notebooks/08_claims.html")
-    assert "PublicTest+PrivateTest" in text and "7,178" in text
+    assert "PublicTest + PrivateTest" in text and "7,178" in text
     for value in paper.ACCURACY.values():
         assert f"{100 * value:.2f}%" in text, value
     for line in claims.DEVIATIONS[:2]:
