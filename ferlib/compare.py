@@ -183,3 +183,51 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
                          "paper_split": same["test"]["accuracy"] if same else np.nan})
     return pd.DataFrame(rows, columns=["dataset", "baseline", "protocol", "folds", "subject_independent",
                                        "low", "high", "paper_split"])
+
+
+def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tables 5-7 with intervals: for every experiment of the paper, its value, ours
+    over the seeds we have, and the baselines on the same data set.
+
+    Args:
+        seed_runs: ``{(model, dataset, source): [Run, ...]}`` (as
+            :func:`ferlib.results.protocol_seed_runs` gives them; one run per key is fine).
+        baselines: :func:`baseline_accuracies` of the runs' split, or ``None`` (no
+            baselines, e.g. for synthetic runs).
+
+    Returns:
+        one row per experiment of :data:`ferlib.paper.ACCURACY`, in its order: ``model``,
+        ``dataset``, ``training``, ``paper``, ``seeds`` (0 without a run), ``ours`` (mean
+        test accuracy over seeds), ``low`` and ``high`` (the 95% t-interval of the mean
+        over seeds, clipped to 0..1, with two seeds or more; the Wilson interval of the
+        single run with one), ``interval`` (``"over seeds"``, ``"Wilson"`` or None),
+        ``by_seed`` (each run's test accuracy, a list) and one column per baseline of :data:`BASELINES` (the accuracy on the data set the
+        protocol trains on; NaN without one).
+    """
+    from ferlib import paper
+    from ferlib.protocol import protocol_dataset
+    from ferlib.tables import accuracy_bounds
+
+    rows = []
+    for (model, dataset, source), value in paper.ACCURACY.items():
+        runs = seed_runs.get((model, dataset, source), [])
+        accuracies = [run.metrics["test"]["accuracy"] for run in runs]
+        row = {"model": model, "dataset": dataset, "training": "scratch" if source is None else "fine-tuned",
+               "paper": value, "seeds": len(runs), "ours": np.nan, "low": np.nan, "high": np.nan,
+               "interval": None, "by_seed": [float(a) for a in accuracies]}
+        if len(runs) == 1:
+            low, high = accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
+            row.update(ours=accuracies[0], low=low, high=high, interval="Wilson")
+        elif runs:
+            summary = stats.seed_summary(accuracies)
+            low, high = summary["interval"]
+            row.update(ours=summary["mean"], low=max(0.0, low), high=min(1.0, high), interval="over seeds")
+        found = None
+        if baselines is not None and len(baselines):
+            data = baselines[baselines["dataset"] == protocol_dataset(dataset, "real")]
+            found = data.iloc[0] if len(data) else None
+        for name in BASELINES:
+            row[name] = float(found[name]) if found is not None and not pd.isna(found[name]) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "paper", "seeds", "ours", "low", "high",
+                                       "interval", "by_seed", *BASELINES])

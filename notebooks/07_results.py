@@ -77,8 +77,22 @@ fmt.table(results[results["dataset"] == "ckplus"], fmt.accuracy_columns(), missi
 # %%
 fmt.table(tables.scratch_vs_finetuned(results, "ckplus").reset_index(), GAIN_COLUMNS, missing=fmt.MISSING_RUN)
 
+# %% [markdown]
+# ## Tables 5-7 in one figure
+#
+# Each diamond is the paper's accuracy; each dot is ours with its 95% interval: the
+# t-interval of the mean where several seeds were run (ticks mark each seed), else the
+# Wilson interval of the single run. The vertical lines are the baselines on the same
+# test images (committed real-data runs only): the majority class, and logistic
+# regression on pixels and on HOG features.
+
 # %%
-book.show(figures.results_figure(results, title="Test accuracy: the paper's (pale) and ours (dark)"))
+if book.uses_committed_results(profile, data_dir):
+    seed_runs = committed.protocol_seed_runs(committed_runs, models=models)
+    baselines = compare.baseline_accuracies(baseline_report)
+else:  # this build's own runs, one seed, and no baseline fitted on its data
+    seed_runs, baselines = {key: [run] for key, run in runs.items()}, None
+book.show(figures.accuracy_intervals_figure(compare.accuracy_summary(seed_runs, baselines)))
 
 # %% [markdown]
 # ## The ranges the paper quotes
