@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ferlib import book
-from book_fixtures import smoke_book as _smoke_book
+from book_fixtures import paper_book as _paper_book, smoke_book as _smoke_book
+from html_checks import page_problems
 
 ROOT = book.project_root()
 NOTEBOOKS = [path.stem for path in book.notebook_sources(ROOT)]
@@ -101,11 +102,7 @@ def test_build_html_needs_every_executed_notebook(tmp_path):
 @pytest.fixture(scope="session")
 def paper_book(tmp_path_factory):
     """The book of the committed paper results: no data, no training."""
-    build_dir = tmp_path_factory.mktemp("paper-book")
-    lines = []
-    status = book.build_book(profile="paper", build_dir=build_dir, root=ROOT, log=lines.append)
-    assert status == 0, "the paper book failed:\n" + "\n".join(lines)
-    return build_dir, lines
+    return _paper_book(tmp_path_factory)
 
 
 @pytest.mark.slow
@@ -152,3 +149,40 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
         for row in read_probes(probes):
             weakest = min(row["live"], key=lambda k: row["live"][k] / row["units"][k])
             assert weakest in text
+
+
+def book_pages(build_dir) -> list:
+    """Every page of a built book that a reader reaches from its table of contents."""
+    html = build_dir / "html"
+    return sorted(p for p in html.rglob("*.html")
+                  if not p.relative_to(html).parts[0].startswith("_")
+                  and p.name not in ("genindex.html", "search.html"))
+
+
+@pytest.mark.slow
+def test_paper_book_pages_show_no_nan_none_index_or_empty_figure(paper_book):
+    build_dir, _ = paper_book
+    pages = book_pages(build_dir)
+    assert len(pages) >= len(NOTEBOOKS) + 5
+    problems = {str(p.relative_to(build_dir / "html")): page_problems(p) for p in pages}
+    assert not any(problems.values()), "\n".join(f"{page}: {problem}" for page, found in problems.items()
+                                                 for problem in found)
+
+
+@pytest.mark.slow
+def test_paper_book_chapters_open_with_what_we_found(paper_book):
+    build_dir, _ = paper_book
+    for name in NOTEBOOKS:
+        text = page(build_dir, f"notebooks/{name}.html")
+        article = text.index("<article")
+        body = text[text.index("<h1", article):]
+        box = body.find("What we found")
+        assert box != -1, f"{name}: no 'What we found' box"
+        assert box < body.find("<h2") or body.find("<h2") == -1, f"{name}: the box is not at the top"
+        assert "Show code cell source" in body  # code folded behind a toggle
+        assert "# Parameters" not in body and "root of the real data sets" not in body, \
+            f"{name}: a parameters cell is on the page"
+    claims_page = page(build_dir, "notebooks/08_claims.html")
+    first_table = claims_page.index("<table")
+    assert claims_page.index("The verdict on the paper") < first_table
+    assert "verdict" in claims_page[first_table:claims_page.index("</table>", first_table)]
