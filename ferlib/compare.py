@@ -22,6 +22,11 @@ from ferlib import stats
 from ferlib.baselines import paired_correctness
 
 BASELINES = ("majority", "logistic_pixels", "hog_logistic")
+#: How the book names each baseline.
+BASELINE_TITLES = {"majority": "majority class", "logistic_pixels": "pixels + logistic regression",
+                   "hog_logistic": "HOG + logistic regression"}
+#: How the book names each subject-independent protocol.
+SUBJECT_PROTOCOL_TITLES = {"loso": "leave one subject out", "subject-kfold": "folds grouped by subject"}
 
 #: A CK+ image's sequence in its file name: ``S010_004_00000017.png`` -> ``S010_004``.
 _SEQUENCE = re.compile(r"(S\d+_\d+)_\d+")
@@ -169,7 +174,7 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
 
     Returns:
         one row per data set and baseline: ``dataset``, ``baseline``, ``protocol``,
-        ``folds``, ``subject_independent``, ``low``, ``high`` (its 95% Wilson interval)
+        ``folds``, ``split`` (the protocol and folds in words), ``subject_independent``, ``low``, ``high`` (its 95% Wilson interval)
         and ``paper_split`` (the same baseline on the paper's split; NaN without one).
     """
     rows = []
@@ -177,11 +182,13 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
         for row in found["results"]:
             same = next((r for r in paper_report["results"] if r["dataset"] == found["dataset"]
                          and r["baseline"] == row["baseline"] and split_seed in r["split_seeds"]), None)
+            title = SUBJECT_PROTOCOL_TITLES.get(found["protocol"], found["protocol"])
             rows.append({"dataset": found["dataset"], "baseline": row["baseline"],
                          "protocol": found["protocol"], "folds": found["folds"],
+                         "split": f"{title}, {found['folds']} folds",
                          "subject_independent": row["accuracy"], "low": row["low"], "high": row["high"],
                          "paper_split": same["test"]["accuracy"] if same else np.nan})
-    return pd.DataFrame(rows, columns=["dataset", "baseline", "protocol", "folds", "subject_independent",
+    return pd.DataFrame(rows, columns=["dataset", "baseline", "protocol", "folds", "split", "subject_independent",
                                        "low", "high", "paper_split"])
 
 

@@ -153,8 +153,9 @@ def balancing_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure
     ax.bar(x - 0.2, table["before"], width=0.4, label="before", color="#9ecae1")
     ax.bar(x + 0.2, table["after"], width=0.4, label="after balancing", color="#3182bd")
     ax.set_xticks(x, table["emotion"], rotation=45, ha="right")
-    ax.set_ylabel("training images per epoch")
-    ax.legend()
+    ax.set_ylabel("training images per pass")
+    ax.set_ylim(0, 1.25 * max(1, float(table[["before", "after"]].to_numpy().max())))
+    ax.legend(loc="upper left", ncol=2, frameon=False)  # above the bars, which stop at 1/1.25
     ax.set_title(title or "Class balance of the training set")
     return fig
 
@@ -367,10 +368,9 @@ def study_figure(cell_runs, *, title: str | None = None) -> Figure:
     return fig
 
 
-#: How each baseline of :data:`ferlib.compare.BASELINES` is drawn: label, colour, line style.
-BASELINE_STYLES = {"majority": ("majority class", "#969696", ":"),
-                   "logistic_pixels": ("pixels + logistic regression", "#6a51a3", "-."),
-                   "hog_logistic": ("HOG + logistic regression", "#238b45", "--")}
+#: How each baseline of :data:`ferlib.compare.BASELINES` is drawn: colour, line style.
+BASELINE_STYLES = {"majority": ("#969696", ":"), "logistic_pixels": ("#6a51a3", "-."),
+                   "hog_logistic": ("#238b45", "--")}
 
 
 def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None) -> Figure:
@@ -389,7 +389,7 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         t-interval, or one run with its Wilson interval), ticks at each seed's accuracy
         where there are several, "no run" where we have none, and a vertical line per baseline.
     """
-    from ferlib.compare import BASELINES
+    from ferlib.compare import BASELINE_TITLES, BASELINES
 
     needed = {"model", "dataset", "training", "paper", "seeds", "ours", "low", "high"}
     if needed - set(summary.columns):
@@ -420,7 +420,7 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         for name in BASELINES:
             values = part[name].dropna() if name in part else []
             if len(values):
-                label, colour, style = BASELINE_STYLES[name]
+                colour, style = BASELINE_STYLES[name]
                 ax.axvline(float(values.iloc[0]), color=colour, ls=style, lw=1.2, zorder=1)
         ax.set_yticks(y, [f"Model {m}, {t}" + (f" ({n} seeds)" if n > 1 else "")
                           for m, t, n in zip(part["model"], part["training"], part["seeds"])], fontsize=9)
@@ -435,8 +435,8 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
                axes[0].plot([], [], "o-", color=colours["fine-tuned"], label="ours, fine-tuned [95% interval]")[0]]
     for name in BASELINES:
         if name in summary and summary[name].notna().any():
-            label, colour, style = BASELINE_STYLES[name]
-            handles.append(axes[0].plot([], [], color=colour, ls=style, label=label)[0])
+            colour, style = BASELINE_STYLES[name]
+            handles.append(axes[0].plot([], [], color=colour, ls=style, label=BASELINE_TITLES[name])[0])
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8.5, frameon=False)
     if title:
         fig.suptitle(title)

@@ -108,16 +108,19 @@ def architecture_findings(counts: pd.DataFrame, layer_tables: dict) -> list:
     return lines
 
 
-def augmentation_findings(balance: dict, views: dict) -> list:
-    """For the augmentation chapter, from ``{name: ferlib.augment.class_balance_table}``
-    and the data set views."""
+def augmentation_findings(balance: dict, views: dict, *, min_epoch_images=None) -> list:
+    """For the augmentation chapter, from ``{name: ferlib.augment.class_balance_table}``,
+    the data set views and the profile's least number of images per epoch."""
     lines = []
     for name, table in balance.items():
         before, after = int(table["before"].sum()), int(table["after"].sum())
         present = int((table["before"] > 0).sum())
-        lines.append(f"{views[name].title}: balancing draws every one of its {present} classes up to the "
-                     f"largest, so an epoch holds {after:,} images instead of {before:,} "
-                     f"({after / max(1, before):.2f} times as many).")
+        line = (f"{views[name].title}: balancing raises each of its {present} classes to the largest, "
+                f"{after:,} images per pass instead of {before:,} ({after / max(1, before):.2f} times as many)")
+        if min_epoch_images and int(min_epoch_images) > after:
+            line += (f"; as an epoch draws at least {int(min_epoch_images):,} images, it holds "
+                     f"{int(min_epoch_images):,}")
+        lines.append(line + ".")
     return lines
 
 
@@ -201,10 +204,17 @@ def accuracy_findings(accuracy: pd.DataFrame) -> list:
     return lines
 
 
-def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.DataFrame) -> list:
+def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.DataFrame,
+                     seeds: pd.DataFrame | None = None) -> list:
     """For the results chapter: each experiment with a run (:func:`accuracy_findings`),
+    each experiment run with several seeds (``seeds``: :func:`ferlib.compare.seed_table`),
     what fine-tuning did, and how the protocol's runs compare with the HOG baseline."""
     lines = accuracy_findings(accuracy) or ["No experiment of the paper has a run in this build."]
+    for row in (seeds.itertuples() if seeds is not None else []):
+        if row.seeds > 1:
+            each = ", ".join(percent_text(value) for _, value in sorted(row.by_seed.items()))
+            lines.append(f"Over its {row.seeds} committed seeds, {_experiment(row.model, row.dataset, row.training)} "
+                         f"averages {percent_text(row.mean)} (each seed: {each}).")
     lines.append(finetune_sentence(finetune_summary)[0].upper() + finetune_sentence(finetune_summary)[1:] + ".")
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
     if len(protocol):

@@ -86,13 +86,13 @@ def yes_no_text(value) -> str:
 
 def shape_text(value) -> str:
     """A Keras output shape without its batch dimension: ``"(None, 44, 44, 64)"`` ->
-    ``"44 × 44 × 64"``; missing -> a dash."""
+    ``"44×44×64"``; missing -> a dash."""
     if is_missing(value):
         return DASH
     dims = [d.strip() for d in str(value).strip("()").split(",") if d.strip()]
     if dims and dims[0] == "None":
         dims = dims[1:]
-    return " × ".join(dims)
+    return "×".join(dims)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +163,20 @@ def emotion(column: str, header: str | None = None) -> Column:
     from ferlib.labels import EMOTIONS
 
     return text(column, header, fmt=lambda index: EMOTIONS[int(index)])
+
+
+def image_name(source) -> str:
+    """A short name for an image's ``source``: its file name, or ``"row 33409"`` for a
+    row of a CSV file (``"fer2013/fer2013.csv.gz:row 33409"``)."""
+    if is_missing(source):
+        return DASH
+    name = str(source).replace("\\", "/").rsplit("/", 1)[-1]
+    return name.split(":", 1)[1].strip() if ":" in name else name
+
+
+def image(column: str = "source", header: str = "image") -> Column:
+    """An image named by :func:`image_name`."""
+    return text(column, header, fmt=image_name)
 
 
 def probability_columns(*, digits: int = 0) -> list:

@@ -50,9 +50,9 @@ fmt.table(counts, [fmt.text("model"), fmt.number("params", "parameters"), fmt.nu
 # %%
 for model, table in layer_tables.items():
     display(Markdown(f"### Model {model}: {int(table['matches'].sum())} of {len(table)} rows match"))
-    display(fmt.table(table, [fmt.text("layer"), fmt.text("type"), fmt.shape("output_shape", "output shape"),
-                              fmt.number("params", "parameters"), fmt.shape("paper_output_shape", "paper: shape"),
-                              fmt.number("paper_params", "paper: parameters"), fmt.yes_no("matches")],
+    display(fmt.table(table, [fmt.text("layer"), fmt.shape("output_shape", "output shape"),
+                              fmt.number("params", "parameters"), fmt.shape("paper_output_shape", "paper's shape"),
+                              fmt.number("paper_params", "paper's parameters"), fmt.yes_no("matches")],
                       missing="the other table has no layer in this row"))
 glue("all_layers_match", "yes" if all(t["matches"].all() for t in layer_tables.values()) else "no",
      display=False)

@@ -17,6 +17,7 @@ from myst_nb import glue
 
 from ferlib import augment, book, figures, findings, tables
 from ferlib import formatting as fmt
+from ferlib.config import PROFILES
 
 views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
                                  cache_dir=cache_dir) for name in ("fer2013", "ckplus", "jaffe")}
@@ -25,7 +26,8 @@ for name, view in views.items():
     before = view.train_labels
     after = before[augment.balanced_indices(before, seed=seed)]
     balance[name] = augment.class_balance_table(before, after)
-findings.box(findings.augmentation_findings(balance, views))
+findings.box(findings.augmentation_findings(balance, views,
+                                           min_epoch_images=PROFILES[profile].get("min_epoch_images")))
 
 # %% [markdown]
 # Section 6 of the paper {cite}`borgalli2022` balances the classes of the training data

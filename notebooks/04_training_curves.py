@@ -36,7 +36,7 @@ findings.box(findings.training_findings(overview, missing, 5 * len(models)))
 # each run's curves. Every later notebook reads these same runs.
 
 # %%
-fmt.table(overview,
+fmt.table(overview.sort_values("model", kind="stable"),
           [fmt.run(seed=None), fmt.dataset(), fmt.code("run_id", "run id"), fmt.number("epochs"),
            fmt.number("best_epoch", "best epoch"), fmt.number("train_images", "training images"),
            fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),

@@ -46,12 +46,9 @@ def confusion_section(dataset):
     display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: test accuracy "
                      f"{fmt.percent_interval_text(test['accuracy'], low, high)} on {test['n']:,} images "
                      f"(95% interval in brackets)."))
-    display(Markdown("Counts (rows: true class; columns: predicted class):"))
+    display(Markdown("Counts (rows: true class; columns: predicted class); the figure gives them again "
+                     "beside each row's shares:"))
     display(fmt.table(confusion_frame(test["confusion"]).reset_index()))
-    display(Markdown("Shares of each true class (each row sums to 100%):"))
-    normalised = confusion_frame(test["confusion_normalized"], normalized=True).reset_index()
-    display(fmt.table(normalised, [fmt.text("true"), *(fmt.percent(c, digits=0) for c in normalised.columns[1:])],
-                      missing="no test image of this class"))
     book.show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
                                        f"model {model} ({tables.training_label(source)})"))
     display(Markdown("Most confused pairs:"))
@@ -93,6 +90,9 @@ recall = tables.recall_table(runs)
 hardest = recall[recall["dataset"] == "fer2013"].drop(
     columns=["model", "dataset", "training", "accuracy"]).mean().sort_values().dropna()
 glue("fer2013_hardest_class", str(hardest.index[0]) if len(hardest) else "no run", display=False)
-fmt.table(recall, [fmt.run(seed=None), fmt.dataset(), fmt.percent("accuracy"),
-                   *(fmt.percent(name, digits=0) for name in EMOTIONS)],
-          missing="no test image of this class")
+for name in figures.DATASET_TITLES:
+    part = recall[recall["dataset"] == name]
+    if len(part):
+        display(Markdown(f"**{figures.dataset_title(name)}**"))
+        display(fmt.table(part, [fmt.run(seed=None), *(fmt.percent(label, digits=0) for label in EMOTIONS)],
+                          drop_empty=True, missing="no test image of this class"))

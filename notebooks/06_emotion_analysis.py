@@ -46,9 +46,9 @@ def emotion_panel(dataset_name):
     examples = tables.pick_examples(run.predictions, n=faces_per_dataset, seed=seed)
     display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`."))
     if book.uses_committed_results(profile, data_dir):
-        display(Markdown("No faces without a data directory; the stored probabilities of the same test images:"))
-        display(fmt.table(examples, [fmt.code("source", "image"), fmt.emotion("true", "true class"),
-                                     fmt.emotion("predicted"), *fmt.probability_columns()]))
+        display(Markdown("No faces without a data directory; the stored probabilities of the same test images "
+                         "(the predicted class is the most probable one):"))
+        display(fmt.table(examples, [fmt.image(), fmt.emotion("true", "true class"), *fmt.probability_columns()]))
         return
     data, _ = book.book_dataset(dataset_name, profile=profile, data_dir=data_dir,
                                 cache_dir=cache_dir, limited=True)

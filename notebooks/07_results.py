@@ -29,7 +29,9 @@ beside = compare.baseline_comparison(committed_runs, baseline_report)
 glue("book_profile", profile, display=False)
 glue("book_data", book.data_label(data_dir, profile), display=False)
 glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs else 0, display=False)
-findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside))
+seeds = compare.seed_table(committed.protocol_seed_runs(committed_runs, models=models))
+findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside,
+                                       seeds if book.uses_committed_results(profile, data_dir) else None))
 
 # %% [markdown]
 # Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
@@ -142,9 +144,8 @@ fmt.table(audit, [fmt.text("model"), fmt.dataset(), fmt.text("training"), fmt.pe
 # %%
 fmt.table(compare.baseline_accuracies(baseline_report),
           [fmt.dataset(), fmt.number("n", "test images"),
-           *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{title} [95% interval]")
-             for name, title in (("majority", "majority class"), ("logistic_pixels", "pixels"),
-                                 ("hog_logistic", "HOG"))]])
+           *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{compare.BASELINE_TITLES[name]} [95% interval]")
+             for name in compare.BASELINES]])
 
 # %% [markdown]
 # Every committed run on the real data (whatever profile this page was built with)
@@ -180,7 +181,7 @@ for name in figures.DATASET_TITLES:
 # the standard deviation and each seed's accuracy.
 
 # %%
-fmt.table(compare.seed_table(committed.protocol_seed_runs(committed_runs)),
+fmt.table(seeds,
           [fmt.text("model"), fmt.dataset(), fmt.text("training"), fmt.number("seeds"),
            fmt.percent_interval("mean", "t_low", "t_high", "mean [95% interval]"),
            fmt.points("sd", "sd (points)", sign=False), fmt.by_seed()],

@@ -177,11 +177,11 @@ if probes.empty:
                      "(`python -m ferlib probe --save`) and shown with `--profile paper`."))
 else:
     display(fmt.table(collapse, [fmt.text("model"), fmt.dataset(), fmt.text("learning_rate", "learning rate"),
-                                 fmt.number("probes"), fmt.number("collapsed"),
+                                 fmt.number("steps"), fmt.number("probes"), fmt.number("collapsed"),
                                  fmt.number("one_class", "predict one class"),
                                  fmt.percent("mean_min_live_fraction", "live share of the weakest layer")]))
     display(fmt.table(probes, [fmt.text("model"), fmt.number("seed"), fmt.text("learning_rate", "learning rate"),
-                               fmt.number("steps"), fmt.number("train_loss", "training loss", digits=3),
+                               fmt.number("train_loss", "training loss", digits=3),
                                fmt.percent("val_accuracy", "validation accuracy"),
                                fmt.number("val_predicted_classes", "classes predicted"),
                                fmt.template("{min_live} of {min_live_units} ({min_live_layer})",
@@ -205,7 +205,7 @@ else:
 
 # %%
 evidence = book.evidence_runs(profile=profile, data_dir=data_dir, store=store)
-fmt.table(evidence, [fmt.code("run_id", "run"), fmt.run(), fmt.dataset(), fmt.text("departures"),
+fmt.table(evidence, [fmt.code("run_id", "id"), fmt.experiment(), fmt.number("seed"), fmt.text("departures"),
                      fmt.number("final_train_loss", "final training loss", digits=3),
                      fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
                      fmt.percent("protocol_accuracy", "protocol run's accuracy")],

@@ -100,7 +100,9 @@ fmt.table(verdicts, [fmt.text("model"), fmt.dataset(), fmt.text("cell", "setting
 # split seeds (`python -m ferlib leakage --data-dir DATA`):
 
 # %%
-fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())))
+fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
+          [fmt.dataset(), fmt.text("seeds", "split seeds"), fmt.number("test n", "test images"),
+           "same subject", "same subject and label", "same sequence", "same pixels"])
 
 # %% [markdown]
 # What that is worth shows when the same simple models are tested on people they have
@@ -113,8 +115,9 @@ for row in subject[subject["dataset"] == "jaffe"].itertuples():
     if row.baseline == "hog_logistic":
         glue("jaffe_hog_loso", 100 * row.subject_independent, display=False)
         glue("jaffe_hog_paper_split", 100 * row.paper_split, display=False)
-fmt.table(subject, [fmt.dataset(), fmt.text("baseline"), fmt.percent("paper_split", "paper's split (seed 0)"),
+fmt.table(subject, [fmt.dataset(), fmt.text("baseline", fmt=compare.BASELINE_TITLES.get),
+                    fmt.percent("paper_split", "paper's split (seed 0)"),
                     fmt.percent_interval("subject_independent", "low", "high",
                                          "subject-independent [95% interval]"),
-                    fmt.template("{protocol}, {folds} folds", "folds")],
+                    fmt.text("split", "subject-independent split")],
           missing="no run of this baseline on the paper's split")

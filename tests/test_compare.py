@@ -111,3 +111,4 @@ def test_baseline_accuracies_and_subject_comparison():
     assert rows.loc["hog_logistic", "paper_split"] == 0.75  # split seed 0, not 1
     assert rows.loc["hog_logistic", "subject_independent"] == 0.56
     assert pd.isna(rows.loc["logistic_pixels", "paper_split"])
+    assert rows.loc["hog_logistic", "split"] == "leave one subject out, 10 folds"

@@ -26,7 +26,9 @@ def test_texts_of_single_values():
     assert fmt.points_text(0.296, sign=False) == "29.6"
     assert fmt.number_text(3589) == "3,589" and fmt.number_text(2.5, 1, sign=True) == "+2.5"
     assert fmt.range_text(0.605, 0.744) == "60.5% to 74.4%" and fmt.range_text(0.4, 0.4) == "40.0%"
-    assert fmt.shape_text("(None, 44, 44, 64)") == "44 × 44 × 64"
+    assert fmt.image_name("fer2013/fer2013.csv.gz:row 33409") == "row 33409"
+    assert fmt.image_name("jaffe/KA.AN1.39.tiff") == "KA.AN1.39.tiff"
+    assert fmt.shape_text("(None, 44, 44, 64)") == "44×44×64"
     for missing in (None, float("nan"), np.nan, pd.NA):
         assert fmt.percent_text(missing) == fmt.DASH
         assert fmt.number_text(missing) == fmt.DASH
