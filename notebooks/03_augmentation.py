@@ -15,12 +15,14 @@ faces = 4
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import augment, book, figures, findings, tables
+from ferlib import augment, figures, findings, tables
+from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 from ferlib.config import PROFILES
 
-views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
-                                 cache_dir=cache_dir) for name in ("fer2013", "ckplus", "jaffe")}
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)
+views = chapter.dataset_views()
 balance = {}
 for name, view in views.items():
     before = view.train_labels
@@ -38,7 +40,7 @@ findings.box(findings.augmentation_findings(balance, views,
 # and the class counts a training epoch sees before and after balancing.
 
 # %%
-display(Markdown(book.data_description(data_dir, profile)))
+display(Markdown(chapter.description))
 
 # %% [markdown]
 # ## Each augmentation on the same faces (Fig. 6)
@@ -55,7 +57,7 @@ if fer.dataset is None:
 else:
     train_faces = fer.dataset.images[fer.split == "train"]
     picked = tables.example_indices(fer.dataset.labels[fer.split == "train"], n=faces, seed=seed)
-    book.show(figures.augmentation_figure(augment.augmentation_grid(train_faces[picked], seed=seed)))
+    show(figures.augmentation_figure(augment.augmentation_grid(train_faces[picked], seed=seed)))
 
 # %% [markdown]
 # ## Class balance before and after the generator
@@ -69,13 +71,13 @@ fmt.table(balance["fer2013"], [fmt.text("emotion", "class"), fmt.number("before"
                                fmt.number("after_percent", "after, %", digits=1)])
 
 # %%
-book.show(figures.balancing_figure(balance["fer2013"], title="FER2013 training set"))
+show(figures.balancing_figure(balance["fer2013"], title="FER2013 training set"))
 
 # %%
-book.show(figures.balancing_figure(balance["ckplus"], title="CK+ training set"))
+show(figures.balancing_figure(balance["ckplus"], title="CK+ training set"))
 
 # %%
-book.show(figures.balancing_figure(balance["jaffe"], title="JAFFE training set"))
+show(figures.balancing_figure(balance["jaffe"], title="JAFFE training set"))
 
 # %%
 ratio = balance["fer2013"]["after"].sum() / balance["fer2013"]["before"].sum()

@@ -14,14 +14,15 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, findings, tables
+from ferlib import findings, tables
+from ferlib.chapter import open_chapter, missing_runs_markdown
 from ferlib import formatting as fmt
 
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)
+runs = chapter.runs()
 overview = tables.runs_overview(runs)
-missing = book.missing_runs_table(runs, profile=profile, data_dir=data_dir, store=store,
-                                  models=models, seed=seed)
+missing = chapter.missing_runs()
 glue("runs_count", len(runs), display=False)
 glue("runs_train_time_min", float(overview["train_time_s"].sum() / 60), display=False)
 glue("runs_epochs", int(overview["epochs"].max()) if len(overview) else 0, display=False)
@@ -46,7 +47,7 @@ fmt.table(overview.sort_values("model", kind="stable"),
 # Experiments of the paper with no run here, and why:
 
 # %%
-display(Markdown(book.missing_runs_markdown(missing)))
+display(Markdown(missing_runs_markdown(missing)))
 
 # %% [markdown]
 # The run id is a hash of the run's configuration, its data and the version of ferlib's
@@ -57,16 +58,16 @@ display(Markdown(book.missing_runs_markdown(missing)))
 # ## FER2013 (Fig. 7)
 
 # %%
-book.show_curves(runs, "fer2013")
+chapter.show_curves("fer2013")
 
 # %% [markdown]
 # ## JAFFE (Fig. 8)
 
 # %%
-book.show_curves(runs, "jaffe")
+chapter.show_curves("jaffe")
 
 # %% [markdown]
 # ## CK+ (Fig. 9)
 
 # %%
-book.show_curves(runs, "ckplus")
+chapter.show_curves("ckplus")

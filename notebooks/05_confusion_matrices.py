@@ -16,14 +16,16 @@ top_pairs = 5
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, figures, findings, tables
+from ferlib import figures, findings, tables
+from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 from ferlib.evaluation import confusion_frame
 from ferlib.labels import EMOTIONS
 
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
-shown = {name: book.pick_run(runs, name, model=confusion_model, quiet=True)
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)
+runs = chapter.runs()
+shown = {name: chapter.pick_run(name, model=confusion_model, quiet=True)
          for name in ("fer2013", "jaffe", "ckplus")}
 findings.box(findings.confusion_findings(shown))
 
@@ -37,7 +39,7 @@ findings.box(findings.confusion_findings(shown))
 # %%
 def confusion_section(dataset):
     """Show the counts, the normalised matrix, the heatmaps and the most confused pairs."""
-    picked = book.pick_run(runs, dataset, model=confusion_model)
+    picked = chapter.pick_run(dataset, model=confusion_model)
     if picked is None:
         return None
     (model, _, source), run = picked
@@ -49,7 +51,7 @@ def confusion_section(dataset):
     display(Markdown("Counts (rows: true class; columns: predicted class); the figure gives them again "
                      "beside each row's shares:"))
     display(fmt.table(confusion_frame(test["confusion"]).reset_index()))
-    book.show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
+    show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
                                        f"model {model} ({tables.training_label(source)})"))
     display(Markdown("Most confused pairs:"))
     pairs = tables.confused_pairs(test["confusion"], top=top_pairs)

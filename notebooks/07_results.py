@@ -14,24 +14,26 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, claims, compare, figures, findings, paper, tables
+from ferlib import claims, compare, figures, findings, paper, tables
+from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 from ferlib import results as committed
 
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)
+runs = chapter.runs()
 results = tables.results_table(runs)
 summary = tables.finetune_summary(results)
-results_dir = book.project_root() / committed.PAPER_RESULTS
+results_dir = chapter.results_dir
 committed_runs = committed.committed_runs(results_dir)
 baseline_report = compare.read_baselines(results_dir / "baselines.json")
 beside = compare.baseline_comparison(committed_runs, baseline_report)
 glue("book_profile", profile, display=False)
-glue("book_data", book.data_label(data_dir, profile), display=False)
+glue("book_data", chapter.label, display=False)
 glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs else 0, display=False)
 seeds = compare.seed_table(committed.protocol_seed_runs(committed_runs, models=models))
 findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside,
-                                       seeds if book.uses_committed_results(profile, data_dir) else None))
+                                       seeds if chapter.committed else None))
 
 # %% [markdown]
 # Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
@@ -41,7 +43,7 @@ findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, be
 # states.
 
 # %%
-display(Markdown(f"{book.data_description(data_dir, profile)} Profile `{profile}`, seed {seed}: "
+display(Markdown(f"{chapter.description} Profile `{profile}`, seed {seed}: "
                  f"{len(runs)} of the paper's {len(results)} experiments have a run."))
 
 # %% [markdown]
@@ -89,12 +91,7 @@ fmt.table(tables.scratch_vs_finetuned(results, "ckplus").reset_index(), GAIN_COL
 # regression on pixels and on HOG features.
 
 # %%
-if book.uses_committed_results(profile, data_dir):
-    seed_runs = committed.protocol_seed_runs(committed_runs, models=models)
-    baselines = compare.baseline_accuracies(baseline_report)
-else:  # this build's own runs, one seed, and no baseline fitted on its data
-    seed_runs, baselines = {key: [run] for key, run in runs.items()}, None
-book.show(figures.accuracy_intervals_figure(compare.accuracy_summary(seed_runs, baselines)))
+show(figures.accuracy_intervals_figure(compare.accuracy_summary(chapter.seed_runs(), chapter.baselines())))
 
 # %% [markdown]
 # ## The ranges the paper quotes

@@ -14,12 +14,14 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, claims, diagnostics, findings, tables
+from ferlib import claims, diagnostics, findings, tables
+from ferlib.chapter import open_chapter, missing_runs_markdown
 from ferlib import formatting as fmt
 
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
-summaries = book.dataset_summaries(profile=profile, data_dir=data_dir, store=store, cache_dir=cache_dir)
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)
+runs = chapter.runs()
+summaries = chapter.dataset_summaries()
 accuracy = claims.accuracy_claims(runs)
 summary = claims.claims_summary(accuracy)
 finetune = claims.finetune_claims(runs)
@@ -170,7 +172,7 @@ fmt.table(updates, [fmt.dataset(), fmt.number("train_images", "training images")
 # tried, while at 1e-4 most of its units stay live.
 
 # %%
-probes = book.collapse_probes(profile=profile, data_dir=data_dir, store=store)
+probes = chapter.probes()
 collapse = diagnostics.collapse_summary(probes)
 if probes.empty:
     display(Markdown("This build has no probes: they are saved with the committed results "
@@ -204,7 +206,7 @@ else:
 # and built on. Compare the two accuracies in the fine-tuned rows.
 
 # %%
-evidence = book.evidence_runs(profile=profile, data_dir=data_dir, store=store)
+evidence = chapter.evidence_runs()
 fmt.table(evidence, [fmt.code("run_id", "id"), fmt.experiment(), fmt.number("seed"), fmt.text("departures"),
                      fmt.number("final_train_loss", "final training loss", digits=3),
                      fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
@@ -215,9 +217,8 @@ fmt.table(evidence, [fmt.code("run_id", "id"), fmt.experiment(), fmt.number("see
 # ## Experiments without a run
 
 # %%
-missing = book.missing_runs_table(runs, profile=profile, data_dir=data_dir, store=store,
-                                  models=models, seed=seed)
-display(Markdown(book.missing_runs_markdown(missing)))
+missing = chapter.missing_runs()
+display(Markdown(missing_runs_markdown(missing)))
 
 # %% [markdown]
 # ## Where we depart from the paper

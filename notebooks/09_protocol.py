@@ -16,11 +16,14 @@ import json
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, compare, figures, findings, protocol, results, study
+from ferlib import compare, figures, findings, protocol, results, study
+from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
-results_dir = book.project_root() / results.PAPER_RESULTS
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)
+results_dir = chapter.results_dir
 cell_runs = study.study_runs(results.committed_runs(results_dir))
 table = study.study_table(cell_runs)
 verdicts = study.study_verdicts(table)
@@ -78,7 +81,7 @@ else:
 
 # %%
 if cell_runs:
-    book.show(figures.study_figure(cell_runs))
+    show(figures.study_figure(cell_runs))
 
 # %% [markdown]
 # The verdict, per data set: the cell whose mean validation accuracy moves furthest from
