@@ -218,8 +218,18 @@ def _stderr_to(path: Path):
         os.close(saved)
 
 
+def declared_parameters(notebook, parameters: dict) -> dict:
+    """The entries of ``parameters`` that the notebook's parameters cell declares: each
+    notebook is handed only what it uses (papermill would inject the others too)."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    return {name: value for name, value in parameters.items() if name in declared}
+
+
 def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> float:
-    """Execute one jupytext notebook with papermill; returns the seconds it took.
+    """Execute one jupytext notebook with papermill, handing it the ``parameters`` its
+    parameters cell declares; returns the seconds it took.
 
     The executed notebook is written to ``output`` only when every cell ran; on a
     failure it is kept in ``work_dir/failed/`` and :class:`NotebookFailed` names the
@@ -231,6 +241,7 @@ def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> floa
     source, output, work_dir = Path(source), Path(output), Path(work_dir)
     name = source.stem
     unexecuted = convert_notebook(source, work_dir / "inputs" / f"{name}.ipynb")
+    parameters = declared_parameters(unexecuted, parameters)
     running = work_dir / "running" / f"{name}.ipynb"
     running.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -268,7 +279,8 @@ def execute_notebooks(root, build_dir, parameters: dict, *, names=None, log=_pri
     Args:
         root: the project root (see :func:`project_root`).
         build_dir: the build folder.
-        parameters: :func:`notebook_parameters` output, injected into every notebook.
+        parameters: :func:`notebook_parameters` output; each notebook gets those it
+            declares (:func:`declared_parameters`).
         names: only the notebooks whose stem is in ``names`` (default: all).
         log: prints one line per notebook: its name and seconds.
 

@@ -474,37 +474,99 @@ class Chapter:
 
 
 def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=(1, 2, 3), seed: int = 0,
-                 epochs=None, cache_dir=None) -> Chapter:
-    """A :class:`Chapter` for a notebook's parameters (each checked by
-    :func:`validate_parameters`)."""
-    validate_parameters(profile=profile, models=models, seed=seed, epochs=epochs, store=store,
-                        data_dir=data_dir, cache_dir=cache_dir)
+                 epochs=None, cache_dir=None, **others) -> Chapter:
+    """A :class:`Chapter` for a notebook's parameters.
+
+    Every parameter given, the chapter's and the notebook's own (``others``, e.g.
+    ``faces_per_class``), is checked first by :func:`validate_parameters`, so a wrong
+    value stops the notebook here with a message naming it.
+    """
+    validate_parameters(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                        epochs=epochs, cache_dir=cache_dir, **others)
     return Chapter(Parameters(profile=profile, data_dir=None if data_dir is None else str(data_dir),
                               store=str(store), models=tuple(int(m) for m in models), seed=int(seed),
                               epochs=None if epochs is None else int(epochs),
                               cache_dir=None if cache_dir is None else str(cache_dir)))
 
 
-def validate_parameters(**values) -> dict:
-    """Check notebook parameters by name; returns them normalised.
+def _whole(value, *, least: int = 0):
+    """``value`` as an int when it is a whole number of at least ``least`` (not a bool)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number.is_integer() or number < least:
+        return None
+    return int(number)
 
-    Raises ``ValueError`` naming the parameter and what it must be.
+
+def _model_list(value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return None
+    models = [_whole(m) for m in value]
+    if not models or any(m not in (1, 2, 3) for m in models) or len(set(models)) != len(models):
+        return None
+    return models
+
+
+def _optional_model(value):
+    if value is None:
+        return False
+    model = _whole(value)
+    return model if model in (1, 2, 3) else None
+
+
+def _folder(value, *, must_exist: bool):
+    if value is None or not isinstance(value, (str, Path)) or not str(value).strip():
+        return None
+    if must_exist and not Path(value).is_dir():
+        return None
+    return str(value)
+
+
+#: Every parameter a notebook may declare: ``name -> (check, what it must be)``. A check
+#: returns the normalised value, or ``None`` (``False`` where ``None`` is a valid value)
+#: when the value is wrong.
+PARAMETER_RULES = {
+    "profile": (lambda v: v if v in PROFILES else None, f"one of {sorted(PROFILES)}"),
+    "data_dir": (lambda v: "" if v is None else _folder(v, must_exist=True),
+                 "None (no real data) or an existing folder holding fer2013/, ckplus/ and jaffe/"),
+    "store": (lambda v: _folder(v, must_exist=False), "a folder path for the run store"),
+    "models": (_model_list, "a non-empty list of distinct model numbers 1, 2, 3, e.g. [1, 2, 3]"),
+    "seed": (lambda v: _whole(v, least=0), "a whole number of at least 0"),
+    "epochs": (lambda v: False if v is None else _whole(v, least=1),
+               "None (the profile's epochs) or a whole number of at least 1"),
+    "cache_dir": (lambda v: "" if v is None else _folder(v, must_exist=False),
+                  "None (no cache) or a folder path"),
+    "faces_per_class": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "faces": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "faces_per_dataset": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "top_pairs": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "confusion_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
+    "analysis_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
+    "results_dir": (lambda v: _folder(v, must_exist=True), "an existing folder of committed results"),
+}
+
+
+def validate_parameters(**values) -> dict:
+    """Check a notebook's parameters by name (:data:`PARAMETER_RULES`).
+
+    Returns ``{name: value}`` with numbers as ints and models as a list. Raises
+    ``ValueError`` naming the parameter, the value given and what it must be; an unknown
+    name is refused with the names that exist.
+
+    >>> validate_parameters(models=[2], seed=3)
+    {'models': [2], 'seed': 3}
     """
-    checked = dict(values)
-    profile = values.get("profile")
-    if "profile" in values and profile not in PROFILES:
-        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
-    if "models" in values:
-        models = values["models"]
-        try:
-            models = [int(m) for m in models]
-        except (TypeError, ValueError):
-            models = None
-        if not models or any(m not in (1, 2, 3) for m in models):
-            raise ValueError(f"models must be a non-empty list of 1, 2, 3, got {values['models']!r}")
-        checked["models"] = models
-    if values.get("epochs") is not None and int(values["epochs"]) < 1:
-        raise ValueError(f"epochs must be at least 1 or None, got {values['epochs']!r}")
-    if "seed" in values and int(values["seed"]) < 0:
-        raise ValueError(f"seed must be non-negative, got {values['seed']!r}")
+    checked = {}
+    for name, value in values.items():
+        if name not in PARAMETER_RULES:
+            raise ValueError(f"unknown parameter {name!r}; the notebooks take {sorted(PARAMETER_RULES)}")
+        check, expected = PARAMETER_RULES[name]
+        result = check(value)
+        if result is None:
+            raise ValueError(f"parameter {name!r} must be {expected}; got {value!r}")
+        checked[name] = value if result is False or result == "" else result
     return checked

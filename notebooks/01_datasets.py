@@ -2,12 +2,10 @@
 # # The data sets
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
 faces_per_class = 4
 
@@ -19,11 +17,9 @@ from ferlib import claims, figures, findings, paper
 from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
-
-names = ("fer2013", "ckplus", "jaffe")
-views = {name: chapter.dataset_view(name) for name in names}
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, seed=seed,
+                       cache_dir=cache_dir, faces_per_class=faces_per_class)  # checks every parameter first
+views = chapter.dataset_views()
 counts = claims.count_claims(chapter.dataset_summaries())
 for name, view in views.items():
     glue(f"{name}_images", view.images, display=False)

@@ -2,13 +2,7 @@
 # # The three architectures
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
-seed = 0
-store = "runs"
-cache_dir = None  # where parsed real data is cached
+models = [1, 2, 3]  # the models to build and check
 
 # %%
 from IPython.display import Markdown, display
@@ -17,7 +11,9 @@ from myst_nb import glue
 from ferlib import findings
 from ferlib import formatting as fmt
 from ferlib import tables
+from ferlib.chapter import validate_parameters
 
+models = validate_parameters(models=models)["models"]
 counts = tables.parameter_table(models)
 layer_tables = {model: tables.architecture_table(model) for model in models}
 findings.box(findings.architecture_findings(counts, layer_tables))
@@ -28,6 +24,22 @@ findings.box(findings.architecture_findings(counts, layer_tables))
 # pooling and dropout rates implicit; `ferlib.models` chooses the ones that reproduce
 # every shape and count of the tables. This notebook builds our models and checks them
 # against the paper's tables, row by row.
+
+# %% [markdown]
+# ## One call builds a network
+#
+# `ferlib.models.build_model` makes each of the three networks as a Keras model; this
+# cell's code is shown, the others' are behind their toggles.
+
+# %% tags=["show-input"]
+from ferlib.models import build_model
+
+network = build_model(models[0])
+
+# %% tags=["remove-input"]
+Markdown(f"Model {models[0]}: {network.count_params():,} parameters in {len(network.layers)} layers, "
+         f"from a {network.input_shape[1]}×{network.input_shape[2]} grey face to {network.output_shape[1]} "
+         f"class probabilities.")
 
 # %% [markdown]
 # ## Parameter counts

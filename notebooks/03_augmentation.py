@@ -2,12 +2,10 @@
 # # Data generator and augmentation
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
 faces = 4
 
@@ -20,8 +18,8 @@ from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 from ferlib.config import PROFILES
 
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, seed=seed,
+                       cache_dir=cache_dir, faces=faces)  # checks every parameter first
 views = chapter.dataset_views()
 balance = {}
 for name, view in views.items():

@@ -2,12 +2,12 @@
 # # Training, validation accuracy and loss
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
 
 # %%
@@ -19,7 +19,7 @@ from ferlib.chapter import open_chapter, missing_runs_markdown
 from ferlib import formatting as fmt
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
+                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 overview = tables.runs_overview(runs)
 missing = chapter.missing_runs()
@@ -48,6 +48,38 @@ fmt.table(overview.sort_values("model", kind="stable"),
 
 # %%
 display(Markdown(missing_runs_markdown(missing)))
+
+# %% [markdown]
+# ## One call trains a run
+#
+# Each run is one call to `ferlib.experiment.train_run` with the run's settings (a
+# fine-tune: `finetune_run`, which starts from its FER2013 run's weights). The call
+# returns the stored run when the store already has one with the same settings, data and
+# numerics, as here; a book built from the committed results shows the run the same call
+# made on the real data.
+
+# %% tags=["remove-input"]
+from ferlib import experiment
+from ferlib.figures import dataset_title
+
+key = next((key for key in runs if key[2] is None), None)  # a run from scratch
+config = runs[key].config if key else None
+
+# %% tags=["show-input"]
+if config is not None and not chapter.committed:
+    run = experiment.train_run(config, store, data_dir=data_dir,
+                               cache_dir=cache_dir, verbose=0)
+
+# %% tags=["remove-input"]
+if config is None:
+    result = Markdown("This build has no run from scratch.")
+else:
+    run = runs[key] if chapter.committed else run
+    result = Markdown(f"Model {config.model} on {dataset_title(config.dataset)}: {config.epochs} epochs, batches of "
+                      f"{config.batch_size}, learning rate {config.learning_rate:g}; best epoch "
+                      f"{run.metrics['best_epoch']}, test accuracy {run.metrics['test']['accuracy']:.1%} "
+                      f"(run `{run.id}`).")
+result
 
 # %% [markdown]
 # The run id is a hash of the run's configuration, its data and the version of ferlib's

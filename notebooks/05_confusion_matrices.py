@@ -2,14 +2,14 @@
 # # Confusion matrices
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
-confusion_model = None  # None = the best model on the validation part
+confusion_model = None  # None: the best model on the validation part
 top_pairs = 5
 
 # %%
@@ -23,7 +23,8 @@ from ferlib.evaluation import confusion_frame
 from ferlib.labels import EMOTIONS
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
+                       epochs=epochs, cache_dir=cache_dir, confusion_model=confusion_model,
+                       top_pairs=top_pairs)  # checks every parameter first
 runs = chapter.runs()
 shown = {name: chapter.pick_run(name, model=confusion_model, quiet=True)
          for name in ("fer2013", "jaffe", "ckplus")}
@@ -60,6 +61,34 @@ def confusion_section(dataset):
                               fmt.percent("share_of_true", "share of the true class")],
                       empty="No mistakes."))
     return pairs
+
+# %% [markdown]
+# ## One call evaluates a run
+#
+# Every run stores the seven class probabilities it gives each validation and test image;
+# `ferlib.evaluation.classification_metrics` turns them into the accuracy, the per-class
+# recall and the confusion matrix the sections below show.
+
+# %% tags=["remove-input"]
+from ferlib.evaluation import classification_metrics
+
+found = next((picked for picked in shown.values() if picked is not None), None)
+(model, dataset, source), run = found if found else ((None, None, None), None)
+
+# %% tags=["show-input"]
+if run is not None:
+    test = run.predictions[run.predictions["part"] == "test"]
+    metrics = classification_metrics(test["true"].to_numpy(),
+                                     tables.probability_columns(test))
+
+# %% tags=["remove-input"]
+if run is None:
+    result = Markdown("This build has no run to evaluate.")
+else:
+    result = Markdown(f"Model {model} on {figures.dataset_title(dataset)}: {metrics['n']:,} test images, "
+                      f"accuracy {metrics['accuracy']:.1%}, the same as stored with the run "
+                      f"({run.metrics['test']['accuracy']:.1%}).")
+result
 
 # %% [markdown]
 # ## FER2013 (Table 2)

@@ -2,15 +2,15 @@
 # # Emotion analysis
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
 faces_per_dataset = 3
-analysis_model = None  # None = the best model on the validation part
+analysis_model = None  # None: the best model on the validation part
 
 # %%
 from IPython.display import Markdown, display
@@ -20,7 +20,8 @@ from ferlib.chapter import open_chapter, show
 from ferlib import formatting as fmt
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
+                       epochs=epochs, cache_dir=cache_dir, faces_per_dataset=faces_per_dataset,
+                       analysis_model=analysis_model)  # checks every parameter first
 runs = chapter.runs()
 shown = {name: chapter.pick_run(name, model=analysis_model, quiet=True)
          for name in ("fer2013", "jaffe", "ckplus")}

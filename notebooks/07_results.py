@@ -2,12 +2,12 @@
 # # Results: from scratch versus fine-tuned
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
 
 # %%
@@ -20,7 +20,7 @@ from ferlib import formatting as fmt
 from ferlib import results as committed
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
+                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 results = tables.results_table(runs)
 summary = tables.finetune_summary(results)
@@ -45,6 +45,32 @@ findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, be
 # %%
 display(Markdown(f"{chapter.description} Profile `{profile}`, seed {seed}: "
                  f"{len(runs)} of the paper's {len(results)} experiments have a run."))
+
+# %% [markdown]
+# ## One call gives an interval
+#
+# A test accuracy is `k` right out of `n` images. `ferlib.stats.accuracy_interval` gives
+# the 95% Wilson interval of the true accuracy those images allow; every interval on
+# this page comes from it (or, over seeds, from the t-distribution).
+
+# %% tags=["remove-input"]
+from ferlib.stats import accuracy_interval
+
+(model, dataset, source), run = next(iter(runs.items())) if runs else ((None, None, None), None)
+
+# %% tags=["show-input"]
+if run is not None:
+    n = run.metrics["test"]["n"]
+    k = round(run.metrics["test"]["accuracy"] * n)  # images right
+    low, high = accuracy_interval(k, n)  # the 95% Wilson interval
+
+# %% tags=["remove-input"]
+if run is None:
+    result = Markdown("This build has no run.")
+else:
+    result = Markdown(f"Model {model} on {figures.dataset_title(dataset)}: {k:,} of {n:,} right, {k / n:.1%}; "
+                      f"95% interval {low:.1%} to {high:.1%}.")
+result
 
 # %% [markdown]
 # ## FER2013 (Table 5)

@@ -2,12 +2,12 @@
 # # Audit: the paper's numbers, one by one
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
 
 # %%
@@ -19,7 +19,7 @@ from ferlib.chapter import open_chapter, missing_runs_markdown
 from ferlib import formatting as fmt
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
+                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 summaries = chapter.dataset_summaries()
 accuracy = claims.accuracy_claims(runs)

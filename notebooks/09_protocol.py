@@ -2,28 +2,21 @@
 # # The protocol and its evidence
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
-seed = 0
-store = "runs"
-cache_dir = None  # where parsed real data is cached
+results_dir = "results/paper"  # the committed results this page reads (relative to the project root)
 
 # %%
 import json
+from pathlib import Path
 
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import open_chapter, show
+from ferlib.chapter import show, validate_parameters
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)
-results_dir = chapter.results_dir
+results_dir = Path(validate_parameters(results_dir=results_dir)["results_dir"])
 cell_runs = study.study_runs(results.committed_runs(results_dir))
 table = study.study_table(cell_runs)
 verdicts = study.study_verdicts(table)

@@ -16,7 +16,7 @@ def fake_run(val_accuracy):
     return types.SimpleNamespace(metrics={"val": {"accuracy": val_accuracy}})
 
 
-def test_the_backend_follows_profile_and_data():
+def test_the_backend_follows_profile_and_data(tmp_path):
     assert chapter.uses_committed_results("paper", None)
     assert not chapter.uses_committed_results("paper", "data")
     assert not chapter.uses_committed_results("quick", None)
@@ -24,7 +24,7 @@ def test_the_backend_follows_profile_and_data():
     assert committed.committed and not committed.has_images and "committed" in committed.label
     synthetic = chapter.open_chapter(profile="quick")
     assert isinstance(synthetic.backend, chapter.SyntheticData) and "synthetic" in synthetic.label
-    real = chapter.open_chapter(profile="paper", data_dir="data")
+    real = chapter.open_chapter(profile="paper", data_dir=tmp_path)
     assert isinstance(real.backend, chapter.RealData) and not real.committed and real.has_images
 
 
@@ -90,7 +90,7 @@ def test_collapse_probes_read_the_committed_file_only_in_committed_mode(tmp_path
     table = chapter.open_chapter(profile="paper", store=tmp_path).probes()
     assert table["seed"].tolist() == [0, 1] and table["collapsed"].tolist() == [True, False]
     assert chapter.open_chapter(profile="smoke", store=tmp_path).probes().empty
-    assert chapter.open_chapter(profile="paper", data_dir="data", store=tmp_path).probes().empty
+    assert chapter.open_chapter(profile="paper", data_dir=tmp_path, store=tmp_path).probes().empty
     assert chapter.open_chapter(profile="paper", store=tmp_path / "none").probes().empty
 
 
@@ -200,13 +200,14 @@ def test_executed_notebooks_are_tagged_for_reading(tmp_path):
         nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
         nbformat.v4.new_code_cell("print(x)"),
         nbformat.v4.new_code_cell("model.fit(...)", metadata={"tags": ["show-input"]}),
+        nbformat.v4.new_code_cell("Markdown(text)", metadata={"tags": ["remove-input"]}),
     ])
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     book.tag_for_reading(path)
     tags = [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells]
     assert tags == [[], ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"],
-                    ["hide-input"], ["show-input"]]
+                    ["hide-input"], ["show-input"], ["remove-input"]]
     book.tag_for_reading(path)  # idempotent
     assert [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells] == tags
 
