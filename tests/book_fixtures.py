@@ -1,4 +1,4 @@
-"""The two builds of the book the slow tests read, each made once per test session.
+"""The two builds of the book the slow tests read, each made once per pytest run.
 
 - :func:`smoke_book`: ``python -m ferlib book`` (through :func:`ferlib.book.build_book`)
   under the smoke profile with model 2 only and seed 3 (not the default, so that tests
