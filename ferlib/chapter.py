@@ -378,10 +378,7 @@ class Chapter:
     def results_dir(self) -> Path:
         """The committed results (``results/paper`` under the project root), whatever the
         backend: the baselines, the sensitivity study and the leakage counts live there."""
-        from ferlib.book import project_root
-        from ferlib.results import PAPER_RESULTS
-
-        return project_root() / PAPER_RESULTS
+        return committed_results()
 
     def runs(self) -> dict:
         """The paper's runs, ``{(model, dataset, source): Run}``: trained (or found in the
@@ -473,6 +470,17 @@ class Chapter:
                                                    title=title or figures.dataset_title(dataset)))
 
 
+def committed_results(results_dir=None) -> Path:
+    """The folder of committed results a page reads: ``results_dir``, or by default
+    ``results/paper`` of this project (wherever the notebook runs)."""
+    if results_dir is not None:
+        return Path(validate_parameters(results_dir=results_dir)["results_dir"])
+    from ferlib.book import project_root
+    from ferlib.results import PAPER_RESULTS
+
+    return project_root() / PAPER_RESULTS
+
+
 def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=(1, 2, 3), seed: int = 0,
                  epochs=None, cache_dir=None, **others) -> Chapter:
     """A :class:`Chapter` for a notebook's parameters.
@@ -546,7 +554,8 @@ PARAMETER_RULES = {
     "top_pairs": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
     "confusion_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
     "analysis_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
-    "results_dir": (lambda v: _folder(v, must_exist=True), "an existing folder of committed results"),
+    "results_dir": (lambda v: False if v is None else _folder(v, must_exist=True),
+                    "None (this project's results/paper) or an existing folder of committed results"),
 }
 
 

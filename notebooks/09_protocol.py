@@ -2,21 +2,21 @@
 # # The protocol and its evidence
 
 # %% tags=["parameters"]
-results_dir = "results/paper"  # the committed results this page reads (relative to the project root)
+results_dir = None  # the committed results this page reads; None: results/paper of this project
 
 # %%
 import json
-from pathlib import Path
 
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import show, validate_parameters
+from ferlib.chapter import committed_results, show, validate_parameters
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
-results_dir = Path(validate_parameters(results_dir=results_dir)["results_dir"])
+validate_parameters(results_dir=results_dir)
+results_dir = committed_results(results_dir)
 cell_runs = study.study_runs(results.committed_runs(results_dir))
 table = study.study_table(cell_runs)
 verdicts = study.study_verdicts(table)

@@ -24,7 +24,7 @@ from ferlib import chapter
     ("top_pairs", None, "at least 1"),
     ("confusion_model", 4, "None (the best model on the validation part) or 1, 2 or 3"),
     ("analysis_model", "best", "1, 2 or 3"),
-    ("results_dir", "/no/such/results", "an existing folder"),
+    ("results_dir", "/no/such/results", "an existing folder of committed results"),
 ])
 def test_a_wrong_value_is_refused_with_the_parameter_and_what_it_must_be(name, value, expected):
     with pytest.raises(ValueError) as refused:
@@ -54,3 +54,13 @@ def test_open_chapter_checks_every_parameter_it_is_given():
         chapter.open_chapter(profile="smoke", faces_per_class=-2)
     opened = chapter.open_chapter(profile="smoke", models=[2], seed=1, faces_per_class=4)
     assert opened.parameters.models == (2,) and opened.parameters.seed == 1
+
+
+def test_committed_results_default_to_the_project_and_take_another_folder(tmp_path):
+    from ferlib.book import project_root
+    from ferlib.results import PAPER_RESULTS
+
+    assert chapter.committed_results() == project_root() / PAPER_RESULTS
+    assert chapter.committed_results(tmp_path) == tmp_path
+    with pytest.raises(ValueError, match="parameter 'results_dir'"):
+        chapter.committed_results(tmp_path / "missing")

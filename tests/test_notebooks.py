@@ -106,10 +106,15 @@ def test_smoke_build_executes_every_notebook_in_order(smoke_book):
     build_dir, _, lines = smoke_book
     done = [line.split(":")[0] for line in lines if line.endswith(" s") and ": done in " in line]
     assert done == [f"{name}.py" for name in NOTEBOOKS]
+    handed = book.notebook_parameters(**SMOKE_PARAMETERS)
     for name in NOTEBOOKS:
         notebook = executed(build_dir, name)
+        parameters = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        expected = [n for n in declared(parameters) if n in handed]  # what the build hands it
         injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
-        assert len(injected) == 1, name
+        assert len(injected) == (1 if expected else 0), name
+        if injected:
+            assert sorted(declared(injected[0])) == sorted(expected), name
         errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, name
 
