@@ -5,8 +5,9 @@ Layout (everything under the build folder is made here and never goes into git):
     notebooks/NN_name.py             jupytext "percent" sources, one per paper section
     book/*.md, references.bib        the prose pages and their bibliography
     _config.yml, _toc.yml            the Jupyter Book configuration and table of contents
+    _static/ferlib.css               the book's style sheet (compact tables)
     <build>/src/                     the assembled book source:
-        _config.yml, _toc.yml, references.bib, book/*.md   copies of the above
+        _config.yml, _toc.yml, references.bib, book/*.md, _static/   copies of the above
         notebooks/NN_name.ipynb      the executed notebooks (papermill output)
     <build>/html/index.html          the built book
     <build>/runs-<profile>/          the default run store of that profile (the ``paper``
@@ -23,8 +24,8 @@ The notebooks run in a ``python3`` Jupyter kernel whose working folder is the
 project root; paths handed to them (``store``, ``data_dir``, ``cache_dir``) are
 relative to that root when they lie below it.
 
-Besides the build, this module holds the few helpers the notebooks share
-(:func:`book_dataset`, :func:`book_runs`, :func:`show`).
+What the notebooks work on (their runs, data sets and committed evidence) is
+:mod:`ferlib.chapter`; this module only executes them and builds the book.
 """
 
 from __future__ import annotations
@@ -41,299 +42,17 @@ import uuid
 from pathlib import Path
 
 import ferlib
-from ferlib.config import PROFILES
-from ferlib.diagnostics import PROBES_FILE
+from ferlib.chapter import uses_committed_results, validate_parameters
 
 #: Files and folders copied from the project root into ``<build>/src``.
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_FOLDER = "book"
+#: The book's style sheet folder (Jupyter Book loads every ``.css`` file in it); optional.
+STATIC_FOLDER = "_static"
 NOTEBOOK_FOLDER = "notebooks"
 KERNEL_NAME = "python3"
 
 _print = functools.partial(print, flush=True)
-
-
-# --------------------------------------------------------------------------- helpers
-# used by the notebooks
-
-
-def book_dataset(name: str, *, profile: str = "smoke", data_dir=None, cache_dir=None,
-                 limited: bool = False):
-    """A data set as the profile's runs see it, and its split.
-
-    Args:
-        name: ``"fer2013"``, ``"ckplus"`` or ``"jaffe"``.
-        profile: ``"smoke"``, ``"quick"`` or ``"paper"`` (decides the synthetic size).
-        data_dir: the real data root; ``None`` makes the synthetic stand-in.
-        cache_dir: where parsed real data is cached (``None``: no cache).
-        limited: ``False``: every image with the paper's split; ``True``: only the
-            rows a run keeps (its training part capped at the profile's
-            ``limit_train``), exactly as :func:`ferlib.experiment.prepare` gives them.
-
-    Returns:
-        ``(dataset, split)``: a :class:`~ferlib.datasets.base.FaceDataset` and its
-        ``(n,)`` str array of ``"train"`` / ``"val"`` / ``"test"``.
-    """
-    dataset, split, limited_pair = _load_with_splits(name, profile, data_dir, cache_dir)
-    return limited_pair if limited else (dataset, split)
-
-
-def _load_with_splits(name, profile, data_dir, cache_dir):
-    """``(dataset, paper split, (rows a run keeps, their split))`` of one data set."""
-    from ferlib import splits
-    from ferlib.config import profile_config
-    from ferlib.experiment import load_data, prepare
-
-    config = profile_config(profile, model=1, dataset=name,
-                            data="real" if data_dir is not None else "synthetic")
-    dataset = load_data(name, data_dir=data_dir, synthetic_size=config.synthetic_size,
-                        data_seed=config.data_seed, cache_dir=cache_dir)
-    split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
-    return dataset, split, prepare(config, dataset)
-
-
-def uses_committed_results(profile: str, data_dir) -> bool:
-    """Whether the notebooks show the committed reference results: the ``paper``
-    profile without a data directory reads ``results/paper`` instead of training."""
-    return profile == "paper" and data_dir is None
-
-
-def book_runs(profile: str = "smoke", *, store="runs", models=(1, 2, 3), data_dir=None,
-              seed: int = 0, epochs=None, cache_dir=None, verbose: int = 0) -> dict:
-    """The paper's runs for the notebooks: :func:`ferlib.protocol.reproduction_runs`, quiet
-    (``epochs=None`` keeps the profile's).
-
-    With the ``paper`` profile and no data directory nothing is trained: ``store`` is
-    a folder of committed results (default ``results/paper``) and the runs found there
-    are returned; experiments without a committed run are absent from the dict.
-    """
-    import logging
-
-    from ferlib.protocol import reproduction_runs
-
-    if uses_committed_results(profile, data_dir):
-        from ferlib.results import paper_results
-
-        if epochs is not None and int(epochs) != PROFILES["paper"]["epochs"]:
-            raise ValueError(f"epochs={epochs}: the committed paper results use "
-                             f"{PROFILES['paper']['epochs']} epochs; give a data directory to train others")
-        return paper_results(store, models=models, seed=int(seed))
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
-    return reproduction_runs(profile, store=store, models=[int(m) for m in models], data_dir=data_dir,
-                             cache_dir=cache_dir, seed=int(seed), verbose=verbose,
-                             epochs=None if epochs is None else int(epochs))
-
-
-def missing_runs_table(runs: dict, *, profile: str = "smoke", data_dir=None, store="runs",
-                       models=(1, 2, 3), seed: int = 0):
-    """The paper's experiments that ``runs`` lacks, with the reason when the committed
-    results give one: columns ``model``, ``dataset``, ``training``, ``reason``."""
-    import pandas as pd
-
-    from ferlib.results import missing_runs, paper_experiments
-
-    if uses_committed_results(profile, data_dir):
-        return missing_runs(store, models=models, seed=int(seed))
-    rows = [{"model": m, "dataset": d, "training": "scratch" if s is None else "fine-tuned",
-             "reason": "not trained"} for (m, d, s) in paper_experiments(models) if (m, d, s) not in runs]
-    return pd.DataFrame(rows, columns=["model", "dataset", "training", "reason"])
-
-
-def missing_runs_markdown(missing) -> str:
-    """:func:`missing_runs_table` as a Markdown list (reasons are too long for a table)."""
-    from ferlib.figures import dataset_title
-
-    if not len(missing):
-        return "None: every experiment has a run."
-    return "\n".join(f"- Model {row.model}, {dataset_title(row.dataset)}, {row.training}: {row.reason}"
-                     for row in missing.itertuples())
-
-
-def show_curves(runs: dict, dataset: str, *, title=None):
-    """The learning curves of every run on ``dataset``, or a line saying there is none."""
-    from ferlib import figures, tables
-
-    if not any(key[1] == dataset for key in runs):
-        print(f"{figures.dataset_title(dataset)}: no runs to show (see the missing runs above)")
-        return None
-    return show(figures.training_curves_figure(tables.histories_for(runs, dataset),
-                                               title=title or figures.dataset_title(dataset)))
-
-
-def pick_run(runs: dict, dataset: str, *, model=None):
-    """The run a section shows for ``dataset`` (:func:`ferlib.tables.select_run`); when
-    the usual training (fine-tuned for JAFFE and CK+) has no run, the other one.
-
-    Returns ``((model, dataset, source), run)``, or ``None`` (after printing why) when
-    ``dataset`` has no run at all.
-    """
-    from ferlib import figures, tables
-
-    preferred = tables.default_training(dataset)
-    for training in (preferred, "fine-tuned" if preferred == "scratch" else "scratch"):
-        try:
-            picked = tables.select_run(runs, dataset, training=training, model=model)
-        except ValueError:
-            continue
-        if training != preferred:
-            print(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one")
-        return picked
-    print(f"{figures.dataset_title(dataset)}: no run to show (see the missing runs in the training notebook)")
-    return None
-
-
-@dataclasses.dataclass
-class DatasetView:
-    """What the data notebooks show of one data set.
-
-    Attributes:
-        name: ``"fer2013"``, ``"ckplus"`` or ``"jaffe"``.
-        images: how many images.
-        table: images per class and split part (see :func:`ferlib.tables.class_split_table`),
-            with the paper's Table 1 in a ``paper`` column.
-        notes: what the loader mapped, dropped or repaired.
-        train_labels: ``(n_train,)`` int labels of the training part as the runs see it.
-        dataset: the :class:`~ferlib.datasets.base.FaceDataset` with its ``split``, or
-            ``None`` when only the committed summary is available (no images).
-        split: ``(n,)`` split parts of ``dataset`` (``None`` with it).
-    """
-
-    name: str
-    images: int
-    table: object
-    notes: tuple
-    train_labels: object
-    dataset: object = None
-    split: object = None
-
-    @property
-    def title(self) -> str:
-        """``"FER2013"``, or ``"FER2013 (synthetic)"`` for a synthetic stand-in."""
-        from ferlib.figures import dataset_title
-
-        return dataset_title(self.dataset.name if self.dataset is not None else self.name)
-
-    @property
-    def class_counts(self) -> dict:
-        """``{class name: images}`` over all split parts."""
-        return {c: int(v) for c, v in self.table["all"].drop("total").items()}
-
-
-def dataset_view(name: str, *, profile: str = "smoke", data_dir=None, store="runs",
-                 cache_dir=None) -> DatasetView:
-    """A data set for the data notebooks: loaded (real or synthetic), or, for the
-    committed ``paper`` results without data, read from ``<store>/datasets.json``."""
-    import numpy as np
-
-    from ferlib import paper, tables
-    from ferlib.protocol import paper_dataset
-    from ferlib.labels import EMOTIONS
-
-    if uses_committed_results(profile, data_dir):
-        from ferlib.results import read_dataset_summaries, summary_table
-
-        summary = read_dataset_summaries(store)[name]
-        table = summary_table(summary, paper_counts=paper.TABLE_1[paper_dataset(name)])
-        train = np.repeat(np.arange(len(EMOTIONS)), table["train"].drop("total").to_numpy())
-        return DatasetView(name, summary["images"], table, tuple(summary["notes"]), train)
-    dataset, split, (runs_data, runs_split) = _load_with_splits(name, profile, data_dir, cache_dir)
-    table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[paper_dataset(name)])
-    return DatasetView(name, len(dataset), table, tuple(dataset.notes),
-                       runs_data.labels[runs_split == "train"], dataset, split)
-
-
-def collapse_probes(*, profile: str = "smoke", data_dir=None, store="runs"):
-    """The committed collapse probes of ``python -m ferlib probe`` (``<store>/probes.json``)
-    as a :func:`ferlib.diagnostics.probes_table`; an empty table when this build shows no
-    committed results or none were saved (a probe takes minutes, so books never run one)."""
-    from ferlib.diagnostics import probes_table, read_probes
-
-    path = Path(store) / PROBES_FILE
-    if not uses_committed_results(profile, data_dir) or not path.exists():
-        return probes_table([])
-    return probes_table(read_probes(path))
-
-
-def evidence_runs(*, profile: str = "smoke", data_dir=None, store="runs"):
-    """The committed runs outside the protocol (:func:`ferlib.results.runs_outside_protocol`)
-    that are not in the sensitivity study (:func:`ferlib.study.study_runs`, shown on its
-    own page), as :func:`ferlib.tables.runs_overview` rows plus ``final_train_loss``,
-    ``departures`` (how its settings differ from the protocol's) and the same
-    experiment's protocol run's ``protocol_accuracy`` (NaN where it has none). Empty
-    unless this build shows the committed results."""
-    import pandas as pd
-
-    from ferlib.protocol import departure_text
-    from ferlib.results import committed_runs, experiment_key, protocol_runs, runs_outside_protocol
-    from ferlib.study import study_runs
-    from ferlib.tables import runs_overview
-
-    columns = list(runs_overview({}).columns) + ["final_train_loss", "departures", "protocol_accuracy"]
-    if not uses_committed_results(profile, data_dir):
-        return pd.DataFrame(columns=columns)
-    runs = committed_runs(store)  # read once: the evidence and its protocol twins
-    twins = protocol_runs(runs)
-    in_study = {run.id for _, run in study_runs(runs)}
-    rows = []
-    for run in runs_outside_protocol(runs):
-        if run.id in in_study:
-            continue
-        key = experiment_key(run.config)
-        row = runs_overview({key: run})
-        row["final_train_loss"] = float(run.history["loss"].iloc[-1])
-        twin = twins.get(key)
-        row["departures"] = departure_text(run.config)
-        row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
-        rows.append(row)
-    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
-
-
-def dataset_summaries(*, profile: str = "smoke", data_dir=None, store="runs", cache_dir=None) -> dict:
-    """``{name: summary}`` (:func:`ferlib.results.dataset_summary`) of the three data
-    sets as this build sees them: from ``<store>/datasets.json`` for the committed
-    results, else from the loaded (real or synthetic) data."""
-    from ferlib.results import dataset_summary, read_dataset_summaries
-
-    if uses_committed_results(profile, data_dir):
-        return read_dataset_summaries(store)
-    summaries = {}
-    for name in ("fer2013", "ckplus", "jaffe"):
-        view = dataset_view(name, profile=profile, data_dir=data_dir, store=store, cache_dir=cache_dir)
-        summaries[name] = dataset_summary(view.dataset, view.split)
-    return summaries
-
-
-def show(figure, *, dpi: int = 100):
-    """Display a matplotlib Figure as a PNG in a notebook (any backend), then close it.
-
-    Returns ``None``, so a notebook cell shows the image once.
-    """
-    import io
-
-    from IPython.display import Image, display
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    display(Image(data=buffer.getvalue(), format="png"))
-
-
-def data_label(data_dir, profile: str = "smoke") -> str:
-    """A few words naming the data a build shows, for the prose pages."""
-    if uses_committed_results(profile, data_dir):
-        return "the committed reference runs on the real data sets"
-    return "the real data sets" if data_dir is not None else "ferlib's synthetic stand-ins"
-
-
-def data_description(data_dir, profile: str = "smoke") -> str:
-    """One sentence saying which data the notebook shows."""
-    if uses_committed_results(profile, data_dir):
-        return ("These are the committed results of the paper profile on the real data sets "
-                "(results/paper): counts, metrics and predictions, no images. Rebuild with "
-                "`--data-dir` to see the faces.")
-    if data_dir is None:
-        return ("These are ferlib's synthetic stand-ins (drawn faces, no photographs): no data "
-                "directory was given. Rebuild with `--data-dir` to see the real data sets.")
-    return "These are the real data sets found under the given data directory."
 
 
 # --------------------------------------------------------------------------- the build
@@ -397,18 +116,11 @@ def _relative(path, root: Path):
 
 def notebook_parameters(*, profile="smoke", data_dir=None, store="runs", seed=0,
                         models=(1, 2, 3), epochs=None, cache_dir=None) -> dict:
-    """The parameters every notebook takes (papermill injects them), validated."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
-    models = [int(m) for m in models]
-    if not models or any(m not in (1, 2, 3) for m in models):
-        raise ValueError(f"models must be a non-empty list of 1, 2, 3, got {models!r}")
-    if epochs is not None and int(epochs) < 1:
-        raise ValueError(f"epochs must be at least 1 or None, got {epochs!r}")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be non-negative, got {seed!r}")
+    """The parameters the build hands the notebooks (papermill injects each notebook the
+    ones it declares), checked by :func:`ferlib.chapter.validate_parameters`."""
+    checked = validate_parameters(profile=profile, models=models, epochs=epochs, seed=seed)
     return {"data_dir": None if data_dir is None else str(data_dir), "profile": profile,
-            "models": models, "epochs": None if epochs is None else int(epochs),
+            "models": checked["models"], "epochs": None if epochs is None else int(epochs),
             "seed": int(seed), "store": str(store),
             "cache_dir": None if cache_dir is None else str(cache_dir)}
 
@@ -438,13 +150,15 @@ def convert_notebook(source, target) -> Path:
 
 #: Cells the rendered book leaves out (they stay in the executed notebook).
 REMOVED_CELL_TAGS = ("parameters", "injected-parameters")
+#: Tags with which a cell keeps the way it shows (its code in view, or none at all).
+KEPT_CELL_TAGS = ("show-input", "remove-input", "remove-cell", "hide-cell")
 
 
 def tag_for_reading(path) -> Path:
     """Tag an executed notebook's cells for the book: the parameters and papermill's
     injected parameters are removed from the page (``remove-cell``), every other code
     cell shows its output with its code folded behind a toggle (``hide-input``) unless
-    it is tagged ``show-input``. Rewritten in place, atomically."""
+    it is tagged with one of :data:`KEPT_CELL_TAGS`. Rewritten in place, atomically."""
     import nbformat
 
     path = Path(path)
@@ -455,7 +169,7 @@ def tag_for_reading(path) -> Path:
         tags = list(cell.metadata.get("tags", []))
         if any(tag in tags for tag in REMOVED_CELL_TAGS):
             extra = "remove-cell"
-        elif "show-input" in tags:
+        elif any(tag in tags for tag in KEPT_CELL_TAGS):
             continue
         else:
             extra = "hide-input"
@@ -504,8 +218,18 @@ def _stderr_to(path: Path):
         os.close(saved)
 
 
+def declared_parameters(notebook, parameters: dict) -> dict:
+    """The entries of ``parameters`` that the notebook's parameters cell declares: each
+    notebook is handed only what it uses (papermill would inject the others too)."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    return {name: value for name, value in parameters.items() if name in declared}
+
+
 def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> float:
-    """Execute one jupytext notebook with papermill; returns the seconds it took.
+    """Execute one jupytext notebook with papermill, handing it the ``parameters`` its
+    parameters cell declares; returns the seconds it took.
 
     The executed notebook is written to ``output`` only when every cell ran; on a
     failure it is kept in ``work_dir/failed/`` and :class:`NotebookFailed` names the
@@ -517,6 +241,7 @@ def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> floa
     source, output, work_dir = Path(source), Path(output), Path(work_dir)
     name = source.stem
     unexecuted = convert_notebook(source, work_dir / "inputs" / f"{name}.ipynb")
+    parameters = declared_parameters(unexecuted, parameters)
     running = work_dir / "running" / f"{name}.ipynb"
     running.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -554,7 +279,8 @@ def execute_notebooks(root, build_dir, parameters: dict, *, names=None, log=_pri
     Args:
         root: the project root (see :func:`project_root`).
         build_dir: the build folder.
-        parameters: :func:`notebook_parameters` output, injected into every notebook.
+        parameters: :func:`notebook_parameters` output; each notebook gets those it
+            declares (:func:`declared_parameters`).
         names: only the notebooks whose stem is in ``names`` (default: all).
         log: prints one line per notebook: its name and seconds.
 
@@ -592,6 +318,9 @@ def assemble_source(root, build_dir) -> Path:
         raise FileNotFoundError(f"{root / BOOK_FOLDER}: the book's prose folder is missing")
     shutil.rmtree(src / BOOK_FOLDER, ignore_errors=True)
     shutil.copytree(root / BOOK_FOLDER, src / BOOK_FOLDER)
+    shutil.rmtree(src / STATIC_FOLDER, ignore_errors=True)
+    if (root / STATIC_FOLDER).is_dir():
+        shutil.copytree(root / STATIC_FOLDER, src / STATIC_FOLDER)
     return src
 
 

@@ -22,6 +22,11 @@ from ferlib import stats
 from ferlib.baselines import paired_correctness
 
 BASELINES = ("majority", "logistic_pixels", "hog_logistic")
+#: How the book names each baseline.
+BASELINE_TITLES = {"majority": "majority class", "logistic_pixels": "pixels + logistic regression",
+                   "hog_logistic": "HOG + logistic regression"}
+#: How the book names each subject-independent protocol.
+SUBJECT_PROTOCOL_TITLES = {"loso": "leave one subject out", "subject-kfold": "folds grouped by subject"}
 
 #: A CK+ image's sequence in its file name: ``S010_004_00000017.png`` -> ``S010_004``.
 _SEQUENCE = re.compile(r"(S\d+_\d+)_\d+")
@@ -76,9 +81,12 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         interval that resamples whole CK+ sequences; NaN where images have no
         sequence), ``zero_shot`` (a fine-tune's source network on
         the same test images before fine-tuning; NaN otherwise), one accuracy column per baseline,
-        ``cnn_minus_hog`` and ``p_vs_hog``; runs whose test images have no baseline
-        (another split) are left out.
+        ``cnn_minus_hog``, ``p_vs_hog`` and ``protocol`` (whether the run is one of the
+        protocol's, :func:`ferlib.results.is_paper_config`, with any seed); runs whose
+        test images have no baseline (another split) are left out.
     """
+    from ferlib.results import is_paper_config
+
     rows = []
     for run in runs:
         config = run.config
@@ -109,17 +117,35 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
                     test_result = stats.mcnemar_exact(cnn, base)
                     row["cnn_minus_hog"] = float(cnn.mean() - base.mean())
                     row["p_vs_hog"] = test_result["p_value"]
+        row["protocol"] = is_paper_config(config, seed=None)
         rows.append(row)
     columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high", "seq_low",
                "seq_high", "zero_shot",
-               *BASELINES, "cnn_minus_hog", "p_vs_hog"]
+               *BASELINES, "cnn_minus_hog", "p_vs_hog", "protocol"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def baseline_accuracies(report, *, split_seed: int = 0) -> pd.DataFrame:
+    """The baselines of a report (:func:`read_baselines`) on one split seed, one row per
+    data set: ``dataset``, ``n`` (test images), then for each of :data:`BASELINES` its
+    accuracy and 95% Wilson interval (``<name>``, ``<name>_low``, ``<name>_high``)."""
+    found = {}
+    for row in report["results"]:
+        if split_seed not in row["split_seeds"] or row["baseline"] not in BASELINES:
+            continue
+        entry = found.setdefault(row["dataset"], {"dataset": row["dataset"], "n": row["test"]["n"]})
+        low, high = row["test"]["accuracy_wilson95"]
+        entry.update({row["baseline"]: row["test"]["accuracy"], f"{row['baseline']}_low": low,
+                      f"{row['baseline']}_high": high})
+    columns = ["dataset", "n", *[f"{name}{end}" for name in BASELINES for end in ("", "_low", "_high")]]
+    return pd.DataFrame(list(found.values()), columns=columns)
 
 
 def seed_table(seed_runs: dict) -> pd.DataFrame:
     """Each experiment over its seeds (``{key: [Run, ...]}`` as
     :func:`ferlib.results.protocol_seed_runs` gives them): ``seeds``, ``mean``, ``sd``,
-    ``t_low``, ``t_high`` (95% t-interval of the mean, None for one seed), ``median``
+    ``t_low``, ``t_high`` (95% t-interval of the mean, clipped to 0..1, the range an
+    accuracy can take; None for one seed), ``median``
     and ``by_seed`` (``{seed: accuracy}``) of the test accuracy."""
     rows = []
     for (model, dataset, source), runs in sorted(seed_runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
@@ -129,7 +155,86 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
         rows.append({"model": model, "dataset": dataset,
                      "training": "scratch" if source is None else "fine-tuned",
                      "seeds": len(runs), "mean": summary["mean"], "sd": summary["sd"],
-                     "t_low": interval[0], "t_high": interval[1], "median": float(np.median(accuracies)),
+                     "t_low": None if interval[0] is None else max(0.0, interval[0]),
+                     "t_high": None if interval[1] is None else min(1.0, interval[1]), "median": float(np.median(accuracies)),
                      "by_seed": {int(r.config.seed): round(float(a), 4) for r, a in zip(runs, accuracies)}})
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "sd", "t_low",
                                        "t_high", "median", "by_seed"])
+
+
+def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> pd.DataFrame:
+    """The baselines tested on people they have never seen beside the same baselines on
+    the paper's split.
+
+    Args:
+        subject_report: ``python -m ferlib baselines --subject-independent`` output
+            (``results/paper/baselines_subject.json``).
+        paper_report: the paper-split report (:func:`read_baselines`).
+        split_seed: the paper split to compare with.
+
+    Returns:
+        one row per data set and baseline: ``dataset``, ``baseline``, ``protocol``,
+        ``folds``, ``split`` (the protocol and folds in words), ``subject_independent``, ``low``, ``high`` (its 95% Wilson interval)
+        and ``paper_split`` (the same baseline on the paper's split; NaN without one).
+    """
+    rows = []
+    for found in subject_report["protocols"]:
+        for row in found["results"]:
+            same = next((r for r in paper_report["results"] if r["dataset"] == found["dataset"]
+                         and r["baseline"] == row["baseline"] and split_seed in r["split_seeds"]), None)
+            title = SUBJECT_PROTOCOL_TITLES.get(found["protocol"], found["protocol"])
+            rows.append({"dataset": found["dataset"], "baseline": row["baseline"],
+                         "protocol": found["protocol"], "folds": found["folds"],
+                         "split": f"{title}, {found['folds']} folds",
+                         "subject_independent": row["accuracy"], "low": row["low"], "high": row["high"],
+                         "paper_split": same["test"]["accuracy"] if same else np.nan})
+    return pd.DataFrame(rows, columns=["dataset", "baseline", "protocol", "folds", "split", "subject_independent",
+                                       "low", "high", "paper_split"])
+
+
+def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tables 5-7 with intervals: for every experiment of the paper, its value, ours
+    over the seeds we have, and the baselines on the same data set.
+
+    Args:
+        seed_runs: ``{(model, dataset, source): [Run, ...]}`` (as
+            :func:`ferlib.results.protocol_seed_runs` gives them; one run per key is fine).
+        baselines: :func:`baseline_accuracies` of the runs' split, or ``None`` (no
+            baselines, e.g. for synthetic runs).
+
+    Returns:
+        one row per experiment of :data:`ferlib.paper.ACCURACY`, in its order: ``model``,
+        ``dataset``, ``training``, ``paper``, ``seeds`` (0 without a run), ``ours`` (mean
+        test accuracy over seeds), ``low`` and ``high`` (the 95% t-interval of the mean
+        over seeds, clipped to 0..1, with two seeds or more; the Wilson interval of the
+        single run with one), ``interval`` (``"over seeds"``, ``"Wilson"`` or None),
+        ``by_seed`` (each run's test accuracy, a list) and one column per baseline of :data:`BASELINES` (the accuracy on the data set the
+        protocol trains on; NaN without one).
+    """
+    from ferlib import paper
+    from ferlib.protocol import protocol_dataset
+    from ferlib.tables import accuracy_bounds
+
+    rows = []
+    for (model, dataset, source), value in paper.ACCURACY.items():
+        runs = seed_runs.get((model, dataset, source), [])
+        accuracies = [run.metrics["test"]["accuracy"] for run in runs]
+        row = {"model": model, "dataset": dataset, "training": "scratch" if source is None else "fine-tuned",
+               "paper": value, "seeds": len(runs), "ours": np.nan, "low": np.nan, "high": np.nan,
+               "interval": None, "by_seed": [float(a) for a in accuracies]}
+        if len(runs) == 1:
+            low, high = accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
+            row.update(ours=accuracies[0], low=low, high=high, interval="Wilson")
+        elif runs:
+            summary = stats.seed_summary(accuracies)
+            low, high = summary["interval"]
+            row.update(ours=summary["mean"], low=max(0.0, low), high=min(1.0, high), interval="over seeds")
+        found = None
+        if baselines is not None and len(baselines):
+            data = baselines[baselines["dataset"] == protocol_dataset(dataset, "real")]
+            found = data.iloc[0] if len(data) else None
+        for name in BASELINES:
+            row[name] = float(found[name]) if found is not None and not pd.isna(found[name]) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "paper", "seeds", "ours", "low", "high",
+                                       "interval", "by_seed", *BASELINES])

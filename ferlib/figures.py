@@ -153,8 +153,9 @@ def balancing_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure
     ax.bar(x - 0.2, table["before"], width=0.4, label="before", color="#9ecae1")
     ax.bar(x + 0.2, table["after"], width=0.4, label="after balancing", color="#3182bd")
     ax.set_xticks(x, table["emotion"], rotation=45, ha="right")
-    ax.set_ylabel("training images per epoch")
-    ax.legend()
+    ax.set_ylabel("training images per pass")
+    ax.set_ylim(0, 1.25 * max(1, float(table[["before", "after"]].to_numpy().max())))
+    ax.legend(loc="upper left", ncol=2, frameon=False)  # above the bars, which stop at 1/1.25
     ax.set_title(title or "Class balance of the training set")
     return fig
 
@@ -317,51 +318,6 @@ def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None
     return fig
 
 
-def results_figure(results: pd.DataFrame, *, title: str | None = None) -> Figure:
-    """Test accuracy, the paper's beside ours, per model and training (Tables 5-7).
-
-    Args:
-        results: one row per experiment with columns ``model``, ``dataset``,
-            ``training`` (``"scratch"`` or ``"fine-tuned"``), ``paper`` and ``ours``
-            (accuracy fractions; NaN where one side is absent), as made by
-            :func:`ferlib.tables.results_table`.
-        title: the figure's title.
-
-    Returns:
-        a Figure with one axis per data set; for each model and training, a pale
-        bar (paper) and a dark bar (ours).
-    """
-    missing = {"model", "dataset", "training", "paper", "ours"} - set(results.columns)
-    if missing:
-        raise ValueError(f"results lacks the columns {sorted(missing)}")
-    if results.empty:
-        raise ValueError("results is empty")
-    datasets = [d for d in DATASET_TITLES if d in set(results["dataset"])]
-    fig = Figure(figsize=(4.2 * len(datasets), 3.6), layout="constrained")
-    axes = fig.subplots(1, len(datasets), squeeze=False)[0]
-    colours = {"scratch": ("#c6dbef", "#2171b5"), "fine-tuned": ("#fdd0a2", "#d94801")}
-    for ax, dataset in zip(axes, datasets):
-        part = results[results["dataset"] == dataset].sort_values(["model", "training"],
-                                                                  ascending=[True, False])
-        labels = [f"M{m}\n{t}" for m, t in zip(part["model"], part["training"])]
-        x = np.arange(len(part))
-        pale = [colours[t][0] for t in part["training"]]
-        dark = [colours[t][1] for t in part["training"]]
-        ax.bar(x - 0.2, part["paper"].fillna(0), width=0.4, color=pale, edgecolor="grey",
-               label="paper")
-        bars = ax.bar(x + 0.2, part["ours"].fillna(0), width=0.4, color=dark, label="ours")
-        ax.bar_label(bars, labels=[f"{v:.2f}" if np.isfinite(v) else "" for v in part["ours"]],
-                     fontsize=7)
-        ax.set_xticks(x, labels, fontsize=7)
-        ax.set_ylim(0, 1.05)
-        ax.set_ylabel("test accuracy")
-        ax.set_title(DATASET_TITLES[dataset])
-        ax.legend(fontsize=7, loc="lower right")
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
 def study_figure(cell_runs, *, title: str | None = None, round: str = "settled") -> Figure:
     """The sensitivity study: validation and test accuracy of every seed in every cell.
 
@@ -409,6 +365,81 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = "settled")
         ax.set_xlabel("accuracy (hollow: validation, filled: test; bar: mean test)", fontsize=8)
         model, dataset = key
         ax.set_title(f"Model {model}, {dataset_title(dataset)}", fontsize=10)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+#: How each baseline of :data:`ferlib.compare.BASELINES` is drawn: colour, line style.
+BASELINE_STYLES = {"majority": ("#969696", ":"), "logistic_pixels": ("#6a51a3", "-."),
+                   "hog_logistic": ("#238b45", "--")}
+
+
+def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Tables 5-7 as a figure: for each data set and experiment, the paper's accuracy,
+    ours with its 95% interval, and the baselines as vertical lines.
+
+    Args:
+        summary: :func:`ferlib.compare.accuracy_summary` output (columns ``model``,
+            ``dataset``, ``training``, ``paper``, ``seeds``, ``ours``, ``low``, ``high``,
+            ``by_seed`` and the baselines' accuracies, NaN where absent).
+        title: the figure's title.
+
+    Returns:
+        a Figure with one axis per data set, one row per (model, training): a diamond at
+        the paper's value, a dot with a bar for ours (the mean over seeds with its
+        t-interval, or one run with its Wilson interval), ticks at each seed's accuracy
+        where there are several, "no run" where we have none, and a vertical line per baseline.
+    """
+    from ferlib.compare import BASELINE_TITLES, BASELINES
+
+    needed = {"model", "dataset", "training", "paper", "seeds", "ours", "low", "high"}
+    if needed - set(summary.columns):
+        raise ValueError(f"summary lacks the columns {sorted(needed - set(summary.columns))}")
+    if summary.empty:
+        raise ValueError("summary is empty")
+    datasets = list(dict.fromkeys(summary["dataset"]))  # the paper's order: Tables 5, 6, 7
+    counts = [int((summary["dataset"] == d).sum()) for d in datasets]
+    fig = Figure(figsize=(7.2, 1.2 + 0.36 * sum(counts) + 0.4 * len(datasets)), layout="constrained")
+    axes = fig.subplots(len(datasets), 1, squeeze=False, sharex=True,
+                        gridspec_kw={"height_ratios": counts})[:, 0]
+    colours = {"scratch": "#2171b5", "fine-tuned": "#d94801"}
+    for ax, dataset in zip(axes, datasets):
+        part = summary[summary["dataset"] == dataset].sort_values(["training", "model"], ascending=[False, True])
+        y = np.arange(len(part))[::-1]
+        for row_y, row in zip(y, part.to_dict("records")):
+            ax.plot(row["paper"], row_y, "D", mfc="white", mec="black", ms=6, zorder=3)
+            if row["seeds"] == 0 or pd.isna(row["ours"]):
+                ax.text(0.01, row_y, "no run", va="center", fontsize=8, color="grey")
+                continue
+            colour = colours.get(row["training"], "black")
+            if not pd.isna(row["low"]):
+                ax.plot([row["low"], row["high"]], [row_y, row_y], color=colour, lw=2, zorder=2)
+            ax.plot(row["ours"], row_y, "o", color=colour, ms=6, zorder=4)
+            seeds = row.get("by_seed") or []
+            if len(seeds) > 1:
+                ax.plot(seeds, [row_y] * len(seeds), "|", color=colour, ms=10, mew=1.5, zorder=3)
+        for name in BASELINES:
+            values = part[name].dropna() if name in part else []
+            if len(values):
+                colour, style = BASELINE_STYLES[name]
+                ax.axvline(float(values.iloc[0]), color=colour, ls=style, lw=1.2, zorder=1)
+        ax.set_yticks(y, [f"Model {m}, {t}" + (f" ({n} seeds)" if n > 1 else "")
+                          for m, t, n in zip(part["model"], part["training"], part["seeds"])], fontsize=9)
+        ax.set_ylim(-0.6, len(part) - 0.4)
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
+        ax.set_title(dataset_title(dataset), fontsize=11, loc="left")
+        ax.grid(axis="x", color="#eeeeee")
+    axes[-1].set_xlabel("test accuracy")
+    handles = [axes[0].plot([], [], "D", mfc="white", mec="black", label="paper")[0],
+               axes[0].plot([], [], "o-", color=colours["scratch"], label="ours, from scratch [95% interval]")[0],
+               axes[0].plot([], [], "o-", color=colours["fine-tuned"], label="ours, fine-tuned [95% interval]")[0]]
+    for name in BASELINES:
+        if name in summary and summary[name].notna().any():
+            colour, style = BASELINE_STYLES[name]
+            handles.append(axes[0].plot([], [], color=colour, ls=style, label=BASELINE_TITLES[name])[0])
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8.5, frameon=False)
     if title:
         fig.suptitle(title)
     return fig

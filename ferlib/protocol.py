@@ -97,9 +97,17 @@ def departures(config, profile: str = "paper") -> dict:
     return {name: (ours[name], theirs[name]) for name in ours if ours[name] != theirs[name]}
 
 
+#: How an unset value of a setting reads in :func:`departure_text`.
+UNSET_SETTING = {"min_epoch_images": "one pass"}
+
+
 def departure_text(config, profile: str = "paper") -> str:
-    """:func:`departures` in words, e.g. ``"min_epoch_images None (protocol: 1024)"``."""
-    return ", ".join(f"{name} {value} (protocol: {expected})"
+    """:func:`departures` in words, e.g. ``"min epoch images one pass (protocol: 1024)"``
+    (an unset value reads as :data:`UNSET_SETTING` says, else ``"unset"``)."""
+    def word(name, value):
+        return UNSET_SETTING.get(name, "unset") if value is None else f"{value}"
+
+    return ", ".join(f"{name.replace('_', ' ')} {word(name, value)} (protocol: {word(name, expected)})"
                      for name, (value, expected) in departures(config, profile).items())
 
 

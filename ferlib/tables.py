@@ -100,10 +100,21 @@ def training_label(source) -> str:
     return "scratch" if source is None else "fine-tuned"
 
 
+def run_label(model, training=None, seed=None) -> str:
+    """``"Model 2, fine-tuned, seed 1"``: a run as the book's tables name it."""
+    parts = [f"Model {int(model)}"]
+    if training is not None:
+        parts.append(str(training))
+    if seed is not None:
+        parts.append(f"seed {int(seed)}")
+    return ", ".join(parts)
+
+
 def runs_overview(runs: Mapping) -> pd.DataFrame:
     """One row per run of :func:`ferlib.protocol.reproduction_runs`: ``model``, ``dataset``,
     ``training``, ``run_id``, ``seed``, ``epochs``, ``learning_rate``, ``best_epoch``,
-    ``train_images``, ``test_n``, ``accuracy``, ``train_time_s`` and ``resumed_from_epoch``.
+    ``train_images``, ``test_n``, ``accuracy`` (test), ``accuracy_low`` and
+    ``accuracy_high`` (its 95% Wilson interval), ``train_time_s`` and ``resumed_from_epoch``.
 
     ``train_time_s`` is :func:`ferlib.store.training_seconds`: the seconds of all its epochs, also
     for a run that was stopped and resumed (the manifest's ``wall_time_s`` covers only
@@ -117,12 +128,25 @@ def runs_overview(runs: Mapping) -> pd.DataFrame:
             "best_epoch": run.metrics.get("best_epoch"),
             "train_images": run.manifest.get("split_sizes", {}).get("train"),
             "test_n": run.metrics["test"]["n"], "accuracy": run.metrics["test"]["accuracy"],
+            **dict(zip(("accuracy_low", "accuracy_high"),
+                       accuracy_bounds(run.metrics["test"]["accuracy"], run.metrics["test"]["n"]))),
             "train_time_s": training_seconds(run),
             "resumed_from_epoch": run.manifest.get("resumed_from_epoch", 0),
         })
     columns = ["model", "dataset", "training", "run_id", "seed", "epochs", "learning_rate", "best_epoch",
-               "train_images", "test_n", "accuracy", "train_time_s", "resumed_from_epoch"]
+               "train_images", "test_n", "accuracy", "accuracy_low", "accuracy_high", "train_time_s",
+               "resumed_from_epoch"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def accuracy_bounds(accuracy, n, level: float = 0.95) -> tuple:
+    """The Wilson interval ``(low, high)`` of an accuracy measured on ``n`` test images
+    (:func:`ferlib.stats.accuracy_interval`); ``(nan, nan)`` when there is no accuracy."""
+    from ferlib.stats import accuracy_interval
+
+    if pd.isna(accuracy) or pd.isna(n) or int(n) < 1:
+        return (np.nan, np.nan)
+    return accuracy_interval(int(round(float(accuracy) * int(n))), int(n), level=level)
 
 
 def results_table(runs: Mapping) -> pd.DataFrame:
@@ -134,8 +158,10 @@ def results_table(runs: Mapping) -> pd.DataFrame:
     Returns:
         one row per experiment of the paper (in the paper's order) with columns
         ``model``, ``dataset``, ``training``, ``paper``, ``ours``, ``difference``
-        (ours minus paper), ``ours_se`` (binomial standard error of ours) and
-        ``test_n``; ``ours`` is NaN for experiments not in ``runs``.
+        (ours minus paper), ``ours_se`` (binomial standard error of ours),
+        ``ours_low`` and ``ours_high`` (its 95% Wilson interval, :func:`accuracy_bounds`)
+        and ``test_n``; ``ours`` is NaN and ``test_n`` ``<NA>`` for experiments not in
+        ``runs``.
     """
     rows = []
     for (model, dataset, source), value in paper.ACCURACY.items():
@@ -144,12 +170,16 @@ def results_table(runs: Mapping) -> pd.DataFrame:
         rows.append({
             "model": model, "dataset": dataset, "training": training_label(source),
             "paper": value, "ours": test.get("accuracy", np.nan),
-            "ours_se": test.get("accuracy_se", np.nan), "test_n": test.get("n", 0),
+            "ours_se": test.get("accuracy_se", np.nan), "test_n": test.get("n", pd.NA),
         })
     table = pd.DataFrame(rows)
     table["difference"] = table["ours"] - table["paper"]
-    table["test_n"] = table["test_n"].astype(int)
-    return table[["model", "dataset", "training", "paper", "ours", "difference", "ours_se", "test_n"]]
+    table["test_n"] = table["test_n"].astype("Int64")
+    bounds = [accuracy_bounds(ours, n) for ours, n in zip(table["ours"], table["test_n"])]
+    table["ours_low"] = [low for low, _ in bounds]
+    table["ours_high"] = [high for _, high in bounds]
+    return table[["model", "dataset", "training", "paper", "ours", "ours_low", "ours_high", "difference",
+                  "ours_se", "test_n"]]
 
 
 def scratch_vs_finetuned(results: pd.DataFrame, dataset: str) -> pd.DataFrame:

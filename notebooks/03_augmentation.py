@@ -1,6 +1,35 @@
 # %% [markdown]
 # # Data generator and augmentation
-#
+
+# %% tags=["parameters"]
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+seed = 0
+store = "runs"  # the run store (for the committed results: results/paper)
+cache_dir = None  # where parsed real data is cached
+faces = 4
+
+# %%
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import augment, figures, findings, tables
+from ferlib.chapter import open_chapter, show
+from ferlib import formatting as fmt
+from ferlib.config import PROFILES
+
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, seed=seed,
+                       cache_dir=cache_dir, faces=faces)  # checks every parameter first
+views = chapter.dataset_views()
+balance = {}
+for name, view in views.items():
+    before = view.train_labels
+    after = before[augment.balanced_indices(before, seed=seed)]
+    balance[name] = augment.class_balance_table(before, after)
+findings.box(findings.augmentation_findings(balance, views,
+                                           min_epoch_images=PROFILES[profile].get("min_epoch_images")))
+
+# %% [markdown]
 # Section 6 of the paper {cite}`borgalli2022` balances the classes of the training data
 # and makes new training images by flipping, rotating, cropping, blurring and adding
 # noise. `ferlib.augment` does this with Keras preprocessing layers, which run on the
@@ -8,24 +37,8 @@
 # every epoch. This notebook shows each operation on the same faces (the paper's Fig. 6)
 # and the class counts a training epoch sees before and after balancing.
 
-# %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
-seed = 0
-store = "runs"
-cache_dir = None  # where parsed real data is cached
-faces = 4
-
 # %%
-from myst_nb import glue
-
-from ferlib import augment, book, figures, tables
-
-views = {name: book.dataset_view(name, profile=profile, data_dir=data_dir, store=store,
-                                 cache_dir=cache_dir) for name in ("fer2013", "ckplus", "jaffe")}
-print(book.data_description(data_dir, profile))
+display(Markdown(chapter.description))
 
 # %% [markdown]
 # ## Each augmentation on the same faces (Fig. 6)
@@ -37,11 +50,12 @@ print(book.data_description(data_dir, profile))
 # %%
 fer = views["fer2013"]
 if fer.dataset is None:
-    print("no augmentation grid without images; rebuild with --data-dir to see it")
+    display(Markdown("No augmentation grid in a book built from the committed results (it needs the "
+                     "images); rebuild with `--data-dir` to see it."))
 else:
     train_faces = fer.dataset.images[fer.split == "train"]
     picked = tables.example_indices(fer.dataset.labels[fer.split == "train"], n=faces, seed=seed)
-    book.show(figures.augmentation_figure(augment.augmentation_grid(train_faces[picked], seed=seed)))
+    show(figures.augmentation_figure(augment.augmentation_grid(train_faces[picked], seed=seed)))
 
 # %% [markdown]
 # ## Class balance before and after the generator
@@ -50,23 +64,20 @@ else:
 # epoch of the balancing sampler, which raises every class to the largest one.
 
 # %%
-balance = {}
-for name, view in views.items():
-    before = view.train_labels
-    after = before[augment.balanced_indices(before, seed=seed)]
-    balance[name] = augment.class_balance_table(before, after)
-balance["fer2013"]
+fmt.table(balance["fer2013"], [fmt.text("emotion", "class"), fmt.number("before"), fmt.number("after"),
+                               fmt.number("before_percent", "before, %", digits=1),
+                               fmt.number("after_percent", "after, %", digits=1)])
 
 # %%
-book.show(figures.balancing_figure(balance["fer2013"], title="FER2013 training set"))
+show(figures.balancing_figure(balance["fer2013"], title="FER2013 training set"))
 
 # %%
-book.show(figures.balancing_figure(balance["ckplus"], title="CK+ training set"))
+show(figures.balancing_figure(balance["ckplus"], title="CK+ training set"))
 
 # %%
-book.show(figures.balancing_figure(balance["jaffe"], title="JAFFE training set"))
+show(figures.balancing_figure(balance["jaffe"], title="JAFFE training set"))
 
 # %%
 ratio = balance["fer2013"]["after"].sum() / balance["fer2013"]["before"].sum()
 glue("fer2013_epoch_growth", float(ratio), display=False)
-print(f"balancing makes a FER2013 epoch {ratio:.2f} times as long as the training set")
+display(Markdown(f"Balancing makes a FER2013 epoch {ratio:.2f} times as long as its training set."))

@@ -1,54 +1,94 @@
 # %% [markdown]
 # # Confusion matrices
-#
-# Section 7 of the paper {cite}`borgalli2022` shows one confusion matrix per data set,
-# counts and normalised side by side (its Tables 2-4), and names the classes that are
-# confused most. Here rows are the true class and columns the predicted one. For each
-# data set we show the run with the best *validation* accuracy (FER2013 from scratch,
-# JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
 
 # %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
 profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"
+store = "runs"  # the run store (for the committed results: results/paper)
 cache_dir = None  # where parsed real data is cached
-confusion_model = None  # None = the best model on the validation part
+confusion_model = None  # None: the best model on the validation part
 top_pairs = 5
 
 # %%
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import book, figures, tables
+from ferlib import figures, findings, tables
+from ferlib.chapter import open_chapter, show
+from ferlib import formatting as fmt
 from ferlib.evaluation import confusion_frame
+from ferlib.labels import EMOTIONS
 
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir, confusion_model=confusion_model,
+                       top_pairs=top_pairs)  # checks every parameter first
+runs = chapter.runs()
+shown = {name: chapter.pick_run(name, model=confusion_model, quiet=True)
+         for name in ("fer2013", "jaffe", "ckplus")}
+findings.box(findings.confusion_findings(shown))
 
+# %% [markdown]
+# Section 7 of the paper {cite}`borgalli2022` shows one confusion matrix per data set,
+# counts and normalised side by side (its Tables 2-4), and names the classes that are
+# confused most. Here rows are the true class and columns the predicted one. For each
+# data set we show the run with the best *validation* accuracy (FER2013 from scratch,
+# JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
 
+# %%
 def confusion_section(dataset):
     """Show the counts, the normalised matrix, the heatmaps and the most confused pairs."""
-    picked = book.pick_run(runs, dataset, model=confusion_model)
+    picked = chapter.pick_run(dataset, model=confusion_model)
     if picked is None:
         return None
     (model, _, source), run = picked
     test = run.metrics["test"]
-    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: "
-                     f"test accuracy {test['accuracy']:.3f} on {test['n']} images."))
-    display(Markdown("Counts:"))
-    display(confusion_frame(test["confusion"]))
-    display(Markdown("Normalised (each row sums to 1):"))
-    display(confusion_frame(test["confusion_normalized"], normalized=True))
-    book.show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
+    low, high = tables.accuracy_bounds(test["accuracy"], test["n"])
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: test accuracy "
+                     f"{fmt.percent_interval_text(test['accuracy'], low, high)} on {test['n']:,} images "
+                     f"(95% interval in brackets)."))
+    display(Markdown("Counts (rows: true class; columns: predicted class); the figure gives them again "
+                     "beside each row's shares:"))
+    display(fmt.table(confusion_frame(test["confusion"]).reset_index()))
+    show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
                                        f"model {model} ({tables.training_label(source)})"))
     display(Markdown("Most confused pairs:"))
     pairs = tables.confused_pairs(test["confusion"], top=top_pairs)
-    display(pairs)
+    display(fmt.table(pairs, [fmt.text("true", "true class"), fmt.text("predicted", "taken for"),
+                              fmt.number("count", "images"),
+                              fmt.percent("share_of_true", "share of the true class")],
+                      empty="No mistakes."))
     return pairs
 
+# %% [markdown]
+# ## One call evaluates a run
+#
+# Every run stores the seven class probabilities it gives each validation and test image;
+# `ferlib.evaluation.classification_metrics` turns them into the accuracy, the per-class
+# recall and the confusion matrix the sections below show.
+
+# %% tags=["remove-input"]
+from ferlib.evaluation import classification_metrics
+
+found = next((picked for picked in shown.values() if picked is not None), None)
+(model, dataset, source), run = found if found else ((None, None, None), None)
+
+# %% tags=["show-input"]
+if run is not None:
+    test = run.predictions[run.predictions["part"] == "test"]
+    metrics = classification_metrics(test["true"].to_numpy(),
+                                     tables.probability_columns(test))
+
+# %% tags=["remove-input"]
+if run is None:
+    result = Markdown("This build has no run to evaluate.")
+else:
+    result = Markdown(f"Model {model} on {figures.dataset_title(dataset)}: {metrics['n']:,} test images, "
+                      f"accuracy {metrics['accuracy']:.1%}, the same as stored with the run "
+                      f"({run.metrics['test']['accuracy']:.1%}).")
+result
 
 # %% [markdown]
 # ## FER2013 (Table 2)
@@ -73,12 +113,17 @@ pairs = confusion_section("ckplus")
 # %% [markdown]
 # ## Recall per class, every run
 #
-# The share of each class's test images that a run recognises (NaN: the class has no
-# test image). The paper reports anger, disgust, fear and sadness as hardest on FER2013.
+# The share of each class's test images that a run recognises. The paper reports anger,
+# disgust, fear and sadness as hardest on FER2013.
 
 # %%
 recall = tables.recall_table(runs)
 hardest = recall[recall["dataset"] == "fer2013"].drop(
     columns=["model", "dataset", "training", "accuracy"]).mean().sort_values().dropna()
 glue("fer2013_hardest_class", str(hardest.index[0]) if len(hardest) else "no run", display=False)
-recall.round(3)
+for name in figures.DATASET_TITLES:
+    part = recall[recall["dataset"] == name]
+    if len(part):
+        display(Markdown(f"**{figures.dataset_title(name)}**"))
+        display(fmt.table(part, [fmt.run(seed=None), *(fmt.percent(label, digits=0) for label in EMOTIONS)],
+                          drop_empty=True, missing="no test image of this class"))

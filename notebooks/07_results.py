@@ -1,68 +1,123 @@
 # %% [markdown]
 # # Results: from scratch versus fine-tuned
-#
+
+# %% tags=["parameters"]
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None: the profile default
+seed = 0
+store = "runs"  # the run store (for the committed results: results/paper)
+cache_dir = None  # where parsed real data is cached
+
+# %%
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import claims, compare, figures, findings, paper, tables
+from ferlib.chapter import open_chapter, show
+from ferlib import formatting as fmt
+from ferlib import results as committed
+
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
+runs = chapter.runs()
+results = tables.results_table(runs)
+summary = tables.finetune_summary(results)
+results_dir = chapter.results_dir
+committed_runs = committed.committed_runs(results_dir)
+baseline_report = compare.read_baselines(results_dir / "baselines.json")
+beside = compare.baseline_comparison(committed_runs, baseline_report)
+glue("book_profile", profile, display=False)
+glue("book_data", chapter.label, display=False)
+glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs else 0, display=False)
+seeds = compare.seed_table(committed.protocol_seed_runs(committed_runs, models=models))
+findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside,
+                                       seeds if chapter.committed else None))
+
+# %% [markdown]
 # Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
 # on FER2013 (Table 5) and, for JAFFE and CK+, trained from scratch and fine-tuned from
 # FER2013 (Tables 6 and 7). This notebook puts our accuracy beside each of the paper's,
 # with the difference, and checks the paper's numbers against the test-set sizes it
 # states.
 
-# %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
-seed = 0
-store = "runs"
-cache_dir = None  # where parsed real data is cached
-
 # %%
-from myst_nb import glue
-
-from ferlib import book, figures, paper, tables
-
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
-results = tables.results_table(runs)
-print(book.data_description(data_dir, profile))
-glue("book_profile", profile, display=False)
-glue("book_data", book.data_label(data_dir, profile), display=False)
-glue("book_epochs", int(max(run.config.epochs for run in runs.values())), display=False)
-print(f"profile {profile!r}, seed {seed}, {len(runs)} runs; accuracies are fractions of the test part")
+display(Markdown(f"{chapter.description} Profile `{profile}`, seed {seed}: "
+                 f"{len(runs)} of the paper's {len(results)} experiments have a run."))
 
 # %% [markdown]
-# ## All experiments
+# ## One call gives an interval
 #
-# `ours_se` is the binomial standard error of our accuracy: with a test part of `test_n`
-# images, differences of a few standard errors are noise.
+# A test accuracy is `k` right out of `n` images. `ferlib.stats.accuracy_interval` gives
+# the 95% Wilson interval of the true accuracy those images allow; every interval on
+# this page comes from it (or, over seeds, from the t-distribution).
 
-# %%
-results.round(4)
+# %% tags=["remove-input"]
+from ferlib.stats import accuracy_interval
+
+(model, dataset, source), run = next(iter(runs.items())) if runs else ((None, None, None), None)
+
+# %% tags=["show-input"]
+if run is not None:
+    n = run.metrics["test"]["n"]
+    k = round(run.metrics["test"]["accuracy"] * n)  # images right
+    low, high = accuracy_interval(k, n)  # the 95% Wilson interval
+
+# %% tags=["remove-input"]
+if run is None:
+    result = Markdown("This build has no run.")
+else:
+    result = Markdown(f"Model {model} on {figures.dataset_title(dataset)}: {k:,} of {n:,} right, {k / n:.1%}; "
+                      f"95% interval {low:.1%} to {high:.1%}.")
+result
 
 # %% [markdown]
 # ## FER2013 (Table 5)
+#
+# Each accuracy of ours comes with its 95% Wilson interval: the range of true accuracies
+# that the test images leave plausible. On a test part of a few dozen images it is wide.
 
 # %%
-results[results["dataset"] == "fer2013"].round(4)
+fmt.table(results[results["dataset"] == "fer2013"], fmt.accuracy_columns(), missing=fmt.MISSING_RUN)
 
 # %% [markdown]
 # ## JAFFE (Table 6)
-#
-# `gain` is the fine-tuned accuracy minus the accuracy from scratch.
 
 # %%
-jaffe = tables.scratch_vs_finetuned(results, "jaffe")
-jaffe.round(4)
+fmt.table(results[results["dataset"] == "jaffe"], fmt.accuracy_columns(), missing=fmt.MISSING_RUN)
+
+# %% [markdown]
+# The gain of fine-tuning (the fine-tuned accuracy minus the one from scratch), the
+# paper's and ours, in percentage points:
+
+# %%
+GAIN_COLUMNS = [fmt.text("model"), fmt.percent("paper_scratch", "paper, scratch"),
+                fmt.percent("paper_fine_tuned", "paper, fine-tuned"), fmt.points("paper_gain", "paper's gain"),
+                fmt.percent("ours_scratch", "ours, scratch"), fmt.percent("ours_fine_tuned", "ours, fine-tuned"),
+                fmt.points("ours_gain", "our gain")]
+fmt.table(tables.scratch_vs_finetuned(results, "jaffe").reset_index(), GAIN_COLUMNS, missing=fmt.MISSING_RUN)
 
 # %% [markdown]
 # ## CK+ (Table 7)
 
 # %%
-ckplus = tables.scratch_vs_finetuned(results, "ckplus")
-ckplus.round(4)
+fmt.table(results[results["dataset"] == "ckplus"], fmt.accuracy_columns(), missing=fmt.MISSING_RUN)
 
 # %%
-book.show(figures.results_figure(results, title="Test accuracy: the paper's (pale) and ours (dark)"))
+fmt.table(tables.scratch_vs_finetuned(results, "ckplus").reset_index(), GAIN_COLUMNS, missing=fmt.MISSING_RUN)
+
+# %% [markdown]
+# ## Tables 5-7 in one figure
+#
+# Each diamond is the paper's accuracy; each dot is ours with its 95% interval: the
+# t-interval of the mean where several seeds were run (ticks mark each seed), else the
+# Wilson interval of the single run. The vertical lines are the baselines on the same
+# test images (committed real-data runs only): the majority class, and logistic
+# regression on pixels and on HOG features.
+
+# %%
+show(figures.accuracy_intervals_figure(compare.accuracy_summary(chapter.seed_runs(), chapter.baselines())))
 
 # %% [markdown]
 # ## The ranges the paper quotes
@@ -71,25 +126,16 @@ book.show(figures.results_figure(results, title="Test accuracy: the paper's (pal
 
 # %%
 ranges = tables.range_table(results)
-for row in ranges.itertuples():
-    key = f"{row.dataset}_{row.training.replace('-', '_')}"
-    for who in ("paper", "ours"):
-        glue(f"{who}_{key}_low", float(getattr(row, f"{who}_low")), display=False)
-        glue(f"{who}_{key}_high", float(getattr(row, f"{who}_high")), display=False)
-glue("paper_fer2013_quoted", paper.QUOTED_FER2013_ACCURACY, display=False)
-ranges.round(4)
+for key, value in findings.range_glues(ranges, results, quoted_fer2013=paper.QUOTED_FER2013_ACCURACY).items():
+    glue(key, value, display=False)
+fmt.table(ranges, [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper_low", "paper_high", "paper"),
+                   fmt.percent_range("ours_low", "ours_high", "ours")], missing=fmt.MISSING_RUN)
 
 # %%
-summary = tables.finetune_summary(results)
-glue("ours_finetune_helped", summary["helped"], display=False)
-glue("ours_finetune_compared", summary["compared"], display=False)
-glue("ours_mean_gain", summary["ours_mean_gain"], display=False)
-glue("paper_mean_gain", summary["paper_mean_gain"], display=False)
-fer = results[results["dataset"] == "fer2013"]
-glue("ours_fer2013_low", float(fer["ours"].min()), display=False)
-glue("ours_fer2013_high", float(fer["ours"].max()), display=False)
-print(f"fine-tuning beat training from scratch in {summary['helped']} of {summary['compared']} "
-      f"comparisons; mean gain {summary['ours_mean_gain']:+.3f} (the paper: {summary['paper_mean_gain']:+.3f})")
+glue("ours_finetune_sentence", findings.finetune_sentence(summary), display=False)
+glue("paper_mean_gain", fmt.points_text(summary["paper_mean_gain"]), display=False)
+display(Markdown(f"The paper's fine-tuned networks gain {fmt.points_text(summary['paper_mean_gain'])} points on "
+                 f"average over those trained from scratch. Here, {findings.finetune_sentence(summary)}."))
 
 # %% [markdown]
 # ## Do the paper's accuracies fit its test sets?
@@ -105,42 +151,61 @@ glue("jaffe_accuracies_fitting_42", int(jaffe_audit["stated_n_possible"].sum()),
 glue("jaffe_accuracies_fitting_43",
      sum(bool(paper.consistent_test_sizes(v, [43])) for v in jaffe_audit["paper"]), display=False)
 glue("jaffe_accuracies", len(jaffe_audit), display=False)
-audit
+fmt.table(audit, [fmt.text("model"), fmt.dataset(), fmt.text("training"), fmt.percent("paper", digits=2),
+                  fmt.number("stated_n", "stated test size"), fmt.yes_no("stated_n_possible", "possible on it"),
+                  fmt.number("smallest_possible_n", "smallest size that fits")],
+          missing="the paper states no test size for CK+")
 
 # %% [markdown]
 # ## Beside the baselines, with intervals (committed real-data runs)
 #
 # A CNN's accuracy means little until it is set beside simple models on the same test
-# images. For every committed run on the real data (whatever profile this page was built
-# with), this table gives its test accuracy with a 95% Wilson interval, three baselines
-# fitted on the same training part and tested on the same images (the majority class;
-# logistic regression on the raw pixels; logistic regression on HOG features, each with
-# its regularisation chosen on the validation part), and the exact McNemar test of the
-# CNN against the HOG baseline: `p_vs_hog` below 0.05 says the two differ on these
-# images by more than chance. On CK+ a test part holds several frames of one sequence,
-# so the Wilson interval is too narrow there: `seq_low` and `seq_high` bound the accuracy
-# with whole sequences resampled. For a fine-tune, `zero_shot` is its FER2013 network on
-# the same test images before any fine-tuning: the lower anchor of what fine-tuning
-# adds. Accuracies are fractions.
+# images. Three baselines are fitted on the same training part and tested on the same
+# images: the majority class, logistic regression on the raw pixels, and logistic
+# regression on HOG features (each with its regularisation chosen on the validation part).
 
 # %%
-from ferlib import compare, results as committed
+fmt.table(compare.baseline_accuracies(baseline_report),
+          [fmt.dataset(), fmt.number("n", "test images"),
+           *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{compare.BASELINE_TITLES[name]} [95% interval]")
+             for name in compare.BASELINES]])
 
-committed_runs = committed.committed_runs(book.project_root() / committed.PAPER_RESULTS)
-baseline_report = compare.read_baselines(book.project_root() / committed.PAPER_RESULTS / "baselines.json")
-beside = compare.baseline_comparison(committed_runs, baseline_report)
-beside["protocol"] = beside["run"].map({run.id: committed.is_paper_config(run.config, seed=None)
-                                       for run in committed_runs})
+# %% [markdown]
+# Every committed run on the real data (whatever profile this page was built with)
+# beside the HOG baseline, on the paper's split. `p vs HOG` is the exact McNemar test on
+# the images where the two disagree: below 0.05, the CNN and HOG differ by more than
+# chance. On CK+ a test part holds several frames of one sequence, so the Wilson
+# interval is too narrow there: the interval over whole sequences resamples sequences
+# instead of images. For a fine-tune, "before fine-tuning" is its FER2013 network on the
+# same test images: the lower anchor of what fine-tuning adds.
+
+# %%
 glue("cnn_runs_below_hog", int(((beside["p_vs_hog"] < 0.05) & (beside["cnn_minus_hog"] < 0)).sum()),
      display=False)
 glue("cnn_runs_compared", len(beside), display=False)
-beside.round(4)
+for name in figures.DATASET_TITLES:
+    part = beside[beside["dataset"] == name].sort_values(["model", "training", "seed"])
+    if part.empty:
+        continue
+    display(Markdown(f"### {figures.dataset_title(name)}"))
+    display(fmt.table(part, [fmt.run(), fmt.code("run", "id"), fmt.yes_no("protocol"),
+                             fmt.percent_interval("accuracy", "low", "high", "CNN [95% interval]"),
+                             fmt.interval("seq_low", "seq_high", "interval over whole sequences"),
+                             fmt.percent("zero_shot", "before fine-tuning"),
+                             fmt.points("cnn_minus_hog", "CNN − HOG (points)"),
+                             fmt.p_value("p_vs_hog", "p vs HOG")], drop_empty=True,
+                      missing="not a fine-tune, so there is no network before fine-tuning"))
 
 # %% [markdown]
 # ## Over seeds (the protocol's runs)
 #
-# Each experiment of the protocol with the seeds committed so far: mean, standard
-# deviation and 95% t-interval of the test accuracy over seeds (none for one seed).
+# Each experiment of the protocol with the seeds committed so far: the mean test
+# accuracy with its 95% t-interval over seeds (clipped to 0-100%; none for one seed),
+# the standard deviation and each seed's accuracy.
 
 # %%
-compare.seed_table(committed.protocol_seed_runs(committed_runs)).round(4)
+fmt.table(seeds,
+          [fmt.text("model"), fmt.dataset(), fmt.text("training"), fmt.number("seeds"),
+           fmt.percent_interval("mean", "t_low", "t_high", "mean [95% interval]"),
+           fmt.points("sd", "sd (points)", sign=False), fmt.by_seed()],
+          missing="one seed: no spread to measure yet")

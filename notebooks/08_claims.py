@@ -1,5 +1,51 @@
 # %% [markdown]
 # # Audit: the paper's numbers, one by one
+
+# %% tags=["parameters"]
+data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
+profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+models = [1, 2, 3]
+epochs = None  # None: the profile default
+seed = 0
+store = "runs"  # the run store (for the committed results: results/paper)
+cache_dir = None  # where parsed real data is cached
+
+# %%
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import claims, diagnostics, findings, tables
+from ferlib.chapter import open_chapter, missing_runs_markdown
+from ferlib import formatting as fmt
+
+chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
+runs = chapter.runs()
+summaries = chapter.dataset_summaries()
+accuracy = claims.accuracy_claims(runs)
+summary = claims.claims_summary(accuracy)
+finetune = claims.finetune_claims(runs)
+for key, value in summary.items():
+    glue(f"claims_{key}", value, display=False)
+findings.box(findings.claims_findings(summary, finetune))
+
+# %% [markdown]
+# ## The verdict on the paper's accuracies
+#
+# Each accuracy of the paper's Tables 5-7 beside ours, with our 95% interval (Wilson),
+# and whether the two differ by more than sampling error (the first question below).
+# FER2013 appears twice: on its PrivateTest part and on PublicTest and PrivateTest
+# together.
+
+# %%
+fmt.table(accuracy, [fmt.text("table"), fmt.experiment(), fmt.text("test_set", "test set", fmt=claims.TEST_SET_TITLES.get),
+                     fmt.percent("paper", digits=2),
+                     fmt.percent_interval("ours", "ours_low", "ours_high", "ours [95% interval]"),
+                     fmt.text("verdict")],
+          missing=fmt.MISSING_RUN)
+
+# %% [markdown]
+# ## How the paper's numbers are checked
 #
 # This page sets every number that the paper {cite}`borgalli2022` reports beside ours:
 # the image counts of its Table 1, the accuracies of its Tables 5-7 and the ranges it
@@ -26,30 +72,6 @@
 # PrivateTest together (7,178 images), because some of the paper's FER2013 values fit
 # only the merged set.
 
-# %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
-seed = 0
-store = "runs"
-cache_dir = None  # where parsed real data is cached
-
-# %%
-import pandas as pd
-from IPython.display import Markdown, display
-from myst_nb import glue
-
-from ferlib import book, claims, diagnostics, tables
-
-pd.set_option("display.max_colwidth", None)  # verdicts and notes in full
-
-runs = book.book_runs(profile, store=store, models=models, data_dir=data_dir, seed=seed,
-                      epochs=epochs, cache_dir=cache_dir)
-summaries = book.dataset_summaries(profile=profile, data_dir=data_dir, store=store, cache_dir=cache_dir)
-print(book.data_description(data_dir, profile))
-print(f"profile {profile!r}: {len(runs)} of the paper's {5 * len(models)} experiments have a run")
-
 # %% [markdown]
 # ## Table 1: images per class
 #
@@ -59,30 +81,24 @@ print(f"profile {profile!r}: {len(runs)} of the paper's {5 * len(models)} experi
 # %%
 counts = claims.count_claims(summaries)
 glue("count_differences", int((counts["difference"].fillna(0) != 0).sum()), display=False)
-counts
+fmt.table(counts, [fmt.dataset(), fmt.text("class"), fmt.number("paper"), fmt.number("ours"),
+                   fmt.number("difference", sign=True), fmt.text("note")],
+          missing="no count of ours to compare (the note says why)")
 
 # %% [markdown]
-# ## Tables 5-7: test accuracy
+# ## Tables 5-7: can the paper's values come from its test sets?
 #
-# `ours_n` is the size of our test set; `stated_n` the size the paper states for its
-# own (for the merged FER2013 row, 7,178). `paper_possible` is empty where the paper
-# states no size.
+# The second question, which needs no run of ours: can the paper's value be a whole
+# number of correct images out of the test-set size it states (for the merged FER2013
+# row, 7,178)?
 
 # %%
-accuracy = claims.accuracy_claims(runs)
-summary = claims.claims_summary(accuracy)
-for key, value in summary.items():
-    glue(f"claims_{key}", value, display=False)
-accuracy.round(4)
-
-# %% [markdown]
-# The paper's values that no `k / n` on the stated test set can produce, and the test
-# sets that can:
+fmt.table(accuracy, [fmt.experiment(), fmt.text("test_set", "test set", fmt=claims.TEST_SET_TITLES.get),
+                     fmt.percent("paper", digits=2), fmt.number("stated_n", "stated test size"),
+                     fmt.yes_no("paper_possible", "possible on it")],
+          missing="the paper states no test size for CK+")
 
 # %%
-impossible = accuracy[accuracy["paper_possible"] == False]  # noqa: E712
-display(impossible[["model", "dataset", "training", "test_set", "paper", "stated_n"]])
-merged = accuracy[accuracy["test_set"] == "PublicTest+PrivateTest"]
 display(Markdown(
     f"{summary['impossible']} of the paper's {summary['reported']} accuracies are impossible on "
     f"the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit the "
@@ -94,19 +110,24 @@ display(Markdown(
 # The abstract and section 10 summarise each table as a range over the three models.
 
 # %%
-claims.range_claims(runs).round(4)
+fmt.table(claims.range_claims(runs),
+          [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper_low", "paper_high", "paper"),
+           fmt.percent_range("ours_low", "ours_high", "ours"), fmt.number("models", "our runs"),
+           fmt.yes_no("overlaps")], missing=fmt.MISSING_RUN)
 
 # %% [markdown]
 # ## Does fine-tuning help?
 #
 # The paper's conclusion is that starting from the FER2013 weights beats training from
-# scratch on JAFFE and CK+. `significant` says whether our gain exceeds 1.96 standard
+# scratch on JAFFE and CK+. "Significant" says whether our gain exceeds 1.96 standard
 # errors (the two accuracies treated as independent estimates).
 
 # %%
-finetune = claims.finetune_claims(runs)
 glue("finetune_significant", int(finetune["significant"].fillna(False).astype(bool).sum()), display=False)
-finetune.round(4)
+fmt.table(finetune, [fmt.text("model"), fmt.dataset(), fmt.points("paper_gain", "paper's gain (points)"),
+                     fmt.percent("ours_scratch", "ours, scratch"), fmt.percent("ours_fine_tuned", "ours, fine-tuned"),
+                     fmt.points("ours_gain", "our gain (points)"), fmt.points("se", "se (points)", sign=False),
+                     fmt.yes_no("significant")], missing=fmt.MISSING_RUN)
 
 # %% [markdown]
 # A run from scratch is only as good as the training it gets. With the paper profile's
@@ -126,7 +147,9 @@ display(Markdown(
     f"With one balanced "
     f"pass per epoch JAFFE would get only {jaffe_one_pass['updates']:,}, and every network trained "
     "from scratch on it then stayed at chance (see the sensitivity study on the protocol page)."))
-updates
+fmt.table(updates, [fmt.dataset(), fmt.number("train_images", "training images"),
+                    fmt.number("epoch_images", "images per epoch"), fmt.number("updates_per_epoch", "updates per epoch"),
+                    fmt.number("updates", "updates in all")])
 
 # %% [markdown]
 # ## Runs that die before they learn
@@ -142,49 +165,60 @@ updates
 # `python -m ferlib probe` trains only the first few hundred steps of a run (the same
 # seeds, image order and augmentation as the full run) and then counts each layer's
 # live units on the validation images, so seeds and settings can be compared in minutes
-# instead of hours. `min_live` counts the live units of the layer where they are the
-# smallest share (`min_live_layer`, of `min_live_units`); `collapsed` means a layer has
-# none left; `val_predicted_classes` is how many classes the model predicts at all. In
-# the committed probes, Model 2 at 1e-3 is on its way to the same end for every seed
+# instead of hours. "Fewest live units" counts the live units of the layer where they
+# are the smallest share; "collapsed" means a layer has none left; "classes predicted"
+# is how many classes the model predicts at all on the validation images. In the
+# committed probes, Model 2 at 1e-3 is on its way to the same end for every seed
 # tried, while at 1e-4 most of its units stay live.
 
 # %%
-probes = book.collapse_probes(profile=profile, data_dir=data_dir, store=store)
+probes = chapter.probes()
 collapse = diagnostics.collapse_summary(probes)
 if probes.empty:
     display(Markdown("This build has no probes: they are saved with the committed results "
                      "(`python -m ferlib probe --save`) and shown with `--profile paper`."))
-display(collapse.round({"mean_min_live_fraction": 3}))
-probes.round(4)
+else:
+    display(fmt.table(collapse, [fmt.text("model"), fmt.dataset(), fmt.text("learning_rate", "learning rate"),
+                                 fmt.number("steps"), fmt.number("probes"), fmt.number("collapsed"),
+                                 fmt.number("one_class", "predict one class"),
+                                 fmt.percent("mean_min_live_fraction", "live share of the weakest layer")]))
+    display(fmt.table(probes, [fmt.text("model"), fmt.number("seed"), fmt.text("learning_rate", "learning rate"),
+                               fmt.number("train_loss", "training loss", digits=3),
+                               fmt.percent("val_accuracy", "validation accuracy"),
+                               fmt.number("val_predicted_classes", "classes predicted"),
+                               fmt.template("{min_live} of {min_live_units} ({min_live_layer})",
+                                            "fewest live units"),
+                               fmt.yes_no("collapsed")]))
 
 # %% [markdown]
 # Full runs outside the protocol: committed runs whose settings are not the protocol's,
-# kept because they show what another setting does (`departures` names each setting
+# kept because they show what another setting does ("departures" names each setting
 # and the protocol's value), beside the protocol's run of the same experiment where
-# there is one (`protocol_accuracy`). Most were made before the protocol drew at least
+# there is one. Most were made before the protocol drew at least
 # 1,024 images per epoch or ran CK+ with its neutral class; the Model 2 runs at 1e-4
-# tested the deviation's rate from scratch and fine-tuned. A `final_train_loss` of
+# tested the deviation's rate from scratch and fine-tuned. A final training loss of
 # 1.946 (`log 7`) means the model ended where it started: equal odds for every class.
 # The sensitivity study's runs are on the protocol page.
 #
 # The fine-tunes are where the rate matters most. At 1e-3 a fine-tune's first epochs
 # undo the FER2013 training (its loss jumps, then settles at `log 7`), so the comparison
 # with a run from scratch says little about transfer; at 1e-4 the FER2013 start is kept
-# and built on. Compare `accuracy` with `protocol_accuracy` in the fine-tuned rows.
+# and built on. Compare the two accuracies in the fine-tuned rows.
 
 # %%
-evidence = book.evidence_runs(profile=profile, data_dir=data_dir, store=store)
-if evidence.empty:
-    display(Markdown("None in this build."))
-evidence.round(4)
+evidence = chapter.evidence_runs()
+fmt.table(evidence, [fmt.code("run_id", "id"), fmt.experiment(), fmt.number("seed"), fmt.text("departures"),
+                     fmt.number("final_train_loss", "final training loss", digits=3),
+                     fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
+                     fmt.percent("protocol_accuracy", "protocol run's accuracy")],
+          missing="no protocol run of the same experiment", empty="None in this build.")
 
 # %% [markdown]
 # ## Experiments without a run
 
 # %%
-missing = book.missing_runs_table(runs, profile=profile, data_dir=data_dir, store=store,
-                                  models=models, seed=seed)
-display(Markdown(book.missing_runs_markdown(missing)))
+missing = chapter.missing_runs()
+display(Markdown(missing_runs_markdown(missing)))
 
 # %% [markdown]
 # ## Where we depart from the paper

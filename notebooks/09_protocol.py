@@ -1,6 +1,30 @@
 # %% [markdown]
 # # The protocol and its evidence
-#
+
+# %% tags=["parameters"]
+results_dir = None  # the committed results this page reads; None: results/paper of this project
+
+# %%
+import json
+
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import compare, figures, findings, protocol, results, study
+from ferlib.chapter import committed_results, show, validate_parameters
+from ferlib import formatting as fmt
+from ferlib.leakage import leakage_frame
+
+validate_parameters(results_dir=results_dir)
+results_dir = committed_results(results_dir)
+cell_runs = study.study_runs(results.committed_runs(results_dir))
+table = study.study_table(cell_runs)
+verdicts = study.study_verdicts(table)
+subject = compare.subject_comparison(compare.read_baselines(results_dir / "baselines_subject.json"),
+                                     compare.read_baselines(results_dir / "baselines.json"))
+findings.box(findings.protocol_findings(table, verdicts, subject))
+
+# %% [markdown]
 # The paper {cite}`borgalli2022` names its networks, its data sets, its optimiser and its
 # number of epochs, but many choices that decide what a network learns are left open:
 # how many images an epoch holds, how strong the augmentation is, how pixels are scaled,
@@ -14,22 +38,6 @@
 # sensitivity study that changes one choice at a time around the protocol and trains
 # Model 2 with several seeds. Cells are compared on validation accuracy; test accuracy is
 # shown beside it, never used to choose.
-
-# %% tags=["parameters"]
-data_dir = None  # root of the real data sets; None: synthetic stand-ins
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
-models = [1, 2, 3]
-epochs = None  # None: the profile default
-seed = 0
-store = "runs"
-cache_dir = None  # where parsed real data is cached
-
-# %%
-import pandas as pd
-from IPython.display import Markdown, display
-from myst_nb import glue
-
-from ferlib import book, figures, protocol, results, study
 
 # %% [markdown]
 # ## The protocol, choice by choice
@@ -58,8 +66,6 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 # again: `python -m ferlib study --data-dir DATA`).
 
 # %%
-cell_runs = study.study_runs(results.committed_runs(book.project_root() / results.PAPER_RESULTS))
-table = study.study_table(cell_runs)
 glue("study_runs", len(cell_runs), display=False)
 if table.empty:
     display(Markdown("No run of the sensitivity study is committed yet."))
@@ -68,26 +74,21 @@ else:
 
 # %%
 if cell_runs:
-    book.show(figures.study_figure(cell_runs))
+    show(figures.study_figure(cell_runs))
 
 # %% [markdown]
 # The verdict, per data set: the cell whose mean validation accuracy moves furthest from
 # the protocol's, and by how much.
 
 # %%
-def show_verdicts(table):
-    verdicts = study.study_verdicts(table)
-    if verdicts.empty:
-        display(Markdown("Not enough runs for a verdict yet."))
-        return
-    shown = verdicts.copy()
-    shown["dataset"] = shown["dataset"].map(figures.dataset_title)
-    for column in ("val_change", "test_change"):
-        shown[column] = shown[column].map(lambda v: f"{100 * v:+.1f} points")
-    display(Markdown(shown.to_markdown(index=False)))
+def show_verdicts(verdicts):
+    fmt.table(verdicts, [fmt.text("model"), fmt.dataset(), fmt.text("cell", "setting changed"), fmt.number("seeds"),
+                         fmt.points("val_change", "validation change (points)"),
+                         fmt.points("test_change", "test change (points)")],
+              empty="Not enough runs for a verdict yet.")
 
 
-show_verdicts(table)
+show_verdicts(verdicts)
 
 # %% [markdown]
 # ## How the augmentation was settled: the study's first round
@@ -98,14 +99,14 @@ show_verdicts(table)
 # serve both rounds.
 
 # %%
-first_runs = study.study_runs(results.committed_runs(book.project_root() / results.PAPER_RESULTS), round="first")
+first_runs = study.study_runs(results.committed_runs(results_dir), round="first")
 first_table = study.study_table(first_runs, round="first")
 if first_table.empty:
     display(Markdown("No run of the first round is committed."))
 else:
     display(Markdown(study.study_markdown(first_table)))
-    book.show(figures.study_figure(first_runs, round="first"))
-    show_verdicts(first_table)
+    show(figures.study_figure(first_runs, round="first"))
+    show_verdicts(study.study_verdicts(first_table))
     jaffe = first_table[(first_table["model"] == 2) & (first_table["dataset"] == "jaffe")].set_index("cell")
     for cell, name in (("protocol", "full"), ("half augmentation", "half"), ("no augmentation", "none")):
         if cell in jaffe.index:
@@ -124,13 +125,9 @@ else:
 # split seeds (`python -m ferlib leakage --data-dir DATA`):
 
 # %%
-import json
-
-from ferlib.leakage import leakage_frame
-
-root = book.project_root() / results.PAPER_RESULTS
-leakage = json.loads((root / "leakage.json").read_text())
-display(Markdown(leakage_frame(leakage).to_markdown(index=False)))
+fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
+          [fmt.dataset(), fmt.text("seeds", "split seeds"), fmt.number("test n", "test images"),
+           "same subject", "same subject and label", "same sequence", "same pixels"])
 
 # %% [markdown]
 # What that is worth shows when the same simple models are tested on people they have
@@ -139,19 +136,13 @@ display(Markdown(leakage_frame(leakage).to_markdown(index=False)))
 # --subject-independent`), beside the same models on the paper's split (seed 0).
 
 # %%
-subject = json.loads((root / "baselines_subject.json").read_text())
-paper_split = json.loads((root / "baselines.json").read_text())
-rows = []
-for found in subject["protocols"]:
-    for row in found["results"]:
-        paper_row = next((r for r in paper_split["results"] if r["dataset"] == found["dataset"]
-                          and r["baseline"] == row["baseline"] and 0 in r["split_seeds"]), None)
-        rows.append({"dataset": figures.dataset_title(found["dataset"]), "baseline": row["baseline"],
-                     "paper's split (seed 0)": f"{100 * paper_row['test']['accuracy']:.1f}%" if paper_row else "–",
-                     f"subject-independent": f"{100 * row['accuracy']:.1f}% "
-                                             f"[{100 * row['low']:.1f}, {100 * row['high']:.1f}]",
-                     "protocol": f"{found['protocol']}, {found['folds']} folds"})
-        if found["dataset"] == "jaffe" and row["baseline"] == "hog_logistic":
-            glue("jaffe_hog_loso", 100 * row["accuracy"], display=False)
-            glue("jaffe_hog_paper_split", 100 * paper_row["test"]["accuracy"], display=False)
-display(Markdown(pd.DataFrame(rows).to_markdown(index=False)))
+for row in subject[subject["dataset"] == "jaffe"].itertuples():
+    if row.baseline == "hog_logistic":
+        glue("jaffe_hog_loso", 100 * row.subject_independent, display=False)
+        glue("jaffe_hog_paper_split", 100 * row.paper_split, display=False)
+fmt.table(subject, [fmt.dataset(), fmt.text("baseline", fmt=compare.BASELINE_TITLES.get),
+                    fmt.percent("paper_split", "paper's split (seed 0)"),
+                    fmt.percent_interval("subject_independent", "low", "high",
+                                         "subject-independent [95% interval]"),
+                    fmt.text("split", "subject-independent split")],
+          missing="no run of this baseline on the paper's split")

@@ -1,9 +1,12 @@
-"""One smoke build of the whole book, shared by test_notebooks.py and test_book.py.
+"""The two builds of the book the slow tests read, each made once per pytest run.
 
-``python -m ferlib book`` is run once per test session (through
-:func:`ferlib.book.build_book`) under the smoke profile with model 2 only and seed 3
-(not the default, so that tests can see the parameters reach the notebooks), into a
-temporary folder; both test modules read that one build.
+- :func:`smoke_book`: ``python -m ferlib book`` (through :func:`ferlib.book.build_book`)
+  under the smoke profile with model 2 only and seed 3 (not the default, so that tests
+  can see the parameters reach the notebooks), shared by test_notebooks.py and
+  test_book.py;
+- :func:`paper_book`: the published book, from the committed results (no data, no
+  training), read by test_book.py (its pages, its HTML checked for what a reader must
+  never see).
 """
 
 from ferlib.book import build_book, project_root
@@ -11,6 +14,7 @@ from ferlib.book import build_book, project_root
 SMOKE_PARAMETERS = {"profile": "smoke", "models": [2], "seed": 3}
 
 _BUILD = {}
+_PAPER = {}
 
 
 def smoke_book(tmp_path_factory):
@@ -25,3 +29,15 @@ def smoke_book(tmp_path_factory):
     status, build_dir, store, lines = _BUILD["result"]
     assert status == 0, "the smoke build of the book failed:\n" + "\n".join(lines)
     return build_dir, store, lines
+
+
+def paper_book(tmp_path_factory):
+    """``(build_dir, log lines)`` of the paper-profile build; built on first use."""
+    if "result" not in _PAPER:
+        build_dir = tmp_path_factory.mktemp("paper-book")
+        lines = []
+        status = build_book(profile="paper", build_dir=build_dir, root=project_root(), log=lines.append)
+        _PAPER["result"] = (status, build_dir, lines)
+    status, build_dir, lines = _PAPER["result"]
+    assert status == 0, "the paper book failed:\n" + "\n".join(lines)
+    return build_dir, lines

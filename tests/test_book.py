@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ferlib import book
-from book_fixtures import smoke_book as _smoke_book
+from book_fixtures import paper_book as _paper_book, smoke_book as _smoke_book
+from html_checks import page_problems
 
 ROOT = book.project_root()
 NOTEBOOKS = [path.stem for path in book.notebook_sources(ROOT)]
@@ -54,9 +55,9 @@ def test_notebook_pages_show_their_figures_and_tables(smoke_book):
         for image in images:
             assert image.is_file() and image.stat().st_size > 1000, image
     architectures = page(build_dir, "notebooks/02_architectures.html")
-    assert architectures.count("<table") >= 2 and "1485831" in architectures
+    assert architectures.count("<table") >= 2 and "1,485,831" in architectures
     results = page(build_dir, "notebooks/07_results.html")
-    assert "<table" in results and "0.7907" in results  # the paper's number beside ours
+    assert "<table" in results and "79.1%" in results  # the paper's number beside ours
 
 
 @pytest.mark.slow
@@ -67,7 +68,7 @@ def test_prose_pages_have_glued_numbers_and_citations(smoke_book):
         assert "{glue" not in text and "{cite" not in text, name
     conclusions = page(build_dir, "book/conclusions.html")
     assert "pasted-text" in conclusions
-    assert re.search(r"beat\s+training from scratch in <span[^>]*>\d+</span>", conclusions)
+    assert re.search(r"beat\s+training from scratch in \d+ of \d+ comparisons", conclusions)
     intro = page(build_dir, "book/intro.html")
     assert "synthetic stand-ins" in intro and ">smoke<" in intro
     references = page(build_dir, "book/references.html")
@@ -101,11 +102,7 @@ def test_build_html_needs_every_executed_notebook(tmp_path):
 @pytest.fixture(scope="session")
 def paper_book(tmp_path_factory):
     """The book of the committed paper results: no data, no training."""
-    build_dir = tmp_path_factory.mktemp("paper-book")
-    lines = []
-    status = book.build_book(profile="paper", build_dir=build_dir, root=ROOT, log=lines.append)
-    assert status == 0, "the paper book failed:\n" + "\n".join(lines)
-    return build_dir, lines
+    return _paper_book(tmp_path_factory)
 
 
 @pytest.mark.slow
@@ -123,7 +120,7 @@ def test_paper_book_is_built_from_the_committed_results(paper_book):
     for reason in set(missing["reason"]):
         assert reason.split(":")[0] in overview
     datasets = page(build_dir, "notebooks/01_datasets.html")
-    assert "no sample faces" in datasets and "35887" in datasets
+    assert "no sample faces" in datasets and "35,887" in datasets
     assert not [p for p in images_of(build_dir / "html" / "notebooks" / "06_emotion_analysis.html")
                 if "_images" in p.parts], "faces shown without data"
 
@@ -134,9 +131,9 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
 
     build_dir, _ = paper_book
     text = page(build_dir, "notebooks/08_claims.html")
-    assert "PublicTest+PrivateTest" in text and "7178" in text
+    assert "PublicTest + PrivateTest" in text and "7,178" in text
     for value in paper.ACCURACY.values():
-        assert f"{value:.4f}".rstrip("0") in text, value
+        assert f"{100 * value:.2f}%" in text, value
     for line in claims.DEVIATIONS[:2]:
         assert line.split(":")[0] in text
     from ferlib.protocol import deviation_lines
@@ -148,7 +145,44 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
     if probes.exists():
         from ferlib.diagnostics import read_probes
 
-        assert "Runs that die before they learn" in text and "min_live_layer" in text
+        assert "Runs that die before they learn" in text and "fewest live units" in text
         for row in read_probes(probes):
             weakest = min(row["live"], key=lambda k: row["live"][k] / row["units"][k])
             assert weakest in text
+
+
+def book_pages(build_dir) -> list:
+    """Every page of a built book that a reader reaches from its table of contents."""
+    html = build_dir / "html"
+    return sorted(p for p in html.rglob("*.html")
+                  if not p.relative_to(html).parts[0].startswith("_")
+                  and p.name not in ("genindex.html", "search.html"))
+
+
+@pytest.mark.slow
+def test_paper_book_pages_show_no_nan_none_index_or_empty_figure(paper_book):
+    build_dir, _ = paper_book
+    pages = book_pages(build_dir)
+    assert len(pages) >= len(NOTEBOOKS) + 5
+    problems = {str(p.relative_to(build_dir / "html")): page_problems(p) for p in pages}
+    assert not any(problems.values()), "\n".join(f"{page}: {problem}" for page, found in problems.items()
+                                                 for problem in found)
+
+
+@pytest.mark.slow
+def test_paper_book_chapters_open_with_what_we_found(paper_book):
+    build_dir, _ = paper_book
+    for name in NOTEBOOKS:
+        text = page(build_dir, f"notebooks/{name}.html")
+        article = text.index("<article")
+        body = text[text.index("<h1", article):]
+        box = body.find("What we found")
+        assert box != -1, f"{name}: no 'What we found' box"
+        assert box < body.find("<h2") or body.find("<h2") == -1, f"{name}: the box is not at the top"
+        assert "Show code cell source" in body  # code folded behind a toggle
+        assert "# Parameters" not in body and "root of the real data sets" not in body, \
+            f"{name}: a parameters cell is on the page"
+    claims_page = page(build_dir, "notebooks/08_claims.html")
+    first_table = claims_page.index("<table")
+    assert claims_page.index("The verdict on the paper") < first_table
+    assert "verdict" in claims_page[first_table:claims_page.index("</table>", first_table)]

@@ -1,11 +1,12 @@
-"""The notebooks' helpers for the paper profile's committed results (no data, no training)."""
+"""What a chapter works on (ferlib.chapter): its three backends, above all the paper
+profile's committed results (no data, no training)."""
 
 import types
 
 import pandas as pd
 import pytest
 
-from ferlib import book, results
+from ferlib import book, chapter, results
 
 ROOT = book.project_root()
 RESULTS = ROOT / results.PAPER_RESULTS
@@ -15,28 +16,38 @@ def fake_run(val_accuracy):
     return types.SimpleNamespace(metrics={"val": {"accuracy": val_accuracy}})
 
 
-def test_only_the_paper_profile_without_data_uses_committed_results():
-    assert book.uses_committed_results("paper", None)
-    assert not book.uses_committed_results("paper", "data")
-    assert not book.uses_committed_results("quick", None)
-    assert "committed" in book.data_label(None, "paper")
-    assert "synthetic" in book.data_label(None, "quick")
+def test_the_backend_follows_profile_and_data(tmp_path):
+    assert chapter.uses_committed_results("paper", None)
+    assert not chapter.uses_committed_results("paper", "data")
+    assert not chapter.uses_committed_results("quick", None)
+    committed = chapter.open_chapter(profile="paper", store=RESULTS)
+    assert committed.committed and not committed.has_images and "committed" in committed.label
+    synthetic = chapter.open_chapter(profile="quick")
+    assert isinstance(synthetic.backend, chapter.SyntheticData) and "synthetic" in synthetic.label
+    real = chapter.open_chapter(profile="paper", data_dir=tmp_path)
+    assert isinstance(real.backend, chapter.RealData) and not real.committed and real.has_images
 
 
 def test_dataset_view_of_committed_results_has_counts_but_no_images():
     summaries = results.read_dataset_summaries(RESULTS)
-    for name, summary in summaries.items():
-        view = book.dataset_view(name, profile="paper", store=RESULTS)
+    committed = chapter.open_chapter(profile="paper", store=RESULTS)
+    views = committed.dataset_views()
+    assert [view.name for view in views.values()] == ["fer2013", "ckplus7", "jaffe"]  # the protocol's CK+
+    for name, view in views.items():
+        summary = summaries[view.name]
         assert view.dataset is None and view.split is None
         assert view.images == summary["images"] == view.table.loc["total", "all"]
         assert len(view.train_labels) == summary["counts"]["train"]["total"]
         assert list(view.table.columns[:4]) == ["train", "val", "test", "all"]
         assert "paper" in view.table.columns
         assert sum(view.class_counts.values()) == view.images
+    assert views["ckplus"].class_counts["neutral"] == summaries["ckplus7"]["counts"]["all"]["neutral"] > 0
+    with pytest.raises(ValueError, match="no images"):
+        committed.dataset("jaffe")
 
 
 def test_dataset_view_of_synthetic_data_has_images():
-    view = book.dataset_view("jaffe", profile="smoke")
+    view = chapter.open_chapter(profile="smoke").dataset_view("jaffe")
     assert view.dataset is not None and len(view.dataset) == view.images
     assert len(view.train_labels) == (view.split == "train").sum()
     assert "synthetic" in view.title
@@ -44,26 +55,27 @@ def test_dataset_view_of_synthetic_data_has_images():
 
 def test_pick_run_falls_back_to_the_other_training(capsys):
     runs = {(1, "jaffe", None): fake_run(0.4), (2, "jaffe", None): fake_run(0.6)}
-    key, _ = book.pick_run(runs, "jaffe")
+    key, _ = chapter.pick_run(runs, "jaffe")
     assert key == (2, "jaffe", None)
     assert "no fine-tuned run" in capsys.readouterr().out
-    assert book.pick_run(runs, "ckplus") is None
+    assert chapter.pick_run(runs, "ckplus") is None
     assert "no run to show" in capsys.readouterr().out
+    assert chapter.pick_run(runs, "ckplus", quiet=True) is None and capsys.readouterr().out == ""
     runs[(1, "jaffe", "fer2013")] = fake_run(0.1)
-    assert book.pick_run(runs, "jaffe")[0] == (1, "jaffe", "fer2013")
+    assert chapter.pick_run(runs, "jaffe")[0] == (1, "jaffe", "fer2013")
 
 
 def test_missing_runs_markdown():
-    assert book.missing_runs_markdown(pd.DataFrame(columns=["model", "dataset", "training", "reason"])).startswith("None")
+    assert chapter.missing_runs_markdown(pd.DataFrame(columns=["model", "dataset", "training", "reason"])).startswith("None")
     missing = pd.DataFrame([{"model": 3, "dataset": "ckplus", "training": "scratch", "reason": "too slow"}])
-    assert book.missing_runs_markdown(missing) == "- Model 3, CK+, scratch: too slow"
+    assert chapter.missing_runs_markdown(missing) == "- Model 3, CK+, scratch: too slow"
 
 
 def test_committed_book_runs_refuse_other_epochs_and_missing_folders(tmp_path):
     with pytest.raises(ValueError, match="75 epochs"):
-        book.book_runs("paper", store=RESULTS, epochs=3)
+        chapter.open_chapter(profile="paper", store=RESULTS, epochs=3).runs()
     with pytest.raises(FileNotFoundError, match="no committed results"):
-        book.book_runs("paper", store=tmp_path / "nothing")
+        chapter.open_chapter(profile="paper", store=tmp_path / "nothing").runs()
     lines = []
     assert book.build_book(profile="paper", store=tmp_path / "nothing", build_dir=tmp_path / "b",
                            root=ROOT, log=lines.append) == 2
@@ -75,11 +87,11 @@ def test_collapse_probes_read_the_committed_file_only_in_committed_mode(tmp_path
 
     (tmp_path / "probes.json").write_text(
         __import__("json").dumps({"probes": [_row(0, 1.9), _row(1, 1.9, collapsed=False, dead_layers=[])]}))
-    table = book.collapse_probes(profile="paper", store=tmp_path)
+    table = chapter.open_chapter(profile="paper", store=tmp_path).probes()
     assert table["seed"].tolist() == [0, 1] and table["collapsed"].tolist() == [True, False]
-    assert book.collapse_probes(profile="smoke", store=tmp_path).empty
-    assert book.collapse_probes(profile="paper", data_dir="data", store=tmp_path).empty
-    assert book.collapse_probes(profile="paper", store=tmp_path / "none").empty
+    assert chapter.open_chapter(profile="smoke", store=tmp_path).probes().empty
+    assert chapter.open_chapter(profile="paper", data_dir=tmp_path, store=tmp_path).probes().empty
+    assert chapter.open_chapter(profile="paper", store=tmp_path / "none").probes().empty
 
 
 def test_committed_probes_are_well_formed_and_match_the_code():
@@ -105,7 +117,7 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
     assert {run.id for run in protocol_runs.values()} <= any_seed
     assert {run.id for run in outside} | any_seed == committed_ids
     assert not {run.id for run in outside} & any_seed
-    evidence = book.evidence_runs(profile="paper", store=RESULTS)
+    evidence = chapter.open_chapter(profile="paper", store=RESULTS).evidence_runs()
     from ferlib.study import study_runs
 
     in_study = {run.id for _, run in study_runs(results.committed_runs(RESULTS))}
@@ -120,8 +132,8 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
             assert pd.isna(row.protocol_accuracy)
         else:
             assert row.protocol_accuracy == twin.metrics["test"]["accuracy"]
-    assert book.evidence_runs(profile="smoke", store=RESULTS).empty
-    assert "final_train_loss" in book.evidence_runs(profile="smoke").columns
+    assert chapter.open_chapter(profile="smoke", store=RESULTS).evidence_runs().empty
+    assert "final_train_loss" in chapter.open_chapter(profile="smoke").evidence_runs().columns
 
 
 def test_training_updates_follow_the_balanced_epoch():
@@ -188,12 +200,24 @@ def test_executed_notebooks_are_tagged_for_reading(tmp_path):
         nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
         nbformat.v4.new_code_cell("print(x)"),
         nbformat.v4.new_code_cell("model.fit(...)", metadata={"tags": ["show-input"]}),
+        nbformat.v4.new_code_cell("Markdown(text)", metadata={"tags": ["remove-input"]}),
     ])
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     book.tag_for_reading(path)
     tags = [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells]
     assert tags == [[], ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"],
-                    ["hide-input"], ["show-input"]]
+                    ["hide-input"], ["show-input"], ["remove-input"]]
     book.tag_for_reading(path)  # idempotent
     assert [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells] == tags
+
+
+def test_seed_runs_and_baselines_come_from_the_committed_results_only():
+    committed = chapter.open_chapter(profile="paper", store=RESULTS)
+    seeds = committed.seed_runs()
+    expected = results.protocol_seed_runs(results.committed_runs(RESULTS))
+    assert {key: [run.id for run in runs] for key, runs in seeds.items()} == \
+        {key: [run.id for run in runs] for key, runs in expected.items()}
+    assert set(committed.runs()) == set(seeds)  # seed 0 of every experiment with seeds
+    assert set(committed.baselines()["dataset"]) >= {"fer2013", "jaffe"}
+    assert chapter.open_chapter(profile="smoke").baselines() is None

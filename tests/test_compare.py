@@ -90,3 +90,25 @@ def test_sequence_intervals_resample_whole_ck_plus_sequences():
     seq_low, seq_high = stats.bootstrap_accuracy_interval(correct, groups)
     low, high = stats.accuracy_interval(int(correct.sum()), len(correct))
     assert seq_high - seq_low > high - low
+
+
+def test_baseline_accuracies_and_subject_comparison():
+    report = {"results": [
+        {"dataset": "jaffe", "split_seeds": [0], "baseline": "hog_logistic",
+         "test": {"n": 42, "accuracy": 0.75, "accuracy_wilson95": [0.6, 0.86]}},
+        {"dataset": "jaffe", "split_seeds": [1], "baseline": "hog_logistic",
+         "test": {"n": 42, "accuracy": 0.9, "accuracy_wilson95": [0.8, 0.96]}},
+        {"dataset": "jaffe", "split_seeds": [0], "baseline": "majority",
+         "test": {"n": 42, "accuracy": 0.14, "accuracy_wilson95": [0.07, 0.28]}}]}
+    table = compare.baseline_accuracies(report)
+    assert len(table) == 1 and table.loc[0, "n"] == 42
+    assert table.loc[0, "hog_logistic"] == 0.75 and table.loc[0, "hog_logistic_high"] == 0.86
+    assert table.loc[0, "majority_low"] == 0.07 and pd.isna(table.loc[0, "logistic_pixels"])
+    subject = {"protocols": [{"dataset": "jaffe", "protocol": "loso", "folds": 10, "results": [
+        {"baseline": "hog_logistic", "accuracy": 0.56, "low": 0.5, "high": 0.63},
+        {"baseline": "logistic_pixels", "accuracy": 0.5, "low": 0.44, "high": 0.57}]}]}
+    rows = compare.subject_comparison(subject, report).set_index("baseline")
+    assert rows.loc["hog_logistic", "paper_split"] == 0.75  # split seed 0, not 1
+    assert rows.loc["hog_logistic", "subject_independent"] == 0.56
+    assert pd.isna(rows.loc["logistic_pixels", "paper_split"])
+    assert rows.loc["hog_logistic", "split"] == "leave one subject out, 10 folds"

@@ -136,22 +136,6 @@ def test_emotion_analysis_has_a_face_and_seven_bars_per_row():
         figures.emotion_analysis_figure(faces(2), probabilities[:, :6], np.array([3, 0]))
 
 
-def test_results_figure_one_panel_per_dataset_with_paper_and_ours():
-    results = pd.DataFrame({
-        "model": [1, 1, 1], "dataset": ["fer2013", "jaffe", "jaffe"],
-        "training": ["scratch", "scratch", "fine-tuned"],
-        "paper": [0.61, 0.74, 0.77], "ours": [0.5, np.nan, 0.8]})
-    fig = figures.results_figure(results)
-    assert [ax.get_title() for ax in fig.axes] == ["FER2013", "JAFFE"]
-    jaffe_heights = [bar.get_height() for bar in fig.axes[1].patches]
-    assert jaffe_heights == pytest.approx([0.74, 0.77, 0.0, 0.8])  # paper bars, then ours
-    with pytest.raises(ValueError, match="ours"):
-        figures.results_figure(results.drop(columns="ours"))
-
-
-# --------------------------------------------------------------------- ferlib.paper
-
-
 def test_paper_table_1_and_tables_5_to_7():
     table = paper.table_1_frame()
     assert table.loc["total", "jaffe"] == 213
@@ -290,3 +274,43 @@ def test_finetune_summary_and_range_table():
     row = ranges[(ranges["dataset"] == "ckplus") & (ranges["training"] == "fine-tuned")].iloc[0]
     assert (row["paper_low"], row["paper_high"]) == (0.5096, 0.6881)
     assert row["ours_low"] == row["ours_high"] == pytest.approx(0.4)
+
+
+def test_accuracy_intervals_figure_draws_paper_ours_and_baselines():
+    from types import SimpleNamespace
+
+    from ferlib import compare
+
+    def run(accuracy, n=42):
+        return SimpleNamespace(metrics={"test": {"accuracy": accuracy, "n": n}})
+
+    seed_runs = {(2, "jaffe", None): [run(0.5), run(0.6), run(0.7)], (1, "jaffe", None): [run(0.75)],
+                 (2, "fer2013", None): [run(0.57, 3589)]}
+    baselines = pd.DataFrame([{"dataset": "jaffe", "n": 42, "majority": 0.14, "logistic_pixels": 0.69,
+                               "hog_logistic": 0.76}])
+    summary = compare.accuracy_summary(seed_runs, baselines)
+    assert len(summary) == 15 and int((summary["seeds"] > 0).sum()) == 3
+    three = summary[(summary["model"] == 2) & (summary["dataset"] == "jaffe") & (summary["training"] == "scratch")].iloc[0]
+    assert three["ours"] == pytest.approx(0.6) and three["interval"] == "over seeds"
+    assert three["low"] == pytest.approx(0.6 - 4.3027 * 0.1 / np.sqrt(3), abs=1e-3)  # t(0.975, 2 df)
+    one = summary[(summary["model"] == 1) & (summary["dataset"] == "jaffe") & (summary["training"] == "scratch")].iloc[0]
+    assert one["interval"] == "Wilson" and one["low"] < 0.75 < one["high"]
+    assert summary.loc[summary["dataset"] == "jaffe", "hog_logistic"].eq(0.76).all()
+    assert summary.loc[summary["dataset"] == "ckplus", "hog_logistic"].isna().all()
+
+    fig = figures.accuracy_intervals_figure(summary)
+    axes = fig.axes
+    assert [ax.get_title(loc="left") for ax in axes] == ["FER2013", "JAFFE", "CK+"]
+    jaffe = axes[1]
+    assert "Model 2, scratch (3 seeds)" in [t.get_text() for t in jaffe.get_yticklabels()]
+    assert sum(t.get_text() == "no run" for t in jaffe.texts) == 4  # Model 3 from scratch and the fine-tunes
+    assert sum(t.get_text() == "no run" for t in axes[2].texts) == 6
+    vertical = [line for line in jaffe.lines if len(set(line.get_xdata())) == 1 and len(line.get_xdata()) == 2
+                and tuple(line.get_ydata()) == (0, 1)]
+    assert sorted(round(float(line.get_xdata()[0]), 2) for line in vertical) == [0.14, 0.69, 0.76]
+    assert not [line for line in axes[2].lines if tuple(line.get_ydata()) == (0, 1)], "CK+ has no baseline here"
+    diamonds = [line for line in jaffe.lines if line.get_marker() == "D"]
+    assert sorted(float(line.get_xdata()[0]) for line in diamonds) == sorted(
+        v for (m, d, s), v in paper.ACCURACY.items() if d == "jaffe")
+    with pytest.raises(ValueError, match="lacks the columns"):
+        figures.accuracy_intervals_figure(summary.drop(columns=["paper"]))

@@ -5,8 +5,10 @@ The notebooks are executed once per session by the shared smoke build
 kernel (``--nbval-lax``: every cell must run without error).
 """
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,7 +18,7 @@ import nbformat
 import pytest
 
 import ferlib
-from ferlib import book
+from ferlib import book, chapter
 from ferlib.config import PROFILES
 from book_fixtures import SMOKE_PARAMETERS, smoke_book as _smoke_book
 
@@ -62,7 +64,12 @@ def executed(build_dir, name):
     return nbformat.read(build_dir / "src" / "notebooks" / f"{name}.ipynb", as_version=4)
 
 
-def test_every_notebook_is_a_jupytext_file_with_a_parameters_cell():
+def declared(cell) -> list:
+    """The names a parameters cell assigns, in order."""
+    return [node.targets[0].id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)]
+
+
+def test_every_notebook_declares_the_parameters_it_uses_and_checks_them_first():
     import jupytext
 
     assert NOTEBOOKS == ["01_datasets", "02_architectures", "03_augmentation", "04_training_curves",
@@ -70,10 +77,28 @@ def test_every_notebook_is_a_jupytext_file_with_a_parameters_cell():
     for path in book.notebook_sources(ROOT):
         notebook = jupytext.read(path)
         assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
-        parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-        assert len(parameters) == 1, path.name
-        for name in ("data_dir", "profile", "models", "epochs", "seed", "store"):
-            assert f"\n{name} = " in "\n" + parameters[0].source, f"{path.name} lacks {name}"
+        tagged = [i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path.name
+        names = declared(notebook.cells[tagged[0]])
+        assert names and set(names) <= set(chapter.PARAMETER_RULES), f"{path.name}: {names}"
+        later = "\n".join(c.source for c in notebook.cells[tagged[0] + 1:] if c.cell_type == "code")
+        for name in names:  # declared and used: named again after the parameters cell
+            assert re.search(rf"\b{name}\b", later), f"{path.name} declares {name} but never uses it"
+        first = next(c for c in notebook.cells[tagged[0] + 1:] if c.cell_type == "code")
+        checks = [node for node in ast.walk(ast.parse(first.source)) if isinstance(node, ast.Call)
+                  and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("open_chapter",
+                                                                                   "validate_parameters")]
+        assert checks, f"{path.name}: the first code cell does not check the parameters"
+        passed = {keyword.arg for keyword in checks[0].keywords}
+        assert passed == set(names), f"{path.name}: checks {sorted(passed)}, declares {sorted(names)}"
+    build = set(book.notebook_parameters())
+    assert build <= set(chapter.PARAMETER_RULES)
+
+
+def test_a_notebook_gets_only_the_parameters_it_declares(tmp_path):
+    notebook = book.convert_notebook(ROOT / "notebooks" / "02_architectures.py", tmp_path / "02.ipynb")
+    handed = book.declared_parameters(notebook, book.notebook_parameters(models=[2], seed=5))
+    assert handed == {"models": [2]}
 
 
 @pytest.mark.slow
@@ -81,10 +106,15 @@ def test_smoke_build_executes_every_notebook_in_order(smoke_book):
     build_dir, _, lines = smoke_book
     done = [line.split(":")[0] for line in lines if line.endswith(" s") and ": done in " in line]
     assert done == [f"{name}.py" for name in NOTEBOOKS]
+    handed = book.notebook_parameters(**SMOKE_PARAMETERS)
     for name in NOTEBOOKS:
         notebook = executed(build_dir, name)
+        parameters = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        expected = [n for n in declared(parameters) if n in handed]  # what the build hands it
         injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
-        assert len(injected) == 1, name
+        assert len(injected) == (1 if expected else 0), name
+        if injected:
+            assert sorted(declared(injected[0])) == sorted(expected), name
         errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, name
 
@@ -193,3 +223,29 @@ def test_bad_parameters_are_refused():
     lines = []
     assert book.build_book(profile="smoke", data_dir="/nonexistent-data-dir", log=lines.append) == 2
     assert "nonexistent-data-dir" in lines[-1]
+
+
+@pytest.mark.slow
+def test_papermill_with_a_wrong_parameter_stops_in_the_first_cell(tmp_path):
+    """`papermill -p models 4`: the notebook stops in its first code cell, naming the parameter."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = book.convert_notebook(ROOT / "notebooks" / "02_architectures.py", tmp_path / "in.ipynb")
+    env = kernel_env()
+    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", "TF_CPP_MIN_LOG_LEVEL")}
+    os.environ.update({key: env[key] for key in saved})
+    try:
+        with pytest.raises(PapermillExecutionError) as failure:
+            papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"), parameters={"models": 4},
+                                       kernel_name="python3", cwd=str(ROOT), progress_bar=False)
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    error = failure.value
+    assert error.ename == "ValueError" and "parameter 'models'" in error.evalue and "got 4" in error.evalue
+    given = nbformat.read(source, as_version=4)
+    parameters = next(i for i, c in enumerate(given.cells) if "parameters" in c.metadata.get("tags", []))
+    first_code = next(c for c in given.cells[parameters + 1:] if c.cell_type == "code")
+    assert error.source == first_code.source, "the notebook did not stop in its first cell"
+    assert error.cell_index == parameters + 2  # after the parameters and papermill's injected cell

@@ -148,3 +148,15 @@ def test_protocol_table_covers_every_training_setting():
     row = table.set_index("choice").loc["images per epoch"]
     assert row["settings"] == f"min_epoch_images={PROFILES['paper']['min_epoch_images']}"
     assert table[["paper", "source code", "protocol", "why"]].map(str.strip).ne("").all().all()
+
+
+def test_departure_text_names_settings_in_words():
+    import dataclasses
+
+    from ferlib import protocol
+
+    config = protocol.experiment_config("paper", (2, "jaffe", None), data="real")
+    one_pass = dataclasses.replace(config, min_epoch_images=None)
+    text = protocol.departure_text(one_pass)
+    assert text == "min epoch images one pass (protocol: 1024)"
+    assert "None" not in text

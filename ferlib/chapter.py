@@ -1,0 +1,581 @@
+"""What a chapter of the book works on: a :class:`Chapter`, opened with the notebook's
+parameters.
+
+    from ferlib.chapter import open_chapter
+
+    chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models,
+                           seed=seed, epochs=epochs, cache_dir=cache_dir)
+    runs = chapter.runs()                      # {(model, dataset, source): Run}
+    view = chapter.dataset_view("jaffe")       # counts per class and split part
+
+A chapter reads its runs and data through one of three backends, chosen once from the
+parameters:
+
+- :class:`SyntheticData`: no data directory and a profile other than ``paper``: ferlib's
+  synthetic stand-ins; runs are trained into ``store`` (or found there);
+- :class:`RealData`: a data directory: the real data sets; runs are trained into
+  ``store`` (or found there);
+- :class:`CommittedResults`: the ``paper`` profile without a data directory: the runs
+  committed in ``results/paper`` (``store``), read, never trained; no images.
+
+Every notebook validates its parameters first, with :func:`validate_parameters`.
+The build of the book (papermill, Jupyter Book) is :mod:`ferlib.book`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from ferlib.config import PROFILES
+
+#: The three data sets of the paper, in the order of its Table 1.
+DATASETS = ("fer2013", "ckplus", "jaffe")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameters:
+    """The parameters a chapter is opened with (the notebooks' papermill parameters).
+
+    Attributes:
+        profile: ``"smoke"``, ``"quick"`` or ``"paper"`` (:data:`ferlib.config.PROFILES`).
+        data_dir: the real data root, or ``None``.
+        store: the run store (for the committed results: their folder).
+        models: the models to show.
+        seed: the training seed.
+        epochs: overrides the profile's epochs (``None``: the profile's).
+        cache_dir: where parsed real data is cached (``None``: no cache).
+    """
+
+    profile: str = "smoke"
+    data_dir: str | None = None
+    store: str = "runs"
+    models: tuple = (1, 2, 3)
+    seed: int = 0
+    epochs: int | None = None
+    cache_dir: str | None = None
+
+
+def uses_committed_results(profile: str, data_dir) -> bool:
+    """Whether a chapter shows the committed reference results: the ``paper`` profile
+    without a data directory reads ``results/paper`` instead of training."""
+    return profile == "paper" and data_dir is None
+
+
+def show(figure, *, dpi: int = 100):
+    """Display a matplotlib Figure as a PNG in a notebook (any backend).
+
+    Returns ``None``, so a notebook cell shows the image once.
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    display(Image(data=buffer.getvalue(), format="png"))
+
+
+def missing_runs_markdown(missing) -> str:
+    """A missing-runs table (:meth:`Chapter.missing_runs`) as a Markdown list (the
+    reasons are too long for a table)."""
+    from ferlib.figures import dataset_title
+
+    if not len(missing):
+        return "None: every experiment has a run."
+    return "\n".join(f"- Model {row.model}, {dataset_title(row.dataset)}, {row.training}: {row.reason}"
+                     for row in missing.itertuples())
+
+
+def pick_run(runs: dict, dataset: str, *, model=None, quiet: bool = False):
+    """The run a section shows for ``dataset`` (:func:`ferlib.tables.select_run`); when
+    the usual training (fine-tuned for JAFFE and CK+) has no run, the other one.
+
+    Returns ``((model, dataset, source), run)``, or ``None`` (after saying why, unless
+    ``quiet``) when ``dataset`` has no run at all.
+    """
+    from ferlib import figures, tables
+    from ferlib.formatting import note
+
+    preferred = tables.default_training(dataset)
+    for training in (preferred, "fine-tuned" if preferred == "scratch" else "scratch"):
+        try:
+            picked = tables.select_run(runs, dataset, training=training, model=model)
+        except ValueError:
+            continue
+        if training != preferred and not quiet:
+            note(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one.")
+        return picked
+    if not quiet:
+        note(f"{figures.dataset_title(dataset)}: no run to show (the training page lists the missing runs "
+             f"and what each needs).")
+    return None
+
+
+# --------------------------------------------------------------------------- what a data set shows
+
+
+@dataclasses.dataclass
+class DatasetView:
+    """What the data notebooks show of one data set.
+
+    Attributes:
+        name: the data set the runs use (``"fer2013"``, ``"ckplus7"``, ``"jaffe"``...).
+        images: how many images.
+        table: images per class and split part (see :func:`ferlib.tables.class_split_table`),
+            with the paper's Table 1 in a ``paper`` column.
+        notes: what the loader mapped, dropped or repaired.
+        train_labels: ``(n_train,)`` int labels of the training part as the runs see it.
+        dataset: the :class:`~ferlib.datasets.base.FaceDataset` with its ``split``, or
+            ``None`` when only the committed summary is available (no images).
+        split: ``(n,)`` split parts of ``dataset`` (``None`` with it).
+    """
+
+    name: str
+    images: int
+    table: object
+    notes: tuple
+    train_labels: object
+    dataset: object = None
+    split: object = None
+
+    @property
+    def title(self) -> str:
+        """``"FER2013"``, or ``"FER2013 (synthetic)"`` for a synthetic stand-in."""
+        from ferlib.figures import dataset_title
+
+        return dataset_title(self.dataset.name if self.dataset is not None else self.name)
+
+    @property
+    def class_counts(self) -> dict:
+        """``{class name: images}`` over all split parts."""
+        return {c: int(v) for c, v in self.table["all"].drop("total").items()}
+
+
+# --------------------------------------------------------------------------- the backends
+
+
+class _Backend:
+    """What every backend answers; :class:`Chapter` asks, the backend knows where from."""
+
+    #: Whether the chapter has images to show (faces, augmentation grids).
+    has_images = True
+    #: ``"synthetic"`` or ``"real"``: the data the runs are made from.
+    data = "real"
+
+    def __init__(self, parameters: Parameters):
+        self.parameters = parameters
+
+    def dataset_name(self, name: str) -> str:
+        """The data set the protocol runs for the paper's ``name`` (CK+ on real data:
+        the seven-class set)."""
+        from ferlib.protocol import protocol_dataset
+
+        return protocol_dataset(name, self.data)
+
+
+class _TrainingBackend(_Backend):
+    """Synthetic or real data: runs are trained into the store (or found there)."""
+
+    def runs(self) -> dict:
+        from ferlib.protocol import reproduction_runs
+
+        p = self.parameters
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
+        return reproduction_runs(p.profile, store=p.store, models=[int(m) for m in p.models],
+                                 data_dir=p.data_dir, cache_dir=p.cache_dir, seed=int(p.seed), verbose=0,
+                                 epochs=None if p.epochs is None else int(p.epochs))
+
+    def missing_runs(self, runs: dict):
+        import pandas as pd
+
+        from ferlib.results import paper_experiments
+
+        rows = [{"model": m, "dataset": d, "training": "scratch" if s is None else "fine-tuned",
+                 "reason": "not trained in this build"}
+                for (m, d, s) in paper_experiments(self.parameters.models) if (m, d, s) not in runs]
+        return pd.DataFrame(rows, columns=["model", "dataset", "training", "reason"])
+
+    def load(self, name: str):
+        """``(dataset, paper split, (rows a run keeps, their split))`` of one data set."""
+        from ferlib import splits
+        from ferlib.config import profile_config
+        from ferlib.experiment import load_data, prepare
+
+        p, name = self.parameters, self.dataset_name(name)
+        config = profile_config(p.profile, model=1, dataset=name, data=self.data)
+        dataset = load_data(name, data_dir=p.data_dir, synthetic_size=config.synthetic_size,
+                            data_seed=config.data_seed, cache_dir=p.cache_dir)
+        split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
+        return dataset, split, prepare(config, dataset)
+
+    def dataset_view(self, name: str) -> DatasetView:
+        from ferlib import paper, tables
+        from ferlib.protocol import paper_dataset
+
+        dataset, split, (kept, kept_split) = self.load(name)
+        table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[paper_dataset(name)])
+        return DatasetView(self.dataset_name(name), len(dataset), table, tuple(dataset.notes),
+                           kept.labels[kept_split == "train"], dataset, split)
+
+    def dataset_summaries(self) -> dict:
+        from ferlib.results import dataset_summary
+
+        summaries = {}
+        for name in DATASETS:
+            view = self.dataset_view(name)
+            summaries[view.name] = dataset_summary(view.dataset, view.split)
+        return summaries
+
+    def probes(self):
+        from ferlib.diagnostics import probes_table
+
+        return probes_table([])  # a probe takes minutes: books never run one
+
+    def evidence_rows(self) -> list:
+        return []
+
+
+class SyntheticData(_TrainingBackend):
+    """ferlib's synthetic stand-ins (no data directory, a profile other than ``paper``)."""
+
+    data = "synthetic"
+    label = "ferlib's synthetic stand-ins"
+    description = ("These are ferlib's synthetic stand-ins (drawn faces, no photographs): no data "
+                   "directory was given. Rebuild with `--data-dir` to see the real data sets.")
+
+
+class RealData(_TrainingBackend):
+    """The real data sets under the data directory."""
+
+    label = "the real data sets"
+    description = "These are the real data sets found under the given data directory."
+
+
+class CommittedResults(_Backend):
+    """The ``paper`` profile without data: the committed runs in ``store`` (``results/paper``)."""
+
+    has_images = False
+    label = "the committed reference runs on the real data sets"
+    description = ("These are the committed results of the paper profile on the real data sets "
+                   "(results/paper): counts, metrics and predictions, no images. Rebuild with "
+                   "`--data-dir` to see the faces.")
+
+    def runs(self) -> dict:
+        from ferlib.results import paper_results
+
+        p = self.parameters
+        if p.epochs is not None and int(p.epochs) != PROFILES["paper"]["epochs"]:
+            raise ValueError(f"epochs={p.epochs}: the committed paper results use "
+                             f"{PROFILES['paper']['epochs']} epochs; give a data directory to train others")
+        return paper_results(p.store, models=p.models, seed=int(p.seed))
+
+    def missing_runs(self, runs: dict):
+        from ferlib.results import missing_runs
+
+        return missing_runs(self.parameters.store, models=self.parameters.models, seed=int(self.parameters.seed))
+
+    def dataset_view(self, name: str) -> DatasetView:
+        import numpy as np
+
+        from ferlib import paper
+        from ferlib.labels import EMOTIONS
+        from ferlib.protocol import paper_dataset
+        from ferlib.results import read_dataset_summaries, summary_table
+
+        run_name = self.dataset_name(name)
+        summary = read_dataset_summaries(self.parameters.store)[run_name]
+        table = summary_table(summary, paper_counts=paper.TABLE_1[paper_dataset(name)])
+        train = np.repeat(np.arange(len(EMOTIONS)), table["train"].drop("total").to_numpy())
+        return DatasetView(run_name, summary["images"], table, tuple(summary["notes"]), train)
+
+    def dataset_summaries(self) -> dict:
+        from ferlib.results import read_dataset_summaries
+
+        return read_dataset_summaries(self.parameters.store)
+
+    def load(self, name: str):
+        raise ValueError("the committed results hold no images; give a data directory to see them")
+
+    def probes(self):
+        from ferlib.diagnostics import PROBES_FILE, probes_table, read_probes
+
+        path = Path(self.parameters.store) / PROBES_FILE
+        return probes_table(read_probes(path)) if path.exists() else probes_table([])
+
+    def evidence_rows(self) -> list:
+        from ferlib.protocol import departure_text
+        from ferlib.results import committed_runs, experiment_key, protocol_runs, runs_outside_protocol
+        from ferlib.study import study_runs
+        from ferlib.tables import runs_overview
+
+        runs = committed_runs(self.parameters.store)  # read once: the evidence and its protocol twins
+        twins = protocol_runs(runs)
+        in_study = {run.id for _, run in study_runs(runs)}
+        rows = []
+        for run in runs_outside_protocol(runs):
+            if run.id in in_study:
+                continue
+            key = experiment_key(run.config)
+            row = runs_overview({key: run})
+            row["final_train_loss"] = float(run.history["loss"].iloc[-1])
+            twin = twins.get(key)
+            row["departures"] = departure_text(run.config)
+            row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
+            rows.append(row)
+        return rows
+
+
+def backend_for(parameters: Parameters) -> _Backend:
+    """The backend the parameters call for (see the module docstring)."""
+    if uses_committed_results(parameters.profile, parameters.data_dir):
+        return CommittedResults(parameters)
+    return SyntheticData(parameters) if parameters.data_dir is None else RealData(parameters)
+
+
+# --------------------------------------------------------------------------- the chapter
+
+
+class Chapter:
+    """A notebook's view of the study: its runs, data sets and committed evidence.
+
+    Open one with :func:`open_chapter`. The runs are read (or trained) once, on first use.
+    """
+
+    def __init__(self, parameters: Parameters):
+        self.parameters = parameters
+        self.backend = backend_for(parameters)
+        self._runs = None
+
+    def __repr__(self) -> str:
+        return f"Chapter({type(self.backend).__name__}, {self.parameters})"
+
+    @property
+    def committed(self) -> bool:
+        """Whether this chapter shows the committed results (no training, no images)."""
+        return isinstance(self.backend, CommittedResults)
+
+    @property
+    def has_images(self) -> bool:
+        """Whether this chapter can show images (faces, augmentation grids)."""
+        return self.backend.has_images
+
+    @property
+    def label(self) -> str:
+        """A few words naming the data this chapter shows, for the prose pages."""
+        return self.backend.label
+
+    @property
+    def description(self) -> str:
+        """One sentence saying which data the chapter shows."""
+        return self.backend.description
+
+    @property
+    def results_dir(self) -> Path:
+        """The committed results (``results/paper`` under the project root), whatever the
+        backend: the baselines, the sensitivity study and the leakage counts live there."""
+        return committed_results()
+
+    def runs(self) -> dict:
+        """The paper's runs, ``{(model, dataset, source): Run}``: trained (or found in the
+        store) for synthetic and real data, read for the committed results (experiments
+        without a committed run are absent)."""
+        if self._runs is None:
+            self._runs = self.backend.runs()
+        return self._runs
+
+    def missing_runs(self):
+        """The paper's experiments :meth:`runs` lacks and why: columns ``model``,
+        ``dataset``, ``training``, ``reason``."""
+        return self.backend.missing_runs(self.runs())
+
+    def dataset_view(self, name: str) -> DatasetView:
+        """One of the paper's data sets (``"fer2013"``, ``"ckplus"``, ``"jaffe"``) as the
+        protocol's runs use it: loaded, or read from ``datasets.json`` for the committed
+        results. On real data CK+ is the seven-class set the protocol trains on."""
+        return self.backend.dataset_view(name)
+
+    def dataset_views(self) -> dict:
+        """``{name: DatasetView}`` of the three data sets."""
+        return {name: self.dataset_view(name) for name in DATASETS}
+
+    def dataset_summaries(self) -> dict:
+        """``{name: summary}`` (:func:`ferlib.results.dataset_summary`) of the data sets,
+        keyed by the name the runs use (``"ckplus7"`` for real CK+)."""
+        return self.backend.dataset_summaries()
+
+    def dataset(self, name: str, *, limited: bool = False):
+        """A data set with its images, and its split: ``(dataset, split)``; with
+        ``limited``, only the rows a run keeps (:func:`ferlib.experiment.prepare`).
+        ``ValueError`` for the committed results, which hold no images."""
+        dataset, split, kept = self.backend.load(name)
+        return kept if limited else (dataset, split)
+
+    def probes(self):
+        """The committed collapse probes (``python -m ferlib probe --save``) as a
+        :func:`ferlib.diagnostics.probes_table`; empty unless this chapter shows the
+        committed results and some were saved."""
+        return self.backend.probes()
+
+    def evidence_runs(self):
+        """The committed runs outside the protocol that are not in the sensitivity study
+        (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
+        ``final_train_loss``, ``departures`` (how its settings differ from the
+        protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
+        where it has none). Empty unless this chapter shows the committed results."""
+        import pandas as pd
+
+        from ferlib.tables import runs_overview
+
+        columns = list(runs_overview({}).columns) + ["final_train_loss", "departures", "protocol_accuracy"]
+        rows = self.backend.evidence_rows()
+        return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+    def seed_runs(self) -> dict:
+        """Each experiment's runs over seeds, ``{key: [Run, ...]}``: every committed seed
+        of the protocol for the committed results, else this chapter's one run each."""
+        if self.committed:
+            from ferlib.results import committed_runs, protocol_seed_runs
+
+            return protocol_seed_runs(committed_runs(self.parameters.store), models=self.parameters.models)
+        return {key: [run] for key, run in self.runs().items()}
+
+    def baselines(self):
+        """The committed baselines (:func:`ferlib.compare.baseline_accuracies`) for the
+        committed results, whose test images they share; ``None`` otherwise."""
+        if not self.committed:
+            return None
+        from ferlib.compare import baseline_accuracies, read_baselines
+
+        return baseline_accuracies(read_baselines(self.results_dir / "baselines.json"))
+
+    def pick_run(self, dataset: str, *, model=None, quiet: bool = False):
+        """:func:`pick_run` among this chapter's runs."""
+        return pick_run(self.runs(), dataset, model=model, quiet=quiet)
+
+    def show_curves(self, dataset: str, *, title=None):
+        """The learning curves of every run on ``dataset``, or a line saying there is none."""
+        from ferlib import figures, tables
+        from ferlib.formatting import note
+
+        runs = self.runs()
+        if not any(key[1] == dataset for key in runs):
+            note(f"{figures.dataset_title(dataset)}: no run to show (see the missing runs above).")
+            return None
+        return show(figures.training_curves_figure(tables.histories_for(runs, dataset),
+                                                   title=title or figures.dataset_title(dataset)))
+
+
+def committed_results(results_dir=None) -> Path:
+    """The folder of committed results a page reads: ``results_dir``, or by default
+    ``results/paper`` of this project (wherever the notebook runs)."""
+    if results_dir is not None:
+        return Path(validate_parameters(results_dir=results_dir)["results_dir"])
+    from ferlib.book import project_root
+    from ferlib.results import PAPER_RESULTS
+
+    return project_root() / PAPER_RESULTS
+
+
+def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=(1, 2, 3), seed: int = 0,
+                 epochs=None, cache_dir=None, **others) -> Chapter:
+    """A :class:`Chapter` for a notebook's parameters.
+
+    Every parameter given, the chapter's and the notebook's own (``others``, e.g.
+    ``faces_per_class``), is checked first by :func:`validate_parameters`, so a wrong
+    value stops the notebook here with a message naming it.
+    """
+    validate_parameters(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
+                        epochs=epochs, cache_dir=cache_dir, **others)
+    return Chapter(Parameters(profile=profile, data_dir=None if data_dir is None else str(data_dir),
+                              store=str(store), models=tuple(int(m) for m in models), seed=int(seed),
+                              epochs=None if epochs is None else int(epochs),
+                              cache_dir=None if cache_dir is None else str(cache_dir)))
+
+
+def _whole(value, *, least: int = 0):
+    """``value`` as an int when it is a whole number of at least ``least`` (not a bool)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number.is_integer() or number < least:
+        return None
+    return int(number)
+
+
+def _model_list(value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return None
+    models = [_whole(m) for m in value]
+    if not models or any(m not in (1, 2, 3) for m in models) or len(set(models)) != len(models):
+        return None
+    return models
+
+
+def _optional_model(value):
+    if value is None:
+        return False
+    model = _whole(value)
+    return model if model in (1, 2, 3) else None
+
+
+def _folder(value, *, must_exist: bool):
+    if value is None or not isinstance(value, (str, Path)) or not str(value).strip():
+        return None
+    if must_exist and not Path(value).is_dir():
+        return None
+    return str(value)
+
+
+#: Every parameter a notebook may declare: ``name -> (check, what it must be)``. A check
+#: returns the normalised value, or ``None`` (``False`` where ``None`` is a valid value)
+#: when the value is wrong.
+PARAMETER_RULES = {
+    "profile": (lambda v: v if v in PROFILES else None, f"one of {sorted(PROFILES)}"),
+    "data_dir": (lambda v: "" if v is None else _folder(v, must_exist=True),
+                 "None (no real data) or an existing folder holding fer2013/, ckplus/ and jaffe/"),
+    "store": (lambda v: _folder(v, must_exist=False), "a folder path for the run store"),
+    "models": (_model_list, "a non-empty list of distinct model numbers 1, 2, 3, e.g. [1, 2, 3]"),
+    "seed": (lambda v: _whole(v, least=0), "a whole number of at least 0"),
+    "epochs": (lambda v: False if v is None else _whole(v, least=1),
+               "None (the profile's epochs) or a whole number of at least 1"),
+    "cache_dir": (lambda v: "" if v is None else _folder(v, must_exist=False),
+                  "None (no cache) or a folder path"),
+    "faces_per_class": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "faces": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "faces_per_dataset": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "top_pairs": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "confusion_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
+    "analysis_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
+    "results_dir": (lambda v: False if v is None else _folder(v, must_exist=True),
+                    "None (this project's results/paper) or an existing folder of committed results"),
+}
+
+
+def validate_parameters(**values) -> dict:
+    """Check a notebook's parameters by name (:data:`PARAMETER_RULES`).
+
+    Returns ``{name: value}`` with numbers as ints and models as a list. Raises
+    ``ValueError`` naming the parameter, the value given and what it must be; an unknown
+    name is refused with the names that exist.
+
+    >>> validate_parameters(models=[2], seed=3)
+    {'models': [2], 'seed': 3}
+    """
+    checked = {}
+    for name, value in values.items():
+        if name not in PARAMETER_RULES:
+            raise ValueError(f"unknown parameter {name!r}; the notebooks take {sorted(PARAMETER_RULES)}")
+        check, expected = PARAMETER_RULES[name]
+        result = check(value)
+        if result is None:
+            raise ValueError(f"parameter {name!r} must be {expected}; got {value!r}")
+        checked[name] = value if result is False or result == "" else result
+    return checked

@@ -1,0 +1,267 @@
+"""What each chapter of the book found, in words, computed from the runs.
+
+Every function here takes what a chapter has already computed (tables of
+:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`) and returns text:
+sentences for the "What we found" box at the top of a chapter, or values that the
+prose pages glue in. No number is typed here; each comes from its argument, and a
+sentence says so plainly when a build has no run to support it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ferlib.formatting import DASH, percent_text, points_text, range_text
+
+
+def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: float) -> dict:
+    """The values the conclusions glue for the paper's quoted ranges and ours.
+
+    Args:
+        ranges: :func:`ferlib.tables.range_table` output.
+        results: :func:`ferlib.tables.results_table` output.
+        quoted_fer2013: the paper's single FER2013 figure (:data:`ferlib.paper.QUOTED_FER2013_ACCURACY`).
+
+    Returns:
+        ``{"paper_<dataset>_<training>_range": "60.5% to 74.4%", "ours_...": ...,
+        "paper_fer2013_quoted": "about 62%", "ours_fer2013_range": ...}``; a range with no
+        run of ours is a dash.
+    """
+    values = {}
+    for row in ranges.itertuples():
+        key = f"{row.dataset}_{row.training.replace('-', '_')}"
+        values[f"paper_{key}_range"] = range_text(row.paper_low, row.paper_high)
+        values[f"ours_{key}_range"] = range_text(row.ours_low, row.ours_high)
+    fer = results.loc[results["dataset"] == "fer2013", "ours"].dropna()
+    values["paper_fer2013_quoted"] = f"about {percent_text(quoted_fer2013, 0)}"
+    values["ours_fer2013_range"] = range_text(fer.min(), fer.max()) if len(fer) else DASH
+    return values
+
+
+def finetune_sentence(summary: dict) -> str:
+    """What our runs say about fine-tuning, from :func:`ferlib.tables.finetune_summary`:
+    ``"fine-tuning beat training from scratch in 1 of 2 comparisons, by +3.1 points on
+    average"``, or that no pair of runs can be compared."""
+    if not summary["compared"]:
+        return ("no model has both a run from scratch and a fine-tuned run on the same data set, "
+                "so none of our runs can test this yet")
+    return (f"fine-tuning beat training from scratch in {summary['helped']} of {summary['compared']} "
+            f"comparisons, by {points_text(summary['ours_mean_gain'])} points on average")
+
+
+# --------------------------------------------------------------------------- the boxes
+
+#: The title of the box at the top of each chapter.
+BOX_TITLE = "What we found"
+
+
+def box(lines):
+    """The "what we found" box of a chapter: ``lines`` as a MyST admonition that a
+    notebook cell shows (an IPython Markdown object)."""
+    from IPython.display import Markdown
+
+    from ferlib.formatting import admonition
+
+    return Markdown(admonition(BOX_TITLE, list(lines)))
+
+
+def _experiment(model, dataset, training) -> str:
+    from ferlib.figures import dataset_title
+
+    how = "from scratch" if training == "scratch" else "fine-tuned"
+    return f"Model {int(model)} on {dataset_title(dataset)} ({how})"
+
+
+def datasets_findings(views: dict, counts: pd.DataFrame) -> list:
+    """For the data chapter, from :func:`ferlib.chapter`-style data set views
+    (``{name: view}`` with ``title``, ``images``, ``class_counts``) and
+    :func:`ferlib.claims.count_claims`."""
+    sizes = ", ".join(f"{view.title} {view.images:,}" for view in views.values())
+    lines = [f"Images per data set: {sizes}."]
+    compared = counts[counts["class"] != "total"].dropna(subset=["ours"])
+    differ = compared[compared["difference"] != 0]
+    if len(compared):
+        lines.append(f"{len(differ)} of the {len(compared)} class counts we can compare differ from the "
+                     f"paper's Table 1; the table below says why for each.")
+    fer = views.get("fer2013")
+    if fer is not None and fer.images:
+        shares = {name: n / fer.images for name, n in fer.class_counts.items()}
+        rarest = min(shares, key=shares.get)
+        largest = max(fer.class_counts.values())
+        smallest = max(1, min(fer.class_counts.values()))
+        lines.append(f"FER2013 is unbalanced: {rarest} is {percent_text(shares[rarest])} of its images, and "
+                     f"its largest class is {largest / smallest:.1f} times its smallest.")
+    return lines
+
+
+def architecture_findings(counts: pd.DataFrame, layer_tables: dict) -> list:
+    """For the architecture chapter, from :func:`ferlib.tables.parameter_table` and
+    ``{model: ferlib.tables.architecture_table(model)}``."""
+    rows = sum(len(table) for table in layer_tables.values())
+    matching = sum(int(table["matches"].sum()) for table in layer_tables.values())
+    models = ", ".join(f"Model {row.model} {row.params:,}" for row in counts.itertuples())
+    lines = [f"{matching} of the {rows} layer rows of the paper's tables match ours in name, output "
+             f"shape and parameter count.",
+             f"Parameters: {models}; "
+             + ("every total and non-trainable count equals the paper's." if counts["matches"].all()
+                else f"{int((~counts['matches']).sum())} model(s) differ from the paper's counts.")]
+    return lines
+
+
+def augmentation_findings(balance: dict, views: dict, *, min_epoch_images=None) -> list:
+    """For the augmentation chapter, from ``{name: ferlib.augment.class_balance_table}``,
+    the data set views and the profile's least number of images per epoch."""
+    lines = []
+    for name, table in balance.items():
+        before, after = int(table["before"].sum()), int(table["after"].sum())
+        present = int((table["before"] > 0).sum())
+        line = (f"{views[name].title}: balancing raises each of its {present} classes to the largest, "
+                f"{after:,} images per pass instead of {before:,} ({after / max(1, before):.2f} times as many)")
+        if min_epoch_images and int(min_epoch_images) > after:
+            line += (f"; as an epoch draws at least {int(min_epoch_images):,} images, it holds "
+                     f"{int(min_epoch_images):,}")
+        lines.append(line + ".")
+    return lines
+
+
+def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments: int) -> list:
+    """For the training chapter, from :func:`ferlib.tables.runs_overview` and the missing
+    runs table."""
+    lines = [f"{len(overview)} of the paper's {experiments} experiments have a run in this build"
+             + (f"; the other {len(missing)} are listed below with the compute each needs."
+                if len(missing) else ".")]
+    if len(overview):
+        hours = overview["train_time_s"].sum() / 3600
+        lines.append(f"Training the runs shown took {hours:.1f} hours in all; each keeps the epoch with "
+                     f"the best validation accuracy.")
+        best = overview.loc[overview["accuracy"].idxmax()]
+        lines.append(f"Highest test accuracy: {_experiment(best['model'], best['dataset'], best['training'])}, "
+                     f"{percent_text(best['accuracy'])} on {int(best['test_n']):,} images.")
+    return lines
+
+
+def confusion_findings(picked: dict) -> list:
+    """For the confusion chapter, from ``{dataset: ((model, dataset, source), run) or None}``
+    (the run shown for each data set)."""
+    from ferlib.figures import dataset_title
+    from ferlib.tables import confused_pairs, training_label
+
+    lines = []
+    for dataset, found in picked.items():
+        if found is None:
+            lines.append(f"{dataset_title(dataset)}: no run to show in this build.")
+            continue
+        (model, _, source), run = found
+        test = run.metrics["test"]
+        pairs = confused_pairs(test["confusion"], top=1)
+        mistake = (f"; its most frequent mistake is {pairs['true'][0]} taken for {pairs['predicted'][0]} "
+                   f"({percent_text(pairs['share_of_true'][0])} of the {pairs['true'][0]} images)"
+                   if len(pairs) else "; it makes no mistake")
+        lines.append(f"{dataset_title(dataset)} (Model {model}, {training_label(source)}): "
+                     f"{percent_text(test['accuracy'])} of {test['n']:,} test images right{mistake}.")
+    return lines
+
+
+def emotion_findings(picked: dict) -> list:
+    """For the emotion-analysis chapter: for the run shown per data set, the mean
+    probability it gives the true class of its test images, and how often the true class
+    is among its two most probable."""
+    import numpy as np
+
+    from ferlib.figures import dataset_title
+    from ferlib.tables import probability_columns
+
+    lines = []
+    for dataset, found in picked.items():
+        if found is None:
+            lines.append(f"{dataset_title(dataset)}: no run to show in this build.")
+            continue
+        (model, _, _), run = found
+        test = run.predictions[run.predictions["part"] == "test"]
+        probabilities = probability_columns(test)
+        true = test["true"].to_numpy(dtype=int)
+        on_true = probabilities[np.arange(len(true)), true]
+        top_two = (np.argsort(-probabilities, axis=1)[:, :2] == true[:, None]).any(axis=1)
+        lines.append(f"{dataset_title(dataset)} (Model {model}): the true class gets "
+                     f"{percent_text(on_true.mean())} of the probability on average, and is among the two "
+                     f"most probable classes for {percent_text(top_two.mean())} of the test images.")
+    return lines
+
+
+def accuracy_findings(accuracy: pd.DataFrame) -> list:
+    """One line per experiment with a run, from :func:`ferlib.claims.accuracy_claims`
+    (the paper's own test sets): ours with its interval against the paper's value."""
+    from ferlib.formatting import percent_interval_text
+
+    main = accuracy[accuracy["test_set"] != "PublicTest+PrivateTest"].dropna(subset=["ours"])
+    lines = []
+    for row in main.itertuples():
+        verdict = ("within sampling error of it" if row.within_sampling_error
+                   else f"{'above' if row.difference > 0 else 'below'} it beyond sampling error")
+        lines.append(f"{_experiment(row.model, row.dataset, row.training)}: "
+                     f"{percent_interval_text(row.ours, row.ours_low, row.ours_high)} against the paper's "
+                     f"{percent_text(row.paper)}, {verdict}.")
+    return lines
+
+
+def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.DataFrame,
+                     seeds: pd.DataFrame | None = None) -> list:
+    """For the results chapter: each experiment with a run (:func:`accuracy_findings`),
+    each experiment run with several seeds (``seeds``: :func:`ferlib.compare.seed_table`),
+    what fine-tuning did, and how the protocol's runs compare with the HOG baseline."""
+    lines = accuracy_findings(accuracy) or ["No experiment of the paper has a run in this build."]
+    for row in (seeds.itertuples() if seeds is not None else []):
+        if row.seeds > 1:
+            each = ", ".join(percent_text(value) for _, value in sorted(row.by_seed.items()))
+            lines.append(f"Over its {row.seeds} committed seeds, {_experiment(row.model, row.dataset, row.training)} "
+                         f"averages {percent_text(row.mean)} (each seed: {each}).")
+    lines.append(finetune_sentence(finetune_summary)[0].upper() + finetune_sentence(finetune_summary)[1:] + ".")
+    protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
+    if len(protocol):
+        below = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] < 0)).sum())
+        above = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] > 0)).sum())
+        lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
+                     f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fall below it by "
+                     f"more than chance (exact McNemar test); the rest cannot be told apart from it.")
+    return lines
+
+
+def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
+    """For the claims chapter, from :func:`ferlib.claims.claims_summary` and
+    :func:`ferlib.claims.finetune_claims`."""
+    lines = [f"{summary['compared']} of the paper's {summary['reported']} accuracies have a run of ours; "
+             f"{summary['agree']} of those agree with the paper within sampling error.",
+             f"{summary['impossible']} of the paper's accuracies cannot be a whole number of correct images "
+             f"out of the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit "
+             f"PublicTest and PrivateTest together (7,178 images) instead."]
+    pairs = finetune.dropna(subset=["ours_gain"])
+    if len(pairs):
+        significant = int(pairs["significant"].astype(bool).sum())
+        lines.append(f"Fine-tuning beat training from scratch by more than sampling error in {significant} of "
+                     f"{len(pairs)} (model, data set) pairs with both runs.")
+    else:
+        lines.append("The paper's main claim, that fine-tuning beats training from scratch, has no pair of "
+                     "runs to test it in this build.")
+    return lines
+
+
+def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows: pd.DataFrame) -> list:
+    """For the protocol chapter, from :func:`ferlib.study.study_table`,
+    :func:`ferlib.study.study_verdicts` and :func:`ferlib.compare.subject_comparison`."""
+    from ferlib.figures import dataset_title
+
+    lines = []
+    if len(table):
+        lines.append(f"The sensitivity study has {int(table['seeds'].sum())} committed runs in "
+                     f"{len(table)} (model, data set, setting) cells.")
+    for (model, dataset), part in verdicts.groupby(["model", "dataset"], sort=True):
+        top = part.iloc[part["val_change"].abs().argmax()]
+        lines.append(f"Model {model} on {dataset_title(dataset)}: the change that moves mean validation "
+                     f"accuracy most is \"{top['cell']}\", by {points_text(top['val_change'])} points "
+                     f"({int(top['seeds'])} seed{'s' if top['seeds'] != 1 else ''}).")
+    for row in subject_rows.itertuples():
+        if row.baseline == "hog_logistic" and not pd.isna(row.paper_split):
+            lines.append(f"{dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
+                         f"logistic regression reaches {percent_text(row.subject_independent)}, against "
+                         f"{percent_text(row.paper_split)} on the paper's split.")
+    return lines or ["No run of the sensitivity study is committed yet."]

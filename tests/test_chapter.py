@@ -1,0 +1,66 @@
+"""A notebook's parameters are checked first, by name, with a message that says what
+each must be (ferlib.chapter.validate_parameters)."""
+
+import pytest
+
+from ferlib import chapter
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("models", 4, "list of distinct model numbers 1, 2, 3"),
+    ("models", "2", "list of distinct model numbers"),
+    ("models", [], "non-empty"),
+    ("models", [1, 4], "1, 2, 3"),
+    ("models", [2, 2], "distinct"),
+    ("profile", "huge", "one of ['paper', 'quick', 'smoke']"),
+    ("seed", -1, "at least 0"),
+    ("seed", 1.5, "whole number"),
+    ("seed", True, "whole number"),
+    ("epochs", 0, "at least 1"),
+    ("epochs", "ten", "whole number"),
+    ("data_dir", "/no/such/folder", "an existing folder"),
+    ("store", "", "a folder path"),
+    ("faces_per_class", 0, "at least 1"),
+    ("top_pairs", None, "at least 1"),
+    ("confusion_model", 4, "None (the best model on the validation part) or 1, 2 or 3"),
+    ("analysis_model", "best", "1, 2 or 3"),
+    ("results_dir", "/no/such/results", "an existing folder of committed results"),
+])
+def test_a_wrong_value_is_refused_with_the_parameter_and_what_it_must_be(name, value, expected):
+    with pytest.raises(ValueError) as refused:
+        chapter.validate_parameters(**{name: value})
+    message = str(refused.value)
+    assert f"parameter {name!r}" in message and expected in message and repr(value) in message
+
+
+def test_good_values_pass_and_are_normalised(tmp_path):
+    checked = chapter.validate_parameters(models=(3, 1), seed=2.0, epochs=None, profile="paper", data_dir=None,
+                                          store=str(tmp_path), cache_dir=None, confusion_model=None,
+                                          analysis_model=2, faces=3, results_dir=tmp_path)
+    assert checked["models"] == [3, 1] and checked["seed"] == 2 and isinstance(checked["seed"], int)
+    assert checked["epochs"] is None and checked["data_dir"] is None and checked["confusion_model"] is None
+    assert checked["analysis_model"] == 2 and checked["results_dir"] == str(tmp_path)
+
+
+def test_an_unknown_parameter_is_refused_with_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown parameter 'modles'.*'models'"):
+        chapter.validate_parameters(modles=[1])
+
+
+def test_open_chapter_checks_every_parameter_it_is_given():
+    with pytest.raises(ValueError, match="parameter 'models'"):
+        chapter.open_chapter(models=4)
+    with pytest.raises(ValueError, match="parameter 'faces_per_class'"):
+        chapter.open_chapter(profile="smoke", faces_per_class=-2)
+    opened = chapter.open_chapter(profile="smoke", models=[2], seed=1, faces_per_class=4)
+    assert opened.parameters.models == (2,) and opened.parameters.seed == 1
+
+
+def test_committed_results_default_to_the_project_and_take_another_folder(tmp_path):
+    from ferlib.book import project_root
+    from ferlib.results import PAPER_RESULTS
+
+    assert chapter.committed_results() == project_root() / PAPER_RESULTS
+    assert chapter.committed_results(tmp_path) == tmp_path
+    with pytest.raises(ValueError, match="parameter 'results_dir'"):
+        chapter.committed_results(tmp_path / "missing")

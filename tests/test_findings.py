@@ -1,0 +1,62 @@
+"""The "what we found" sentences (ferlib.findings) say what the numbers given say."""
+
+import types
+
+import numpy as np
+import pandas as pd
+
+from ferlib import claims, findings, paper, tables
+
+
+def fake_run(accuracy, n):
+    correct = round(accuracy * n)
+    true = np.arange(n) % 7
+    predicted = np.where(np.arange(n) < correct, true, (true + 1) % 7)
+    predictions = pd.DataFrame({"part": "test", "true": true, "predicted": predicted})
+    confusion = np.zeros((7, 7), dtype=int)
+    np.add.at(confusion, (true, predicted), 1)
+    return types.SimpleNamespace(metrics={"test": {"accuracy": correct / n, "n": n, "confusion": confusion.tolist()},
+                                          "val": {"accuracy": 0.5, "n": n}},
+                                 predictions=predictions, path="fake")
+
+
+def test_accuracy_findings_give_interval_and_verdict_per_run():
+    close = paper.ACCURACY[(1, "jaffe", None)]
+    runs = {(1, "jaffe", None): fake_run(close, 42), (2, "jaffe", None): fake_run(0.1, 42)}
+    lines = findings.accuracy_findings(claims.accuracy_claims(runs))
+    assert len(lines) == 2
+    first, second = lines
+    assert first.startswith("Model 1 on JAFFE (from scratch): 73.8% [") and "within sampling error" in first
+    assert second.startswith("Model 2 on JAFFE (from scratch): 9.5% [") and "below it beyond sampling error" in second
+    assert "74.4%" in second  # the paper's value for Model 2
+
+
+def test_finetune_sentence_without_and_with_pairs():
+    results = tables.results_table({(2, "jaffe", None): fake_run(0.5, 42)})
+    assert "none of our runs can test this" in findings.finetune_sentence(tables.finetune_summary(results))
+    results = tables.results_table({(2, "jaffe", None): fake_run(0.5, 42),
+                                    (2, "jaffe", "fer2013"): fake_run(0.6, 42)})
+    sentence = findings.finetune_sentence(tables.finetune_summary(results))
+    assert sentence == "fine-tuning beat training from scratch in 1 of 1 comparisons, by +9.5 points on average"
+
+
+def test_range_glues_use_dashes_where_no_run_covers_a_range():
+    results = tables.results_table({(2, "jaffe", None): fake_run(0.5, 42), (3, "jaffe", None): fake_run(0.6, 42)})
+    values = findings.range_glues(tables.range_table(results), results, quoted_fer2013=0.62)
+    assert values["ours_jaffe_scratch_range"] == "50.0% to 59.5%"
+    assert values["ours_ckplus_scratch_range"] == "–" and values["ours_fer2013_range"] == "–"
+    assert values["paper_fer2013_quoted"] == "about 62%"
+    assert values["paper_jaffe_scratch_range"] == "60.5% to 74.4%"
+
+
+def test_confusion_findings_name_the_most_frequent_mistake():
+    run = fake_run(0.5, 42)
+    lines = findings.confusion_findings({"jaffe": ((2, "jaffe", None), run), "ckplus": None})
+    assert lines[0].startswith("JAFFE (Model 2, scratch): 50.0% of 42 test images right")
+    assert "angry taken for disgust" in lines[0]
+    assert lines[1] == "CK+: no run to show in this build."
+
+
+def test_box_is_a_titled_admonition():
+    box = findings.box(["a line"])
+    assert box.data.startswith(":::{admonition} What we found") and "- a line" in box.data
