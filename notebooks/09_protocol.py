@@ -112,8 +112,8 @@ else:
         if cell in jaffe.index:
             glue(f"first_{name}_seeds", int(jaffe.loc[cell, "seeds"]), display=False)
             glue(f"first_{name}_learned", int(jaffe.loc[cell, "learned"]), display=False)
-            glue(f"first_{name}_val_median", 100 * jaffe.loc[cell, "val_median"], display=False)
-            glue(f"first_{name}_test_mean", 100 * jaffe.loc[cell, "test_mean"], display=False)
+            glue(f"first_{name}_val_median", float(100 * jaffe.loc[cell, "val_median"]), display=False)
+            glue(f"first_{name}_test_mean", float(100 * jaffe.loc[cell, "test_mean"]), display=False)
 
 # %% [markdown]
 # ## How much the paper's splits leak
