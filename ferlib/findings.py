@@ -9,6 +9,7 @@ sentence says so plainly when a build has no run to support it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ferlib.formatting import DASH, percent_text, points_text, range_text
@@ -217,12 +218,32 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
                          f"averages {percent_text(row.mean)} (each seed: {each}).")
     lines.append(finetune_sentence(finetune_summary)[0].upper() + finetune_sentence(finetune_summary)[1:] + ".")
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
+    lines += majority_findings(protocol)
     if len(protocol):
         below = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] < 0)).sum())
         above = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] > 0)).sum())
         lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
                      f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fall below it by "
                      f"more than chance (exact McNemar test); the rest cannot be told apart from it.")
+    return lines
+
+
+def majority_findings(beside: pd.DataFrame) -> list:
+    """One line per run of ``beside`` (:func:`ferlib.compare.baseline_comparison`) whose
+    test accuracy is no better than always answering the test part's most frequent class
+    (one-sided exact binomial test at 0.05): such a run has learned nothing it shows."""
+    from ferlib.stats import above_chance
+
+    lines = []
+    for row in beside.itertuples():
+        majority = getattr(row, "majority", np.nan)
+        if not 0 < majority < 1:
+            continue
+        if not above_chance(round(row.accuracy * row.n), int(row.n), majority)["above"]:
+            lines.append(f"{_experiment(row.model, row.dataset, row.training)}, seed {row.seed}: "
+                         f"{percent_text(row.accuracy)} is no better than always answering the most "
+                         f"frequent class ({percent_text(majority)} of these test images), so this run "
+                         f"has learned nothing it shows, whatever its distance from the paper.")
     return lines
 
 

@@ -3,7 +3,7 @@
 - :func:`accuracy_interval`: a binomial confidence interval of one accuracy
   (Wilson or Clopper-Pearson);
 - :func:`above_chance`: is one accuracy better than guessing? (one-sided exact
-  binomial test against one over the number of classes);
+  binomial test against, e.g., always answering the most frequent class);
 - :func:`mcnemar_exact`: are two models' accuracies on the *same* test images
   different? (exact McNemar test on the images where they disagree);
 - :func:`bootstrap_accuracy_interval`: an interval that resamples whole groups of
@@ -103,27 +103,30 @@ def accuracy_interval(correct, n, level=0.95, method="wilson") -> tuple:
     return float(ci.low), float(ci.high)
 
 
-def above_chance(correct, n, classes, alpha=0.05) -> dict:
-    """Whether ``correct`` right out of ``n`` test images beats guessing among ``classes``.
+def above_chance(correct, n, chance, alpha=0.05) -> dict:
+    """Whether ``correct`` right out of ``n`` test images beats a guess that is right with
+    probability ``chance``.
 
-    A one-sided exact binomial test (``scipy.stats.binomtest``) of the accuracy against
-    ``1 / classes``. On 42 JAFFE test images (7 classes) it takes 11 right (26%) to pass
-    at ``alpha = 0.05``.
+    A one-sided exact binomial test (``scipy.stats.binomtest``). For ``chance`` use the
+    share of the test part's most frequent class (what always answering that class
+    scores) or one over the number of classes. On 42 JAFFE test images (7 classes,
+    ``chance = 1/7``) it takes 11 right (26%) to pass at ``alpha = 0.05``.
 
     Returns:
-        ``{"chance": 1 / classes, "p_value": float, "above": p_value < alpha}``.
+        ``{"chance": chance, "p_value": float, "above": p_value < alpha}``.
     """
-    correct, n, classes = _count(correct, "correct"), _count(n, "n"), _count(classes, "classes")
+    correct, n = _count(correct, "correct"), _count(n, "n")
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     if not 0 <= correct <= n:
         raise ValueError(f"correct must lie in 0..n ({n}), got {correct}")
-    if classes < 2:
-        raise ValueError(f"classes must be at least 2, got {classes}")
+    chance = float(chance)
+    if not 0 < chance < 1:
+        raise ValueError(f"chance must lie in (0, 1), got {chance}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    p_value = float(st.binomtest(correct, n, 1 / classes, alternative="greater").pvalue)
-    return {"chance": 1 / classes, "p_value": p_value, "above": p_value < alpha}
+    p_value = float(st.binomtest(correct, n, chance, alternative="greater").pvalue)
+    return {"chance": chance, "p_value": p_value, "above": p_value < alpha}
 
 
 def mcnemar_exact(correct_a, correct_b) -> dict:

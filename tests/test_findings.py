@@ -60,3 +60,17 @@ def test_confusion_findings_name_the_most_frequent_mistake():
 def test_box_is_a_titled_admonition():
     box = findings.box(["a line"])
     assert box.data.startswith(":::{admonition} What we found") and "- a line" in box.data
+
+
+def test_a_run_at_the_majority_class_is_called_out():
+    beside = pd.DataFrame([
+        {"model": 2, "dataset": "ckplus7", "training": "scratch", "seed": 0, "n": 132, "accuracy": 66 / 132,
+         "majority": 0.5},
+        {"model": 2, "dataset": "ckplus7", "training": "scratch", "seed": 1, "n": 132, "accuracy": 85 / 132,
+         "majority": 0.5},
+        {"model": 1, "dataset": "jaffe", "training": "scratch", "seed": 0, "n": 42, "accuracy": 12 / 42,
+         "majority": 6 / 42},
+    ])
+    lines = findings.majority_findings(beside)
+    assert len(lines) == 1
+    assert "seed 0" in lines[0] and "50.0%" in lines[0] and "most frequent class" in lines[0]

@@ -218,12 +218,14 @@ def test_paired_seed_test_undefined_cases_say_so():
 
 def test_above_chance_is_a_one_sided_exact_binomial_test():
     # 42 JAFFE test images, 7 classes: chance is 6 right; 11 right is the first count that passes
-    assert not stats.above_chance(10, 42, 7)["above"]
-    found = stats.above_chance(11, 42, 7)
+    assert not stats.above_chance(10, 42, 1 / 7)["above"]
+    found = stats.above_chance(11, 42, 1 / 7)
     assert found["above"] and found["p_value"] == pytest.approx(0.0305, abs=5e-4)
     assert found["chance"] == pytest.approx(1 / 7)
-    assert not stats.above_chance(0, 42, 7)["above"]
-    for bad, match in (((43, 42, 7), "correct"), ((5, 0, 7), "n must"), ((5, 42, 1), "classes"),
-                       ((5, 42, 7, 1.5), "alpha")):
+    assert not stats.above_chance(0, 42, 1 / 7)["above"]
+    # always answering "neutral" on seven-class CK+ (66 of 132) is no better than the majority
+    assert not stats.above_chance(66, 132, 0.5)["above"] and stats.above_chance(80, 132, 0.5)["above"]
+    for bad, match in (((43, 42, 0.2), "correct"), ((5, 0, 0.2), "n must"), ((5, 42, 1.0), "chance"),
+                       ((5, 42, 0.2, 1.5), "alpha")):
         with pytest.raises(ValueError, match=match):
             stats.above_chance(*bad)
