@@ -32,6 +32,8 @@ glue("book_profile", profile, display=False)
 glue("book_data", chapter.label, display=False)
 glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs else 0, display=False)
 seeds = compare.seed_table(committed.protocol_seed_runs(committed_runs, models=models))
+majority = compare.baseline_accuracies(baseline_report).set_index("dataset")["majority"]
+glue("ckplus7_majority", float(100 * majority.get("ckplus7", float("nan"))), display=False)
 findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside,
                                        seeds if chapter.committed else None))
 
