@@ -143,6 +143,19 @@ def _input_layers(input_scaling="unit"):
     return [keras.Input(shape=INPUT_SHAPE, name="image"), scaling]
 
 
+def _dense_head(num_classes, dropout, seeds):
+    """Models 1 and 2 end alike: flatten, two dense layers of 1024 units each followed by
+    dropout at rate ``dropout``, then the softmax layer."""
+    return [
+        keras.layers.Flatten(name="flatten_1"),
+        _dense(1024, "relu", "dense_1", seeds),
+        _dropout(dropout, "dropout_1", seeds),
+        _dense(1024, "relu", "dense_2", seeds),
+        _dropout(dropout, "dropout_2", seeds),
+        _dense(num_classes, "softmax", "dense_3", seeds),
+    ]
+
+
 def _model_1_layers(num_classes, seeds):
     """Model 1: 2 conv, 2 max-pool, 3 dense (20,007,687 parameters).
 
@@ -159,12 +172,7 @@ def _model_1_layers(num_classes, seeds):
         keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_1"),
         _conv(128, 3, "same", "conv2d_2", seeds),
         keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_2"),
-        keras.layers.Flatten(name="flatten_1"),
-        _dense(1024, "relu", "dense_1", seeds),
-        _dropout(0.5, "dropout_1", seeds),
-        _dense(1024, "relu", "dense_2", seeds),
-        _dropout(0.5, "dropout_2", seeds),
-        _dense(num_classes, "softmax", "dense_3", seeds),
+        *_dense_head(num_classes, 0.5, seeds),
     ]
 
 
@@ -192,12 +200,7 @@ def _model_2_layers(num_classes, seeds):
         _conv(128, 3, "valid", "conv2d_4", seeds),
         _conv(128, 3, "valid", "conv2d_5", seeds),
         keras.layers.AveragePooling2D(3, strides=2, name="average_pooling2d_2"),
-        keras.layers.Flatten(name="flatten_1"),
-        _dense(1024, "relu", "dense_1", seeds),
-        _dropout(0.2, "dropout_1", seeds),
-        _dense(1024, "relu", "dense_2", seeds),
-        _dropout(0.2, "dropout_2", seeds),
-        _dense(num_classes, "softmax", "dense_3", seeds),
+        *_dense_head(num_classes, 0.2, seeds),
     ]
 
 

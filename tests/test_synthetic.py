@@ -79,6 +79,17 @@ def test_different_seeds_give_different_output(domain):
     assert not flat_a & {img.tobytes() for img in b.images}
 
 
+def test_synthetic_data_matches_the_recorded_fingerprints():
+    """The synthetic data sets are byte-identical to the ones recorded in
+    tests/golden_numerics.json: their fingerprints enter the id of every synthetic run,
+    so a refactoring of ferlib.synthetic must not move a pixel."""
+    from golden import read_golden, synthetic_fingerprints
+
+    assert synthetic_fingerprints() == read_golden()["synthetic_data"], (
+        "the synthetic faces changed: every synthetic run id changes with them. If that is "
+        "intended, run `python tests/golden.py --update`")
+
+
 def test_domains_differ_for_the_same_seed():
     images = [make_synthetic(d, 21, seed=0).images for d in DOMAINS]
     assert not np.array_equal(images[0], images[1])
