@@ -9,7 +9,6 @@ the same numbers. The best epoch is chosen on the validation split, never on tes
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ferlib import atomic
 from ferlib.augment import augment_magnitudes, balanced_indices, make_augmenter
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -104,17 +104,10 @@ def compile_for_training(model, learning_rate: float, steps_per_execution: int =
     )
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _atomic_save(saver, path: Path) -> None:
     """Save with ``saver(tmp_path)`` then rename, so a checkpoint is never half written."""
-    tmp = path.with_name(path.stem + ".tmp" + "".join(path.suffixes))
-    saver(tmp)
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        saver(tmp)
 
 
 def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
@@ -206,7 +199,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
                 _atomic_save(model.save_weights, ckpt / "best.weights.h5")
         if ckpt is not None:
             _atomic_save(trainer.save_weights, ckpt / "last.weights.h5")  # weights + optimizer
-            _atomic_write_text(ckpt / "state.json", json.dumps(
+            atomic.write_text(ckpt / "state.json", json.dumps(
                 {"history": rows, "best_epoch": best_epoch, "best_score": best_score}))
         if verbose:
             log(f"  epoch {epoch + 1:3d}/{epochs}: loss {row['loss']:.4f} acc {row['accuracy']:.4f} "

@@ -91,9 +91,9 @@ def main(argv=None) -> int:
 
     text = json.dumps({"numerics_version": NUMERICS_VERSION, "backend": keras.backend.backend(),
                        "synthetic_data": synthetic_fingerprints(), "cases": cases}, indent=1) + "\n"
-    tmp = GOLDEN_FILE.with_name(GOLDEN_FILE.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(GOLDEN_FILE)
+    from ferlib.atomic import write_text
+
+    write_text(GOLDEN_FILE, text)
     print(f"wrote {GOLDEN_FILE} for numerics version {NUMERICS_VERSION}: {', '.join(cases)}")
     return 0
 
