@@ -17,6 +17,8 @@ PROTOCOLS = ("paper", "subject-kfold", "loso")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 BALANCING = ("oversample", "none")
 INPUT_SCALINGS = ("unit", "standardize")
+#: How plainly synthetic faces show their expression (:data:`ferlib.synthetic.domains.EXPRESSIONS`).
+SYNTHETIC_EXPRESSIONS = ("standard", "clear")
 #: The largest ``augment_scale``: twice the paper profile's magnitudes (blur on every image).
 MAX_AUGMENT_SCALE = 2.0
 
@@ -30,8 +32,11 @@ MAX_AUGMENT_SCALE = 2.0
 PROFILES = {
     "smoke": dict(epochs=1, batch_size=32, learning_rate=1e-3, limit_train=128,
                   synthetic_size={"fer2013": 420, "ckplus": 189, "jaffe": 140}),
-    "quick": dict(epochs=3, batch_size=32, learning_rate=1e-3, limit_train=None,
-                  synthetic_size={"fer2013": 560, "ckplus": 210, "jaffe": 140}),
+    "quick": dict(epochs=8, batch_size=16, learning_rate=3e-4, limit_train=None, balance="none",
+                  augment=False, input_scaling="standardize",
+                  synthetic_size={"fer2013": 4000, "ckplus": 750, "jaffe": 800},
+                  synthetic=dict(synthetic_expressions="clear"),
+                  models={1: dict(epochs=2), 3: dict(epochs=1, limit_train=800)}),
     "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None, min_epoch_images=1024,
                   synthetic_size={"fer2013": 12000, "ckplus": 981, "jaffe": 213}),
 }
@@ -51,6 +56,9 @@ class RunConfig:
         data: ``"real"`` (files under a data directory) or ``"synthetic"``.
         synthetic_size: images made when ``data == "synthetic"``.
         data_seed: seed of the synthetic data (kept apart from the training seed).
+        synthetic_expressions: ``"standard"`` or ``"clear"``: how plainly synthetic faces
+            show their expression (:data:`ferlib.synthetic.domains.EXPRESSIONS`); real
+            data keeps ``"standard"``.
         protocol: ``"paper"``, ``"subject-kfold"`` or ``"loso"`` (see :mod:`ferlib.splits`).
         fold: which fold for the subject-independent protocols.
         split_seed: seed of the split (JAFFE and CK+; FER2013 uses its official split).
@@ -82,6 +90,7 @@ class RunConfig:
     data: str = "synthetic"
     synthetic_size: int | None = None
     data_seed: int = 0
+    synthetic_expressions: str = "standard"
     protocol: str = "paper"
     fold: int = 0
     split_seed: int = 0
@@ -104,6 +113,9 @@ class RunConfig:
         if self.source is not None:
             check_choice("source", self.source, DATASETS)
         check_choice("data", self.data, ("real", "synthetic"))
+        check_choice("synthetic_expressions", self.synthetic_expressions, SYNTHETIC_EXPRESSIONS)
+        if self.data == "real" and self.synthetic_expressions != "standard":
+            raise ValueError("synthetic_expressions applies to synthetic data only; real data keeps 'standard'")
         check_choice("protocol", self.protocol, PROTOCOLS)
         check_choice("balance", self.balance, BALANCING)
         check_choice("precision", self.precision, PRECISIONS)
@@ -173,7 +185,58 @@ def profile_config(profile: str, *, model: int, dataset: str, data: str = "synth
     check_choice("dataset", dataset, DATASETS)
     preset = dict(PROFILES[profile])
     sizes = preset.pop("synthetic_size")
-    values = dict(preset, model=model, dataset=dataset, data=data,
+    synthetic = preset.pop("synthetic", {})
+    for_model = preset.pop("models", {}).get(model, {})
+    values = dict(preset, **for_model, model=model, dataset=dataset, data=data,
                   synthetic_size=sizes.get(dataset) if data == "synthetic" else None)
+    if data == "synthetic":
+        values.update(synthetic)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return RunConfig(**values)
+
+
+#: The training settings :func:`profile_notes` describes, in this order.
+_NOTED_SETTINGS = ("epochs", "batch_size", "learning_rate", "limit_train", "min_epoch_images", "balance",
+                   "augment", "input_scaling")
+
+
+def _setting_words(name, value) -> str:
+    """One profile setting in words, e.g. ``batches of 16``."""
+    words = {
+        "epochs": lambda v: f"{v} epoch{'s' if v != 1 else ''}",
+        "batch_size": lambda v: f"batches of {v}",
+        "learning_rate": lambda v: f"Adam at learning rate {v:g}",
+        "limit_train": lambda v: "every training image" if v is None else f"at most {v:,} training images",
+        "balance": lambda v: "minority classes oversampled" if v == "oversample" else "no class balancing",
+        "augment": lambda v: "augmentation" if v else "no augmentation",
+        "input_scaling": lambda v: ("pixels standardised with the training images' per-pixel mean and "
+                                    "standard deviation" if v == "standardize" else "pixels divided by 255"),
+        "min_epoch_images": lambda v: "one pass per epoch" if v is None else f"at least {v:,} images per epoch",
+        "synthetic_expressions": lambda v: f"{v} expressions",
+    }
+    return words[name](value) if name in words else f"{name.replace('_', ' ')} {value}"
+
+
+def profile_notes(profile: str) -> list:
+    """What ``profile`` trains, as sentences for the book: the settings of every run, the
+    synthetic data it makes without a data directory, and the models that depart from it."""
+    from ferlib.paper import DATASET_TITLES
+
+    check_choice("profile", profile, tuple(PROFILES))
+    preset = dict(PROFILES[profile])
+    sizes = preset.pop("synthetic_size")
+    synthetic = preset.pop("synthetic", {})
+    for_models = preset.pop("models", {})
+    defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
+    lines = [f"Every run of the {profile} profile: {', '.join(_setting_words(k, v) for k, v in base.items())}."]
+    made = ", ".join(f"{sizes[name]:,} {DATASET_TITLES[name]}-like" for name in DATASET_TITLES if name in sizes)
+    look = "".join(f" with {_setting_words(k, v)}" for k, v in synthetic.items())
+    lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
+    for model, settings in sorted(for_models.items()):
+        fewer = (settings.get("epochs", base["epochs"]) < base["epochs"]
+                 or settings.get("limit_train", base["limit_train"]) is not None)
+        lines.append(f"Model {model} trains with {', '.join(_setting_words(k, v) for k, v in settings.items())}"
+                     + (": fewer steps than the other models, so its accuracies say less about what it "
+                        "can learn." if fewer else "."))
+    return lines

@@ -331,6 +331,35 @@ def test_sample_params_are_the_parameters_behind_make_synthetic(domain):
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
+def test_clear_expressions_change_only_the_expressions(domain):
+    """The same people, pictures, labels and splits; stronger, plainer expressions."""
+    labels, standard = sample_params(domain, 210, seed=2)
+    clear_labels, clear = sample_params(domain, 210, seed=2, expressions="clear")
+    assert np.array_equal(labels, clear_labels)
+    for name in ("skin", "face_w", "scale", "angle", "light", "noise"):
+        np.testing.assert_array_equal(standard[name], clear[name])
+    happy, sad = labels == EMOTIONS.index("happy"), labels == EMOTIONS.index("sad")
+    for name, rows in (("mouth_curve", happy), ("cheek_raise", happy), ("brow_inner", sad)):
+        plain, strong = standard[name][rows], clear[name][rows]
+        assert strong.mean() > plain.mean() and strong.std() < plain.std(), name
+    a, b = make_synthetic(domain, 70, seed=2), make_synthetic(domain, 70, seed=2, expressions="clear")
+    for column in ("labels", "split", "subject", "sequence"):
+        assert np.array_equal(getattr(a, column), getattr(b, column))
+    assert not np.array_equal(a.images, b.images)
+    assert b.source[0] == f"synthetic:{domain}-clear:seed2:0" and any("clear" in n for n in b.notes)
+    with pytest.raises(ValueError, match="expressions must be one of"):
+        make_synthetic(domain, 70, expressions="obvious")
+
+
+def test_the_config_knows_every_kind_of_expressions():
+    from ferlib.config import SYNTHETIC_EXPRESSIONS
+    from ferlib.synthetic.domains import EXPRESSIONS
+
+    assert SYNTHETIC_EXPRESSIONS == tuple(EXPRESSIONS)
+    assert all(set(looks) == set(DOMAINS) for looks in EXPRESSIONS.values())
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
 def test_prototype_faces(domain):
     faces = prototype_faces(domain, seed=3)
     assert faces.shape == (NUM_CLASSES, 48, 48) and faces.dtype == np.uint8

@@ -26,6 +26,8 @@ shows one person's seven expressions for a figure.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ferlib import paper
@@ -36,6 +38,38 @@ from ferlib.synthetic.looks import sample_actions, sample_identity, sample_style
 from ferlib.synthetic.render import render_faces
 
 DOMAINS = ("fer2013", "ckplus", "jaffe")
+
+@dataclasses.dataclass(frozen=True)
+class Expressions:
+    """How plainly the faces of a domain show their expression.
+
+    Attributes:
+        intensity: ``(low, high)``: each face's expression is drawn at an intensity
+            uniform in this range (CK+: of a sequence's peak frame), 1 the full
+            expression of :data:`~ferlib.synthetic.face.EXPRESSION_ACTIONS`.
+        spread: personal variation of every action, times
+            :data:`~ferlib.synthetic.face.ACTION_SPREAD`.
+        blend: each face also shows up to this much of another expression.
+    """
+
+    intensity: tuple
+    spread: float
+    blend: float
+
+
+#: ``{name: {domain: Expressions}}``. ``"standard"`` imitates the ambiguity of the real
+#: data sets (weak, mixed and personal expressions, most of all in the wild);
+#: ``"clear"`` shows every expression strongly and plainly, in the same domains (the
+#: same people, poses, lighting and noise), so that a small network learns them in
+#: minutes: for teaching.
+EXPRESSIONS = {
+    "standard": {"fer2013": Expressions((0.45, 1.0), spread=0.8, blend=0.2),
+                 "ckplus": Expressions((0.75, 1.0), spread=0.6, blend=0.1),
+                 "jaffe": Expressions((0.45, 0.95), spread=0.8, blend=0.15)},
+    "clear": {"fer2013": Expressions((0.8, 1.0), spread=0.4, blend=0.05),
+              "ckplus": Expressions((0.85, 1.0), spread=0.4, blend=0.05),
+              "jaffe": Expressions((0.8, 1.0), spread=0.4, blend=0.05)},
+}
 
 #: Number of images :func:`make_synthetic` draws when ``n`` is None.
 DEFAULT_SIZES = {"fer2013": 3000, "ckplus": 981, "jaffe": 213}
@@ -80,7 +114,7 @@ def _at_least_one_each(counts):
     return counts
 
 
-def _fer2013(n, rng):
+def _fer2013(n, rng, look):
     split_sizes = _largest_remainder(n, list(FER2013_SPLIT_COUNTS.values()))
     counts = np.stack([_at_least_one_each(_largest_remainder(size, FER2013_CLASS_COUNTS))
                        for size in split_sizes])                    # (split, class)
@@ -93,14 +127,14 @@ def _fer2013(n, rng):
     labels = np.concatenate([rng.permutation(np.repeat(np.arange(NUM_CLASSES), c))
                              for c in counts])
     split = np.repeat(list(FER2013_SPLIT_COUNTS), split_sizes)
-    intensity = rng.uniform(0.45, 1.0, n)
+    intensity = rng.uniform(*look.intensity, n)
     params = {**sample_identity("fer2013", n, rng), **sample_style("fer2013", n, rng),
-              **sample_actions(labels, intensity, rng, spread=0.8, blend=0.2)}
+              **sample_actions(labels, intensity, rng, spread=look.spread, blend=look.blend)}
     columns = dict(split=split, subject=np.full(n, ""), sequence=np.full(n, ""))
     return labels, params, columns
 
 
-def _ckplus(n, rng):
+def _ckplus(n, rng, look):
     n_seq = max(-(-n // 3), NUM_CLASSES)
     frames = np.full(n_seq, n // n_seq)
     frames[: n - frames.sum()] += 1                     # 3 each when n = 3 * n_seq
@@ -138,9 +172,9 @@ def _ckplus(n, rng):
 
     identity = sample_identity("ckplus", n_subj, rng)
     style = sample_style("ckplus", n_seq, rng)
-    peak = rng.uniform(0.75, 1.0, n_seq)
+    peak = rng.uniform(*look.intensity, n_seq)
     step = rng.uniform(0.03, 0.07, n_seq)
-    seq_actions = sample_actions(seq_labels, peak, rng, spread=0.6, blend=0.1)
+    seq_actions = sample_actions(seq_labels, peak, rng, spread=look.spread, blend=look.blend)
     params = {k: v[seq_subject[seq_of_image]] for k, v in identity.items()}
     params.update({k: v[seq_of_image] for k, v in style.items()})
     # last three frames: intensity climbs to the peak, the head moves a hair
@@ -156,7 +190,7 @@ def _ckplus(n, rng):
     return labels, params, columns
 
 
-def _jaffe(n, rng):
+def _jaffe(n, rng, look):
     counts = _at_least_one_each(_largest_remainder(n, JAFFE_CLASS_COUNTS))
     labels = np.repeat(np.arange(NUM_CLASSES), counts)
     # within each class the subjects take turns: about 3 images per subject and class
@@ -167,8 +201,8 @@ def _jaffe(n, rng):
     identity = sample_identity("jaffe", len(JAFFE_SUBJECTS), rng)
     params = {k: v[subject] for k, v in identity.items()}
     params.update(sample_style("jaffe", n, rng))
-    intensity = rng.uniform(0.45, 0.95, n)
-    params.update(sample_actions(labels, intensity, rng, spread=0.8, blend=0.15))
+    intensity = rng.uniform(*look.intensity, n)
+    params.update(sample_actions(labels, intensity, rng, spread=look.spread, blend=look.blend))
     columns = dict(split=np.full(n, ""), subject=np.array(JAFFE_SUBJECTS)[subject],
                    sequence=np.full(n, ""))
     return labels, params, columns
@@ -197,20 +231,29 @@ def _check_n(domain, n):
     return int(n)
 
 
-def sample_params(domain: str, n: int | None = None, *, seed: int = 0):
+def _sample(domain, n, seed, expressions):
+    """``(n, labels, params, columns)`` of a domain, after checking the arguments."""
+    _check_args(domain, seed)
+    n = _check_n(domain, n)
+    if expressions not in EXPRESSIONS:
+        raise ValueError(f"expressions must be one of {list(EXPRESSIONS)}, got {expressions!r}")
+    look = EXPRESSIONS[expressions][domain]
+    return (n, *_SAMPLERS[domain](n, _domain_rng(domain, seed, 0), look))
+
+
+def sample_params(domain: str, n: int | None = None, *, seed: int = 0, expressions: str = "standard"):
     """The labels and face parameters behind ``make_synthetic(domain, n, seed=seed)``.
 
     Returns ``(labels, params)``: labels (n,) int64 and a dict mapping every name of
     :data:`FACE_DEFAULTS` that the domain varies to an (n,) float array, ready for
     :func:`render_faces`. Arguments as in :func:`make_synthetic`.
     """
-    _check_args(domain, seed)
-    n = _check_n(domain, n)
-    labels, params, _ = _SAMPLERS[domain](n, _domain_rng(domain, seed, 0))
+    _, labels, params, _ = _sample(domain, n, seed, expressions)
     return labels.astype(np.int64), params
 
 
-def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0) -> FaceDataset:
+def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0,
+                   expressions: str = "standard") -> FaceDataset:
     """Sample a synthetic data set in the style of ``domain``.
 
     Args:
@@ -218,6 +261,9 @@ def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0) -> FaceD
         n: number of images, at least 7 (so every class occurs); None takes
             :data:`DEFAULT_SIZES` (fer2013 3000, ckplus 981, jaffe 213).
         seed: non-negative integer; the same seed gives byte-identical output.
+        expressions: how plainly the faces show their expression, a key of
+            :data:`EXPRESSIONS`: ``"standard"`` or ``"clear"`` (the same draws of
+            people, pictures and labels, with stronger, plainer expressions).
 
     Returns:
         A :class:`~ferlib.datasets.base.FaceDataset` named ``"synthetic-<domain>"``:
@@ -225,19 +271,23 @@ def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0) -> FaceD
         (fer2013: train / val / test in FER2013's proportions; others ""), subject
         (ckplus "S010"-style, jaffe "KA"-style, fer2013 ""), sequence (ckplus
         "S010_004"-style, 3 frames each when n is a multiple of 3 and n >= 21),
-        source ``"synthetic:<domain>:seed<seed>:<row>"``.
+        source ``"synthetic:<domain>:seed<seed>:<row>"`` (``"synthetic:<domain>-clear:..."``
+        for clear expressions).
     """
-    _check_args(domain, seed)
-    n = _check_n(domain, n)
-    labels, params, columns = _SAMPLERS[domain](n, _domain_rng(domain, seed, 0))
+    n, labels, params, columns = _sample(domain, n, seed, expressions)
     images = render_faces(params, _domain_rng(domain, seed, 1))
-    source = np.array([f"synthetic:{domain}:seed{seed}:{i}" for i in range(n)])
+    kind = domain if expressions == "standard" else f"{domain}-{expressions}"
+    source = np.array([f"synthetic:{kind}:seed{seed}:{i}" for i in range(n)])
     notes = (
         f"synthetic data (ferlib.synthetic), domain {domain!r}, seed {seed}, {n} images: "
         "drawn faces, not photographs of people",
         "expressions come from facial geometry (brows, eyes, nose, mouth) shared by all "
         "synthetic domains; identity, pose, lighting and noise follow the domain's style",
     )
+    if expressions != "standard":
+        look = EXPRESSIONS[expressions][domain]
+        notes += (f"{expressions} expressions: intensity {look.intensity[0]:g} to {look.intensity[1]:g}, "
+                  f"personal spread {look.spread:g}, at most {look.blend:g} of another expression",)
     if domain == "ckplus":
         notes += ("ckplus: contempt counted as disgust; a modest neutral class is added "
                   "(the CK+48 release has none)",)
