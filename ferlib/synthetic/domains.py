@@ -66,9 +66,8 @@ EXPRESSIONS = {
     "standard": {"fer2013": Expressions((0.45, 1.0), spread=0.8, blend=0.2),
                  "ckplus": Expressions((0.75, 1.0), spread=0.6, blend=0.1),
                  "jaffe": Expressions((0.45, 0.95), spread=0.8, blend=0.15)},
-    "clear": {"fer2013": Expressions((0.8, 1.0), spread=0.4, blend=0.05),
-              "ckplus": Expressions((0.85, 1.0), spread=0.4, blend=0.05),
-              "jaffe": Expressions((0.8, 1.0), spread=0.4, blend=0.05)},
+    "clear": {domain: Expressions((0.9, 1.0), spread=0.3, blend=0.0)
+              for domain in ("fer2013", "ckplus", "jaffe")},
 }
 
 #: Number of images :func:`make_synthetic` draws when ``n`` is None.
@@ -287,7 +286,8 @@ def make_synthetic(domain: str, n: int | None = None, *, seed: int = 0,
     if expressions != "standard":
         look = EXPRESSIONS[expressions][domain]
         notes += (f"{expressions} expressions: intensity {look.intensity[0]:g} to {look.intensity[1]:g}, "
-                  f"personal spread {look.spread:g}, at most {look.blend:g} of another expression",)
+                  f"personal spread {look.spread:g} of the standard one, "
+                  + (f"at most {look.blend:g} of another expression" if look.blend else "no other expression mixed in"),)
     if domain == "ckplus":
         notes += ("ckplus: contempt counted as disgust; a modest neutral class is added "
                   "(the CK+48 release has none)",)
