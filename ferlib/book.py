@@ -82,12 +82,11 @@ def _load_with_splits(name, profile, data_dir, cache_dir):
     """``(dataset, paper split, (rows a run keeps, their split))`` of one data set."""
     from ferlib import splits
     from ferlib.config import profile_config
-    from ferlib.experiment import load_data, prepare
+    from ferlib.experiment import config_data, prepare
 
     config = profile_config(profile, model=1, dataset=name,
                             data="real" if data_dir is not None else "synthetic")
-    dataset = load_data(name, data_dir=data_dir, synthetic_size=config.synthetic_size,
-                        data_seed=config.data_seed, cache_dir=cache_dir)
+    dataset = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
     split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
     return dataset, split, prepare(config, dataset)
 
