@@ -32,11 +32,13 @@ GOLDEN_CASES = {
 }
 
 
-#: ``{name: (domain, images, seed)}``: synthetic data sets whose fingerprints are recorded.
-#: Every kind of face, part and photometry occurs in them; a refactoring of
+#: ``{name: (domain, images, seed, expressions)}``: synthetic data sets whose fingerprints
+#: are recorded. Every kind of face, part and photometry occurs in them; a refactoring of
 #: :mod:`ferlib.synthetic` must leave them byte-identical.
-SYNTHETIC_CASES = {"fer2013-560-seed0": ("fer2013", 560, 0), "ckplus-210-seed1": ("ckplus", 210, 1),
-                   "jaffe-140-seed0": ("jaffe", 140, 0)}
+SYNTHETIC_CASES = {"fer2013-560-seed0": ("fer2013", 560, 0, "standard"),
+                   "ckplus-210-seed1": ("ckplus", 210, 1, "standard"),
+                   "jaffe-140-seed0": ("jaffe", 140, 0, "standard"),
+                   "fer2013-clear-280-seed0": ("fer2013", 280, 0, "clear")}
 
 
 def synthetic_fingerprints() -> dict:
@@ -46,8 +48,8 @@ def synthetic_fingerprints() -> dict:
     from ferlib.fingerprint import dataset_fingerprint, fingerprint_arrays
     from ferlib.synthetic import DOMAINS, make_synthetic, prototype_faces
 
-    found = {name: dataset_fingerprint(make_synthetic(domain, n, seed=seed))
-             for name, (domain, n, seed) in SYNTHETIC_CASES.items()}
+    found = {name: dataset_fingerprint(make_synthetic(domain, n, seed=seed, expressions=expressions))
+             for name, (domain, n, seed, expressions) in SYNTHETIC_CASES.items()}
     found.update({f"{domain}-prototypes": fingerprint_arrays(images=prototype_faces(domain))
                   for domain in DOMAINS})
     return found

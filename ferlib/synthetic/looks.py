@@ -91,6 +91,20 @@ def sample_actions(labels, intensity, rng, spread, blend):
     return out
 
 
+def _studio_pose(rng, n, *, scale, center, shift, angle_sd, yaw_sd, background):
+    """Framing of a posed studio picture (CK+, JAFFE): scale and background grey uniform
+    in their ranges, the face centre ``center`` moved by up to ``shift`` pixels (x, y),
+    small rotation and yaw, the gaze near the camera."""
+    return {
+        "scale": _u(rng, *scale, n),
+        "center_x": center[0] + _u(rng, -shift[0], shift[0], n),
+        "center_y": center[1] + _u(rng, -shift[1], shift[1], n),
+        "angle": rng.normal(0, angle_sd, n), "yaw": rng.normal(0, yaw_sd, n),
+        "gaze_x": rng.normal(0, 0.1, n),
+        "background": _u(rng, *background, n),
+    }
+
+
 def sample_style(domain, n, rng):
     """Pose, framing, accessories and photometry of ``n`` images in ``domain``."""
     if domain == "fer2013":
@@ -122,11 +136,8 @@ def sample_style(domain, n, rng):
         }
     if domain == "ckplus":
         return {
-            "scale": _u(rng, 19.5, 21.5, n),
-            "center_x": 24 + _u(rng, -0.7, 0.7, n), "center_y": 25.5 + _u(rng, -1, 1, n),
-            "angle": rng.normal(0, 2, n), "yaw": rng.normal(0, 0.04, n),
-            "gaze_x": rng.normal(0, 0.1, n),
-            "background": _u(rng, 0.12, 0.35, n),
+            **_studio_pose(rng, n, scale=(19.5, 21.5), center=(24, 25.5), shift=(0.7, 1), angle_sd=2,
+                           yaw_sd=0.04, background=(0.12, 0.35)),
             "light": _u(rng, 0.0, 0.1, n), "light_angle": _u(rng, 0, 360, n),
             "contrast": _u(rng, 0.9, 1.1, n), "brightness": rng.normal(0, 0.03, n),
             "gamma": np.exp(rng.normal(0, 0.05, n)), "blur": _u(rng, 0.3, 0.6, n),
@@ -134,11 +145,8 @@ def sample_style(domain, n, rng):
         }
     # jaffe: one studio, the same strong light from the upper left for everyone
     return {
-        "scale": _u(rng, 10.5, 12.0, n),
-        "center_x": 24 + _u(rng, -1.2, 1.2, n), "center_y": 25 + _u(rng, -1.2, 1.2, n),
-        "angle": rng.normal(0, 3, n), "yaw": rng.normal(0, 0.08, n),
-        "gaze_x": rng.normal(0, 0.1, n),
-        "background": _u(rng, 0.45, 0.6, n),
+        **_studio_pose(rng, n, scale=(10.5, 12.0), center=(24, 25), shift=(1.2, 1.2), angle_sd=3,
+                       yaw_sd=0.08, background=(0.45, 0.6)),
         "light": _u(rng, 0.38, 0.45, n), "light_angle": 200 + rng.normal(0, 5, n),
         "contrast": _u(rng, 1.15, 1.3, n), "brightness": rng.normal(0, 0.02, n),
         "gamma": np.full(n, 1.1), "blur": np.full(n, 0.35), "noise": np.full(n, 0.005),
