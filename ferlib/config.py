@@ -11,6 +11,8 @@ import dataclasses
 import json
 import math
 
+from ferlib import paper
+
 MODEL_IDS = (1, 2, 3)
 DATASETS = ("fer2013", "ckplus", "ckplus7", "jaffe")
 PROTOCOLS = ("paper", "subject-kfold", "loso")
@@ -43,7 +45,7 @@ PROFILES = {
                   synthetic=dict(synthetic_expressions="clear"),
                   models={1: dict(epochs=1, batch_size=32, limit_train=400), 3: dict(epochs=1, limit_train=100)}),
     "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None, min_epoch_images=1024,
-                  synthetic_size={"fer2013": 12000, "ckplus": 981, "jaffe": 213}),
+                  synthetic_size={"fer2013": 12000, "ckplus": paper.CKPLUS48_IMAGES, "jaffe": paper.JAFFE_IMAGES}),
 }
 
 
@@ -225,8 +227,6 @@ def _setting_words(name, value) -> str:
 def profile_notes(profile: str) -> list:
     """What ``profile`` trains, as sentences for the book: the settings of every run, the
     synthetic data it makes without a data directory, and the models that depart from it."""
-    from ferlib.paper import DATASET_TITLES
-
     check_choice("profile", profile, tuple(PROFILES))
     preset = dict(PROFILES[profile])
     sizes = preset.pop("synthetic_size")
@@ -235,7 +235,7 @@ def profile_notes(profile: str) -> list:
     defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
     base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
     lines = [f"Every run of the {profile} profile: {', '.join(_setting_words(k, v) for k, v in base.items())}."]
-    made = ", ".join(f"{sizes[name]:,} {DATASET_TITLES[name]}-like" for name in DATASET_TITLES if name in sizes)
+    made = ", ".join(f"{sizes[name]:,} {paper.DATASET_TITLES[name]}-like" for name in paper.DATASET_TITLES if name in sizes)
     look = "".join(f" with {_setting_words(k, v)}" for k, v in synthetic.items())
     lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
     for model, settings in sorted(for_models.items()):

@@ -10,9 +10,12 @@ value and :data:`ERRATA` says what is off.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ferlib.labels import EMOTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Table 1: images per class and data set. CK+ counts are sequences ("last frame"),
 #: its neutral class is the first frame of every sequence; JAFFE is spelt "JAFPE" there.
@@ -166,13 +169,16 @@ LAYER_TABLES = {
 #: FER2013's Training part per class (the official release; canonical class order).
 FER2013_TRAIN_CLASS_COUNTS = {"angry": 3995, "disgust": 436, "fear": 4097, "happy": 7215,
                               "sad": 4830, "surprise": 3171, "neutral": 4965}
-#: CK+: labelled sequences and the subjects who posed them.
+#: CK+: labelled sequences and the subjects who posed them; CK+48 keeps the last three
+#: frames of each labelled sequence.
 CKPLUS_LABELLED_SEQUENCES = 327
 CKPLUS_SUBJECTS = 118
+CKPLUS48_IMAGES = 3 * CKPLUS_LABELLED_SEQUENCES
 #: JAFFE: images per class in the 213 files, and the ten subjects (file-name prefixes).
 JAFFE_FILE_CLASS_COUNTS = {"angry": 30, "disgust": 29, "fear": 32, "happy": 31, "sad": 31,
                            "surprise": 30, "neutral": 30}
 JAFFE_SUBJECTS = ("KA", "KL", "KM", "KR", "MK", "NA", "NM", "TM", "UY", "YM")
+JAFFE_IMAGES = sum(JAFFE_FILE_CLASS_COUNTS.values())
 
 
 
@@ -193,6 +199,8 @@ def paper_accuracy(model, dataset, source=None) -> float:
 def table_1_frame() -> pd.DataFrame:
     """Table 1 as a DataFrame: rows = the 7 classes then ``contempt`` and ``total``,
     columns = ``fer2013``, ``ckplus``, ``jaffe`` (int image counts)."""
+    import pandas as pd
+
     classes = list(EMOTIONS) + ["contempt"]
     frame = pd.DataFrame({name: [TABLE_1[name][c] for c in classes] for name in TABLE_1},
                          index=classes)
@@ -205,6 +213,8 @@ def accuracy_frame() -> pd.DataFrame:
     """Tables 5-7 in long form: one row per experiment with columns ``model``,
     ``dataset``, ``training`` (``"scratch"`` or ``"fine-tuned"``) and ``accuracy``
     (fraction)."""
+    import pandas as pd
+
     rows = [
         {"model": model, "dataset": dataset,
          "training": "scratch" if source is None else "fine-tuned", "accuracy": value}

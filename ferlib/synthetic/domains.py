@@ -71,7 +71,7 @@ EXPRESSIONS = {
 }
 
 #: Number of images :func:`make_synthetic` draws when ``n`` is None.
-DEFAULT_SIZES = {"fer2013": 3000, "ckplus": 981, "jaffe": 213}
+DEFAULT_SIZES = {"fer2013": 3000, "ckplus": paper.CKPLUS48_IMAGES, "jaffe": paper.JAFFE_IMAGES}
 
 #: FER2013 training counts per class (canonical order), used as class proportions.
 FER2013_CLASS_COUNTS = tuple(paper.FER2013_TRAIN_CLASS_COUNTS[e] for e in EMOTIONS)
