@@ -62,10 +62,10 @@ class RunConfig:
         source_run: the run id of those starting weights (set by :func:`ferlib.experiment.finetune`).
         data: ``"real"`` (files under a data directory) or ``"synthetic"``.
         synthetic_size: images made when ``data == "synthetic"``.
-        data_seed: seed of the synthetic data (kept apart from the training seed).
         synthetic_expressions: ``"standard"`` or ``"clear"``: how plainly synthetic faces
             show their expression (:data:`ferlib.synthetic.domains.EXPRESSIONS`); real
             data keeps ``"standard"``.
+        data_seed: seed of the synthetic data (kept apart from the training seed).
         protocol: ``"paper"``, ``"subject-kfold"`` or ``"loso"`` (see :mod:`ferlib.splits`).
         fold: which fold for the subject-independent protocols.
         split_seed: seed of the split (JAFFE and CK+; FER2013 uses its official split).
@@ -96,8 +96,8 @@ class RunConfig:
     source_run: str | None = None
     data: str = "synthetic"
     synthetic_size: int | None = None
-    data_seed: int = 0
     synthetic_expressions: str = "standard"
+    data_seed: int = 0
     protocol: str = "paper"
     fold: int = 0
     split_seed: int = 0
