@@ -7,6 +7,7 @@ POSIX file system). The temporary name carries the writer's process id and host:
 
     .<final name>.tmp.<pid>@<host>.<8 hex digits>[<kept suffix>]
 
+(:func:`replacing`, :func:`write_text`, :func:`write_bytes`, :func:`replacing_folder`)
 so that :func:`remove_stale_temporaries` can tell a live writer's file (left alone) from
 one whose process is gone (removed). Temporary files of older ferlib versions carry no
 writer; they are removed once older than :data:`UNTAGGED_STALE_AFTER_S`.
@@ -14,6 +15,7 @@ writer; they are removed once older than :data:`UNTAGGED_STALE_AFTER_S`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -99,26 +101,66 @@ def remove_stale_temporaries(folder) -> list:
     return removed
 
 
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary sibling, then rename it into place."""
+@contextlib.contextmanager
+def replacing(path, *, keep_suffix: str | None = None):
+    """Yield a temporary sibling of ``path`` (:func:`temporary_sibling`); when the block
+    ends without an error, the file written there replaces ``path``; otherwise it is
+    removed. ``keep_suffix``: the end the temporary name keeps (default: every suffix of
+    ``path``'s name, so that writers that check one, like Keras' ``.weights.h5``, accept it)."""
     path = Path(path)
-    tmp = temporary_sibling(path)
+    suffix = "".join(path.suffixes) if keep_suffix is None else keep_suffix
+    tmp = temporary_sibling(path, keep_suffix=suffix)
     try:
-        tmp.write_text(text)
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; returns ``path``."""
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns ``path``."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def replacing_folder(path):
+    """Yield a new empty folder beside ``path``; when the block ends without an error it
+    takes the place of ``path`` (an existing ``path`` is moved aside first, then
+    deleted); otherwise it is deleted."""
+    path = Path(path)
+    tmp = temporary_sibling(path)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists():
+            old = temporary_sibling(path)
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary sibling, then rename it into place."""
+    return write_text(path, text)
 
 
 def save_atomic(saver, path, *, keep_suffix: str = "") -> Path:
     """Call ``saver(tmp)`` on a temporary sibling of ``path``, then rename it into place,
     so that ``path`` never holds a half-written file."""
-    path = Path(path)
-    tmp = temporary_sibling(path, keep_suffix=keep_suffix)
-    try:
+    with replacing(path, keep_suffix=keep_suffix) as tmp:
         saver(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return Path(path)

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ferlib import atomic
 from ferlib import campaign_files as files
 from ferlib.config import RunConfig
 from ferlib.fingerprint import file_sha256
@@ -430,9 +431,7 @@ class Campaign:
         self.record["rates"] = {str(m): r.to_dict() for m, r in sorted(self.rates.items())}
         self.record["elapsed_s"] = round(self.elapsed(), 1)
         self.record["finished_at"] = _now()
-        tmp = self.out_dir / f".{files.LOG_FILE}.tmp"
-        tmp.write_text(json.dumps(self.record, indent=1, default=str) + "\n")
-        tmp.replace(self.out_dir / files.LOG_FILE)
+        atomic.write_text(self.out_dir / files.LOG_FILE, json.dumps(self.record, indent=1, default=str) + "\n")
 
     def _add_weights(self, runs, *, reserve_bytes: int, reserve_files: int) -> None:
         from ferlib.store import MODEL_FILE

@@ -20,14 +20,13 @@ their run's files, and drops from ``missing.json`` the experiments that are now 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tarfile
 import tempfile
-import uuid
 from pathlib import Path
 
+from ferlib import atomic
 from ferlib.fingerprint import file_sha256
 
 FILE_LIMIT = 16 * 2**20
@@ -71,8 +70,7 @@ def write_split(source, out_dir, name: str, limit: int = FILE_LIMIT) -> list:
     written = []
     with open(source, "rb") as handle:
         for part in names:
-            tmp = out_dir / f".{part}.tmp"
-            with open(tmp, "wb") as out:
+            with atomic.replacing(out_dir / part) as tmp, open(tmp, "wb") as out:
                 remaining = limit
                 while remaining:
                     chunk = handle.read(min(remaining, 1 << 20))
@@ -80,7 +78,6 @@ def write_split(source, out_dir, name: str, limit: int = FILE_LIMIT) -> list:
                         break
                     out.write(chunk)
                     remaining -= len(chunk)
-            os.replace(tmp, out_dir / part)
             written.append(out_dir / part)
     return written
 
@@ -126,13 +123,8 @@ def archive_runs(runs, path) -> Path:
         folder.mkdir()
         for run in runs:
             export_run(run, folder)
-        part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            with tarfile.open(part, "w:gz", compresslevel=9) as tar:
-                tar.add(folder, arcname="runs")
-            os.replace(part, path)
-        finally:
-            part.unlink(missing_ok=True)
+        with atomic.replacing(path) as part, tarfile.open(part, "w:gz", compresslevel=9) as tar:
+            tar.add(folder, arcname="runs")
     return path
 
 

@@ -28,7 +28,10 @@ PAPER_TABLES = {"fer2013": "5", "jaffe": "6", "ckplus": "7"}
 TEST_SET_TITLES = {"test": "test part", "PrivateTest": "PrivateTest",
                    "PublicTest+PrivateTest": "PublicTest + PrivateTest"}
 #: FER2013's PublicTest and PrivateTest parts together.
-FER2013_MERGED_TEST_N = 3589 + 3589
+FER2013_MERGED_TEST_N = paper.SPLIT_SIZES["fer2013"]["val"] + paper.SPLIT_SIZES["fer2013"]["test"]
+_JAFFE_SPLIT = "/".join(str(n) for n in paper.SPLIT_SIZES["jaffe"].values())
+_JAFFE_SPLIT_7 = "/".join(str(n) for n in paper.JAFFE_SPLIT_SECTION_7.values())
+_JAFFE_FILES, _JAFFE_TABLE_1 = paper.JAFFE_FILE_CLASS_COUNTS, paper.TABLE_1["jaffe"]
 
 #: Where our reproduction departs from the paper's protocol, and why.
 DEVIATIONS = (
@@ -40,18 +43,19 @@ DEVIATIONS = (
     "variant outside the protocol.",
     "CK+ is split 70/10/20 by sequence (the frames of a sequence stay in one part); the "
     "paper gives only the fractions.",
-    "JAFFE: the 213 files hold 29 disgust and 32 fear images; the paper's Table 1 says 30 "
-    "and 31. Faces are cropped with OpenCV's Haar cascade before resizing to 48x48; the "
+    f"JAFFE: the {sum(_JAFFE_FILES.values())} files hold {_JAFFE_FILES['disgust']} disgust and "
+    f"{_JAFFE_FILES['fear']} fear images; the paper's Table 1 says {_JAFFE_TABLE_1['disgust']} "
+    f"and {_JAFFE_TABLE_1['fear']}. Faces are cropped with OpenCV's Haar cascade before resizing to 48x48; the "
     "paper does not say how it resized the 256x256 images.",
-    "JAFFE is split 129/42/42 (section 5 of the paper), not 130/41/42 (section 7).",
+    f"JAFFE is split {_JAFFE_SPLIT} (section 5 of the paper), not {_JAFFE_SPLIT_7} (section 7).",
     "FER2013: PublicTest is our validation part and PrivateTest our test part, the "
-    "official use. We also report the two together (7,178 images), the only test set some "
+    f"official use. We also report the two together ({FER2013_MERGED_TEST_N:,} images), the only test set some "
     "of the paper's FER2013 accuracies fit; that number is slightly optimistic, because "
     "PublicTest chose the best epoch.",
     "Every run keeps the epoch with the best validation accuracy; the paper does not say "
     "which epoch it tested.",
-    "Fine-tuning trains all layers with the same settings as training from scratch (75 "
-    "epochs, Adam, learning rate 0.001, batch 64); the paper gives no separate settings.",
+    "Fine-tuning trains all layers with the same settings as training from scratch "
+    f"({paper.EPOCHS} epochs, Adam, learning rate 0.001, batch 64); the paper gives no separate settings.",
     "The paper gives no learning rate or batch size. The paper profile uses Adam at the "
     "Keras default rate of 0.001 and batches of 64 for every run but one. At that rate Model 2 "
     "loses most units of its last layers on FER2013 within its first epoch and stays at chance "
@@ -203,11 +207,11 @@ def _count_note(name, label, theirs, ours) -> str:
             return "counted in disgust (the models have 7 outputs)"
         return "no data summary"
     if name == "fer2013" and label == "angry" and theirs != ours:
-        return "the paper's 4,593 is the official 4,953 with two digits swapped"
+        return f"the paper's {int(theirs):,} is the official {int(ours):,} with two digits swapped"
     if name == "ckplus" and label == "neutral" and theirs != ours:
         return "CK+48 has no neutral frames; the paper counts each sequence's first frame"
     if name == "ckplus" and label == "disgust" and theirs != ours:
-        return "ours includes the 18 contempt sequences"
+        return f"ours includes the {paper.TABLE_1['ckplus']['contempt']} contempt sequences"
     if name == "ckplus" and label == "total" and theirs != ours:
         return "no neutral frames in CK+48"
     if name == "jaffe" and theirs != ours:

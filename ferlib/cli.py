@@ -472,7 +472,7 @@ def cmd_study(args) -> int:
 
 def cmd_probe(args) -> int:
     from ferlib.diagnostics import merge_probes, probe_collapse, probes_table, read_probes
-    from ferlib.experiment import environment, load_data
+    from ferlib.experiment import config_data, environment
     from ferlib.results import write_json_atomic
 
     _check_data_dir(args)
@@ -480,8 +480,7 @@ def cmd_probe(args) -> int:
         raise ValueError("probe takes --seeds (several), not --seed")
     base = _config(args, model=args.model, dataset=args.dataset)
     configs = [dataclasses.replace(base, seed=seed) for seed in parse_seeds(args.seeds)]
-    dataset = load_data(args.dataset, data_dir=args.data_dir, synthetic_size=configs[0].synthetic_size,
-                        data_seed=configs[0].data_seed, cache_dir=args.cache_dir)
+    dataset = config_data(configs[0], data_dir=args.data_dir, cache_dir=args.cache_dir)
     env = environment()
     rows = []
     for config in configs:

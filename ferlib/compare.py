@@ -3,10 +3,12 @@
 - :func:`baseline_comparison`: every run's test accuracy with its 95% Wilson interval,
   beside the majority class, pixel and HOG logistic regression on the *same* test
   images, with an exact McNemar test of the CNN against the HOG baseline;
+- :func:`finetune_comparison`: each fine-tuned run against the same model trained from
+  scratch, on the same test images, with an exact McNemar test;
 - :func:`seed_table`: each protocol experiment over its seeds: mean, sd, t-interval.
 
-Both read committed results only (runs, and the report of
-:func:`ferlib.baselines.baseline_table`, ``results/paper/baselines.json``).
+They read finished runs (committed, or trained by a profile) and, for the baselines, the
+report of :func:`ferlib.baselines.baseline_table` (``results/paper/baselines.json``).
 """
 
 from __future__ import annotations
@@ -139,6 +141,54 @@ def baseline_accuracies(report, *, split_seed: int = 0) -> pd.DataFrame:
                       f"{row['baseline']}_high": high})
     columns = ["dataset", "n", *[f"{name}{end}" for name in BASELINES for end in ("", "_low", "_high")]]
     return pd.DataFrame(list(found.values()), columns=columns)
+
+
+def test_correctness(run) -> tuple:
+    """``(sources, correct)`` of a run's test images: their ``source`` names and whether
+    the run classified each right, in the order of its predictions."""
+    test = run.predictions[run.predictions["part"] == "test"]
+    return test["source"].to_numpy(dtype=str), (test["true"] == test["predicted"]).to_numpy()
+
+
+FINETUNE_COLUMNS = ["model", "dataset", "n", "scratch", "fine_tuned", "gain", "only_fine_tuned",
+                    "only_scratch", "p_value", "zero_shot"]
+
+
+def finetune_comparison(runs) -> pd.DataFrame:
+    """Fine-tuned against from scratch, paired on the same test images.
+
+    For every fine-tuned run in ``runs`` whose model also has a run from scratch on the
+    same target data set (and so, the same split, the same test images), the exact McNemar
+    test (:func:`ferlib.stats.mcnemar_exact`) asks whether the two classify those images
+    differently by more than chance. Pairing makes it far more sensitive than comparing
+    two accuracies: only the images where the two runs disagree count.
+
+    Args:
+        runs: ``{(model, dataset, source): Run}`` (``source`` None from scratch), as
+            :func:`ferlib.protocol.reproduction_runs` returns them.
+
+    Returns:
+        one row per pair, columns :data:`FINETUNE_COLUMNS`: ``n`` test images,
+        ``scratch`` and ``fine_tuned`` accuracies, ``gain`` (fine-tuned minus scratch),
+        ``only_fine_tuned`` and ``only_scratch`` (images only that run got right),
+        ``p_value`` (two-sided) and ``zero_shot`` (the source network on the same
+        images before fine-tuning; NaN if not recorded). Raises ``ValueError`` when a
+        pair's test images differ.
+    """
+    rows = []
+    for (model, dataset, source), tuned in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
+        scratch = runs.get((model, dataset, None))
+        if source is None or scratch is None:
+            continue
+        sources, scratch_right = test_correctness(scratch)
+        _, tuned_right = paired_correctness(sources, scratch_right, tuned.predictions)
+        result = stats.mcnemar_exact(tuned_right, scratch_right)
+        rows.append({"model": model, "dataset": dataset, "n": result["n"],
+                     "scratch": result["accuracy_b"], "fine_tuned": result["accuracy_a"],
+                     "gain": result["difference"], "only_fine_tuned": result["b"],
+                     "only_scratch": result["c"], "p_value": result["p_value"],
+                     "zero_shot": tuned.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan)})
+    return pd.DataFrame(rows, columns=FINETUNE_COLUMNS)
 
 
 def seed_table(seed_runs: dict) -> pd.DataFrame:

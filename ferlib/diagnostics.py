@@ -111,7 +111,7 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
     import keras
 
     from ferlib import training
-    from ferlib.experiment import check_data_matches, load_data, prepare, start_model
+    from ferlib.experiment import check_data_matches, config_data, prepare, start_model
     from ferlib.fingerprint import dataset_fingerprint
     from ferlib.models import set_input_statistics
     from ferlib.identity import NUMERICS_VERSION
@@ -127,8 +127,7 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
         raise ValueError(f"config.backend is {config.backend!r} but Keras runs on "
                          f"{keras.backend.backend()!r}: set KERAS_BACKEND or the config")
     if dataset is None:
-        dataset = load_data(config.dataset, data_dir=data_dir, synthetic_size=config.synthetic_size,
-                            data_seed=config.data_seed, cache_dir=cache_dir)
+        dataset = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
     data, part = prepare(config, dataset)
     train, val = part == "train", part == "val"
     train_x, train_y = training.as_batch(data.images[train]), data.labels[train]

@@ -30,9 +30,11 @@ from ferlib.identity import NUMERICS_VERSION, run_id
 from ferlib.store import RunStore
 
 
-def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None, pack_dir=None):
+def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None, pack_dir=None,
+              synthetic_expressions="standard"):
     """The data set ``name``: real files under ``data_dir`` or from a pack (``pack_dir``,
-    :mod:`ferlib.pack`: the same arrays), or synthetic when neither is given."""
+    :mod:`ferlib.pack`: the same arrays), or synthetic when neither is given
+    (``synthetic_size`` images, seed ``data_seed``, ``synthetic_expressions``)."""
     if pack_dir is not None:
         if data_dir is not None:
             raise ValueError("give a data directory or a pack, not both")
@@ -42,10 +44,19 @@ def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cac
     if data_dir is None:
         from ferlib.synthetic import make_synthetic
 
-        return make_synthetic(name, synthetic_size, seed=data_seed)
+        return make_synthetic(name, synthetic_size, seed=data_seed, expressions=synthetic_expressions)
     from ferlib.datasets import load_dataset
 
     return load_dataset(name, data_dir, cache_dir=cache_dir)
+
+
+def config_data(config: RunConfig, *, data_dir=None, cache_dir=None):
+    """The data set a run of ``config`` trains and is tested on: the real files of
+    ``config.dataset`` under ``data_dir``, or its synthetic stand-in as the config
+    describes it (size, seed, expressions)."""
+    return load_data(config.dataset, data_dir=data_dir, cache_dir=cache_dir,
+                     synthetic_size=config.synthetic_size, data_seed=config.data_seed,
+                     synthetic_expressions=config.synthetic_expressions)
 
 
 def limit_rows(labels, part, limit, seed):
@@ -122,8 +133,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     store = store if isinstance(store, RunStore) else RunStore(store)
     check_data_matches(config, data_dir)
     if dataset is None:
-        dataset = load_data(config.dataset, data_dir=data_dir, synthetic_size=config.synthetic_size,
-                            data_seed=config.data_seed, cache_dir=cache_dir)
+        dataset = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
     data, part = prepare(config, dataset)
     fingerprint = dataset_fingerprint(data, split=part)
     rid = run_id(config, fingerprint)
@@ -342,8 +352,7 @@ def paper_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache
 
     def dataset(cfg):  # each data set is loaded (or made) once, not once per run
         if cfg.dataset not in loaded:
-            loaded[cfg.dataset] = load_data(cfg.dataset, data_dir=data_dir, cache_dir=cache_dir,
-                                            synthetic_size=cfg.synthetic_size, data_seed=cfg.data_seed)
+            loaded[cfg.dataset] = config_data(cfg, data_dir=data_dir, cache_dir=cache_dir)
         return loaded[cfg.dataset]
 
     runs = {}

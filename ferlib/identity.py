@@ -29,7 +29,8 @@ NUMERICS_VERSION = 1
 #: numbers runs had before the field existed. A field at that value is left out of the
 #: id, so adding a field never changes the id of an existing run. The value must never
 #: change once a field is listed here.
-LEGACY_VALUES: dict = {"augment_scale": 1.0, "min_epoch_images": None, "input_scaling": "unit"}
+LEGACY_VALUES: dict = {"augment_scale": 1.0, "min_epoch_images": None, "input_scaling": "unit",
+                       "synthetic_expressions": "standard"}
 
 
 def identity_fields(config) -> dict:

@@ -26,87 +26,13 @@ import numpy as np
 import pandas as pd
 
 from ferlib.labels import IMAGE_SIZE, NUM_CLASSES
+from ferlib.paper import LAYER_TABLES
 
 MODEL_NAMES = (1, 2, 3)
-
-#: (total, non-trainable) parameter counts printed under each of the paper's tables.
-PAPER_PARAM_COUNTS = {
-    1: (20_007_687, 0),
-    2: (1_485_831, 0),
-    3: (5_905_863, 3_712),
-}
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 
 TABLE_COLUMNS = ("layer", "type", "output_shape", "params")
-
-# The paper's tables, transcribed: (layer, type, output shape, params).
-# The paper's type column is sometimes cut short by its layout
-# ("MaxPooling2", "Average", "Batch Normalization"); it is written out here as the
-# Keras class name, so that it can be compared with the built models.
-_PAPER_TABLES = {
-    1: [
-        ("conv2d_1", "Conv2D", (None, 48, 48, 64), 1664),
-        ("max_pooling2d_1", "MaxPooling2D", (None, 24, 24, 64), 0),
-        ("conv2d_2", "Conv2D", (None, 24, 24, 128), 73856),
-        ("max_pooling2d_2", "MaxPooling2D", (None, 12, 12, 128), 0),
-        ("flatten_1", "Flatten", (None, 18432), 0),
-        ("dense_1", "Dense", (None, 1024), 18875392),
-        ("dropout_1", "Dropout", (None, 1024), 0),
-        ("dense_2", "Dense", (None, 1024), 1049600),
-        ("dropout_2", "Dropout", (None, 1024), 0),
-        ("dense_3", "Dense", (None, 7), 7175),
-    ],
-    2: [
-        ("conv2d_1", "Conv2D", (None, 44, 44, 64), 1664),
-        ("max_pooling2d_1", "MaxPooling2D", (None, 20, 20, 64), 0),
-        ("conv2d_2", "Conv2D", (None, 18, 18, 64), 36928),
-        ("conv2d_3", "Conv2D", (None, 16, 16, 64), 36928),
-        ("average_pooling2d_1", "AveragePooling2D", (None, 7, 7, 64), 0),
-        ("conv2d_4", "Conv2D", (None, 5, 5, 128), 73856),
-        ("conv2d_5", "Conv2D", (None, 3, 3, 128), 147584),
-        ("average_pooling2d_2", "AveragePooling2D", (None, 1, 1, 128), 0),
-        ("flatten_1", "Flatten", (None, 128), 0),
-        ("dense_1", "Dense", (None, 1024), 132096),
-        ("dropout_1", "Dropout", (None, 1024), 0),
-        ("dense_2", "Dense", (None, 1024), 1049600),
-        ("dropout_2", "Dropout", (None, 1024), 0),
-        ("dense_3", "Dense", (None, 7), 7175),
-    ],
-    3: [
-        ("conv2d_1", "Conv2D", (None, 46, 46, 64), 640),
-        ("conv2d_2", "Conv2D", (None, 46, 46, 64), 36928),
-        ("batch_normalization_1", "BatchNormalization", (None, 46, 46, 64), 256),
-        ("max_pooling2d_1", "MaxPooling2D", (None, 23, 23, 64), 0),
-        ("dropout_1", "Dropout", (None, 23, 23, 64), 0),
-        ("conv2d_3", "Conv2D", (None, 23, 23, 128), 73856),
-        ("batch_normalization_2", "BatchNormalization", (None, 23, 23, 128), 512),
-        ("conv2d_4", "Conv2D", (None, 23, 23, 128), 147584),
-        ("batch_normalization_3", "BatchNormalization", (None, 23, 23, 128), 512),
-        ("max_pooling2d_2", "MaxPooling2D", (None, 11, 11, 128), 0),
-        ("dropout_2", "Dropout", (None, 11, 11, 128), 0),
-        ("conv2d_5", "Conv2D", (None, 11, 11, 256), 295168),
-        ("batch_normalization_4", "BatchNormalization", (None, 11, 11, 256), 1024),
-        ("conv2d_6", "Conv2D", (None, 11, 11, 256), 590080),
-        ("batch_normalization_5", "BatchNormalization", (None, 11, 11, 256), 1024),
-        ("max_pooling2d_3", "MaxPooling2D", (None, 5, 5, 256), 0),
-        ("dropout_3", "Dropout", (None, 5, 5, 256), 0),
-        ("conv2d_7", "Conv2D", (None, 5, 5, 512), 1180160),
-        ("batch_normalization_6", "BatchNormalization", (None, 5, 5, 512), 2048),
-        ("conv2d_8", "Conv2D", (None, 5, 5, 512), 2359808),
-        ("batch_normalization_7", "BatchNormalization", (None, 5, 5, 512), 2048),
-        ("max_pooling2d_4", "MaxPooling2D", (None, 2, 2, 512), 0),
-        ("dropout_4", "Dropout", (None, 2, 2, 512), 0),
-        ("flatten_1", "Flatten", (None, 2048), 0),
-        ("dense_1", "Dense", (None, 512), 1049088),
-        ("dropout_5", "Dropout", (None, 512), 0),
-        ("dense_2", "Dense", (None, 256), 131328),
-        ("dropout_6", "Dropout", (None, 256), 0),
-        ("dense_3", "Dense", (None, 128), 32896),
-        ("dropout_7", "Dropout", (None, 128), 0),
-        ("dense_4", "Dense", (None, 7), 903),
-    ],
-}
 
 
 def _check_model_id(model_id):
@@ -217,6 +143,19 @@ def _input_layers(input_scaling="unit"):
     return [keras.Input(shape=INPUT_SHAPE, name="image"), scaling]
 
 
+def _dense_head(num_classes, dropout, seeds):
+    """Models 1 and 2 end alike: flatten, two dense layers of 1024 units each followed by
+    dropout at rate ``dropout``, then the softmax layer."""
+    return [
+        keras.layers.Flatten(name="flatten_1"),
+        _dense(1024, "relu", "dense_1", seeds),
+        _dropout(dropout, "dropout_1", seeds),
+        _dense(1024, "relu", "dense_2", seeds),
+        _dropout(dropout, "dropout_2", seeds),
+        _dense(num_classes, "softmax", "dense_3", seeds),
+    ]
+
+
 def _model_1_layers(num_classes, seeds):
     """Model 1: 2 conv, 2 max-pool, 3 dense (20,007,687 parameters).
 
@@ -233,12 +172,7 @@ def _model_1_layers(num_classes, seeds):
         keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_1"),
         _conv(128, 3, "same", "conv2d_2", seeds),
         keras.layers.MaxPooling2D(2, strides=2, name="max_pooling2d_2"),
-        keras.layers.Flatten(name="flatten_1"),
-        _dense(1024, "relu", "dense_1", seeds),
-        _dropout(0.5, "dropout_1", seeds),
-        _dense(1024, "relu", "dense_2", seeds),
-        _dropout(0.5, "dropout_2", seeds),
-        _dense(num_classes, "softmax", "dense_3", seeds),
+        *_dense_head(num_classes, 0.5, seeds),
     ]
 
 
@@ -266,12 +200,7 @@ def _model_2_layers(num_classes, seeds):
         _conv(128, 3, "valid", "conv2d_4", seeds),
         _conv(128, 3, "valid", "conv2d_5", seeds),
         keras.layers.AveragePooling2D(3, strides=2, name="average_pooling2d_2"),
-        keras.layers.Flatten(name="flatten_1"),
-        _dense(1024, "relu", "dense_1", seeds),
-        _dropout(0.2, "dropout_1", seeds),
-        _dense(1024, "relu", "dense_2", seeds),
-        _dropout(0.2, "dropout_2", seeds),
-        _dense(num_classes, "softmax", "dense_3", seeds),
+        *_dense_head(num_classes, 0.2, seeds),
     ]
 
 
@@ -399,7 +328,7 @@ def paper_layer_table(model_id) -> pd.DataFrame:
     model_id = _check_model_id(model_id)
     rows = [
         (name, kind, _shape_text(shape), params)
-        for name, kind, shape, params in _PAPER_TABLES[model_id]
+        for name, kind, shape, params in LAYER_TABLES[model_id]
     ]
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 

@@ -30,14 +30,12 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
-import os
-import shutil
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 
+from ferlib import atomic
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
@@ -240,9 +238,7 @@ def write_pack(datasets: dict, out_dir, *, log=None) -> dict:
     if not datasets:
         raise ValueError("nothing to pack: no data sets given")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with atomic.replacing_folder(out_dir) as tmp:
         manifest = {"format": PACK_FORMAT, "version": PACK_VERSION, "datasets": {}}
         for name, dataset in datasets.items():
             tic = time.perf_counter()
@@ -263,16 +259,6 @@ def write_pack(datasets: dict, out_dir, *, log=None) -> dict:
                     f"{packed / 2**20:.2f} MiB packed ({packed / dataset.images.nbytes:.1%}) in "
                     f"{manifest['datasets'][name]['seconds']:.1f} s")
         (tmp / PACK_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest
 
 

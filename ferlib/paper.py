@@ -10,9 +10,12 @@ value and :data:`ERRATA` says what is off.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ferlib.labels import EMOTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Table 1: images per class and data set. CK+ counts are sequences ("last frame"),
 #: its neutral class is the first frame of every sequence; JAFFE is spelt "JAFPE" there.
@@ -32,6 +35,8 @@ SPLIT_SIZES = {
     "fer2013": {"train": 28709, "val": 3589, "test": 3589},
     "jaffe": {"train": 129, "val": 42, "test": 42},
 }
+#: JAFFE's split as section 7 gives it.
+JAFFE_SPLIT_SECTION_7 = {"train": 130, "val": 41, "test": 42}
 SPLIT_FRACTIONS = {
     "fer2013": {"train": 0.8, "val": 0.1, "test": 0.1},
     "ckplus": {"train": 0.7, "val": 0.1, "test": 0.2},
@@ -81,6 +86,101 @@ ERRATA = (
 
 DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "jaffe": "JAFFE"}
 
+#: (total, non-trainable) parameter counts printed under each of section 3's tables.
+PARAM_COUNTS = {
+    1: (20_007_687, 0),
+    2: (1_485_831, 0),
+    3: (5_905_863, 3_712),
+}
+
+#: Section 3's layer tables (Keras ``model.summary()``), one per model: rows of
+#: ``(layer, type, output shape, params)``. The paper's type column is sometimes cut
+#: short by its layout ("MaxPooling2", "Average", "Batch Normalization"); it is written
+#: out here as the Keras class name, so that it can be compared with the built models.
+LAYER_TABLES = {
+    1: [
+        ("conv2d_1", "Conv2D", (None, 48, 48, 64), 1664),
+        ("max_pooling2d_1", "MaxPooling2D", (None, 24, 24, 64), 0),
+        ("conv2d_2", "Conv2D", (None, 24, 24, 128), 73856),
+        ("max_pooling2d_2", "MaxPooling2D", (None, 12, 12, 128), 0),
+        ("flatten_1", "Flatten", (None, 18432), 0),
+        ("dense_1", "Dense", (None, 1024), 18875392),
+        ("dropout_1", "Dropout", (None, 1024), 0),
+        ("dense_2", "Dense", (None, 1024), 1049600),
+        ("dropout_2", "Dropout", (None, 1024), 0),
+        ("dense_3", "Dense", (None, 7), 7175),
+    ],
+    2: [
+        ("conv2d_1", "Conv2D", (None, 44, 44, 64), 1664),
+        ("max_pooling2d_1", "MaxPooling2D", (None, 20, 20, 64), 0),
+        ("conv2d_2", "Conv2D", (None, 18, 18, 64), 36928),
+        ("conv2d_3", "Conv2D", (None, 16, 16, 64), 36928),
+        ("average_pooling2d_1", "AveragePooling2D", (None, 7, 7, 64), 0),
+        ("conv2d_4", "Conv2D", (None, 5, 5, 128), 73856),
+        ("conv2d_5", "Conv2D", (None, 3, 3, 128), 147584),
+        ("average_pooling2d_2", "AveragePooling2D", (None, 1, 1, 128), 0),
+        ("flatten_1", "Flatten", (None, 128), 0),
+        ("dense_1", "Dense", (None, 1024), 132096),
+        ("dropout_1", "Dropout", (None, 1024), 0),
+        ("dense_2", "Dense", (None, 1024), 1049600),
+        ("dropout_2", "Dropout", (None, 1024), 0),
+        ("dense_3", "Dense", (None, 7), 7175),
+    ],
+    3: [
+        ("conv2d_1", "Conv2D", (None, 46, 46, 64), 640),
+        ("conv2d_2", "Conv2D", (None, 46, 46, 64), 36928),
+        ("batch_normalization_1", "BatchNormalization", (None, 46, 46, 64), 256),
+        ("max_pooling2d_1", "MaxPooling2D", (None, 23, 23, 64), 0),
+        ("dropout_1", "Dropout", (None, 23, 23, 64), 0),
+        ("conv2d_3", "Conv2D", (None, 23, 23, 128), 73856),
+        ("batch_normalization_2", "BatchNormalization", (None, 23, 23, 128), 512),
+        ("conv2d_4", "Conv2D", (None, 23, 23, 128), 147584),
+        ("batch_normalization_3", "BatchNormalization", (None, 23, 23, 128), 512),
+        ("max_pooling2d_2", "MaxPooling2D", (None, 11, 11, 128), 0),
+        ("dropout_2", "Dropout", (None, 11, 11, 128), 0),
+        ("conv2d_5", "Conv2D", (None, 11, 11, 256), 295168),
+        ("batch_normalization_4", "BatchNormalization", (None, 11, 11, 256), 1024),
+        ("conv2d_6", "Conv2D", (None, 11, 11, 256), 590080),
+        ("batch_normalization_5", "BatchNormalization", (None, 11, 11, 256), 1024),
+        ("max_pooling2d_3", "MaxPooling2D", (None, 5, 5, 256), 0),
+        ("dropout_3", "Dropout", (None, 5, 5, 256), 0),
+        ("conv2d_7", "Conv2D", (None, 5, 5, 512), 1180160),
+        ("batch_normalization_6", "BatchNormalization", (None, 5, 5, 512), 2048),
+        ("conv2d_8", "Conv2D", (None, 5, 5, 512), 2359808),
+        ("batch_normalization_7", "BatchNormalization", (None, 5, 5, 512), 2048),
+        ("max_pooling2d_4", "MaxPooling2D", (None, 2, 2, 512), 0),
+        ("dropout_4", "Dropout", (None, 2, 2, 512), 0),
+        ("flatten_1", "Flatten", (None, 2048), 0),
+        ("dense_1", "Dense", (None, 512), 1049088),
+        ("dropout_5", "Dropout", (None, 512), 0),
+        ("dense_2", "Dense", (None, 256), 131328),
+        ("dropout_6", "Dropout", (None, 256), 0),
+        ("dense_3", "Dense", (None, 128), 32896),
+        ("dropout_7", "Dropout", (None, 128), 0),
+        ("dense_4", "Dense", (None, 7), 903),
+    ],
+}
+
+# ----------------------------------------------------------------- the data sets as released
+# Facts of the public releases the paper's data sets come from, which the paper does not
+# print; kept here beside its numbers because the synthetic stand-ins imitate them and
+# the audit compares with them.
+
+#: FER2013's Training part per class (the official release; canonical class order).
+FER2013_TRAIN_CLASS_COUNTS = {"angry": 3995, "disgust": 436, "fear": 4097, "happy": 7215,
+                              "sad": 4830, "surprise": 3171, "neutral": 4965}
+#: CK+: labelled sequences and the subjects who posed them; CK+48 keeps the last three
+#: frames of each labelled sequence.
+CKPLUS_LABELLED_SEQUENCES = 327
+CKPLUS_SUBJECTS = 118
+CKPLUS48_IMAGES = 3 * CKPLUS_LABELLED_SEQUENCES
+#: JAFFE: images per class in the 213 files, and the ten subjects (file-name prefixes).
+JAFFE_FILE_CLASS_COUNTS = {"angry": 30, "disgust": 29, "fear": 32, "happy": 31, "sad": 31,
+                           "surprise": 30, "neutral": 30}
+JAFFE_SUBJECTS = ("KA", "KL", "KM", "KR", "MK", "NA", "NM", "TM", "UY", "YM")
+JAFFE_IMAGES = sum(JAFFE_FILE_CLASS_COUNTS.values())
+
+
 
 def check_key(model, dataset, source=None):
     """Validate an experiment key; returns it as ``(int, str, str | None)``."""
@@ -99,6 +199,8 @@ def paper_accuracy(model, dataset, source=None) -> float:
 def table_1_frame() -> pd.DataFrame:
     """Table 1 as a DataFrame: rows = the 7 classes then ``contempt`` and ``total``,
     columns = ``fer2013``, ``ckplus``, ``jaffe`` (int image counts)."""
+    import pandas as pd
+
     classes = list(EMOTIONS) + ["contempt"]
     frame = pd.DataFrame({name: [TABLE_1[name][c] for c in classes] for name in TABLE_1},
                          index=classes)
@@ -111,6 +213,8 @@ def accuracy_frame() -> pd.DataFrame:
     """Tables 5-7 in long form: one row per experiment with columns ``model``,
     ``dataset``, ``training`` (``"scratch"`` or ``"fine-tuned"``) and ``accuracy``
     (fraction)."""
+    import pandas as pd
+
     rows = [
         {"model": model, "dataset": dataset,
          "training": "scratch" if source is None else "fine-tuned", "accuracy": value}

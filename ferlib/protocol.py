@@ -137,7 +137,7 @@ def reproduction_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None
     """
     import keras
 
-    from ferlib.experiment import PAPER_EXPERIMENTS, finetune_run, load_data, train_run
+    from ferlib.experiment import PAPER_EXPERIMENTS, config_data, finetune_run, train_run
 
     data = "real" if data_dir is not None else "synthetic"
     loaded = {}
@@ -150,8 +150,7 @@ def reproduction_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None
 
     def dataset(cfg):  # each data set is loaded (or made) once
         if cfg.dataset not in loaded:
-            loaded[cfg.dataset] = load_data(cfg.dataset, data_dir=data_dir, cache_dir=cache_dir,
-                                            synthetic_size=cfg.synthetic_size, data_seed=cfg.data_seed)
+            loaded[cfg.dataset] = config_data(cfg, data_dir=data_dir, cache_dir=cache_dir)
         return loaded[cfg.dataset]
 
     options = dict(data_dir=data_dir, cache_dir=cache_dir, verbose=verbose, log=log)

@@ -98,15 +98,13 @@ def study_configs(*, models=STUDY_MODELS, datasets=STUDY_DATASETS, seeds=STUDY_S
 def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **scope) -> list:
     """Train (or fetch from ``store``) every run of :func:`study_configs` ``(**scope)``;
     returns ``[(cell, Run)]``. Each data set is loaded once."""
-    from ferlib.experiment import load_data, train_run
+    from ferlib.experiment import config_data, train_run
 
     data = "real" if data_dir is not None else "synthetic"
     loaded, runs = {}, []
     for cell, config in study_configs(data=data, **scope):
         if config.dataset not in loaded:
-            loaded[config.dataset] = load_data(config.dataset, data_dir=data_dir, cache_dir=cache_dir,
-                                               synthetic_size=config.synthetic_size,
-                                               data_seed=config.data_seed)
+            loaded[config.dataset] = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
         if changes_epochs_only(cell, scope.get("round", "settled")) and same_epochs_as_protocol(
                 config, loaded[config.dataset], profile=scope.get("profile", "paper")):
             log(f"{cell:>24}: {config.label()}: the same epochs as the protocol's run (one "

@@ -82,12 +82,12 @@ def parameter_table(models=(1, 2, 3)) -> pd.DataFrame:
         one row per model: ``model``, ``params``, ``trainable``, ``non_trainable``,
         ``paper_params``, ``paper_non_trainable`` and ``matches`` (both counts equal).
     """
-    from ferlib.models import PAPER_PARAM_COUNTS, build_model, param_counts
+    from ferlib.models import build_model, param_counts
 
     rows = []
     for model_id in models:
         total, trainable, frozen = param_counts(build_model(int(model_id)))
-        paper_total, paper_frozen = PAPER_PARAM_COUNTS[int(model_id)]
+        paper_total, paper_frozen = paper.PARAM_COUNTS[int(model_id)]
         rows.append({"model": int(model_id), "params": total, "trainable": trainable,
                      "non_trainable": frozen, "paper_params": paper_total,
                      "paper_non_trainable": paper_frozen,

@@ -1,4 +1,5 @@
-"""Golden numbers: tiny synthetic runs whose losses and probabilities pin ferlib's numerics.
+"""Golden numbers: tiny synthetic runs whose losses and probabilities pin ferlib's numerics,
+and the fingerprints of synthetic data sets, which pin ferlib's synthetic faces.
 
 ``tests/test_numerics.py`` trains the runs of :data:`GOLDEN_CASES` again and compares them
 with ``tests/golden_numerics.json``, which records them for one
@@ -29,6 +30,29 @@ GOLDEN_CASES = {
     "model2-standardize": dict(_TINY, model=2, input_scaling="standardize"),
     "model2-no-balance": dict(_TINY, model=2, balance="none"),
 }
+
+
+#: ``{name: (domain, images, seed, expressions)}``: synthetic data sets whose fingerprints
+#: are recorded. Every kind of face, part and photometry occurs in them; a refactoring of
+#: :mod:`ferlib.synthetic` must leave them byte-identical.
+SYNTHETIC_CASES = {"fer2013-560-seed0": ("fer2013", 560, 0, "standard"),
+                   "ckplus-210-seed1": ("ckplus", 210, 1, "standard"),
+                   "jaffe-140-seed0": ("jaffe", 140, 0, "standard"),
+                   "fer2013-clear-280-seed0": ("fer2013", 280, 0, "clear")}
+
+
+def synthetic_fingerprints() -> dict:
+    """``{name: fingerprint}`` of each :data:`SYNTHETIC_CASES` data set
+    (:func:`ferlib.fingerprint.dataset_fingerprint`: images, labels, splits, subjects and
+    sequences) and of each domain's prototype faces."""
+    from ferlib.fingerprint import dataset_fingerprint, fingerprint_arrays
+    from ferlib.synthetic import DOMAINS, make_synthetic, prototype_faces
+
+    found = {name: dataset_fingerprint(make_synthetic(domain, n, seed=seed, expressions=expressions))
+             for name, (domain, n, seed, expressions) in SYNTHETIC_CASES.items()}
+    found.update({f"{domain}-prototypes": fingerprint_arrays(images=prototype_faces(domain))
+                  for domain in DOMAINS})
+    return found
 
 
 def golden_numbers(fields: dict) -> dict:
@@ -68,10 +92,10 @@ def main(argv=None) -> int:
     import keras
 
     text = json.dumps({"numerics_version": NUMERICS_VERSION, "backend": keras.backend.backend(),
-                       "cases": cases}, indent=1) + "\n"
-    tmp = GOLDEN_FILE.with_name(GOLDEN_FILE.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(GOLDEN_FILE)
+                       "synthetic_data": synthetic_fingerprints(), "cases": cases}, indent=1) + "\n"
+    from ferlib.atomic import write_text
+
+    write_text(GOLDEN_FILE, text)
     print(f"wrote {GOLDEN_FILE} for numerics version {NUMERICS_VERSION}: {', '.join(cases)}")
     return 0
 

@@ -112,3 +112,27 @@ def test_baseline_accuracies_and_subject_comparison():
     assert rows.loc["hog_logistic", "subject_independent"] == 0.56
     assert pd.isna(rows.loc["logistic_pixels", "paper_split"])
     assert rows.loc["hog_logistic", "split"] == "leave one subject out, 10 folds"
+
+
+def test_finetune_comparison_pairs_each_fine_tune_with_its_scratch_run():
+    scratch = _run("s", [True] * 3 + [False] * 7)
+    tuned = _run("t", [True] * 9 + [False], source="fer2013")
+    tuned.metrics["zero_shot"] = {"test": {"accuracy": 0.4}}
+    lone = _run("u", [True] * 10, source="fer2013")  # its scratch run is missing
+    runs = {(2, "jaffe", None): scratch, (2, "jaffe", "fer2013"): tuned, (3, "jaffe", "fer2013"): lone}
+    table = compare.finetune_comparison(runs)
+    assert len(table) == 1, "a fine-tune without its scratch run is not compared"
+    row = table.iloc[0]
+    assert (row["model"], row["dataset"], row["n"]) == (2, "jaffe", 10)
+    assert (row["scratch"], row["fine_tuned"]) == (0.3, 0.9) and row["gain"] == pytest.approx(0.6)
+    # only the fine-tune right on images 3..8 (6), never the reverse
+    assert (row["only_fine_tuned"], row["only_scratch"]) == (6, 0)
+    assert row["p_value"] == pytest.approx(st.binomtest(6, 6, 0.5).pvalue)
+    assert row["zero_shot"] == 0.4
+
+
+def test_finetune_comparison_needs_the_same_test_images():
+    scratch, tuned = _run("s", [True] * 10), _run("t", [True] * 10, source="fer2013")
+    tuned.predictions.loc[tuned.predictions.index[-1], "source"] = "elsewhere.png"
+    with pytest.raises(ValueError, match="test rows differ"):
+        compare.finetune_comparison({(2, "jaffe", None): scratch, (2, "jaffe", "fer2013"): tuned})

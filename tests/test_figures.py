@@ -255,9 +255,9 @@ def test_architecture_and_parameter_tables_compare_with_the_paper():
 
 
 def paper_total(model_id):
-    from ferlib.models import PAPER_PARAM_COUNTS
+    from ferlib.paper import PARAM_COUNTS
 
-    return PAPER_PARAM_COUNTS[model_id][0]
+    return PARAM_COUNTS[model_id][0]
 
 
 def test_finetune_summary_and_range_table():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ferlib import models
+from ferlib import models, paper
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def _weight_count(weights):
 @pytest.mark.parametrize("model_id", models.MODEL_NAMES)
 def test_parameter_counts_equal_the_paper(built_models, model_id):
     model = built_models[model_id]
-    paper_total, paper_non_trainable = models.PAPER_PARAM_COUNTS[model_id]
+    paper_total, paper_non_trainable = paper.PARAM_COUNTS[model_id]
     trainable = _weight_count(model.trainable_weights)
     non_trainable = _weight_count(model.non_trainable_weights)
     assert trainable + non_trainable == paper_total
@@ -43,11 +43,11 @@ def test_parameter_counts_equal_the_paper(built_models, model_id):
 @pytest.mark.parametrize("model_id", models.MODEL_NAMES)
 def test_every_layer_matches_the_paper_table(model_id):
     built = models.layer_table(model_id)
-    paper = models.paper_layer_table(model_id)
+    theirs = models.paper_layer_table(model_id)
     assert list(built.columns) == ["layer", "type", "output_shape", "params"]
-    pd.testing.assert_frame_equal(built, paper)
+    pd.testing.assert_frame_equal(built, theirs)
     # The transcribed table itself adds up to the paper's printed total.
-    assert paper["params"].sum() == models.PAPER_PARAM_COUNTS[model_id][0]
+    assert theirs["params"].sum() == paper.PARAM_COUNTS[model_id][0]
 
 
 @pytest.mark.parametrize("model_id", models.MODEL_NAMES)
@@ -113,7 +113,7 @@ _JAX_SCRIPT = """
 import json, sys
 import numpy as np
 import keras
-from ferlib import models
+from ferlib import models, paper
 assert keras.backend.backend() == "jax", keras.backend.backend()
 result = {}
 images = np.random.default_rng(0).integers(0, 256, (2, 48, 48, 1)).astype("float32")
@@ -145,7 +145,7 @@ def _check_models_on_jax(model_ids):
     assert sorted(result) == sorted(str(m) for m in model_ids)
     for model_id in model_ids:
         entry = result[str(model_id)]
-        assert entry["params"] == models.PAPER_PARAM_COUNTS[model_id][0]
+        assert entry["params"] == paper.PARAM_COUNTS[model_id][0]
         assert entry["shape"] == [2, 7]
         np.testing.assert_allclose(entry["row_sums"], 1.0, rtol=1e-5)
 

@@ -128,3 +128,43 @@ def test_a_diverging_run_stops_and_stores_nothing_as_finished(tmp_path):
     assert RunStore(tmp_path).runs() == []
     partial = list((tmp_path / ".partial").glob("*/state.json"))
     assert partial == [], "no checkpoint of a diverged epoch"
+
+
+def test_a_profile_can_set_models_apart_and_synthetic_data_apart():
+    from ferlib.config import PROFILES, profile_config
+
+    quick = PROFILES["quick"]
+    for model, settings in quick["models"].items():
+        config = profile_config("quick", model=model, dataset="jaffe")
+        assert {name: getattr(config, name) for name in settings} == settings
+    plain = profile_config("quick", model=2, dataset="jaffe")
+    assert plain.epochs == quick["epochs"] and plain.limit_train == quick["limit_train"]
+    assert plain.synthetic_expressions == quick["synthetic"]["synthetic_expressions"] != "standard"
+    real = profile_config("quick", model=2, dataset="jaffe", data="real")
+    assert real.synthetic_expressions == "standard" and real.synthetic_size is None
+    assert profile_config("quick", model=1, dataset="jaffe", epochs=5).epochs == 5  # the caller wins
+    with pytest.raises(ValueError, match="synthetic data only"):
+        RunConfig(model=2, dataset="jaffe", data="real", synthetic_expressions="clear")
+    with pytest.raises(ValueError, match="synthetic_expressions must be one of"):
+        _config(synthetic_expressions="vivid")
+
+
+def test_synthetic_expressions_enter_the_run_id_only_when_not_standard():
+    """Runs stored before the field existed keep their ids."""
+    standard = _config()
+    assert "synthetic_expressions" not in identity.identity_fields(standard)
+    clear = dataclasses.replace(standard, synthetic_expressions="clear")
+    assert identity.identity_fields(clear)["synthetic_expressions"] == "clear"
+    assert identity.run_id(clear, "f" * 64) != identity.run_id(standard, "f" * 64)
+
+
+def test_profile_notes_say_which_models_train_fewer_steps():
+    from ferlib.config import PROFILES, profile_notes
+
+    notes = profile_notes("quick")
+    assert notes[0].startswith("Every run of the quick profile") and f"{PROFILES['quick']['epochs']} epochs" in notes[0]
+    for model, settings in PROFILES["quick"]["models"].items():
+        line = next(n for n in notes if n.startswith(f"Model {model} "))
+        assert f"{settings['epochs']} epoch" in line and "fewer steps" in line
+    assert "clear expressions" in notes[1] and f"{PROFILES['quick']['synthetic_size']['fer2013']:,}" in notes[1]
+    assert not [n for n in profile_notes("paper") if n.startswith("Model ")]

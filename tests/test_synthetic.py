@@ -79,6 +79,17 @@ def test_different_seeds_give_different_output(domain):
     assert not flat_a & {img.tobytes() for img in b.images}
 
 
+def test_synthetic_data_matches_the_recorded_fingerprints():
+    """The synthetic data sets are byte-identical to the ones recorded in
+    tests/golden_numerics.json: their fingerprints enter the id of every synthetic run,
+    so a refactoring of ferlib.synthetic must not move a pixel."""
+    from golden import read_golden, synthetic_fingerprints
+
+    assert synthetic_fingerprints() == read_golden()["synthetic_data"], (
+        "the synthetic faces changed: every synthetic run id changes with them. If that is "
+        "intended, run `python tests/golden.py --update`")
+
+
 def test_domains_differ_for_the_same_seed():
     images = [make_synthetic(d, 21, seed=0).images for d in DOMAINS]
     assert not np.array_equal(images[0], images[1])
@@ -317,6 +328,35 @@ def test_sample_params_are_the_parameters_behind_make_synthetic(domain):
     # same geometry, other pixel noise: close to the data set's images, not equal
     diff = np.abs(images.astype(np.float32) - ds.images.astype(np.float32)).mean()
     assert 0 < diff < 10
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_clear_expressions_change_only_the_expressions(domain):
+    """The same people, pictures, labels and splits; stronger, plainer expressions."""
+    labels, standard = sample_params(domain, 210, seed=2)
+    clear_labels, clear = sample_params(domain, 210, seed=2, expressions="clear")
+    assert np.array_equal(labels, clear_labels)
+    for name in ("skin", "face_w", "scale", "angle", "light", "noise"):
+        np.testing.assert_array_equal(standard[name], clear[name])
+    happy, sad = labels == EMOTIONS.index("happy"), labels == EMOTIONS.index("sad")
+    for name, rows in (("mouth_curve", happy), ("cheek_raise", happy), ("brow_inner", sad)):
+        plain, strong = standard[name][rows], clear[name][rows]
+        assert strong.mean() > plain.mean() and strong.std() < plain.std(), name
+    a, b = make_synthetic(domain, 70, seed=2), make_synthetic(domain, 70, seed=2, expressions="clear")
+    for column in ("labels", "split", "subject", "sequence"):
+        assert np.array_equal(getattr(a, column), getattr(b, column))
+    assert not np.array_equal(a.images, b.images)
+    assert b.source[0] == f"synthetic:{domain}-clear:seed2:0" and any("clear" in n for n in b.notes)
+    with pytest.raises(ValueError, match="expressions must be one of"):
+        make_synthetic(domain, 70, expressions="obvious")
+
+
+def test_the_config_knows_every_kind_of_expressions():
+    from ferlib.config import SYNTHETIC_EXPRESSIONS
+    from ferlib.synthetic.domains import EXPRESSIONS
+
+    assert SYNTHETIC_EXPRESSIONS == tuple(EXPRESSIONS)
+    assert all(set(looks) == set(DOMAINS) for looks in EXPRESSIONS.values())
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
