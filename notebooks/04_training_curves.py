@@ -30,6 +30,14 @@ glue("runs_missing", len(missing), display=False)
 findings.box(findings.training_findings(overview, missing, 5 * len(models)))
 
 # %% [markdown]
+# What this build's profile trains:
+
+# %%
+from ferlib.config import profile_notes
+
+display(Markdown("\n".join(f"- {line}" for line in profile_notes(profile))))
+
+# %% [markdown]
 # Section 8 of the paper {cite}`borgalli2022` shows learning curves for FER2013, JAFFE
 # and CK+ (its Figs. 7-9). This notebook trains the paper's five experiments per model
 # (FER2013 from scratch; JAFFE and CK+ from scratch and fine-tuned from the FER2013
