@@ -99,7 +99,7 @@ show_verdicts(verdicts)
 # serve both rounds.
 
 # %%
-first_runs = study.study_runs(results.committed_runs(results_dir), round="first")
+first_runs = study.study_runs(results.committed_runs(results_dir), datasets=("jaffe",), round="first")
 first_table = study.study_table(first_runs, round="first")
 if first_table.empty:
     display(Markdown("No run of the first round is committed."))
