@@ -74,6 +74,16 @@ def _numbers(values, name) -> np.ndarray:
     return array
 
 
+def _correct_of_n(correct, n) -> tuple:
+    """``(correct, n)`` as ints, checked: ``n >= 1`` and ``0 <= correct <= n``."""
+    correct, n = _count(correct, "correct"), _count(n, "n")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if not 0 <= correct <= n:
+        raise ValueError(f"correct must lie in 0..n ({n}), got {correct}")
+    return correct, n
+
+
 def accuracy_interval(correct, n, level=0.95, method="wilson") -> tuple:
     """Confidence interval of an accuracy of ``correct`` right out of ``n`` test images.
 
@@ -91,11 +101,7 @@ def accuracy_interval(correct, n, level=0.95, method="wilson") -> tuple:
     The images are treated as independent draws; where they are not (near-duplicate
     frames of one CK+ sequence) use :func:`bootstrap_accuracy_interval`.
     """
-    correct, n = _count(correct, "correct"), _count(n, "n")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    if not 0 <= correct <= n:
-        raise ValueError(f"correct must lie in 0..n ({n}), got {correct}")
+    correct, n = _correct_of_n(correct, n)
     level = _check_level(level)
     if method not in INTERVAL_METHODS:
         raise ValueError(f"method must be one of {sorted(INTERVAL_METHODS)}, got {method!r}")
@@ -115,11 +121,7 @@ def above_chance(correct, n, chance, alpha=0.05) -> dict:
     Returns:
         ``{"chance": chance, "p_value": float, "above": p_value < alpha}``.
     """
-    correct, n = _count(correct, "correct"), _count(n, "n")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    if not 0 <= correct <= n:
-        raise ValueError(f"correct must lie in 0..n ({n}), got {correct}")
+    correct, n = _correct_of_n(correct, n)
     chance = float(chance)
     if not 0 < chance < 1:
         raise ValueError(f"chance must lie in (0, 1), got {chance}")
