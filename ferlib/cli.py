@@ -400,7 +400,7 @@ def cmd_check(args) -> int:
 
     with warnings.catch_warnings():  # broken folders are among the problems already
         warnings.simplefilter("ignore")
-        if not missing_is_current(folder):
+        if (folder / "missing.json").exists() and not missing_is_current(folder):
             problems.append(f"{folder / 'missing.json'}: does not list exactly the experiments without a "
                             f"protocol run; run `python -m ferlib missing --save`")
         missing = missing_runs(folder)
