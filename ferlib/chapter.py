@@ -458,6 +458,10 @@ class Chapter:
         """:func:`pick_run` among this chapter's runs."""
         return pick_run(self.runs(), dataset, model=model, quiet=quiet)
 
+    def pick_runs(self, *, model=None) -> dict:
+        """``{dataset: pick_run(...)}`` for the paper's three data sets, quietly."""
+        return {name: self.pick_run(name, model=model, quiet=True) for name in ("fer2013", "jaffe", "ckplus")}
+
     def show_curves(self, dataset: str, *, title=None):
         """The learning curves of every run on ``dataset``, or a line saying there is none."""
         from ferlib import figures, tables

@@ -167,8 +167,6 @@ def emotion_findings(picked: dict) -> list:
     """For the emotion-analysis chapter: for the run shown per data set, the mean
     probability it gives the true class of its test images, and how often the true class
     is among its two most probable."""
-    import numpy as np
-
     from ferlib.figures import dataset_title
     from ferlib.tables import probability_columns
 

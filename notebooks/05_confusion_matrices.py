@@ -26,8 +26,7 @@ chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=m
                        epochs=epochs, cache_dir=cache_dir, confusion_model=confusion_model,
                        top_pairs=top_pairs)  # checks every parameter first
 runs = chapter.runs()
-shown = {name: chapter.pick_run(name, model=confusion_model, quiet=True)
-         for name in ("fer2013", "jaffe", "ckplus")}
+shown = chapter.pick_runs(model=confusion_model)
 findings.box(findings.confusion_findings(shown))
 
 # %% [markdown]

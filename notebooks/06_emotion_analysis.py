@@ -23,8 +23,7 @@ chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=m
                        epochs=epochs, cache_dir=cache_dir, faces_per_dataset=faces_per_dataset,
                        analysis_model=analysis_model)  # checks every parameter first
 runs = chapter.runs()
-shown = {name: chapter.pick_run(name, model=analysis_model, quiet=True)
-         for name in ("fer2013", "jaffe", "ckplus")}
+shown = chapter.pick_runs(model=analysis_model)
 findings.box(findings.emotion_findings(shown))
 
 # %% [markdown]
