@@ -1,4 +1,7 @@
-"""Command line: ``python -m ferlib {datasets,models,train,finetune,reproduce,runs,export,check,probe,book,baselines,leakage,pack,campaign,campaign-import}``.
+"""The command line of ferlib: ``python -m ferlib COMMAND [options]``.
+
+``python -m ferlib --help`` lists the commands, ``python -m ferlib COMMAND --help`` their
+options.
 
 Every command prints what it does; errors in the user's input end with exit status 2
 and one line naming the parameter, file or row at fault.
