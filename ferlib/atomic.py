@@ -7,10 +7,11 @@ POSIX file system). The temporary name carries the writer's process id and host:
 
     .<final name>.tmp.<pid>@<host>.<8 hex digits>[<kept suffix>]
 
-(:func:`replacing`, :func:`write_text`, :func:`write_bytes`, :func:`replacing_folder`)
-so that :func:`remove_stale_temporaries` can tell a live writer's file (left alone) from
-one whose process is gone (removed). Temporary files of older ferlib versions carry no
-writer; they are removed once older than :data:`UNTAGGED_STALE_AFTER_S`.
+(:func:`replacing`, :func:`write_text`, :func:`write_bytes`, :func:`replacing_folder`,
+:func:`replace_folder`) so that :func:`remove_stale_temporaries` can tell a live
+writer's file (left alone) from one whose process is gone (removed). Temporary files of
+older ferlib versions carry no writer; they are removed once older than
+:data:`UNTAGGED_STALE_AFTER_S`.
 """
 
 from __future__ import annotations
@@ -131,36 +132,36 @@ def write_bytes(path, data: bytes) -> Path:
     return Path(path)
 
 
+def replace_folder(source, path) -> Path:
+    """Move the finished folder ``source`` into the place of ``path`` (on the same file
+    system); returns ``path``. An existing ``path`` is renamed to a temporary sibling
+    first and deleted once ``source`` is in place (put back if that rename fails), so
+    ``path`` never mixes the files of the two."""
+    source, path = Path(source), Path(path)
+    if not path.exists():
+        os.replace(source, path)
+        return path
+    old = temporary_sibling(path)
+    os.replace(path, old)
+    try:
+        os.replace(source, path)
+    except BaseException:
+        os.replace(old, path)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return path
+
+
 @contextlib.contextmanager
 def replacing_folder(path):
     """Yield a new empty folder beside ``path``; when the block ends without an error it
-    takes the place of ``path`` (an existing ``path`` is moved aside first, then
-    deleted); otherwise it is deleted."""
+    takes the place of ``path`` (:func:`replace_folder`); otherwise it is deleted."""
     path = Path(path)
     tmp = temporary_sibling(path)
     tmp.mkdir()
     try:
         yield tmp
-        if path.exists():
-            old = temporary_sibling(path)
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        replace_folder(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary sibling, then rename it into place."""
-    return write_text(path, text)
-
-
-def save_atomic(saver, path, *, keep_suffix: str = "") -> Path:
-    """Call ``saver(tmp)`` on a temporary sibling of ``path``, then rename it into place,
-    so that ``path`` never holds a half-written file."""
-    with replacing(path, keep_suffix=keep_suffix) as tmp:
-        saver(tmp)
-    return Path(path)

@@ -38,10 +38,10 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import ferlib
+from ferlib import atomic
 from ferlib.chapter import uses_committed_results, validate_parameters
 
 #: Files and folders copied from the project root into ``<build>/src``.
@@ -142,9 +142,8 @@ def convert_notebook(source, target) -> Path:
                                        "language": "python"}
     notebook.metadata.pop("jupytext", None)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    nbformat.write(notebook, tmp)
-    os.replace(tmp, target)
+    with atomic.replacing(target) as tmp:
+        nbformat.write(notebook, tmp)
     return target
 
 
@@ -175,9 +174,8 @@ def tag_for_reading(path) -> Path:
             extra = "hide-input"
         if extra not in tags:
             cell.metadata["tags"] = [*tags, extra]
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    nbformat.write(notebook, tmp)
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        nbformat.write(notebook, tmp)
     return path
 
 
@@ -354,12 +352,7 @@ def build_html(root, build_dir, *, log=_print) -> Path:
     built = staging / "_build" / "html"
     if not (built / "index.html").is_file():
         raise RuntimeError(f"jupyter-book build made no {built / 'index.html'}:\n{completed.stdout[-3000:]}")
-    html = build_dir / "html"
-    old = build_dir / f".html-old-{uuid.uuid4().hex[:8]}"
-    if html.exists():
-        os.replace(html, old)
-    os.replace(built, html)
-    shutil.rmtree(old, ignore_errors=True)
+    html = atomic.replace_folder(built, build_dir / "html")
     log(f"book: {html / 'index.html'}")
     return html / "index.html"
 

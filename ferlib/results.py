@@ -17,16 +17,15 @@ published book builds on any machine. Export runs into it with
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ferlib import atomic
 from ferlib.fingerprint import file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
-from ferlib.atomic import remove_stale_temporaries, temporary_sibling, write_text_atomic
 from ferlib.store import CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, read_checksums, seal_files
 
 #: The paper profile's committed runs, relative to the project root.
@@ -87,24 +86,17 @@ def check_checksums(folder) -> list:
 def write_run_folder(source, final, *, fill=None) -> Path:
     """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
     into a temporary sibling first, then ``fill(tmp)`` (more files, a new config...),
-    then a rename that replaces any older ``final``. A failure leaves nothing behind, and
-    the temporary folders of killed writes beside ``final`` are removed first."""
+    then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`).
+    A failure leaves nothing behind, and the temporary folders of killed writes beside
+    ``final`` are removed first."""
     source, final = Path(source), Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(final.parent)
-    tmp = temporary_sibling(final)
-    tmp.mkdir()
-    try:
+    atomic.remove_stale_temporaries(final.parent)
+    with atomic.replacing_folder(final) as tmp:
         for name in REQUIRED_FILES:
             shutil.copy2(source / name, tmp / name)
         if fill is not None:
             fill(tmp)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
 
 
@@ -448,7 +440,7 @@ def write_json_atomic(obj, path) -> Path:
     """Write ``obj`` as indented JSON to ``path`` through a temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    return atomic.write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
 def read_dataset_summaries(results_dir=PAPER_RESULTS) -> dict:

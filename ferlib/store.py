@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ferlib.atomic import process_alive, remove_stale_temporaries, temporary_sibling, write_text_atomic
+from ferlib import atomic
 from ferlib.config import RunConfig
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
@@ -159,7 +159,7 @@ def seal_files(folder, names) -> Path:
 
     folder = Path(folder)
     lines = [f"{file_sha256(folder / name)}  {name}\n" for name in names if (folder / name).exists()]
-    return write_text_atomic(folder / CHECKSUMS_FILE, "".join(lines))
+    return atomic.write_text(folder / CHECKSUMS_FILE, "".join(lines))
 
 
 def read_checksums(folder) -> dict:
@@ -275,7 +275,7 @@ class _WriterLock:
             pid = int(pid)
         except (OSError, ValueError):
             return None, False  # unreadable or half-written: a dead writer's
-        return f"{host} {pid}", process_alive(pid, host)
+        return f"{host} {pid}", atomic.process_alive(pid, host)
 
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,7 +293,7 @@ class _WriterLock:
             with os.fdopen(fd, "w") as handle:
                 handle.write(self.owner)
             for folder in self.clean:
-                remove_stale_temporaries(folder)
+                atomic.remove_stale_temporaries(folder)
             return self
         raise RunLocked(f"{self.path}: could not take the lock")
 
@@ -388,9 +388,8 @@ class RunStore:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.path(rid)
-        tmp = temporary_sibling(final)
-        tmp.mkdir()
-        try:
+        # an existing folder (broken, or incomplete of an older layout) is replaced
+        with atomic.replacing_folder(final) as tmp:
             (tmp / "config.json").write_text(config.to_json() + "\n")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             history.to_csv(tmp / "history.csv", index=False)
@@ -399,12 +398,6 @@ class RunStore:
             if model is not None:
                 model.save(tmp / MODEL_FILE)
             seal_files(tmp, (*REQUIRED_FILES, MODEL_FILE))
-            if final.exists():  # a broken folder, or an incomplete one of an older layout
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         shutil.rmtree(self.partial_dir(rid), ignore_errors=True)
         return read_run(final)
 

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from ferlib.atomic import remove_stale_temporaries, save_atomic, write_text_atomic
+from ferlib import atomic
 from ferlib.augment import augment_magnitudes, balanced_indices, make_augmenter
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -111,16 +111,8 @@ STATE_FILE = "state.json"
 CHECKPOINT_FORMAT = 2
 #: The best epoch's weights file of layout 1.
 LEGACY_BEST = "best.weights.h5"
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``state.json`` (or any text) through a temporary file and a rename."""
-    write_text_atomic(path, text)
-
-
-def _atomic_save(saver, path: Path) -> None:
-    """Save with ``saver(tmp_path)`` then rename, so a checkpoint is never half written."""
-    save_atomic(saver, path, keep_suffix="".join(path.suffixes[-2:]))
+#: The end Keras requires of a weights file's name, the temporary one's included.
+WEIGHTS_SUFFIX = ".weights.h5"
 
 
 def write_checkpoint(ckpt: Path, *, epoch: int, trainer, model, improved: bool, state: dict) -> dict:
@@ -133,13 +125,15 @@ def write_checkpoint(ckpt: Path, *, epoch: int, trainer, model, improved: bool, 
     exist and belong to the epoch it records: a resumed run never mixes two epochs.
     """
     last = ckpt / f"last-{epoch:04d}.weights.h5"
-    _atomic_save(trainer.save_weights, last)  # weights + optimizer
+    with atomic.replacing(last, keep_suffix=WEIGHTS_SUFFIX) as tmp:
+        trainer.save_weights(tmp)  # weights + optimizer
     best = state.get("best_weights")
     if improved:
         best = f"best-{epoch:04d}.weights.h5"
-        _atomic_save(model.save_weights, ckpt / best)
+        with atomic.replacing(ckpt / best, keep_suffix=WEIGHTS_SUFFIX) as tmp:
+            model.save_weights(tmp)
     state = dict(state, format=CHECKPOINT_FORMAT, last_weights=last.name, best_weights=best)
-    _atomic_write_text(ckpt / STATE_FILE, json.dumps(state))
+    atomic.write_text(ckpt / STATE_FILE, json.dumps(state))
     keep = {STATE_FILE, last.name, best}
     for path in ckpt.glob("*.weights.h5"):
         if path.name not in keep and not path.name.startswith("."):
@@ -232,7 +226,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     best_weights = model.get_weights()
     if ckpt is not None:
         ckpt.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(ckpt)
+        atomic.remove_stale_temporaries(ckpt)
         found = read_checkpoint(ckpt, log=log)
         if found is not None:
             probe = [w.copy() for w in model.get_weights()]

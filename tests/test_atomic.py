@@ -16,14 +16,12 @@ def dead_pid() -> int:
 
 
 def test_an_interrupted_write_leaves_the_old_file_whole_and_no_temporary(tmp_path):
-    path = atomic.write_text_atomic(tmp_path / "state.json", '{"epoch": 1}')
-
-    def killed(tmp):
-        tmp.write_text('{"epo')  # half written, then the process dies
-        raise KeyboardInterrupt
-
+    path = atomic.write_text(tmp_path / "state.json", '{"epoch": 1}')
+    assert path == tmp_path / "state.json"
     with pytest.raises(KeyboardInterrupt):
-        atomic.save_atomic(killed, path)
+        with atomic.replacing(path) as tmp:
+            tmp.write_text('{"epo')  # half written, then the process dies
+            raise KeyboardInterrupt
     assert path.read_text() == '{"epoch": 1}'
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 
@@ -100,3 +98,25 @@ def test_a_folder_is_replaced_whole(tmp_path):
             raise ValueError("failed half way")
     assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
     assert hidden(tmp_path) == []
+
+
+def test_a_finished_folder_takes_the_place_of_the_old_one(tmp_path):
+    built, target = tmp_path / "staging" / "html", tmp_path / "html"
+    built.mkdir(parents=True)
+    (built / "index.html").write_text("new")
+    assert atomic.replace_folder(built, target) == target and not built.exists()
+    built.mkdir()
+    (built / "other.html").write_text("newer")
+    atomic.replace_folder(built, target)
+    assert sorted(p.name for p in target.iterdir()) == ["other.html"]
+    assert hidden(tmp_path) == []
+
+
+def test_the_old_folder_is_put_back_when_the_new_one_cannot_move_in(tmp_path):
+    target = tmp_path / "html"
+    target.mkdir()
+    (target / "index.html").write_text("old")
+    missing = tmp_path / "never-built"
+    with pytest.raises(FileNotFoundError):
+        atomic.replace_folder(missing, target)
+    assert (target / "index.html").read_text() == "old" and hidden(tmp_path) == []

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,22 +204,23 @@ def test_a_broken_stored_run_is_trained_again_never_served(tmp_path):
 def test_a_kill_between_the_weights_and_state_json_resumes_from_the_state_it_names(tmp_path, monkeypatch):
     """Killed after epoch 2's weights were written but before its state.json: the resumed
     run starts from epoch 1's weights and state, and ends as a run never killed."""
-    from ferlib import training
+    from ferlib import atomic, training
 
     config = tiny(epochs=2)
-    write = training._atomic_write_text
-    calls = []
+    write = atomic.write_text
+    states = []
 
     def killed_at_the_second_state(path, text):
-        calls.append(path)
-        if len(calls) == 2:
-            raise KeyboardInterrupt("killed before state.json")
-        write(path, text)
+        if Path(path).name == training.STATE_FILE:
+            states.append(path)
+            if len(states) == 2:
+                raise KeyboardInterrupt("killed before state.json")
+        return write(path, text)
 
-    monkeypatch.setattr(training, "_atomic_write_text", killed_at_the_second_state)
+    monkeypatch.setattr(atomic, "write_text", killed_at_the_second_state)
     with pytest.raises(KeyboardInterrupt):
         train_run(config, tmp_path / "s", verbose=0)
-    monkeypatch.setattr(training, "_atomic_write_text", write)
+    monkeypatch.setattr(atomic, "write_text", write)
     resumed = train_run(config, tmp_path / "s", verbose=0)
     assert resumed.manifest["resumed_from_epoch"] == 1
     straight = train_run(config, tmp_path / "t", verbose=0)

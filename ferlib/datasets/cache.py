@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib.atomic import remove_stale_temporaries, temporary_sibling
+from ferlib import atomic
 from ferlib.datasets.base import FaceDataset
 
 #: Bump when a loader's output changes for the same input files and options.
@@ -100,15 +100,10 @@ def save_dataset(dataset: FaceDataset, path, *, key: str = "") -> Path:
     arrays["name"] = np.array(dataset.name)
     arrays["notes"] = np.array(list(dataset.notes), dtype=str)
     arrays["key"] = np.array(key)
-    tmp = temporary_sibling(path)
-    try:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic.replacing(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
     return path
 
 
@@ -151,7 +146,7 @@ def cached(cache_dir, loader: str, fingerprint: str, options: dict, load) -> Fac
     if cache_dir is None:
         return load()
     check_cache_dir(cache_dir)
-    remove_stale_temporaries(cache_dir)
+    atomic.remove_stale_temporaries(cache_dir)
     key = cache_key(loader, fingerprint, options)
     path = cache_path(cache_dir, loader, key)
     dataset = load_saved_dataset(path, key=key)
