@@ -229,11 +229,13 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         atomic.remove_stale_temporaries(ckpt)
         found = read_checkpoint(ckpt, log=log)
         if found is not None:
+            # built first, so that no weights file finds an optimizer without variables
+            # (Keras would skip them with a warning); the last epoch's file sets its state
+            trainer.optimizer.build(trainer.trainable_variables)
             probe = [w.copy() for w in model.get_weights()]
             model.load_weights(found["best_weights"])
             best_weights = model.get_weights()
             model.set_weights(probe)
-            trainer.optimizer.build(trainer.trainable_variables)  # so its state loads too
             trainer.load_weights(found["last_weights"])
             rows, best_epoch, best_score = found["history"], found["best_epoch"], found["best_score"]
             state = {"best_weights": found["best_weights"].name}
