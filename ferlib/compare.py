@@ -196,7 +196,9 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
     :func:`ferlib.results.protocol_seed_runs` gives them): ``seeds``, ``mean``, ``sd``,
     ``t_low``, ``t_high`` (95% t-interval of the mean, clipped to 0..1, the range an
     accuracy can take; None for one seed), ``median``
-    and ``by_seed`` (``{seed: accuracy}``) of the test accuracy."""
+    and ``by_seed`` (``{seed: accuracy}``) of the test accuracy, and
+    ``balanced_median``, the median over seeds of the balanced test accuracy (the mean
+    recall over classes, so always answering one class scores 1/7)."""
     rows = []
     for (model, dataset, source), runs in sorted(seed_runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
         accuracies = [run.metrics["test"]["accuracy"] for run in runs]
@@ -207,9 +209,10 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
                      "seeds": len(runs), "mean": summary["mean"], "sd": summary["sd"],
                      "t_low": None if interval[0] is None else max(0.0, interval[0]),
                      "t_high": None if interval[1] is None else min(1.0, interval[1]), "median": float(np.median(accuracies)),
+                     "balanced_median": float(np.median([run.metrics["test"]["balanced_accuracy"] for run in runs])),
                      "by_seed": {int(r.config.seed): round(float(a), 4) for r, a in zip(runs, accuracies)}})
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "sd", "t_low",
-                                       "t_high", "median", "by_seed"])
+                                       "t_high", "median", "balanced_median", "by_seed"])
 
 
 def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> pd.DataFrame:

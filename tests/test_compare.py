@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import balanced_accuracy_score
 from scipy import stats as st
 
 from ferlib import compare
@@ -22,8 +23,9 @@ def _run(rid, correct, *, seed=0, split_seed=0, source=None):
                                 "true": [0, 1] + true, "predicted": [0, 1] + predicted,
                                 "source": ["v0", "v1"] + SOURCES})
     accuracy = sum(correct) / len(correct)
+    balanced = balanced_accuracy_score(true, predicted)
     return SimpleNamespace(id=rid, config=config, predictions=predictions,
-                           metrics={"test": {"accuracy": accuracy}})
+                           metrics={"test": {"accuracy": accuracy, "balanced_accuracy": balanced}})
 
 
 REPORT = {
@@ -69,6 +71,9 @@ def test_seed_table_summarises_each_experiment_over_seeds():
     half = st.t.ppf(0.975, 2) * 0.1 / 3 ** 0.5
     assert scratch["t_low"] == pytest.approx(0.7 - half) and scratch["t_high"] == pytest.approx(0.7 + half)
     assert scratch["by_seed"] == {0: 0.6, 1: 0.7, 2: 0.8}
+    balanced = sorted(run.metrics["test"]["balanced_accuracy"] for run in runs)
+    assert balanced[0] < balanced[2]  # the seeds differ, so the median is the middle one
+    assert scratch["balanced_median"] == pytest.approx(balanced[1])
     single = table[table["training"] == "fine-tuned"].iloc[0]
     assert single["seeds"] == 1 and single["sd"] is None or pd.isna(single["sd"])
 
