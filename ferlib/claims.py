@@ -24,56 +24,12 @@ from ferlib.labels import EMOTIONS
 Z_LIMIT = 1.96
 #: The paper's table of each data set's accuracies.
 PAPER_TABLES = {"fer2013": "5", "jaffe": "6", "ckplus": "7"}
+#: FER2013's PublicTest and PrivateTest parts together: the second test set of its rows.
+MERGED_TEST_SET = "PublicTest+PrivateTest"
 #: How the book names each test set of :func:`accuracy_claims`.
-TEST_SET_TITLES = {"test": "test part", "PrivateTest": "PrivateTest",
-                   "PublicTest+PrivateTest": "PublicTest + PrivateTest"}
-#: FER2013's PublicTest and PrivateTest parts together.
-FER2013_MERGED_TEST_N = paper.SPLIT_SIZES["fer2013"]["val"] + paper.SPLIT_SIZES["fer2013"]["test"]
-_JAFFE_SPLIT = "/".join(str(n) for n in paper.SPLIT_SIZES["jaffe"].values())
-_JAFFE_SPLIT_7 = "/".join(str(n) for n in paper.JAFFE_SPLIT_SECTION_7.values())
-_JAFFE_FILES, _JAFFE_TABLE_1 = paper.JAFFE_FILE_CLASS_COUNTS, paper.TABLE_1["jaffe"]
-
-#: Where our reproduction departs from the paper's protocol, and why.
-DEVIATIONS = (
-    "CK+: the protocol runs the seven-class task as the paper counts it: the peak frame of "
-    "each of the 327 labelled sequences and its neutral first frame (654 images), read from a "
-    "face-crop release that keeps the first frames. Its 18 contempt sequences are mapped to "
-    "disgust, because the models have seven outputs. Runs on the common CK+48 release (the "
-    "last three frames of each sequence, no neutral frames, six classes) are kept as a stated "
-    "variant outside the protocol.",
-    "CK+ is split 70/10/20 by sequence (the frames of a sequence stay in one part); the "
-    "paper gives only the fractions.",
-    f"JAFFE: the {sum(_JAFFE_FILES.values())} files hold {_JAFFE_FILES['disgust']} disgust and "
-    f"{_JAFFE_FILES['fear']} fear images; the paper's Table 1 says {_JAFFE_TABLE_1['disgust']} "
-    f"and {_JAFFE_TABLE_1['fear']}. Faces are cropped with OpenCV's Haar cascade before resizing to 48x48; the "
-    "paper does not say how it resized the 256x256 images.",
-    f"JAFFE is split {_JAFFE_SPLIT} (section 5 of the paper), not {_JAFFE_SPLIT_7} (section 7).",
-    "FER2013: PublicTest is our validation part and PrivateTest our test part, the "
-    f"official use. We also report the two together ({FER2013_MERGED_TEST_N:,} images), the only test set some "
-    "of the paper's FER2013 accuracies fit; that number is slightly optimistic, because "
-    "PublicTest chose the best epoch.",
-    "Every run keeps the epoch with the best validation accuracy; the paper does not say "
-    "which epoch it tested.",
-    "Fine-tuning trains all layers with the same settings as training from scratch "
-    f"({paper.EPOCHS} epochs, Adam, learning rate 0.001, batch 64); the paper gives no separate settings.",
-    "The paper gives no learning rate or batch size. The paper profile uses Adam at the "
-    "Keras default rate of 0.001 and batches of 64 for every run but one. At that rate Model 2 "
-    "loses most units of its last layers on FER2013 within its first epoch and stays at chance "
-    "(see the probes under 'Runs that die before they learn'), so that run alone uses 0.0001 "
-    "(the per-experiment deviation below).",
-    "Kernel sizes, padding, pooling windows and dropout rates that the paper's layer "
-    "tables leave open are chosen to reproduce every output shape and parameter count.",
-    "The data generator's parameters (rotation, zoom, shift, blur, noise) are ours; the "
-    "paper names the operations only.",
-)
-
-
-def deviations(profile: str = "paper") -> list:
-    """Every departure from the paper: :data:`DEVIATIONS`, then the per-experiment
-    settings of :data:`ferlib.protocol.EXPERIMENT_DEVIATIONS` for ``profile``."""
-    from ferlib.protocol import deviation_lines
-
-    return [*DEVIATIONS, *deviation_lines(profile)]
+TEST_SET_TITLES = {"test": "test part", "PrivateTest": "PrivateTest", MERGED_TEST_SET: "PublicTest + PrivateTest"}
+#: The number of images in :data:`MERGED_TEST_SET`.
+FER2013_MERGED_TEST_N = paper.FER2013_MERGED_TEST_N
 
 
 def binomial_se(p, n) -> float:
@@ -106,45 +62,59 @@ def _verdict(row) -> str:
     return prefix + ("ours higher" if row["difference"] > 0 else "ours lower") + ", beyond sampling error"
 
 
-def accuracy_claims(runs: Mapping) -> pd.DataFrame:
-    """Tables 5-7: every accuracy the paper reports beside ours.
+def _test_sets(dataset, merged: bool = True) -> list:
+    """``[(test_set, stated_n), ...]`` on which an accuracy of ``dataset`` is compared:
+    the paper's own test set (and its stated size, None if the paper gives none), and for
+    FER2013 also :data:`MERGED_TEST_SET` when ``merged``."""
+    sets = [("PrivateTest" if dataset == "fer2013" else "test", stated_test_sizes().get(dataset))]
+    if dataset == "fer2013" and merged:
+        sets.append((MERGED_TEST_SET, FER2013_MERGED_TEST_N))
+    return sets
+
+
+def _ours_on(run, test_set) -> tuple:
+    """``(accuracy, n)`` of ``run`` on ``test_set``; ``(nan, 0)`` without a run."""
+    from ferlib.results import merged_accuracy
+
+    if run is None:
+        return float("nan"), 0
+    found = merged_accuracy(run) if test_set == MERGED_TEST_SET else run.metrics["test"]
+    return found["accuracy"], found["n"]
+
+
+def accuracy_claims(runs: Mapping, *, merged: bool = True) -> pd.DataFrame:
+    """Tables 5-7: every accuracy the paper reports beside ours, the one comparison the
+    results and claims pages (and :func:`ferlib.tables.results_table`) select from.
 
     Args:
         runs: ``{(model, dataset, source): Run}`` (missing experiments are allowed).
+        merged: also compare the FER2013 accuracies on :data:`MERGED_TEST_SET` (which
+            needs each FER2013 run's predictions); ``False`` keeps the paper's own
+            test sets only, as :func:`main_test_set` does.
 
     Returns:
-        one row per paper accuracy, and for FER2013 a second row on the merged
-        PublicTest + PrivateTest set, with columns ``table`` (the paper's table:
-        ``"5"``, ``"6"`` or ``"7"``), ``model``, ``dataset``, ``training``,
-        ``test_set``, ``paper``, ``ours``, ``ours_low`` and ``ours_high`` (its 95%
-        Wilson interval), ``ours_n``, ``difference`` (ours minus
+        one row per paper accuracy (in the paper's order), and for FER2013 a second
+        row on the merged PublicTest + PrivateTest set (:data:`MERGED_TEST_SET`), with
+        columns ``table`` (the paper's table: ``"5"``, ``"6"`` or ``"7"``), ``model``,
+        ``dataset``, ``training``, ``test_set``, ``paper``, ``ours``, ``ours_low`` and
+        ``ours_high`` (its 95% Wilson interval), ``ours_n`` (0 without a run),
+        ``ours_se`` (binomial standard error of ours), ``difference`` (ours minus
         paper), ``se`` (of the difference), ``z`` (difference / se),
         ``within_sampling_error`` (``|z| <= Z_LIMIT``), ``stated_n`` (the test-set
         size the paper states, or that set's size), ``paper_possible`` (whether some
         ``k / stated_n`` prints as the paper's value; None when no size is stated) and
         ``verdict``.
     """
-    from ferlib.results import merged_accuracy
     from ferlib.tables import accuracy_bounds
 
-    stated = stated_test_sizes()
     rows = []
     for (model, dataset, source), value in paper.ACCURACY.items():
         run = runs.get((model, dataset, source))
-        sets = [("PrivateTest" if dataset == "fer2013" else "test", stated.get(dataset))]
-        if dataset == "fer2013":
-            sets.append(("PublicTest+PrivateTest", FER2013_MERGED_TEST_N))
-        for test_set, stated_n in sets:
-            ours, ours_n = float("nan"), 0
-            if run is not None:
-                if test_set == "PublicTest+PrivateTest":
-                    merged = merged_accuracy(run)
-                    ours, ours_n = merged["accuracy"], merged["n"]
-                else:
-                    ours, ours_n = run.metrics["test"]["accuracy"], run.metrics["test"]["n"]
+        for test_set, stated_n in _test_sets(dataset, merged):
+            ours, ours_n = _ours_on(run, test_set)
+            ours_se = binomial_se(ours, ours_n)
             paper_n = stated_n or ours_n
-            se = math.sqrt(binomial_se(value, paper_n) ** 2 + binomial_se(ours, ours_n) ** 2) \
-                if ours_n and paper_n else float("nan")
+            se = math.sqrt(binomial_se(value, paper_n) ** 2 + ours_se ** 2) if ours_n and paper_n else float("nan")
             difference = ours - value
             low, high = accuracy_bounds(ours, ours_n)
             z = difference / se if se and np.isfinite(se) and se > 0 else float("nan")
@@ -152,8 +122,7 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
                 "table": PAPER_TABLES[dataset], "model": model, "dataset": dataset,
                 "training": "scratch" if source is None else "fine-tuned",
                 "test_set": test_set, "paper": value, "ours": ours,
-                "ours_low": low, "ours_high": high,
-                "ours_n": ours_n,
+                "ours_low": low, "ours_high": high, "ours_n": ours_n, "ours_se": ours_se,
                 "difference": difference, "se": se, "z": z,
                 "within_sampling_error": bool(abs(z) <= Z_LIMIT) if np.isfinite(z) else None,
                 "stated_n": stated_n, "paper_possible": _possible(value, stated_n),
@@ -162,6 +131,12 @@ def accuracy_claims(runs: Mapping) -> pd.DataFrame:
     table["stated_n"] = table["stated_n"].astype("Int64")
     table["verdict"] = table.apply(_verdict, axis=1)
     return table
+
+
+def main_test_set(accuracy: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`accuracy_claims` on the paper's own test sets, one per paper
+    accuracy in the paper's order (FER2013's :data:`MERGED_TEST_SET` rows left out)."""
+    return accuracy[accuracy["test_set"] != MERGED_TEST_SET]
 
 
 def count_claims(summaries: Mapping) -> pd.DataFrame:
@@ -242,7 +217,8 @@ def range_claims(runs: Mapping) -> pd.DataFrame:
 
 def finetune_claims(runs: Mapping) -> pd.DataFrame:
     """The paper's main claim, per model and target: fine-tuning from FER2013 beats
-    training from scratch.
+    training from scratch. The accuracies are those of :func:`ferlib.tables.results_table`
+    (:func:`ferlib.tables.scratch_vs_finetuned`), so both pages compare the same numbers.
 
     Returns one row per (model, target): ``model``, ``dataset``, ``paper_gain``,
     ``ours_scratch``, ``ours_fine_tuned``, ``ours_gain`` (NaN unless both runs
@@ -250,22 +226,20 @@ def finetune_claims(runs: Mapping) -> pd.DataFrame:
     independent) and ``significant`` (gain above ``Z_LIMIT`` standard errors; None
     without both runs).
     """
+    from ferlib.tables import results_table, scratch_vs_finetuned
+
+    results = results_table(runs)
+    ours_se = results.set_index(["model", "dataset", "training"])["ours_se"]
     rows = []
-    models = sorted({model for model, _, _ in paper.ACCURACY})
     for dataset in ("jaffe", "ckplus"):
-        for model in models:
-            scratch, tuned = runs.get((model, dataset, None)), runs.get((model, dataset, "fer2013"))
-            paper_gain = paper.ACCURACY[(model, dataset, "fer2013")] - paper.ACCURACY[(model, dataset, None)]
-            a = scratch.metrics["test"] if scratch is not None else None
-            b = tuned.metrics["test"] if tuned is not None else None
-            gain = se = np.nan
-            if a is not None and b is not None:
-                gain = b["accuracy"] - a["accuracy"]
-                se = math.sqrt(binomial_se(a["accuracy"], a["n"]) ** 2 + binomial_se(b["accuracy"], b["n"]) ** 2)
+        for model, pair in scratch_vs_finetuned(results, dataset).iterrows():
+            gain = pair["ours_gain"]
+            se = (math.hypot(ours_se[(model, dataset, "scratch")], ours_se[(model, dataset, "fine-tuned")])
+                  if np.isfinite(gain) else np.nan)
             rows.append({
-                "model": model, "dataset": dataset, "paper_gain": paper_gain,
-                "ours_scratch": a["accuracy"] if a else np.nan,
-                "ours_fine_tuned": b["accuracy"] if b else np.nan, "ours_gain": gain, "se": se,
+                "model": int(model), "dataset": dataset, "paper_gain": pair["paper_gain"],
+                "ours_scratch": pair["ours_scratch"], "ours_fine_tuned": pair["ours_fine_tuned"],
+                "ours_gain": gain, "se": se,
                 "significant": (bool(se > 0 and gain > Z_LIMIT * se) if np.isfinite(gain) else None),
             })
     return pd.DataFrame(rows)
@@ -276,8 +250,8 @@ def claims_summary(accuracy: pd.DataFrame) -> dict:
     (paper accuracies), ``compared`` (those with a run of ours, on the stated test set),
     ``agree`` (within sampling error), ``impossible`` (no ``k / n`` on the stated
     test set) and ``fit_merged`` (FER2013 values that fit the merged 7,178 images)."""
-    main = accuracy[accuracy["test_set"] != "PublicTest+PrivateTest"]
-    merged = accuracy[accuracy["test_set"] == "PublicTest+PrivateTest"]
+    main = main_test_set(accuracy)
+    merged = accuracy[accuracy["test_set"] == MERGED_TEST_SET]
     compared = main[np.isfinite(main["ours"])]
     return {
         "reported": int(len(main)),

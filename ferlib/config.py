@@ -212,7 +212,7 @@ _NOTED_SETTINGS = ("epochs", "batch_size", "learning_rate", "limit_train", "min_
                    "augment", "input_scaling")
 
 
-def _setting_words(name, value) -> str:
+def setting_words(name, value) -> str:
     """One profile setting in words, e.g. ``batches of 16``."""
     words = {
         "epochs": lambda v: f"{v} epoch{'s' if v != 1 else ''}",
@@ -239,14 +239,14 @@ def profile_notes(profile: str) -> list:
     for_models = preset.pop("models", {})
     defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
     base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
-    lines = [f"Every run of the {profile} profile: {', '.join(_setting_words(k, v) for k, v in base.items())}."]
+    lines = [f"Every run of the {profile} profile: {', '.join(setting_words(k, v) for k, v in base.items())}."]
     made = ", ".join(f"{sizes[name]:,} {paper.DATASET_TITLES[name]}-like" for name in paper.DATASET_TITLES if name in sizes)
-    look = "".join(f" with {_setting_words(k, v)}" for k, v in synthetic.items())
+    look = "".join(f" with {setting_words(k, v)}" for k, v in synthetic.items())
     lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
     for model, settings in sorted(for_models.items()):
         fewer = (settings.get("epochs", base["epochs"]) < base["epochs"]
                  or settings.get("limit_train", base["limit_train"]) is not None)
-        lines.append(f"Model {model} trains with {', '.join(_setting_words(k, v) for k, v in settings.items())}"
+        lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
                      + (": fewer steps than the other models, so its accuracies say less about what it "
                         "can learn." if fewer else "."))
     return lines

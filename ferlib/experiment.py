@@ -334,40 +334,52 @@ PAPER_EXPERIMENTS = (
 )
 
 
-def paper_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache_dir=None,
-               seed=0, verbose=0, log=print, **overrides) -> dict:
-    """The paper's 15 runs (5 per model) under a profile: fetched from the store, or trained.
+def experiment_plan(config_for, models=(1, 2, 3)):
+    """The paper's runs in the order they are made: for each model, the 5 experiments of
+    :data:`PAPER_EXPERIMENTS`.
 
-    Returns a dict keyed by ``(model, dataset, source)`` (``source`` None for training
-    from scratch), e.g. ``runs[(2, "jaffe", "fer2013")]``. The FER2013 run of each model
-    is also the source of its fine-tunes. ``overrides`` (e.g. ``epochs=3``) apply to
-    every run; those set to ``None`` keep the profile's value.
+    Args:
+        config_for: ``config_for((model, dataset, source))`` is the
+            :class:`~ferlib.config.RunConfig` of that experiment; a fine-tune's is its
+            *target* run's (:func:`finetune_run` fills in its source).
+        models: the model ids.
+
+    Yields:
+        ``(key, config, source_config)``: ``key`` is ``(model, dataset, source)``,
+        ``source_config`` the config of the run a fine-tune starts from (the run from
+        scratch keyed ``(model, source, None)``), ``None`` for a run from scratch.
     """
-    from ferlib.config import profile_config
+    for model in (int(m) for m in models):
+        for target, source in PAPER_EXPERIMENTS:
+            key = (model, target, source)
+            yield key, config_for(key), None if source is None else config_for((model, source, None))
 
-    import keras
 
-    data = "real" if data_dir is not None else "synthetic"
+def experiment_runs(config_for, *, store, models=(1, 2, 3), data_dir=None, cache_dir=None,
+                    verbose: int = 0, log=print) -> dict:
+    """The runs of :func:`experiment_plan`: fetched from the store, or trained.
+
+    Each data set is loaded (or made) once; the FER2013 run of each model is also the
+    source of its fine-tunes. :func:`ferlib.protocol.reproduction_runs` gives the
+    protocol's ``config_for``.
+
+    Returns:
+        ``{(model, dataset, source): Run}`` in the plan's order, e.g.
+        ``runs[(2, "jaffe", "fer2013")]`` (``source`` None for training from scratch).
+    """
     loaded = {}
 
-    def dataset(cfg):  # each data set is loaded (or made) once, not once per run
-        if cfg.dataset not in loaded:
-            loaded[cfg.dataset] = config_data(cfg, data_dir=data_dir, cache_dir=cache_dir)
-        return loaded[cfg.dataset]
+    def dataset(config):
+        if config.dataset not in loaded:
+            loaded[config.dataset] = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
+        return loaded[config.dataset]
 
+    options = dict(data_dir=data_dir, cache_dir=cache_dir, verbose=verbose, log=log)
     runs = {}
-    for model in models:
-        def config(name):
-            return profile_config(profile, model=int(model), dataset=name, data=data, seed=seed,
-                                  backend=keras.backend.backend(), **overrides)
-        for target, source in PAPER_EXPERIMENTS:
-            if source is None:
-                runs[(model, target, None)] = train_run(
-                    config(target), store, data_dir=data_dir, cache_dir=cache_dir,
-                    dataset=dataset(config(target)), verbose=verbose, log=log)
-            else:
-                _, runs[(model, target, source)] = finetune_run(
-                    config(source), config(target), store, data_dir=data_dir, cache_dir=cache_dir,
-                    source_dataset=dataset(config(source)), target_dataset=dataset(config(target)),
-                    verbose=verbose, log=log)
+    for key, config, source_config in experiment_plan(config_for, models):
+        if source_config is None:
+            runs[key] = train_run(config, store, dataset=dataset(config), **options)
+        else:
+            _, runs[key] = finetune_run(source_config, config, store, source_dataset=dataset(source_config),
+                                        target_dataset=dataset(config), **options)
     return runs

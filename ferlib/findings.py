@@ -190,9 +190,10 @@ def emotion_findings(picked: dict) -> list:
 def accuracy_findings(accuracy: pd.DataFrame) -> list:
     """One line per experiment with a run, from :func:`ferlib.claims.accuracy_claims`
     (the paper's own test sets): ours with its interval against the paper's value."""
+    from ferlib.claims import main_test_set
     from ferlib.formatting import percent_interval_text
 
-    main = accuracy[accuracy["test_set"] != "PublicTest+PrivateTest"].dropna(subset=["ours"])
+    main = main_test_set(accuracy).dropna(subset=["ours"])
     lines = []
     for row in main.itertuples():
         verdict = ("within sampling error of it" if row.within_sampling_error

@@ -1,5 +1,7 @@
 """The reproduction's protocol: the paper's 15 experiments under a profile, with the
-per-experiment settings we had to change, each stated with its reason.
+per-experiment settings we had to change, each stated with its reason, and the table of
+training choices (:data:`PROTOCOL`), each with how it departs from the paper
+(:func:`deviations` lists every departure).
 
 A profile (:data:`ferlib.config.PROFILES`) gives every run the same settings. Where one
 experiment cannot run with them, :data:`EXPERIMENT_DEVIATIONS` names the settings that
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ferlib.config import RunConfig, profile_config
+from ferlib import paper
+from ferlib.config import RunConfig, profile_config, setting_words
 
 #: ``{profile: {(model, dataset, source): {"settings": {field: value}, "reason": str}}}``.
 #: Only the named experiment changes. The fine-tunes that start from it keep the
@@ -126,47 +129,37 @@ def deviation_lines(profile: str = "paper") -> list:
     return lines
 
 
+def protocol_configs(profile: str, *, data: str = "synthetic", seed: int = 0, **overrides):
+    """The ``config_for`` of :func:`ferlib.experiment.experiment_runs` under ``profile``:
+    ``config_for(key)`` is :func:`experiment_config` of ``key`` with ``data``, ``seed``,
+    the running Keras backend and ``overrides`` (``None`` values ignored)."""
+    import keras
+
+    settings = {"seed": seed, "backend": keras.backend.backend(),
+                **{name: value for name, value in overrides.items() if value is not None}}
+
+    def config_for(key) -> RunConfig:
+        return experiment_config(profile, key, data=data, **settings)
+
+    return config_for
+
+
 def reproduction_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache_dir=None,
                       seed=0, verbose=0, log=print, **overrides) -> dict:
     """The paper's 15 runs (5 per model) under ``profile`` and its stated deviations:
     fetched from the store, or trained.
 
-    Like :func:`ferlib.experiment.paper_runs` (the same keys and order, and the same runs
-    where a profile has no deviation), but each run's config comes from
-    :func:`experiment_config`. Returns ``{(model, dataset, source): Run}``.
+    :func:`ferlib.experiment.experiment_runs` with :func:`protocol_configs` (real data
+    when ``data_dir`` is given, else synthetic). ``overrides`` (e.g. ``epochs=3``) apply
+    to every run; those set to ``None`` keep the protocol's value. Returns
+    ``{(model, dataset, source): Run}``, keyed with the paper's data set names.
     """
-    import keras
-
-    from ferlib.experiment import PAPER_EXPERIMENTS, config_data, finetune_run, train_run
+    from ferlib.experiment import experiment_runs
 
     data = "real" if data_dir is not None else "synthetic"
-    loaded = {}
-
-    given = {name: value for name, value in overrides.items() if value is not None}
-    settings = {"seed": seed, "backend": keras.backend.backend(), **given}
-
-    def config(key):
-        return experiment_config(profile, key, data=data, **settings)
-
-    def dataset(cfg):  # each data set is loaded (or made) once
-        if cfg.dataset not in loaded:
-            loaded[cfg.dataset] = config_data(cfg, data_dir=data_dir, cache_dir=cache_dir)
-        return loaded[cfg.dataset]
-
-    options = dict(data_dir=data_dir, cache_dir=cache_dir, verbose=verbose, log=log)
-    runs = {}
-    for model in (int(m) for m in models):
-        for target, source in PAPER_EXPERIMENTS:
-            target_config = config((model, target, source))
-            if source is None:
-                runs[(model, target, None)] = train_run(target_config, store,
-                                                        dataset=dataset(target_config), **options)
-            else:
-                source_config = config((model, source, None))
-                _, runs[(model, target, source)] = finetune_run(
-                    source_config, target_config, store, source_dataset=dataset(source_config),
-                    target_dataset=dataset(target_config), **options)
-    return runs
+    config_for = protocol_configs(profile, data=data, seed=seed, **overrides)
+    return experiment_runs(config_for, store=store, models=models, data_dir=data_dir, cache_dir=cache_dir,
+                           verbose=verbose, log=log)
 
 
 # --------------------------------------------------------------------------- the protocol table
@@ -178,7 +171,10 @@ class Choice:
     do, what the protocol does, and why.
 
     ``fields`` are the :class:`~ferlib.config.RunConfig` fields the choice fixes; the
-    protocol's values are read from the paper profile, never repeated here.
+    protocol's values are read from the paper profile, never repeated here. ``departs``
+    is the sentence that states how the protocol departs from the paper in this choice,
+    or fills what the paper leaves open (empty where it does neither); :func:`deviations`
+    lists them.
     """
 
     name: str
@@ -187,6 +183,7 @@ class Choice:
     ours: str
     why: str
     fields: tuple = ()
+    departs: str = ""
 
 
 #: Model 2 is the network of ``serengil/tensorflow-101`` (``python/facial-expression-
@@ -197,12 +194,30 @@ SOURCES = {
     "model 3": "gitshanks/fer2013, fertrain.py (commit c808cf8) and preprocessing.py (commit e88e194)",
 }
 
+#: The protocol's run (Model 2 on JAFFE, from scratch): the settings the departures quote.
+_PROTOCOL_RUN = experiment_config("paper", (2, "jaffe", None), data="real")
+#: The one per-experiment learning rate of the paper profile.
+_M2_FER2013_RATE = EXPERIMENT_DEVIATIONS["paper"][(2, "fer2013", None)]["settings"]["learning_rate"]
+
+
+def _words(*names) -> str:
+    """The protocol's settings ``names`` in words (:func:`ferlib.config.setting_words`)."""
+    return ", ".join(setting_words(name, getattr(_PROTOCOL_RUN, name)) for name in names)
+
+
+def _slashed(values) -> str:
+    """``{"train": 129, ...}`` -> ``"129/42/42"``; fractions become percentages."""
+    return "/".join(f"{round(100 * v)}" if isinstance(v, float) else f"{v}" for v in values.values())
+
+
 PROTOCOL = (
     Choice("epochs",
            "75, with Adam on the cross-entropy (section 5, for FER2013); no other number is given",
            "Model 2: 5 epochs of 256 steps; Model 3: 100 epochs of one pass",
            "75 for every data set",
-           "the paper's number", ("epochs",)),
+           "the paper's number", ("epochs",),
+           departs=f"The paper gives {paper.EPOCHS} epochs for FER2013 only; every run of the protocol "
+                   f"trains for {_PROTOCOL_RUN.epochs} epochs, on JAFFE and CK+ too."),
     Choice("images per epoch",
            "a data generator balances the classes and 'generates more training data' (section 6); "
            "how many images an epoch holds is not said",
@@ -214,20 +229,28 @@ PROTOCOL = (
            "with one balanced pass JAFFE gets 225 updates and Models 1, 2 and 3 all stayed at chance "
            "(the committed runs outside the protocol); 1,200 updates is about the 1,280 of Model 2's "
            "source code; the sensitivity study compares one pass, 1,024 and 2,048 images",
-           ("min_epoch_images",)),
+           ("min_epoch_images",),
+           departs=f"The paper does not say how many images an epoch holds; the protocol draws "
+                   f"{_words('min_epoch_images')}, which lengthens the epochs of JAFFE alone: one balanced "
+                   f"pass of its training part is shorter, those of CK+ and FER2013 are longer."),
     Choice("batch size",
            "not stated",
            "Model 2: 256; Model 3: 64 (1,024 in a TPU version)",
            "64",
            "Model 3's source code; a small batch gives the small data sets more updates",
-           ("batch_size",)),
+           ("batch_size",),
+           departs=f"The paper gives no batch size; the protocol trains on {_words('batch_size')}."),
     Choice("learning rate",
            "Adam, no rate given",
            "both 0.001 (Adam's default in Model 2's code, written out in Model 3's)",
            "0.001; Model 2 on FER2013 alone 0.0001 (a stated deviation)",
            "both sources; Model 2 dies on FER2013 at 0.001 (the probes on the claims page); the "
            "sensitivity study trains Model 2 at 0.0001 on JAFFE and CK+ too",
-           ("learning_rate",)),
+           ("learning_rate",),
+           departs=f"The paper gives no learning rate; the protocol uses {_words('learning_rate')} for "
+                   f"every run but one: at that rate Model 2 dies on FER2013 (see 'Runs that die before "
+                   f"they learn'), so that run alone uses {_M2_FER2013_RATE:g} (the per-experiment "
+                   f"deviation below)."),
     Choice("fine-tuning",
            "all layers fine-tuned from the FER2013 weights (Fig. 2c); no rate, epochs or schedule",
            "neither code base fine-tunes",
@@ -236,7 +259,11 @@ PROTOCOL = (
            "a fine-tune that is compared with a run from scratch must differ from it in one thing; "
            "one-seed evidence runs show the JAFFE fine-tune keeps its FER2013 start at 0.0001 and "
            "loses it at 0.001",
-           ("source",)),
+           ("source",),
+           departs="Fine-tuning trains all layers with the settings of the run from scratch it is "
+                   "compared with ("
+                   + _words("epochs", "learning_rate", "batch_size", "min_epoch_images", "balance", "augment")
+                   + "); the paper gives no separate settings."),
     Choice("input scaling",
            "not stated",
            "Model 2: pixels / 255; Model 3: per-pixel mean and standard deviation over all images "
@@ -244,7 +271,9 @@ PROTOCOL = (
            "pixels / 255 for every model",
            "Model 2's source; the sensitivity study tries Model 3's per-pixel standardisation "
            "(statistics of the training part only)",
-           ("input_scaling",)),
+           ("input_scaling",),
+           departs=f"The paper does not say how it scaled the pixels; the protocol trains every model on "
+                   f"{_words('input_scaling')}."),
     Choice("augmentation",
            "flipping, rotation, cropping, blurring and noise (section 6, Fig. 6); no magnitudes",
            "none in either",
@@ -256,7 +285,11 @@ PROTOCOL = (
            "training without augmentation had the highest median validation accuracy, while full "
            "and half magnitudes left two seeds of three, and one, at chance within the 75 epochs; "
            "neither source code base augments",
-           ("augment", "augment_scale")),
+           ("augment", "augment_scale"),
+           departs="The paper augments its training data (flipping, rotation, cropping, blurring and "
+                   "noise; section 6); the protocol trains without augmentation, chosen on validation: "
+                   "in the first round of the sensitivity study (Model 2 on JAFFE, three seeds), training "
+                   "without it had the highest median validation accuracy (the protocol page)."),
     Choice("class balancing",
            "the data generator balances the class distribution (section 6)",
            "none in either",
@@ -269,7 +302,9 @@ PROTOCOL = (
            "every epoch is evaluated on the validation part and the best one is kept; the test part "
            "is used once, at the end",
            "choosing on validation is what validation is for; nothing is ever chosen on test",
-           ()),
+           (),
+           departs="Every run keeps the epoch with the best validation accuracy; the paper does not say "
+                   "which epoch it tested."),
     Choice("splits",
            "FER2013 28,709 / 3,589 / 3,589; JAFFE 60/20/20 (129/42/42); CK+ 70/10/20 (section 5); "
            "whether a person may be in training and test is not said",
@@ -278,14 +313,60 @@ PROTOCOL = (
            "and CK+ 70/10/20 stratified by class, CK+ grouped by sequence",
            "the paper's sizes; people recur across the parts of these splits, which the book measures "
            "and sets beside subject-independent splits",
-           ("protocol", "split_seed")),
+           ("protocol", "split_seed"),
+           departs=f"JAFFE is split {_slashed(paper.SPLIT_SIZES['jaffe'])} (section 5 of the paper), not "
+                   f"{_slashed(paper.JAFFE_SPLIT_SECTION_7)} (section 7); CK+ is split "
+                   f"{_slashed(paper.SPLIT_FRACTIONS['ckplus'])} by sequence (the frames of a sequence stay "
+                   f"in one part), where the paper gives only the fractions. FER2013's PublicTest is our "
+                   f"validation part and PrivateTest our test part, the official use; we also report the two "
+                   f"together ({paper.FER2013_MERGED_TEST_N:,} images)"
+                   f", the only test set some of the paper's FER2013 accuracies fit, a slightly "
+                   f"optimistic number because PublicTest chose the best epoch."),
     Choice("CK+ classes",
            "seven classes with 327 neutral images (Table 1)",
            "not used",
            "ckplus7: the peak frame of each of the 327 labelled sequences and its neutral first frame, "
            "contempt counted as disgust; the six-class CK+48 runs are a stated variant",
            "the paper's Table 1; CK+48 has no neutral frames",
-           ("dataset",)),
+           ("dataset",),
+           departs=f"CK+: the protocol runs the seven-class task as the paper counts it: the peak frame of "
+                   f"each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences and its neutral first "
+                   f"frame ({2 * paper.CKPLUS_LABELLED_SEQUENCES} images), read from a face-crop release that "
+                   f"keeps the first frames. Its {paper.TABLE_1['ckplus']['contempt']} contempt sequences are "
+                   f"mapped to disgust, because the models have seven outputs. Runs on the common CK+48 "
+                   f"release (the last three frames of each sequence, no neutral frames, six classes) are "
+                   f"kept as a stated variant outside the protocol."),
+    Choice("JAFFE images",
+           f"{sum(paper.TABLE_1['jaffe'].values())} images, {paper.TABLE_1['jaffe']['disgust']} of them "
+           f"disgust and {paper.TABLE_1['jaffe']['fear']} fear (Table 1); the networks take 48x48 faces "
+           "(section 3), and how the images were brought to that size is not said",
+           "not used",
+           f"the {paper.JAFFE_IMAGES} files as released; the face in each is found with OpenCV's Haar "
+           "cascade (the largest face, a small margin; a central crop where none is found) and resized "
+           "to 48x48",
+           "the files are uncropped 256x256 portraits, while the images of FER2013 and of the CK+ release "
+           "are face crops; a crop frames the JAFFE faces as the networks see the others",
+           (),
+           departs=f"JAFFE: the {paper.JAFFE_IMAGES} files hold {paper.JAFFE_FILE_CLASS_COUNTS['disgust']} "
+                   f"disgust and {paper.JAFFE_FILE_CLASS_COUNTS['fear']} fear images; the paper's Table 1 "
+                   f"says {paper.TABLE_1['jaffe']['disgust']} and {paper.TABLE_1['jaffe']['fear']}. Faces "
+                   "are cropped with OpenCV's Haar cascade before resizing to 48x48; the paper does not say "
+                   "how it resized the 256x256 images."),
+    Choice("layer details",
+           "a Keras summary table per model (section 3): layers, output shapes and parameter counts; "
+           "kernel sizes, padding, pooling windows, strides and dropout rates are not given",
+           "Models 2 and 3 are the networks of these code bases (dropout 0.2 in Model 2's; 0.5 after "
+           "each convolution block, then 0.4, 0.4 and 0.5 in Model 3's); Model 1 has no code base",
+           "the kernel sizes, padding, pooling windows and strides that reproduce every output shape and "
+           "parameter count of the tables (each model builder lists them); the source code's dropout "
+           "rates, and 0.5 for Model 1",
+           "the tables are the paper's only description of the networks; dropout changes no shape or "
+           "count, so the tables cannot decide it",
+           (),
+           departs="Kernel sizes, padding, pooling windows and strides, which the paper's layer tables leave "
+                   "open, are those that reproduce every output shape and parameter count of the tables; "
+                   "dropout rates, which change neither, are those of the source code (Models 2 and 3) or "
+                   "0.5 (Model 1)."),
     Choice("seeds",
            "one number per experiment; no seed or spread",
            "no seed set",
@@ -295,6 +376,13 @@ PROTOCOL = (
     Choice("numerical precision",
            "not stated", "float32 (Keras default)", "float32", "the Keras default", ("precision",)),
 )
+
+
+def deviations(profile: str = "paper") -> list:
+    """Every departure from the paper, as sentences for the book: the ``departs`` of each
+    choice of :data:`PROTOCOL` (they describe the protocol, i.e. the paper profile), then
+    :func:`deviation_lines` of ``profile``."""
+    return [choice.departs for choice in PROTOCOL if choice.departs] + deviation_lines(profile)
 
 
 def protocol_table(profile: str = "paper"):

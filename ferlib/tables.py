@@ -149,37 +149,31 @@ def accuracy_bounds(accuracy, n, level: float = 0.95) -> tuple:
     return accuracy_interval(int(round(float(accuracy) * int(n))), int(n), level=level)
 
 
+#: The columns of :func:`results_table`, in order.
+RESULTS_COLUMNS = ["model", "dataset", "training", "paper", "ours", "ours_low", "ours_high", "difference",
+                   "ours_se", "test_n"]
+
+
 def results_table(runs: Mapping) -> pd.DataFrame:
-    """Our test accuracy beside the paper's for every experiment (Tables 5-7).
+    """Our test accuracy beside the paper's for every experiment (Tables 5-7): the rows of
+    :func:`ferlib.claims.accuracy_claims` on the paper's own test sets (``merged=False``).
 
     Args:
         runs: ``{(model, dataset, source): Run}`` from :func:`ferlib.protocol.reproduction_runs`.
 
     Returns:
         one row per experiment of the paper (in the paper's order) with columns
-        ``model``, ``dataset``, ``training``, ``paper``, ``ours``, ``difference``
-        (ours minus paper), ``ours_se`` (binomial standard error of ours),
-        ``ours_low`` and ``ours_high`` (its 95% Wilson interval, :func:`accuracy_bounds`)
-        and ``test_n``; ``ours`` is NaN and ``test_n`` ``<NA>`` for experiments not in
-        ``runs``.
+        ``model``, ``dataset``, ``training``, ``paper``, ``ours``, ``ours_low`` and
+        ``ours_high`` (its 95% Wilson interval, :func:`accuracy_bounds`),
+        ``difference`` (ours minus paper), ``ours_se`` (binomial standard error of
+        ours) and ``test_n``; ``ours`` is NaN and ``test_n`` ``<NA>`` for experiments
+        not in ``runs``.
     """
-    rows = []
-    for (model, dataset, source), value in paper.ACCURACY.items():
-        run = runs.get((model, dataset, source))
-        test = run.metrics["test"] if run is not None else {}
-        rows.append({
-            "model": model, "dataset": dataset, "training": training_label(source),
-            "paper": value, "ours": test.get("accuracy", np.nan),
-            "ours_se": test.get("accuracy_se", np.nan), "test_n": test.get("n", pd.NA),
-        })
-    table = pd.DataFrame(rows)
-    table["difference"] = table["ours"] - table["paper"]
-    table["test_n"] = table["test_n"].astype("Int64")
-    bounds = [accuracy_bounds(ours, n) for ours, n in zip(table["ours"], table["test_n"])]
-    table["ours_low"] = [low for low, _ in bounds]
-    table["ours_high"] = [high for _, high in bounds]
-    return table[["model", "dataset", "training", "paper", "ours", "ours_low", "ours_high", "difference",
-                  "ours_se", "test_n"]]
+    from ferlib.claims import accuracy_claims
+
+    table = accuracy_claims(runs, merged=False).rename(columns={"ours_n": "test_n"})
+    table["test_n"] = table["test_n"].where(table["test_n"] > 0).astype("Int64")
+    return table[RESULTS_COLUMNS].reset_index(drop=True)
 
 
 def scratch_vs_finetuned(results: pd.DataFrame, dataset: str) -> pd.DataFrame:
@@ -253,12 +247,12 @@ def range_table(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_size_audit(sizes: Mapping | None = None, *, search=range(20, 400)) -> pd.DataFrame:
-    """Which test-set sizes can produce each accuracy the paper prints.
+def test_size_audit(*, search=range(20, 400)) -> pd.DataFrame:
+    """Which test-set sizes can produce each accuracy the paper prints: the paper's side
+    of :func:`ferlib.claims.accuracy_claims` on its own test sets (the sizes its text
+    states: FER2013 3,589, JAFFE 42; none for CK+), with the smallest size that fits.
 
     Args:
-        sizes: ``{dataset: stated test-set size}``; default: FER2013 3,589 and JAFFE 42
-            (the paper's text), CK+ 20 % of 327 sequences' images is not stated.
         search: candidate sizes to try.
 
     Returns:
@@ -266,20 +260,13 @@ def test_size_audit(sizes: Mapping | None = None, *, search=range(20, 400)) -> p
         ``stated_n``, ``stated_n_possible`` (bool, None when no size is stated) and
         ``smallest_possible_n`` (the smallest size in ``search`` that fits).
     """
-    sizes = dict(sizes) if sizes is not None else {
-        "fer2013": paper.SPLIT_SIZES["fer2013"]["test"], "jaffe": paper.SPLIT_SIZES["jaffe"]["test"]}
-    rows = []
-    for (model, dataset, source), value in paper.ACCURACY.items():
-        stated = sizes.get(dataset)
-        fits = paper.consistent_test_sizes(value, search)
-        rows.append({
-            "model": model, "dataset": dataset, "training": training_label(source),
-            "paper": value, "stated_n": stated,
-            "stated_n_possible": (bool(paper.consistent_test_sizes(value, [stated]))
-                                  if stated else None),
-            "smallest_possible_n": fits[0] if fits else None,
-        })
-    return pd.DataFrame(rows)
+    from ferlib.claims import accuracy_claims
+
+    table = accuracy_claims({}, merged=False).rename(columns={"paper_possible": "stated_n_possible"})
+    table["smallest_possible_n"] = [next(iter(paper.consistent_test_sizes(value, search)), None)
+                                    for value in table["paper"]]
+    return table[["model", "dataset", "training", "paper", "stated_n", "stated_n_possible",
+                  "smallest_possible_n"]].reset_index(drop=True)
 
 
 def confused_pairs(confusion, *, top: int = 5) -> pd.DataFrame:

@@ -14,7 +14,7 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import claims, diagnostics, findings, tables
+from ferlib import claims, diagnostics, findings, protocol, tables
 from ferlib.chapter import open_chapter, missing_runs_markdown
 from ferlib import formatting as fmt
 
@@ -224,4 +224,4 @@ display(Markdown(missing_runs_markdown(missing)))
 # ## Where we depart from the paper
 
 # %%
-display(Markdown("\n".join(f"- {line}" for line in claims.deviations("paper"))))
+display(Markdown("\n".join(f"- {line}" for line in protocol.deviations("paper"))))

@@ -72,6 +72,47 @@ def test_difference_z_and_verdict():
     assert np.isnan(missing["ours"]) and "no run of ours" in missing["verdict"]
 
 
+def test_ours_se_is_the_binomial_error_of_ours_and_nan_without_a_run():
+    runs = {(1, "jaffe", None): fake_run(0.5, 42)}
+    table = claims.accuracy_claims(runs).set_index(["model", "dataset", "training"])
+    assert table.loc[(1, "jaffe", "scratch"), "ours_se"] == pytest.approx(math.sqrt(0.5 * 0.5 / 42))
+    assert np.isnan(table.loc[(2, "jaffe", "scratch"), "ours_se"])
+
+
+def test_the_results_page_and_the_claims_page_compare_the_same_numbers():
+    """tables.results_table and claims.finetune_claims select from claims.accuracy_claims:
+    every number they share with it is the same."""
+    from ferlib import tables
+
+    runs = {(1, "jaffe", None): fake_run(0.5, 42), (1, "jaffe", "fer2013"): fake_run(0.9, 42),
+            (2, "fer2013", None): fake_run(0.6, 3589, val_accuracy=0.62, val_n=3589)}
+    accuracy = claims.accuracy_claims(runs)
+    main = claims.main_test_set(accuracy).reset_index(drop=True)
+    assert len(main) == len(paper.ACCURACY) and "PublicTest+PrivateTest" not in set(main["test_set"])
+    results = tables.results_table(runs)
+    shared = ["model", "dataset", "training", "paper", "ours", "ours_low", "ours_high", "difference", "ours_se"]
+    pd.testing.assert_frame_equal(results[shared], main[shared])
+    assert results["test_n"].tolist() == [n if n else pd.NA for n in main["ours_n"]]
+    finetune = claims.finetune_claims(runs).set_index(["model", "dataset"])
+    gains = tables.scratch_vs_finetuned(results, "jaffe")
+    for column in ("ours_scratch", "ours_fine_tuned", "ours_gain", "paper_gain"):
+        assert finetune.loc[(1, "jaffe"), column] == gains.loc[1, column], column
+    mains = main.set_index(["model", "dataset", "training"])["ours_se"]
+    assert finetune.loc[(1, "jaffe"), "se"] == pytest.approx(
+        math.hypot(mains[(1, "jaffe", "scratch")], mains[(1, "jaffe", "fine-tuned")]))
+
+
+def test_the_test_size_audit_is_the_papers_side_of_the_claims():
+    from ferlib import tables
+
+    audit = tables.test_size_audit()
+    main = claims.main_test_set(claims.accuracy_claims({})).reset_index(drop=True)
+    assert audit["stated_n_possible"].tolist() == main["paper_possible"].tolist()
+    assert audit["stated_n"].tolist() == main["stated_n"].tolist()
+    assert audit["smallest_possible_n"].tolist() == [paper.consistent_test_sizes(v, range(20, 400))[0]
+                                                     for v in main["paper"]]
+
+
 def test_merged_fer2013_row_uses_both_parts():
     runs = {(2, "fer2013", None): fake_run(0.60, 3589, val_accuracy=0.62, val_n=3589)}
     table = claims.accuracy_claims(runs)

@@ -7,7 +7,7 @@ import pytest
 
 from ferlib import cli, protocol, results
 from ferlib.config import PROFILES, RunConfig, profile_config
-from ferlib.experiment import PAPER_EXPERIMENTS, paper_runs
+from ferlib.experiment import PAPER_EXPERIMENTS, experiment_plan
 
 M2_FER = (2, "fer2013", None)
 ALL_KEYS = [(m, target, source) for m in (1, 2, 3) for target, source in PAPER_EXPERIMENTS]
@@ -57,6 +57,40 @@ def test_given_settings_win_over_a_deviation_and_none_is_ignored():
     assert protocol.experiment_config("paper", M2_FER, epochs=2).epochs == 2
 
 
+def test_deviations_are_the_choices_departures_then_the_experiments():
+    departures = [choice.departs for choice in protocol.PROTOCOL if choice.departs]
+    assert protocol.deviations("paper") == departures + protocol.deviation_lines("paper")
+    assert protocol.deviations("smoke") == departures
+    names = {choice.name for choice in protocol.PROTOCOL if choice.departs}
+    assert {"augmentation", "fine-tuning", "splits", "CK+ classes", "JAFFE images", "layer details"} <= names
+
+
+def test_the_augmentation_departure_says_what_the_paper_profile_does():
+    (choice,) = [c for c in protocol.PROTOCOL if c.name == "augmentation"]
+    assert PROFILES["paper"]["augment"] is False
+    assert "trains without augmentation" in choice.departs and "section 6" in choice.departs
+    fine_tuning = next(c for c in protocol.PROTOCOL if c.name == "fine-tuning")
+    assert "no augmentation" in fine_tuning.departs
+
+
+def test_the_images_per_epoch_departure_lengthens_jaffe_alone():
+    """The sentence says at least min_epoch_images per epoch changes JAFFE only: checked
+    on the committed data summaries."""
+    import json
+
+    from ferlib import tables
+    from ferlib.book import project_root
+
+    minimum = PROFILES["paper"]["min_epoch_images"]
+    (choice,) = [c for c in protocol.PROTOCOL if c.name == "images per epoch"]
+    assert f"at least {minimum:,} images per epoch" in choice.departs and "JAFFE alone" in choice.departs
+    summaries = json.loads((project_root() / results.PAPER_RESULTS / "datasets.json").read_text())
+    lengthened = {name for name in ("fer2013", "ckplus7", "jaffe")
+                  if tables.training_updates(summaries[name]["counts"]["train"], batch_size=64, epochs=1)
+                  ["epoch_images"] < minimum}
+    assert lengthened == {"jaffe"}
+
+
 def test_deviation_lines_name_the_experiment_and_value():
     (line,) = protocol.deviation_lines("paper")
     assert line.startswith("Model 2 on FER2013 (from scratch) uses learning rate 0.0001.")
@@ -103,11 +137,41 @@ def smoke_runs(smoke_store):
     return protocol.reproduction_runs("smoke", store=smoke_store, models=[2])
 
 
-@pytest.mark.slow
-def test_reproduction_runs_match_paper_runs_without_deviations(smoke_runs, smoke_store):
-    again = paper_runs("smoke", store=smoke_store, models=[2])
-    assert list(again) == list(smoke_runs) == [(2, t, s) for t, s in PAPER_EXPERIMENTS]
-    assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in smoke_runs.items()}
+def former_paper_runs_plan(profile, models, *, seed=0):
+    """``(key, config, source config)`` of each run the former ``experiment.paper_runs``
+    made, in its order: the profile's config of each data set, on synthetic data."""
+    import keras
+
+    def config(model, dataset):
+        return profile_config(profile, model=model, dataset=dataset, data="synthetic", seed=seed,
+                              backend=keras.backend.backend())
+
+    return [((m, target, source), config(m, target), None if source is None else config(m, source))
+            for m in models for target, source in PAPER_EXPERIMENTS]
+
+
+def test_the_protocols_plan_keeps_the_former_loops_runs_byte_for_byte():
+    """Run ids hash the config: the one loop must give the smoke profile the configs, keys
+    and order the two loops gave (no smoke deviation, so the protocol's are the profile's)."""
+    plan = list(experiment_plan(protocol.protocol_configs("smoke"), models=(1, 2, 3)))
+    former = former_paper_runs_plan("smoke", (1, 2, 3))
+    assert [key for key, _, _ in plan] == [key for key, _, _ in former]
+    for (key, config, source), (_, old_config, old_source) in zip(plan, former):
+        assert config.to_json() == old_config.to_json(), key
+        assert (source and source.to_json()) == (old_source and old_source.to_json()), key
+
+
+def test_the_protocols_plan_applies_a_deviation_to_its_run_and_its_fine_tunes_source():
+    plan = {key: (config, source) for key, config, source in
+            experiment_plan(protocol.protocol_configs("paper", data="real", seed=1), models=[2])}
+    fer2013, _ = plan[M2_FER]
+    assert fer2013.learning_rate == 1e-4 and fer2013.seed == 1
+    for target in ("jaffe", "ckplus"):
+        tuned, source = plan[(2, target, "fer2013")]
+        assert source == fer2013, "a fine-tune starts from the protocol's FER2013 run"
+        assert tuned == plan[(2, target, None)][0], "a fine-tune trains like its run from scratch"
+    assert plan[(2, "ckplus", None)][0].dataset == "ckplus7"
+    assert protocol.protocol_configs("paper", data="real", epochs=None)(M2_FER).epochs == PROFILES["paper"]["epochs"]
 
 
 @pytest.mark.slow
