@@ -50,6 +50,27 @@ def finetune_sentence(summary: dict) -> str:
             f"comparisons, by {points_text(summary['ours_mean_gain'])} points on average")
 
 
+#: The median balanced test accuracy over seeds that counts as a network that learned
+#: (well above the 1/7 of always answering one class).
+LEARNED_BALANCED = 0.40
+
+
+def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dict:
+    """How the networks trained from scratch on the small data sets fare over seeds, for
+    the conclusions, from :func:`ferlib.compare.seed_table`: ``small_scratch_runs``
+    (experiments with a run, of the 6 scratch ones on JAFFE and CK+),
+    ``small_scratch_above_bar`` (those whose median balanced test accuracy reaches
+    ``bar``), ``small_scratch_bar`` (``bar`` in percent) and
+    ``small_scratch_balanced_range`` (lowest to highest median balanced accuracy, a
+    dash without runs)."""
+    part = seeds[(seeds["training"] == "scratch") & seeds["dataset"].isin(["jaffe", "ckplus"])]
+    balanced = part["balanced_median"].astype(float)
+    return {"small_scratch_runs": int(len(part)),
+            "small_scratch_above_bar": int((balanced >= bar).sum()),
+            "small_scratch_bar": float(100 * bar),
+            "small_scratch_balanced_range": range_text(balanced.min(), balanced.max()) if len(part) else DASH}
+
+
 # --------------------------------------------------------------------------- the boxes
 
 #: The title of the box at the top of each chapter.
@@ -276,7 +297,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
                      f"{len(table)} (model, data set, setting) cells.")
     for (model, dataset), part in verdicts.groupby(["model", "dataset"], sort=True):
         top = part.iloc[part["val_change"].abs().argmax()]
-        lines.append(f"Model {model} on {dataset_title(dataset)}: the change that moves mean validation "
+        lines.append(f"Model {model} on {dataset_title(dataset)}: the change that moves median validation "
                      f"accuracy most is \"{top['cell']}\", by {points_text(top['val_change'])} points "
                      f"({int(top['seeds'])} seed{'s' if top['seeds'] != 1 else ''}).")
     for row in subject_rows.itertuples():

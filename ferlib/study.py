@@ -14,6 +14,7 @@ reported beside it, never used to choose.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
@@ -217,19 +218,47 @@ def study_markdown(table: pd.DataFrame) -> str:
     accuracy."""
     from ferlib.figures import dataset_title
 
-    lines = ["| model | data set | cell | seeds | validation | test | above chance | test by seed |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | data set | cell | seeds | validation | median validation | test | above chance "
+             "| test by seed |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in table.itertuples():
         by_seed = ", ".join(f"{100 * v:.1f}" for _, v in sorted(row.test_by_seed.items()))
         lines.append(f"| {row.model} | {dataset_title(row.dataset)} | {row.cell} | {row.seeds} | "
-                     f"{_mean_sd(row.val_mean, row.val_sd)} | {_mean_sd(row.test_mean, row.test_sd)} | "
-                     f"{row.learned} of {row.seeds} | {by_seed} |")
+                     f"{_mean_sd(row.val_mean, row.val_sd)} | {100 * row.val_median:.1f}% | "
+                     f"{_mean_sd(row.test_mean, row.test_sd)} | {row.learned} of {row.seeds} | {by_seed} |")
     return "\n".join(lines)
 
 
+def glue_name(*parts) -> str:
+    """A book glue name from words: ``("first", "jaffe", "half augmentation")`` ->
+    ``"first_jaffe_half_augmentation"`` (every run of other characters becomes ``_``)."""
+    return "_".join(re.sub(r"[^a-z0-9]+", "_", str(part).lower()).strip("_") for part in parts)
+
+
+def study_glues(table: pd.DataFrame, *, prefix: str = "study", model: int = 2) -> dict:
+    """The numbers the book's prose quotes from a :func:`study_table`, for one model:
+    ``{<prefix>_<data set>_<cell>_<stat>: value}`` (names from :func:`glue_name`, e.g.
+    ``study_ckplus7_learning_rate_0_0001_val_median``) with stats ``seeds`` and
+    ``learned`` (ints) and ``val_median``, ``val_mean``, ``test_median`` and
+    ``test_mean`` (percent)."""
+    values = {}
+    for row in table[table["model"] == model].itertuples():
+        name = glue_name(prefix, row.dataset, row.cell)
+        values[f"{name}_seeds"] = int(row.seeds)
+        values[f"{name}_learned"] = int(row.learned)
+        for stat in ("val_median", "val_mean", "test_median", "test_mean"):
+            values[f"{name}_{stat}"] = float(100 * getattr(row, stat))
+    return values
+
+
 def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:
-    """Per (model, data set) of a :func:`study_table`: each cell's change of mean
-    validation and test accuracy from the protocol cell, largest validation change first.
+    """Per (model, data set) of a :func:`study_table`: each cell's change of *median*
+    validation and test accuracy over seeds from the protocol cell, largest validation
+    change first.
+
+    The median is the protocol's decision rule: one seed that stays at chance moves a
+    mean by a third of the way to chance with three seeds, but leaves the median with the
+    other two.
 
     Columns: ``model``, ``dataset``, ``cell``, ``seeds``, ``val_change``, ``test_change``
     (fractions, e.g. ``-0.55``). Empty when no protocol cell is there to compare with.
@@ -241,8 +270,8 @@ def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:
             continue
         for row in part[part["cell"] != "protocol"].itertuples():
             rows.append({"model": model, "dataset": dataset, "cell": row.cell, "seeds": row.seeds,
-                         "val_change": row.val_mean - base["val_mean"].iloc[0],
-                         "test_change": row.test_mean - base["test_mean"].iloc[0]})
+                         "val_change": row.val_median - base["val_median"].iloc[0],
+                         "test_change": row.test_median - base["test_median"].iloc[0]})
     frame = pd.DataFrame(rows, columns=["model", "dataset", "cell", "seeds", "val_change", "test_change"])
     if frame.empty:
         return frame

@@ -74,3 +74,14 @@ def test_a_run_at_the_majority_class_is_called_out():
     lines = findings.majority_findings(beside)
     assert len(lines) == 1
     assert "seed 0" in lines[0] and "50.0%" in lines[0] and "most frequent class" in lines[0]
+
+
+def test_learning_glues_count_the_small_scratch_experiments_over_the_bar():
+    seeds = pd.DataFrame({"model": [1, 2, 2, 2], "dataset": ["jaffe", "ckplus", "jaffe", "fer2013"],
+                          "training": ["scratch", "scratch", "fine-tuned", "scratch"],
+                          "balanced_median": [0.30, 0.60, 0.95, 0.10]})
+    values = findings.learning_glues(seeds)
+    assert values["small_scratch_runs"] == 2 and values["small_scratch_above_bar"] == 1
+    assert values["small_scratch_balanced_range"] == "30.0% to 60.0%"
+    assert findings.learning_glues(seeds, bar=0.2)["small_scratch_above_bar"] == 2
+    assert findings.learning_glues(seeds.iloc[2:])["small_scratch_balanced_range"] == findings.DASH

@@ -102,6 +102,19 @@ def test_study_table_and_verdicts_summarise_over_seeds():
     assert study.study_verdicts(study.study_table(cell_runs[3:])).empty
 
 
+def test_study_verdicts_follow_the_median_not_the_mean():
+    """One protocol seed at chance drags its mean below a steadier cell's; the median
+    (the decision rule) keeps the protocol ahead."""
+    cell_runs = [_run("protocol", 0, 0.2, 0.2), _run("protocol", 1, 0.8, 0.8), _run("protocol", 2, 0.9, 0.8),
+                 _run("learning rate 0.0001", 0, 0.70, 0.7), _run("learning rate 0.0001", 1, 0.75, 0.7),
+                 _run("learning rate 0.0001", 2, 0.76, 0.7)]
+    table = study.study_table(cell_runs).set_index("cell")
+    assert table.loc["learning rate 0.0001", "val_mean"] > table.loc["protocol", "val_mean"]
+    (verdict,) = study.study_verdicts(table.reset_index()).itertuples()
+    assert verdict.val_change == pytest.approx(0.75 - 0.8)
+    assert verdict.test_change == pytest.approx(0.7 - 0.8)
+
+
 def test_study_runs_at_smoke_scale_and_reuses_the_store(tmp_path):
     scope = dict(models=(2,), datasets=("jaffe",), seeds=(0,), cells=("protocol", "no class balancing"),
                  profile="smoke")
@@ -120,8 +133,8 @@ def test_study_markdown_and_figure_show_every_cell_and_seed():
     text = study.study_markdown(study.study_table(cell_runs))
     lines = text.splitlines()
     assert len(lines) == 2 + 3
-    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 65.0 ± 7.1% | 2 of 2 | 60.0, 70.0 |" in lines
-    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 65.0% | 1 of 1 | 65.0 |" in lines
+    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 75.0% | 65.0 ± 7.1% | 2 of 2 | 60.0, 70.0 |" in lines
+    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 75.0% | 65.0% | 1 of 1 | 65.0 |" in lines
     from ferlib.figures import study_figure
 
     figure = study_figure(cell_runs)
@@ -130,3 +143,14 @@ def test_study_markdown_and_figure_show_every_cell_and_seed():
     assert {ax.get_title() for ax in visible} == {"Model 2, JAFFE", "Model 2, CK+ (7 classes)"}
     with pytest.raises(ValueError, match="empty"):
         study_figure([])
+
+
+def test_study_glues_name_each_cell_and_give_percentages():
+    cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7), _run("protocol", 2, 0.9, 0.1),
+                 _run("learning rate 0.0001", 0, 0.75, 0.65)]
+    values = study.study_glues(study.study_table(cell_runs), prefix="first")
+    assert values["first_jaffe_protocol_seeds"] == 3 and values["first_jaffe_protocol_learned"] == 2
+    assert values["first_jaffe_protocol_val_median"] == pytest.approx(80.0)
+    assert values["first_jaffe_protocol_test_median"] == pytest.approx(60.0)
+    assert values["first_jaffe_learning_rate_0_0001_test_mean"] == pytest.approx(65.0)
+    assert study.study_glues(study.study_table(cell_runs), model=3) == {}
