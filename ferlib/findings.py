@@ -162,50 +162,50 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
     return lines
 
 
+def _per_picked_run(picked: dict, describe) -> list:
+    """One line per data set of ``picked`` (``{dataset: ((model, dataset, source), run) or
+    None}``): ``describe(key, run)`` for the run shown, or that the build has none."""
+    from ferlib.figures import dataset_title
+
+    return [f"{dataset_title(dataset)}: no run to show in this build." if found is None
+            else f"{dataset_title(dataset)} {describe(*found)}" for dataset, found in picked.items()]
+
+
 def confusion_findings(picked: dict) -> list:
     """For the confusion chapter, from ``{dataset: ((model, dataset, source), run) or None}``
     (the run shown for each data set)."""
-    from ferlib.figures import dataset_title
     from ferlib.tables import confused_pairs, training_label
 
-    lines = []
-    for dataset, found in picked.items():
-        if found is None:
-            lines.append(f"{dataset_title(dataset)}: no run to show in this build.")
-            continue
-        (model, _, source), run = found
+    def describe(key, run):
+        model, _, source = key
         test = run.metrics["test"]
         pairs = confused_pairs(test["confusion"], top=1)
         mistake = (f"; its most frequent mistake is {pairs['true'][0]} taken for {pairs['predicted'][0]} "
                    f"({percent_text(pairs['share_of_true'][0])} of the {pairs['true'][0]} images)"
                    if len(pairs) else "; it makes no mistake")
-        lines.append(f"{dataset_title(dataset)} (Model {model}, {training_label(source)}): "
-                     f"{percent_text(test['accuracy'])} of {test['n']:,} test images right{mistake}.")
-    return lines
+        return (f"(Model {model}, {training_label(source)}): "
+                f"{percent_text(test['accuracy'])} of {test['n']:,} test images right{mistake}.")
+
+    return _per_picked_run(picked, describe)
 
 
 def emotion_findings(picked: dict) -> list:
     """For the emotion-analysis chapter: for the run shown per data set, the mean
     probability it gives the true class of its test images, and how often the true class
     is among its two most probable."""
-    from ferlib.figures import dataset_title
     from ferlib.tables import probability_columns
 
-    lines = []
-    for dataset, found in picked.items():
-        if found is None:
-            lines.append(f"{dataset_title(dataset)}: no run to show in this build.")
-            continue
-        (model, _, _), run = found
+    def describe(key, run):
         test = run.predictions[run.predictions["part"] == "test"]
         probabilities = probability_columns(test)
         true = test["true"].to_numpy(dtype=int)
         on_true = probabilities[np.arange(len(true)), true]
         top_two = (np.argsort(-probabilities, axis=1)[:, :2] == true[:, None]).any(axis=1)
-        lines.append(f"{dataset_title(dataset)} (Model {model}): the true class gets "
-                     f"{percent_text(on_true.mean())} of the probability on average, and is among the two "
-                     f"most probable classes for {percent_text(top_two.mean())} of the test images.")
-    return lines
+        return (f"(Model {key[0]}): the true class gets {percent_text(on_true.mean())} of the probability on "
+                f"average, and is among the two most probable classes for {percent_text(top_two.mean())} "
+                f"of the test images.")
+
+    return _per_picked_run(picked, describe)
 
 
 def accuracy_findings(accuracy: pd.DataFrame) -> list:

@@ -85,3 +85,18 @@ def test_learning_glues_count_the_small_scratch_experiments_over_the_bar():
     assert values["small_scratch_balanced_range"] == "30.0% to 60.0%"
     assert findings.learning_glues(seeds, bar=0.2)["small_scratch_above_bar"] == 2
     assert findings.learning_glues(seeds.iloc[2:])["small_scratch_balanced_range"] == findings.DASH
+
+
+def test_emotion_findings_give_the_true_class_probability_and_top_two_share():
+    from ferlib.labels import EMOTIONS
+
+    rows = []
+    for true, probabilities in ((0, [0.6, 0.4, 0, 0, 0, 0, 0]), (1, [0.5, 0.0, 0.3, 0.2, 0, 0, 0])):
+        rows.append({"part": "test", "true": true, **{f"p_{n}": p for n, p in zip(EMOTIONS, probabilities)}})
+    rows.append({"part": "val", "true": 2, **{f"p_{n}": 1 / 7 for n in EMOTIONS}})
+    run = types.SimpleNamespace(predictions=pd.DataFrame(rows))
+    lines = findings.emotion_findings({"jaffe": ((3, "jaffe", None), run), "ckplus": None})
+    # the true class gets 0.6 and 0.0 (mean 30%); it is among the two most probable for 1 of 2
+    assert lines[0] == ("JAFFE (Model 3): the true class gets 30.0% of the probability on average, and is "
+                        "among the two most probable classes for 50.0% of the test images.")
+    assert lines[1] == "CK+: no run to show in this build."
