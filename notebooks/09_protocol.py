@@ -85,10 +85,10 @@ if cell_runs:
 
 # %%
 def show_verdicts(verdicts):
-    fmt.table(verdicts, [fmt.text("model"), fmt.dataset(), fmt.text("cell", "setting changed"), fmt.number("seeds"),
-                         fmt.points("val_change", "validation change (points)"),
-                         fmt.points("test_change", "test change (points)")],
-              empty="Not enough runs for a verdict yet.")
+    display(fmt.table(verdicts, [fmt.text("model"), fmt.dataset(), fmt.text("cell", "setting changed"),
+                                 fmt.number("seeds"), fmt.points("val_change", "validation change (points)"),
+                                 fmt.points("test_change", "test change (points)")],
+                      empty="Not enough runs for a verdict yet."))
 
 
 show_verdicts(verdicts)

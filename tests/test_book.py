@@ -186,3 +186,16 @@ def test_paper_book_chapters_open_with_what_we_found(paper_book):
     first_table = claims_page.index("<table")
     assert claims_page.index("The verdict on the paper") < first_table
     assert "verdict" in claims_page[first_table:claims_page.index("</table>", first_table)]
+
+
+@pytest.mark.slow
+def test_protocol_page_shows_each_round_of_the_study_with_its_verdicts(paper_book):
+    """Both rounds of the sensitivity study show their table and their verdict table (a
+    table built inside a function must still be displayed), and the conclusions quote
+    the study's numbers."""
+    build_dir, _ = paper_book
+    text = page(build_dir, "notebooks/09_protocol.html")
+    assert text.count("<p>median validation</p>") == 2
+    assert text.count("<p>validation change (points)</p>") == 2
+    conclusions = re.sub(r"<[^>]+>", "", page(build_dir, "book/conclusions.html"))
+    assert "Under the settled protocol" in conclusions and "of at least 40% over their seeds" in conclusions
