@@ -10,7 +10,12 @@ Jobs, in this order (:func:`plan_jobs`):
    the fine-tunes that start from them, then the other runs from scratch, then the
    fine-tunes whose committed source keeps no weights (its source is trained again);
 2. ``seeds``: the same for more seeds (default 1 and 2) of every experiment;
-3. ``study``: the sensitivity study's cells (:mod:`ferlib.study`) for Models 1 and 3.
+3. ``subject``: the subject-independent folds (:func:`ferlib.protocol.subject_configs`:
+   JAFFE leave-one-subject-out, CK+ 10 folds grouped by subject, the baselines' folds)
+   of Model 2 (``subject_models``), seed 0, that are not committed;
+4. ``study``: the sensitivity study's cells (:mod:`ferlib.study`) for Models 1 and 3.
+
+Without ``phases`` every phase runs, in this order.
 
 It follows whatever the protocol and the study define, since it reads both from ferlib.
 A job is started only when the time it is predicted to take (:class:`ModelRate`,
@@ -46,7 +51,7 @@ from ferlib import campaign_files as files
 from ferlib.config import RunConfig
 from ferlib.fingerprint import file_sha256
 
-PHASES = ("protocol", "seeds", "study")
+PHASES = ("protocol", "seeds", "subject", "study")
 #: A job's predicted seconds are multiplied by this before they are compared with the
 #: time left.
 SAFETY = 1.2
@@ -79,7 +84,8 @@ class Job:
         model, dataset = self.config.model, self.config.dataset
         what = f"{self.source.dataset}->{dataset}" if self.source else dataset
         cell = f" [{self.cell}]" if self.cell else ""
-        return f"{self.phase}: model {model} {what} seed {self.config.seed}{cell}"
+        fold = f" {self.config.protocol} fold {self.config.fold}" if self.config.protocol != "paper" else ""
+        return f"{self.phase}: model {model} {what} seed {self.config.seed}{fold}{cell}"
 
 
 def _rank(key, missing) -> int:
@@ -119,11 +125,26 @@ def study_jobs(profile, *, models, committed, **settings) -> list:
             if (cell, config.model, config.dataset, config.seed) not in done]
 
 
+def subject_jobs(profile, *, models, committed, seed=0, **settings) -> list:
+    """Jobs for the subject-independent folds (:func:`ferlib.protocol.subject_configs`) of
+    ``models`` with ``seed`` that have no committed run (:func:`ferlib.results.subject_fold_runs`),
+    model by model, JAFFE's folds then CK+'s."""
+    from ferlib.protocol import subject_configs
+    from ferlib.results import subject_fold_runs
+
+    have = subject_fold_runs(committed, models=models)
+    return [Job("subject", config)
+            for model in models for config in subject_configs(model=model, profile=profile, data="real",
+                                                               seed=seed, **settings)
+            if config.fold not in have.get((config.model, config.dataset, config.seed), {})]
+
+
 def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2), study_models=(1, 3),
-              committed=(), backend, precision="float32") -> list:
+              subject_models=(2,), committed=(), backend, precision="float32") -> list:
     """Every job of the campaign, in the order they are tried (see the module docstring).
 
     ``committed``: the runs already in the results folder (:func:`ferlib.results.committed_runs`).
+    ``subject_models``: the models of the ``subject`` phase.
     """
     unknown = set(phases) - set(PHASES)
     if unknown:
@@ -135,6 +156,8 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2),
     if "seeds" in phases:
         for seed in seeds:
             jobs += experiment_jobs("seeds", profile, models=models, seed=seed, committed=committed, **settings)
+    if "subject" in phases:
+        jobs += subject_jobs(profile, models=subject_models, committed=committed, **settings)
     if "study" in phases:
         jobs += study_jobs(profile, models=study_models, committed=committed, **settings)
     return jobs

@@ -202,16 +202,15 @@ class _TrainingBackend(_Backend):
 
     def load(self, name: str):
         """``(dataset, paper split, (rows a run keeps, their split))`` of one data set."""
-        from ferlib import splits
         from ferlib.config import profile_config
-        from ferlib.experiment import config_data, prepare
+        from ferlib.experiment import config_data, prepare, run_split
 
         p, name = self.parameters, self.dataset_name(name)
         # Model 2's config: the model every profile trains fully (the teaching profile
         # caps the training parts of Models 1 and 3)
         config = profile_config(p.profile, model=2, dataset=name, data=self.data)
         dataset = config_data(config, data_dir=p.data_dir, cache_dir=p.cache_dir)
-        split = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
+        split = run_split(config, dataset)
         return dataset, split, prepare(config, dataset)
 
     def dataset_view(self, name: str) -> DatasetView:

@@ -58,7 +58,11 @@ def _add_training(parser):
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--limit-train", type=int, default=None, help="cap the training images")
     parser.add_argument("--protocol", default=None, help="paper (default), subject-kfold or loso")
-    parser.add_argument("--fold", type=int, default=None)
+    parser.add_argument("--fold", type=int, default=None,
+                        help="which fold of a subject-independent protocol (default: 0)")
+    parser.add_argument("--folds", type=int, default=None,
+                        help="number of folds of --protocol subject-kfold (default: 5; the "
+                             "subject-independent baselines use 10 on CK+)")
     parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
     augment = parser.add_mutually_exclusive_group()
     augment.add_argument("--augment", action="store_true",
@@ -288,7 +292,7 @@ def _overrides(args) -> dict:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     return dict(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        limit_train=args.limit_train, protocol=args.protocol, fold=args.fold,
+        limit_train=args.limit_train, protocol=args.protocol, fold=args.fold, folds=args.folds,
         precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
         augment=False if args.no_augment else (True if args.augment else None), balance="none" if args.no_balance else None,
         augment_scale=args.augment_scale, min_epoch_images=args.min_epoch_images,
@@ -393,7 +397,7 @@ def cmd_export(args) -> int:
 
 def cmd_check(args) -> int:
     from ferlib.protocol import departure_text
-    from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol
+    from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol, subject_fold_runs
     from ferlib.store import RunStore
 
     folder = Path(args.results) if args.results else PAPER_RESULTS
@@ -408,16 +412,34 @@ def cmd_check(args) -> int:
                             f"protocol run; run `python -m ferlib missing --save`")
         missing = missing_runs(folder)
     outside = runs_outside_protocol(runs)
-    print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol), "
+    folds = subject_fold_runs(runs)
+    n_folds = sum(len(found) for found in folds.values())
+    in_folds = f", {n_folds} subject-independent fold{'s' if n_folds > 1 else ''}" if n_folds else ""
+    print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol{in_folds}), "
           f"{len(problems)} problems, {len(missing)} of the paper's experiments without a run")
     for problem in problems:
         print(f"problem: {problem}")
     for run in outside:
         print(f"outside the protocol: {run.id} {run.config.label()} seed {run.config.seed}: "
               f"{departure_text(run.config)}")
+    for key, found in folds.items():
+        print(f"subject-independent: {subject_folds_text(key, found)}")
     for row in missing.itertuples():
         print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
     return 1 if problems else 0
+
+
+def subject_folds_text(key, found) -> str:
+    """One model's committed subject-independent folds of one data set and seed
+    (``key`` and ``found`` an item of :func:`ferlib.results.subject_fold_runs`), e.g.
+    ``model 2 jaffe seed 0, leave one subject out: 3 of 10 folds (0, 1, 2)``."""
+    from ferlib.compare import SUBJECT_PROTOCOL_TITLES
+    from ferlib.protocol import subject_protocol
+
+    model, dataset, seed = key
+    protocol, total = subject_protocol(dataset)
+    return (f"model {model} {dataset} seed {seed}, {SUBJECT_PROTOCOL_TITLES[protocol]}: {len(found)} of "
+            f"{total} folds ({', '.join(str(fold) for fold in found)})")
 
 
 def cmd_missing(args) -> int:
@@ -652,12 +674,16 @@ def _add_campaign_commands(commands):
     p.add_argument("--out", required=True, help="folder for the files that come back (at most 8, 16 MiB each)")
     p.add_argument("--budget-s", type=float, required=True, help="seconds every run must finish within")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
-    p.add_argument("--phases", nargs="+", default=None, help="protocol seeds study (default: all, in that order)")
+    p.add_argument("--phases", nargs="+", default=None,
+                   help="protocol seeds subject study (default: all, in that order)")
     p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
                    help="models of the protocol and seeds phases (default: 1 2 3)")
     p.add_argument("--seeds", default="1,2", help="extra seeds of the seeds phase (default: %(default)s)")
     p.add_argument("--study-models", type=int, nargs="+", choices=MODEL_IDS, default=[1, 3],
                    help="models of the study phase (default: 1 3)")
+    p.add_argument("--subject-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
+                   help="models of the subject phase: every subject-independent fold of JAFFE and "
+                        "CK+ (default: 2)")
     p.add_argument("--results", default=None, help="committed results (default: results/paper)")
     p.add_argument("--precision", default="float32", help="Keras dtype policy: float32 (default) or mixed_bfloat16")
     p.add_argument("--matmul-precision", choices=("float32",), default="float32",
@@ -725,11 +751,12 @@ def cmd_campaign(args) -> int:
     results_dir = Path(args.results) if args.results else PAPER_RESULTS
     committed = committed_runs(results_dir) if results_dir.is_dir() else []
     jobs = plan_jobs(profile=args.profile, phases=phases, models=tuple(args.models), seeds=parse_seeds(args.seeds),
-                     study_models=tuple(args.study_models), committed=committed,
+                     study_models=tuple(args.study_models), subject_models=tuple(args.subject_models),
+                     committed=committed,
                      backend=keras.backend.backend(), precision=args.precision)
     print(f"campaign: {len(jobs)} jobs planned ({', '.join(phases)}), budget {args.budget_s:.0f} s", flush=True)
     settings = dict(profile=args.profile, phases=list(phases), models=args.models, seeds=args.seeds,
-                    study_models=args.study_models, precision=args.precision,
+                    study_models=args.study_models, subject_models=args.subject_models, precision=args.precision,
                     steps_per_execution=args.steps_per_execution, results=str(results_dir), **jax_settings)
     campaign = Campaign(args.pack, args.store, args.out, args.budget_s,
                         steps_per_execution=args.steps_per_execution, warmup_steps=args.warmup_steps,

@@ -5,7 +5,10 @@
   images, with an exact McNemar test of the CNN against the HOG baseline;
 - :func:`finetune_comparison`: each fine-tuned run against the same model trained from
   scratch, on the same test images, with an exact McNemar test;
-- :func:`seed_table`: each protocol experiment over its seeds: mean, sd, t-interval.
+- :func:`seed_table`: each protocol experiment over its seeds: mean, sd, t-interval;
+- :func:`subject_comparison`: the baselines tested on people they have never seen, beside
+  the paper's split; :func:`subject_cnn_comparison`: a CNN's subject-independent folds
+  pooled, beside its paper-split accuracy and those baselines.
 
 They read finished runs (committed, or trained by a profile) and, for the baselines, the
 report of :func:`ferlib.baselines.baseline_table` (``results/paper/baselines.json``).
@@ -243,6 +246,101 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
                          "paper_split": same["test"]["accuracy"] if same else np.nan})
     return pd.DataFrame(rows, columns=["dataset", "baseline", "protocol", "folds", "split", "subject_independent",
                                        "low", "high", "paper_split"])
+
+
+SUBJECT_CNN_COLUMNS = ["model", "dataset", "protocol", "split", "folds", "of", "complete", "n", "correct",
+                       "accuracy", "low", "high", "paper_split", "paper_split_mean", "paper_seeds", *BASELINES]
+
+
+def pooled_folds(fold_runs: dict) -> dict:
+    """The test parts of a data set's fold runs (``{fold: Run}``) pooled: ``{"n", "correct"}``.
+
+    Each image is tested by exactly one fold (its subject's), so the pooled accuracy is
+    ``correct / n``. Raises ``ValueError`` naming the image when two folds test the same
+    image (runs of different splits mixed together)."""
+    seen, n, correct = {}, 0, 0
+    for fold, run in fold_runs.items():
+        sources, right = test_correctness(run)
+        for source in sources:
+            if source in seen:
+                raise ValueError(f"{source} is tested by fold {seen[source]} and fold {fold}: these runs "
+                                 f"are not the folds of one subject-independent split")
+            seen[source] = fold
+        n, correct = n + len(sources), correct + int(right.sum())
+    return {"n": n, "correct": correct}
+
+
+def _subject_entry(subject_report, dataset, protocol, folds, split_seed) -> dict | None:
+    """The entry of a subject-independent baselines report for exactly these folds (data
+    set, protocol, number of folds, split seed), or ``None``."""
+    return next((found for found in subject_report.get("protocols", [])
+                 if (found["dataset"], found["protocol"], found["folds"], found.get("seed", 0))
+                 == (dataset, protocol, folds, split_seed)), None)
+
+
+def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 0) -> pd.DataFrame:
+    """A CNN tested on people it has never seen: its subject-independent folds pooled per
+    data set, beside its own accuracy on the paper's split and the baselines' on the same
+    subject-independent folds.
+
+    Args:
+        runs: finished runs, e.g. every committed one: the folds are those of
+            :func:`ferlib.results.subject_fold_runs`, the paper-split runs those of
+            :func:`ferlib.results.protocol_seed_runs`.
+        subject_report: ``results/paper/baselines_subject.json`` (:func:`read_baselines`).
+        model: the model.
+        seed: the training seed of the folds, and of the paper-split run set beside them.
+
+    Returns:
+        one row per data set of :data:`ferlib.protocol.SUBJECT_EXPERIMENTS` (named as the
+        protocol runs it: ``jaffe``, ``ckplus7``), columns :data:`SUBJECT_CNN_COLUMNS`:
+        ``protocol``, ``split`` (in words, with the folds present), ``folds`` (present)
+        ``of`` the total, ``complete``; ``n`` and ``correct``, the test images of the folds
+        present and those classified right; ``accuracy`` (``correct / n``) and ``low``,
+        ``high`` (95% Wilson interval) only when every fold is present, NaN otherwise, so
+        that a partial set is never read as the pooled accuracy; ``paper_split`` (the
+        protocol run with ``seed``, NaN without), ``paper_split_mean`` and ``paper_seeds``
+        (over every committed seed); one column per baseline of :data:`BASELINES`, its
+        pooled accuracy on the same folds (NaN where the report has not these folds).
+
+    Raises ``ValueError`` when two folds test the same image, or when a complete set
+    tests another number of images than the baselines' folds.
+    """
+    from ferlib.config import MODEL_IDS, check_choice
+    from ferlib.protocol import SUBJECT_EXPERIMENTS, protocol_dataset, subject_protocol
+    from ferlib.results import protocol_seed_runs, subject_fold_runs
+
+    check_choice("model", model, MODEL_IDS)
+    folds_of = subject_fold_runs(runs, models=(model,))
+    paper_runs = protocol_seed_runs(runs, models=(model,))
+    rows = []
+    for paper_name in SUBJECT_EXPERIMENTS:
+        dataset = protocol_dataset(paper_name, "real")
+        protocol, total = subject_protocol(dataset)
+        found = folds_of.get((model, dataset, seed), {})
+        pooled = pooled_folds(found)
+        row = {"model": model, "dataset": dataset, "protocol": protocol, "folds": len(found), "of": total,
+               "complete": len(found) == total, "n": pooled["n"], "correct": pooled["correct"],
+               "split": f"{SUBJECT_PROTOCOL_TITLES[protocol]}, {len(found)} of {total} folds",
+               "accuracy": np.nan, "low": np.nan, "high": np.nan}
+        split_seed = next(iter(found.values())).config.split_seed if found else 0
+        entry = _subject_entry(subject_report, dataset, protocol, total, split_seed)
+        if row["complete"]:
+            if entry is not None and pooled["n"] != entry["images"]:
+                raise ValueError(f"{dataset}: the {total} folds of model {model} test {pooled['n']} images, "
+                                 f"the baselines' folds {entry['images']}: not the same data")
+            low, high = stats.accuracy_interval(pooled["correct"], pooled["n"])
+            row.update(accuracy=pooled["correct"] / pooled["n"], low=low, high=high)
+        by_seed = paper_runs.get((model, paper_name, None), [])
+        same_seed = [run for run in by_seed if run.config.seed == seed]
+        accuracies = [run.metrics["test"]["accuracy"] for run in by_seed]
+        row.update(paper_split=same_seed[-1].metrics["test"]["accuracy"] if same_seed else np.nan,
+                   paper_split_mean=float(np.mean(accuracies)) if accuracies else np.nan,
+                   paper_seeds=len(accuracies))
+        accuracy = {result["baseline"]: result["accuracy"] for result in (entry or {}).get("results", [])}
+        row.update({name: accuracy.get(name, np.nan) for name in BASELINES})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SUBJECT_CNN_COLUMNS)
 
 
 def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -21,6 +21,10 @@ BALANCING = ("oversample", "none")
 INPUT_SCALINGS = ("unit", "standardize")
 #: How plainly synthetic faces show their expression (:data:`ferlib.synthetic.domains.EXPRESSIONS`).
 SYNTHETIC_EXPRESSIONS = ("standard", "clear")
+#: Folds of the ``"subject-kfold"`` protocol unless a config says otherwise.
+DEFAULT_FOLDS = 5
+#: The fewest folds ``"subject-kfold"`` can make: a test, a val and a train part.
+MIN_FOLDS = 3
 #: The largest ``augment_scale``: twice the paper profile's magnitudes (blur on every image).
 MAX_AUGMENT_SCALE = 2.0
 
@@ -69,7 +73,10 @@ class RunConfig:
             data keeps ``"standard"``.
         data_seed: seed of the synthetic data (kept apart from the training seed).
         protocol: ``"paper"``, ``"subject-kfold"`` or ``"loso"`` (see :mod:`ferlib.splits`).
-        fold: which fold for the subject-independent protocols.
+        fold: which fold for the subject-independent protocols (``0 .. folds - 1`` for
+            ``"subject-kfold"``; the ``fold``-th subject for ``"loso"``).
+        folds: the number of folds of ``"subject-kfold"`` (at least 3: each fold's val
+            part is the next fold's subjects); other protocols keep the default, 5.
         split_seed: seed of the split (JAFFE and CK+; FER2013 uses its official split).
         epochs: training epochs (the paper: 75); the best epoch on val is kept.
         batch_size: images per step.
@@ -102,6 +109,7 @@ class RunConfig:
     data_seed: int = 0
     protocol: str = "paper"
     fold: int = 0
+    folds: int = DEFAULT_FOLDS
     split_seed: int = 0
     epochs: int = 6
     batch_size: int = 64
@@ -156,6 +164,19 @@ class RunConfig:
         for name in ("seed", "data_seed", "split_seed", "fold"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
+        self._check_folds()
+
+    def _check_folds(self):
+        """``folds``: an int of at least :data:`MIN_FOLDS`, set for ``"subject-kfold"``
+        alone (elsewhere it would change the run id and not the run), ``fold`` below it."""
+        if not isinstance(self.folds, int) or isinstance(self.folds, bool) or self.folds < MIN_FOLDS:
+            raise ValueError(f"folds must be an integer of at least {MIN_FOLDS} (a test, a val and a "
+                             f"train part), got {self.folds!r}")
+        if self.protocol != "subject-kfold" and self.folds != DEFAULT_FOLDS:
+            raise ValueError(f"folds applies to protocol 'subject-kfold' only; protocol {self.protocol!r} "
+                             f"keeps folds={DEFAULT_FOLDS}, got folds={self.folds}")
+        if self.protocol == "subject-kfold" and self.fold >= self.folds:
+            raise ValueError(f"fold must be in 0..{self.folds - 1} for {self.folds} folds, got fold={self.fold}")
 
     @property
     def is_finetune(self) -> bool:

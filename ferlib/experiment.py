@@ -76,10 +76,17 @@ def limit_rows(labels, part, limit, seed):
     return keep
 
 
+def run_split(config: RunConfig, dataset):
+    """The ``(n,)`` train / val / test split a run of ``config`` makes of ``dataset``: its
+    protocol, split seed, fold and, for ``"subject-kfold"``, number of folds."""
+    return splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold,
+                             k=config.folds)
+
+
 def prepare(config: RunConfig, dataset):
     """Apply the config's split protocol and training limit: returns ``(dataset, split)``
     with rows outside the limited train part dropped."""
-    part = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold)
+    part = run_split(config, dataset)
     keep = limit_rows(dataset.labels, part, config.limit_train, config.split_seed)
     return dataset.subset(keep), part[keep]
 

@@ -30,7 +30,7 @@ NUMERICS_VERSION = 1
 #: id, so adding a field never changes the id of an existing run. The value must never
 #: change once a field is listed here.
 LEGACY_VALUES: dict = {"augment_scale": 1.0, "min_epoch_images": None, "input_scaling": "unit",
-                       "synthetic_expressions": "standard"}
+                       "synthetic_expressions": "standard", "folds": 5}
 
 
 def identity_fields(config) -> dict:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from ferlib import paper
-from ferlib.config import RunConfig, profile_config, setting_words
+from ferlib.config import DEFAULT_FOLDS, RunConfig, profile_config, setting_words
 
 #: ``{profile: {(model, dataset, source): {"settings": {field: value}, "reason": str}}}``.
 #: Only the named experiment changes. The fine-tunes that start from it keep the
@@ -160,6 +160,71 @@ def reproduction_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None
     config_for = protocol_configs(profile, data=data, seed=seed, **overrides)
     return experiment_runs(config_for, store=store, models=models, data_dir=data_dir, cache_dir=cache_dir,
                            verbose=verbose, log=log)
+
+
+# --------------------------------------------------------------------------- subject-independent folds
+
+#: The paper's data sets that are also tested on people the network has never seen (both
+#: have subject ids; FER2013 has none), in the order of the book.
+SUBJECT_EXPERIMENTS = ("jaffe", "ckplus")
+#: Leave-one-subject-out folds per data set: one per subject (JAFFE's ten posers; its
+#: synthetic stand-in draws the same ten).
+LOSO_FOLDS = {"jaffe": len(paper.JAFFE_SUBJECTS)}
+
+
+def subject_protocol(dataset: str) -> tuple:
+    """``(protocol, folds)`` of the subject-independent evaluation of a data set the
+    protocol runs (``"jaffe"``, ``"ckplus7"``, ``"ckplus"``): the split of the
+    subject-independent baselines (:data:`ferlib.baselines.SUBJECT_PROTOCOLS`), so the
+    CNN's folds hold out the same people; ``folds`` is how many runs cover every image once."""
+    from ferlib.baselines import SUBJECT_PROTOCOLS
+
+    if dataset not in SUBJECT_PROTOCOLS:
+        raise ValueError(f"dataset must be one of {sorted(SUBJECT_PROTOCOLS)} (the data sets with "
+                         f"subject-independent folds), got {dataset!r}")
+    protocol, k = SUBJECT_PROTOCOLS[dataset]
+    return protocol, (int(k) if protocol == "subject-kfold" else LOSO_FOLDS[dataset])
+
+
+def subject_fold_config(profile: str, model: int, dataset: str, fold: int, *, data: str = "real",
+                        seed: int = 0, **overrides) -> RunConfig:
+    """Fold ``fold`` of the subject-independent evaluation of one data set, trained from
+    scratch: the experiment's config (:func:`experiment_config`, its deviations
+    included) with the split of :func:`subject_protocol` in place of the paper's.
+
+    Args:
+        profile: a name in :data:`ferlib.config.PROFILES`.
+        model: 1, 2 or 3.
+        dataset: the paper's name (``"ckplus"``) or the one the protocol runs (``"ckplus7"``).
+        fold: ``0 .. folds - 1``.
+        data, seed, overrides: as in :func:`experiment_config` (a split given in
+            ``overrides`` is replaced by the subject-independent one).
+    """
+    name = protocol_dataset(paper_dataset(dataset), data)
+    split, folds = subject_protocol(name)
+    if isinstance(fold, bool) or not isinstance(fold, int) or not 0 <= fold < folds:
+        raise ValueError(f"fold must be in 0..{folds - 1} for {name} ({split}), got {fold!r}")
+    config = experiment_config(profile, (int(model), paper_dataset(name), None), data=data, seed=seed,
+                               **overrides)
+    return dataclasses.replace(config, protocol=split, fold=fold,
+                               folds=folds if split == "subject-kfold" else DEFAULT_FOLDS)
+
+
+def subject_configs(model: int = 2, profile: str = "paper", data: str = "real", seed: int = 0,
+                    **overrides) -> list:
+    """Every fold's config (:func:`subject_fold_config`) of each data set of
+    :data:`SUBJECT_EXPERIMENTS`: ``[RunConfig]``, JAFFE's folds in order, then CK+'s
+    (seven-class on real data). ``backend`` defaults to the running Keras backend."""
+    if overrides.get("backend") is None:
+        import keras
+
+        overrides["backend"] = keras.backend.backend()
+    configs = []
+    for name in SUBJECT_EXPERIMENTS:
+        _, folds = subject_protocol(protocol_dataset(name, data))
+        configs += [subject_fold_config(profile, model, name, fold, data=data, seed=seed, **overrides)
+                    for fold in range(folds)]
+    return configs
 
 
 # --------------------------------------------------------------------------- the protocol table

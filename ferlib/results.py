@@ -219,10 +219,43 @@ def protocol_runs(runs, *, models=(1, 2, 3), seed: int = 0) -> dict:
     return found
 
 
+def is_subject_fold(config) -> bool:
+    """Whether a config is one fold of the protocol's subject-independent evaluation
+    (:func:`ferlib.protocol.subject_fold_config`): the paper profile on the real data, from
+    scratch, with its experiment's stated deviations, its own seed, fold, backend and
+    precision, and the split of :func:`ferlib.protocol.subject_protocol`. Such a run is
+    no protocol run of its experiment (:func:`is_paper_config`: it tests other images)."""
+    if config.protocol == "paper" or config.is_finetune or config.data != "real":
+        return False
+    from ferlib.protocol import subject_fold_config
+
+    try:
+        expected = subject_fold_config("paper", config.model, config.dataset, config.fold, data="real",
+                                       seed=config.seed, backend=config.backend, precision=config.precision)
+    except ValueError:  # a data set without subject folds, a fold out of range
+        return False
+    return config == expected
+
+
+def subject_fold_runs(runs, *, models=(1, 2, 3)) -> dict:
+    """The subject-independent folds among ``runs`` (oldest first, e.g.
+    :func:`committed_runs`; :func:`is_subject_fold`) as
+    ``{(model, dataset, seed): {fold: Run}}``, ``dataset`` the name the run trained on
+    (``"jaffe"``, ``"ckplus7"``); a newer run of a fold replaces an older one."""
+    models = {int(m) for m in models}
+    found = {}
+    for run in runs:
+        config = run.config
+        if config.model in models and is_subject_fold(config):
+            found.setdefault((config.model, config.dataset, config.seed), {})[config.fold] = run
+    return {key: dict(sorted(folds.items())) for key, folds in found.items()}
+
+
 def runs_outside_protocol(runs) -> list:
     """The runs of ``runs`` (e.g. :func:`committed_runs`) that are not a protocol run of
-    any experiment with any seed: runs at other settings, kept as evidence. Order is kept."""
-    return [run for run in runs if not is_paper_config(run.config, seed=None)]
+    any experiment with any seed, nor one of its subject-independent folds
+    (:func:`is_subject_fold`): runs at other settings, kept as evidence. Order is kept."""
+    return [run for run in runs if not (is_paper_config(run.config, seed=None) or is_subject_fold(run.config))]
 
 
 def protocol_seed_runs(runs, *, models=(1, 2, 3)) -> dict:

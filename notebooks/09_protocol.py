@@ -144,3 +144,41 @@ fmt.table(subject, [fmt.dataset(), fmt.text("baseline", fmt=compare.BASELINE_TIT
                                          "subject-independent [95% interval]"),
                     fmt.text("split", "subject-independent split")],
           missing="no run of this baseline on the paper's split")
+
+# %% [markdown]
+# The same test for a network: Model 2 trained on every fold of the same splits (the
+# baselines' folds, so the same people are held out), from scratch with the protocol's
+# settings, its test parts pooled: each image is tested once, by the fold that holds its
+# person out. Beside it, Model 2 on the paper's split and the baselines on the same
+# folds. A data set's pooled accuracy is shown only once every one of its folds is
+# committed; until then the table says how many are.
+
+# %%
+SUBJECT_CNN_MODEL = 2
+
+
+def show_subject_cnn(model):
+    cnn = compare.subject_cnn_comparison(results.committed_runs(results_dir),
+                                         compare.read_baselines(results_dir / "baselines_subject.json"),
+                                         model=model)
+    shown = cnn[cnn["folds"] > 0]
+    notes = [f"{figures.dataset_title(row.dataset)}: {row.folds} of {row.of} folds committed, {row.n:,} of "
+             f"its images tested; the pooled accuracy waits for the other {row.of - row.folds} folds."
+             for row in shown.itertuples() if not row.complete]
+    display(fmt.table(
+        shown, [fmt.dataset(), fmt.text("split", "subject-independent split"),
+                fmt.number("n", "test images"),
+                fmt.percent_interval("accuracy", "low", "high", f"Model {model}, pooled [95% interval]"),
+                fmt.percent("paper_split", f"Model {model}, paper's split (seed 0)"),
+                fmt.percent("paper_split_mean", f"Model {model}, paper's split (mean over seeds)"),
+                fmt.number("paper_seeds", "seeds"),
+                fmt.percent("hog_logistic", f"{compare.BASELINE_TITLES['hog_logistic']}, same folds"),
+                fmt.percent("majority", f"{compare.BASELINE_TITLES['majority']}, same folds")],
+        missing="not every fold is committed (pooled accuracy), or no such run or baseline",
+        notes=notes,
+        empty=(f"Model {model} has no subject-independent run committed yet; `python -m ferlib train "
+               f"--model {model} --dataset jaffe --profile paper --protocol loso --fold F --data-dir DATA` "
+               f"trains one fold (on CK+: `--dataset ckplus7 --protocol subject-kfold --folds 10 --fold F`).")))
+
+
+show_subject_cnn(SUBJECT_CNN_MODEL)

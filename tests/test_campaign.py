@@ -61,6 +61,27 @@ def test_seeds_and_study_phases():
         plan_jobs(phases=("everything",), backend="jax")
 
 
+def test_subject_phase_adds_the_folds_not_committed(tmp_path, fold_copier):
+    from ferlib.campaign import PHASES
+    from ferlib.protocol import subject_configs
+
+    assert PHASES == ("protocol", "seeds", "subject", "study"), "every phase by default, subject before study"
+    jobs = plan_jobs(phases=("subject",), committed=[], backend="jax")
+    assert [j.config for j in jobs] == subject_configs(model=2, backend="jax")
+    assert all(j.phase == "subject" and j.source is None and j.cell is None for j in jobs)
+    assert jobs[3].label == "subject: model 2 jaffe seed 0 loso fold 3"
+    assert jobs[-1].label == "subject: model 2 ckplus7 seed 0 subject-kfold fold 9"
+    protocol_run = paper_results(RESULTS)[(2, "jaffe", None)]
+    done = [fold_copier(protocol_run, fold, tmp_path) for fold in (0, 3)]
+    left = plan_jobs(phases=("subject",), committed=committed_runs(RESULTS) + done, backend="jax")
+    assert len(left) == 18 and [j.config.fold for j in left[:8]] == [1, 2, 4, 5, 6, 7, 8, 9]
+    both = plan_jobs(phases=("subject",), subject_models=(1, 2), committed=[], backend="jax")
+    assert [j.config.model for j in both] == [1] * 20 + [2] * 20
+    every = plan_jobs(committed=[], backend="jax", seeds=(1,))
+    order = [j.phase for j in every]
+    assert order == sorted(order, key=PHASES.index) and set(order) == set(PHASES)
+
+
 def test_time_model_learns_rate_and_overheads():
     rate = ModelRate(images_per_s=100.0, epoch_overhead_s=0.5, eval_s_per_image=0.001, run_overhead_s=10.0)
     assert rate.predict(epochs=2, epoch_images=1000, val_images=100) == pytest.approx(10 + 2 * (0.5 + 10 + 0.1))

@@ -38,6 +38,10 @@ def test_train_twice_gives_one_training_and_one_store_hit(tmp_path, capsys):
     (["train", "--model", "1", "--learning-rate", "nan"], "learning_rate must be a finite positive number"),
     (["train", "--model", "1", "--augment-scale", "nan"], "augment_scale must be in (0, 2.0]"),
     (["train", "--model", "1", "--batch-size", "0"], "batch_size must be a positive integer"),
+    (["train", "--model", "2", "--protocol", "subject-kfold", "--folds", "2"], "folds must be an integer of at least 3"),
+    (["train", "--model", "2", "--protocol", "loso", "--folds", "10"], "folds applies to protocol 'subject-kfold'"),
+    (["train", "--model", "2", "--protocol", "subject-kfold", "--folds", "10", "--fold", "10"],
+     "fold must be in 0..9"),
 ])
 def test_bad_arguments_exit_2_with_a_clear_message(argv, message, tmp_path, capsys):
     assert main(argv + ["--store", str(tmp_path)] if argv[0] != "datasets" else argv) == 2
@@ -146,3 +150,53 @@ def test_finetune_with_its_source_as_target_is_refused(tmp_path, capsys):
     assert main(argv + SMOKE) == 2
     assert "--source and --target are both 'jaffe'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing trained
+
+
+@pytest.mark.parametrize("command", ["train", "finetune", "reproduce"])
+def test_folds_reaches_the_run_config(command):
+    from ferlib import cli
+
+    extra = {"train": ["--model", "2", "--dataset", "ckplus7"], "finetune": ["--model", "2", "--target", "jaffe"],
+             "reproduce": []}[command]
+    args = cli.build_parser().parse_args([command, *extra, "--profile", "paper", "--data-dir", ".",
+                                          "--protocol", "subject-kfold", "--folds", "10", "--fold", "7"])
+    config = cli._config(args, model=2, dataset="ckplus7")
+    assert (config.protocol, config.fold, config.folds) == ("subject-kfold", 7, 10)
+    assert cli._overrides(args)["folds"] == 10
+    plain = cli.build_parser().parse_args([command, *extra, "--profile", "paper", "--data-dir", "."])
+    assert cli._config(plain, model=2, dataset="ckplus7").folds == 5
+
+
+def test_check_lists_committed_folds_apart_from_the_departures(tmp_path, capsys, fold_copier):
+    import shutil
+
+    from ferlib import results
+    from ferlib.book import project_root
+
+    committed = results.committed_runs(project_root() / results.PAPER_RESULTS)
+    protocol_run = results.protocol_runs(committed)[(2, "jaffe", None)]
+    out = tmp_path / "out"
+    shutil.copytree(protocol_run.path, out / protocol_run.id)
+    folds = [fold_copier(protocol_run, fold, out).id for fold in (4, 0)]
+    assert main(["check", "--results", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "3 committed runs (0 outside the protocol, 2 subject-independent folds), 0 problems" in text
+    assert "subject-independent: model 2 jaffe seed 0, leave one subject out: 2 of 10 folds (0, 4)" in text
+    assert "outside the protocol:" not in text and not any(rid in text for rid in folds)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--dataset", "jaffe", "--protocol", "loso", "--fold", "6"],
+    ["--dataset", "ckplus7", "--protocol", "subject-kfold", "--folds", "10", "--fold", "6"],
+])
+def test_the_documented_fold_commands_train_the_protocols_folds(argv):
+    """``train --profile paper --data-dir DATA`` with these options is fold 6 of the
+    subject-independent evaluation that the book pools and check recognises."""
+    import keras
+
+    from ferlib import cli, protocol, results
+
+    args = cli.build_parser().parse_args(["train", "--model", "2", "--profile", "paper", "--data-dir", ".", *argv])
+    config = cli._config(args, model=args.model, dataset=args.dataset)
+    assert config == protocol.subject_fold_config("paper", 2, args.dataset, 6, backend=keras.backend.backend())
+    assert results.is_subject_fold(config)

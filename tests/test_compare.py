@@ -141,3 +141,87 @@ def test_finetune_comparison_needs_the_same_test_images():
     tuned.predictions.loc[tuned.predictions.index[-1], "source"] = "elsewhere.png"
     with pytest.raises(ValueError, match="test rows differ"):
         compare.finetune_comparison({(2, "jaffe", None): scratch, (2, "jaffe", "fer2013"): tuned})
+
+
+# --------------------------------------------------------------------------- a CNN on subject-independent folds
+
+
+def _fold_run(fold, correct, *, dataset="jaffe", model=2, seed=0):
+    """A fake fold run of the subject-independent evaluation: its test part is the images
+    ``<dataset>-f<fold>-<i>``, right where ``correct`` says."""
+    from ferlib.protocol import subject_fold_config
+
+    config = subject_fold_config("paper", model, dataset, fold, seed=seed, backend="tensorflow")
+    true = [i % 7 for i in range(len(correct))]
+    predicted = [t if c else (t + 1) % 7 for t, c in zip(true, correct)]
+    predictions = pd.DataFrame({"part": ["val"] + ["test"] * len(correct), "true": [0] + true,
+                                "predicted": [0] + predicted,
+                                "source": ["v"] + [f"{dataset}-f{fold}-{i}" for i in range(len(correct))]})
+    return SimpleNamespace(id=f"{dataset}{fold}", config=config, predictions=predictions,
+                           metrics={"test": {"accuracy": sum(correct) / len(correct)}})
+
+
+def _paper_run(accuracy, *, seed=0, dataset="jaffe"):
+    from ferlib.protocol import experiment_config
+
+    config = experiment_config("paper", (2, dataset, None), data="real", seed=seed, backend="tensorflow")
+    return SimpleNamespace(id=f"p{seed}", config=config, metrics={"test": {"accuracy": accuracy}})
+
+
+#: 10 JAFFE folds of 2, 3 or 4 test images (29 in all), fold f getting f % 3 right (9 in
+#: all): pooled 9 / 29, not the mean of the fold accuracies (0.25).
+JAFFE_FOLDS = [_fold_run(f, [i < f % 3 for i in range(2 + f % 3)]) for f in range(10)]
+SUBJECT_REPORT = {"protocols": [
+    {"dataset": "jaffe", "protocol": "loso", "folds": 10, "k": 10, "seed": 0, "images": 29, "results": [
+        {"baseline": "majority", "accuracy": 0.15}, {"baseline": "hog_logistic", "accuracy": 0.56},
+        {"baseline": "logistic_pixels", "accuracy": 0.5}]},
+    {"dataset": "ckplus7", "protocol": "subject-kfold", "folds": 5, "k": 5, "seed": 0, "images": 654,
+     "results": [{"baseline": "hog_logistic", "accuracy": 0.88}]}]}
+
+
+def test_subject_cnn_comparison_pools_every_fold_once():
+    from ferlib import stats
+
+    runs = [*JAFFE_FOLDS, _paper_run(0.9, seed=0), _paper_run(0.7, seed=1), _fold_run(0, [True] * 3, model=3)]
+    table = compare.subject_cnn_comparison(runs, SUBJECT_REPORT).set_index("dataset")
+    assert list(table.index) == ["jaffe", "ckplus7"]
+    assert list(table.columns) == [c for c in compare.SUBJECT_CNN_COLUMNS if c != "dataset"]
+    jaffe = table.loc["jaffe"]
+    assert (jaffe["folds"], jaffe["of"], jaffe["complete"]) == (10, 10, True)
+    assert (jaffe["n"], jaffe["correct"]) == (29, 9)
+    assert jaffe["accuracy"] == pytest.approx(9 / 29), "pooled over images, not the mean of fold accuracies"
+    assert (jaffe["low"], jaffe["high"]) == pytest.approx(stats.accuracy_interval(9, 29))
+    assert jaffe["split"] == "leave one subject out, 10 of 10 folds"
+    assert jaffe["paper_split"] == 0.9 and jaffe["paper_split_mean"] == pytest.approx(0.8)
+    assert jaffe["paper_seeds"] == 2
+    assert (jaffe["hog_logistic"], jaffe["majority"], jaffe["logistic_pixels"]) == (0.56, 0.15, 0.5)
+    ck = table.loc["ckplus7"]
+    assert (ck["folds"], ck["of"], ck["n"], ck["complete"]) == (0, 10, 0, False) and pd.isna(ck["accuracy"])
+    assert pd.isna(ck["hog_logistic"]), "the report's CK+ folds are 5, not the runs' 10"
+    assert pd.isna(ck["paper_split"]) and ck["paper_seeds"] == 0
+    other = compare.subject_cnn_comparison(runs, SUBJECT_REPORT, model=3).set_index("dataset").loc["jaffe"]
+    assert (other["folds"], other["correct"]) == (1, 3) and pd.isna(other["paper_split"])
+    assert pd.isna(other["accuracy"]), "one fold of ten is no pooled accuracy"
+
+
+def test_subject_cnn_comparison_never_pools_a_partial_set():
+    partial = [run for run in JAFFE_FOLDS if run.config.fold not in (2, 7)]
+    jaffe = compare.subject_cnn_comparison(partial, SUBJECT_REPORT).set_index("dataset").loc["jaffe"]
+    assert (jaffe["folds"], jaffe["of"], jaffe["complete"]) == (8, 10, False)
+    assert (jaffe["n"], jaffe["correct"]) == (29 - 4 - 3, 9 - 2 - 1)
+    assert pd.isna(jaffe["accuracy"]) and pd.isna(jaffe["low"]) and pd.isna(jaffe["high"])
+    assert jaffe["split"] == "leave one subject out, 8 of 10 folds"
+    other_seed = compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT, seed=1).set_index("dataset")
+    assert other_seed.loc["jaffe", "folds"] == 0
+
+
+def test_subject_cnn_comparison_refuses_folds_that_test_an_image_twice_or_other_data():
+    twice = _fold_run(5, [True] * 3)
+    twice.predictions.loc[twice.predictions.index[-1], "source"] = "jaffe-f4-0"  # fold 4's first image
+    with pytest.raises(ValueError, match="jaffe-f4-0 is tested by fold 4 and fold 5"):
+        compare.subject_cnn_comparison([*JAFFE_FOLDS[:5], twice], SUBJECT_REPORT)
+    bigger = dict(SUBJECT_REPORT["protocols"][0], images=213)
+    with pytest.raises(ValueError, match="test 29 images, the baselines' folds 213"):
+        compare.subject_cnn_comparison(JAFFE_FOLDS, {"protocols": [bigger]})
+    with pytest.raises(ValueError, match="model must be one of"):
+        compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT, model=4)

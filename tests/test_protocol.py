@@ -124,6 +124,51 @@ def test_cli_configs_follow_the_protocol():
     assert cli._config(args, model=2, dataset=args.target, source=args.source).learning_rate == 1e-3
 
 
+# --------------------------------------------------------------------------- subject-independent folds
+
+
+def test_subject_configs_are_the_protocol_on_the_baselines_folds():
+    from ferlib.baselines import SUBJECT_PROTOCOLS
+
+    configs = protocol.subject_configs(model=2, backend="tensorflow")
+    assert [(c.dataset, c.protocol, c.fold) for c in configs] == (
+        [("jaffe", "loso", f) for f in range(10)] + [("ckplus7", "subject-kfold", f) for f in range(10)])
+    assert SUBJECT_PROTOCOLS["ckplus7"] == ("subject-kfold", 10) and SUBJECT_PROTOCOLS["jaffe"][0] == "loso"
+    for config in configs:
+        paper_key = (2, protocol.paper_dataset(config.dataset), None)
+        plain = protocol.experiment_config("paper", paper_key, data="real", backend="tensorflow")
+        assert config.folds == (10 if config.protocol == "subject-kfold" else 5)
+        assert dataclasses.replace(config, protocol="paper", fold=0, folds=5) == plain, "only the split differs"
+        assert results.is_subject_fold(config) and not results.is_paper_config(config, seed=None)
+    fer = protocol.subject_configs(model=2, backend="tensorflow", seed=1)
+    assert {c.seed for c in fer} == {1} and results.is_subject_fold(fer[0])
+
+
+def test_subject_fold_config_refuses_folds_and_data_sets_it_has_not():
+    with pytest.raises(ValueError, match=r"fold must be in 0\.\.9"):
+        protocol.subject_fold_config("paper", 2, "jaffe", 10, backend="tensorflow")
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        protocol.subject_fold_config("paper", 2, "fer2013", 0, backend="tensorflow")
+    assert protocol.subject_fold_config("paper", 2, "ckplus", 9, backend="tensorflow").dataset == "ckplus7"
+
+
+def test_only_the_protocols_folds_are_subject_folds():
+    fold = protocol.subject_fold_config("paper", 2, "jaffe", 3, backend="tensorflow")
+    assert results.is_subject_fold(fold)
+    assert results.is_subject_fold(dataclasses.replace(fold, backend="jax", precision="mixed_bfloat16"))
+    augmented = dataclasses.replace(fold, augment=True)
+    assert not results.is_subject_fold(augmented)
+    assert protocol.departure_text(augmented).startswith("protocol loso (protocol: paper), fold 3")
+    kfold_jaffe = dataclasses.replace(fold, protocol="subject-kfold", folds=10)
+    assert not results.is_subject_fold(kfold_jaffe), "JAFFE's folds leave one subject out"
+    ck = protocol.subject_fold_config("paper", 2, "ckplus", 3, backend="tensorflow")
+    assert not results.is_subject_fold(dataclasses.replace(ck, folds=5)), "CK+'s folds are ten"
+    six = dataclasses.replace(ck, dataset="ckplus")
+    assert not results.is_subject_fold(six), "six-class CK+48 is a variant, not the protocol"
+    assert not results.is_subject_fold(dataclasses.replace(fold, data="synthetic", synthetic_size=213))
+    assert not results.is_subject_fold(protocol.experiment_config("paper", (2, "jaffe", None), data="real"))
+
+
 # --------------------------------------------------------------------------- training
 
 
@@ -202,7 +247,7 @@ def test_protocol_table_covers_every_training_setting():
     """Every RunConfig field that changes how a run trains is one of the table's choices,
     so no choice the paper leaves open goes unstated."""
     covered = {name for choice in protocol.PROTOCOL for name in choice.fields}
-    bookkeeping = {"model", "data", "synthetic_size", "data_seed", "synthetic_expressions", "fold", "source_run", "backend",
+    bookkeeping = {"model", "data", "synthetic_size", "data_seed", "synthetic_expressions", "fold", "folds", "source_run", "backend",
                    "limit_train"}
     fields = {f.name for f in dataclasses.fields(RunConfig)}
     assert fields - bookkeeping <= covered, f"not in the protocol table: {sorted(fields - bookkeeping - covered)}"

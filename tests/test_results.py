@@ -7,8 +7,10 @@ neither committed nor explained, and (with the real data) when the data's
 fingerprint differs or a run trained again leaves its stated tolerance.
 """
 
+import dataclasses
 import json
 import shutil
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -314,3 +316,26 @@ def test_export_seals_every_run(tmp_path):
     assert results.check_checksums(out) == []
     (out / results.CHECKSUMS_FILE).unlink()
     assert any("no sha256.txt" in p for p in results.audit_run(read_run(out)))
+
+
+# --------------------------------------------------------------------------- subject-independent folds
+
+
+def test_a_committed_fold_is_neither_a_protocol_run_nor_outside_the_protocol(tmp_path, fold_copier):
+    """A fold of the subject-independent evaluation is recognised as such: it is not the
+    protocol run of its experiment (other test images), nor a departure from the protocol;
+    a newer run of the same fold replaces the older."""
+    protocol_run = results.paper_results(RESULTS)[(2, "jaffe", None)]
+    fold = fold_copier(protocol_run, 3, tmp_path)
+    assert results.audit_run(fold) == []
+    runs = [protocol_run, fold]
+    assert results.protocol_runs(runs) == {(2, "jaffe", None): protocol_run}
+    assert [r.id for rs in results.protocol_seed_runs(runs).values() for r in rs] == [protocol_run.id]
+    assert results.runs_outside_protocol(runs) == []
+    assert results.subject_fold_runs(runs) == {(2, "jaffe", 0): {3: fold}}
+    assert results.subject_fold_runs(runs, models=(1, 3)) == {}
+    newer = SimpleNamespace(id="newer", config=fold.config)
+    assert results.subject_fold_runs([fold, newer])[(2, "jaffe", 0)][3] is newer
+    other = SimpleNamespace(id="aug", config=dataclasses.replace(fold.config, augment=True))
+    assert results.runs_outside_protocol([other]) == [other], "a fold at other settings departs"
+    assert results.subject_fold_runs([other]) == {}

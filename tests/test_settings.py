@@ -168,3 +168,65 @@ def test_profile_notes_say_which_models_train_fewer_steps():
         assert f"{settings['epochs']} epoch" in line and "fewer steps" in line
     assert "clear expressions" in notes[1] and f"{PROFILES['quick']['synthetic_size']['fer2013']:,}" in notes[1]
     assert not [n for n in profile_notes("paper") if n.startswith("Model ")]
+
+
+# --------------------------------------------------------------------------- folds of subject-kfold
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(protocol="subject-kfold", folds=2), "folds must be an integer of at least 3"),
+    (dict(protocol="subject-kfold", folds=True), "folds must be an integer"),
+    (dict(protocol="subject-kfold", folds=10.0), "folds must be an integer"),
+    (dict(protocol="loso", folds=10), "folds applies to protocol 'subject-kfold' only"),
+    (dict(folds=10), "folds applies to protocol 'subject-kfold' only"),
+    (dict(protocol="subject-kfold", folds=10, fold=10), r"fold must be in 0\.\.9"),
+])
+def test_folds_is_validated_naming_the_parameter(fields, message):
+    with pytest.raises(ValueError, match=message):
+        _config(**fields)
+
+
+def test_folds_at_its_default_keeps_every_id_and_ten_folds_change_it():
+    """Runs made before ``folds`` existed keep their ids: the field is left out of the id
+    at 5, the number of folds every earlier ``subject-kfold`` run had."""
+    kfold = _config(protocol="subject-kfold", fold=3)
+    assert kfold.folds == 5 and "folds" not in identity.identity_fields(kfold)
+    ten = dataclasses.replace(kfold, folds=10)
+    assert identity.identity_fields(ten)["folds"] == 10
+    assert identity.run_id(ten, "f" * 64) != identity.run_id(kfold, "f" * 64)
+    before = {k: v for k, v in kfold.to_dict().items() if k not in identity.LEGACY_VALUES}
+    assert "folds" not in before and identity.run_id(kfold, "f") == fingerprint_json(
+        {"config": before, "data": "f", "numerics": identity.NUMERICS_VERSION})[:16]
+
+
+def test_committed_runs_keep_their_ids_with_the_folds_field(monkeypatch):
+    """Every committed run's folder name is still the hash of its config; without
+    ``folds`` among the legacy values none would be."""
+    from ferlib import results
+    from ferlib.book import project_root
+
+    runs = results.committed_runs(project_root() / results.PAPER_RESULTS)
+    assert runs
+
+    def recomputed(run):
+        return identity.run_id(run.config, run.manifest["data_fingerprint"], run.manifest["numerics_version"])
+
+    assert all(run.config.folds == 5 for run in runs)
+    assert [recomputed(run) for run in runs] == [run.id for run in runs]
+    monkeypatch.delitem(identity.LEGACY_VALUES, "folds")
+    assert not any(recomputed(run) == run.id for run in runs)
+
+
+def test_a_run_splits_its_data_into_the_configs_number_of_folds():
+    from ferlib import splits
+    from ferlib.experiment import run_split
+    from ferlib.synthetic import make_synthetic
+
+    dataset = make_synthetic("ckplus", 189)
+    config = RunConfig(model=2, dataset="ckplus", synthetic_size=189, protocol="subject-kfold", fold=2, folds=10)
+    part = run_split(config, dataset)
+    np.testing.assert_array_equal(part, splits.subject_kfold(dataset, 10)[2])
+    five = run_split(dataclasses.replace(config, folds=5), dataset)
+    assert (part == "test").sum() < (five == "test").sum(), "a tenth of the subjects, not a fifth"
+    test_subjects = set(dataset.subject[part == "test"])
+    assert test_subjects and not test_subjects & set(dataset.subject[part != "test"])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The work of one GPU call: install the carried wheels, check that JAX sees the GPU, run
-# `python -m ferlib campaign` on the data pack within a time budget, and leave what comes
-# back in $OUT (campaign.json, runs.tar.gz, FER2013 weights that fit, campaign.log).
+# `python -m ferlib campaign` on the data pack within a time budget (every phase, in order:
+# protocol, seeds, subject, study; CAMPAIGN_ARGS="--phases ..." picks some), and leave what
+# comes back in $OUT (campaign.json, runs.tar.gz, FER2013 weights that fit, campaign.log).
 #
 # Run from the repository root of a copy of the tree that holds .pack/ (python -m ferlib
 # pack) and .whl/ (tools/fetch_wheels.sh), on a machine with Python 3.12, JAX with CUDA,
