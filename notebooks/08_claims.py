@@ -169,7 +169,9 @@ fmt.table(updates, [fmt.dataset(), fmt.number("train_images", "training images")
 # are the smallest share; "collapsed" means a layer has none left; "classes predicted"
 # is how many classes the model predicts at all on the validation images. In the
 # committed probes, Model 2 at 1e-3 is on its way to the same end for every seed
-# tried, while at 1e-4 most of its units stay live.
+# tried, while at 1e-4 most of its units stay live. The first probes trained with
+# augmentation, as the protocol did then; the probes without it (the settled protocol)
+# check that the deviation is still needed.
 
 # %%
 probes = chapter.probes()
@@ -179,10 +181,11 @@ if probes.empty:
                      "(`python -m ferlib probe --save`) and shown with `--profile paper`."))
 else:
     display(fmt.table(collapse, [fmt.text("model"), fmt.dataset(), fmt.text("learning_rate", "learning rate"),
-                                 fmt.number("steps"), fmt.number("probes"), fmt.number("collapsed"),
+                                 fmt.yes_no("augment", "augmentation"), fmt.number("steps"), fmt.number("probes"), fmt.number("collapsed"),
                                  fmt.number("one_class", "predict one class"),
                                  fmt.percent("mean_min_live_fraction", "live share of the weakest layer")]))
     display(fmt.table(probes, [fmt.text("model"), fmt.number("seed"), fmt.text("learning_rate", "learning rate"),
+                               fmt.yes_no("augment", "augmentation"),
                                fmt.number("train_loss", "training loss", digits=3),
                                fmt.percent("val_accuracy", "validation accuracy"),
                                fmt.number("val_predicted_classes", "classes predicted"),
