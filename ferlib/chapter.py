@@ -66,6 +66,15 @@ def uses_committed_results(profile: str, data_dir) -> bool:
     return profile == "paper" and data_dir is None
 
 
+def glue_values(values, *, prefix: str = "") -> None:
+    """Glue each ``{name: value}`` of ``values`` for the book's prose (``myst_nb.glue``,
+    not displayed), named ``prefix + name``."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        glue(f"{prefix}{name}", value, display=False)
+
+
 def show(figure, *, dpi: int = 100):
     """Display a matplotlib Figure as a PNG in a notebook (any backend).
 

@@ -15,7 +15,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import claims, compare, figures, findings, paper, tables
-from ferlib.chapter import open_chapter, show
+from ferlib.chapter import open_chapter, show, glue_values
 from ferlib import formatting as fmt
 from ferlib import results as committed
 
@@ -144,8 +144,7 @@ show(figures.accuracy_intervals_figure(compare.accuracy_summary(chapter.seed_run
 
 # %%
 ranges = tables.range_table(results)
-for key, value in findings.range_glues(ranges, results, quoted_fer2013=paper.QUOTED_FER2013_ACCURACY).items():
-    glue(key, value, display=False)
+glue_values(findings.range_glues(ranges, results, quoted_fer2013=paper.QUOTED_FER2013_ACCURACY))
 fmt.table(ranges, [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper_low", "paper_high", "paper"),
                    fmt.percent_range("ours_low", "ours_high", "ours")], missing=fmt.MISSING_RUN)
 
@@ -224,8 +223,7 @@ for name in figures.DATASET_TITLES:
 # 14.3% however the classes are spread, where plain accuracy rewards the largest class).
 
 # %%
-for name, value in findings.learning_glues(seeds).items():
-    glue(name, value, display=False)
+glue_values(findings.learning_glues(seeds))
 fmt.table(seeds,
           [fmt.text("model"), fmt.dataset(), fmt.text("training"), fmt.number("seeds"),
            fmt.percent_interval("mean", "t_low", "t_high", "mean [95% interval]"),

@@ -15,7 +15,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import claims, diagnostics, findings, protocol, tables
-from ferlib.chapter import open_chapter, missing_runs_markdown
+from ferlib.chapter import open_chapter, missing_runs_markdown, glue_values
 from ferlib import formatting as fmt
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
@@ -25,8 +25,7 @@ summaries = chapter.dataset_summaries()
 accuracy = claims.accuracy_claims(runs)
 summary = claims.claims_summary(accuracy)
 finetune = claims.finetune_claims(runs)
-for key, value in summary.items():
-    glue(f"claims_{key}", value, display=False)
+glue_values(summary, prefix="claims_")
 findings.box(findings.claims_findings(summary, finetune))
 
 # %% [markdown]

@@ -11,7 +11,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import committed_results, show, validate_parameters
+from ferlib.chapter import committed_results, show, validate_parameters, glue_values
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
@@ -67,8 +67,7 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 
 # %%
 glue("study_runs", len(cell_runs), display=False)
-for name, value in study.study_glues(table).items():
-    glue(name, value, display=False)
+glue_values(study.study_glues(table))
 if table.empty:
     display(Markdown("No run of the sensitivity study is committed yet."))
 else:
@@ -110,8 +109,7 @@ else:
     display(Markdown(study.study_markdown(first_table)))
     show(figures.study_figure(first_runs, round="first"))
     show_verdicts(study.study_verdicts(first_table))
-for name, value in study.study_glues(first_table, prefix="first").items():
-    glue(name, value, display=False)
+glue_values(study.study_glues(first_table, prefix="first"))
 
 # %% [markdown]
 # ## How much the paper's splits leak

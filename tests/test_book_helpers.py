@@ -221,3 +221,14 @@ def test_seed_runs_and_baselines_come_from_the_committed_results_only():
     assert set(committed.runs()) == set(seeds)  # seed 0 of every experiment with seeds
     assert set(committed.baselines()["dataset"]) >= {"fer2013", "jaffe"}
     assert chapter.open_chapter(profile="smoke").baselines() is None
+
+
+def test_glue_values_glues_every_value_under_its_prefixed_name(monkeypatch):
+    import myst_nb
+
+    from ferlib import chapter
+
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, value, display)))
+    chapter.glue_values({"agree": 3, "reported": 14}, prefix="claims_")
+    assert glued == [("claims_agree", 3, False), ("claims_reported", 14, False)]
