@@ -373,10 +373,11 @@ def cross_validated_baselines(dataset, protocol: str, *, k: int | None = None, s
         seed: the split seed (order of subjects).
 
     Returns:
-        ``{"protocol", "k", "folds", "images", "results": [{"baseline", "accuracy",
-        "low", "high", "fold_accuracy": [...], "correct": "0101..."}]}``: ``accuracy``
-        pooled over all images (each tested once) with its 95% Wilson interval;
-        ``correct`` in the data set's row order.
+        ``{"protocol", "k", "folds", "images", "sources": [...], "results": [{"baseline",
+        "accuracy", "low", "high", "fold_accuracy": [...], "correct": "0101..."}]}``:
+        ``accuracy`` pooled over all images (each tested once) with its 95% Wilson
+        interval; ``correct`` in the data set's row order, which ``sources`` names (so
+        that a CNN's folds can be paired with a baseline image by image).
     """
     from ferlib import stats
 
@@ -404,4 +405,5 @@ def cross_validated_baselines(dataset, protocol: str, *, k: int | None = None, s
         results.append({"baseline": baseline, "accuracy": float(correct.mean()), "low": low, "high": high,
                         "fold_accuracy": per_fold, "correct": "".join("1" if c else "0" for c in correct)})
     return {"dataset": dataset.name, "protocol": protocol, "k": len(folds), "folds": len(folds),
-            "images": len(dataset), "seed": seed, "results": results}
+            "images": len(dataset), "seed": seed, "sources": [str(s) for s in dataset.source],
+            "results": results}

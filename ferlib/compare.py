@@ -249,25 +249,52 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
 
 
 SUBJECT_CNN_COLUMNS = ["model", "dataset", "protocol", "split", "folds", "of", "complete", "n", "correct",
-                       "accuracy", "low", "high", "paper_split", "paper_split_mean", "paper_seeds", *BASELINES]
+                       "accuracy", "low", "high", "paper_split", "paper_split_mean", "paper_seeds", *BASELINES,
+                       "cnn_minus_hog", "only_cnn", "only_hog", "p_vs_hog"]
 
 
 def pooled_folds(fold_runs: dict) -> dict:
-    """The test parts of a data set's fold runs (``{fold: Run}``) pooled: ``{"n", "correct"}``.
+    """The test parts of a data set's fold runs (``{fold: Run}``) pooled:
+    ``{"n", "correct", "right"}``, ``right`` mapping each tested image (``source``) to
+    whether its fold classified it right.
 
     Each image is tested by exactly one fold (its subject's), so the pooled accuracy is
     ``correct / n``. Raises ``ValueError`` naming the image when two folds test the same
     image (runs of different splits mixed together)."""
-    seen, n, correct = {}, 0, 0
+    seen, right_of = {}, {}
     for fold, run in fold_runs.items():
         sources, right = test_correctness(run)
-        for source in sources:
+        for source, flag in zip(sources, right):
             if source in seen:
                 raise ValueError(f"{source} is tested by fold {seen[source]} and fold {fold}: these runs "
                                  f"are not the folds of one subject-independent split")
-            seen[source] = fold
-        n, correct = n + len(sources), correct + int(right.sum())
-    return {"n": n, "correct": correct}
+            seen[source], right_of[source] = fold, bool(flag)
+    return {"n": len(right_of), "correct": sum(right_of.values()), "right": right_of}
+
+
+def paired_with_folds(sources, correct, right_of: dict):
+    """Line a subject-independent baseline up with a CNN's pooled folds, image by image.
+
+    Args:
+        sources: ``(m,)`` the baseline report's images (its ``sources``, row order).
+        correct: ``(m,)`` a string of ``0``/``1``: the baseline right or not, same order.
+        right_of: ``{source: bool}``, the CNN's pooled folds (:func:`pooled_folds`).
+
+    Returns:
+        ``(cnn_correct, baseline_correct)``, two ``(m,)`` bool arrays in the report's
+        order. Raises ``ValueError`` naming an image that only one side tested.
+    """
+    sources = [str(source) for source in sources]
+    if len(correct) != len(sources):
+        raise ValueError(f"the baseline has {len(correct)} flags for {len(sources)} images")
+    only_baseline = sorted(set(sources) - set(right_of))
+    only_cnn = sorted(set(right_of) - set(sources))
+    if only_baseline or only_cnn:
+        first = (f"{only_baseline[0]} only in the baseline's folds" if only_baseline
+                 else f"{only_cnn[0]} only in the CNN's folds")
+        raise ValueError(f"the CNN's folds and the baseline's test other images: {first}")
+    return (np.array([right_of[source] for source in sources]),
+            np.array([flag == "1" for flag in correct]))
 
 
 def _subject_entry(subject_report, dataset, protocol, folds, split_seed) -> dict | None:
@@ -301,7 +328,11 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
         that a partial set is never read as the pooled accuracy; ``paper_split`` (the
         protocol run with ``seed``, NaN without), ``paper_split_mean`` and ``paper_seeds``
         (over every committed seed); one column per baseline of :data:`BASELINES`, its
-        pooled accuracy on the same folds (NaN where the report has not these folds).
+        pooled accuracy on the same folds (NaN where the report has not these folds); for a
+    complete set whose report names its images (``sources``), the paired comparison with
+    HOG + logistic regression on the same images: ``cnn_minus_hog`` (accuracy
+    difference), ``only_cnn`` and ``only_hog`` (images only one of the two got right)
+    and ``p_vs_hog`` (exact McNemar), NaN otherwise.
 
     Raises ``ValueError`` when two folds test the same image, or when a complete set
     tests another number of images than the baselines' folds.
@@ -339,6 +370,14 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
                    paper_seeds=len(accuracies))
         accuracy = {result["baseline"]: result["accuracy"] for result in (entry or {}).get("results", [])}
         row.update({name: accuracy.get(name, np.nan) for name in BASELINES})
+        hog = next((result for result in (entry or {}).get("results", [])
+                    if result["baseline"] == "hog_logistic"), None)
+        row.update(cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan)
+        if row["complete"] and hog is not None and "sources" in entry:
+            cnn, base = paired_with_folds(entry["sources"], hog["correct"], pooled["right"])
+            test = stats.mcnemar_exact(cnn, base)
+            row.update(cnn_minus_hog=test["difference"], only_cnn=test["b"], only_hog=test["c"],
+                       p_vs_hog=test["p_value"])
         rows.append(row)
     return pd.DataFrame(rows, columns=SUBJECT_CNN_COLUMNS)
 

@@ -286,9 +286,44 @@ def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
     return lines
 
 
-def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows: pd.DataFrame) -> list:
+def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
+    """A network tested on people it has never seen, per data set with a fold committed,
+    from :func:`ferlib.compare.subject_cnn_comparison`: its pooled accuracy beside its mean
+    on the paper's split and HOG + logistic regression on the same folds with the paired
+    test, or how many folds are still to come. Empty when no fold is committed."""
+    from ferlib.compare import SUBJECT_PROTOCOL_TITLES
+    from ferlib.figures import dataset_title
+
+    lines = []
+    for row in cnn.itertuples():
+        name = dataset_title(row.dataset)
+        if row.folds == 0:
+            continue
+        if not row.complete:
+            lines.append(f"{name}: {row.folds} of the {row.of} subject-independent folds of Model {row.model} "
+                         f"are committed; its pooled accuracy waits for the other {row.of - row.folds}.")
+            continue
+        line = (f"{name}: Model {row.model} tested on people it has never seen ({SUBJECT_PROTOCOL_TITLES[row.protocol]}) "
+                f"scores {percent_text(row.accuracy)} [{percent_text(row.low)}, {percent_text(row.high)}]")
+        if row.paper_seeds:
+            line += (f", against {percent_text(row.paper_split_mean)} on the paper's split (mean over "
+                     f"{row.paper_seeds} seed{'s' if row.paper_seeds != 1 else ''})")
+        if not pd.isna(row.p_vs_hog):
+            verdict = ("not significantly different" if row.p_vs_hog >= 0.05
+                       else "significantly better" if row.cnn_minus_hog > 0 else "significantly worse")
+            p_text = "p < 0.001" if row.p_vs_hog < 0.001 else f"p = {row.p_vs_hog:.3f}"
+            line += (f"; HOG with logistic regression scores {percent_text(row.hog_logistic)} on the same "
+                     f"folds, so the network is {verdict} ({int(row.only_cnn)} images right only by the "
+                     f"network, {int(row.only_hog)} only by HOG; exact McNemar {p_text})")
+        lines.append(line + ".")
+    return lines
+
+
+def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows: pd.DataFrame,
+                      subject_cnn: pd.DataFrame | None = None) -> list:
     """For the protocol chapter, from :func:`ferlib.study.study_table`,
-    :func:`ferlib.study.study_verdicts` and :func:`ferlib.compare.subject_comparison`."""
+    :func:`ferlib.study.study_verdicts`, :func:`ferlib.compare.subject_comparison` and
+    (optional) :func:`ferlib.compare.subject_cnn_comparison`."""
     from ferlib.figures import dataset_title
 
     lines = []
@@ -305,4 +340,6 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
             lines.append(f"{dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
                          f"logistic regression reaches {percent_text(row.subject_independent)}, against "
                          f"{percent_text(row.paper_split)} on the paper's split.")
+    if subject_cnn is not None:
+        lines.extend(subject_cnn_sentences(subject_cnn))
     return lines or ["No run of the sensitivity study is committed yet."]

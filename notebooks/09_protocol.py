@@ -22,7 +22,13 @@ table = study.study_table(cell_runs)
 verdicts = study.study_verdicts(table)
 subject = compare.subject_comparison(compare.read_baselines(results_dir / "baselines_subject.json"),
                                      compare.read_baselines(results_dir / "baselines.json"))
-findings.box(findings.protocol_findings(table, verdicts, subject))
+SUBJECT_CNN_MODEL = 2  # the network trained on the subject-independent folds
+subject_cnn = compare.subject_cnn_comparison(results.committed_runs(results_dir),
+                                             compare.read_baselines(results_dir / "baselines_subject.json"),
+                                             model=SUBJECT_CNN_MODEL)
+findings.box(findings.protocol_findings(table, verdicts, subject, subject_cnn))
+glue("subject_cnn_text", " ".join(findings.subject_cnn_sentences(subject_cnn))
+     or f"No subject-independent fold of Model {SUBJECT_CNN_MODEL} is committed yet.", display=False)
 
 # %% [markdown]
 # The paper {cite}`borgalli2022` names its networks, its data sets, its optimiser and its
@@ -149,16 +155,12 @@ fmt.table(subject, [fmt.dataset(), fmt.text("baseline", fmt=compare.BASELINE_TIT
 # settings, its test parts pooled: each image is tested once, by the fold that holds its
 # person out. Beside it, Model 2 on the paper's split and the baselines on the same
 # folds. A data set's pooled accuracy is shown only once every one of its folds is
-# committed; until then the table says how many are.
+# committed; until then the table says how many are. A complete set is also paired with
+# HOG + logistic regression image by image: `p vs HOG` is the exact McNemar test on the
+# images only one of the two got right.
 
 # %%
-SUBJECT_CNN_MODEL = 2
-
-
-def show_subject_cnn(model):
-    cnn = compare.subject_cnn_comparison(results.committed_runs(results_dir),
-                                         compare.read_baselines(results_dir / "baselines_subject.json"),
-                                         model=model)
+def show_subject_cnn(cnn, model):
     shown = cnn[cnn["folds"] > 0]
     notes = [f"{figures.dataset_title(row.dataset)}: {row.folds} of {row.of} folds committed, {row.n:,} of "
              f"its images tested; the pooled accuracy waits for the other {row.of - row.folds} folds."
@@ -171,7 +173,11 @@ def show_subject_cnn(model):
                 fmt.percent("paper_split_mean", f"Model {model}, paper's split (mean over seeds)"),
                 fmt.number("paper_seeds", "seeds"),
                 fmt.percent("hog_logistic", f"{compare.BASELINE_TITLES['hog_logistic']}, same folds"),
-                fmt.percent("majority", f"{compare.BASELINE_TITLES['majority']}, same folds")],
+                fmt.percent("majority", f"{compare.BASELINE_TITLES['majority']}, same folds"),
+                fmt.points("cnn_minus_hog", f"Model {model} − HOG (points)"),
+                fmt.number("only_cnn", f"right only by Model {model}"),
+                fmt.number("only_hog", "right only by HOG"),
+                fmt.p_value("p_vs_hog", "p vs HOG")],
         missing="not every fold is committed (pooled accuracy), or no such run or baseline",
         notes=notes,
         empty=(f"Model {model} has no subject-independent run committed yet; `python -m ferlib train "
@@ -179,4 +185,4 @@ def show_subject_cnn(model):
                f"trains one fold (on CK+: `--dataset ckplus7 --protocol subject-kfold --folds 10 --fold F`).")))
 
 
-show_subject_cnn(SUBJECT_CNN_MODEL)
+show_subject_cnn(subject_cnn, SUBJECT_CNN_MODEL)

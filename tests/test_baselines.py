@@ -287,6 +287,7 @@ def test_cross_validated_baselines_test_every_image_once_with_its_subject_held_o
     report = module.cross_validated_baselines(jaffe, "loso", baselines=("majority", "hog_logistic"))
     subjects = sorted(set(jaffe.subject))
     assert report["folds"] == len(subjects) == 10
+    assert report["sources"] == [str(s) for s in jaffe.source] and len(set(report["sources"])) == len(jaffe)
     assert sorted(s for name, (s,) in seen if name == "majority") == subjects
     for row in report["results"]:
         assert len(row["correct"]) == len(jaffe) and len(row["fold_accuracy"]) == 10

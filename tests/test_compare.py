@@ -204,6 +204,42 @@ def test_subject_cnn_comparison_pools_every_fold_once():
     assert pd.isna(other["accuracy"]), "one fold of ten is no pooled accuracy"
 
 
+def _with_sources(entry, hog_correct):
+    """A report entry's results with the HOG baseline right where ``hog_correct`` (a
+    string of 0/1 in the entry's ``sources`` order) says."""
+    return [dict(r, correct=hog_correct) if r["baseline"] == "hog_logistic" else r for r in entry["results"]]
+
+
+def test_subject_cnn_comparison_pairs_a_complete_set_with_hog_image_by_image():
+    import scipy.stats as st
+
+    # the report lists the 29 images in the reverse of the runs' order and HOG gets the
+    # first 20 of them right: the pairing must follow the names, not the positions
+    sources = [f"jaffe-f{f}-{i}" for f in range(10) for i in range(2 + f % 3)][::-1]
+    hog = "1" * 20 + "0" * 9
+    entry = dict(SUBJECT_REPORT["protocols"][0], sources=sources)
+    entry["results"] = _with_sources(entry, hog)
+    cnn_right = {run.predictions["source"].iloc[1 + i]: c
+                 for run in JAFFE_FOLDS for i, c in enumerate(run.predictions["true"].iloc[1:]
+                                                              == run.predictions["predicted"].iloc[1:])}
+    cnn = [cnn_right[s] for s in sources]
+    base = [c == "1" for c in hog]
+    only_cnn = sum(a and not b for a, b in zip(cnn, base))
+    only_hog = sum(b and not a for a, b in zip(cnn, base))
+    assert only_cnn + only_hog > 0 and (only_cnn, only_hog) != (0, 20 - 9)
+    jaffe = compare.subject_cnn_comparison(JAFFE_FOLDS, {"protocols": [entry]}).set_index("dataset").loc["jaffe"]
+    assert (jaffe["only_cnn"], jaffe["only_hog"]) == (only_cnn, only_hog)
+    assert jaffe["cnn_minus_hog"] == pytest.approx(9 / 29 - 20 / 29)
+    assert jaffe["p_vs_hog"] == pytest.approx(st.binomtest(only_cnn, only_cnn + only_hog, 0.5).pvalue)
+    partial = compare.subject_cnn_comparison(JAFFE_FOLDS[:9], {"protocols": [entry]}).set_index("dataset")
+    assert pd.isna(partial.loc["jaffe", "p_vs_hog"]), "a partial set is never tested"
+    without = compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT).set_index("dataset")
+    assert pd.isna(without.loc["jaffe", "p_vs_hog"]), "a report without image names cannot be paired"
+    other = dict(entry, sources=[*sources[:-1], "elsewhere.png"])
+    with pytest.raises(ValueError, match="elsewhere.png only in the baseline's folds"):
+        compare.subject_cnn_comparison(JAFFE_FOLDS, {"protocols": [other]})
+
+
 def test_subject_cnn_comparison_never_pools_a_partial_set():
     partial = [run for run in JAFFE_FOLDS if run.config.fold not in (2, 7)]
     jaffe = compare.subject_cnn_comparison(partial, SUBJECT_REPORT).set_index("dataset").loc["jaffe"]

@@ -100,3 +100,31 @@ def test_emotion_findings_give_the_true_class_probability_and_top_two_share():
     assert lines[0] == ("JAFFE (Model 3): the true class gets 30.0% of the probability on average, and is "
                         "among the two most probable classes for 50.0% of the test images.")
     assert lines[1] == "CK+: no run to show in this build."
+
+
+def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_its_count():
+    from ferlib import compare
+
+    base = {"model": 2, "paper_split": np.nan, "majority": 0.15, "logistic_pixels": 0.5, "n": 213}
+    rows = pd.DataFrame([
+        dict(base, dataset="jaffe", protocol="loso", split="leave one subject out, 10 of 10 folds", folds=10,
+             of=10, complete=True, correct=100, accuracy=100 / 213, low=0.40, high=0.54, paper_split_mean=0.635,
+             paper_seeds=3, hog_logistic=0.5634, cnn_minus_hog=100 / 213 - 0.5634, only_cnn=12, only_hog=32,
+             p_vs_hog=0.0036),
+        dict(base, dataset="ckplus7", protocol="subject-kfold", split="folds grouped by subject, 4 of 10 folds",
+             folds=4, of=10, complete=False, correct=200, accuracy=np.nan, low=np.nan, high=np.nan,
+             paper_split_mean=0.7, paper_seeds=3, hog_logistic=0.88, cnn_minus_hog=np.nan, only_cnn=np.nan,
+             only_hog=np.nan, p_vs_hog=np.nan),
+        dict(base, dataset="ckplus", protocol="subject-kfold", split="", folds=0, of=10, complete=False,
+             correct=0, accuracy=np.nan, low=np.nan, high=np.nan, paper_split_mean=np.nan, paper_seeds=0,
+             hog_logistic=0.9, cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan),
+    ], columns=[c for c in compare.SUBJECT_CNN_COLUMNS])
+    jaffe, ck = findings.subject_cnn_sentences(rows)
+    assert jaffe.startswith("JAFFE: Model 2 tested on people it has never seen (leave one subject out) "
+                            "scores 46.9% [40.0%, 54.0%], against 63.5% on the paper's split (mean over 3 seeds)")
+    assert "HOG with logistic regression scores 56.3%" in jaffe and "significantly worse" in jaffe
+    assert "12 images right only by the network, 32 only by HOG; exact McNemar p = 0.004" in jaffe
+    assert "4 of the 10 subject-independent folds" in ck and "waits for the other 6" in ck
+    even = rows.iloc[:1].assign(p_vs_hog=0.2)
+    assert "not significantly different" in findings.subject_cnn_sentences(even)[0]
+    assert findings.subject_cnn_sentences(rows.iloc[2:]) == []
