@@ -194,6 +194,69 @@ def finetune_comparison(runs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FINETUNE_COLUMNS)
 
 
+FINETUNE_SEED_COLUMNS = ["model", "dataset", "seeds", "scratch_mean", "fine_tuned_mean", "gain_mean", "gain_sd",
+                         "fine_tuned_better", "significant_gains", "significant_losses", "t_p_value",
+                         "wilcoxon_p_value", "wilcoxon_min_p", "by_seed"]
+
+
+def finetune_over_seeds(seed_runs: dict, *, level: float = 0.05) -> pd.DataFrame:
+    """Fine-tuned against from scratch over seeds, each seed paired with the run from
+    scratch of the same seed (same split, same test images).
+
+    Each seed's pair is tested image by image (:func:`finetune_comparison`, exact
+    McNemar); the seeds' gains are then tested together (:func:`ferlib.stats.paired_seed_test`:
+    paired t-test and exact Wilcoxon signed-rank test over seeds).
+
+    Args:
+        seed_runs: ``{(model, dataset, source): [Run, ...]}`` as
+            :func:`ferlib.results.protocol_seed_runs` gives them.
+        level: the significance level for counting the seeds whose McNemar test rejects.
+
+    Returns:
+        one row per (model, target data set) with a fine-tune and a run from scratch of at
+        least one same seed, columns :data:`FINETUNE_SEED_COLUMNS`: ``seeds`` paired;
+        ``scratch_mean``, ``fine_tuned_mean`` (test accuracy), ``gain_mean`` and
+        ``gain_sd`` (NaN for one seed) of fine-tuned minus scratch; ``fine_tuned_better``
+        (seeds with a positive gain); ``significant_gains`` and ``significant_losses``
+        (seeds whose McNemar p is below ``level``, by the sign of the gain);
+        ``t_p_value``, ``wilcoxon_p_value`` (NaN where undefined, and for one seed) and
+        ``wilcoxon_min_p`` (the smallest p the exact Wilcoxon test can give with these
+        seeds: 0.25 for three); ``by_seed``, ``{seed: (gain, McNemar p)}``.
+    """
+    rows = []
+    for (model, dataset, source), tuned_runs in sorted(seed_runs.items(),
+                                                       key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
+        if source is None:
+            continue
+        scratch_of = {run.config.seed: run for run in seed_runs.get((model, dataset, None), [])}
+        pairs = []
+        for tuned in tuned_runs:
+            scratch = scratch_of.get(tuned.config.seed)
+            if scratch is not None:
+                result = finetune_comparison({(model, dataset, None): scratch,
+                                              (model, dataset, source): tuned}).iloc[0]
+                pairs.append((int(tuned.config.seed), result))
+        if not pairs:
+            continue
+        gains = np.array([result["gain"] for _, result in pairs])
+        p_values = np.array([result["p_value"] for _, result in pairs])
+        paired = stats.paired_seed_test([r["fine_tuned"] for _, r in pairs], [r["scratch"] for _, r in pairs])
+        rows.append({"model": model, "dataset": dataset, "seeds": len(pairs),
+                     "scratch_mean": float(np.mean([r["scratch"] for _, r in pairs])),
+                     "fine_tuned_mean": float(np.mean([r["fine_tuned"] for _, r in pairs])),
+                     "gain_mean": float(gains.mean()),
+                     "gain_sd": float(gains.std(ddof=1)) if len(gains) > 1 else np.nan,
+                     "fine_tuned_better": int((gains > 0).sum()),
+                     "significant_gains": int(((p_values < level) & (gains > 0)).sum()),
+                     "significant_losses": int(((p_values < level) & (gains < 0)).sum()),
+                     "t_p_value": np.nan if paired["t_p_value"] is None else paired["t_p_value"],
+                     "wilcoxon_p_value": (np.nan if paired["wilcoxon_p_value"] is None or len(pairs) < 2
+                                          else paired["wilcoxon_p_value"]),
+                     "wilcoxon_min_p": np.nan if paired["wilcoxon_min_p"] is None else paired["wilcoxon_min_p"],
+                     "by_seed": {seed: (round(float(r["gain"]), 4), float(r["p_value"])) for seed, r in pairs}})
+    return pd.DataFrame(rows, columns=FINETUNE_SEED_COLUMNS)
+
+
 def seed_table(seed_runs: dict) -> pd.DataFrame:
     """Each experiment over its seeds (``{key: [Run, ...]}`` as
     :func:`ferlib.results.protocol_seed_runs` gives them): ``seeds``, ``mean``, ``sd``,

@@ -214,13 +214,8 @@ def interval(low: str, high: str, header: str, *, digits: int = 1) -> Column:
 
 def p_value(column: str, header: str | None = None) -> Column:
     """A p-value with three decimals, ``"<0.001"`` below that."""
-    def render(row):
-        value = row[column]
-        if is_missing(value):
-            return DASH
-        return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
-
-    return Column(header if header is not None else column.replace("_", " "), render, "right")
+    return Column(header if header is not None else column.replace("_", " "), lambda row: p_text(row[column]),
+                  "right")
 
 
 def range_text(low, high, digits: int = 1) -> str:
@@ -279,6 +274,19 @@ def by_seed(column: str = "by_seed", header: str = "by seed") -> Column:
     """A ``{seed: accuracy}`` mapping as ``"0: 69.0%, 1: 19.0%"``."""
     return text(column, header, fmt=lambda values: ", ".join(
         f"{seed}: {percent_text(value)}" for seed, value in dict(values).items()))
+
+
+def p_text(value) -> str:
+    """A p-value as in :func:`p_value`: three decimals, ``"<0.001"`` below that."""
+    if is_missing(value):
+        return DASH
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def gains_by_seed(column: str = "by_seed", header: str = "gain (McNemar p) by seed") -> Column:
+    """A ``{seed: (gain, p)}`` mapping as ``"0: +11.9 (p 0.125), 1: -2.4 (p 1.000)"``."""
+    return text(column, header, fmt=lambda values: ", ".join(
+        f"{seed}: {points_text(gain)} (p {p_text(p)})" for seed, (gain, p) in dict(values).items()))
 
 
 def yes_no(column: str, header: str | None = None) -> Column:

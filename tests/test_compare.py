@@ -143,6 +143,33 @@ def test_finetune_comparison_needs_the_same_test_images():
         compare.finetune_comparison({(2, "jaffe", None): scratch, (2, "jaffe", "fer2013"): tuned})
 
 
+def test_finetune_over_seeds_pairs_each_seed_and_tests_the_gains_together():
+    key, tuned_key = (2, "jaffe", None), (2, "jaffe", "fer2013")
+    scratch = [_run(f"s{k}", [i < 5 for i in range(10)], seed=k) for k in range(3)]
+    gains = {0: 3, 1: 1, 2: -1}  # fine-tuned right on 5 + gain images
+    tuned = [_run(f"t{k}", [i < 5 + gains[k] for i in range(10)], seed=k, source="fer2013") for k in range(3)]
+    unpaired = _run("t3", [True] * 10, seed=3, source="fer2013")  # no scratch run of seed 3
+    table = compare.finetune_over_seeds({key: scratch, tuned_key: [*tuned, unpaired]})
+    assert list(table.columns) == compare.FINETUNE_SEED_COLUMNS and len(table) == 1
+    row = table.iloc[0]
+    assert (row["model"], row["dataset"], row["seeds"]) == (2, "jaffe", 3)
+    assert row["scratch_mean"] == pytest.approx(0.5) and row["fine_tuned_mean"] == pytest.approx(0.6)
+    assert row["gain_mean"] == pytest.approx(0.1) and row["gain_sd"] == pytest.approx(np.std([.3, .1, -.1], ddof=1))
+    assert (row["fine_tuned_better"], row["significant_gains"], row["significant_losses"]) == (2, 0, 0)
+    assert row["t_p_value"] == pytest.approx(st.ttest_rel([.8, .6, .4], [.5, .5, .5]).pvalue)
+    assert row["wilcoxon_min_p"] == pytest.approx(0.25), "three seeds can never reach 0.05"
+    assert row["by_seed"][0] == (0.3, pytest.approx(st.binomtest(3, 3, 0.5).pvalue))
+    assert 3 not in row["by_seed"]
+    strong = [_run(f"u{k}", [True] * 10, seed=k, source="fer2013") for k in range(3)]
+    none_right = [_run(f"z{k}", [False] * 10, seed=k) for k in range(3)]
+    row = compare.finetune_over_seeds({key: none_right, tuned_key: strong}).iloc[0]
+    assert row["significant_gains"] == 3 and pd.isna(row["t_p_value"]), "a constant gain has no t-test"
+    one = compare.finetune_over_seeds({key: scratch[:1], tuned_key: tuned[:1]}).iloc[0]
+    assert one["seeds"] == 1 and pd.isna(one["gain_sd"]) and pd.isna(one["t_p_value"])
+    assert pd.isna(one["wilcoxon_p_value"]), "one seed is no test over seeds"
+    assert compare.finetune_over_seeds({key: scratch}).empty
+
+
 # --------------------------------------------------------------------------- a CNN on subject-independent folds
 
 

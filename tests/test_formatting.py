@@ -84,6 +84,11 @@ def test_p_values_and_flags():
         ["<0.001", "yes"], ["0.059", "no"], ["–", "–"]]
 
 
+def test_gains_by_seed_give_each_seed_its_gain_and_p():
+    frame = pd.DataFrame({"by_seed": [{0: (0.119, 0.125), 2: (-0.024, 0.0004)}]})
+    assert rows_of(fmt.to_markdown(frame, [fmt.gains_by_seed()])) == [["0: +11.9 (p 0.125), 2: -2.4 (p <0.001)"]]
+
+
 def test_bad_columns_are_refused():
     with pytest.raises(ValueError, match="columns is empty"):
         fmt.to_markdown(pd.DataFrame({"a": [1]}), [])
