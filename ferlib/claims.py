@@ -6,7 +6,9 @@ with binomial standard error ``sqrt(p (1 - p) / n)``; two accuracies measured on
 independent test sets of sizes ``n1`` and ``n2`` differ by sampling alone with standard
 error ``sqrt(p1 (1 - p1) / n1 + p2 (1 - p2) / n2)``. We call a difference *within
 sampling error* when it is at most :data:`Z_LIMIT` such standard errors (about a 95 %
-two-sided band).
+two-sided band). That unpaired test is for our numbers against the paper's; our own gains
+of fine-tuning, two runs on the same test images, are tested paired (exact McNemar,
+:func:`finetune_claims`).
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ def count_claims(summaries: Mapping) -> pd.DataFrame:
 def _count_note(name, label, theirs, ours) -> str:
     if not np.isfinite(ours):
         if name == "ckplus" and label == "contempt":
-            return "counted in disgust (the models have 7 outputs)"
+            return "counted in disgust, as the paper's section 5B says it did"
         return "no data summary"
     if name == "fer2013" and label == "angry" and theirs != ours:
         return f"the paper's {int(theirs):,} is the official {int(ours):,} with two digits swapped"
@@ -215,32 +217,35 @@ def range_claims(runs: Mapping) -> pd.DataFrame:
     return table
 
 
-def finetune_claims(runs: Mapping) -> pd.DataFrame:
+def finetune_claims(runs: Mapping, *, level: float = 0.05) -> pd.DataFrame:
     """The paper's main claim, per model and target: fine-tuning from FER2013 beats
     training from scratch. The accuracies are those of :func:`ferlib.tables.results_table`
     (:func:`ferlib.tables.scratch_vs_finetuned`), so both pages compare the same numbers.
 
+    Our two runs of a pair are tested on the same test images, so their gain is tested
+    paired, as on the results page (:func:`ferlib.compare.finetune_comparison`, exact
+    McNemar). The paper's gains cannot be tested: it gives no image-level results.
+
     Returns one row per (model, target): ``model``, ``dataset``, ``paper_gain``,
     ``ours_scratch``, ``ours_fine_tuned``, ``ours_gain`` (NaN unless both runs
-    exist), ``se`` of our gain (two test-set estimates of the same size, treated as
-    independent) and ``significant`` (gain above ``Z_LIMIT`` standard errors; None
-    without both runs).
+    exist), ``p_value`` (the exact McNemar test of our pair; NaN without both runs) and
+    ``significant`` (a gain with ``p_value`` below ``level``; None without both runs).
     """
+    from ferlib.compare import finetune_comparison
     from ferlib.tables import results_table, scratch_vs_finetuned
 
     results = results_table(runs)
-    ours_se = results.set_index(["model", "dataset", "training"])["ours_se"]
+    paired = finetune_comparison(runs).set_index(["model", "dataset"])["p_value"]
     rows = []
     for dataset in ("jaffe", "ckplus"):
         for model, pair in scratch_vs_finetuned(results, dataset).iterrows():
             gain = pair["ours_gain"]
-            se = (math.hypot(ours_se[(model, dataset, "scratch")], ours_se[(model, dataset, "fine-tuned")])
-                  if np.isfinite(gain) else np.nan)
+            p_value = float(paired.get((int(model), dataset), np.nan)) if np.isfinite(gain) else np.nan
             rows.append({
                 "model": int(model), "dataset": dataset, "paper_gain": pair["paper_gain"],
                 "ours_scratch": pair["ours_scratch"], "ours_fine_tuned": pair["ours_fine_tuned"],
-                "ours_gain": gain, "se": se,
-                "significant": (bool(se > 0 and gain > Z_LIMIT * se) if np.isfinite(gain) else None),
+                "ours_gain": gain, "p_value": p_value,
+                "significant": (bool(p_value < level and gain > 0) if np.isfinite(gain) else None),
             })
     return pd.DataFrame(rows)
 

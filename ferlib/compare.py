@@ -154,7 +154,7 @@ def test_correctness(run) -> tuple:
 
 
 FINETUNE_COLUMNS = ["model", "dataset", "n", "scratch", "fine_tuned", "gain", "only_fine_tuned",
-                    "only_scratch", "p_value", "zero_shot"]
+                    "only_scratch", "p_value", "zero_shot", "scratch_run", "fine_tuned_run"]
 
 
 def finetune_comparison(runs) -> pd.DataFrame:
@@ -175,8 +175,9 @@ def finetune_comparison(runs) -> pd.DataFrame:
         ``scratch`` and ``fine_tuned`` accuracies, ``gain`` (fine-tuned minus scratch),
         ``only_fine_tuned`` and ``only_scratch`` (images only that run got right),
         ``p_value`` (two-sided) and ``zero_shot`` (the source network on the same
-        images before fine-tuning; NaN if not recorded). Raises ``ValueError`` when a
-        pair's test images differ.
+        images before fine-tuning; NaN if not recorded), ``scratch_run`` and
+        ``fine_tuned_run`` (the two run ids; None for a run without one). Raises
+        ``ValueError`` when a pair's test images differ.
     """
     rows = []
     for (model, dataset, source), tuned in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
@@ -190,7 +191,8 @@ def finetune_comparison(runs) -> pd.DataFrame:
                      "scratch": result["accuracy_b"], "fine_tuned": result["accuracy_a"],
                      "gain": result["difference"], "only_fine_tuned": result["b"],
                      "only_scratch": result["c"], "p_value": result["p_value"],
-                     "zero_shot": tuned.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan)})
+                     "zero_shot": tuned.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan),
+                     "scratch_run": getattr(scratch, "id", None), "fine_tuned_run": getattr(tuned, "id", None)})
     return pd.DataFrame(rows, columns=FINETUNE_COLUMNS)
 
 
@@ -253,7 +255,7 @@ def finetune_over_seeds(seed_runs: dict, *, level: float = 0.05) -> pd.DataFrame
                      "wilcoxon_p_value": (np.nan if paired["wilcoxon_p_value"] is None or len(pairs) < 2
                                           else paired["wilcoxon_p_value"]),
                      "wilcoxon_min_p": np.nan if paired["wilcoxon_min_p"] is None else paired["wilcoxon_min_p"],
-                     "by_seed": {seed: (round(float(r["gain"]), 4), float(r["p_value"])) for seed, r in pairs}})
+                     "by_seed": {seed: (float(r["gain"]), float(r["p_value"])) for seed, r in pairs}})
     return pd.DataFrame(rows, columns=FINETUNE_SEED_COLUMNS)
 
 
@@ -262,7 +264,8 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
     :func:`ferlib.results.protocol_seed_runs` gives them): ``seeds``, ``mean``, ``sd``,
     ``t_low``, ``t_high`` (95% t-interval of the mean, clipped to 0..1, the range an
     accuracy can take; None for one seed), ``median``
-    and ``by_seed`` (``{seed: accuracy}``) of the test accuracy, and
+    and ``by_seed`` (``{seed: accuracy}``, unrounded, so that a seed reads as the mean
+    of one seed does) of the test accuracy, and
     ``balanced_median``, the median over seeds of the balanced test accuracy (the mean
     recall over classes, so always answering one class scores 1/7)."""
     rows = []
@@ -276,7 +279,7 @@ def seed_table(seed_runs: dict) -> pd.DataFrame:
                      "t_low": None if interval[0] is None else max(0.0, interval[0]),
                      "t_high": None if interval[1] is None else min(1.0, interval[1]), "median": float(np.median(accuracies)),
                      "balanced_median": float(np.median([run.metrics["test"]["balanced_accuracy"] for run in runs])),
-                     "by_seed": {int(r.config.seed): round(float(a), 4) for r, a in zip(runs, accuracies)}})
+                     "by_seed": {int(r.config.seed): float(a) for r, a in zip(runs, accuracies)}})
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "sd", "t_low",
                                        "t_high", "median", "balanced_median", "by_seed"])
 

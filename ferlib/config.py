@@ -252,15 +252,22 @@ def setting_words(name, value) -> str:
 
 def profile_notes(profile: str) -> list:
     """What ``profile`` trains, as sentences for the book: the settings of every run, the
-    synthetic data it makes without a data directory, and the models that depart from it."""
+    synthetic data it makes without a data directory, the models that depart from it, and
+    the experiments whose settings the protocol changes
+    (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`, read from there)."""
+    from ferlib.protocol import EXPERIMENT_DEVIATIONS
+
     check_choice("profile", profile, tuple(PROFILES))
+    deviations = EXPERIMENT_DEVIATIONS.get(profile, {})
     preset = dict(PROFILES[profile])
     sizes = preset.pop("synthetic_size")
     synthetic = preset.pop("synthetic", {})
     for_models = preset.pop("models", {})
     defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
     base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
-    lines = [f"Every run of the {profile} profile: {', '.join(setting_words(k, v) for k, v in base.items())}."]
+    but = " (except where a line below says otherwise)" if deviations else ""
+    lines = [f"Every run of the {profile} profile{but}: "
+             f"{', '.join(setting_words(k, v) for k, v in base.items())}."]
     made = ", ".join(f"{sizes[name]:,} {paper.DATASET_TITLES[name]}-like" for name in paper.DATASET_TITLES if name in sizes)
     look = "".join(f" with {setting_words(k, v)}" for k, v in synthetic.items())
     lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
@@ -270,4 +277,9 @@ def profile_notes(profile: str) -> list:
         lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
                      + (": fewer steps than the other models, so its accuracies say less about what it "
                         "can learn." if fewer else "."))
+    for (model, dataset, source), entry in deviations.items():
+        training = "from scratch" if source is None else f"fine-tuned from {paper.DATASET_TITLES[source]}"
+        lines.append(f"Model {model} on {paper.DATASET_TITLES[dataset]} ({training}) trains with "
+                     f"{', '.join(setting_words(k, v) for k, v in entry['settings'].items())} instead, "
+                     f"a stated deviation (the protocol page and the claims page give its reason).")
     return lines

@@ -39,15 +39,47 @@ def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: 
     return values
 
 
-def finetune_sentence(summary: dict) -> str:
-    """What our runs say about fine-tuning, from :func:`ferlib.tables.finetune_summary`:
-    ``"fine-tuning beat training from scratch in 1 of 2 comparisons, by +3.1 points on
-    average"``, or that no pair of runs can be compared."""
+#: The significance level of the paired tests the findings count.
+SIGNIFICANCE = 0.05
+
+
+def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
+                      beside: pd.DataFrame | None = None) -> str:
+    """What our runs say about fine-tuning.
+
+    Args:
+        summary: :func:`ferlib.tables.finetune_summary`.
+        paired: :func:`ferlib.compare.finetune_comparison` of the same runs: each gain's
+            exact McNemar test on the same test images; None leaves the tests out.
+        beside: :func:`ferlib.compare.baseline_comparison` (with ``run`` ids and the
+            ``majority`` baseline): a significant gain over a run from scratch that is
+            no better than the majority class (:func:`at_majority`) is said to be one.
+
+    Returns:
+        e.g. ``"fine-tuning scored higher than training from scratch in 2 of 2
+        comparisons (+26.0 points on average); the gain is significant on the same test
+        images (exact McNemar, p < 0.05) in 1, and that one is against a run from scratch
+        that stayed at the majority class"``, or that no pair of runs can be compared.
+    """
     if not summary["compared"]:
         return ("no model has both a run from scratch and a fine-tuned run on the same data set, "
                 "so none of our runs can test this yet")
-    return (f"fine-tuning beat training from scratch in {summary['helped']} of {summary['compared']} "
-            f"comparisons, by {points_text(summary['ours_mean_gain'])} points on average")
+    sentence = (f"fine-tuning scored higher than training from scratch in {summary['helped']} of "
+                f"{summary['compared']} comparisons ({points_text(summary['ours_mean_gain'])} points on average)")
+    if paired is None or paired.empty:
+        return sentence
+    significant = paired[(paired["p_value"] < SIGNIFICANCE) & (paired["gain"] > 0)]
+    sentence += (f"; the gain is significant on the same test images (exact McNemar, p < {SIGNIFICANCE:g}) "
+                 f"in {len(significant)}")
+    at_floor = set()
+    if beside is not None and len(beside):
+        at_floor = {row.run for row in beside.itertuples() if at_majority(row)}
+    against_floor = int(significant["scratch_run"].isin(at_floor).sum()) if len(significant) else 0
+    if against_floor:
+        which = ("that one is" if len(significant) == 1
+                 else f"{against_floor} of them {'is' if against_floor == 1 else 'are'}")
+        sentence += (f", and {which} against a run from scratch that stayed at the majority class")
+    return sentence
 
 
 #: The median balanced test accuracy over seeds that counts as a network that learned
@@ -69,6 +101,72 @@ def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dic
             "small_scratch_above_bar": int((balanced >= bar).sum()),
             "small_scratch_bar": float(100 * bar),
             "small_scratch_balanced_range": range_text(balanced.min(), balanced.max()) if len(part) else DASH}
+
+
+def finetune_rate_glues(runs, *, model: int = 2) -> dict:
+    """What the fine-tuning rate did, for the prose, from committed runs (e.g.
+    :func:`ferlib.results.committed_runs`; empty for a build without them).
+
+    ``finetune_first_fast`` and ``finetune_first_slow``: the test accuracy of the JAFFE
+    fine-tune of ``model`` made under the first recipe (augmentation on, one pass per
+    epoch) at the protocol's learning rate and at a lower one (the newest of each);
+    ``finetune_protocol_<name>`` and ``finetune_protocol_<name>_zero_shot`` for ``jaffe``
+    and ``ckplus`` (the protocol's seven-class CK+): the protocol's fine-tune (seed 0)
+    and its FER2013 network on the same test images before fine-tuning. Each a percent
+    text (``"81.0%"``), a dash where no such run is there."""
+    from ferlib.protocol import experiment_config
+    from ferlib.results import protocol_runs
+
+    rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
+    first = [run for run in runs
+             if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
+             and run.config.data == "real" and run.config.augment and run.config.min_epoch_images is None]
+    fast = [run for run in first if run.config.learning_rate == rate]
+    slow = [run for run in first if run.config.learning_rate < rate]
+
+    def accuracy(found):
+        return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
+
+    values = {"finetune_first_fast": accuracy(fast), "finetune_first_slow": accuracy(slow)}
+    protocol = protocol_runs(runs, models=(model,))
+    for name in ("jaffe", "ckplus"):
+        run = protocol.get((model, name, "fer2013"))
+        values[f"finetune_protocol_{name}"] = accuracy([run] if run is not None else [])
+        zero_shot = (run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan)
+                     if run is not None else np.nan)
+        values[f"finetune_protocol_{name}_zero_shot"] = percent_text(zero_shot)
+    return values
+
+
+def probe_sentences(collapse: pd.DataFrame, probes: pd.DataFrame, *, model: int = 2) -> list:
+    """What the probes of ``model`` show, one sentence per setting (learning rate,
+    augmentation), from :func:`ferlib.diagnostics.collapse_summary` and the probes
+    table it summarises: how many seeds answered a single class, and the live share of
+    the weakest layer over the seeds, lowest to highest, and the seed that kept the most."""
+    lines = []
+    for row in collapse[collapse["model"] == model].itertuples():
+        same = probes[(probes["model"] == model) & (probes["learning_rate"] == row.learning_rate)
+                      & (probes["augment"] == row.augment) & (probes["steps"] == row.steps)]
+        live = same["min_live"] / same["min_live_units"]
+        most = same.loc[live.idxmax()]
+        augmentation = "with augmentation" if row.augment else "without augmentation"
+        lines.append(f"Model {model} at {row.learning_rate:g}, {augmentation}: after {int(row.steps)} steps, "
+                     f"{int(row.one_class)} of {int(row.probes)} seeds answered a single class, and the "
+                     f"weakest layer kept {range_text(live.min(), live.max())} of its units live (the most: "
+                     f"seed {int(most['seed'])}, {int(most['min_live']):,} of {int(most['min_live_units']):,} "
+                     f"in {most['min_live_layer']}).")
+    return lines
+
+
+def subject_glues(subject: pd.DataFrame) -> dict:
+    """The baselines on the paper's split and on people they have never seen, for the
+    prose, from :func:`ferlib.compare.subject_comparison`:
+    ``subject_<dataset>_<baseline>_paper_split`` and ``..._independent``, in percent."""
+    values = {}
+    for row in subject.itertuples():
+        values[f"subject_{row.dataset}_{row.baseline}_paper_split"] = float(100 * row.paper_split)
+        values[f"subject_{row.dataset}_{row.baseline}_independent"] = float(100 * row.subject_independent)
+    return values
 
 
 # --------------------------------------------------------------------------- the boxes
@@ -226,17 +324,20 @@ def accuracy_findings(accuracy: pd.DataFrame) -> list:
 
 
 def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.DataFrame,
-                     seeds: pd.DataFrame | None = None) -> list:
+                     seeds: pd.DataFrame | None = None, paired: pd.DataFrame | None = None) -> list:
     """For the results chapter: each experiment with a run (:func:`accuracy_findings`),
     each experiment run with several seeds (``seeds``: :func:`ferlib.compare.seed_table`),
-    what fine-tuning did, and how the protocol's runs compare with the HOG baseline."""
+    what fine-tuning did (:func:`finetune_sentence`, with the paired tests of ``paired``:
+    :func:`ferlib.compare.finetune_comparison`), and how the protocol's runs compare with
+    the HOG baseline."""
     lines = accuracy_findings(accuracy) or ["No experiment of the paper has a run in this build."]
     for row in (seeds.itertuples() if seeds is not None else []):
         if row.seeds > 1:
             each = ", ".join(percent_text(value) for _, value in sorted(row.by_seed.items()))
             lines.append(f"Over its {row.seeds} committed seeds, {_experiment(row.model, row.dataset, row.training)} "
                          f"averages {percent_text(row.mean)} (each seed: {each}).")
-    lines.append(finetune_sentence(finetune_summary)[0].upper() + finetune_sentence(finetune_summary)[1:] + ".")
+    sentence = finetune_sentence(finetune_summary, paired, beside)
+    lines.append(sentence[0].upper() + sentence[1:] + ".")
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
     lines += majority_findings(protocol)
     if len(protocol):
@@ -248,21 +349,29 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
     return lines
 
 
+def at_majority(row) -> bool:
+    """Whether a run (a row of :func:`ferlib.compare.baseline_comparison`: ``accuracy``,
+    ``n``, ``majority``) is no better than always answering the test part's most
+    frequent class (one-sided exact binomial test at :data:`SIGNIFICANCE`); False where
+    the majority share is unknown."""
+    from ferlib.stats import above_chance
+
+    majority = getattr(row, "majority", np.nan)
+    if not 0 < majority < 1:
+        return False
+    return not above_chance(round(row.accuracy * row.n), int(row.n), majority, alpha=SIGNIFICANCE)["above"]
+
+
 def majority_findings(beside: pd.DataFrame) -> list:
     """One line per run of ``beside`` (:func:`ferlib.compare.baseline_comparison`) whose
     test accuracy is no better than always answering the test part's most frequent class
-    (one-sided exact binomial test at 0.05): such a run has learned nothing it shows."""
-    from ferlib.stats import above_chance
-
+    (:func:`at_majority`): such a run has learned nothing it shows."""
     lines = []
     for row in beside.itertuples():
-        majority = getattr(row, "majority", np.nan)
-        if not 0 < majority < 1:
-            continue
-        if not above_chance(round(row.accuracy * row.n), int(row.n), majority)["above"]:
+        if at_majority(row):
             lines.append(f"{_experiment(row.model, row.dataset, row.training)}, seed {row.seed}: "
                          f"{percent_text(row.accuracy)} is no better than always answering the most "
-                         f"frequent class ({percent_text(majority)} of these test images), so this run "
+                         f"frequent class ({percent_text(row.majority)} of these test images), so this run "
                          f"has learned nothing it shows, whatever its distance from the paper.")
     return lines
 
@@ -278,8 +387,9 @@ def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
     pairs = finetune.dropna(subset=["ours_gain"])
     if len(pairs):
         significant = int(pairs["significant"].astype(bool).sum())
-        lines.append(f"Fine-tuning beat training from scratch by more than sampling error in {significant} of "
-                     f"{len(pairs)} (model, data set) pairs with both runs.")
+        lines.append(f"Fine-tuning scored higher than training from scratch by more than chance on the same "
+                     f"test images (exact McNemar, p < {SIGNIFICANCE:g}) in {significant} of {len(pairs)} "
+                     f"(model, data set) pairs with both runs.")
     else:
         lines.append("The paper's main claim, that fine-tuning beats training from scratch, has no pair of "
                      "runs to test it in this build.")

@@ -202,7 +202,7 @@ def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
             "val_median": float(np.median(val)),
             "test_mean": test.mean(), "test_sd": test.std(ddof=1) if len(runs) > 1 else np.nan,
             "test_median": float(np.median(test)), "learned": sum(learned(r) for r in runs),
-            "test_by_seed": {int(r.config.seed): float(np.round(r.metrics["test"]["accuracy"], 4)) for r in runs},
+            "test_by_seed": {int(r.config.seed): float(r.metrics["test"]["accuracy"]) for r in runs},
         })
     return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd", "val_median",
                                         "test_mean", "test_sd", "test_median", "learned", "test_by_seed"])

@@ -32,10 +32,14 @@ findings.box(findings.augmentation_findings(balance, views,
 # %% [markdown]
 # Section 6 of the paper {cite}`borgalli2022` balances the classes of the training data
 # and makes new training images by flipping, rotating, cropping, blurring and adding
-# noise. `ferlib.augment` does this with Keras preprocessing layers, which run on the
-# accelerator during training, and an index sampler that repeats minority-class images
-# every epoch. This notebook shows each operation on the same faces (the paper's Fig. 6)
-# and the class counts a training epoch sees before and after balancing.
+# noise. `ferlib.augment` implements both: an index sampler that repeats minority-class
+# images every epoch, and the paper's augmentation as Keras preprocessing layers, which
+# run on the accelerator during training. The settled protocol uses the sampler only, so
+# a repeated image is an identical copy: the first round of the sensitivity study chose
+# to train without augmentation (see the protocol page). The augmentation is used by the
+# study's augmentation cells and by the runs of the first recipe. This notebook shows each
+# operation on the same faces (the paper's Fig. 6) and the class counts a training epoch
+# sees before and after balancing.
 
 # %%
 display(Markdown(chapter.description))
@@ -43,9 +47,10 @@ display(Markdown(chapter.description))
 # %% [markdown]
 # ## Each augmentation on the same faces (Fig. 6)
 #
-# Columns: the original, then each operation alone, then all of them together as in
-# training (where flip and blur are applied to a random half of the images). Like the
-# sample faces, the grid needs images: it is left out when the book shows committed results.
+# Columns: the original, then each operation alone, then all of them together as the
+# runs that augment apply them (flip and blur to a random half of the images); the
+# protocol's runs do not. Like the sample faces, the grid needs images: it is left out
+# when the book shows committed results.
 
 # %%
 fer = views["fer2013"]

@@ -34,8 +34,9 @@ glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs
 seeds = compare.seed_table(committed.protocol_seed_runs(committed_runs, models=models))
 majority = compare.baseline_accuracies(baseline_report).set_index("dataset")["majority"]
 glue("ckplus7_majority", float(100 * majority.get("ckplus7", float("nan"))), display=False)
+paired = compare.finetune_comparison(runs)
 findings.box(findings.results_findings(claims.accuracy_claims(runs), summary, beside,
-                                       seeds if chapter.committed else None))
+                                       seeds if chapter.committed else None, paired=paired))
 
 # %% [markdown]
 # Section 10 of the paper {cite}`borgalli2022` reports the test accuracy of every model
@@ -52,8 +53,9 @@ display(Markdown(f"{chapter.description} Profile `{profile}`, seed {seed}: "
 # ## One call gives an interval
 #
 # A test accuracy is `k` right out of `n` images. `ferlib.stats.accuracy_interval` gives
-# the 95% Wilson interval of the true accuracy those images allow; every interval on
-# this page comes from it (or, over seeds, from the t-distribution).
+# the 95% Wilson interval of the true accuracy those images allow. Most intervals on
+# this page come from it; the others are t-intervals over seeds and, on CK+, a bootstrap
+# interval that resamples whole sequences (said where each appears).
 
 # %% tags=["remove-input"]
 from ferlib.stats import accuracy_interval
@@ -118,7 +120,7 @@ fmt.table(tables.scratch_vs_finetuned(results, "ckplus").reset_index(), GAIN_COL
 # the same images before any fine-tuning, the lower anchor of the gain.
 
 # %%
-fmt.table(compare.finetune_comparison(runs),
+fmt.table(paired,
           [fmt.text("model"), fmt.dataset(), fmt.number("n", "test images"), fmt.percent("scratch"),
            fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
            fmt.number("only_fine_tuned", "right only fine-tuned"), fmt.number("only_scratch", "right only scratch"),
@@ -169,10 +171,12 @@ fmt.table(ranges, [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper
                    fmt.percent_range("ours_low", "ours_high", "ours")], missing=fmt.MISSING_RUN)
 
 # %%
-glue("ours_finetune_sentence", findings.finetune_sentence(summary), display=False)
+finetune_text = findings.finetune_sentence(summary, paired, beside)
+glue("ours_finetune_sentence", finetune_text, display=False)
 glue("paper_mean_gain", fmt.points_text(summary["paper_mean_gain"]), display=False)
 display(Markdown(f"The paper's fine-tuned networks gain {fmt.points_text(summary['paper_mean_gain'])} points on "
-                 f"average over those trained from scratch. Here, {findings.finetune_sentence(summary)}."))
+                 f"average over those trained from scratch; it gives no image-level results, so its gains "
+                 f"cannot be tested paired. Here, {finetune_text}."))
 
 # %% [markdown]
 # ## Do the paper's accuracies fit its test sets?

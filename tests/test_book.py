@@ -68,7 +68,7 @@ def test_prose_pages_have_glued_numbers_and_citations(smoke_book):
         assert "{glue" not in text and "{cite" not in text, name
     conclusions = page(build_dir, "book/conclusions.html")
     assert "pasted-text" in conclusions
-    assert re.search(r"beat\s+training from scratch in \d+ of \d+ comparisons", conclusions)
+    assert re.search(r"scored higher than\s+training from scratch in \d+ of \d+\s+comparisons", conclusions)
     intro = page(build_dir, "book/intro.html")
     assert "synthetic stand-ins" in intro and ">smoke<" in intro
     references = page(build_dir, "book/references.html")

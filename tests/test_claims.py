@@ -17,7 +17,8 @@ def fake_run(accuracy, n, *, val_accuracy=None, val_n=None):
         correct = round(acc * size)
         true = np.arange(size) % 7
         predicted = np.where(np.arange(size) < correct, true, (true + 1) % 7)
-        return pd.DataFrame({"part": part, "true": true, "predicted": predicted})
+        return pd.DataFrame({"part": part, "true": true, "predicted": predicted,
+                             "source": [f"{part}{i}.png" for i in range(size)]})
 
     val_accuracy = accuracy if val_accuracy is None else val_accuracy
     val_n = n if val_n is None else val_n
@@ -97,9 +98,11 @@ def test_the_results_page_and_the_claims_page_compare_the_same_numbers():
     gains = tables.scratch_vs_finetuned(results, "jaffe")
     for column in ("ours_scratch", "ours_fine_tuned", "ours_gain", "paper_gain"):
         assert finetune.loc[(1, "jaffe"), column] == gains.loc[1, column], column
-    mains = main.set_index(["model", "dataset", "training"])["ours_se"]
-    assert finetune.loc[(1, "jaffe"), "se"] == pytest.approx(
-        math.hypot(mains[(1, "jaffe", "scratch")], mains[(1, "jaffe", "fine-tuned")]))
+    from ferlib import compare
+
+    paired = compare.finetune_comparison(runs).set_index(["model", "dataset"])
+    assert finetune.loc[(1, "jaffe"), "p_value"] == paired.loc[(1, "jaffe"), "p_value"], \
+        "the claims page tests our gains as the results page does: paired"
 
 
 def test_the_test_size_audit_is_the_papers_side_of_the_claims():
@@ -136,6 +139,7 @@ def test_count_claims_compare_ckplus_by_sequence_and_flag_the_fer2013_typo():
     assert table.loc[("fer2013", "angry"), "difference"] == 360
     assert "swapped" in table.loc[("fer2013", "angry"), "note"]
     assert table.loc[("ckplus", "neutral"), "difference"] == -327
+    assert "section 5B" in table.loc[("ckplus", "contempt"), "note"], "contempt as disgust follows the paper"
     assert table.loc[("jaffe", "happy"), "difference"] == 0
 
 
@@ -150,7 +154,21 @@ def test_range_and_finetune_claims():
     gain = round(0.9 * 42) / 42 - round(0.5 * 42) / 42
     assert finetune.loc[(1, "jaffe"), "ours_gain"] == pytest.approx(gain)
     assert finetune.loc[(1, "jaffe"), "significant"]
-    assert finetune.loc[(2, "jaffe"), "significant"] is None
+    # 38 right against 21, the fine-tune right on every image the scratch run got: exact McNemar
+    assert finetune.loc[(1, "jaffe"), "p_value"] == pytest.approx(2 * 0.5 ** 17)
+    assert finetune.loc[(2, "jaffe"), "significant"] is None and pd.isna(finetune.loc[(2, "jaffe"), "p_value"])
+    assert "se" not in finetune, "two runs on the same images are not tested as independent"
+
+
+def test_our_gain_is_tested_paired_not_as_two_independent_accuracies():
+    """36 of 42 against 30 of 42, the fine-tune right on every image the scratch run got:
+    treated as independent the gain (6 images) is below 1.96 standard errors, but paired
+    (6 images only the fine-tune gets right, none the other way) p = 2 / 2**6."""
+    runs = {(2, "jaffe", None): fake_run(30 / 42, 42), (2, "jaffe", "fer2013"): fake_run(36 / 42, 42)}
+    row = claims.finetune_claims(runs).set_index(["model", "dataset"]).loc[(2, "jaffe")]
+    unpaired_se = math.hypot(claims.binomial_se(30 / 42, 42), claims.binomial_se(36 / 42, 42))
+    assert row["ours_gain"] < claims.Z_LIMIT * unpaired_se
+    assert row["p_value"] == pytest.approx(2 / 2 ** 6) and row["significant"] is True
 
 
 def test_claims_summary_counts():

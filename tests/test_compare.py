@@ -78,6 +78,17 @@ def test_seed_table_summarises_each_experiment_over_seeds():
     assert single["seeds"] == 1 and single["sd"] is None or pd.isna(single["sd"])
 
 
+def test_seed_table_keeps_each_seed_unrounded_so_it_reads_as_the_mean_does():
+    from ferlib import formatting as fmt
+
+    run = _run("r0", [True] * 10)
+    run.metrics["test"]["accuracy"] = 119 / 132  # 0.90151..., 0.9015 rounded to 4 decimals
+    row = compare.seed_table({(2, "ckplus", "fer2013"): [run]}).iloc[0]
+    assert row["by_seed"] == {0: 119 / 132}
+    shown = fmt.to_markdown(pd.DataFrame([row]), [fmt.percent("mean"), fmt.by_seed()])
+    assert "| 90.2% | 0: 90.2% |" in shown
+
+
 def test_read_baselines_names_the_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m ferlib baselines"):
         compare.read_baselines(tmp_path / "baselines.json")
@@ -134,6 +145,7 @@ def test_finetune_comparison_pairs_each_fine_tune_with_its_scratch_run():
     assert (row["only_fine_tuned"], row["only_scratch"]) == (6, 0)
     assert row["p_value"] == pytest.approx(st.binomtest(6, 6, 0.5).pvalue)
     assert row["zero_shot"] == 0.4
+    assert (row["scratch_run"], row["fine_tuned_run"]) == ("s", "t")
 
 
 def test_finetune_comparison_needs_the_same_test_images():
@@ -158,7 +170,7 @@ def test_finetune_over_seeds_pairs_each_seed_and_tests_the_gains_together():
     assert (row["fine_tuned_better"], row["significant_gains"], row["significant_losses"]) == (2, 0, 0)
     assert row["t_p_value"] == pytest.approx(st.ttest_rel([.8, .6, .4], [.5, .5, .5]).pvalue)
     assert row["wilcoxon_min_p"] == pytest.approx(0.25), "three seeds can never reach 0.05"
-    assert row["by_seed"][0] == (0.3, pytest.approx(st.binomtest(3, 3, 0.5).pvalue))
+    assert row["by_seed"][0] == (0.8 - 0.5, pytest.approx(st.binomtest(3, 3, 0.5).pvalue)), "unrounded"
     assert 3 not in row["by_seed"]
     strong = [_run(f"u{k}", [True] * 10, seed=k, source="fer2013") for k in range(3)]
     none_right = [_run(f"z{k}", [False] * 10, seed=k) for k in range(3)]

@@ -1,9 +1,11 @@
 """The "what we found" sentences (ferlib.findings) say what the numbers given say."""
 
+import dataclasses
 import types
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ferlib import claims, findings, paper, tables
 
@@ -37,7 +39,57 @@ def test_finetune_sentence_without_and_with_pairs():
     results = tables.results_table({(2, "jaffe", None): fake_run(0.5, 42),
                                     (2, "jaffe", "fer2013"): fake_run(0.6, 42)})
     sentence = findings.finetune_sentence(tables.finetune_summary(results))
-    assert sentence == "fine-tuning beat training from scratch in 1 of 1 comparisons, by +9.5 points on average"
+    assert sentence == ("fine-tuning scored higher than training from scratch in 1 of 1 comparisons "
+                        "(+9.5 points on average)")
+
+
+def _paired(*pairs):
+    """A finetune_comparison table: one row per (gain, McNemar p, scratch run id)."""
+    return pd.DataFrame([{"model": 2, "dataset": name, "gain": gain, "p_value": p, "scratch_run": run}
+                         for name, (gain, p, run) in zip(("jaffe", "ckplus"), pairs)])
+
+
+def test_finetune_sentence_reports_the_paired_tests_and_a_scratch_run_at_the_majority_class():
+    summary = {"compared": 2, "helped": 2, "ours_mean_gain": 0.26}
+    beside = pd.DataFrame([
+        {"run": "ck-scratch", "model": 2, "dataset": "ckplus7", "training": "scratch", "seed": 0, "n": 132,
+         "accuracy": 66 / 132, "majority": 0.5},
+        {"run": "jaffe-scratch", "model": 2, "dataset": "jaffe", "training": "scratch", "seed": 0, "n": 42,
+         "accuracy": 29 / 42, "majority": 6 / 42},
+    ])
+    paired = _paired((0.119, 0.125, "jaffe-scratch"), (0.402, 2e-16, "ck-scratch"))
+    sentence = findings.finetune_sentence(summary, paired, beside)
+    assert sentence == ("fine-tuning scored higher than training from scratch in 2 of 2 comparisons "
+                        "(+26.0 points on average); the gain is significant on the same test images "
+                        "(exact McNemar, p < 0.05) in 1, and that one is against a run from scratch that "
+                        "stayed at the majority class")
+    # the same significant gain over a run from scratch that learned is just significant
+    learned = beside.assign(accuracy=[85 / 132, 29 / 42])
+    assert findings.finetune_sentence(summary, paired, learned).endswith("(exact McNemar, p < 0.05) in 1")
+    # a significant loss is no significant gain
+    lost = _paired((0.119, 0.125, "jaffe-scratch"), (-0.402, 2e-16, "ck-scratch"))
+    assert findings.finetune_sentence(summary, lost, beside).endswith("in 0")
+    both = _paired((0.119, 0.01, "jaffe-scratch"), (0.402, 2e-16, "ck-scratch"))
+    assert findings.finetune_sentence(summary, both, beside).endswith(
+        "in 2, and 1 of them is against a run from scratch that stayed at the majority class")
+
+
+def test_results_findings_give_the_paired_tests_of_fine_tuning():
+    summary = {"compared": 1, "helped": 1, "ours_mean_gain": 0.4, "paper_mean_gain": 0.05}
+    beside = pd.DataFrame([{"run": "ck-scratch", "model": 2, "dataset": "ckplus7", "training": "scratch",
+                            "seed": 0, "n": 132, "accuracy": 66 / 132, "majority": 0.5, "protocol": True,
+                            "p_vs_hog": 1e-9, "cnn_minus_hog": -0.35}])
+    lines = findings.results_findings(claims.accuracy_claims({}), summary, beside,
+                                      paired=_paired((0.4, 1e-9, "ck-scratch")))
+    assert any(line.startswith("Fine-tuning scored higher") and "majority class" in line for line in lines)
+
+
+def test_claims_findings_count_the_paired_significant_gains():
+    summary = {"compared": 2, "reported": 15, "agree": 1, "impossible": 3, "fit_merged": 2}
+    finetune = pd.DataFrame({"ours_gain": [0.12, 0.40, np.nan], "significant": [False, True, None]})
+    line = findings.claims_findings(summary, finetune)[-1]
+    assert line == ("Fine-tuning scored higher than training from scratch by more than chance on the same test "
+                    "images (exact McNemar, p < 0.05) in 1 of 2 (model, data set) pairs with both runs.")
 
 
 def test_range_glues_use_dashes_where_no_run_covers_a_range():
@@ -128,3 +180,55 @@ def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_it
     even = rows.iloc[:1].assign(p_vs_hog=0.2)
     assert "not significantly different" in findings.subject_cnn_sentences(even)[0]
     assert findings.subject_cnn_sentences(rows.iloc[2:]) == []
+
+
+def _committed(rid, *, model=2, dataset="jaffe", source=None, augment=False, min_epoch_images=1024,
+               learning_rate=1e-3, accuracy=0.5, zero_shot=None):
+    from ferlib.protocol import experiment_config
+
+    config = experiment_config("paper", (model, "ckplus" if dataset == "ckplus7" else dataset, None), data="real")
+    config = dataclasses.replace(config, source=source, source_run="r" if source else None, augment=augment,
+                                 min_epoch_images=min_epoch_images, learning_rate=learning_rate)
+    metrics = {"test": {"accuracy": accuracy}}
+    if zero_shot is not None:
+        metrics["zero_shot"] = {"test": {"accuracy": zero_shot}}
+    return types.SimpleNamespace(id=rid, config=config, metrics=metrics)
+
+
+def test_finetune_rate_glues_set_the_first_recipe_beside_the_protocol():
+    runs = [_committed("fast", source="fer2013", augment=True, min_epoch_images=None, accuracy=9 / 42),
+            _committed("slow", source="fer2013", augment=True, min_epoch_images=None, learning_rate=1e-4,
+                       accuracy=31 / 42),
+            _committed("scratch", augment=True, min_epoch_images=None, accuracy=0.9),  # not a fine-tune
+            _committed("jaffe", source="fer2013", accuracy=34 / 42, zero_shot=18 / 42),
+            _committed("ck", dataset="ckplus7", source="fer2013", accuracy=119 / 132, zero_shot=79 / 132)]
+    values = findings.finetune_rate_glues(runs)
+    assert values == {"finetune_first_fast": "21.4%", "finetune_first_slow": "73.8%",
+                      "finetune_protocol_jaffe": "81.0%", "finetune_protocol_jaffe_zero_shot": "42.9%",
+                      "finetune_protocol_ckplus": "90.2%", "finetune_protocol_ckplus_zero_shot": "59.8%"}
+    assert set(findings.finetune_rate_glues([]).values()) == {findings.DASH}
+
+
+def test_probe_sentences_count_the_seeds_at_one_class_and_name_the_liveliest():
+    from ferlib import diagnostics
+
+    probes = pd.DataFrame({"model": 2, "dataset": "fer2013", "seed": [0, 1, 2, 3], "learning_rate": 1e-3,
+                           "batch_size": 64, "augment": False, "steps": 300, "collapsed": False,
+                           "val_predicted_classes": [1, 3, 1, 1], "min_live": [3, 264, 11, 1],
+                           "min_live_units": [1024, 1024, 1024, 128],
+                           "min_live_layer": ["dense_1", "dense_2", "dense_1", "conv2d_5"]})
+    (line,) = findings.probe_sentences(diagnostics.collapse_summary(probes), probes)
+    assert line == ("Model 2 at 0.001, without augmentation: after 300 steps, 3 of 4 seeds answered a single "
+                    "class, and the weakest layer kept 0.3% to 25.8% of its units live (the most: seed 1, "
+                    "264 of 1,024 in dense_2).")
+    assert findings.probe_sentences(diagnostics.collapse_summary(probes), probes, model=3) == []
+
+
+def test_subject_glues_give_each_baseline_on_both_splits_in_percent():
+    subject = pd.DataFrame({"dataset": ["jaffe", "ckplus7"], "baseline": ["hog_logistic", "logistic_pixels"],
+                            "paper_split": [32 / 42, 106 / 132], "subject_independent": [120 / 213, 256 / 327]})
+    values = findings.subject_glues(subject)
+    assert values["subject_jaffe_hog_logistic_paper_split"] == pytest.approx(100 * 32 / 42)
+    assert values["subject_jaffe_hog_logistic_independent"] == pytest.approx(100 * 120 / 213)
+    assert values["subject_ckplus7_logistic_pixels_independent"] == pytest.approx(100 * 256 / 327)
+    assert len(values) == 4

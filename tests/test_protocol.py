@@ -91,6 +91,21 @@ def test_the_images_per_epoch_departure_lengthens_jaffe_alone():
     assert lengthened == {"jaffe"}
 
 
+def test_the_ck_plus_classes_count_contempt_as_disgust_as_the_paper_does():
+    """The paper's section 5B turns contempt into disgust: the protocol follows it there."""
+    (choice,) = [c for c in protocol.PROTOCOL if c.name == "CK+ classes"]
+    assert "as the paper's section 5B does" in choice.departs and "section 5B" in choice.why
+    assert "because the models have seven outputs" not in choice.departs
+
+
+def test_the_fine_tuning_choice_puts_the_collapse_at_0_001_in_the_first_recipe():
+    (choice,) = [c for c in protocol.PROTOCOL if c.name == "fine-tuning"]
+    assert "loses it at 0.001" not in choice.why
+    assert "under the first recipe" in choice.why and "fine-tunes at 0.001 learn" in choice.why
+    (epochs,) = [c for c in protocol.PROTOCOL if c.name == "images per epoch"]
+    assert "with augmentation on" in epochs.why, "the one-pass runs at chance all augmented"
+
+
 def test_deviation_lines_name_the_experiment_and_value():
     (line,) = protocol.deviation_lines("paper")
     assert line.startswith("Model 2 on FER2013 (from scratch) uses learning rate 0.0001.")

@@ -167,7 +167,22 @@ def test_profile_notes_say_which_models_train_fewer_steps():
         line = next(n for n in notes if n.startswith(f"Model {model} "))
         assert f"{settings['epochs']} epoch" in line and "fewer steps" in line
     assert "clear expressions" in notes[1] and f"{PROFILES['quick']['synthetic_size']['fer2013']:,}" in notes[1]
-    assert not [n for n in profile_notes("paper") if n.startswith("Model ")]
+    assert not [n for n in profile_notes("paper") if "fewer steps" in n]
+
+
+def test_profile_notes_give_the_rate_of_each_stated_deviation_from_the_protocol():
+    """Model 2 on FER2013 does not train at the paper profile's 0.001: the notes say so,
+    with the rate read from ferlib.protocol."""
+    from ferlib.config import PROFILES, profile_notes
+    from ferlib.protocol import EXPERIMENT_DEVIATIONS
+
+    notes = profile_notes("paper")
+    assert f"learning rate {PROFILES['paper']['learning_rate']:g}" in notes[0]
+    assert "except where a line below says otherwise" in notes[0]
+    rate = EXPERIMENT_DEVIATIONS["paper"][(2, "fer2013", None)]["settings"]["learning_rate"]
+    (line,) = [n for n in notes if n.startswith("Model 2 on FER2013")]
+    assert f"Adam at learning rate {rate:g}" in line and "stated deviation" in line
+    assert "except" not in profile_notes("quick")[0], "a profile without deviations has no exception"
 
 
 # --------------------------------------------------------------------------- folds of subject-kfold

@@ -102,6 +102,14 @@ def test_study_table_and_verdicts_summarise_over_seeds():
     assert study.study_verdicts(study.study_table(cell_runs[3:])).empty
 
 
+def test_study_markdown_shows_each_seed_as_the_mean_of_one_seed_reads():
+    """8 of 42 is 19.0%; rounded to 4 decimals first (0.1905) it would read 19.1."""
+    table = study.study_table([_run("protocol", 0, 0.5, 8 / 42)])
+    assert table.iloc[0]["test_by_seed"] == {0: 8 / 42}
+    row = study.study_markdown(table).splitlines()[-1]
+    assert row.endswith("| 19.0% | 0 of 1 | 19.0 |")
+
+
 def test_study_verdicts_follow_the_median_not_the_mean():
     """One protocol seed at chance drags its mean below a steadier cell's; the median
     (the decision rule) keeps the protocol ahead."""
