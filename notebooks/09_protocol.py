@@ -26,9 +26,9 @@ SUBJECT_CNN_MODEL = 2  # the network trained on the subject-independent folds
 subject_cnn = compare.subject_cnn_comparison(results.committed_runs(results_dir),
                                              compare.read_baselines(results_dir / "baselines_subject.json"),
                                              model=SUBJECT_CNN_MODEL)
-findings.box(findings.protocol_findings(table, verdicts, subject, subject_cnn))
 glue("subject_cnn_text", " ".join(findings.subject_cnn_sentences(subject_cnn))
      or f"No subject-independent fold of Model {SUBJECT_CNN_MODEL} is committed yet.", display=False)
+findings.box(findings.protocol_findings(table, verdicts, subject, subject_cnn))
 
 # %% [markdown]
 # The paper {cite}`borgalli2022` names its networks, its data sets, its optimiser and its
