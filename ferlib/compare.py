@@ -316,7 +316,7 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
 
 SUBJECT_CNN_COLUMNS = ["model", "dataset", "protocol", "split", "folds", "of", "complete", "n", "correct",
                        "accuracy", "low", "high", "paper_split", "paper_split_mean", "paper_seeds", *BASELINES,
-                       "cnn_minus_hog", "only_cnn", "only_hog", "p_vs_hog"]
+                       "cnn_minus_hog", "only_cnn", "only_hog", "p_vs_hog", "one_class_folds"]
 
 
 def pooled_folds(fold_runs: dict) -> dict:
@@ -398,7 +398,8 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
     complete set whose report names its images (``sources``), the paired comparison with
     HOG + logistic regression on the same images: ``cnn_minus_hog`` (accuracy
     difference), ``only_cnn`` and ``only_hog`` (images only one of the two got right)
-    and ``p_vs_hog`` (exact McNemar), NaN otherwise.
+    and ``p_vs_hog`` (exact McNemar), NaN otherwise; ``one_class_folds``, the folds
+    present whose network gave every test image the same class (a run that collapsed).
 
     Raises ``ValueError`` when two folds test the same image, or when a complete set
     tests another number of images than the baselines' folds.
@@ -438,7 +439,9 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
         row.update({name: accuracy.get(name, np.nan) for name in BASELINES})
         hog = next((result for result in (entry or {}).get("results", [])
                     if result["baseline"] == "hog_logistic"), None)
-        row.update(cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan)
+        row.update(cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan,
+                   one_class_folds=sum(run.predictions.loc[run.predictions["part"] == "test", "predicted"].nunique()
+                                       == 1 for run in found.values()))
         if row["complete"] and hog is not None and "sources" in entry:
             cnn, base = paired_with_folds(entry["sources"], hog["correct"], pooled["right"])
             test = stats.mcnemar_exact(cnn, base)

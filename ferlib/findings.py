@@ -425,6 +425,9 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
             line += (f"; HOG with logistic regression scores {percent_text(row.hog_logistic)} on the same "
                      f"folds, so the network is {verdict} ({int(row.only_cnn)} images right only by the "
                      f"network, {int(row.only_hog)} only by HOG; exact McNemar {p_text})")
+        if row.one_class_folds:
+            line += (f". In {int(row.one_class_folds)} of the {row.of} folds the network gave every test "
+                     f"face the same class, and the pooled accuracy counts those folds as they are")
         lines.append(line + ".")
     return lines
 

@@ -234,6 +234,12 @@ def test_subject_cnn_comparison_pools_every_fold_once():
     assert jaffe["paper_split"] == 0.9 and jaffe["paper_split_mean"] == pytest.approx(0.8)
     assert jaffe["paper_seeds"] == 2
     assert (jaffe["hog_logistic"], jaffe["majority"], jaffe["logistic_pixels"]) == (0.56, 0.15, 0.5)
+    assert jaffe["one_class_folds"] == 0
+    collapsed = _fold_run(4, [False] * 3)
+    collapsed.predictions.loc[collapsed.predictions["part"] == "test", "predicted"] = 6
+    other_folds = [run for run in JAFFE_FOLDS if run.config.fold != 4]
+    one_class = compare.subject_cnn_comparison([*other_folds, collapsed], SUBJECT_REPORT).set_index("dataset")
+    assert one_class.loc["jaffe", "one_class_folds"] == 1, "fold 4 answers class 6 for every image"
     ck = table.loc["ckplus7"]
     assert (ck["folds"], ck["of"], ck["n"], ck["complete"]) == (0, 10, 0, False) and pd.isna(ck["accuracy"])
     assert pd.isna(ck["hog_logistic"]), "the report's CK+ folds are 5, not the runs' 10"

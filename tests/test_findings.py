@@ -162,23 +162,26 @@ def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_it
         dict(base, dataset="jaffe", protocol="loso", split="leave one subject out, 10 of 10 folds", folds=10,
              of=10, complete=True, correct=100, accuracy=100 / 213, low=0.40, high=0.54, paper_split_mean=0.635,
              paper_seeds=3, hog_logistic=0.5634, cnn_minus_hog=100 / 213 - 0.5634, only_cnn=12, only_hog=32,
-             p_vs_hog=0.0036),
+             p_vs_hog=0.0036, one_class_folds=2),
         dict(base, dataset="ckplus7", protocol="subject-kfold", split="folds grouped by subject, 4 of 10 folds",
              folds=4, of=10, complete=False, correct=200, accuracy=np.nan, low=np.nan, high=np.nan,
              paper_split_mean=0.7, paper_seeds=3, hog_logistic=0.88, cnn_minus_hog=np.nan, only_cnn=np.nan,
-             only_hog=np.nan, p_vs_hog=np.nan),
+             only_hog=np.nan, p_vs_hog=np.nan, one_class_folds=0),
         dict(base, dataset="ckplus", protocol="subject-kfold", split="", folds=0, of=10, complete=False,
              correct=0, accuracy=np.nan, low=np.nan, high=np.nan, paper_split_mean=np.nan, paper_seeds=0,
-             hog_logistic=0.9, cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan),
+             hog_logistic=0.9, cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan,
+             one_class_folds=0),
     ], columns=[c for c in compare.SUBJECT_CNN_COLUMNS])
     jaffe, ck = findings.subject_cnn_sentences(rows)
     assert jaffe.startswith("JAFFE: Model 2 tested on people it has never seen (leave one subject out) "
                             "scores 46.9% [40.0%, 54.0%], against 63.5% on the paper's split (mean over 3 seeds)")
     assert "HOG with logistic regression scores 56.3%" in jaffe and "significantly worse" in jaffe
     assert "12 images right only by the network, 32 only by HOG; exact McNemar p = 0.004" in jaffe
+    assert "In 2 of the 10 folds the network gave every test face the same class" in jaffe
     assert "4 of the 10 subject-independent folds" in ck and "waits for the other 6" in ck
-    even = rows.iloc[:1].assign(p_vs_hog=0.2)
+    even = rows.iloc[:1].assign(p_vs_hog=0.2, one_class_folds=0)
     assert "not significantly different" in findings.subject_cnn_sentences(even)[0]
+    assert "same class" not in findings.subject_cnn_sentences(even)[0]
     assert findings.subject_cnn_sentences(rows.iloc[2:]) == []
 
 
