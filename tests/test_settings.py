@@ -226,10 +226,13 @@ def test_committed_runs_keep_their_ids_with_the_folds_field(monkeypatch):
     def recomputed(run):
         return identity.run_id(run.config, run.manifest["data_fingerprint"], run.manifest["numerics_version"])
 
-    assert all(run.config.folds == 5 for run in runs)
+    legacy = [run for run in runs if run.config.folds == 5]
+    assert legacy, "the runs made before the field existed"
     assert [recomputed(run) for run in runs] == [run.id for run in runs]
     monkeypatch.delitem(identity.LEGACY_VALUES, "folds")
-    assert not any(recomputed(run) == run.id for run in runs)
+    assert not any(recomputed(run) == run.id for run in legacy)
+    assert all(recomputed(run) == run.id for run in runs if run.config.folds != 5), \
+        "a run with another number of folds always had it in its id"
 
 
 def test_a_run_splits_its_data_into_the_configs_number_of_folds():
