@@ -31,7 +31,8 @@ beside = compare.baseline_comparison(committed_runs, baseline_report)
 glue("book_profile", profile, display=False)
 glue("book_data", chapter.label, display=False)
 glue("book_epochs", int(max(run.config.epochs for run in runs.values())) if runs else 0, display=False)
-seeds = compare.seed_table(committed.protocol_seed_runs(committed_runs, models=models))
+seed_runs = committed.protocol_seed_runs(committed_runs, models=models)
+seeds = compare.seed_table(seed_runs)
 majority = compare.baseline_accuracies(baseline_report).set_index("dataset")["majority"]
 glue("ckplus7_majority", float(100 * majority.get("ckplus7", float("nan"))), display=False)
 paired = compare.finetune_comparison(runs)
@@ -137,7 +138,7 @@ fmt.table(paired,
 # gains, so the count of seeds whose own McNemar test rejects says more.
 
 # %%
-fmt.table(compare.finetune_over_seeds(committed.protocol_seed_runs(committed_runs, models=models)),
+fmt.table(compare.finetune_over_seeds(seed_runs),
           [fmt.text("model"), fmt.dataset(), fmt.number("seeds", "seeds paired"),
            fmt.percent("scratch_mean", "scratch (mean)"), fmt.percent("fine_tuned_mean", "fine-tuned (mean)"),
            fmt.points("gain_mean", "mean gain (points)"), fmt.points("gain_sd", "sd (points)", sign=False),

@@ -17,15 +17,14 @@ from ferlib.leakage import leakage_frame
 
 validate_parameters(results_dir=results_dir)
 results_dir = committed_results(results_dir)
-cell_runs = study.study_runs(results.committed_runs(results_dir))
+committed_runs = results.committed_runs(results_dir)
+subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
+cell_runs = study.study_runs(committed_runs)
 table = study.study_table(cell_runs)
 verdicts = study.study_verdicts(table)
-subject = compare.subject_comparison(compare.read_baselines(results_dir / "baselines_subject.json"),
-                                     compare.read_baselines(results_dir / "baselines.json"))
+subject = compare.subject_comparison(subject_report, compare.read_baselines(results_dir / "baselines.json"))
 SUBJECT_CNN_MODEL = 2  # the network trained on the subject-independent folds
-subject_cnn = compare.subject_cnn_comparison(results.committed_runs(results_dir),
-                                             compare.read_baselines(results_dir / "baselines_subject.json"),
-                                             model=SUBJECT_CNN_MODEL)
+subject_cnn = compare.subject_cnn_comparison(committed_runs, subject_report, model=SUBJECT_CNN_MODEL)
 glue("subject_cnn_text", " ".join(findings.subject_cnn_sentences(subject_cnn))
      or f"No subject-independent fold of Model {SUBJECT_CNN_MODEL} is committed yet.", display=False)
 findings.box(findings.protocol_findings(table, verdicts, subject, subject_cnn))
@@ -110,7 +109,7 @@ show_verdicts(verdicts)
 # serve both rounds.
 
 # %%
-first_runs = study.study_runs(results.committed_runs(results_dir), datasets=("jaffe",), round="first")
+first_runs = study.study_runs(committed_runs, datasets=("jaffe",), round="first")
 first_table = study.study_table(first_runs, round="first")
 if first_table.empty:
     display(Markdown("No run of the first round is committed."))
