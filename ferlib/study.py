@@ -45,8 +45,23 @@ FIRST_ROUND = {
     "2,048 images per epoch": {"augment": True, "min_epoch_images": 2048},
 }
 
+#: The fine-tune round: fine-tunes from the protocol's FER2013 run of the same model and
+#: seed (:data:`FINETUNE_SOURCE`), one setting changed at a time around the protocol's
+#: fine-tune, which keeps the settings of the run from scratch it is compared with. Its
+#: "protocol" cell is the protocol's fine-tune runs themselves.
+FINETUNE_ROUND = {
+    "protocol": {},
+    "fine-tune rate 0.0001": {"learning_rate": 1e-4},
+}
+
+#: The data set every run of the fine-tune round starts from.
+FINETUNE_SOURCE = "fer2013"
+
 #: ``{round: cells}``; "settled" is the default everywhere.
-ROUNDS = {"settled": CELLS, "first": FIRST_ROUND}
+ROUNDS = {"settled": CELLS, "first": FIRST_ROUND, "fine-tune": FINETUNE_ROUND}
+
+#: The rounds whose runs are fine-tunes (the others train from scratch).
+FINETUNE_ROUNDS = ("fine-tune",)
 
 
 def round_cells(round: str = "settled") -> dict:
@@ -72,7 +87,11 @@ STUDY_SEEDS = (0, 1, 2)
 
 def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str = "paper",
                 data: str = "real", round: str = "settled", **overrides):
-    """The config of one cell: the protocol's experiment config with the cell's change."""
+    """The config of one cell: the protocol's experiment config with the cell's change.
+
+    In a fine-tune round (:data:`FINETUNE_ROUNDS`) it is the fine-tune's target config,
+    with ``source`` :data:`FINETUNE_SOURCE` and no ``source_run`` yet (training fills it
+    in from :func:`source_config`)."""
     import keras
 
     from ferlib.protocol import experiment_config
@@ -81,8 +100,22 @@ def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str 
     if cell not in cells:
         raise ValueError(f"cell must be one of {list(cells)}, got {cell!r}")
     overrides = {"backend": keras.backend.backend(), **overrides}
-    base = experiment_config(profile, (model, dataset, None), data=data, seed=seed, **overrides)
-    return dataclasses.replace(base, **cells[cell])
+    source = FINETUNE_SOURCE if round in FINETUNE_ROUNDS else None
+    base = experiment_config(profile, (model, dataset, source), data=data, seed=seed, **overrides)
+    return dataclasses.replace(base, source=source, **cells[cell])
+
+
+def source_config(config, *, profile: str = "paper"):
+    """The from-scratch config a fine-tune round's ``config`` starts from: the protocol's
+    run of the same model and seed on :data:`FINETUNE_SOURCE` (with that experiment's
+    stated deviations, e.g. Model 2's FER2013 learning rate), same data kind, backend and
+    precision."""
+    from ferlib.protocol import experiment_config
+
+    if not config.is_finetune:
+        raise ValueError(f"{config.label()}: not a fine-tune, so it has no source run")
+    return experiment_config(profile, (config.model, config.source, None), data=config.data, seed=config.seed,
+                             backend=config.backend, precision=config.precision)
 
 
 def study_configs(*, models=STUDY_MODELS, datasets=STUDY_DATASETS, seeds=STUDY_SEEDS,
@@ -98,21 +131,34 @@ def study_configs(*, models=STUDY_MODELS, datasets=STUDY_DATASETS, seeds=STUDY_S
 
 def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **scope) -> list:
     """Train (or fetch from ``store``) every run of :func:`study_configs` ``(**scope)``;
-    returns ``[(cell, Run)]``. Each data set is loaded once."""
-    from ferlib.experiment import config_data, train_run
+    returns ``[(cell, Run)]``. Each data set is loaded once. A fine-tune round's run
+    starts from its :func:`source_config` run, fetched from ``store`` or trained first
+    (on the real FER2013, hours on a CPU)."""
+    from ferlib.experiment import config_data, finetune_run, train_run
 
     data = "real" if data_dir is not None else "synthetic"
     loaded, runs = {}, []
-    for cell, config in study_configs(data=data, **scope):
+
+    def dataset(config):
         if config.dataset not in loaded:
             loaded[config.dataset] = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
-        if changes_epochs_only(cell, scope.get("round", "settled")) and same_epochs_as_protocol(
-                config, loaded[config.dataset], profile=scope.get("profile", "paper")):
+        return loaded[config.dataset]
+
+    profile = scope.get("profile", "paper")
+    for cell, config in study_configs(data=data, **scope):
+        if config.is_finetune:
+            source = source_config(config, profile=profile)
+            _, run = finetune_run(source, config, store, data_dir=data_dir, cache_dir=cache_dir,
+                                  source_dataset=dataset(source), target_dataset=dataset(config),
+                                  verbose=verbose, log=log)
+        elif changes_epochs_only(cell, scope.get("round", "settled")) and same_epochs_as_protocol(
+                config, dataset(config), profile=profile):
             log(f"{cell:>24}: {config.label()}: the same epochs as the protocol's run (one "
                 f"balanced pass is already longer than the minimum), not trained again")
             continue
-        run = train_run(config, store, data_dir=data_dir, cache_dir=cache_dir,
-                        dataset=loaded[config.dataset], verbose=verbose, log=log)
+        else:
+            run = train_run(config, store, data_dir=data_dir, cache_dir=cache_dir, dataset=dataset(config),
+                            verbose=verbose, log=log)
         log(f"{cell:>24}: {config.label()} seed {config.seed}: val {run.metrics['val']['accuracy']:.4f} "
             f"test {run.metrics['test']['accuracy']:.4f} ({run.id})")
         runs.append((cell, run))
@@ -138,8 +184,10 @@ def same_epochs_as_protocol(config, dataset, *, profile: str = "paper") -> bool:
 
 
 def cell_of(config, *, profile: str = "paper", round: str = "settled") -> str | None:
-    """The cell of ``round`` a from-scratch config belongs to (``None``: it is in no cell)."""
-    if config.is_finetune:
+    """The cell of ``round`` a config belongs to (``None``: it is in no cell). A scratch
+    round takes runs from scratch only; a fine-tune round (:data:`FINETUNE_ROUNDS`) takes
+    fine-tunes from :data:`FINETUNE_SOURCE` only, whatever their ``source_run``."""
+    if config.is_finetune != (round in FINETUNE_ROUNDS):
         return None
     for cell in round_cells(round):
         try:
@@ -148,12 +196,12 @@ def cell_of(config, *, profile: str = "paper", round: str = "settled") -> str | 
                                    precision=config.precision, round=round)
         except ValueError:
             continue
-        if expected == config:
+        if dataclasses.replace(expected, source_run=config.source_run) == config:
             return cell
     return None
 
 
-def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = "settled") -> list:
+def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = "settled", profile: str = "paper") -> list:
     """``[(cell, Run)]`` for the runs of ``runs`` on ``datasets`` that belong to a cell of
     ``round`` (any model: a committed run of another model can be in a cell too). A run
     can be in both rounds: the first round's "no augmentation" is the settled protocol."""
@@ -161,7 +209,7 @@ def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = "settled") -> list
     for run in runs:
         if run.config.dataset not in datasets:
             continue
-        cell = cell_of(run.config, round=round)
+        cell = cell_of(run.config, round=round, profile=profile)
         if cell is not None:
             found.append((cell, run))
     return found

@@ -155,8 +155,8 @@ display(Markdown(
     f"pass per epoch JAFFE would get only {jaffe_one_pass['updates']:,}. Every network trained from "
     "scratch on it that way stayed at chance, but all of those runs also augmented their images "
     "(the first recipe; the first round of the sensitivity study on the protocol page). One pass "
-    "without augmentation is a cell of the study around the settled protocol, shown on that page "
-    "once its runs are committed."))
+    "without augmentation is a cell of the study around the settled protocol; that page shows "
+    "how its seeds end."))
 fmt.table(updates, [fmt.dataset(), fmt.number("train_images", "training images"),
                     fmt.number("epoch_images", "images per epoch"), fmt.number("updates_per_epoch", "updates per epoch"),
                     fmt.number("updates", "updates in all")])

@@ -100,6 +100,28 @@ def show_verdicts(verdicts):
 show_verdicts(verdicts)
 
 # %% [markdown]
+# ## The fine-tune rate
+#
+# The paper names no learning rate for fine-tuning. The protocol fine-tunes with the
+# settings of the run from scratch it is compared with (Adam at 0.001), so that each pair
+# differs only in its starting weights. The study's fine-tune round tries a rate ten times
+# smaller, which moves the FER2013 weights less: Model 2 fine-tuned from the protocol's
+# FER2013 run of the same seed, on JAFFE and seven-class CK+ (`python -m ferlib study
+# --round fine-tune --data-dir DATA`; each seed needs its FER2013 run, hours on a CPU).
+# Its protocol cell is the protocol's own fine-tunes.
+
+# %%
+finetune_runs = study.study_runs(committed_runs, round="fine-tune")
+finetune_table = study.study_table(finetune_runs, round="fine-tune")
+if finetune_table.empty:
+    display(Markdown("No run of the fine-tune round is committed yet."))
+else:
+    display(Markdown(study.study_markdown(finetune_table)))
+    show(figures.study_figure(finetune_runs, round="fine-tune", title="Fine-tuned from FER2013"))
+    show_verdicts(study.study_verdicts(finetune_table))
+glue_values(study.study_glues(finetune_table, prefix="finetune round"))
+
+# %% [markdown]
 # ## How the augmentation was settled: the study's first round
 #
 # The protocol first used the paper's augmentation kinds at magnitudes of our own (the

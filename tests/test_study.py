@@ -162,3 +162,58 @@ def test_study_glues_name_each_cell_and_give_percentages():
     assert values["first_jaffe_protocol_test_median"] == pytest.approx(60.0)
     assert values["first_jaffe_learning_rate_0_0001_test_mean"] == pytest.approx(65.0)
     assert study.study_glues(study.study_table(cell_runs), model=3) == {}
+
+
+def test_the_fine_tune_round_changes_one_setting_of_the_protocols_fine_tune():
+    """Its cells are fine-tunes from FER2013; its protocol cell is the protocol's fine-tune
+    (any source run), and no scratch round takes a fine-tune nor it a scratch run."""
+    from ferlib import results
+
+    base = study.cell_config("protocol", model=2, dataset="jaffe", seed=1, round="fine-tune")
+    assert base.source == "fer2013" and base.source_run is None and base.learning_rate == 1e-3
+    trained = dataclasses.replace(base, source_run="0123456789abcdef")
+    assert results.is_paper_config(trained, seed=None)
+    assert study.cell_of(trained, round="fine-tune") == "protocol"
+    assert study.cell_of(trained) is None and study.cell_of(trained, round="first") is None
+    scratch = study.cell_config("protocol", model=2, dataset="jaffe", seed=1)
+    assert study.cell_of(scratch, round="fine-tune") is None
+    for cell, change in study.FINETUNE_ROUND.items():
+        config = study.cell_config(cell, model=2, dataset="ckplus7", seed=2, round="fine-tune")
+        protocol = study.cell_config("protocol", model=2, dataset="ckplus7", seed=2, round="fine-tune")
+        differs = {f.name for f in dataclasses.fields(RunConfig)
+                   if getattr(config, f.name) != getattr(protocol, f.name)}
+        assert differs == set(change), cell
+        assert study.cell_of(dataclasses.replace(config, source_run="feed"), round="fine-tune") == cell
+    assert not results.is_paper_config(
+        dataclasses.replace(study.cell_config("fine-tune rate 0.0001", model=2, dataset="jaffe", seed=0,
+                                              round="fine-tune"), source_run="feed"), seed=None)
+
+
+def test_a_fine_tune_cell_starts_from_the_protocols_source_run_of_its_seed():
+    config = study.cell_config("fine-tune rate 0.0001", model=2, dataset="jaffe", seed=2, round="fine-tune")
+    source = study.source_config(config)
+    assert source.dataset == "fer2013" and not source.is_finetune and source.seed == 2
+    assert source.learning_rate == 1e-4, "Model 2's stated FER2013 deviation"
+    from ferlib.protocol import experiment_config
+
+    assert source == experiment_config("paper", (2, "fer2013", None), data="real", seed=2,
+                                       backend=config.backend)
+    with pytest.raises(ValueError, match="not a fine-tune"):
+        study.source_config(source)
+
+
+def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
+    scope = dict(models=(2,), datasets=("jaffe",), seeds=(0,), profile="smoke", round="fine-tune")
+    runs = study.run_study(tmp_path, log=lambda line: None, **scope)
+    assert [cell for cell, _ in runs] == list(study.FINETUNE_ROUND)
+    (_, protocol), (_, slow) = runs
+    assert protocol.config.source_run == slow.config.source_run
+    assert slow.config.learning_rate == 1e-4 and protocol.config.learning_rate != 1e-4
+    from ferlib.store import RunStore
+
+    source = RunStore(tmp_path).get(protocol.config.source_run)
+    assert source.config == study.source_config(protocol.config, profile="smoke")
+    assert [cell for cell, _ in study.study_runs([source, protocol, slow], round="fine-tune", profile="smoke")] == \
+        list(study.FINETUNE_ROUND)
+    again = study.run_study(tmp_path, log=lambda line: None, **scope)
+    assert [run.id for _, run in again] == [run.id for _, run in runs]
