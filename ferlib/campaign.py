@@ -13,7 +13,9 @@ Jobs, in this order (:func:`plan_jobs`):
 3. ``subject``: the subject-independent folds (:func:`ferlib.protocol.subject_configs`:
    JAFFE leave-one-subject-out, CK+ 10 folds grouped by subject, the baselines' folds)
    of Model 2 (``subject_models``), seed 0, that are not committed;
-4. ``study``: the sensitivity study's cells (:mod:`ferlib.study`) for Models 1 and 3.
+4. ``study``: the sensitivity study's fine-tune round for Model 2 (the fine-tunes whose
+   FER2013 source is also a job of ``seeds``), then its settled round's cells
+   (:mod:`ferlib.study`) for Models 1 and 3.
 
 Without ``phases`` every phase runs, in this order.
 
@@ -72,12 +74,13 @@ SOURCE_DATASETS = ("fer2013",)
 class Job:
     """One run to have: ``config`` (a fine-tune's target config, without ``source_run``),
     ``source`` (a fine-tune's source config, else ``None``), the ``phase`` and, for the
-    study, its ``cell``."""
+    study, its ``cell`` and the ``round`` the cell belongs to."""
 
     phase: str
     config: RunConfig
     source: RunConfig | None = None
     cell: str | None = None
+    round: str = "settled"
 
     @property
     def label(self) -> str:
@@ -114,15 +117,25 @@ def experiment_jobs(phase, profile, *, models, seed, committed, **settings) -> l
     return jobs
 
 
-def study_jobs(profile, *, models, committed, **settings) -> list:
-    """Jobs for the study's cells of ``models`` (its data sets and seeds) not committed."""
+def study_jobs(profile, *, models, committed, round="settled", **settings) -> list:
+    """Jobs for the cells of the study's ``round`` for ``models`` (its data sets and seeds)
+    not committed. A fine-tune round's job carries its source config
+    (:func:`ferlib.study.source_config`), trained first where its weights are missing."""
     from ferlib import study
 
     done = {(cell, run.config.model, run.config.dataset, run.config.seed)
-            for cell, run in study.study_runs(committed)}
-    return [Job("study", config, cell=cell)
-            for cell, config in study.study_configs(models=tuple(models), profile=profile, data="real", **settings)
-            if (cell, config.model, config.dataset, config.seed) not in done]
+            for cell, run in study.study_runs(committed, round=round, profile=profile)}
+    jobs = []
+    for cell, config in study.study_configs(models=tuple(models), profile=profile, data="real", round=round,
+                                            **settings):
+        if (cell, config.model, config.dataset, config.seed) in done:
+            continue
+        if config.is_finetune:
+            jobs.append(Job("study", dataclasses.replace(config, source=None),
+                            source=study.source_config(config, profile=profile), cell=cell, round=round))
+        else:
+            jobs.append(Job("study", config, cell=cell, round=round))
+    return jobs
 
 
 def subject_jobs(profile, *, models, committed, seed=0, **settings) -> list:
@@ -140,11 +153,13 @@ def subject_jobs(profile, *, models, committed, seed=0, **settings) -> list:
 
 
 def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2), study_models=(1, 3),
-              subject_models=(2,), committed=(), backend, precision="float32") -> list:
+              subject_models=(2,), finetune_models=(2,), committed=(), backend, precision="float32") -> list:
     """Every job of the campaign, in the order they are tried (see the module docstring).
 
     ``committed``: the runs already in the results folder (:func:`ferlib.results.committed_runs`).
-    ``subject_models``: the models of the ``subject`` phase.
+    ``subject_models``: the models of the ``subject`` phase. ``study_models``: the models
+    of the ``study`` phase's settled round; ``finetune_models``: those of its fine-tune
+    round, whose jobs come first.
     """
     unknown = set(phases) - set(PHASES)
     if unknown:
@@ -159,6 +174,9 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2),
     if "subject" in phases:
         jobs += subject_jobs(profile, models=subject_models, committed=committed, **settings)
     if "study" in phases:
+        if finetune_models:
+            jobs += study_jobs(profile, models=finetune_models, committed=committed, round="fine-tune",
+                               **settings)
         jobs += study_jobs(profile, models=study_models, committed=committed, **settings)
     return jobs
 
@@ -390,7 +408,7 @@ class Campaign:
         entry = {"phase": job.phase, "label": job.label, "cell": job.cell, "model": job.config.model,
                  "dataset": job.config.dataset, "source": job.source.dataset if job.source else None,
                  "seed": job.config.seed}
-        if job.cell and study.changes_epochs_only(job.cell) and study.same_epochs_as_protocol(
+        if job.cell and study.changes_epochs_only(job.cell, job.round) and study.same_epochs_as_protocol(
                 job.config, self.dataset(job.config.dataset), profile=self.record["settings"].get("profile", "paper")):
             return {**entry, "status": "skipped", "reason": "the same epochs as the protocol's run"}
         needed, target_id = self._needed(job)

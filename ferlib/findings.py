@@ -456,3 +456,41 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
     if subject_cnn is not None:
         lines.extend(subject_cnn_sentences(subject_cnn))
     return lines or ["No run of the sensitivity study is committed yet."]
+
+
+def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, dataset: str,
+                   protocol: str = "the settled protocol") -> str:
+    """One data set's sensitivity study in a sentence: the protocol cell's median validation
+    accuracy over seeds, then every other cell's, largest change first, each with the
+    seeds that ended above chance on test.
+
+    Args:
+        table: :func:`ferlib.study.study_table` output.
+        verdicts: :func:`ferlib.study.study_verdicts` of that table.
+        model, dataset: which (model, data set) to describe (the run's data set name,
+            e.g. ``"ckplus7"``).
+        protocol: what the protocol cell is called (e.g. "the protocol's fine-tune").
+
+    Returns:
+        the sentence, or ``""`` when the study has no protocol cell for that model and
+        data set (nothing to compare with).
+    """
+    from ferlib.figures import dataset_title
+
+    part = table[(table["model"] == model) & (table["dataset"] == dataset)].set_index("cell")
+    if "protocol" not in part.index:
+        return ""
+
+    def seeds_text(row) -> str:
+        return f"{int(row['learned'])} of {int(row['seeds'])} seed{'s' if row['seeds'] != 1 else ''} above chance"
+
+    base = part.loc["protocol"]
+    text = (f"Model {model} on {dataset_title(dataset)}: {protocol} reaches a median validation "
+            f"accuracy of {percent_text(base['val_median'])} ({seeds_text(base)} on test)")
+    changed = verdicts[(verdicts["model"] == model) & (verdicts["dataset"] == dataset)]
+    if changed.empty:
+        return text + "; no other cell has a run yet."
+    cells = [f"{row.cell} {percent_text(part.loc[row.cell, 'val_median'])} "
+             f"({points_text(row.val_change)} points; {seeds_text(part.loc[row.cell])})"
+             for row in changed.itertuples()]
+    return text + "; changed one at a time, largest change first: " + ", ".join(cells) + "."

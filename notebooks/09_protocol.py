@@ -75,6 +75,9 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 # %%
 glue("study_runs", len(cell_runs), display=False)
 glue_values(study.study_glues(table))
+for name in study.STUDY_DATASETS:
+    glue(f"study_{name}_text", findings.study_sentence(table, verdicts, model=2, dataset=name)
+         or "No run of its protocol cell is committed yet.", display=False)
 if table.empty:
     display(Markdown("No run of the sensitivity study is committed yet."))
 else:
@@ -113,13 +116,19 @@ show_verdicts(verdicts)
 # %%
 finetune_runs = study.study_runs(committed_runs, round="fine-tune")
 finetune_table = study.study_table(finetune_runs, round="fine-tune")
+finetune_verdicts = study.study_verdicts(finetune_table)
 if finetune_table.empty:
     display(Markdown("No run of the fine-tune round is committed yet."))
 else:
     display(Markdown(study.study_markdown(finetune_table)))
     show(figures.study_figure(finetune_runs, round="fine-tune", title="Fine-tuned from FER2013"))
-    show_verdicts(study.study_verdicts(finetune_table))
+    show_verdicts(finetune_verdicts)
 glue_values(study.study_glues(finetune_table, prefix="finetune round"))
+for name in study.STUDY_DATASETS:
+    glue(f"finetune_round_{name}_text",
+         findings.study_sentence(finetune_table, finetune_verdicts, model=2, dataset=name,
+                                 protocol="the protocol's fine-tune (at 0.001)")
+         or "No fine-tune of the protocol is committed yet.", display=False)
 
 # %% [markdown]
 # ## How the augmentation was settled: the study's first round

@@ -55,8 +55,20 @@ def test_seeds_and_study_phases():
     seeds = [j for j in jobs if j.phase == "seeds"]
     assert len(seeds) == 2 * 15 and {j.config.seed for j in seeds} == {1, 2}
     study = [j for j in jobs if j.phase == "study"]
-    assert study and {j.config.model for j in study} == {1, 3} and all(j.cell for j in study)
+    assert study and all(j.cell for j in study)
+    tunes = [j for j in study if j.round == "fine-tune"]
+    assert study[:len(tunes)] == tunes, "the fine-tune round comes first"
+    assert {j.config.model for j in tunes} == {2} and {j.config.model for j in study[len(tunes):]} == {1, 3}
+    assert len(tunes) == 2 * 2 * 3, "two cells, two data sets, three seeds"
+    from ferlib import study as study_module
+
+    for job in tunes:
+        assert job.source == study_module.source_config(
+            dataclasses.replace(job.config, source="fer2013"))
+        assert job.config.source is None and job.label.startswith(f"study: model 2 fer2013->{job.config.dataset}")
     assert [j.phase for j in jobs] == ["seeds"] * len(seeds) + ["study"] * len(study)
+    assert not [j for j in plan_jobs(phases=("study",), committed=[], backend="jax", finetune_models=())
+                if j.round == "fine-tune"]
     with pytest.raises(ValueError, match="phases"):
         plan_jobs(phases=("everything",), backend="jax")
 

@@ -235,3 +235,23 @@ def test_subject_glues_give_each_baseline_on_both_splits_in_percent():
     assert values["subject_jaffe_hog_logistic_independent"] == pytest.approx(100 * 120 / 213)
     assert values["subject_ckplus7_logistic_pixels_independent"] == pytest.approx(100 * 256 / 327)
     assert len(values) == 4
+
+
+def test_study_sentence_lists_every_cell_against_the_protocol_largest_change_first():
+    from ferlib import study
+
+    def row(cell, val_median, seeds, learned, dataset="jaffe", model=2):
+        return {"model": model, "dataset": dataset, "cell": cell, "seeds": seeds, "val_mean": val_median,
+                "val_sd": np.nan, "val_median": val_median, "test_mean": 0.5, "test_sd": np.nan,
+                "test_median": 0.5, "learned": learned, "test_by_seed": {}}
+
+    table = pd.DataFrame([row("protocol", 0.786, 3, 3), row("one pass per epoch", 0.143, 3, 0),
+                          row("no class balancing", 0.738, 1, 1), row("protocol", 0.9, 3, 3, dataset="ckplus7")])
+    text = findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="jaffe")
+    assert text.startswith("Model 2 on JAFFE: the settled protocol reaches a median validation accuracy of "
+                           "78.6% (3 of 3 seeds above chance on test)")
+    assert text.index("one pass per epoch 14.3% (-64.3 points; 0 of 3 seeds above chance)") < \
+        text.index("no class balancing 73.8% (-4.8 points; 1 of 1 seed above chance)")
+    alone = findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="ckplus7")
+    assert alone.endswith("; no other cell has a run yet.") and "CK+ (7 classes)" in alone
+    assert findings.study_sentence(table, study.study_verdicts(table), model=3, dataset="jaffe") == ""
