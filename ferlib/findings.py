@@ -494,3 +494,35 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
              f"({points_text(row.val_change)} points; {seeds_text(part.loc[row.cell])})"
              for row in changed.itertuples()]
     return text + "; changed one at a time, largest change first: " + ", ".join(cells) + "."
+
+
+def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("jaffe", "ckplus7"),
+                        min_seeds: int = 3) -> str:
+    """Whether any one change of the study raises the median validation accuracy on every
+    data set of ``datasets`` at once (each cell with at least ``min_seeds`` seeds), from
+    :func:`ferlib.study.study_verdicts`: the test of a change to the protocol itself,
+    which serves all data sets. ``""`` when a data set has no verdict yet."""
+    from ferlib.figures import dataset_title
+
+    part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
+    if not set(datasets) <= set(part["dataset"]):
+        return ""
+    by_cell = part.pivot_table(index="cell", columns="dataset", values="val_change")
+    by_cell = by_cell.reindex(columns=list(datasets)).dropna()
+    better = by_cell[(by_cell > 0).all(axis=1)]
+    names = " and ".join(dataset_title(d) for d in datasets)
+    seeds = f"With {min_seeds} or more seeds per cell"
+
+    def changes(rows) -> str:
+        return "; ".join(f"{cell} ({', '.join(f'{points_text(row[d])} points on {dataset_title(d)}' for d in datasets)})"
+                         for cell, row in rows.iterrows())
+
+    if not better.empty:
+        return f"{seeds}, Model {model}'s median validation accuracy rises on both {names} with: {changes(better)}."
+    text = f"{seeds}, no single change raises Model {model}'s median validation accuracy on both {names}"
+    mixed = by_cell[(by_cell > 0).any(axis=1)]
+    if mixed.empty:
+        return text + "."
+    which = "the one that raises it on one data set lowers" if len(mixed) == 1 else \
+        "those that raise it on one data set lower"
+    return f"{text}; {which} it on the other: {changes(mixed)}."

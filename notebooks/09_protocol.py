@@ -78,6 +78,8 @@ glue_values(study.study_glues(table))
 for name in study.STUDY_DATASETS:
     glue(f"study_{name}_text", findings.study_sentence(table, verdicts, model=2, dataset=name)
          or "No run of its protocol cell is committed yet.", display=False)
+glue("study_both_text", findings.study_both_sentence(verdicts)
+     or "The study does not yet have three seeds of a cell on both data sets.", display=False)
 if table.empty:
     display(Markdown("No run of the sensitivity study is committed yet."))
 else:

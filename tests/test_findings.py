@@ -255,3 +255,25 @@ def test_study_sentence_lists_every_cell_against_the_protocol_largest_change_fir
     alone = findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="ckplus7")
     assert alone.endswith("; no other cell has a run yet.") and "CK+ (7 classes)" in alone
     assert findings.study_sentence(table, study.study_verdicts(table), model=3, dataset="jaffe") == ""
+
+
+def test_study_both_sentence_asks_for_a_change_that_helps_every_data_set():
+    def verdicts(*rows):
+        return pd.DataFrame([{"model": 2, "dataset": d, "cell": c, "seeds": n, "val_change": v, "test_change": 0.0}
+                             for d, c, n, v in rows])
+
+    mixed = verdicts(("jaffe", "no class balancing", 3, -0.024), ("ckplus7", "no class balancing", 3, 0.031),
+                     ("jaffe", "augmentation", 3, -0.6), ("ckplus7", "augmentation", 3, -0.34))
+    text = findings.study_both_sentence(mixed)
+    assert text.startswith("With 3 or more seeds per cell, no single change raises Model 2's median validation "
+                           "accuracy on both JAFFE and CK+ (7 classes); the one that raises it on one data set "
+                           "lowers it on the other: no class balancing (-2.4 points on JAFFE, +3.1 points on CK+")
+    assert "augmentation" not in text
+    both = verdicts(("jaffe", "2,048 images per epoch", 3, 0.07), ("ckplus7", "2,048 images per epoch", 3, 0.02))
+    assert findings.study_both_sentence(both) == (
+        "With 3 or more seeds per cell, Model 2's median validation accuracy rises on both JAFFE and CK+ "
+        "(7 classes) with: 2,048 images per epoch (+7.0 points on JAFFE, +2.0 points on CK+ (7 classes)).")
+    few = verdicts(("jaffe", "2,048 images per epoch", 3, 0.07), ("ckplus7", "2,048 images per epoch", 1, 0.02))
+    assert findings.study_both_sentence(few) == ""
+    worse = verdicts(("jaffe", "augmentation", 3, -0.6), ("ckplus7", "augmentation", 3, -0.34))
+    assert findings.study_both_sentence(worse).endswith("on both JAFFE and CK+ (7 classes).")
