@@ -77,7 +77,8 @@ glue("study_runs", len(cell_runs), display=False)
 glue_values(study.study_glues(table))
 for name in study.STUDY_DATASETS:
     glue(f"study_{name}_text", findings.study_sentence(table, verdicts, model=2, dataset=name)
-         or "No run of its protocol cell is committed yet.", display=False)
+         or f"Model 2 on {figures.dataset_title(name)}: no run of the study's protocol cell is committed yet.",
+         display=False)
 glue("study_both_text", findings.study_both_sentence(verdicts)
      or "The study does not yet have three seeds of a cell on both data sets.", display=False)
 if table.empty:
@@ -130,7 +131,8 @@ for name in study.STUDY_DATASETS:
     glue(f"finetune_round_{name}_text",
          findings.study_sentence(finetune_table, finetune_verdicts, model=2, dataset=name,
                                  protocol="the protocol's fine-tune (at 0.001)")
-         or "No fine-tune of the protocol is committed yet.", display=False)
+         or f"Model 2 on {figures.dataset_title(name)}: no fine-tune of the protocol is committed yet.",
+         display=False)
 
 # %% [markdown]
 # ## How the augmentation was settled: the study's first round
