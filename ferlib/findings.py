@@ -15,6 +15,11 @@ import pandas as pd
 from ferlib.formatting import DASH, percent_text, points_text, range_text
 
 
+def _seeds(n) -> str:
+    """``3`` -> ``"3 seeds"``, ``1`` -> ``"1 seed"``."""
+    return f"{int(n)} seed{'s' if int(n) != 1 else ''}"
+
+
 def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: float) -> dict:
     """The values the conclusions glue for the paper's quoted ranges and ours.
 
@@ -417,7 +422,7 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
                 f"scores {percent_text(row.accuracy)} [{percent_text(row.low)}, {percent_text(row.high)}]")
         if row.paper_seeds:
             line += (f", against {percent_text(row.paper_split_mean)} on the paper's split (mean over "
-                     f"{row.paper_seeds} seed{'s' if row.paper_seeds != 1 else ''})")
+                     f"{_seeds(row.paper_seeds)})")
         if not pd.isna(row.p_vs_hog):
             verdict = ("not significantly different" if row.p_vs_hog >= 0.05
                        else "significantly better" if row.cnn_minus_hog > 0 else "significantly worse")
@@ -447,7 +452,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
         top = part.iloc[part["val_change"].abs().argmax()]
         lines.append(f"Model {model} on {dataset_title(dataset)}: the change that moves median validation "
                      f"accuracy most is \"{top['cell']}\", by {points_text(top['val_change'])} points "
-                     f"({int(top['seeds'])} seed{'s' if top['seeds'] != 1 else ''}).")
+                     f"({_seeds(top['seeds'])}).")
     for row in subject_rows.itertuples():
         if row.baseline == "hog_logistic" and not pd.isna(row.paper_split):
             lines.append(f"{dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
@@ -482,7 +487,7 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
         return ""
 
     def seeds_text(row) -> str:
-        return f"{int(row['learned'])} of {int(row['seeds'])} seed{'s' if row['seeds'] != 1 else ''} above chance"
+        return f"{int(row['learned'])} of {_seeds(row['seeds'])} above chance"
 
     base = part.loc["protocol"]
     text = (f"Model {model} on {dataset_title(dataset)}: {protocol} reaches a median validation "
