@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ferlib import paper
 from ferlib.formatting import DASH, percent_text, points_text, range_text
 
 
@@ -41,6 +42,35 @@ def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: 
     fer = results.loc[results["dataset"] == "fer2013", "ours"].dropna()
     values["paper_fer2013_quoted"] = f"about {percent_text(quoted_fer2013, 0)}"
     values["ours_fer2013_range"] = range_text(fer.min(), fer.max()) if len(fer) else DASH
+    return values
+
+
+def seed_range_glues(accuracy: pd.DataFrame) -> dict:
+    """The conclusions' column of means over seeds: for each range the paper quotes
+    (and FER2013), the lowest and highest mean over seeds among the models, with how
+    many seeds stand behind them.
+
+    Args:
+        accuracy: :func:`ferlib.compare.accuracy_summary` output (``dataset``,
+            ``training``, ``seeds``, ``ours``: the mean test accuracy over seeds).
+
+    Returns:
+        ``{"ours_<dataset>_<training>_seeds_range": "66.7% to 78.6% (1 to 3 seeds)", ...,
+        "ours_fer2013_seeds_range": ...}``; a range with no run is a dash.
+    """
+    keys = list(dict.fromkeys([("fer2013", None), *paper.QUOTED_RANGES]))
+    values = {}
+    for dataset, training in keys:
+        rows = accuracy[(accuracy["dataset"] == dataset) & (accuracy["seeds"] > 0)]
+        if training is not None:
+            rows = rows[rows["training"] == training]
+        key = dataset if training is None else f"{dataset}_{training.replace('-', '_')}"
+        if rows.empty:
+            values[f"ours_{key}_seeds_range"] = DASH
+            continue
+        fewest, most = int(rows["seeds"].min()), int(rows["seeds"].max())
+        seeds = _seeds(most) if fewest == most else f"{fewest} to {_seeds(most)}"
+        values[f"ours_{key}_seeds_range"] = f"{range_text(rows['ours'].min(), rows['ours'].max())} ({seeds})"
     return values
 
 

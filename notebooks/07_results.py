@@ -158,7 +158,8 @@ fmt.table(compare.finetune_over_seeds(seed_runs),
 # regression on pixels and on HOG features.
 
 # %%
-show(figures.accuracy_intervals_figure(compare.accuracy_summary(chapter.seed_runs(), chapter.baselines())))
+accuracy = compare.accuracy_summary(chapter.seed_runs(), chapter.baselines())
+show(figures.accuracy_intervals_figure(accuracy))
 
 # %% [markdown]
 # ## The ranges the paper quotes
@@ -168,6 +169,7 @@ show(figures.accuracy_intervals_figure(compare.accuracy_summary(chapter.seed_run
 # %%
 ranges = tables.range_table(results)
 glue_values(findings.range_glues(ranges, results, quoted_fer2013=paper.QUOTED_FER2013_ACCURACY))
+glue_values(findings.seed_range_glues(accuracy))
 fmt.table(ranges, [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper_low", "paper_high", "paper"),
                    fmt.percent_range("ours_low", "ours_high", "ours")], missing=fmt.MISSING_RUN)
 

@@ -277,3 +277,19 @@ def test_study_both_sentence_asks_for_a_change_that_helps_every_data_set():
     assert findings.study_both_sentence(few) == ""
     worse = verdicts(("jaffe", "augmentation", 3, -0.6), ("ckplus7", "augmentation", 3, -0.34))
     assert findings.study_both_sentence(worse).endswith("on both JAFFE and CK+ (7 classes).")
+
+
+def test_seed_range_glues_give_the_range_of_means_and_the_seeds_behind_them():
+    accuracy = pd.DataFrame([
+        {"dataset": "jaffe", "training": "scratch", "seeds": 3, "ours": 0.635},
+        {"dataset": "jaffe", "training": "scratch", "seeds": 1, "ours": 0.786},
+        {"dataset": "jaffe", "training": "scratch", "seeds": 0, "ours": np.nan},
+        {"dataset": "ckplus", "training": "fine-tuned", "seeds": 2, "ours": 0.9},
+        {"dataset": "fer2013", "training": "scratch", "seeds": 0, "ours": np.nan},
+    ])
+    values = findings.seed_range_glues(accuracy)
+    assert values["ours_jaffe_scratch_seeds_range"] == "63.5% to 78.6% (1 to 3 seeds)"
+    assert values["ours_ckplus_fine_tuned_seeds_range"] == "90.0% (2 seeds)"
+    assert values["ours_ckplus_scratch_seeds_range"] == "–" and values["ours_fer2013_seeds_range"] == "–"
+    assert set(values) == {f"ours_{key}_seeds_range" for key in
+                           ("fer2013", "jaffe_scratch", "jaffe_fine_tuned", "ckplus_scratch", "ckplus_fine_tuned")}
