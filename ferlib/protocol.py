@@ -295,8 +295,8 @@ PROTOCOL = (
            "with one balanced pass JAFFE gets 225 updates, and Models 1, 2 and 3 all stayed at chance "
            "that way with augmentation on (the first recipe: the study's first round); 1,200 updates "
            "is about the 1,280 of Model 2's source code; the study around the protocol has cells for "
-           "one pass and for 2,048 images without augmentation (the study below shows them once their "
-           "runs are committed)",
+           "one pass and for 2,048 images without augmentation, and the study below compares them with "
+           "the protocol on validation accuracy",
            ("min_epoch_images",),
            departs=f"The paper does not say how many images an epoch holds; the protocol draws "
                    f"{_words('min_epoch_images')}, which lengthens the epochs of JAFFE alone: one balanced "
