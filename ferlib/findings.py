@@ -379,7 +379,7 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
         below = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] < 0)).sum())
         above = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] > 0)).sum())
         lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
-                     f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fall below it by "
+                     f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fell below it by "
                      f"more than chance (exact McNemar test); the rest cannot be told apart from it.")
     return lines
 
