@@ -58,9 +58,8 @@ def seed_range_glues(accuracy: pd.DataFrame) -> dict:
         ``{"ours_<dataset>_<training>_seeds_range": "66.7% to 78.6% (1 to 3 seeds)", ...,
         "ours_fer2013_seeds_range": ...}``; a range with no run is a dash.
     """
-    keys = list(dict.fromkeys([("fer2013", None), *paper.QUOTED_RANGES]))
     values = {}
-    for dataset, training in keys:
+    for dataset, training in [("fer2013", None), *paper.QUOTED_RANGES]:
         rows = accuracy[(accuracy["dataset"] == dataset) & (accuracy["seeds"] > 0)]
         if training is not None:
             rows = rows[rows["training"] == training]
