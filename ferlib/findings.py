@@ -21,6 +21,12 @@ def _seeds(n) -> str:
     return f"{int(n)} seed{'s' if int(n) != 1 else ''}"
 
 
+def _range_key(dataset: str, training: str | None = None) -> str:
+    """The glue-name part of a quoted range: ``("jaffe", "fine-tuned")`` -> ``"jaffe_fine_tuned"``,
+    ``("fer2013", None)`` -> ``"fer2013"``."""
+    return dataset if training is None else f"{dataset}_{training.replace('-', '_')}"
+
+
 def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: float) -> dict:
     """The values the conclusions glue for the paper's quoted ranges and ours.
 
@@ -36,7 +42,7 @@ def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: 
     """
     values = {}
     for row in ranges.itertuples():
-        key = f"{row.dataset}_{row.training.replace('-', '_')}"
+        key = _range_key(row.dataset, row.training)
         values[f"paper_{key}_range"] = range_text(row.paper_low, row.paper_high)
         values[f"ours_{key}_range"] = range_text(row.ours_low, row.ours_high)
     fer = results.loc[results["dataset"] == "fer2013", "ours"].dropna()
@@ -63,7 +69,7 @@ def seed_range_glues(accuracy: pd.DataFrame) -> dict:
         rows = accuracy[(accuracy["dataset"] == dataset) & (accuracy["seeds"] > 0)]
         if training is not None:
             rows = rows[rows["training"] == training]
-        key = dataset if training is None else f"{dataset}_{training.replace('-', '_')}"
+        key = _range_key(dataset, training)
         if rows.empty:
             values[f"ours_{key}_seeds_range"] = DASH
             continue
