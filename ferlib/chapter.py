@@ -227,7 +227,7 @@ class _TrainingBackend(_Backend):
         from ferlib.protocol import paper_dataset
 
         dataset, split, (kept, kept_split) = self.load(name)
-        table = tables.class_split_table(dataset, split, paper_counts=paper.TABLE_1[paper_dataset(name)])
+        table = tables.class_split_table(dataset, split, paper_counts=paper.seven_class_counts(paper_dataset(name)))
         return DatasetView(self.dataset_name(name), len(dataset), table, tuple(dataset.notes),
                            kept.labels[kept_split == "train"], dataset, split)
 
@@ -298,7 +298,7 @@ class CommittedResults(_Backend):
 
         run_name = self.dataset_name(name)
         summary = read_dataset_summaries(self.parameters.store)[run_name]
-        table = summary_table(summary, paper_counts=paper.TABLE_1[paper_dataset(name)])
+        table = summary_table(summary, paper_counts=paper.seven_class_counts(paper_dataset(name)))
         train = np.repeat(np.arange(len(EMOTIONS)), table["train"].drop("total").to_numpy())
         return DatasetView(run_name, summary["images"], table, tuple(summary["notes"]), train)
 
@@ -333,6 +333,8 @@ class CommittedResults(_Backend):
             row = runs_overview({key: run})
             row["final_train_loss"] = float(run.history["loss"].iloc[-1])
             twin = twins.get(key)
+            if twin is not None and twin.config.dataset != run.config.dataset:
+                twin = None  # e.g. a six-class CK+48 run: the protocol's CK+ has seven classes
             row["departures"] = departure_text(run.config)
             row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
             rows.append(row)
@@ -435,7 +437,7 @@ class Chapter:
         (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
         ``final_train_loss``, ``departures`` (how its settings differ from the
         protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
-        where it has none). Empty unless this chapter shows the committed results."""
+        where it has none on the same data set: a six-class CK+48 run has no seven-class twin). Empty unless this chapter shows the committed results."""
         import pandas as pd
 
         from ferlib.tables import runs_overview

@@ -217,6 +217,18 @@ def range_claims(runs: Mapping) -> pd.DataFrame:
     return table
 
 
+def at_majority_class(run, *, level: float = 0.05) -> bool:
+    """Whether a run's test accuracy is no better than always answering its test part's
+    most frequent class (one-sided exact binomial test at ``level``,
+    :func:`ferlib.stats.above_chance`): such a run has learned nothing it shows."""
+    from ferlib.stats import above_chance
+
+    test = run.predictions[run.predictions["part"] == "test"]
+    majority = float(test["true"].value_counts(normalize=True).max())
+    right = int((test["true"] == test["predicted"]).sum())
+    return not above_chance(right, len(test), majority, alpha=level)["above"]
+
+
 def finetune_claims(runs: Mapping, *, level: float = 0.05) -> pd.DataFrame:
     """The paper's main claim, per model and target: fine-tuning from FER2013 beats
     training from scratch. The accuracies are those of :func:`ferlib.tables.results_table`
@@ -228,8 +240,10 @@ def finetune_claims(runs: Mapping, *, level: float = 0.05) -> pd.DataFrame:
 
     Returns one row per (model, target): ``model``, ``dataset``, ``paper_gain``,
     ``ours_scratch``, ``ours_fine_tuned``, ``ours_gain`` (NaN unless both runs
-    exist), ``p_value`` (the exact McNemar test of our pair; NaN without both runs) and
-    ``significant`` (a gain with ``p_value`` below ``level``; None without both runs).
+    exist), ``p_value`` (the exact McNemar test of our pair; NaN without both runs),
+    ``significant`` (a gain with ``p_value`` below ``level``; None without both runs) and
+    ``scratch_at_majority`` (:func:`at_majority_class` of our run from scratch: a gain over
+    it shows that the fine-tune learned, not that the transfer helped; None without it).
     """
     from ferlib.compare import finetune_comparison
     from ferlib.tables import results_table, scratch_vs_finetuned
@@ -246,6 +260,8 @@ def finetune_claims(runs: Mapping, *, level: float = 0.05) -> pd.DataFrame:
                 "ours_scratch": pair["ours_scratch"], "ours_fine_tuned": pair["ours_fine_tuned"],
                 "ours_gain": gain, "p_value": p_value,
                 "significant": (bool(p_value < level and gain > 0) if np.isfinite(gain) else None),
+                "scratch_at_majority": (at_majority_class(runs[(int(model), dataset, None)], level=level)
+                                        if (int(model), dataset, None) in runs else None),
             })
     return pd.DataFrame(rows)
 

@@ -86,10 +86,13 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         interval that resamples whole CK+ sequences; NaN where images have no
         sequence), ``zero_shot`` (a fine-tune's source network on
         the same test images before fine-tuning; NaN otherwise), one accuracy column per baseline,
-        ``cnn_minus_hog``, ``p_vs_hog`` and ``protocol`` (whether the run is one of the
-        protocol's, :func:`ferlib.results.is_paper_config`, with any seed); runs whose
-        test images have no baseline (another split) are left out.
+        ``cnn_minus_hog``, ``p_vs_hog``, ``protocol`` (whether the run is one of the
+        protocol's, :func:`ferlib.results.is_paper_config`, with any seed) and
+        ``setting`` (``"protocol"``, else how the run's settings depart from it,
+        :func:`ferlib.protocol.departure_text`); runs whose test images have no baseline
+        (another split) are left out.
     """
+    from ferlib.protocol import departure_text
     from ferlib.results import is_paper_config
 
     rows = []
@@ -123,10 +126,11 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
                     row["cnn_minus_hog"] = float(cnn.mean() - base.mean())
                     row["p_vs_hog"] = test_result["p_value"]
         row["protocol"] = is_paper_config(config, seed=None)
+        row["setting"] = "protocol" if row["protocol"] else departure_text(config, with_protocol=False)
         rows.append(row)
     columns = ["run", "model", "dataset", "training", "seed", "n", "accuracy", "low", "high", "seq_low",
                "seq_high", "zero_shot",
-               *BASELINES, "cnn_minus_hog", "p_vs_hog", "protocol"]
+               *BASELINES, "cnn_minus_hog", "p_vs_hog", "protocol", "setting"]
     return pd.DataFrame(rows, columns=columns)
 
 

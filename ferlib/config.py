@@ -252,7 +252,8 @@ def setting_words(name, value) -> str:
 
 def profile_notes(profile: str) -> list:
     """What ``profile`` trains, as sentences for the book: the settings of every run, the
-    synthetic data it makes without a data directory, the models that depart from it, and
+    synthetic data it makes without a data directory (the paper profile shows the committed
+    runs instead), the models that depart from it, and
     the experiments whose settings the protocol changes
     (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`, read from there)."""
     from ferlib.protocol import EXPERIMENT_DEVIATIONS
@@ -270,7 +271,13 @@ def profile_notes(profile: str) -> list:
              f"{', '.join(setting_words(k, v) for k, v in base.items())}."]
     made = ", ".join(f"{sizes[name]:,} {paper.DATASET_TITLES[name]}-like" for name in paper.DATASET_TITLES if name in sizes)
     look = "".join(f" with {setting_words(k, v)}" for k, v in synthetic.items())
-    lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
+    from ferlib.chapter import uses_committed_results
+
+    if uses_committed_results(profile, None):
+        lines.append("Without a data directory the book trains nothing with it: it shows the runs "
+                     "committed in results/paper, trained on the real data sets.")
+    else:
+        lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
     for model, settings in sorted(for_models.items()):
         fewer = (settings.get("epochs", base["epochs"]) < base["epochs"]
                  or settings.get("limit_train", base["limit_train"]) is not None)

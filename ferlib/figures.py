@@ -26,6 +26,18 @@ DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "ckplus7": "CK+ (7 clas
                   "jaffe": "JAFFE"}
 
 
+#: How a run's own data set reads where runs on CK+48 (six classes) and on the
+#: protocol's seven-class CK+ are listed together: the paper's name "ckplus" is the
+#: seven-class task, but a run's ``dataset`` "ckplus" is CK+48.
+RUN_DATASET_TITLES = {**DATASET_TITLES, "ckplus": "CK+48 (6 classes)"}
+
+
+def run_dataset_title(name: str) -> str:
+    """A run's ``config.dataset`` as the book writes it: ``"ckplus"`` -> ``"CK+48 (6 classes)"``,
+    ``"ckplus7"`` -> ``"CK+ (7 classes)"``; others as :func:`dataset_title`."""
+    return RUN_DATASET_TITLES.get(name, dataset_title(name))
+
+
 def dataset_title(name: str) -> str:
     """``"synthetic-jaffe"`` -> ``"JAFFE (synthetic)"``; ``"ckplus"`` -> ``"CK+"``."""
     synthetic = name.startswith("synthetic-")

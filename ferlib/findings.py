@@ -122,6 +122,34 @@ def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
     return sentence
 
 
+def finetune_seeds_sentence(over_seeds: pd.DataFrame) -> str:
+    """What fine-tuning did over seeds, from :func:`ferlib.compare.finetune_over_seeds`:
+    each (model, data set) with two paired seeds or more, its mean gain, each seed's gain,
+    how many seeds' own McNemar tests reject, and the paired t-test over seeds.
+
+    Returns:
+        e.g. ``"Over seeds, each fine-tune paired with the run from scratch of the same
+        seed: Model 2 on JAFFE gains +9.5 points on average over 2 seeds (each seed: +11.9,
+        +7.1), significant on its own test images (exact McNemar, p < 0.05) in 0 of 2, paired
+        t-test over seeds p = 0.210."``, or that no fine-tune has been repeated yet.
+    """
+    from ferlib.figures import dataset_title
+    from ferlib.formatting import p_text
+
+    repeated = over_seeds[over_seeds["seeds"] >= 2] if len(over_seeds) else over_seeds
+    if not len(repeated):
+        return ("No fine-tune has more than one seed paired with its run from scratch yet, so none of "
+                "these gains has been repeated.")
+    parts = []
+    for row in repeated.itertuples():
+        each = ", ".join(points_text(gain) for _, (gain, _) in sorted(row.by_seed.items()))
+        parts.append(f"Model {int(row.model)} on {dataset_title(row.dataset)} gains "
+                     f"{points_text(row.gain_mean)} points on average over {_seeds(row.seeds)} (each seed: "
+                     f"{each}), significant on its own test images (exact McNemar, p < {SIGNIFICANCE:g}) in "
+                     f"{row.significant_gains} of {row.seeds}, paired t-test over seeds p = {p_text(row.t_p_value)}")
+    return "Over seeds, each fine-tune paired with the run from scratch of the same seed: " + "; ".join(parts) + "."
+
+
 #: The median balanced test accuracy over seeds that counts as a network that learned
 #: (well above the 1/7 of always answering one class).
 LEARNED_BALANCED = 0.40
@@ -151,11 +179,15 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     fine-tune of ``model`` made under the first recipe (augmentation on, one pass per
     epoch) at the protocol's learning rate and at a lower one (the newest of each);
     ``finetune_protocol_<name>`` and ``finetune_protocol_<name>_zero_shot`` for ``jaffe``
-    and ``ckplus`` (the protocol's seven-class CK+): the protocol's fine-tune (seed 0)
-    and its FER2013 network on the same test images before fine-tuning. Each a percent
-    text (``"81.0%"``), a dash where no such run is there."""
+    and ``ckplus`` (the protocol's seven-class CK+): the protocol's fine-tunes, every
+    committed seed, and their FER2013 networks on the same test images before
+    fine-tuning. Each a percent text (``"81.0%"``), a dash where no such run is there;
+    with several seeds a list in seed order, the fine-tunes' naming the seeds
+    (``"81.0% and 85.7% (seeds 0 and 1)"``). ``finetune_protocol_vs_zero_shot``:
+    ``"above"`` when every one of those fine-tunes beats its network before
+    fine-tuning, else ``"not always above"``."""
     from ferlib.protocol import experiment_config
-    from ferlib.results import protocol_runs
+    from ferlib.results import protocol_seed_runs
 
     rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
     first = [run for run in runs
@@ -167,14 +199,24 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     def accuracy(found):
         return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
 
+    def listed(texts) -> str:
+        return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + f" and {texts[-1]}"
+
     values = {"finetune_first_fast": accuracy(fast), "finetune_first_slow": accuracy(slow)}
-    protocol = protocol_runs(runs, models=(model,))
+    protocol = protocol_seed_runs(runs, models=(model,))
+    above = True
     for name in ("jaffe", "ckplus"):
-        run = protocol.get((model, name, "fer2013"))
-        values[f"finetune_protocol_{name}"] = accuracy([run] if run is not None else [])
-        zero_shot = (run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan)
-                     if run is not None else np.nan)
-        values[f"finetune_protocol_{name}_zero_shot"] = percent_text(zero_shot)
+        tuned = protocol.get((model, name, "fer2013"), [])
+        tested = [run.metrics["test"]["accuracy"] for run in tuned]
+        zero_shot = [run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan) for run in tuned]
+        above = above and all(t > z for t, z in zip(tested, zero_shot))  # NaN compares False
+        seeds = [str(run.config.seed) for run in tuned]
+        values[f"finetune_protocol_{name}"] = (
+            DASH if not tuned else accuracy(tuned) if len(tuned) == 1
+            else f"{listed([percent_text(t) for t in tested])} (seeds {listed(seeds)})")
+        values[f"finetune_protocol_{name}_zero_shot"] = (listed([percent_text(z) for z in zero_shot])
+                                                          if tuned else DASH)
+    values["finetune_protocol_vs_zero_shot"] = "above" if above else "not always above"
     return values
 
 
@@ -348,7 +390,9 @@ def emotion_findings(picked: dict) -> list:
 
 def accuracy_findings(accuracy: pd.DataFrame) -> list:
     """One line per experiment with a run, from :func:`ferlib.claims.accuracy_claims`
-    (the paper's own test sets): ours with its interval against the paper's value."""
+    (the paper's own test sets): ours with its interval against the paper's value, and
+    the two-sample z of the difference (both accuracies' binomial errors: so a paper value
+    just outside our own interval can still be within sampling error)."""
     from ferlib.claims import main_test_set
     from ferlib.formatting import percent_interval_text
 
@@ -357,6 +401,7 @@ def accuracy_findings(accuracy: pd.DataFrame) -> list:
     for row in main.itertuples():
         verdict = ("within sampling error of it" if row.within_sampling_error
                    else f"{'above' if row.difference > 0 else 'below'} it beyond sampling error")
+        verdict += f" (z = {row.z:.2f}, counting the sampling error of both test sets)"
         lines.append(f"{_experiment(row.model, row.dataset, row.training)}: "
                      f"{percent_interval_text(row.ours, row.ours_low, row.ours_high)} against the paper's "
                      f"{percent_text(row.paper)}, {verdict}.")
@@ -364,12 +409,14 @@ def accuracy_findings(accuracy: pd.DataFrame) -> list:
 
 
 def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.DataFrame,
-                     seeds: pd.DataFrame | None = None, paired: pd.DataFrame | None = None) -> list:
+                     seeds: pd.DataFrame | None = None, paired: pd.DataFrame | None = None,
+                     over_seeds: pd.DataFrame | None = None) -> list:
     """For the results chapter: each experiment with a run (:func:`accuracy_findings`),
     each experiment run with several seeds (``seeds``: :func:`ferlib.compare.seed_table`),
     what fine-tuning did (:func:`finetune_sentence`, with the paired tests of ``paired``:
-    :func:`ferlib.compare.finetune_comparison`), and how the protocol's runs compare with
-    the HOG baseline."""
+    :func:`ferlib.compare.finetune_comparison`, and over seeds, :func:`finetune_seeds_sentence`
+    of ``over_seeds``: :func:`ferlib.compare.finetune_over_seeds`), and how the protocol's
+    runs compare with the HOG baseline."""
     lines = accuracy_findings(accuracy) or ["No experiment of the paper has a run in this build."]
     for row in (seeds.itertuples() if seeds is not None else []):
         if row.seeds > 1:
@@ -378,6 +425,8 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
                          f"averages {percent_text(row.mean)} (each seed: {each}).")
     sentence = finetune_sentence(finetune_summary, paired, beside)
     lines.append(sentence[0].upper() + sentence[1:] + ".")
+    if over_seeds is not None:
+        lines.append(finetune_seeds_sentence(over_seeds))
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
     lines += majority_findings(protocol)
     if len(protocol):
@@ -426,10 +475,18 @@ def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
              f"PublicTest and PrivateTest together (7,178 images) instead."]
     pairs = finetune.dropna(subset=["ours_gain"])
     if len(pairs):
-        significant = int(pairs["significant"].astype(bool).sum())
-        lines.append(f"Fine-tuning scored higher than training from scratch by more than chance on the same "
-                     f"test images (exact McNemar, p < {SIGNIFICANCE:g}) in {significant} of {len(pairs)} "
-                     f"(model, data set) pairs with both runs.")
+        significant = pairs["significant"].astype(bool)
+        line = (f"Fine-tuning scored higher than training from scratch by more than chance on the same "
+                f"test images (exact McNemar, p < {SIGNIFICANCE:g}) in {int(significant.sum())} of {len(pairs)} "
+                f"(model, data set) pairs with both runs")
+        at_floor = pairs.get("scratch_at_majority", pd.Series(False, index=pairs.index))
+        against_floor = int((significant & at_floor.fillna(False).astype(bool)).sum())
+        if against_floor:
+            which = ("that one is" if significant.sum() == 1
+                     else f"{against_floor} of them {'is' if against_floor == 1 else 'are'}")
+            line += (f", and {which} against a run from scratch that stayed at the majority class: it "
+                     f"shows that the fine-tune learned, not that the transfer helped")
+        lines.append(line + ".")
     else:
         lines.append("The paper's main claim, that fine-tuning beats training from scratch, has no pair of "
                      "runs to test it in this build.")

@@ -193,6 +193,14 @@ def dataset(column: str = "dataset", header: str = "data set") -> Column:
     return text(column, header, fmt=dataset_title)
 
 
+def run_dataset(column: str = "dataset", header: str = "data set") -> Column:
+    """A run's own data set (``config.dataset``) as the book writes it where CK+48 and the
+    seven-class CK+ sit together (``"ckplus"`` -> ``"CK+48 (6 classes)"``)."""
+    from ferlib.figures import run_dataset_title
+
+    return text(column, header, fmt=run_dataset_title)
+
+
 def percent(column: str, header: str | None = None, *, digits: int = 1) -> Column:
     """An accuracy fraction as a percentage."""
     return Column(header if header is not None else column.replace("_", " "),

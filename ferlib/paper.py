@@ -199,6 +199,14 @@ def paper_accuracy(model, dataset, source=None) -> float:
     return ACCURACY[check_key(model, dataset, source)]
 
 
+def seven_class_counts(dataset: str) -> dict:
+    """Table 1's counts for ``dataset`` over the seven classes, ``{emotion: int}``, with
+    contempt counted as disgust as the paper's section 5B does (CK+'s 18 contempt
+    sequences; the other data sets have none), so that they add up to Table 1's total."""
+    counts = TABLE_1[dataset]
+    return {e: counts[e] + (counts.get("contempt", 0) if e == "disgust" else 0) for e in EMOTIONS}
+
+
 def table_1_frame() -> pd.DataFrame:
     """Table 1 as a DataFrame: rows = the 7 classes then ``contempt`` and ``total``,
     columns = ``fer2013``, ``ckplus``, ``jaffe`` (int image counts)."""

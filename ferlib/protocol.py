@@ -105,13 +105,15 @@ def departures(config, profile: str = "paper") -> dict:
 UNSET_SETTING = {"min_epoch_images": "one pass"}
 
 
-def departure_text(config, profile: str = "paper") -> str:
-    """:func:`departures` in words, e.g. ``"min epoch images one pass (protocol: 1024)"``
-    (an unset value reads as :data:`UNSET_SETTING` says, else ``"unset"``)."""
+def departure_text(config, profile: str = "paper", *, with_protocol: bool = True) -> str:
+    """:func:`departures` in words, e.g. ``"min epoch images one pass (protocol: 1024)"``,
+    or without ``with_protocol`` just ``"min epoch images one pass"`` (an unset value
+    reads as :data:`UNSET_SETTING` says, else ``"unset"``)."""
     def word(name, value):
         return UNSET_SETTING.get(name, "unset") if value is None else f"{value}"
 
-    return ", ".join(f"{name.replace('_', ' ')} {word(name, value)} (protocol: {word(name, expected)})"
+    return ", ".join(f"{name.replace('_', ' ')} {word(name, value)}"
+                     + (f" (protocol: {word(name, expected)})" if with_protocol else "")
                      for name, (value, expected) in departures(config, profile).items())
 
 

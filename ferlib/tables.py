@@ -207,16 +207,19 @@ def finetune_summary(results: pd.DataFrame) -> dict:
         "paper_mean_gain": float}``: over the (model, target data set) pairs where we
         have both runs, how many fine-tuned runs had a higher test accuracy, and the
         mean gain (fine-tuned minus scratch accuracy); the paper's mean is over all
-        its pairs. ``ours_mean_gain`` is NaN when nothing can be compared.
+        its pairs, and ``paper_same_gain`` over the paper's pairs that we compared too.
+        ``ours_mean_gain`` and ``paper_same_gain`` are NaN when nothing can be compared.
     """
-    ours, theirs = [], []
+    ours, theirs, theirs_same = [], [], []
     for dataset in ("jaffe", "ckplus"):
         table = scratch_vs_finetuned(results, dataset)
         ours.extend(table["ours_gain"].dropna().tolist())
         theirs.extend(table["paper_gain"].dropna().tolist())
+        theirs_same.extend(table.dropna(subset=["ours_gain"])["paper_gain"].dropna().tolist())
     return {"compared": len(ours), "helped": int(sum(g > 0 for g in ours)),
             "ours_mean_gain": float(np.mean(ours)) if ours else float("nan"),
-            "paper_mean_gain": float(np.mean(theirs))}
+            "paper_mean_gain": float(np.mean(theirs)),
+            "paper_same_gain": float(np.mean(theirs_same)) if theirs_same else float("nan")}
 
 
 def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> tuple:

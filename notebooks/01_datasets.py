@@ -38,7 +38,9 @@ display(Markdown(chapter.description))
 # %% [markdown]
 # ## Images per class and split (Table 1)
 #
-# The `paper` column is the paper's Table 1. For CK+ the paper counts one peak frame per
+# The `paper` column is the paper's Table 1, with its 18 CK+ contempt sequences counted
+# as disgust, as its section 5B does (so the column adds up to the paper's total of 654).
+# For CK+ the paper counts one peak frame per
 # labelled sequence and the first frame of every sequence as neutral; on the real data
 # the protocol uses that seven-class set (the common CK+48 release has no neutral frames;
 # its runs are kept outside the protocol). Where a table has a `sequences` column, it

@@ -158,6 +158,15 @@ def test_range_and_finetune_claims():
     assert finetune.loc[(1, "jaffe"), "p_value"] == pytest.approx(2 * 0.5 ** 17)
     assert finetune.loc[(2, "jaffe"), "significant"] is None and pd.isna(finetune.loc[(2, "jaffe"), "p_value"])
     assert "se" not in finetune, "two runs on the same images are not tested as independent"
+    # the test parts hold 7 classes in turn (6 of 42 each): 21 right is well above them
+    assert finetune.loc[(1, "jaffe"), "scratch_at_majority"] is False
+    assert finetune.loc[(1, "ckplus"), "scratch_at_majority"] is None
+
+
+def test_a_run_no_better_than_its_test_parts_largest_class_is_at_the_majority_class():
+    # 6 of 42 right is the share of each class in fake_run's test part; 12 of 42 is above it
+    assert claims.at_majority_class(fake_run(6 / 42, 42)) is True
+    assert claims.at_majority_class(fake_run(12 / 42, 42)) is False
 
 
 def test_our_gain_is_tested_paired_not_as_two_independent_accuracies():
@@ -197,3 +206,11 @@ def test_table_1_compares_the_papers_ck_plus_with_the_seven_class_set_when_there
     six = claims.count_claims({k: v for k, v in summaries.items() if k != "ckplus7"}).set_index(["dataset", "class"])
     assert six.loc[("ckplus", "neutral"), "ours"] == 0
     assert "no neutral" in six.loc[("ckplus", "neutral"), "note"]
+
+
+def test_seven_class_counts_fold_contempt_into_disgust_and_add_up_to_table_1():
+    counts = paper.seven_class_counts("ckplus")
+    table = paper.TABLE_1["ckplus"]
+    assert counts["disgust"] == table["disgust"] + table["contempt"] and "contempt" not in counts
+    assert sum(counts.values()) == sum(table.values())
+    assert paper.seven_class_counts("jaffe") == {e: paper.TABLE_1["jaffe"][e] for e in counts}

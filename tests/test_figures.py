@@ -270,6 +270,10 @@ def test_finetune_summary_and_range_table():
     paper_gains = [paper.ACCURACY[(m, d, "fer2013")] - paper.ACCURACY[(m, d, None)]
                    for m in (1, 2, 3) for d in ("jaffe", "ckplus")]
     assert summary["paper_mean_gain"] == pytest.approx(np.mean(paper_gains))
+    same = [paper.ACCURACY[(2, d, "fer2013")] - paper.ACCURACY[(2, d, None)] for d in ("jaffe", "ckplus")]
+    assert summary["paper_same_gain"] == pytest.approx(np.mean(same)), "the paper's pairs that we compare"
+    alone = tables.finetune_summary(tables.results_table({(2, "jaffe", None): FakeRun(0.6)}))
+    assert np.isnan(alone["paper_same_gain"]) and np.isnan(alone["ours_mean_gain"])
     ranges = tables.range_table(results)
     row = ranges[(ranges["dataset"] == "ckplus") & (ranges["training"] == "fine-tuned")].iloc[0]
     assert (row["paper_low"], row["paper_high"]) == (0.5096, 0.6881)

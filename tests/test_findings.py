@@ -31,6 +31,7 @@ def test_accuracy_findings_give_interval_and_verdict_per_run():
     assert first.startswith("Model 1 on JAFFE (from scratch): 73.8% [") and "within sampling error" in first
     assert second.startswith("Model 2 on JAFFE (from scratch): 9.5% [") and "below it beyond sampling error" in second
     assert "74.4%" in second  # the paper's value for Model 2
+    assert "(z = " in first and "counting the sampling error of both test sets" in second
 
 
 def test_finetune_sentence_without_and_with_pairs():
@@ -90,6 +91,13 @@ def test_claims_findings_count_the_paired_significant_gains():
     line = findings.claims_findings(summary, finetune)[-1]
     assert line == ("Fine-tuning scored higher than training from scratch by more than chance on the same test "
                     "images (exact McNemar, p < 0.05) in 1 of 2 (model, data set) pairs with both runs.")
+    # the significant gain over a run from scratch that stayed at the majority class is said to be one
+    floor = finetune.assign(scratch_at_majority=[False, True, None])
+    assert findings.claims_findings(summary, floor)[-1].endswith(
+        "in 1 of 2 (model, data set) pairs with both runs, and that one is against a run from scratch that "
+        "stayed at the majority class: it shows that the fine-tune learned, not that the transfer helped.")
+    # a run at the majority class whose pair is not significant changes nothing
+    assert findings.claims_findings(summary, finetune.assign(scratch_at_majority=[True, False, None]))[-1] == line
 
 
 def test_range_glues_use_dashes_where_no_run_covers_a_range():
@@ -208,8 +216,19 @@ def test_finetune_rate_glues_set_the_first_recipe_beside_the_protocol():
     values = findings.finetune_rate_glues(runs)
     assert values == {"finetune_first_fast": "21.4%", "finetune_first_slow": "73.8%",
                       "finetune_protocol_jaffe": "81.0%", "finetune_protocol_jaffe_zero_shot": "42.9%",
-                      "finetune_protocol_ckplus": "90.2%", "finetune_protocol_ckplus_zero_shot": "59.8%"}
-    assert set(findings.finetune_rate_glues([]).values()) == {findings.DASH}
+                      "finetune_protocol_ckplus": "90.2%", "finetune_protocol_ckplus_zero_shot": "59.8%",
+                      "finetune_protocol_vs_zero_shot": "above"}
+    empty = findings.finetune_rate_glues([])
+    assert set(empty.values()) - {"above"} == {findings.DASH}
+    # with a second seed each list follows the seeds, and one fine-tune below its start is said
+    second = dataclasses.replace(_committed("jaffe1", source="fer2013", accuracy=0.3, zero_shot=0.4).config, seed=1)
+    runs.append(types.SimpleNamespace(id="jaffe1", config=second,
+                                      metrics={"test": {"accuracy": 0.3}, "zero_shot": {"test": {"accuracy": 0.4}}}))
+    values = findings.finetune_rate_glues(runs)
+    assert values["finetune_protocol_jaffe"] == "81.0% and 30.0% (seeds 0 and 1)"
+    assert values["finetune_protocol_jaffe_zero_shot"] == "42.9% and 40.0%"
+    assert values["finetune_protocol_ckplus"] == "90.2%"
+    assert values["finetune_protocol_vs_zero_shot"] == "not always above"
 
 
 def test_probe_sentences_count_the_seeds_at_one_class_and_name_the_liveliest():
@@ -293,3 +312,18 @@ def test_seed_range_glues_give_the_range_of_means_and_the_seeds_behind_them():
     assert values["ours_ckplus_scratch_seeds_range"] == "–" and values["ours_fer2013_seeds_range"] == "–"
     assert set(values) == {f"ours_{key}_seeds_range" for key in
                            ("fer2013", "jaffe_scratch", "jaffe_fine_tuned", "ckplus_scratch", "ckplus_fine_tuned")}
+
+
+def test_finetune_seeds_sentence_gives_the_repeated_pairs_and_says_when_there_are_none():
+    over = pd.DataFrame([
+        {"model": 2, "dataset": "jaffe", "seeds": 2, "gain_mean": 0.095, "significant_gains": 0,
+         "t_p_value": 0.21, "by_seed": {1: (0.071, 0.5), 0: (0.119, 0.125)}},
+        {"model": 2, "dataset": "ckplus", "seeds": 1, "gain_mean": 0.402, "significant_gains": 1,
+         "t_p_value": np.nan, "by_seed": {0: (0.402, 2e-16)}},
+    ])
+    assert findings.finetune_seeds_sentence(over) == (
+        "Over seeds, each fine-tune paired with the run from scratch of the same seed: Model 2 on JAFFE gains "
+        "+9.5 points on average over 2 seeds (each seed: +11.9, +7.1), significant on its own test images "
+        "(exact McNemar, p < 0.05) in 0 of 2, paired t-test over seeds p = 0.210.")
+    assert findings.finetune_seeds_sentence(over[over["seeds"] < 2]).startswith("No fine-tune has more than one seed")
+    assert findings.finetune_seeds_sentence(over.iloc[:0]).startswith("No fine-tune has more than one seed")

@@ -168,6 +168,9 @@ def test_profile_notes_say_which_models_train_fewer_steps():
         assert f"{settings['epochs']} epoch" in line and "fewer steps" in line
     assert "clear expressions" in notes[1] and f"{PROFILES['quick']['synthetic_size']['fer2013']:,}" in notes[1]
     assert not [n for n in profile_notes("paper") if "fewer steps" in n]
+    # a paper-profile book without data reads the committed runs: it makes no synthetic faces
+    assert "results/paper" in profile_notes("paper")[1]
+    assert not [n for n in profile_notes("paper") if "synthetic faces" in n]
 
 
 def test_profile_notes_give_the_rate_of_each_stated_deviation_from_the_protocol():

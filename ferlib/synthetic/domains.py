@@ -83,8 +83,7 @@ CKPLUS_NEUTRAL_SEQUENCES = 30
 #: CK+ labelled sequences per class (canonical order; contempt merged into disgust),
 #: neutral :data:`CKPLUS_NEUTRAL_SEQUENCES`.
 CKPLUS_SEQUENCE_COUNTS = tuple(
-    CKPLUS_NEUTRAL_SEQUENCES if e == "neutral"
-    else paper.TABLE_1["ckplus"][e] + (paper.TABLE_1["ckplus"]["contempt"] if e == "disgust" else 0)
+    CKPLUS_NEUTRAL_SEQUENCES if e == "neutral" else paper.seven_class_counts("ckplus")[e]
     for e in EMOTIONS)
 #: CK+'s subjects per labelled sequence.
 CKPLUS_SUBJECTS_PER_SEQUENCE = paper.CKPLUS_SUBJECTS / paper.CKPLUS_LABELLED_SEQUENCES
