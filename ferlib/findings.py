@@ -27,6 +27,17 @@ def _range_key(dataset: str, training: str | None = None) -> str:
     return dataset if training is None else f"{dataset}_{training.replace('-', '_')}"
 
 
+def _models_note(models) -> str | None:
+    """Which of the paper's three networks a range of ours covers, where not all:
+    ``[2]`` -> ``"Model 2 only"``, ``[1, 2]`` -> ``"Models 1 and 2"``; None for all three."""
+    models = sorted({int(m) for m in models})
+    if models == [1, 2, 3]:
+        return None
+    if len(models) == 1:
+        return f"Model {models[0]} only"
+    return "Models " + ", ".join(str(m) for m in models[:-1]) + f" and {models[-1]}"
+
+
 def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: float) -> dict:
     """The values the conclusions glue for the paper's quoted ranges and ours.
 
@@ -37,17 +48,26 @@ def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: 
 
     Returns:
         ``{"paper_<dataset>_<training>_range": "60.5% to 74.4%", "ours_...": ...,
-        "paper_fer2013_quoted": "about 62%", "ours_fer2013_range": ...}``; a range with no
-        run of ours is a dash.
+        "paper_fer2013_quoted": "about 62%", "ours_fer2013_range": ...}``; a range of ours
+        that covers fewer than the three networks says which (``"59.6% (Model 2 only)"``),
+        and one with no run of ours is a dash.
     """
+    def ours(rows) -> str:
+        rows = rows.dropna(subset=["ours"])
+        if rows.empty:
+            return DASH
+        note = _models_note(rows["model"])
+        text = range_text(rows["ours"].min(), rows["ours"].max())
+        return f"{text} ({note})" if note else text
+
     values = {}
     for row in ranges.itertuples():
         key = _range_key(row.dataset, row.training)
         values[f"paper_{key}_range"] = range_text(row.paper_low, row.paper_high)
-        values[f"ours_{key}_range"] = range_text(row.ours_low, row.ours_high)
-    fer = results.loc[results["dataset"] == "fer2013", "ours"].dropna()
+        values[f"ours_{key}_range"] = ours(results[(results["dataset"] == row.dataset)
+                                                   & (results["training"] == row.training)])
     values["paper_fer2013_quoted"] = f"about {percent_text(quoted_fer2013, 0)}"
-    values["ours_fer2013_range"] = range_text(fer.min(), fer.max()) if len(fer) else DASH
+    values["ours_fer2013_range"] = ours(results[results["dataset"] == "fer2013"])
     return values
 
 
@@ -62,7 +82,8 @@ def seed_range_glues(accuracy: pd.DataFrame) -> dict:
 
     Returns:
         ``{"ours_<dataset>_<training>_seeds_range": "66.7% to 78.6% (1 to 3 seeds)", ...,
-        "ours_fer2013_seeds_range": ...}``; a range with no run is a dash.
+        "ours_fer2013_seeds_range": ...}``, naming the networks where not all three have a
+        run (``"59.6% (Model 2 only, 1 seed)"``); a range with no run is a dash.
     """
     values = {}
     for dataset, training in [("fer2013", None), *paper.QUOTED_RANGES]:
@@ -75,7 +96,9 @@ def seed_range_glues(accuracy: pd.DataFrame) -> dict:
             continue
         fewest, most = int(rows["seeds"].min()), int(rows["seeds"].max())
         seeds = _seeds(most) if fewest == most else f"{fewest} to {_seeds(most)}"
-        values[f"ours_{key}_seeds_range"] = f"{range_text(rows['ours'].min(), rows['ours'].max())} ({seeds})"
+        note = _models_note(rows["model"])
+        values[f"ours_{key}_seeds_range"] = (f"{range_text(rows['ours'].min(), rows['ours'].max())} "
+                                             f"({note + ', ' if note else ''}{seeds})")
     return values
 
 
@@ -468,8 +491,9 @@ def majority_findings(beside: pd.DataFrame) -> list:
 def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
     """For the claims chapter, from :func:`ferlib.claims.claims_summary` and
     :func:`ferlib.claims.finetune_claims`."""
-    lines = [f"{summary['compared']} of the paper's {summary['reported']} accuracies have a run of ours; "
-             f"{summary['agree']} of those agree with the paper within sampling error.",
+    lines = [f"{summary['compared']} of the paper's {summary['reported']} accuracies have a run of ours "
+             f"(one run each, as in the paper); {summary['agree']} of those agree with the paper within "
+             f"sampling error.",
              f"{summary['impossible']} of the paper's accuracies cannot be a whole number of correct images "
              f"out of the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit "
              f"PublicTest and PrivateTest together (7,178 images) instead."]

@@ -237,7 +237,8 @@ def range_table(results: pd.DataFrame) -> pd.DataFrame:
     Returns:
         one row per quoted range: ``dataset``, ``training``, ``paper_low``,
         ``paper_high``, ``ours_low``, ``ours_high`` (accuracy fractions over the
-        models in ``results``; NaN when we have none).
+        models in ``results``; NaN when we have none) and ``ours_models`` (how many of
+        the three networks have a run of ours in the range).
     """
     rows = []
     for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
@@ -245,8 +246,10 @@ def range_table(results: pd.DataFrame) -> pd.DataFrame:
             ours = accuracy_range(results, dataset, training)
         except ValueError:
             ours = (np.nan, np.nan)
+        models = results[(results["dataset"] == dataset) & (results["training"] == training)].dropna(subset=["ours"])
         rows.append({"dataset": dataset, "training": training, "paper_low": low,
-                     "paper_high": high, "ours_low": ours[0], "ours_high": ours[1]})
+                     "paper_high": high, "ours_low": ours[0], "ours_high": ours[1],
+                     "ours_models": int(models["model"].nunique())})
     return pd.DataFrame(rows)
 
 

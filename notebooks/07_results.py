@@ -174,7 +174,8 @@ ranges = tables.range_table(results)
 glue_values(findings.range_glues(ranges, results, quoted_fer2013=paper.QUOTED_FER2013_ACCURACY))
 glue_values(findings.seed_range_glues(accuracy))
 fmt.table(ranges, [fmt.dataset(), fmt.text("training"), fmt.percent_range("paper_low", "paper_high", "paper"),
-                   fmt.percent_range("ours_low", "ours_high", "ours")], missing=fmt.MISSING_RUN)
+                   fmt.percent_range("ours_low", "ours_high", "ours"),
+                   fmt.number("ours_models", "our networks with a run")], missing=fmt.MISSING_RUN)
 
 # %%
 finetune_text = findings.finetune_sentence(summary, paired, beside)

@@ -278,6 +278,7 @@ def test_finetune_summary_and_range_table():
     row = ranges[(ranges["dataset"] == "ckplus") & (ranges["training"] == "fine-tuned")].iloc[0]
     assert (row["paper_low"], row["paper_high"]) == (0.5096, 0.6881)
     assert row["ours_low"] == row["ours_high"] == pytest.approx(0.4)
+    assert row["ours_models"] == 1 and ranges["ours_models"].max() == 1
 
 
 def test_accuracy_intervals_figure_draws_paper_ours_and_baselines():

@@ -103,8 +103,14 @@ def test_claims_findings_count_the_paired_significant_gains():
 def test_range_glues_use_dashes_where_no_run_covers_a_range():
     results = tables.results_table({(2, "jaffe", None): fake_run(0.5, 42), (3, "jaffe", None): fake_run(0.6, 42)})
     values = findings.range_glues(tables.range_table(results), results, quoted_fer2013=0.62)
-    assert values["ours_jaffe_scratch_range"] == "50.0% to 59.5%"
+    assert values["ours_jaffe_scratch_range"] == "50.0% to 59.5% (Models 2 and 3)"
     assert values["ours_ckplus_scratch_range"] == "–" and values["ours_fer2013_range"] == "–"
+    every = tables.results_table({(m, "fer2013", None): fake_run(0.5 + m / 100, 3589) for m in (1, 2, 3)})
+    values = findings.range_glues(tables.range_table(every), every, quoted_fer2013=0.62)
+    assert values["ours_fer2013_range"] == "51.0% to 53.0%", "all three networks need no note"
+    one = tables.results_table({(2, "fer2013", None): fake_run(0.596, 3589)})
+    assert findings.range_glues(tables.range_table(one), one, quoted_fer2013=0.62)["ours_fer2013_range"] == (
+        "59.6% (Model 2 only)")
     assert values["paper_fer2013_quoted"] == "about 62%"
     assert values["paper_jaffe_scratch_range"] == "60.5% to 74.4%"
 
@@ -300,15 +306,16 @@ def test_study_both_sentence_asks_for_a_change_that_helps_every_data_set():
 
 def test_seed_range_glues_give_the_range_of_means_and_the_seeds_behind_them():
     accuracy = pd.DataFrame([
-        {"dataset": "jaffe", "training": "scratch", "seeds": 3, "ours": 0.635},
-        {"dataset": "jaffe", "training": "scratch", "seeds": 1, "ours": 0.786},
-        {"dataset": "jaffe", "training": "scratch", "seeds": 0, "ours": np.nan},
-        {"dataset": "ckplus", "training": "fine-tuned", "seeds": 2, "ours": 0.9},
-        {"dataset": "fer2013", "training": "scratch", "seeds": 0, "ours": np.nan},
+        {"model": 1, "dataset": "jaffe", "training": "scratch", "seeds": 3, "ours": 0.635},
+        {"model": 2, "dataset": "jaffe", "training": "scratch", "seeds": 1, "ours": 0.786},
+        {"model": 3, "dataset": "jaffe", "training": "scratch", "seeds": 2, "ours": 0.7},
+        {"model": 2, "dataset": "ckplus", "training": "fine-tuned", "seeds": 2, "ours": 0.9},
+        {"model": 1, "dataset": "ckplus", "training": "fine-tuned", "seeds": 0, "ours": np.nan},
+        {"model": 2, "dataset": "fer2013", "training": "scratch", "seeds": 0, "ours": np.nan},
     ])
     values = findings.seed_range_glues(accuracy)
     assert values["ours_jaffe_scratch_seeds_range"] == "63.5% to 78.6% (1 to 3 seeds)"
-    assert values["ours_ckplus_fine_tuned_seeds_range"] == "90.0% (2 seeds)"
+    assert values["ours_ckplus_fine_tuned_seeds_range"] == "90.0% (Model 2 only, 2 seeds)"
     assert values["ours_ckplus_scratch_seeds_range"] == "–" and values["ours_fer2013_seeds_range"] == "–"
     assert set(values) == {f"ours_{key}_seeds_range" for key in
                            ("fer2013", "jaffe_scratch", "jaffe_fine_tuned", "ckplus_scratch", "ckplus_fine_tuned")}
