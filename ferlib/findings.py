@@ -647,3 +647,44 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     which = "the one that raises it on one data set lowers" if len(mixed) == 1 else \
         "those that raise it on one data set lower"
     return f"{text}; {which} it on the other: {changes(mixed)}."
+
+
+def cell_choice_sentence(table: pd.DataFrame, *, cell: str, model: int = 2, dataset: str = "ckplus7",
+                         other: str = "jaffe", protocol_value: str = "0.001", cell_value: str = "0.0001") -> str:
+    """How one choice of the protocol stands against a cell of the study on one data set,
+    by the protocol's rule (the median validation accuracy over seeds), with the seeds that
+    ended above the majority class and the mean beside it; where the cell wins there, how
+    it fares on ``other``, since a change to the protocol must help on both data sets.
+
+    Args:
+        table: :func:`ferlib.study.study_table` output.
+        cell: the study cell (e.g. ``"learning rate 0.0001"``).
+        model, dataset, other: which runs (the runs' data set names).
+        protocol_value, cell_value: the two settings in words.
+
+    Returns:
+        the sentences, or ``""`` when ``table`` lacks either cell for ``model`` on ``dataset``.
+    """
+    from ferlib.figures import dataset_title
+
+    part = table[table["model"] == model].set_index(["dataset", "cell"])
+    if (dataset, "protocol") not in part.index or (dataset, cell) not in part.index:
+        return ""
+    base, changed = part.loc[(dataset, "protocol")], part.loc[(dataset, cell)]
+    text = (f"Model {model} on {dataset_title(dataset)} at {protocol_value} ended above the majority class "
+            f"in {int(base['learned'])} of {_seeds(base['seeds'])}, at {cell_value} in "
+            f"{int(changed['learned'])} of {_seeds(changed['seeds'])}. By the protocol's rule, the median "
+            f"validation accuracy over seeds, {protocol_value} scores {percent_text(base['val_median'])} and "
+            f"{cell_value} {percent_text(changed['val_median'])}")
+    if base["val_median"] >= changed["val_median"]:
+        text += f", so the protocol keeps {protocol_value}"
+    else:
+        text += f": on {dataset_title(dataset)} alone the rule picks {cell_value}"
+        if (other, "protocol") in part.index and (other, cell) in part.index:
+            theirs, mine = part.loc[(other, cell), "val_median"], part.loc[(other, "protocol"), "val_median"]
+            text += (f". A change to the protocol must help on both data sets, and on {dataset_title(other)} "
+                     f"{cell_value} scores {percent_text(theirs)} against {percent_text(mine)}")
+            text += (f", so the protocol keeps {protocol_value}" if theirs <= mine
+                     else f", so by the rule the protocol moves to {cell_value}")
+    return (text + f". By the mean validation accuracy, which a seed left at the majority class pulls "
+                   f"down, they score {percent_text(base['val_mean'])} and {percent_text(changed['val_mean'])}.")

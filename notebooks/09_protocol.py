@@ -79,6 +79,8 @@ for name in study.STUDY_DATASETS:
     glue(f"study_{name}_text", findings.study_sentence(table, verdicts, model=2, dataset=name)
          or f"Model 2 on {figures.dataset_title(name)}: no run of the study's protocol cell is committed yet.",
          display=False)
+glue("study_ckplus7_rate_text", findings.cell_choice_sentence(table, cell="learning rate 0.0001")
+     or "The study has no runs of both learning rates on seven-class CK+ yet.", display=False)
 glue("study_both_text", findings.study_both_sentence(verdicts)
      or "The study does not yet have three seeds of a cell on both data sets.", display=False)
 if table.empty:

@@ -334,3 +334,29 @@ def test_finetune_seeds_sentence_gives_the_repeated_pairs_and_says_when_there_ar
         "(exact McNemar, p < 0.05) in 0 of 2, paired t-test over seeds p = 0.210.")
     assert findings.finetune_seeds_sentence(over[over["seeds"] < 2]).startswith("No fine-tune has more than one seed")
     assert findings.finetune_seeds_sentence(over.iloc[:0]).startswith("No fine-tune has more than one seed")
+
+
+def test_cell_choice_sentence_follows_the_median_rule_and_the_other_data_set():
+    def rows(ck_protocol, ck_cell, jaffe_protocol=0.8, jaffe_cell=0.7):
+        return pd.DataFrame([
+            {"model": 2, "dataset": "ckplus7", "cell": "protocol", "seeds": 3, "learned": 2,
+             "val_median": ck_protocol, "val_mean": ck_protocol - 0.1},
+            {"model": 2, "dataset": "ckplus7", "cell": "learning rate 0.0001", "seeds": 5, "learned": 5,
+             "val_median": ck_cell, "val_mean": ck_cell},
+            {"model": 2, "dataset": "jaffe", "cell": "protocol", "seeds": 3, "learned": 3,
+             "val_median": jaffe_protocol, "val_mean": jaffe_protocol},
+            {"model": 2, "dataset": "jaffe", "cell": "learning rate 0.0001", "seeds": 3, "learned": 3,
+             "val_median": jaffe_cell, "val_mean": jaffe_cell},
+        ])
+
+    keeps = findings.cell_choice_sentence(rows(0.9, 0.85), cell="learning rate 0.0001")
+    assert keeps == ("Model 2 on CK+ (7 classes) at 0.001 ended above the majority class in 2 of 3 seeds, at "
+                     "0.0001 in 5 of 5 seeds. By the protocol's rule, the median validation accuracy over seeds, "
+                     "0.001 scores 90.0% and 0.0001 85.0%, so the protocol keeps 0.001. By the mean validation "
+                     "accuracy, which a seed left at the majority class pulls down, they score 80.0% and 85.0%.")
+    other_loses = findings.cell_choice_sentence(rows(0.85, 0.9), cell="learning rate 0.0001")
+    assert ("on CK+ (7 classes) alone the rule picks 0.0001. A change to the protocol must help on both data "
+            "sets, and on JAFFE 0.0001 scores 70.0% against 80.0%, so the protocol keeps 0.001.") in other_loses
+    both = findings.cell_choice_sentence(rows(0.85, 0.9, jaffe_cell=0.9), cell="learning rate 0.0001")
+    assert "so by the rule the protocol moves to 0.0001" in both
+    assert findings.cell_choice_sentence(rows(0.9, 0.85), cell="no such cell") == ""
