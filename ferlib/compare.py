@@ -318,7 +318,7 @@ def subject_comparison(subject_report, paper_report, *, split_seed: int = 0) -> 
                                        "low", "high", "paper_split"])
 
 
-SUBJECT_CNN_COLUMNS = ["model", "dataset", "protocol", "split", "folds", "of", "complete", "n", "correct",
+SUBJECT_CNN_COLUMNS = ["model", "seed", "dataset", "protocol", "split", "folds", "of", "complete", "n", "correct",
                        "accuracy", "low", "high", "paper_split", "paper_split_mean", "paper_seeds", *BASELINES,
                        "cnn_minus_hog", "only_cnn", "only_hog", "p_vs_hog", "one_class_folds"]
 
@@ -421,7 +421,7 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
         protocol, total = subject_protocol(dataset)
         found = folds_of.get((model, dataset, seed), {})
         pooled = pooled_folds(found)
-        row = {"model": model, "dataset": dataset, "protocol": protocol, "folds": len(found), "of": total,
+        row = {"model": model, "seed": seed, "dataset": dataset, "protocol": protocol, "folds": len(found), "of": total,
                "complete": len(found) == total, "n": pooled["n"], "correct": pooled["correct"],
                "split": f"{SUBJECT_PROTOCOL_TITLES[protocol]}, {len(found)} of {total} folds",
                "accuracy": np.nan, "low": np.nan, "high": np.nan}

@@ -206,7 +206,8 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     committed seed, and their FER2013 networks on the same test images before
     fine-tuning. Each a percent text (``"81.0%"``), a dash where no such run is there;
     with several seeds a list in seed order, the fine-tunes' naming the seeds
-    (``"81.0% and 85.7% (seeds 0 and 1)"``). ``finetune_protocol_vs_zero_shot``:
+    (``"81.0% and 85.7% (seeds 0 and 1)"``); ``finetune_protocol_<name>_with_start`` gives
+    both in one phrase (``"81.0% (before fine-tuning: 42.9%)"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
     fine-tuning, else ``"not always above"``."""
     from ferlib.protocol import experiment_config
@@ -239,6 +240,10 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
             else f"{listed([percent_text(t) for t in tested])} (seeds {listed(seeds)})")
         values[f"finetune_protocol_{name}_zero_shot"] = (listed([percent_text(z) for z in zero_shot])
                                                           if tuned else DASH)
+        start = f"before fine-tuning: {values[f'finetune_protocol_{name}_zero_shot']}"
+        values[f"finetune_protocol_{name}_with_start"] = (
+            DASH if not tuned else f"{accuracy(tuned)} ({start})" if len(tuned) == 1
+            else f"{listed([percent_text(t) for t in tested])} (seeds {listed(seeds)}; {start})")
     values["finetune_protocol_vs_zero_shot"] = "above" if above else "not always above"
     return values
 
@@ -349,12 +354,22 @@ def augmentation_findings(balance: dict, views: dict, *, min_epoch_images=None) 
     return lines
 
 
-def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments: int) -> list:
+def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments: int,
+                      runs: dict | None = None) -> list:
     """For the training chapter, from :func:`ferlib.tables.runs_overview` and the missing
-    runs table."""
+    runs table; with the ``runs`` behind the overview (``{(model, dataset, source): Run}``),
+    also each run no better than always answering its test part's most frequent class
+    (:func:`ferlib.claims.at_majority_class`)."""
+    from ferlib.claims import at_majority_class
+
     lines = [f"{len(overview)} of the paper's {experiments} experiments have a run in this build"
              + (f"; the other {len(missing)} are listed below with the compute each needs."
                 if len(missing) else ".")]
+    for (model, dataset, source), run in (runs or {}).items():
+        if at_majority_class(run, level=SIGNIFICANCE):
+            lines.append(f"{_experiment(model, dataset, 'scratch' if source is None else 'fine-tuned')}, seed "
+                         f"{int(run.config.seed)}: no better than always answering the most frequent class of its "
+                         f"test part, so it shows no learning; its curves below show what happened in training.")
     if len(overview):
         hours = overview["train_time_s"].sum() / 3600
         lines.append(f"Training the runs shown took {hours:.1f} hours in all; each keeps the epoch with "
@@ -534,8 +549,9 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
             lines.append(f"{name}: {row.folds} of the {row.of} subject-independent folds of Model {row.model} "
                          f"are committed; its pooled accuracy waits for the other {row.of - row.folds}.")
             continue
-        line = (f"{name}: Model {row.model} tested on people it has never seen ({SUBJECT_PROTOCOL_TITLES[row.protocol]}) "
-                f"scores {percent_text(row.accuracy)} [{percent_text(row.low)}, {percent_text(row.high)}]")
+        seed = f", seed {int(row.seed)}" if not pd.isna(getattr(row, "seed", np.nan)) else ""
+        line = (f"{name}: Model {row.model} tested on people it has never seen ({SUBJECT_PROTOCOL_TITLES[row.protocol]}"
+                f"{seed}) scores {percent_text(row.accuracy)} [{percent_text(row.low)}, {percent_text(row.high)}]")
         if row.paper_seeds:
             line += (f", against {percent_text(row.paper_split_mean)} on the paper's split (mean over "
                      f"{_seeds(row.paper_seeds)})")
@@ -558,7 +574,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
     """For the protocol chapter, from :func:`ferlib.study.study_table`,
     :func:`ferlib.study.study_verdicts`, :func:`ferlib.compare.subject_comparison` and
     (optional) :func:`ferlib.compare.subject_cnn_comparison`."""
-    from ferlib.figures import dataset_title
+    from ferlib.figures import dataset_title, run_dataset_title
 
     lines = []
     if len(table):
@@ -571,7 +587,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
                      f"({_seeds(top['seeds'])}).")
     for row in subject_rows.itertuples():
         if row.baseline == "hog_logistic" and not pd.isna(row.paper_split):
-            lines.append(f"{dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
+            lines.append(f"{run_dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
                          f"logistic regression reaches {percent_text(row.subject_independent)}, against "
                          f"{percent_text(row.paper_split)} on the paper's split.")
     if subject_cnn is not None:

@@ -32,12 +32,13 @@ findings.box(findings.architecture_findings(counts, layer_tables))
 # cell's code is shown, the others' are behind their toggles.
 
 # %% tags=["show-input"]
-from ferlib.models import build_model
+from ferlib.models import build_model, layer_table
 
 network = build_model(models[0])
 
 # %% tags=["remove-input"]
-Markdown(f"Model {models[0]}: {network.count_params():,} parameters in {len(network.layers)} layers, "
+Markdown(f"Model {models[0]}: {network.count_params():,} parameters in the {len(layer_table(models[0]))} layers "
+         f"of the table below (plus a weightless input scaling the paper's tables leave out), "
          f"from a {network.input_shape[1]}×{network.input_shape[2]} grey face to {network.output_shape[1]} "
          f"class probabilities.")
 

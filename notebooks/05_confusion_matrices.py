@@ -33,8 +33,10 @@ findings.box(findings.confusion_findings(shown))
 # Section 7 of the paper {cite}`borgalli2022` shows one confusion matrix per data set,
 # counts and normalised side by side (its Tables 2-4), and names the classes that are
 # confused most. Here rows are the true class and columns the predicted one. For each
-# data set we show the run with the best *validation* accuracy (FER2013 from scratch,
-# JAFFE and CK+ fine-tuned), unless `confusion_model` names a model.
+# data set we show, as the paper does, one network: on FER2013 the run from scratch, on
+# JAFFE and CK+ the fine-tuned run, each time the one with the best *validation*
+# accuracy among the networks that have it (seed 0), unless `confusion_model` names a
+# model.
 
 # %%
 def confusion_section(dataset):
@@ -110,7 +112,7 @@ pairs = confusion_section("jaffe")
 pairs = confusion_section("ckplus")
 
 # %% [markdown]
-# ## Recall per class, every run
+# ## Recall per class, every run of this page's seed
 #
 # The share of each class's test images that a run recognises. The paper reports anger,
 # disgust, fear and sadness as hardest on FER2013.

@@ -223,11 +223,10 @@ else:
 # in its first epochs (its loss jumps, then stays near `log 7`) and ended at
 # {glue:text}`finetune_first_fast`, near chance, while the same fine-tune at 1e-4
 # reached {glue:text}`finetune_first_slow`. Under the settled protocol the fine-tunes at
-# 1e-3 end at {glue:text}`finetune_protocol_jaffe` on JAFFE and
-# {glue:text}`finetune_protocol_ckplus` on seven-class CK+,
-# {glue:text}`finetune_protocol_vs_zero_shot` their FER2013 networks before
-# fine-tuning, which scored {glue:text}`finetune_protocol_jaffe_zero_shot` and
-# {glue:text}`finetune_protocol_ckplus_zero_shot` on the same test images. The collapse belonged to the first recipe; whether the settled fine-tunes
+# 1e-3 end at {glue:text}`finetune_protocol_jaffe_with_start` on JAFFE and
+# {glue:text}`finetune_protocol_ckplus_with_start` on seven-class CK+,
+# {glue:text}`finetune_protocol_vs_zero_shot` their FER2013 networks on the same test
+# images before fine-tuning. The collapse belonged to the first recipe; whether the settled fine-tunes
 # beat training from scratch is tested on the results page.
 
 # %%

@@ -171,7 +171,7 @@ def test_emotion_findings_give_the_true_class_probability_and_top_two_share():
 def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_its_count():
     from ferlib import compare
 
-    base = {"model": 2, "paper_split": np.nan, "majority": 0.15, "logistic_pixels": 0.5, "n": 213}
+    base = {"model": 2, "seed": 0, "paper_split": np.nan, "majority": 0.15, "logistic_pixels": 0.5, "n": 213}
     rows = pd.DataFrame([
         dict(base, dataset="jaffe", protocol="loso", split="leave one subject out, 10 of 10 folds", folds=10,
              of=10, complete=True, correct=100, accuracy=100 / 213, low=0.40, high=0.54, paper_split_mean=0.635,
@@ -187,7 +187,7 @@ def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_it
              one_class_folds=0),
     ], columns=[c for c in compare.SUBJECT_CNN_COLUMNS])
     jaffe, ck = findings.subject_cnn_sentences(rows)
-    assert jaffe.startswith("JAFFE: Model 2 tested on people it has never seen (leave one subject out) "
+    assert jaffe.startswith("JAFFE: Model 2 tested on people it has never seen (leave one subject out, seed 0) "
                             "scores 46.9% [40.0%, 54.0%], against 63.5% on the paper's split (mean over 3 seeds)")
     assert "HOG with logistic regression scores 56.3%" in jaffe and "significantly worse" in jaffe
     assert "12 images right only by the network, 32 only by HOG; exact McNemar p = 0.004" in jaffe
@@ -223,6 +223,8 @@ def test_finetune_rate_glues_set_the_first_recipe_beside_the_protocol():
     assert values == {"finetune_first_fast": "21.4%", "finetune_first_slow": "73.8%",
                       "finetune_protocol_jaffe": "81.0%", "finetune_protocol_jaffe_zero_shot": "42.9%",
                       "finetune_protocol_ckplus": "90.2%", "finetune_protocol_ckplus_zero_shot": "59.8%",
+                      "finetune_protocol_jaffe_with_start": "81.0% (before fine-tuning: 42.9%)",
+                      "finetune_protocol_ckplus_with_start": "90.2% (before fine-tuning: 59.8%)",
                       "finetune_protocol_vs_zero_shot": "above"}
     empty = findings.finetune_rate_glues([])
     assert set(empty.values()) - {"above"} == {findings.DASH}
@@ -233,6 +235,8 @@ def test_finetune_rate_glues_set_the_first_recipe_beside_the_protocol():
     values = findings.finetune_rate_glues(runs)
     assert values["finetune_protocol_jaffe"] == "81.0% and 30.0% (seeds 0 and 1)"
     assert values["finetune_protocol_jaffe_zero_shot"] == "42.9% and 40.0%"
+    assert values["finetune_protocol_jaffe_with_start"] == (
+        "81.0% and 30.0% (seeds 0 and 1; before fine-tuning: 42.9% and 40.0%)")
     assert values["finetune_protocol_ckplus"] == "90.2%"
     assert values["finetune_protocol_vs_zero_shot"] == "not always above"
 
@@ -360,3 +364,27 @@ def test_cell_choice_sentence_follows_the_median_rule_and_the_other_data_set():
     both = findings.cell_choice_sentence(rows(0.85, 0.9, jaffe_cell=0.9), cell="learning rate 0.0001")
     assert "so by the rule the protocol moves to 0.0001" in both
     assert findings.cell_choice_sentence(rows(0.9, 0.85), cell="no such cell") == ""
+
+
+def test_training_findings_call_out_a_run_at_the_majority_class():
+    from ferlib import tables
+    import dataclasses as dc
+
+    from ferlib.protocol import experiment_config
+
+    def with_config(run, key):
+        run.config = dc.replace(experiment_config("paper", key, data="real"), seed=0)
+        return run
+
+    # fake_run's test part holds each of the 7 classes 6 times in 42: 6 right is the majority share
+    stuck = with_config(fake_run(6 / 42, 42), (2, "ckplus", None))
+    learned = with_config(fake_run(30 / 42, 42), (2, "jaffe", None))
+    runs = {(2, "ckplus", None): stuck, (2, "jaffe", None): learned}
+    overview = pd.DataFrame({"train_time_s": [60.0, 60.0], "accuracy": [6 / 42, 30 / 42], "model": [2, 2],
+                             "dataset": ["ckplus", "jaffe"], "training": ["scratch", "scratch"], "test_n": [42, 42]})
+    lines = findings.training_findings(overview, pd.DataFrame(), 15, runs)
+    called = [line for line in lines if "most frequent class" in line]
+    assert called == ["Model 2 on CK+ (from scratch), seed 0: no better than always answering the most frequent "
+                      "class of its test part, so it shows no learning; its curves below show what happened in "
+                      "training."]
+    assert not [line for line in findings.training_findings(overview, pd.DataFrame(), 15) if "most frequent" in line]
