@@ -437,7 +437,8 @@ class Chapter:
         (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
         ``final_train_loss``, ``departures`` (how its settings differ from the
         protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
-        where it has none on the same data set: a six-class CK+48 run has no seven-class twin). Empty unless this chapter shows the committed results."""
+        where it has none on the same data set: a six-class CK+48 run has no seven-class
+        twin). Empty unless this chapter shows the committed results."""
         import pandas as pd
 
         from ferlib.tables import runs_overview

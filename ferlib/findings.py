@@ -27,15 +27,19 @@ def _range_key(dataset: str, training: str | None = None) -> str:
     return dataset if training is None else f"{dataset}_{training.replace('-', '_')}"
 
 
+def _listed(texts) -> str:
+    """``["a"]`` -> ``"a"``, ``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    texts = [str(text) for text in texts]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + f" and {texts[-1]}"
+
+
 def _models_note(models) -> str | None:
     """Which of the paper's three networks a range of ours covers, where not all:
     ``[2]`` -> ``"Model 2 only"``, ``[1, 2]`` -> ``"Models 1 and 2"``; None for all three."""
     models = sorted({int(m) for m in models})
     if models == [1, 2, 3]:
         return None
-    if len(models) == 1:
-        return f"Model {models[0]} only"
-    return "Models " + ", ".join(str(m) for m in models[:-1]) + f" and {models[-1]}"
+    return f"Model {models[0]} only" if len(models) == 1 else f"Models {_listed(models)}"
 
 
 def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: float) -> dict:
@@ -138,11 +142,17 @@ def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
     if beside is not None and len(beside):
         at_floor = {row.run for row in beside.itertuples() if at_majority(row)}
     against_floor = int(significant["scratch_run"].isin(at_floor).sum()) if len(significant) else 0
-    if against_floor:
-        which = ("that one is" if len(significant) == 1
-                 else f"{against_floor} of them {'is' if against_floor == 1 else 'are'}")
-        sentence += (f", and {which} against a run from scratch that stayed at the majority class")
-    return sentence
+    return sentence + _against_floor(len(significant), against_floor)
+
+
+def _against_floor(significant: int, against_floor: int) -> str:
+    """The clause that says how many of ``significant`` gains were over a run from scratch
+    at the majority class (``""`` for none)."""
+    if not against_floor:
+        return ""
+    which = ("that one is" if significant == 1
+             else f"{against_floor} of them {'is' if against_floor == 1 else 'are'}")
+    return f", and {which} against a run from scratch that stayed at the majority class"
 
 
 def finetune_seeds_sentence(over_seeds: pd.DataFrame) -> str:
@@ -205,7 +215,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     and ``ckplus`` (the protocol's seven-class CK+): the protocol's fine-tunes, every
     committed seed, and their FER2013 networks on the same test images before
     fine-tuning. Each a percent text (``"81.0%"``), a dash where no such run is there;
-    with several seeds a list in seed order, the fine-tunes' naming the seeds
+    with several seeds a list in seed order, the fine-tunes' list naming its seeds
     (``"81.0% and 85.7% (seeds 0 and 1)"``); ``finetune_protocol_<name>_with_start`` gives
     both in one phrase (``"81.0% (before fine-tuning: 42.9%)"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
@@ -223,9 +233,6 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     def accuracy(found):
         return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
 
-    def listed(texts) -> str:
-        return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + f" and {texts[-1]}"
-
     values = {"finetune_first_fast": accuracy(fast), "finetune_first_slow": accuracy(slow)}
     protocol = protocol_seed_runs(runs, models=(model,))
     above = True
@@ -237,13 +244,13 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
         seeds = [str(run.config.seed) for run in tuned]
         values[f"finetune_protocol_{name}"] = (
             DASH if not tuned else accuracy(tuned) if len(tuned) == 1
-            else f"{listed([percent_text(t) for t in tested])} (seeds {listed(seeds)})")
-        values[f"finetune_protocol_{name}_zero_shot"] = (listed([percent_text(z) for z in zero_shot])
+            else f"{_listed([percent_text(t) for t in tested])} (seeds {_listed(seeds)})")
+        values[f"finetune_protocol_{name}_zero_shot"] = (_listed([percent_text(z) for z in zero_shot])
                                                           if tuned else DASH)
         start = f"before fine-tuning: {values[f'finetune_protocol_{name}_zero_shot']}"
         values[f"finetune_protocol_{name}_with_start"] = (
             DASH if not tuned else f"{accuracy(tuned)} ({start})" if len(tuned) == 1
-            else f"{listed([percent_text(t) for t in tested])} (seeds {listed(seeds)}; {start})")
+            else f"{_listed([percent_text(t) for t in tested])} (seeds {_listed(seeds)}; {start})")
     values["finetune_protocol_vs_zero_shot"] = "above" if above else "not always above"
     return values
 
@@ -521,10 +528,8 @@ def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
         at_floor = pairs.get("scratch_at_majority", pd.Series(False, index=pairs.index))
         against_floor = int((significant & at_floor.fillna(False).astype(bool)).sum())
         if against_floor:
-            which = ("that one is" if significant.sum() == 1
-                     else f"{against_floor} of them {'is' if against_floor == 1 else 'are'}")
-            line += (f", and {which} against a run from scratch that stayed at the majority class: it "
-                     f"shows that the fine-tune learned, not that the transfer helped")
+            line += (_against_floor(int(significant.sum()), against_floor)
+                     + ": it shows that the fine-tune learned, not that the transfer helped")
         lines.append(line + ".")
     else:
         lines.append("The paper's main claim, that fine-tuning beats training from scratch, has no pair of "
