@@ -195,13 +195,20 @@ def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dic
     ``small_scratch_above_bar`` (those whose median balanced test accuracy reaches
     ``bar``), ``small_scratch_bar`` (``bar`` in percent) and
     ``small_scratch_balanced_range`` (lowest to highest median balanced accuracy, a
-    dash without runs)."""
+    dash without runs) and ``small_scratch_below_bar_text`` (a sentence naming those below
+    ``bar`` with their median, or saying that none is)."""
     part = seeds[(seeds["training"] == "scratch") & seeds["dataset"].isin(["jaffe", "ckplus"])]
     balanced = part["balanced_median"].astype(float)
+    below = part[balanced < bar]
+    below_text = ("None falls below it." if below.empty else
+                  "Below it: " + _listed([f"{_experiment(row.model, row.dataset, 'scratch')}, "
+                                          f"{percent_text(row.balanced_median)} over {_seeds(row.seeds)}"
+                                          for row in below.itertuples()]) + ".")
     return {"small_scratch_runs": int(len(part)),
             "small_scratch_above_bar": int((balanced >= bar).sum()),
             "small_scratch_bar": float(100 * bar),
-            "small_scratch_balanced_range": range_text(balanced.min(), balanced.max()) if len(part) else DASH}
+            "small_scratch_balanced_range": range_text(balanced.min(), balanced.max()) if len(part) else DASH,
+            "small_scratch_below_bar_text": below_text}
 
 
 def finetune_rate_glues(runs, *, model: int = 2) -> dict:

@@ -145,10 +145,12 @@ def test_a_run_at_the_majority_class_is_called_out():
 def test_learning_glues_count_the_small_scratch_experiments_over_the_bar():
     seeds = pd.DataFrame({"model": [1, 2, 2, 2], "dataset": ["jaffe", "ckplus", "jaffe", "fer2013"],
                           "training": ["scratch", "scratch", "fine-tuned", "scratch"],
-                          "balanced_median": [0.30, 0.60, 0.95, 0.10]})
+                          "balanced_median": [0.30, 0.60, 0.95, 0.10], "seeds": [3, 5, 1, 1]})
     values = findings.learning_glues(seeds)
     assert values["small_scratch_runs"] == 2 and values["small_scratch_above_bar"] == 1
     assert values["small_scratch_balanced_range"] == "30.0% to 60.0%"
+    assert values["small_scratch_below_bar_text"] == "Below it: Model 1 on JAFFE (from scratch), 30.0% over 3 seeds."
+    assert findings.learning_glues(seeds, bar=0.2)["small_scratch_below_bar_text"] == "None falls below it."
     assert findings.learning_glues(seeds, bar=0.2)["small_scratch_above_bar"] == 2
     assert findings.learning_glues(seeds.iloc[2:])["small_scratch_balanced_range"] == findings.DASH
 
