@@ -375,13 +375,14 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
     also each run no better than always answering its test part's most frequent class
     (:func:`ferlib.claims.at_majority_class`)."""
     from ferlib.claims import at_majority_class
+    from ferlib.tables import training_label
 
     lines = [f"{len(overview)} of the paper's {experiments} experiments have a run in this build"
              + (f"; the other {len(missing)} are listed below with the compute each needs."
                 if len(missing) else ".")]
     for (model, dataset, source), run in (runs or {}).items():
         if at_majority_class(run, level=SIGNIFICANCE):
-            lines.append(f"{_experiment(model, dataset, 'scratch' if source is None else 'fine-tuned')}, seed "
+            lines.append(f"{_experiment(model, dataset, training_label(source))}, seed "
                          f"{int(run.config.seed)}: no better than always answering the most frequent class of its "
                          f"test part, so it shows no learning; its curves below show what happened in training.")
     if len(overview):

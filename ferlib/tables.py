@@ -222,10 +222,14 @@ def finetune_summary(results: pd.DataFrame) -> dict:
             "paper_same_gain": float(np.mean(theirs_same)) if theirs_same else float("nan")}
 
 
+def _with_values(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> pd.DataFrame:
+    """The rows of ``results`` for one data set and training that have a ``column`` value."""
+    return results[(results["dataset"] == dataset) & (results["training"] == training)].dropna(subset=[column])
+
+
 def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> tuple:
     """``(low, high)`` of ``column`` over the models for one data set and training."""
-    part = results[(results["dataset"] == dataset) & (results["training"] == training)][column]
-    part = part.dropna()
+    part = _with_values(results, dataset, training, column)[column]
     if part.empty:
         raise ValueError(f"no {column!r} accuracies for {dataset!r} {training!r}")
     return float(part.min()), float(part.max())
@@ -242,14 +246,11 @@ def range_table(results: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
-        try:
-            ours = accuracy_range(results, dataset, training)
-        except ValueError:
-            ours = (np.nan, np.nan)
-        models = results[(results["dataset"] == dataset) & (results["training"] == training)].dropna(subset=["ours"])
-        rows.append({"dataset": dataset, "training": training, "paper_low": low,
-                     "paper_high": high, "ours_low": ours[0], "ours_high": ours[1],
-                     "ours_models": int(models["model"].nunique())})
+        ours = _with_values(results, dataset, training)
+        rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
+                     "ours_low": float(ours["ours"].min()) if len(ours) else np.nan,
+                     "ours_high": float(ours["ours"].max()) if len(ours) else np.nan,
+                     "ours_models": int(ours["model"].nunique())})
     return pd.DataFrame(rows)
 
 
