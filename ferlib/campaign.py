@@ -128,7 +128,8 @@ def study_jobs(profile, *, models, committed, round="settled", **settings) -> li
     jobs = []
     for cell, config in study.study_configs(models=tuple(models), profile=profile, data="real", round=round,
                                             **settings):
-        if (cell, config.model, config.dataset, config.seed) in done:
+        if (cell, config.model, config.dataset, config.seed) in done or study.is_protocol_alias(
+                cell, config, profile=profile, round=round):
             continue
         if config.is_finetune:
             jobs.append(Job("study", dataclasses.replace(config, source=None),

@@ -319,12 +319,12 @@ class CommittedResults(_Backend):
     def evidence_rows(self) -> list:
         from ferlib.protocol import departure_text
         from ferlib.results import committed_runs, experiment_key, protocol_runs, runs_outside_protocol
-        from ferlib.study import study_runs
+        from ferlib.study import ROUNDS, study_runs
         from ferlib.tables import runs_overview
 
         runs = committed_runs(self.parameters.store)  # read once: the evidence and its protocol twins
         twins = protocol_runs(runs)
-        in_study = {run.id for _, run in study_runs(runs)}
+        in_study = {run.id for round in ROUNDS for _, run in study_runs(runs, round=round)}
         rows = []
         for run in runs_outside_protocol(runs):
             if run.id in in_study:
@@ -433,8 +433,8 @@ class Chapter:
         return self.backend.probes()
 
     def evidence_runs(self):
-        """The committed runs outside the protocol that are not in the sensitivity study
-        (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
+        """The committed runs outside the protocol that are in no round of the sensitivity
+        study (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
         ``final_train_loss``, ``departures`` (how its settings differ from the
         protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
         where it has none on the same data set: a six-class CK+48 run has no seven-class

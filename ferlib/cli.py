@@ -150,8 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data sets (default: jaffe ckplus7)")
     p.add_argument("--seeds", default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
-    p.add_argument("--round", choices=("settled", "first", "fine-tune"), default="settled",
+    p.add_argument("--round", choices=("settled", "first", "rate 0.001", "fine-tune"), default="settled",
                    help="settled: around the protocol (default); first: around the augmented start; "
+                        "'rate 0.001': the settled cells at the profile's learning rate; "
                         "fine-tune: fine-tunes from the protocol's FER2013 run of each seed")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")

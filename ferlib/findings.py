@@ -224,7 +224,8 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     fine-tuning. Each a percent text (``"81.0%"``), a dash where no such run is there;
     with several seeds a list in seed order, the fine-tunes' list naming its seeds
     (``"81.0% and 85.7% (seeds 0 and 1)"``); ``finetune_protocol_<name>_with_start`` gives
-    both in one phrase (``"81.0% (before fine-tuning: 42.9%)"``). ``finetune_protocol_vs_zero_shot``:
+    both in one phrase (``"81.0% (before fine-tuning: 42.9%)"``); ``finetune_protocol_<name>_rate``
+    is the learning rate the protocol fine-tunes at (``"0.001"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
     fine-tuning, else ``"not always above"``."""
     from ferlib.protocol import experiment_config
@@ -244,6 +245,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     protocol = protocol_seed_runs(runs, models=(model,))
     above = True
     for name in ("jaffe", "ckplus"):
+        values[f"finetune_protocol_{name}_rate"] = f"{experiment_config('paper', (model, name, 'fer2013')).learning_rate:g}"
         tuned = protocol.get((model, name, "fer2013"), [])
         tested = [run.metrics["test"]["accuracy"] for run in tuned]
         zero_shot = [run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan) for run in tuned]
@@ -678,42 +680,32 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     return f"{text}; {which} it on the other: {changes(mixed)}."
 
 
-def cell_choice_sentence(table: pd.DataFrame, *, cell: str, model: int = 2, dataset: str = "ckplus7",
-                         other: str = "jaffe", protocol_value: str = "0.001", cell_value: str = "0.0001") -> str:
-    """How one choice of the protocol stands against a cell of the study on one data set,
-    by the protocol's rule (the median validation accuracy over seeds), with the seeds that
-    ended above the majority class and the mean beside it; where the cell wins there, how
-    it fares on ``other``, since a change to the protocol must help on both data sets.
-
-    Args:
-        table: :func:`ferlib.study.study_table` output.
-        cell: the study cell (e.g. ``"learning rate 0.0001"``).
-        model, dataset, other: which runs (the runs' data set names).
-        protocol_value, cell_value: the two settings in words.
-
-    Returns:
-        the sentences, or ``""`` when ``table`` lacks either cell for ``model`` on ``dataset``.
-    """
+def rate_choice_sentences(choices: pd.DataFrame) -> list:
+    """The protocol's learning rate on each data set against the study's other rate, one
+    sentence each, from :func:`ferlib.study.rate_choices`: the seeds above the majority
+    class at each rate, the median validation accuracy (the protocol's rule) and the mean
+    beside it, and whether the protocol trains at the rate the rule picks (a stated
+    deviation where that is not the profile's rate)."""
+    from ferlib.config import PROFILES
     from ferlib.figures import dataset_title
 
-    part = table[table["model"] == model].set_index(["dataset", "cell"])
-    if (dataset, "protocol") not in part.index or (dataset, cell) not in part.index:
-        return ""
-    base, changed = part.loc[(dataset, "protocol")], part.loc[(dataset, cell)]
-    text = (f"Model {model} on {dataset_title(dataset)} at {protocol_value} ended above the majority class "
-            f"in {int(base['learned'])} of {_seeds(base['seeds'])}, at {cell_value} in "
-            f"{int(changed['learned'])} of {_seeds(changed['seeds'])}. By the protocol's rule, the median "
-            f"validation accuracy over seeds, {protocol_value} scores {percent_text(base['val_median'])} and "
-            f"{cell_value} {percent_text(changed['val_median'])}")
-    if base["val_median"] >= changed["val_median"]:
-        text += f", so the protocol keeps {protocol_value}"
-    else:
-        text += f": on {dataset_title(dataset)} alone the rule picks {cell_value}"
-        if (other, "protocol") in part.index and (other, cell) in part.index:
-            theirs, mine = part.loc[(other, cell), "val_median"], part.loc[(other, "protocol"), "val_median"]
-            text += (f". A change to the protocol must help on both data sets, and on {dataset_title(other)} "
-                     f"{cell_value} scores {percent_text(theirs)} against {percent_text(mine)}")
-            text += (f", so the protocol keeps {protocol_value}" if theirs <= mine
-                     else f", so by the rule the protocol moves to {cell_value}")
-    return (text + f". By the mean validation accuracy, which a seed left at the majority class pulls "
-                   f"down, they score {percent_text(base['val_mean'])} and {percent_text(changed['val_mean'])}.")
+    profile_rate = PROFILES["paper"]["learning_rate"]
+    lines = []
+    for row in choices.itertuples():
+        ours, other = f"{row.protocol_rate:g}", f"{row.other_rate:g}"
+        text = (f"Model {row.model} on {dataset_title(row.dataset)} ended above the majority class of its "
+                f"test part in "
+                f"{int(row.protocol_learned)} of {_seeds(row.protocol_seeds)} at {ours} and in "
+                f"{int(row.other_learned)} of {_seeds(row.other_seeds)} at {other}; by the protocol's rule, "
+                f"the median validation accuracy over seeds, {ours} scores {percent_text(row.protocol_val_median)} "
+                f"and {other} {percent_text(row.other_val_median)} (by the mean, which a seed left at the "
+                f"majority class pulls down, {percent_text(row.protocol_val_mean)} and "
+                f"{percent_text(row.other_val_mean)})")
+        if not row.agrees:
+            text += f", yet the protocol trains this experiment at {ours}: the rule picks {other}"
+        elif row.protocol_rate == profile_rate:
+            text += f", so this experiment keeps the profile's {ours}"
+        else:
+            text += f", so this experiment trains at {ours}, a stated deviation from the profile's {profile_rate:g}"
+        lines.append(text + ".")
+    return lines

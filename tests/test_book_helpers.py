@@ -119,9 +119,11 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
     assert {run.id for run in outside} | any_seed | folds == committed_ids
     assert not {run.id for run in outside} & any_seed and not folds & (any_seed | {run.id for run in outside})
     evidence = chapter.open_chapter(profile="paper", store=RESULTS).evidence_runs()
-    from ferlib.study import study_runs
+    from ferlib.study import ROUNDS, study_runs
 
-    in_study = {run.id for _, run in study_runs(results.committed_runs(RESULTS))}
+    in_study = {run.id for round in ROUNDS for _, run in study_runs(results.committed_runs(RESULTS), round=round)}
+    assert in_study - {run.id for _, run in study_runs(results.committed_runs(RESULTS))}, \
+        "the other rounds' runs are left out too"
     shown = [run for run in outside if run.id not in in_study]
     assert list(evidence["run_id"]) == [run.id for run in shown]
     for run, row in zip(shown, evidence.itertuples()):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ferlib import claims, findings, paper, tables
+from ferlib import claims, findings, paper, study, tables
 
 
 def fake_run(accuracy, n):
@@ -220,16 +220,20 @@ def test_finetune_rate_glues_set_the_first_recipe_beside_the_protocol():
                        accuracy=31 / 42),
             _committed("scratch", augment=True, min_epoch_images=None, accuracy=0.9),  # not a fine-tune
             _committed("jaffe", source="fer2013", accuracy=34 / 42, zero_shot=18 / 42),
-            _committed("ck", dataset="ckplus7", source="fer2013", accuracy=119 / 132, zero_shot=79 / 132)]
+            _committed("ck", dataset="ckplus7", source="fer2013", learning_rate=1e-4, accuracy=119 / 132,
+                       zero_shot=79 / 132),
+            # at the profile's rate: before Model 2's CK+ deviation, so no fine-tune of the protocol
+            _committed("ck fast", dataset="ckplus7", source="fer2013", accuracy=0.5, zero_shot=0.6)]
     values = findings.finetune_rate_glues(runs)
     assert values == {"finetune_first_fast": "21.4%", "finetune_first_slow": "73.8%",
                       "finetune_protocol_jaffe": "81.0%", "finetune_protocol_jaffe_zero_shot": "42.9%",
                       "finetune_protocol_ckplus": "90.2%", "finetune_protocol_ckplus_zero_shot": "59.8%",
                       "finetune_protocol_jaffe_with_start": "81.0% (before fine-tuning: 42.9%)",
                       "finetune_protocol_ckplus_with_start": "90.2% (before fine-tuning: 59.8%)",
+                      "finetune_protocol_jaffe_rate": "0.001", "finetune_protocol_ckplus_rate": "0.0001",
                       "finetune_protocol_vs_zero_shot": "above"}
     empty = findings.finetune_rate_glues([])
-    assert set(empty.values()) - {"above"} == {findings.DASH}
+    assert set(empty.values()) - {"above", "0.001", "0.0001"} == {findings.DASH}
     # with a second seed each list follows the seeds, and one fine-tune below its start is said
     second = dataclasses.replace(_committed("jaffe1", source="fer2013", accuracy=0.3, zero_shot=0.4).config, seed=1)
     runs.append(types.SimpleNamespace(id="jaffe1", config=second,
@@ -342,30 +346,53 @@ def test_finetune_seeds_sentence_gives_the_repeated_pairs_and_says_when_there_ar
     assert findings.finetune_seeds_sentence(over.iloc[:0]).startswith("No fine-tune has more than one seed")
 
 
-def test_cell_choice_sentence_follows_the_median_rule_and_the_other_data_set():
-    def rows(ck_protocol, ck_cell, jaffe_protocol=0.8, jaffe_cell=0.7):
-        return pd.DataFrame([
-            {"model": 2, "dataset": "ckplus7", "cell": "protocol", "seeds": 3, "learned": 2,
-             "val_median": ck_protocol, "val_mean": ck_protocol - 0.1},
-            {"model": 2, "dataset": "ckplus7", "cell": "learning rate 0.0001", "seeds": 5, "learned": 5,
-             "val_median": ck_cell, "val_mean": ck_cell},
-            {"model": 2, "dataset": "jaffe", "cell": "protocol", "seeds": 3, "learned": 3,
-             "val_median": jaffe_protocol, "val_mean": jaffe_protocol},
-            {"model": 2, "dataset": "jaffe", "cell": "learning rate 0.0001", "seeds": 3, "learned": 3,
-             "val_median": jaffe_cell, "val_mean": jaffe_cell},
-        ])
+def _rate_table(ck_protocol, ck_other, jaffe_protocol=0.8, jaffe_other=0.7):
+    """A study table with both rate cells of Model 2 on CK+7 (trained at 0.0001, its
+    'learning rate 0.001' cell the other rate) and on JAFFE (at 0.001)."""
+    return pd.DataFrame([
+        {"model": 2, "dataset": "ckplus7", "cell": "protocol", "seeds": 5, "learned": 5,
+         "val_median": ck_protocol, "val_mean": ck_protocol},
+        {"model": 2, "dataset": "ckplus7", "cell": "learning rate 0.001", "seeds": 3, "learned": 2,
+         "val_median": ck_other, "val_mean": ck_other - 0.1},
+        {"model": 2, "dataset": "jaffe", "cell": "protocol", "seeds": 3, "learned": 3,
+         "val_median": jaffe_protocol, "val_mean": jaffe_protocol},
+        {"model": 2, "dataset": "jaffe", "cell": "learning rate 0.0001", "seeds": 3, "learned": 3,
+         "val_median": jaffe_other, "val_mean": jaffe_other},
+        {"model": 2, "dataset": "jaffe", "cell": "augmentation", "seeds": 3, "learned": 1,
+         "val_median": 0.2, "val_mean": 0.2},
+    ])
 
-    keeps = findings.cell_choice_sentence(rows(0.9, 0.85), cell="learning rate 0.0001")
-    assert keeps == ("Model 2 on CK+ (7 classes) at 0.001 ended above the majority class in 2 of 3 seeds, at "
-                     "0.0001 in 5 of 5 seeds. By the protocol's rule, the median validation accuracy over seeds, "
-                     "0.001 scores 90.0% and 0.0001 85.0%, so the protocol keeps 0.001. By the mean validation "
-                     "accuracy, which a seed left at the majority class pulls down, they score 80.0% and 85.0%.")
-    other_loses = findings.cell_choice_sentence(rows(0.85, 0.9), cell="learning rate 0.0001")
-    assert ("on CK+ (7 classes) alone the rule picks 0.0001. A change to the protocol must help on both data "
-            "sets, and on JAFFE 0.0001 scores 70.0% against 80.0%, so the protocol keeps 0.001.") in other_loses
-    both = findings.cell_choice_sentence(rows(0.85, 0.9, jaffe_cell=0.9), cell="learning rate 0.0001")
-    assert "so by the rule the protocol moves to 0.0001" in both
-    assert findings.cell_choice_sentence(rows(0.9, 0.85), cell="no such cell") == ""
+
+def test_rate_choices_put_each_experiments_rate_beside_the_other_by_the_median_rule():
+    choices = study.rate_choices(_rate_table(0.85, 0.5))
+    assert list(choices.columns) == study.RATE_CHOICE_COLUMNS
+    ck, jaffe = choices.set_index("dataset").loc["ckplus7"], choices.set_index("dataset").loc["jaffe"]
+    assert (ck["protocol_rate"], ck["other_rate"], ck["rule_rate"], ck["agrees"]) == (1e-4, 1e-3, 1e-4, True)
+    assert (ck["protocol_learned"], ck["other_seeds"], ck["other_val_mean"]) == (5, 3, pytest.approx(0.4))
+    assert (jaffe["protocol_rate"], jaffe["rule_rate"], jaffe["agrees"]) == (1e-3, 1e-3, True)
+    flipped = study.rate_choices(_rate_table(0.5, 0.85, jaffe_other=0.9)).set_index("dataset")
+    assert flipped.loc["ckplus7", "rule_rate"] == 1e-3 and not flipped.loc["ckplus7", "agrees"]
+    assert flipped.loc["jaffe", "rule_rate"] == 1e-4 and not flipped.loc["jaffe", "agrees"]
+    tie = study.rate_choices(_rate_table(0.7, 0.7)).set_index("dataset")
+    assert tie.loc["ckplus7", "agrees"], "a tie keeps the protocol's rate"
+    alone = _rate_table(0.85, 0.5)
+    assert study.rate_choices(alone[alone["cell"] != "learning rate 0.001"])["dataset"].tolist() == ["jaffe"]
+    assert study.rate_choices(alone.iloc[:0]).empty
+
+
+def test_rate_choice_sentences_say_where_the_protocol_deviates_and_where_the_rule_disagrees():
+    lines = findings.rate_choice_sentences(study.rate_choices(_rate_table(0.85, 0.5)))
+    deviates, kept = lines
+    assert deviates == ("Model 2 on CK+ (7 classes) ended above the majority class of its test part in 5 of 5 "
+                        "seeds at 0.0001 and in 2 of 3 seeds at 0.001; by the protocol's rule, the median "
+                        "validation accuracy over seeds, 0.0001 scores 85.0% and 0.001 50.0% (by the mean, which "
+                        "a seed left at the majority class pulls down, 85.0% and 40.0%), so this experiment "
+                        "trains at 0.0001, a stated deviation from the profile's 0.001.")
+    assert kept.endswith("0.001 scores 80.0% and 0.0001 70.0% (by the mean, which a seed left at the majority "
+                         "class pulls down, 80.0% and 70.0%), so this experiment keeps the profile's 0.001.")
+    wrong = findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85)))
+    assert wrong[0].endswith("yet the protocol trains this experiment at 0.0001: the rule picks 0.001.")
+    assert findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85).iloc[:0])) == []
 
 
 def test_training_findings_call_out_a_run_at_the_majority_class():

@@ -10,12 +10,16 @@ from ferlib.config import PROFILES, RunConfig, profile_config
 from ferlib.experiment import PAPER_EXPERIMENTS, experiment_plan
 
 M2_FER = (2, "fer2013", None)
+M2_CK = (2, "ckplus", None)
+M2_CK_TUNED = (2, "ckplus", "fer2013")
+#: The experiments the paper profile trains at 0.0001.
+SLOW_KEYS = {M2_FER, M2_CK, M2_CK_TUNED}
 ALL_KEYS = [(m, target, source) for m in (1, 2, 3) for target, source in PAPER_EXPERIMENTS]
 
 
-def test_paper_profile_states_one_deviation_with_a_reason():
+def test_paper_profile_states_its_deviations_with_a_reason():
     deviations = protocol.EXPERIMENT_DEVIATIONS["paper"]
-    assert set(deviations) == {M2_FER}
+    assert set(deviations) == SLOW_KEYS
     for key, entry in deviations.items():
         assert entry["reason"].strip(), key
         assert set(entry["settings"]) <= {f.name for f in dataclasses.fields(profile_config(
@@ -25,7 +29,7 @@ def test_paper_profile_states_one_deviation_with_a_reason():
 def test_deviation_changes_only_its_experiment():
     for key in ALL_KEYS:
         config = protocol.experiment_config("paper", key, data="real")
-        expected = 1e-4 if key == M2_FER else PROFILES["paper"]["learning_rate"]
+        expected = 1e-4 if key in SLOW_KEYS else PROFILES["paper"]["learning_rate"]
         assert config.learning_rate == expected, key
         plain = profile_config("paper", model=key[0], dataset=protocol.protocol_dataset(key[1]), data="real")
         assert dataclasses.replace(config, learning_rate=plain.learning_rate) == plain, key
@@ -101,15 +105,44 @@ def test_the_ck_plus_classes_count_contempt_as_disgust_as_the_paper_does():
 def test_the_fine_tuning_choice_puts_the_collapse_at_0_001_in_the_first_recipe():
     (choice,) = [c for c in protocol.PROTOCOL if c.name == "fine-tuning"]
     assert "loses it at 0.001" not in choice.why
-    assert "under the first recipe" in choice.why and "fine-tunes at 0.001 learn" in choice.why
+    assert "under the first recipe" in choice.why and "the fine-tunes learn" in choice.why
     (epochs,) = [c for c in protocol.PROTOCOL if c.name == "images per epoch"]
     assert "with augmentation on" in epochs.why, "the one-pass runs at chance all augmented"
 
 
+def test_a_fine_tune_deviates_exactly_where_the_run_from_scratch_it_is_compared_with_does():
+    """The pairing rule: a fine-tune and the run from scratch on its target differ only in
+    their starting weights, so their deviations are the same (FER2013's own deviation,
+    a source's, does not carry over)."""
+    for profile, deviations in protocol.EXPERIMENT_DEVIATIONS.items():
+        for model, target, source in ALL_KEYS:
+            if source is not None:
+                assert (protocol.experiment_settings(profile, (model, target, source))
+                        == protocol.experiment_settings(profile, (model, target, None))), (profile, model, target)
+
+
+def test_deviations_are_found_by_either_name_of_a_data_set():
+    assert protocol.experiment_settings("paper", (2, "ckplus7", None)) == {"learning_rate": 1e-4}
+    assert protocol.experiment_settings("paper", (2, "ckplus", None)) == {"learning_rate": 1e-4}
+    assert protocol.experiment_settings("paper", (2, "jaffe", None)) == {}
+    assert protocol.experiment_config("paper", (2, "ckplus7", None), data="real") == \
+        protocol.experiment_config("paper", M2_CK, data="real")
+
+
 def test_deviation_lines_name_the_experiment_and_value():
-    (line,) = protocol.deviation_lines("paper")
-    assert line.startswith("Model 2 on FER2013 (from scratch) uses learning rate 0.0001.")
+    lines = protocol.deviation_lines("paper")
+    assert len(lines) == len(SLOW_KEYS)
+    assert lines[0].startswith("Model 2 on FER2013 (from scratch) uses learning rate 0.0001.")
+    assert lines[1].startswith("Model 2 on CK+ (7 classes) (from scratch) uses learning rate 0.0001.")
+    assert lines[2].startswith("Model 2 on CK+ (7 classes) (fine-tuned from FER2013) uses learning rate 0.0001.")
     assert protocol.deviation_lines("smoke") == []
+
+
+def test_the_learning_rate_departure_names_every_experiment_at_another_rate():
+    (choice,) = [c for c in protocol.PROTOCOL if c.name == "learning rate"]
+    assert "Model 2 on FER2013 from scratch (0.0001)" in choice.departs
+    assert "Model 2 on CK+ (7 classes) fine-tuned from FER2013 (0.0001)" in choice.departs
+    assert choice.departs.count("(0.0001)") == len(SLOW_KEYS)
 
 
 def test_is_paper_config_accepts_the_stated_deviation_only():
@@ -123,6 +156,12 @@ def test_is_paper_config_accepts_the_stated_deviation_only():
     assert not results.is_paper_config(dataclasses.replace(m2_jaffe, learning_rate=1e-4))
     tuned = dataclasses.replace(m2_jaffe, source="fer2013", source_run="0123456789abcdef")
     assert results.is_paper_config(tuned), "a fine-tune keeps the profile's rate"
+    m2_ck = protocol.experiment_config("paper", M2_CK, data="real")
+    assert results.is_paper_config(m2_ck) and m2_ck.learning_rate == 1e-4
+    assert not results.is_paper_config(dataclasses.replace(m2_ck, learning_rate=1e-3))
+    tuned_ck = dataclasses.replace(m2_ck, source="fer2013", source_run="0123456789abcdef")
+    assert results.is_paper_config(tuned_ck), "the CK+ fine-tune keeps its run from scratch's rate"
+    assert not results.is_paper_config(dataclasses.replace(tuned_ck, learning_rate=1e-3))
 
 
 def test_cli_configs_follow_the_protocol():
@@ -137,6 +176,9 @@ def test_cli_configs_follow_the_protocol():
                               "--data-dir", "."])
     assert cli._config(args, model=2, dataset=args.source).learning_rate == 1e-4
     assert cli._config(args, model=2, dataset=args.target, source=args.source).learning_rate == 1e-3
+    args = parser.parse_args(["finetune", "--model", "2", "--target", "ckplus", "--profile", "paper",
+                              "--data-dir", "."])
+    assert cli._config(args, model=2, dataset=args.target, source=args.source).learning_rate == 1e-4
 
 
 # --------------------------------------------------------------------------- subject-independent folds

@@ -79,6 +79,20 @@ def test_fine_tuned_runs_start_from_a_committed_source_run():
             assert run.config.source_run in ids, f"{run.id}: its source run {run.config.source_run} is not committed"
 
 
+def test_the_committed_study_supports_every_learning_rate_the_protocol_chose():
+    """Each experiment's learning rate (stated deviations included) is the one the study's
+    rule picks on the committed runs: the higher median validation accuracy of the two
+    rate cells, on every data set where both are committed."""
+    from ferlib import study
+
+    table = study.study_table(study.study_runs(committed()))
+    choices = study.rate_choices(table)
+    assert set(choices["dataset"]) == {"jaffe", "ckplus7"}, "both data sets have runs at both rates"
+    wrong = choices[~choices["agrees"]]
+    assert wrong.empty, f"the study's rule picks another rate for {wrong[['dataset', 'rule_rate']].to_dict('records')}"
+    assert (choices["protocol_seeds"] >= 3).all() and (choices["other_seeds"] >= 3).all()
+
+
 # --------------------------------------------------------------------------- the audit can fail
 
 

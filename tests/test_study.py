@@ -11,17 +11,59 @@ from ferlib.config import RunConfig
 from ferlib.experiment import load_data
 
 
+def _cells_around(base, cells, **where):
+    """Check that every cell of ``cells`` is ``base`` with its change: either exactly the
+    fields it sets to another value than ``base`` differ, or (a protocol alias) none does
+    and its runs are the protocol's. Returns the alias cells."""
+    aliases = []
+    for cell, change in cells.items():
+        config = study.cell_config(cell, **where)
+        differs = {f.name for f in dataclasses.fields(RunConfig)
+                   if getattr(config, f.name) != getattr(base, f.name)}
+        if differs:
+            assert differs == {name for name, value in change.items() if getattr(base, name) != value}, cell
+            assert not study.is_protocol_alias(cell, config, round=where.get("round", "settled"))
+        else:
+            assert all(getattr(base, name) == value for name, value in change.items()), cell
+            assert cell == "protocol" or study.is_protocol_alias(cell, config, round=where.get("round", "settled"))
+            aliases.append(cell)
+        expected = "protocol" if not differs else cell
+        assert study.cell_of(dataclasses.replace(config, source_run=config.source_run and "feed"),
+                             round=where.get("round", "settled")) == expected, cell
+    return [cell for cell in aliases if cell != "protocol"]
+
+
 def test_each_cell_changes_one_setting_of_the_protocol():
     base = study.cell_config("protocol", model=2, dataset="jaffe", seed=1)
     assert base.min_epoch_images == 1024 and base.seed == 1 and base.data == "real"
-    for cell, change in study.CELLS.items():
-        config = study.cell_config(cell, model=2, dataset="jaffe", seed=1)
-        differs = {f.name for f in dataclasses.fields(RunConfig)
-                   if getattr(config, f.name) != getattr(base, f.name)}
-        assert differs == set(change), cell
-        assert study.cell_of(config) == cell
+    assert _cells_around(base, study.CELLS, model=2, dataset="jaffe", seed=1) == ["learning rate 0.001"]
     with pytest.raises(ValueError, match="cell must be one of"):
         study.cell_config("more epochs", model=2, dataset="jaffe", seed=0)
+
+
+def test_on_ck_plus_the_protocols_rate_makes_the_other_rate_the_cell():
+    """Model 2 on seven-class CK+ trains at 0.0001 (a stated deviation): there the
+    0.0001 cell is the protocol itself and the 0.001 cell the change; Model 1 keeps 0.001."""
+    base = study.cell_config("protocol", model=2, dataset="ckplus7", seed=0)
+    assert base.learning_rate == 1e-4
+    assert _cells_around(base, study.CELLS, model=2, dataset="ckplus7", seed=0) == ["learning rate 0.0001"]
+    model1 = study.cell_config("protocol", model=1, dataset="ckplus7", seed=0)
+    assert _cells_around(model1, study.CELLS, model=1, dataset="ckplus7", seed=0) == ["learning rate 0.001"]
+
+
+def test_the_profile_rate_round_is_the_settled_study_at_0_001():
+    """On JAFFE it is the settled study itself; on seven-class CK+ its protocol cell is
+    the settled round's 0.001 cell, and each of its cells that cell with one change."""
+    rate = "rate 0.001"
+    assert "learning rate 0.001" not in study.PROFILE_RATE_ROUND
+    for cell in study.PROFILE_RATE_ROUND:
+        assert study.cell_config(cell, model=2, dataset="jaffe", seed=0, round=rate) == \
+            study.cell_config(cell, model=2, dataset="jaffe", seed=0)
+    base = study.cell_config("protocol", model=2, dataset="ckplus7", seed=0, round=rate)
+    assert base == study.cell_config("learning rate 0.001", model=2, dataset="ckplus7", seed=0)
+    assert _cells_around(base, study.PROFILE_RATE_ROUND, model=2, dataset="ckplus7", seed=0, round=rate) == []
+    settled = study.cell_config("augmentation", model=2, dataset="ckplus7", seed=0)
+    assert study.cell_of(settled, round=rate) is None and study.cell_of(settled) == "augmentation"
 
 
 def test_the_first_round_is_the_settled_study_around_the_augmented_start():
@@ -177,13 +219,12 @@ def test_the_fine_tune_round_changes_one_setting_of_the_protocols_fine_tune():
     assert study.cell_of(trained) is None and study.cell_of(trained, round="first") is None
     scratch = study.cell_config("protocol", model=2, dataset="jaffe", seed=1)
     assert study.cell_of(scratch, round="fine-tune") is None
-    for cell, change in study.FINETUNE_ROUND.items():
-        config = study.cell_config(cell, model=2, dataset="ckplus7", seed=2, round="fine-tune")
-        protocol = study.cell_config("protocol", model=2, dataset="ckplus7", seed=2, round="fine-tune")
-        differs = {f.name for f in dataclasses.fields(RunConfig)
-                   if getattr(config, f.name) != getattr(protocol, f.name)}
-        assert differs == set(change), cell
-        assert study.cell_of(dataclasses.replace(config, source_run="feed"), round="fine-tune") == cell
+    where = dict(model=2, seed=2, round="fine-tune")
+    tuned_ck = study.cell_config("protocol", dataset="ckplus7", **where)
+    assert tuned_ck.learning_rate == 1e-4, "the CK+ fine-tune keeps its run from scratch's deviation"
+    assert _cells_around(tuned_ck, study.FINETUNE_ROUND, dataset="ckplus7", **where) == ["fine-tune rate 0.0001"]
+    tuned_jaffe = study.cell_config("protocol", dataset="jaffe", **where)
+    assert _cells_around(tuned_jaffe, study.FINETUNE_ROUND, dataset="jaffe", **where) == ["fine-tune rate 0.001"]
     assert not results.is_paper_config(
         dataclasses.replace(study.cell_config("fine-tune rate 0.0001", model=2, dataset="jaffe", seed=0,
                                               round="fine-tune"), source_run="feed"), seed=None)
@@ -204,8 +245,10 @@ def test_a_fine_tune_cell_starts_from_the_protocols_source_run_of_its_seed():
 
 def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
     scope = dict(models=(2,), datasets=("jaffe",), seeds=(0,), profile="smoke", round="fine-tune")
-    runs = study.run_study(tmp_path, log=lambda line: None, **scope)
-    assert [cell for cell, _ in runs] == list(study.FINETUNE_ROUND)
+    lines = []
+    runs = study.run_study(tmp_path, log=lines.append, **scope)
+    assert [cell for cell, _ in runs] == ["protocol", "fine-tune rate 0.0001"]
+    assert any("fine-tune rate 0.001" in line and "the protocol's own setting" in line for line in lines)
     (_, protocol), (_, slow) = runs
     assert protocol.config.source_run == slow.config.source_run
     assert slow.config.learning_rate == 1e-4 and protocol.config.learning_rate != 1e-4
@@ -214,6 +257,6 @@ def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
     source = RunStore(tmp_path).get(protocol.config.source_run)
     assert source.config == study.source_config(protocol.config, profile="smoke")
     assert [cell for cell, _ in study.study_runs([source, protocol, slow], round="fine-tune", profile="smoke")] == \
-        list(study.FINETUNE_ROUND)
+        ["protocol", "fine-tune rate 0.0001"]
     again = study.run_study(tmp_path, log=lambda line: None, **scope)
     assert [run.id for _, run in again] == [run.id for _, run in runs]
