@@ -333,8 +333,8 @@ class CommittedResults(_Backend):
             row = runs_overview({key: run})
             row["final_train_loss"] = float(run.history["loss"].iloc[-1])
             twin = twins.get(key)
-            if twin is not None and twin.config.dataset != run.config.dataset:
-                twin = None  # e.g. a six-class CK+48 run: the protocol's CK+ has seven classes
+            if twin is not None and (twin.config.dataset != run.config.dataset or run.config.protocol != "paper"):
+                twin = None  # a six-class CK+48 run, or a fold tested on other images than the paper's split
             row["departures"] = departure_text(run.config)
             row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
             rows.append(row)
@@ -437,8 +437,8 @@ class Chapter:
         study (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
         ``final_train_loss``, ``departures`` (how its settings differ from the
         protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
-        where it has none on the same data set: a six-class CK+48 run has no seven-class
-        twin). Empty unless this chapter shows the committed results."""
+        where it has none on the same data set and split: a six-class CK+48 run has no
+        seven-class twin, a subject-independent fold tests other images). Empty unless this chapter shows the committed results."""
         import pandas as pd
 
         from ferlib.tables import runs_overview

@@ -284,9 +284,12 @@ def profile_notes(profile: str) -> list:
         lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
                      + (": fewer steps than the other models, so its accuracies say less about what it "
                         "can learn." if fewer else "."))
+    from ferlib.figures import dataset_title
+    from ferlib.protocol import protocol_dataset
+
     for (model, dataset, source), entry in deviations.items():
-        training = "from scratch" if source is None else f"fine-tuned from {paper.DATASET_TITLES[source]}"
-        lines.append(f"Model {model} on {paper.DATASET_TITLES[dataset]} ({training}) trains with "
+        training = "from scratch" if source is None else f"fine-tuned from {dataset_title(source)}"
+        lines.append(f"Model {model} on {dataset_title(protocol_dataset(dataset, 'real'))} ({training}) trains with "
                      f"{', '.join(setting_words(k, v) for k, v in entry['settings'].items())} instead, "
                      f"a stated deviation (the protocol page and the claims page give its reason).")
     return lines

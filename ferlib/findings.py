@@ -551,7 +551,8 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
     """A network tested on people it has never seen, per data set with a fold committed,
     from :func:`ferlib.compare.subject_cnn_comparison`: its pooled accuracy beside its mean
     on the paper's split and HOG + logistic regression on the same folds with the paired
-    test, or how many folds are still to come. Empty when no fold is committed."""
+    test, or how many folds are still to come (none yet, for a data set without a fold
+    beside one with folds). Empty when no fold is committed."""
     from ferlib.compare import SUBJECT_PROTOCOL_TITLES
     from ferlib.figures import dataset_title
 
@@ -559,6 +560,9 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
     for row in cnn.itertuples():
         name = dataset_title(row.dataset)
         if row.folds == 0:
+            if (cnn["folds"] > 0).any():
+                lines.append(f"{name}: none of the {row.of} subject-independent folds of Model {row.model} with "
+                             f"the protocol's settings is committed yet.")
             continue
         if not row.complete:
             lines.append(f"{name}: {row.folds} of the {row.of} subject-independent folds of Model {row.model} "
@@ -653,7 +657,8 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     """Whether any one change of the study raises the median validation accuracy on every
     data set of ``datasets`` at once (each cell with at least ``min_seeds`` seeds), from
     :func:`ferlib.study.study_verdicts`: the test of a change to the protocol itself,
-    which serves all data sets. ``""`` when a data set has no verdict yet."""
+    which serves all data sets. ``""`` when no cell has such a verdict on every data set
+    yet."""
     from ferlib.figures import dataset_title
 
     part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
@@ -661,6 +666,8 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
         return ""
     by_cell = part.pivot_table(index="cell", columns="dataset", values="val_change")
     by_cell = by_cell.reindex(columns=list(datasets)).dropna()
+    if by_cell.empty:
+        return ""
     better = by_cell[(by_cell > 0).all(axis=1)]
     names = " and ".join(dataset_title(d) for d in datasets)
     seeds = f"With {min_seeds} or more seeds per cell"
@@ -680,22 +687,23 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     return f"{text}; {which} it on the other: {changes(mixed)}."
 
 
-def rate_choice_sentences(choices: pd.DataFrame) -> list:
+def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> list:
     """The protocol's learning rate on each data set against the study's other rate, one
-    sentence each, from :func:`ferlib.study.rate_choices`: the seeds above the majority
-    class at each rate, the median validation accuracy (the protocol's rule) and the mean
-    beside it, and whether the protocol trains at the rate the rule picks (a stated
-    deviation where that is not the profile's rate)."""
+    sentence each, from :func:`ferlib.study.rate_choices` (of the same ``profile``): the
+    seeds above the majority class at each rate, the median validation accuracy (the
+    protocol's rule) and the mean beside it, and whether the protocol trains at the rate
+    the rule picks (a stated deviation where that is not the profile's rate); where the
+    study's default seeds alone gave the other verdict, that too."""
     from ferlib.config import PROFILES
     from ferlib.figures import dataset_title
+    from ferlib.study import STUDY_SEEDS
 
-    profile_rate = PROFILES["paper"]["learning_rate"]
+    profile_rate = PROFILES[profile]["learning_rate"]
     lines = []
     for row in choices.itertuples():
         ours, other = f"{row.protocol_rate:g}", f"{row.other_rate:g}"
         text = (f"Model {row.model} on {dataset_title(row.dataset)} ended above the majority class of its "
-                f"test part in "
-                f"{int(row.protocol_learned)} of {_seeds(row.protocol_seeds)} at {ours} and in "
+                f"test part in {int(row.protocol_learned)} of {_seeds(row.protocol_seeds)} at {ours} and in "
                 f"{int(row.other_learned)} of {_seeds(row.other_seeds)} at {other}; by the protocol's rule, "
                 f"the median validation accuracy over seeds, {ours} scores {percent_text(row.protocol_val_median)} "
                 f"and {other} {percent_text(row.other_val_median)} (by the mean, which a seed left at the "
@@ -707,5 +715,13 @@ def rate_choice_sentences(choices: pd.DataFrame) -> list:
             text += f", so this experiment keeps the profile's {ours}"
         else:
             text += f", so this experiment trains at {ours}, a stated deviation from the profile's {profile_rate:g}"
-        lines.append(text + ".")
+        text += "."
+        if not pd.isna(row.study_seeds_rule_rate) and row.study_seeds_rule_rate != row.rule_rate:
+            first = f"{row.study_seeds_rule_rate:g}"
+            mine, theirs = ((row.study_seeds_protocol_val_median, row.study_seeds_other_val_median)
+                            if first == ours else (row.study_seeds_other_val_median, row.study_seeds_protocol_val_median))
+            text += (f" Over seeds {_listed([str(seed) for seed in STUDY_SEEDS])} alone, the study's usual "
+                     f"seeds, the rule picked {first} ({percent_text(mine)} against {percent_text(theirs)}); the "
+                     f"seeds added since turned the verdict, and it counts every committed seed.")
+        lines.append(text)
     return lines

@@ -4,8 +4,9 @@ training choices (:data:`PROTOCOL`), each with how it departs from the paper
 (:func:`deviations` lists every departure).
 
 A profile (:data:`ferlib.config.PROFILES`) gives every run the same settings. Where one
-experiment cannot run with them, :data:`EXPERIMENT_DEVIATIONS` names the settings that
-change for that experiment alone. :func:`experiment_config` applies them, so the CLI, the
+experiment fails with them (it dies, or its median seed stays at the majority class, on
+validation), :data:`EXPERIMENT_DEVIATIONS` names the settings that change for that
+experiment alone. :func:`experiment_config` applies them, so the CLI, the
 book and the check of committed results (:func:`ferlib.results.is_paper_config`) all
 agree on what "the paper profile" trains. Settings a user passes explicitly (``--learning-rate``)
 win over a deviation.
@@ -47,7 +48,7 @@ EXPERIMENT_DEVIATIONS = {
                       "learning-rate cells most seeds at 0.001 ended answering 'neutral' for "
                       "every face, so the median seed scored the majority class's share of "
                       "the validation part, while every seed at 0.0001 learned (the protocol "
-                      "page gives the seeds' validation accuracies). The rate was chosen on validation accuracy, by the "
+                      "page gives each seed's validation accuracy). The rate was chosen on validation accuracy, by the "
                       "study's median rule; on JAFFE the same rule keeps 0.001, so only this "
                       "experiment and its fine-tune change.",
         },

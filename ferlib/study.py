@@ -259,11 +259,11 @@ def learned(run) -> bool:
 def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
     """One row per (model, data set, cell): seeds, mean and sd of validation and test
     accuracy over seeds, the seeds above chance on test (:func:`learned`), and each
-    seed's test accuracy.
+    seed's validation and test accuracy.
 
     Columns: ``model``, ``dataset``, ``cell``, ``seeds``, ``val_mean``, ``val_sd``,
     ``val_median``, ``test_mean``, ``test_sd``, ``test_median``, ``learned``,
-    ``test_by_seed`` (``{seed: accuracy}``).
+    ``val_by_seed`` and ``test_by_seed`` (``{seed: accuracy}``).
     """
     rows = {}
     for cell, run in cell_runs:
@@ -280,10 +280,12 @@ def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
             "val_median": float(np.median(val)),
             "test_mean": test.mean(), "test_sd": test.std(ddof=1) if len(runs) > 1 else np.nan,
             "test_median": float(np.median(test)), "learned": sum(learned(r) for r in runs),
+            "val_by_seed": {int(r.config.seed): float(r.metrics["val"]["accuracy"]) for r in runs},
             "test_by_seed": {int(r.config.seed): float(r.metrics["test"]["accuracy"]) for r in runs},
         })
     return pd.DataFrame(table, columns=["model", "dataset", "cell", "seeds", "val_mean", "val_sd", "val_median",
-                                        "test_mean", "test_sd", "test_median", "learned", "test_by_seed"])
+                                        "test_mean", "test_sd", "test_median", "learned", "val_by_seed",
+                                        "test_by_seed"])
 
 
 #: The cells of :data:`CELLS` that change the learning rate alone.
@@ -292,7 +294,8 @@ RATE_CELLS = {cell: change["learning_rate"] for cell, change in CELLS.items() if
 #: The columns of :func:`rate_choices`.
 RATE_CHOICE_COLUMNS = ["model", "dataset", "protocol_rate", "other_rate", "protocol_seeds", "protocol_learned",
                        "protocol_val_median", "protocol_val_mean", "other_seeds", "other_learned",
-                       "other_val_median", "other_val_mean", "rule_rate", "agrees"]
+                       "other_val_median", "other_val_mean", "rule_rate", "agrees", "study_seeds_protocol_val_median",
+                       "study_seeds_other_val_median", "study_seeds_rule_rate"]
 
 
 def protocol_rate(model: int, dataset: str, *, round: str = "settled", profile: str = "paper") -> float:
@@ -312,7 +315,14 @@ def rate_choices(table: pd.DataFrame, *, model: int = 2, profile: str = "paper")
         rate the protocol trains that experiment at, its stated deviation included) and
         ``other_rate``; for each, the seeds, the seeds above the majority class
         (:func:`learned`), and the median and mean validation accuracy (fractions);
-        ``rule_rate``, the rate the rule picks, and ``agrees``, whether it is the protocol's.
+        ``rule_rate``, the rate the rule picks, and ``agrees``, whether it is the protocol's;
+        the same rule over the study's default seeds alone (:data:`STUDY_SEEDS`, those
+        both cells have): ``study_seeds_protocol_val_median``, ``study_seeds_other_val_median``
+        and ``study_seeds_rule_rate`` (NaN where the two cells share none of them), so a
+        verdict that more seeds turned can be told.
+
+    The study has two rates (:data:`RATE_CELLS`), so an experiment's other rate is the
+    one it does not train at.
     """
     rows = []
     part = table[table["model"] == model]
@@ -323,11 +333,20 @@ def rate_choices(table: pd.DataFrame, *, model: int = 2, profile: str = "paper")
         if "protocol" not in cells.index or other is None:
             continue
         base, changed = cells.loc["protocol"], cells.loc[other]
-        rule = ours if base["val_median"] >= changed["val_median"] else RATE_CELLS[other]
+
+        def pick(mine, theirs):
+            return ours if mine >= theirs else RATE_CELLS[other]
+
+        shared = [seed for seed in STUDY_SEEDS if seed in base["val_by_seed"] and seed in changed["val_by_seed"]]
+        first = [float(np.median([row["val_by_seed"][seed] for seed in shared])) if shared else np.nan
+                 for row in (base, changed)]
         rows.append({"model": model, "dataset": dataset, "protocol_rate": ours, "other_rate": RATE_CELLS[other],
                      **{f"{side}_{stat}": row[stat] for side, row in (("protocol", base), ("other", changed))
                         for stat in ("seeds", "learned", "val_median", "val_mean")},
-                     "rule_rate": rule, "agrees": rule == ours})
+                     "rule_rate": pick(base["val_median"], changed["val_median"]),
+                     "agrees": pick(base["val_median"], changed["val_median"]) == ours,
+                     "study_seeds_protocol_val_median": first[0], "study_seeds_other_val_median": first[1],
+                     "study_seeds_rule_rate": pick(*first) if shared else np.nan})
     return pd.DataFrame(rows, columns=RATE_CHOICE_COLUMNS)
 
 
@@ -337,18 +356,21 @@ def _mean_sd(mean, sd) -> str:
 
 def study_markdown(table: pd.DataFrame) -> str:
     """A :func:`study_table` as a Markdown table for the book: accuracies as percentages,
-    mean ± sd over seeds (no sd for one seed), the seeds above chance, each seed's test
-    accuracy."""
+    mean ± sd over seeds (no sd for one seed), the seeds above chance, each seed's
+    validation and test accuracy (seeds in increasing order)."""
     from ferlib.figures import dataset_title
 
+    def by_seed(values) -> str:
+        return ", ".join(f"{100 * v:.1f}" for _, v in sorted(values.items()))
+
     lines = ["| model | data set | cell | seeds | validation | median validation | test | above chance "
-             "| test by seed |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| validation by seed | test by seed |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in table.itertuples():
-        by_seed = ", ".join(f"{100 * v:.1f}" for _, v in sorted(row.test_by_seed.items()))
         lines.append(f"| {row.model} | {dataset_title(row.dataset)} | {row.cell} | {row.seeds} | "
                      f"{_mean_sd(row.val_mean, row.val_sd)} | {100 * row.val_median:.1f}% | "
-                     f"{_mean_sd(row.test_mean, row.test_sd)} | {row.learned} of {row.seeds} | {by_seed} |")
+                     f"{_mean_sd(row.test_mean, row.test_sd)} | {row.learned} of {row.seeds} | "
+                     f"{by_seed(row.val_by_seed)} | {by_seed(row.test_by_seed)} |")
     return "\n".join(lines)
 
 

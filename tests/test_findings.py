@@ -188,7 +188,9 @@ def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_it
              hog_logistic=0.9, cnn_minus_hog=np.nan, only_cnn=np.nan, only_hog=np.nan, p_vs_hog=np.nan,
              one_class_folds=0),
     ], columns=[c for c in compare.SUBJECT_CNN_COLUMNS])
-    jaffe, ck = findings.subject_cnn_sentences(rows)
+    jaffe, ck, none = findings.subject_cnn_sentences(rows)
+    assert none.endswith(": none of the 10 subject-independent folds of Model 2 with the protocol's settings is "
+                         "committed yet."), none
     assert jaffe.startswith("JAFFE: Model 2 tested on people it has never seen (leave one subject out, seed 0) "
                             "scores 46.9% [40.0%, 54.0%], against 63.5% on the paper's split (mean over 3 seeds)")
     assert "HOG with logistic regression scores 56.3%" in jaffe and "significantly worse" in jaffe
@@ -310,6 +312,8 @@ def test_study_both_sentence_asks_for_a_change_that_helps_every_data_set():
         "(7 classes) with: 2,048 images per epoch (+7.0 points on JAFFE, +2.0 points on CK+ (7 classes)).")
     few = verdicts(("jaffe", "2,048 images per epoch", 3, 0.07), ("ckplus7", "2,048 images per epoch", 1, 0.02))
     assert findings.study_both_sentence(few) == ""
+    apart = verdicts(("jaffe", "learning rate 0.0001", 3, -0.1), ("ckplus7", "learning rate 0.001", 5, -0.27))
+    assert findings.study_both_sentence(apart) == "", "no cell is on both data sets"
     worse = verdicts(("jaffe", "augmentation", 3, -0.6), ("ckplus7", "augmentation", 3, -0.34))
     assert findings.study_both_sentence(worse).endswith("on both JAFFE and CK+ (7 classes).")
 
@@ -346,20 +350,28 @@ def test_finetune_seeds_sentence_gives_the_repeated_pairs_and_says_when_there_ar
     assert findings.finetune_seeds_sentence(over.iloc[:0]).startswith("No fine-tune has more than one seed")
 
 
-def _rate_table(ck_protocol, ck_other, jaffe_protocol=0.8, jaffe_other=0.7):
+def _rate_table(ck_protocol, ck_other, jaffe_protocol=0.8, jaffe_other=0.7, ck_first=None):
     """A study table with both rate cells of Model 2 on CK+7 (trained at 0.0001, its
-    'learning rate 0.001' cell the other rate) and on JAFFE (at 0.001)."""
+    'learning rate 0.001' cell the other rate) and on JAFFE (at 0.001). Each cell's
+    seeds all score its median, but for CK+7 at 0.001 with ``ck_first``, the score of
+    seeds 0-2 (seeds 3 and 4 then score ``ck_other``, which stays the median only if
+    ``ck_first`` is not given)."""
+    def seeds(value, n=3):
+        return {seed: value for seed in range(n)}
+
+    ck_seeds = seeds(ck_other, 5) if ck_first is None else {**seeds(ck_first), 3: ck_other, 4: ck_other}
     return pd.DataFrame([
         {"model": 2, "dataset": "ckplus7", "cell": "protocol", "seeds": 5, "learned": 5,
-         "val_median": ck_protocol, "val_mean": ck_protocol},
-        {"model": 2, "dataset": "ckplus7", "cell": "learning rate 0.001", "seeds": 3, "learned": 2,
-         "val_median": ck_other, "val_mean": ck_other - 0.1},
+         "val_median": ck_protocol, "val_mean": ck_protocol, "val_by_seed": seeds(ck_protocol, 5)},
+        {"model": 2, "dataset": "ckplus7", "cell": "learning rate 0.001", "seeds": 5, "learned": 2,
+         "val_median": float(np.median(list(ck_seeds.values()))), "val_mean": ck_other - 0.1,
+         "val_by_seed": ck_seeds},
         {"model": 2, "dataset": "jaffe", "cell": "protocol", "seeds": 3, "learned": 3,
-         "val_median": jaffe_protocol, "val_mean": jaffe_protocol},
+         "val_median": jaffe_protocol, "val_mean": jaffe_protocol, "val_by_seed": seeds(jaffe_protocol)},
         {"model": 2, "dataset": "jaffe", "cell": "learning rate 0.0001", "seeds": 3, "learned": 3,
-         "val_median": jaffe_other, "val_mean": jaffe_other},
+         "val_median": jaffe_other, "val_mean": jaffe_other, "val_by_seed": seeds(jaffe_other)},
         {"model": 2, "dataset": "jaffe", "cell": "augmentation", "seeds": 3, "learned": 1,
-         "val_median": 0.2, "val_mean": 0.2},
+         "val_median": 0.2, "val_mean": 0.2, "val_by_seed": seeds(0.2)},
     ])
 
 
@@ -368,7 +380,13 @@ def test_rate_choices_put_each_experiments_rate_beside_the_other_by_the_median_r
     assert list(choices.columns) == study.RATE_CHOICE_COLUMNS
     ck, jaffe = choices.set_index("dataset").loc["ckplus7"], choices.set_index("dataset").loc["jaffe"]
     assert (ck["protocol_rate"], ck["other_rate"], ck["rule_rate"], ck["agrees"]) == (1e-4, 1e-3, 1e-4, True)
-    assert (ck["protocol_learned"], ck["other_seeds"], ck["other_val_mean"]) == (5, 3, pytest.approx(0.4))
+    assert (ck["protocol_learned"], ck["other_seeds"], ck["other_val_mean"]) == (5, 5, pytest.approx(0.4))
+    assert ck["study_seeds_rule_rate"] == 1e-4 and ck["study_seeds_other_val_median"] == 0.5
+    turned = study.rate_choices(_rate_table(0.85, 0.5, ck_first=0.9)).set_index("dataset").loc["ckplus7"]
+    assert turned["other_val_median"] == 0.9 and turned["rule_rate"] == 1e-3, "3 of 5 seeds at 0.9"
+    turned = study.rate_choices(_rate_table(0.85, 0.5, ck_first=0.9).assign(
+        val_median=lambda t: t["val_median"].where(t["cell"] != "learning rate 0.001", 0.5))).set_index("dataset")
+    assert turned.loc["ckplus7", "rule_rate"] == 1e-4 and turned.loc["ckplus7", "study_seeds_rule_rate"] == 1e-3
     assert (jaffe["protocol_rate"], jaffe["rule_rate"], jaffe["agrees"]) == (1e-3, 1e-3, True)
     flipped = study.rate_choices(_rate_table(0.5, 0.85, jaffe_other=0.9)).set_index("dataset")
     assert flipped.loc["ckplus7", "rule_rate"] == 1e-3 and not flipped.loc["ckplus7", "agrees"]
@@ -384,7 +402,7 @@ def test_rate_choice_sentences_say_where_the_protocol_deviates_and_where_the_rul
     lines = findings.rate_choice_sentences(study.rate_choices(_rate_table(0.85, 0.5)))
     deviates, kept = lines
     assert deviates == ("Model 2 on CK+ (7 classes) ended above the majority class of its test part in 5 of 5 "
-                        "seeds at 0.0001 and in 2 of 3 seeds at 0.001; by the protocol's rule, the median "
+                        "seeds at 0.0001 and in 2 of 5 seeds at 0.001; by the protocol's rule, the median "
                         "validation accuracy over seeds, 0.0001 scores 85.0% and 0.001 50.0% (by the mean, which "
                         "a seed left at the majority class pulls down, 85.0% and 40.0%), so this experiment "
                         "trains at 0.0001, a stated deviation from the profile's 0.001.")
@@ -392,6 +410,12 @@ def test_rate_choice_sentences_say_where_the_protocol_deviates_and_where_the_rul
                          "class pulls down, 80.0% and 70.0%), so this experiment keeps the profile's 0.001.")
     wrong = findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85)))
     assert wrong[0].endswith("yet the protocol trains this experiment at 0.0001: the rule picks 0.001.")
+    assert "the study's usual seeds" not in " ".join(lines + wrong)
+    turned = _rate_table(0.85, 0.5, ck_first=0.9).assign(
+        val_median=lambda t: t["val_median"].where(t["cell"] != "learning rate 0.001", 0.5))
+    (ck, _) = findings.rate_choice_sentences(study.rate_choices(turned))
+    assert ck.endswith("Over seeds 0, 1 and 2 alone, the study's usual seeds, the rule picked 0.001 (90.0% "
+                       "against 85.0%); the seeds added since turned the verdict, and it counts every committed seed.")
     assert findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85).iloc[:0])) == []
 
 

@@ -114,7 +114,7 @@ def test_a_fine_tune_deviates_exactly_where_the_run_from_scratch_it_is_compared_
     """The pairing rule: a fine-tune and the run from scratch on its target differ only in
     their starting weights, so their deviations are the same (FER2013's own deviation,
     a source's, does not carry over)."""
-    for profile, deviations in protocol.EXPERIMENT_DEVIATIONS.items():
+    for profile in protocol.EXPERIMENT_DEVIATIONS:
         for model, target, source in ALL_KEYS:
             if source is not None:
                 assert (protocol.experiment_settings(profile, (model, target, source))

@@ -149,7 +149,7 @@ def test_study_markdown_shows_each_seed_as_the_mean_of_one_seed_reads():
     table = study.study_table([_run("protocol", 0, 0.5, 8 / 42)])
     assert table.iloc[0]["test_by_seed"] == {0: 8 / 42}
     row = study.study_markdown(table).splitlines()[-1]
-    assert row.endswith("| 19.0% | 0 of 1 | 19.0 |")
+    assert row.endswith("| 19.0% | 0 of 1 | 50.0 | 19.0 |")
 
 
 def test_study_verdicts_follow_the_median_not_the_mean():
@@ -183,8 +183,8 @@ def test_study_markdown_and_figure_show_every_cell_and_seed():
     text = study.study_markdown(study.study_table(cell_runs))
     lines = text.splitlines()
     assert len(lines) == 2 + 3
-    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 75.0% | 65.0 ± 7.1% | 2 of 2 | 60.0, 70.0 |" in lines
-    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 75.0% | 65.0% | 1 of 1 | 65.0 |" in lines
+    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 75.0% | 65.0 ± 7.1% | 2 of 2 | 70.0, 80.0 | 60.0, 70.0 |" in lines
+    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 75.0% | 65.0% | 1 of 1 | 75.0 | 65.0 |" in lines
     from ferlib.figures import study_figure
 
     figure = study_figure(cell_runs)
@@ -241,6 +241,15 @@ def test_a_fine_tune_cell_starts_from_the_protocols_source_run_of_its_seed():
                                        backend=config.backend)
     with pytest.raises(ValueError, match="not a fine-tune"):
         study.source_config(source)
+
+
+def test_a_cell_that_sets_the_protocols_own_value_is_not_trained_twice(tmp_path):
+    lines = []
+    runs = study.run_study(tmp_path, log=lines.append, models=(2,), datasets=("jaffe",), seeds=(0,), profile="smoke",
+                           cells=("protocol", "learning rate 0.001"))
+    assert [cell for cell, _ in runs] == ["protocol"]
+    assert any("learning rate 0.001" in line and "the protocol's own setting" in line for line in lines)
+    assert study.study_runs([run for _, run in runs], profile="smoke") == runs
 
 
 def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
