@@ -200,7 +200,7 @@ def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dic
     part = seeds[(seeds["training"] == "scratch") & seeds["dataset"].isin(["jaffe", "ckplus"])]
     balanced = part["balanced_median"].astype(float)
     below = part[balanced < bar]
-    below_text = ("None falls below it." if below.empty else
+    below_text = ("No experiment falls below it." if below.empty else
                   "Below it: " + _listed([f"{_experiment(row.model, row.dataset, 'scratch')}, "
                                           f"{percent_text(row.balanced_median)} over {_seeds(row.seeds)}"
                                           for row in below.itertuples()]) + ".")

@@ -150,7 +150,7 @@ def test_learning_glues_count_the_small_scratch_experiments_over_the_bar():
     assert values["small_scratch_runs"] == 2 and values["small_scratch_above_bar"] == 1
     assert values["small_scratch_balanced_range"] == "30.0% to 60.0%"
     assert values["small_scratch_below_bar_text"] == "Below it: Model 1 on JAFFE (from scratch), 30.0% over 3 seeds."
-    assert findings.learning_glues(seeds, bar=0.2)["small_scratch_below_bar_text"] == "None falls below it."
+    assert findings.learning_glues(seeds, bar=0.2)["small_scratch_below_bar_text"] == "No experiment falls below it."
     assert findings.learning_glues(seeds, bar=0.2)["small_scratch_above_bar"] == 2
     assert findings.learning_glues(seeds.iloc[2:])["small_scratch_balanced_range"] == findings.DASH
 
