@@ -105,6 +105,16 @@ def show_verdicts(verdicts):
 
 show_verdicts(verdicts)
 
+
+def show_round(cell_runs, table, round, empty, title=None):
+    """One round of the study: its table, figure and verdicts, or ``empty`` without runs."""
+    if table.empty:
+        display(Markdown(empty))
+        return
+    display(Markdown(study.study_markdown(table)))
+    show(figures.study_figure(cell_runs, round=round, **({"title": title} if title else {})))
+    show_verdicts(study.study_verdicts(table))
+
 # %% [markdown]
 # The learning rate is the one choice the protocol makes per experiment. The study's two
 # rate cells put the protocol's rate of each experiment beside the other rate; where the
@@ -125,12 +135,8 @@ show_verdicts(verdicts)
 # %%
 rate_runs = study.study_runs(committed_runs, datasets=("ckplus7",), round="rate 0.001")
 rate_table = study.study_table(rate_runs, round="rate 0.001")
-if rate_table.empty:
-    display(Markdown("No run of seven-class CK+ at the profile's rate is committed."))
-else:
-    display(Markdown(study.study_markdown(rate_table)))
-    show(figures.study_figure(rate_runs, round="rate 0.001", title="Seven-class CK+ at 0.001"))
-    show_verdicts(study.study_verdicts(rate_table))
+show_round(rate_runs, rate_table, "rate 0.001", "No run of seven-class CK+ at the profile's rate is committed.",
+           title="Seven-class CK+ at 0.001")
 both_rate_table = study.study_table(study.study_runs(committed_runs, round="rate 0.001"), round="rate 0.001")
 rate_both = findings.study_both_sentence(study.study_verdicts(both_rate_table))
 glue("study_both_text", findings.study_both_sentence(verdicts)
@@ -158,12 +164,8 @@ glue("rate_round_ckplus7_text",
 finetune_runs = study.study_runs(committed_runs, round="fine-tune")
 finetune_table = study.study_table(finetune_runs, round="fine-tune")
 finetune_verdicts = study.study_verdicts(finetune_table)
-if finetune_table.empty:
-    display(Markdown("No run of the fine-tune round is committed yet."))
-else:
-    display(Markdown(study.study_markdown(finetune_table)))
-    show(figures.study_figure(finetune_runs, round="fine-tune", title="Fine-tuned from FER2013"))
-    show_verdicts(finetune_verdicts)
+show_round(finetune_runs, finetune_table, "fine-tune", "No run of the fine-tune round is committed yet.",
+           title="Fine-tuned from FER2013")
 glue_values(study.study_glues(finetune_table, prefix="finetune round"))
 for name in study.STUDY_DATASETS:
     glue(f"finetune_round_{name}_text",
@@ -188,12 +190,7 @@ for name in study.STUDY_DATASETS:
 # %%
 first_runs = study.study_runs(committed_runs, datasets=("jaffe",), round="first")
 first_table = study.study_table(first_runs, round="first")
-if first_table.empty:
-    display(Markdown("No run of the first round is committed."))
-else:
-    display(Markdown(study.study_markdown(first_table)))
-    show(figures.study_figure(first_runs, round="first"))
-    show_verdicts(study.study_verdicts(first_table))
+show_round(first_runs, first_table, "first", "No run of the first round is committed.")
 glue_values(study.study_glues(first_table, prefix="first"))
 
 # %% [markdown]
