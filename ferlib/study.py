@@ -340,11 +340,11 @@ def rate_choices(table: pd.DataFrame, *, model: int = 2, profile: str = "paper")
         shared = [seed for seed in STUDY_SEEDS if seed in base["val_by_seed"] and seed in changed["val_by_seed"]]
         first = [float(np.median([row["val_by_seed"][seed] for seed in shared])) if shared else np.nan
                  for row in (base, changed)]
+        rule = pick(base["val_median"], changed["val_median"])
         rows.append({"model": model, "dataset": dataset, "protocol_rate": ours, "other_rate": RATE_CELLS[other],
                      **{f"{side}_{stat}": row[stat] for side, row in (("protocol", base), ("other", changed))
                         for stat in ("seeds", "learned", "val_median", "val_mean")},
-                     "rule_rate": pick(base["val_median"], changed["val_median"]),
-                     "agrees": pick(base["val_median"], changed["val_median"]) == ours,
+                     "rule_rate": rule, "agrees": rule == ours,
                      "study_seeds_protocol_val_median": first[0], "study_seeds_other_val_median": first[1],
                      "study_seeds_rule_rate": pick(*first) if shared else np.nan})
     return pd.DataFrame(rows, columns=RATE_CHOICE_COLUMNS)
