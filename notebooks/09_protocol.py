@@ -140,12 +140,7 @@ rate_runs = study.study_runs(committed_runs, datasets=("ckplus7",), round="rate 
 rate_table = study.study_table(rate_runs, round="rate 0.001")
 show_round(rate_runs, rate_table, "rate 0.001", "No run of seven-class CK+ at the profile's rate is committed.",
            title="Seven-class CK+ at 0.001")
-both_rate_table = study.study_table(study.study_runs(committed_runs, round="rate 0.001"), round="rate 0.001")
-rate_both = findings.study_both_sentence(study.study_verdicts(both_rate_table))
 glue("study_both_text", findings.study_both_sentence(verdicts)
-     or (rate_both and "Around the protocol itself no cell has three seeds on both data sets yet; around "
-         "the runs at 0.001 (JAFFE's protocol, and CK+ before its rate deviation), " + rate_both[0].lower()
-         + rate_both[1:])
      or "The study does not yet have three seeds of a cell on both data sets.", display=False)
 glue("rate_round_ckplus7_text",
      findings.study_sentence(rate_table, study.study_verdicts(rate_table), model=2, dataset="ckplus7",
