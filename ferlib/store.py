@@ -82,6 +82,7 @@ class Run:
         import keras
 
         import ferlib.augment  # noqa: F401  (registers ferlib's custom layers)
+        import ferlib.models  # noqa: F401  (registers Standardize, the input layer of standardised runs)
 
         path = self.path / MODEL_FILE
         if not path.exists():

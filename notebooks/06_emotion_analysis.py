@@ -75,3 +75,67 @@ emotion_panel("jaffe")
 
 # %%
 emotion_panel("ckplus")
+
+# %% [markdown]
+# ## Any image: `python -m ferlib predict`
+#
+# The faces above come from the data sets' own crops. To try a trained network on any
+# image, `python -m ferlib predict IMAGE... --run RUN_ID` finds each face with the
+# loaders' Haar cascade, crops and resizes it as they do, and prints the network's seven
+# probabilities (`--out` writes the image with each face boxed and labelled). The same
+# function (`ferlib.predict.predict_images`) reads image files here: one synthetic
+# person drawn with each expression and saved as PNG (and, with a data directory, JAFFE's
+# own photographs), predicted by the FER2013 network of this page.
+
+# %%
+# --- begin: predict on image files (ferlib.predict), as the command does ---
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from ferlib import predict
+from ferlib.datasets import find_datasets
+from ferlib.datasets.jaffe import parse_jaffe_name
+from ferlib.labels import EMOTIONS
+
+
+def image_files(folder):
+    """Synthetic faces saved as PNG files in ``folder`` (one per class) and, with a data
+    directory, one JAFFE photograph per class: ``(paths, true classes)``."""
+    paths, truth = [], []
+    for emotion in EMOTIONS:
+        path = Path(folder) / f"synthetic-{emotion}.png"
+        Image.fromarray(predict.synthetic_picture(emotion)).save(path)
+        paths.append(path)
+        truth.append(EMOTIONS.index(emotion))
+    jaffe = find_datasets(data_dir).get("jaffe") if data_dir is not None else None
+    if jaffe is not None and Path(jaffe).is_dir():  # a pack holds arrays, not photographs
+        first = {}
+        for path in sorted(Path(jaffe).glob("*.tif*")):
+            first.setdefault(parse_jaffe_name(path)[1], path)
+        paths += [first[label] for label in sorted(first)]
+        truth += sorted(first)
+    return paths, truth
+
+
+picked = chapter.pick_run("fer2013", model=analysis_model, quiet=True)
+with tempfile.TemporaryDirectory() as folder:
+    files, truth = image_files(folder)
+    if picked is not None and picked[1].has_model:
+        (model_id, _, _), run = picked
+        found = predict.predict_images(files, predict.load_run_model(run.id, run.path.parent))
+        first = [(item.faces[0], item.probabilities[0], label) for item, label in zip(found, truth)]
+        display(Markdown(f"Model {model_id} trained on FER2013, run `{run.id}`; the first face found in "
+                         f"each of {len(files)} image files."))
+        show(figures.emotion_analysis_figure([f for f, _, _ in first], [p for _, p, _ in first],
+                                             [t for _, _, t in first], captions=[p.name for p in files]))
+    else:
+        crops = [predict.image_faces(path)[2][0] for path in files]
+        display(Markdown("The committed runs keep no weights (results in git hold none), so no network "
+                         "predicts here; these are the faces the detector finds and crops in the image "
+                         "files. With a run trained into a local store, `python -m ferlib predict` "
+                         "gives their seven probabilities."))
+        show(figures.sample_faces_figure(crops, truth, per_class=1, seed=seed,
+                                         title="Faces found in the image files"))
+# --- end: predict on image files ---
