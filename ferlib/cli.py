@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_split_audit_commands(commands)
     _add_campaign_commands(commands)
     _add_predict_command(commands)
+    _add_recipe_commands(commands)
     return parser
 
 
@@ -308,8 +309,13 @@ def _config(args, *, model, dataset, source=None):
     deviations (:mod:`ferlib.protocol`), then the options given."""
     from ferlib.protocol import experiment_config
 
+    overrides = _overrides(args)
+    if getattr(args, "recipe", None) is not None and source is None:  # --recipe: runs from scratch only
+        from ferlib.recipe import recipe_fields
+
+        overrides = {**recipe_fields(args.recipe), **{k: v for k, v in overrides.items() if v is not None}}
     return experiment_config(args.profile, (model, dataset, source),
-                             data="real" if args.data_dir else "synthetic", **_overrides(args))
+                             data="real" if args.data_dir else "synthetic", **overrides)
 
 
 def _check_data_dir(args):
@@ -834,3 +840,57 @@ def cmd_predict(args) -> int:
 
 
 COMMANDS["predict"] = cmd_predict
+
+
+# --------------------------------------------------------------------------- the modern recipe
+# Beyond the paper (ferlib.recipe): `train --recipe modern`, `finetune --recipe modern` (the
+# source run trains with the recipe, the fine-tune keeps the protocol's settings), and the
+# recipe's ablation on validation.
+
+
+def _add_recipe_commands(commands):
+    from ferlib.recipe import ABLATION_DATASET, ABLATION_MODEL, RECIPES
+
+    for name, text in (("train", "train with a recipe beyond the paper (ferlib.recipe; options given "
+                                 "by hand win over it)"),
+                       ("finetune", "train the source run with a recipe beyond the paper; the fine-tune "
+                                    "keeps the protocol's settings, so it differs from the protocol's "
+                                    "fine-tune only in its starting weights")):
+        commands.choices[name].add_argument("--recipe", choices=list(RECIPES), default=None, help=text)
+
+    p = commands.add_parser("recipe", help="beyond the paper: the modern recipe and its ablation, one step "
+                                           "changed at a time, compared on validation")
+    p.add_argument("--model", type=int, choices=MODEL_IDS, default=ABLATION_MODEL,
+                   help="model (default: %(default)s)")
+    p.add_argument("--dataset", choices=DATASETS, default=ABLATION_DATASET, help="data set (default: %(default)s)")
+    p.add_argument("--seeds", default="0-1", help="seeds: 0,1 or 0-2 (default: %(default)s)")
+    p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
+    p.add_argument("--profile", choices=list(PROFILES), default="paper")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's 100 epochs")
+    p.add_argument("--limit-train", type=int, default=None, help="cap the training images")
+    p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    _add_common(p)
+
+
+def cmd_recipe(args) -> int:
+    from ferlib import recipe
+
+    _check_data_dir(args)
+    if args.seed is not None:
+        raise ValueError("recipe takes --seeds (several), not --seed")
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
+    known = list(recipe.ABLATION) + list(recipe.EVALUATION_CELLS)
+    unknown = [cell for cell in args.cells or () if cell not in known]
+    if unknown:
+        raise ValueError(f"--cells: unknown {unknown}; known: {known}")
+    runs = recipe.run_ablation(args.store, data_dir=args.data_dir, cache_dir=args.cache_dir, cells=args.cells,
+                               seeds=parse_seeds(args.seeds), model=args.model, dataset=args.dataset,
+                               profile=args.profile, epochs=args.epochs, limit_train=args.limit_train,
+                               verbose=0 if args.quiet else 1)
+    table = recipe.ablation_frame(runs).drop(columns=["val_by_seed"])
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
+COMMANDS["recipe"] = cmd_recipe

@@ -28,6 +28,34 @@ MIN_FOLDS = 3
 #: The largest ``augment_scale``: twice the paper profile's magnitudes (blur on every image).
 MAX_AUGMENT_SCALE = 2.0
 
+# --- the modern recipe's choices (ferlib.recipe); every default is the paper's training ---
+#: Optimisers: Adam (the paper's) or SGD with Nesterov momentum.
+OPTIMIZERS = ("adam", "sgd-nesterov")
+#: Learning-rate schedules (:mod:`ferlib.schedule`): constant (the paper's), reduced on a
+#: plateau of validation accuracy, or cosine decay over the epochs.
+SCHEDULES = ("constant", "plateau", "cosine")
+#: Augmentation kinds when ``augment``: the paper's (:func:`ferlib.augment.make_augmenter`)
+#: or the recipe's (:func:`ferlib.recipe_augment.make_recipe_augmenter`).
+AUGMENTATIONS = ("paper", "recipe")
+#: Test-time augmentation of the stored predictions: none, or ten-crop averaging.
+TEST_TIME_AUGMENTATIONS = ("none", "ten-crop")
+#: The largest ``crop_padding`` (pixels) of the recipe's random crops.
+MAX_CROP_PADDING = 12
+#: The recipe's settings, each of which must keep its default unless the setting it
+#: belongs to is on (elsewhere it would change the run id and not the run):
+#: ``{field: (owner field, owner values)}``.
+RECIPE_DEPENDENT = {
+    "momentum": ("optimizer", ("sgd-nesterov",)),
+    "plateau_factor": ("schedule", ("plateau",)),
+    "plateau_patience": ("schedule", ("plateau",)),
+    "min_learning_rate": ("schedule", ("plateau", "cosine")),
+    "flip": ("augmentation", ("recipe",)),
+    "crop_padding": ("augmentation", ("recipe",)),
+    "rotation_degrees": ("augmentation", ("recipe",)),
+    "erasing": ("augmentation", ("recipe",)),
+}
+# --- end of the modern recipe's choices ---
+
 #: Preset hyper-parameters. ``smoke``: seconds, for tests. ``quick``: the teaching
 #: profile, the whole book on synthetic faces with clear expressions in minutes on 2 CPU
 #: cores: Model 2 learns the FER2013-like faces (about 34,000 balanced images at a
@@ -97,6 +125,33 @@ class RunConfig:
         seed: seed of weights, shuffling and augmentation.
         backend: the Keras backend (``tensorflow`` or ``jax``).
         precision: the Keras dtype policy used while training.
+
+    The modern recipe's fields (:mod:`ferlib.recipe`); each default is the paper's training,
+    is listed in :data:`ferlib.identity.LEGACY_VALUES` and so leaves every run id as it was:
+
+    Attributes:
+        optimizer: ``"adam"`` (the paper's) or ``"sgd-nesterov"`` (SGD with Nesterov momentum).
+        momentum: SGD's momentum (``"sgd-nesterov"`` only; default 0.9).
+        weight_decay: decoupled weight decay per step, as Keras' optimizers apply it
+            (``w -= learning_rate * weight_decay * w``); 0 = none.
+        schedule: ``"constant"``, ``"plateau"`` (multiply the rate by ``plateau_factor``
+            after ``plateau_patience`` epochs without a better validation accuracy) or
+            ``"cosine"`` (from ``learning_rate`` down to ``min_learning_rate`` over the
+            epochs); the rate is set per epoch from the validation history only
+            (:mod:`ferlib.schedule`).
+        plateau_factor, plateau_patience: the plateau schedule's settings (0.75 and 5).
+        min_learning_rate: the floor of the plateau schedule, the end of the cosine one.
+        early_stopping: stop after this many epochs without a better validation accuracy
+            (``None``: train every epoch).
+        label_smoothing: the weight of the uniform distribution mixed into the one-hot
+            targets of the loss (0: none).
+        augmentation: with ``augment``, ``"paper"`` (the paper's kinds at
+            ``augment_scale``) or ``"recipe"``: ``flip``, random crops of the image
+            reflected by ``crop_padding`` pixels, rotation by up to ``rotation_degrees``
+            and random erasing with probability ``erasing``.
+        tta: ``"none"`` or ``"ten-crop"``: the stored val and test predictions average
+            the ten crops of :func:`ferlib.recipe_augment.ten_crop_views` (the best epoch is
+            still chosen on plain validation accuracy).
     """
 
     model: int
@@ -123,6 +178,22 @@ class RunConfig:
     seed: int = 0
     backend: str = "tensorflow"
     precision: str = "float32"
+    # --- the modern recipe (ferlib.recipe); defaults = the paper's training, ids unchanged ---
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    plateau_factor: float = 0.75
+    plateau_patience: int = 5
+    min_learning_rate: float = 0.0
+    early_stopping: int | None = None
+    label_smoothing: float = 0.0
+    augmentation: str = "paper"
+    flip: bool = True
+    crop_padding: int = 4
+    rotation_degrees: float = 10.0
+    erasing: float = 0.5
+    tta: str = "none"
 
     def __post_init__(self):
         check_choice("model", self.model, MODEL_IDS)
@@ -165,6 +236,57 @@ class RunConfig:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be non-negative, got {getattr(self, name)}")
         self._check_folds()
+        self._check_recipe()
+
+    def _check_recipe(self):
+        """The modern recipe's fields: each in range, and each setting of a choice at its
+        default unless that choice is on (:data:`RECIPE_DEPENDENT`)."""
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("augmentation", self.augmentation, AUGMENTATIONS)
+        check_choice("tta", self.tta, TEST_TIME_AUGMENTATIONS)
+
+        def number(name, low, high, *, low_open=False, high_open=True):
+            value = getattr(self, name)
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                  and (value > low if low_open else value >= low) and (value < high if high_open else value <= high))
+            if not ok:
+                raise ValueError(f"{name} must be a number in {'(' if low_open else '['}{low}, {high}"
+                                 f"{')' if high_open else ']'}, got {value!r}")
+
+        def whole(name, low, high=None, *, optional=False):
+            value = getattr(self, name)
+            if optional and value is None:
+                return
+            if (isinstance(value, bool) or not isinstance(value, int) or value < low
+                    or (high is not None and value > high)):
+                span = f"{low}..{high}" if high is not None else f"at least {low}"
+                raise ValueError(f"{name} must be {'None or ' if optional else ''}an integer {span}, got {value!r}")
+
+        number("momentum", 0, 1)
+        number("weight_decay", 0, 1)
+        number("plateau_factor", 0, 1, low_open=True)
+        whole("plateau_patience", 1)
+        number("min_learning_rate", 0, self.learning_rate)
+        whole("early_stopping", 1, optional=True)
+        number("label_smoothing", 0, 1)
+        if not isinstance(self.flip, bool):
+            raise ValueError(f"flip must be True or False, got {self.flip!r}")
+        whole("crop_padding", 0, MAX_CROP_PADDING)
+        number("rotation_degrees", 0, 180)
+        number("erasing", 0, 1, high_open=False)
+        if self.augmentation != "paper" and not self.augment:
+            raise ValueError(f"augmentation={self.augmentation!r} needs augment=True "
+                             f"(augment=False trains without augmentation)")
+        if self.augmentation == "recipe" and self.augment_scale != 1.0:
+            raise ValueError(f"augment_scale scales the paper's augmentation; the recipe's has its own "
+                             f"settings, got augment_scale={self.augment_scale!r}")
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for name, (owner, values) in RECIPE_DEPENDENT.items():
+            if getattr(self, name) != defaults[name] and getattr(self, owner) not in values:
+                raise ValueError(f"{name} applies to {owner} {' or '.join(map(repr, values))} only; "
+                                 f"{owner} {getattr(self, owner)!r} keeps {name}={defaults[name]!r}, "
+                                 f"got {name}={getattr(self, name)!r}")
 
     def _check_folds(self):
         """``folds``: an int of at least :data:`MIN_FOLDS`, set for ``"subject-kfold"``

@@ -161,13 +161,15 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     if verbose:
         log(f"{config.label()}: training run {rid} on {len(data)} images "
             f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
+    from ferlib.recipe_training import evaluation_predictor, training_recipe
+
+    predict = evaluation_predictor(config)  # one view per image; ten crops with tta="ten-crop"
     model = start_model(config)
     rows = {p: part == p for p in ("train", "val", "test")}
     zero_shot = None
     if init_weights_from is not None:  # a fine-tune keeps its source's input statistics too
         model.set_weights(init_weights_from.load_model().get_weights())
-        zero_shot = {name: classification_metrics(data.labels[rows[name]],
-                                                  training.predict_proba(model, data.images[rows[name]]))
+        zero_shot = {name: classification_metrics(data.labels[rows[name]], predict(model, data.images[rows[name]]))
                      for name in ("val", "test")}
     else:
         set_input_statistics(model, data.images[rows["train"]])
@@ -184,14 +186,18 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
             seed=config.seed, balance=config.balance, augment=config.augment,
             augment_scale=config.augment_scale, min_epoch_images=config.min_epoch_images,
             checkpoint_dir=store.partial_dir(rid) if checkpoint else None, verbose=verbose, log=log,
-            steps_per_execution=steps_per_execution,
+            steps_per_execution=steps_per_execution, recipe=training_recipe(config),
         )
         tic = time.perf_counter()
         metrics, frames = {"best_epoch": info["best_epoch"]}, []
         if zero_shot is not None:  # the source network on the target before any fine-tuning
             metrics["zero_shot"] = zero_shot
+        if config.tta != "none":  # the same network on one view per image: what the ten crops add
+            metrics["single_view"] = {name: classification_metrics(
+                data.labels[rows[name]], training.predict_proba(model, data.images[rows[name]]))
+                for name in ("val", "test")}
         for name in ("val", "test"):
-            probs = training.predict_proba(model, data.images[rows[name]])
+            probs = predict(model, data.images[rows[name]])
             metrics[name] = classification_metrics(data.labels[rows[name]], probs)
             frame = predictions_frame(data.labels[rows[name]], probs, source=data.source[rows[name]])
             frame.insert(0, "part", name)

@@ -482,6 +482,16 @@ PROTOCOL = (
            ("seed",)),
     Choice("numerical precision",
            "not stated", "float32 (Keras default)", "float32", "the Keras default", ("precision",)),
+    Choice("optimiser, schedule and loss",
+           "Adam on the cross-entropy (section 5); no schedule, weight decay, label smoothing or "
+           "test-time augmentation is mentioned",
+           "Adam at a constant rate on the cross-entropy in both",
+           "Adam at a constant rate on the plain cross-entropy, no weight decay and no early stopping; "
+           "when augmenting, the paper's kinds; one view of each test image",
+           "the paper's training; a modern recipe (SGD with Nesterov momentum, weight decay, a schedule, "
+           "label smoothing, crops and erasing, ten-crop testing) is a question beyond the paper and "
+           "is kept apart from the protocol",
+           ("optimizer", "weight_decay", "schedule", "early_stopping", "label_smoothing", "augmentation", "tta")),
 )
 
 

@@ -184,7 +184,7 @@ def read_checkpoint(ckpt: Path, *, log=print) -> dict | None:
 def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         learning_rate: float, seed: int, balance: str = "oversample", augment: bool = True,
         augment_scale: float = 1.0, min_epoch_images: int | None = None,
-        checkpoint_dir=None, verbose: int = 1, log=print, steps_per_execution: int = 1):
+        checkpoint_dir=None, verbose: int = 1, log=print, steps_per_execution: int = 1, recipe=None):
     """Train ``model`` in place and leave it holding the weights of the best epoch.
 
     Args:
@@ -205,6 +205,11 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
         log: where the per-epoch lines go.
         steps_per_execution: batches per call of the compiled train function
             (:func:`compile_for_training`); 1, the default, is how every committed run trained.
+        recipe: ``None`` (the paper's training: Adam at ``learning_rate``, constant, how every
+            committed run trained), or a :class:`ferlib.recipe_training.TrainingRecipe`
+            (:func:`ferlib.recipe_training.training_recipe`): its optimiser, loss, augmenter
+            (with ``augment``), rate per epoch and early stopping, all decided from the
+            validation history; the history then has a ``learning_rate`` column.
 
     Returns:
         ``(history, info)``: a DataFrame with one row per epoch (columns
@@ -217,8 +222,13 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     train_y, val_y = np.asarray(train_y), np.asarray(val_y)
     if len(train_y) == 0 or len(val_y) == 0:
         raise ValueError(f"need training and validation images, got {len(train_y)} and {len(val_y)}")
-    trainer = training_model(model, augment=augment, seed=seed, augment_scale=augment_scale)
-    compile_for_training(trainer, learning_rate, steps_per_execution)
+    if recipe is None:  # the paper's training
+        trainer = training_model(model, augment=augment, seed=seed, augment_scale=augment_scale)
+        compile_for_training(trainer, learning_rate, steps_per_execution)
+    else:  # --- the modern recipe (ferlib.recipe_training) ---
+        trainer = (recipe.trainer(model, seed=seed) if augment and recipe.own_augmentation else
+                   training_model(model, augment=augment, seed=seed, augment_scale=augment_scale))
+        recipe.compile(trainer, steps_per_execution)
 
     rows, best_epoch, best_score, start = [], 0, -np.inf, 0
     ckpt = Path(checkpoint_dir) if checkpoint_dir else None
@@ -246,12 +256,21 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
 
     seen, seconds = 0, 0.0
     for epoch in range(start, epochs):
+        rate = None
+        if recipe is not None:  # --- the recipe: early stopping and the rate, from val only ---
+            scores = [row["val_accuracy"] for row in rows]
+            if recipe.stops(scores):
+                if verbose:
+                    log(f"  early stop after epoch {epoch}: no better val_accuracy since epoch {best_epoch}")
+                break
+            rate = recipe.set_learning_rate(trainer, epoch, scores)
         order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance,
                               min_images=min_epoch_images)
         reseed_generators(trainer, seed=seed, epoch=epoch)
+        targets = train_y[order] if recipe is None else recipe.targets(train_y[order], model.output_shape[-1])
         tic = time.perf_counter()
         result = trainer.fit(
-            train_x[order], train_y[order], batch_size=batch_size, epochs=epoch + 1,
+            train_x[order], targets, batch_size=batch_size, epochs=epoch + 1,
             initial_epoch=epoch, shuffle=False, verbose=2 if verbose >= 2 else 0,
         )
         took = time.perf_counter() - tic
@@ -265,6 +284,8 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
             "val_accuracy": val_acc,
             "seconds": round(took, 3),
         }
+        if rate is not None:
+            row["learning_rate"] = rate
         check_finite(model, row)
         rows.append(row)
         improved = val_acc > best_score  # ties keep the earlier epoch
@@ -280,7 +301,7 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
                 f"{len(order) / took:.0f} images/s)")
 
     model.set_weights(best_weights)
-    history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS) + (["learning_rate"] if recipe is not None else []))
     info = {"best_epoch": int(best_epoch), "train_seconds": round(seconds, 3),
             "train_images": int(seen), "resumed_from_epoch": int(resumed_from),
             "jit_compile": bool(trainer.jit_compile)}
