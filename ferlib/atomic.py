@@ -67,6 +67,12 @@ def process_alive(pid: int, host: str | None = None) -> bool:
     return True
 
 
+def is_temporary_name(name: str) -> bool:
+    """Whether ``name`` is the name of a temporary file or folder of a ferlib writer
+    (:func:`temporary_sibling`'s tag, or one of older versions)."""
+    return bool(_TAG.search(name) or _UNTAGGED.match(name))
+
+
 def is_stale_temporary(path, *, now: float | None = None) -> bool:
     """Whether ``path`` is a temporary file or folder of a writer that is gone: tagged
     with a process of this machine that no longer runs, or untagged (older versions)

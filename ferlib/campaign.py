@@ -308,6 +308,7 @@ class Campaign:
             raise ValueError(f"budget_s must be a positive number of seconds, got {budget_s!r}")
         if max_runs is not None and max_runs < 0:
             raise ValueError(f"max_runs must be >= 0 or None, got {max_runs!r}")
+        files.check_campaign_out(out_dir)
         self.pack_dir = Path(pack_dir)
         self.store = store if isinstance(store, RunStore) else RunStore(store)
         self.out_dir = Path(out_dir)

@@ -26,7 +26,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ferlib import atomic
+from ferlib import atomic, destinations
 from ferlib.fingerprint import file_sha256
 
 FILE_LIMIT = 16 * 2**20
@@ -41,6 +41,44 @@ RUNS_ARCHIVE = "runs.tar.gz"
 WEIGHTS_SUFFIX = ".model.keras"
 _PART = re.compile(r"^(?P<base>.+?)\.part(?P<n>\d+)$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def is_campaign_file(name: str) -> bool:
+    """Whether ``name`` is one a campaign writes: its log, its printed log, the runs
+    archive or a run's weights, whole or as a ``.partN``."""
+    match = _PART.match(name)
+    base = match["base"] if match else name
+    if base.endswith(WEIGHTS_SUFFIX):
+        return bool(destinations.RUN_ID.match(base[: -len(WEIGHTS_SUFFIX)]))
+    return base == RUNS_ARCHIVE or (name in (LOG_FILE, TEXT_LOG))
+
+
+def check_campaign_out(folder) -> None:
+    """Raise ``ValueError`` unless ``folder`` may take a campaign's files: missing, empty
+    (but for the printed log ``tools/gpu_campaign.sh`` opens first), or a campaign's
+    output folder (a ``campaign.json`` holding a campaign's log, beside campaign files
+    only). A campaign rewrites its files there, so it must not be pointed at anything else."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: is a file; expected a folder for the campaign's files (it is made if missing)")
+    present = destinations.unexpected_names(folder, {TEXT_LOG})
+    if not present:
+        return
+    try:
+        record = json.loads((folder / LOG_FILE).read_text())
+        ours = isinstance(record, dict) and isinstance(record.get("jobs"), list) \
+            and isinstance(record.get("out_files"), dict)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        ours = False
+    if not ours:
+        raise ValueError(f"{folder}: holds {destinations.listed(present)} and no campaign log ({LOG_FILE}); "
+                         f"a campaign writes into a new or empty folder or one of its own: choose another")
+    extra = destinations.unexpected_names(folder, is_campaign_file)
+    if extra:
+        raise ValueError(f"{folder}: a campaign's folder, but it also holds {destinations.listed(extra)}, which "
+                         f"a campaign does not write; move them away or choose another folder")
 
 
 def split_names(name: str, size: int, limit: int = FILE_LIMIT) -> list:

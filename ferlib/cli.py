@@ -207,10 +207,15 @@ FOLDER_OPTIONS = ("store", "cache_dir", "build_dir", "to", "out", "results")
 
 
 def check_folder_options(args) -> None:
-    """Raise ``ValueError`` naming the option when one of :data:`FOLDER_OPTIONS` points
-    at something that exists and is not a folder, before any data is loaded or trained."""
+    """Raise ``ValueError`` naming the option when one of :data:`FOLDER_OPTIONS` is empty,
+    names the project's root (:func:`ferlib.destinations.check_destination`) or points at
+    something that exists and is not a folder, before any data is loaded or trained."""
+    from ferlib.destinations import check_destination
+
     for name in FOLDER_OPTIONS:
         value = getattr(args, name, None)
+        if value is not None:
+            check_destination(value, f"--{name.replace('_', '-')}")
         if value is not None and Path(value).exists() and not Path(value).is_dir():
             raise ValueError(f"--{name.replace('_', '-')} {value}: is a file; expected a folder "
                              f"(it is made if missing)")

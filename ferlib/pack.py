@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib import atomic
+from ferlib import atomic, destinations
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
@@ -177,6 +177,16 @@ def read_pack(pack_dir) -> dict:
     return manifest
 
 
+def pack_files(manifest: dict) -> set:
+    """The file names (besides ``pack.json``) a pack's manifest lists; ``ValueError`` when
+    the manifest does not say."""
+    try:
+        return {entry["files"][kind]["name"] for entry in manifest["datasets"].values()
+                for kind in ("images", "columns")}
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError(f"{PACK_FILE}: a data set entry does not list its files") from None
+
+
 def packed_names(pack_dir) -> tuple:
     """The data sets a pack holds, in the order they were written."""
     return tuple(read_pack(pack_dir)["datasets"])
@@ -223,18 +233,41 @@ def load_packed(name: str, pack_dir):
     return dataset
 
 
+def check_replaceable_pack(folder) -> None:
+    """Raise ``ValueError`` unless ``folder`` is missing, empty, or a data pack ferlib
+    wrote: a readable ``pack.json`` of :data:`PACK_FORMAT` and :data:`PACK_VERSION` whose
+    files are all that the folder holds. A pack is replaced whole, so anything else there
+    would be lost: nothing is replaced then."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: is a file; expected a folder for the pack (it is made if missing)")
+    if not any(folder.iterdir()):
+        return
+    try:
+        files = pack_files(read_pack(folder))
+    except (FileNotFoundError, ValueError) as error:
+        raise ValueError(f"{folder}: exists and is not a data pack ferlib wrote ({error}); nothing was "
+                         f"replaced: choose a new or empty folder") from None
+    extra = destinations.unexpected_names(folder, {PACK_FILE, *files})
+    if extra:
+        raise ValueError(f"{folder}: a data pack, but it also holds {destinations.listed(extra)}, which "
+                         f"{PACK_FILE} does not list; nothing was replaced: move them away or choose a new folder")
+
+
 def write_pack(datasets: dict, out_dir, *, log=None) -> dict:
     """Write ``{name: FaceDataset}`` as a pack at ``out_dir``; returns its manifest.
 
     The pack is built in a temporary folder beside ``out_dir`` and renamed into place; an
-    existing pack there is replaced, any other non-empty folder is refused.
+    existing pack there is replaced, any other non-empty folder is refused
+    (:func:`check_replaceable_pack`).
     Each data set's entry gains ``seconds`` (encoding time) and ``raw_bytes``.
     """
     from ferlib.fingerprint import dataset_fingerprint
 
     out_dir = Path(out_dir)
-    if out_dir.exists() and not is_pack(out_dir) and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise ValueError(f"{out_dir}: exists and is not a data pack; choose an empty or new folder")
+    check_replaceable_pack(out_dir)
     if not datasets:
         raise ValueError("nothing to pack: no data sets given")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -270,6 +303,7 @@ def pack_data(data_dir, out_dir, *, names=None, cache_dir=None, log=None) -> dic
     """
     from ferlib.datasets import find_datasets, load_dataset
 
+    check_replaceable_pack(out_dir)  # before hours of loading
     if names is None:
         found = find_datasets(data_dir)
         names = [name for name in PACK_NAMES if name in found]

@@ -26,7 +26,8 @@ import pandas as pd
 from ferlib import atomic
 from ferlib.fingerprint import file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
-from ferlib.store import CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, read_checksums, seal_files
+from ferlib.store import (CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, check_replaceable_run,
+                          read_checksums, seal_files)
 
 #: The paper profile's committed runs, relative to the project root.
 PAPER_RESULTS = Path("results") / "paper"
@@ -86,10 +87,12 @@ def check_checksums(folder) -> list:
 def write_run_folder(source, final, *, fill=None) -> Path:
     """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
     into a temporary sibling first, then ``fill(tmp)`` (more files, a new config...),
-    then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`).
-    A failure leaves nothing behind, and the temporary folders of killed writes beside
-    ``final`` are removed first."""
+    then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`),
+    which must be a run folder (:func:`ferlib.store.check_replaceable_run`). A failure
+    leaves nothing behind, and the temporary folders of killed writes beside ``final``
+    are removed first."""
     source, final = Path(source), Path(final)
+    check_replaceable_run(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     atomic.remove_stale_temporaries(final.parent)
     with atomic.replacing_folder(final) as tmp:
