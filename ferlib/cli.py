@@ -711,7 +711,10 @@ def _add_campaign_commands(commands):
     p.add_argument("--to", default=None, help="results folder (default: results/paper)")
     p.add_argument("--store", default=DEFAULT_STORE,
                    help="run store for returned weights, with their runs' files (default: %(default)s)")
-    p.add_argument("--replace", action="store_true", help="replace runs committed already")
+    p.add_argument("--replace", action="store_true",
+                   help="replace runs committed already (each difference is printed)")
+    p.add_argument("--profile", choices=list(PROFILES), default="paper",
+                   help="the profile whose runs are taken (default: %(default)s)")
 
 
 def _mib(n) -> str:
@@ -775,12 +778,20 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_campaign_import(args) -> int:
-    from ferlib.campaign_files import import_files
+    from ferlib.campaign_import import import_files
     from ferlib.results import PAPER_RESULTS
 
     target = Path(args.to) if args.to else PAPER_RESULTS
-    report = import_files(args.files, results_dir=target, store_dir=args.store, replace=args.replace)
+    report = import_files(args.files, results_dir=target, store_dir=args.store, replace=args.replace,
+                          profile=args.profile)
+    if report["problems"]:
+        for problem in report["problems"]:
+            print(f"problem: {problem}", file=sys.stderr)
+        print(f"nothing imported: {len(report['problems'])} problems; {target} is unchanged", file=sys.stderr)
+        return 1
     print(f"imported {len(report['imported'])} runs into {target}: {', '.join(report['imported']) or 'none'}")
+    for rid, difference in report["replaced"]:
+        print(f"replaced {rid}: {difference}")
     if report["kept"]:
         print(f"already there, kept: {', '.join(report['kept'])}")
     if report["weights"]:
@@ -789,9 +800,7 @@ def cmd_campaign_import(args) -> int:
         print(f"note: {note}")
     for key in report["missing_removed"]:
         print(f"missing.json: removed {list(key)} (now committed)")
-    for problem in report["problems"]:
-        print(f"problem: {problem}", file=sys.stderr)
-    return 1 if report["problems"] else 0
+    return 0
 
 
 COMMANDS.update({"pack": cmd_pack, "campaign": cmd_campaign, "campaign-import": cmd_campaign_import})

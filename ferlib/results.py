@@ -185,15 +185,15 @@ def experiment_key(config) -> tuple:
     return (int(config.model), paper_dataset(config.dataset), config.source)
 
 
-def is_paper_config(config, *, seed: int | None = 0) -> bool:
-    """Whether a config is the paper profile on the real data with the given seed
-    (``None``: its own seed; any backend and precision), with its experiment's stated
-    deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
+def is_paper_config(config, *, seed: int | None = 0, profile: str = "paper") -> bool:
+    """Whether a config is the paper profile (or ``profile``) on the real data with the
+    given seed (``None``: its own seed; any backend and precision), with its experiment's
+    stated deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
     if seed is None:
         seed = config.seed
     from ferlib.protocol import experiment_config
 
-    expected = experiment_config("paper", experiment_key(config), data="real", seed=seed,
+    expected = experiment_config(profile, experiment_key(config), data="real", seed=seed,
                                  source=config.source, source_run=config.source_run,
                                  backend=config.backend, precision=config.precision)
     return config == expected
@@ -222,10 +222,10 @@ def protocol_runs(runs, *, models=(1, 2, 3), seed: int = 0) -> dict:
     return found
 
 
-def is_subject_fold(config) -> bool:
+def is_subject_fold(config, *, profile: str = "paper") -> bool:
     """Whether a config is one fold of the protocol's subject-independent evaluation
-    (:func:`ferlib.protocol.subject_fold_config`): the paper profile on the real data, from
-    scratch, with its experiment's stated deviations, its own seed, fold, backend and
+    (:func:`ferlib.protocol.subject_fold_config`): the paper profile (or ``profile``) on the
+    real data, from scratch, with its experiment's stated deviations, its own seed, fold, backend and
     precision, and the split of :func:`ferlib.protocol.subject_protocol`. Such a run is
     no protocol run of its experiment (:func:`is_paper_config`: it tests other images)."""
     if config.protocol == "paper" or config.is_finetune or config.data != "real":
@@ -233,7 +233,7 @@ def is_subject_fold(config) -> bool:
     from ferlib.protocol import subject_fold_config
 
     try:
-        expected = subject_fold_config("paper", config.model, config.dataset, config.fold, data="real",
+        expected = subject_fold_config(profile, config.model, config.dataset, config.fold, data="real",
                                        seed=config.seed, backend=config.backend, precision=config.precision)
     except ValueError:  # a data set without subject folds, a fold out of range
         return False
