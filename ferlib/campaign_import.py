@@ -11,7 +11,8 @@
    on the real data and of the protocol's kinds (:func:`is_protocol_kind`: a protocol
    run of any seed, a subject-independent fold or a cell of the sensitivity study),
    exported into a staging results folder and audited there
-   (:func:`ferlib.results.audit_run`); one run id in two archives must be one run;
+   (:func:`ferlib.results.audit_run`, its rows against the ``datasets.json`` of
+   ``results_dir``); one run id in two archives must be one run;
 4. weights: each ``<run id>.model.keras`` a complete Keras archive that loads, in safe
    mode, as its run's model (:func:`weights_problem`).
 
@@ -146,7 +147,7 @@ def run_difference(old, new) -> str:
     return "; ".join(parts)
 
 
-def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profile) -> list:
+def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profile, summaries) -> list:
     """Extract and check the runs archives of one campaign folder into ``staged``
     (``{run id: _Staged}``); returns the problems found."""
     from ferlib.results import audit_run, export_run
@@ -197,7 +198,7 @@ def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profi
                 continue
             from ferlib.store import read_run
 
-            found = audit_run(read_run(exported))
+            found = audit_run(read_run(exported), summaries=summaries)
             problems += [_renamed(p, exported, where) for p in found]
             staged[run.id] = _Staged(run, exported, where, checksums)
     return problems
@@ -218,7 +219,8 @@ def import_files(files_given, *, results_dir, store_dir, replace: bool = False, 
     ``missing.json``). Raises ``FileNotFoundError`` / ``ValueError`` naming the file for
     a file that is missing or not a campaign's.
     """
-    from ferlib.results import committed_runs, experiment_key, is_paper_config, protocol_seed_runs
+    from ferlib.results import (DATASETS_FILE, committed_runs, experiment_key, is_paper_config,
+                                protocol_seed_runs, read_dataset_summaries)
     from ferlib.store import read_run
 
     paths = [Path(f) for f in files_given]
@@ -235,13 +237,16 @@ def import_files(files_given, *, results_dir, store_dir, replace: bool = False, 
     if report["problems"]:
         return report
     results_dir, store_dir = Path(results_dir), Path(store_dir)
+    # the data summary committed beside the results: each run's rows are checked against it
+    summaries = read_dataset_summaries(results_dir) if (results_dir / DATASETS_FILE).exists() else None
     with tempfile.TemporaryDirectory(prefix="ferlib-import-") as tmp:
         tmp = Path(tmp)
         staging = tmp / "staging"
         staging.mkdir()
         staged = {}
         for _, groups, record in campaigns:
-            report["problems"] += _stage_runs(groups, record, tmp, staging, staged, profile=profile)
+            report["problems"] += _stage_runs(groups, record, tmp, staging, staged, profile=profile,
+                                              summaries=summaries)
         weights = {}
         for _, groups, _ in campaigns:
             for base, group in groups.items():

@@ -338,3 +338,20 @@ def test_a_lone_part0_of_weights_is_refused(tmp_path, results, committed):
     out = campaign_folder(tmp_path / "out", [committed.path], weights={f"{name}.part0": b"first half"})
     with pytest.raises(ValueError, match=r"\.part0: parts \[0\] of .*\(at least two\)"):
         import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
+
+
+def test_a_returned_run_is_audited_against_the_committed_data_summary(tmp_path, results, committed):
+    """Misclassified test rows removed, metrics recomputed, resealed: refused at the gate."""
+    from ferlib.results import metrics_from_labels
+
+    frame = committed.predictions
+    kept = frame[~((frame["part"] == "test") & (frame["true"] != frame["predicted"]))]
+    metrics = dict(committed.metrics, **{part: metrics_from_labels(kept.loc[kept["part"] == part, "true"],
+                                                                   kept.loc[kept["part"] == part, "predicted"])
+                                         for part in ("val", "test")})
+    fake = edited_copy(committed, tmp_path, metrics=metrics, predictions=kept)
+    out = campaign_folder(tmp_path / "out", [fake])
+    report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
+    assert len(report["problems"]) == 1 and not (results / committed.id).exists()
+    assert report["problems"][0].startswith(f"{out / files.RUNS_ARCHIVE}:runs/{committed.id}: predictions.csv holds "
+                                            f"{int((kept['part'] == 'test').sum())} test rows, but the jaffe split")
