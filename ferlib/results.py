@@ -304,16 +304,26 @@ def read_missing(results_dir=PAPER_RESULTS) -> list:
 
     Raises ``ValueError`` naming the entry that is malformed.
     """
+    from ferlib.excerpt import shortened
+
     path = Path(results_dir) / MISSING_FILE
     if not path.exists():
         return []
-    entries = json.loads(path.read_text()).get("runs", [])
+    try:
+        listing = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not valid JSON ({str(error)[:200]}); the file is truncated or was edited: "
+                         f"rewrite it with `python -m ferlib missing --save`") from None
+    if not isinstance(listing, dict) or not isinstance(listing.get("runs", []), list):
+        raise ValueError(f"{path}: expected an object with a 'runs' list, got {shortened(repr(listing), 80)}; "
+                         f"rewrite it with `python -m ferlib missing --save`")
+    entries = listing.get("runs", [])
     for i, entry in enumerate(entries):
-        key = entry.get("key")
+        key = entry.get("key") if isinstance(entry, dict) else None
         if (not isinstance(key, list) or len(key) != 3 or key[0] not in (1, 2, 3)
                 or key[1] not in ("fer2013", "jaffe", "ckplus") or key[2] not in (None, "fer2013")):
             raise ValueError(f"{path}: runs[{i}].key must be [model 1-3, dataset, null or "
-                             f"'fer2013'], got {key!r}")
+                             f"'fer2013'], got {shortened(repr(key if key is not None else entry))}")
         if not str(entry.get("reason", "")).strip():
             raise ValueError(f"{path}: runs[{i}] ({key}) gives no reason")
     return entries

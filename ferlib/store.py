@@ -40,6 +40,7 @@ import pandas as pd
 
 from ferlib import atomic, destinations
 from ferlib.config import RunConfig
+from ferlib.excerpt import excerpt
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
 MODEL_FILE = "model.keras"
@@ -172,7 +173,7 @@ def read_checksums(folder) -> dict:
     for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
-            raise BrokenRun(f"{path}: line {number} is not '<sha256>  <file name>': {line!r}")
+            raise BrokenRun(f"{path}: line {number} is not '<sha256>  <file name>': {excerpt(line)}")
         recorded[name] = digest
     return recorded
 
