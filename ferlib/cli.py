@@ -179,7 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     from ferlib.store import RunLocked
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or an option argparse refused (its message is printed)
+        return stop.code
     try:
         check_folder_options(args)
         _resolve_pack(args)
