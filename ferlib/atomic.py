@@ -17,6 +17,7 @@ older ferlib versions carry no writer; they are removed once older than
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -67,6 +68,12 @@ def process_alive(pid: int, host: str | None = None) -> bool:
     return True
 
 
+def is_temporary_name(name: str) -> bool:
+    """Whether ``name`` is the name of a temporary file or folder of a ferlib writer
+    (:func:`temporary_sibling`'s tag, or one of older versions)."""
+    return bool(_TAG.search(name) or _UNTAGGED.match(name))
+
+
 def is_stale_temporary(path, *, now: float | None = None) -> bool:
     """Whether ``path`` is a temporary file or folder of a writer that is gone: tagged
     with a process of this machine that no longer runs, or untagged (older versions)
@@ -102,6 +109,37 @@ def remove_stale_temporaries(folder) -> list:
     return removed
 
 
+#: ``errno`` values of a full disk or an exhausted quota.
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def is_no_space(error) -> bool:
+    """Whether ``error`` says the disk is full (``ENOSPC``, ``EDQUOT``), also where a
+    library (h5py) reports it in its message only."""
+    return (isinstance(error, OSError) and error.errno in NO_SPACE) or "No space left on device" in str(error)
+
+
+def no_space_error(destination, error=None) -> OSError:
+    """The ``OSError`` a full disk gives, naming ``destination`` (the file or folder that
+    was being written, not a temporary name or the file copied from): one line in the
+    command line's ``error: PATH: ...`` form."""
+    code = error.errno if isinstance(error, OSError) and error.errno in NO_SPACE else errno.ENOSPC
+    return OSError(code, f"{os.strerror(code)}; nothing of it was written (free some space and run the same "
+                         f"command again)", str(destination))
+
+
+def check_free_space(folder, needed: int, what: str) -> None:
+    """Raise :func:`no_space_error` naming ``folder`` when its file system has fewer than
+    ``needed`` bytes free (``what``: what they are for), before anything is written."""
+    folder = Path(folder)
+    probe = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    free = shutil.disk_usage(probe).free
+    if free < needed:
+        raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}: {free / 2**20:,.0f} MiB free, {what} needs about "
+                                    f"{needed / 2**20:,.0f} MiB; nothing was written (free some space and run the "
+                                    f"same command again)", str(folder))
+
+
 @contextlib.contextmanager
 def replacing(path, *, keep_suffix: str | None = None):
     """Yield a temporary sibling of ``path`` (:func:`temporary_sibling`); when the block
@@ -114,6 +152,10 @@ def replacing(path, *, keep_suffix: str | None = None):
     try:
         yield tmp
         os.replace(tmp, path)
+    except Exception as error:
+        if is_no_space(error):
+            raise no_space_error(path, error) from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -158,10 +200,17 @@ def replacing_folder(path):
     takes the place of ``path`` (:func:`replace_folder`); otherwise it is deleted."""
     path = Path(path)
     tmp = temporary_sibling(path)
-    tmp.mkdir()
+    try:
+        tmp.mkdir()
+    except OSError as error:
+        if is_no_space(error):
+            raise no_space_error(path, error) from None
+        raise
     try:
         yield tmp
         replace_folder(tmp, path)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_no_space(error):
+            raise no_space_error(path, error) from None
         raise

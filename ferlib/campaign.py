@@ -308,6 +308,7 @@ class Campaign:
             raise ValueError(f"budget_s must be a positive number of seconds, got {budget_s!r}")
         if max_runs is not None and max_runs < 0:
             raise ValueError(f"max_runs must be >= 0 or None, got {max_runs!r}")
+        files.check_campaign_out(out_dir)
         self.pack_dir = Path(pack_dir)
         self.store = store if isinstance(store, RunStore) else RunStore(store)
         self.out_dir = Path(out_dir)
@@ -466,6 +467,7 @@ class Campaign:
         self._add_weights(runs, reserve_bytes=max(4 * 2**20, 2 * archive_size) + 2**20 + files.TEXT_LOG_LIMIT,
                           reserve_files=2 + len(files.split_names(files.RUNS_ARCHIVE, 2 * archive_size)))
         files.write_split(archive, self.out_dir, files.RUNS_ARCHIVE)
+        self.record["archives"] = {files.RUNS_ARCHIVE: files.archive_contents(archive)}
         self.record["out_files"] = {p.name: {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
                                     for p in sorted(self.out_dir.iterdir())
                                     if p.is_file() and p.name not in (files.LOG_FILE, files.TEXT_LOG)

@@ -11,10 +11,9 @@ A campaign (:mod:`ferlib.campaign`) writes at most :data:`MAX_FILES` files of at
   redone later, where they fit.
 
 A file larger than :data:`FILE_LIMIT` is written as ``NAME.part0``, ``NAME.part1``, ...
-(byte ranges, joined in order). :func:`import_files` takes them in: it checks the sizes and
-sha256 that ``campaign.json`` records, exports the runs into a results folder, audits them
-(:func:`ferlib.results.audit_run`), puts returned weights into a local run store beside
-their run's files, and drops from ``missing.json`` the experiments that are now committed.
+(byte ranges, joined in order). :mod:`ferlib.campaign_import` takes them in, with the
+checks of this module: :func:`read_log` and :func:`check_against_log` (only files the log
+lists, each of its size and sha256) and :func:`extract_runs` (bounded, member by member).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ferlib import atomic
+from ferlib import atomic, destinations
 from ferlib.fingerprint import file_sha256
 
 FILE_LIMIT = 16 * 2**20
@@ -41,6 +40,44 @@ RUNS_ARCHIVE = "runs.tar.gz"
 WEIGHTS_SUFFIX = ".model.keras"
 _PART = re.compile(r"^(?P<base>.+?)\.part(?P<n>\d+)$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def is_campaign_file(name: str) -> bool:
+    """Whether ``name`` is one a campaign writes: its log, its printed log, the runs
+    archive or a run's weights, whole or as a ``.partN``."""
+    match = _PART.match(name)
+    base = match["base"] if match else name
+    if base.endswith(WEIGHTS_SUFFIX):
+        return bool(destinations.RUN_ID.match(base[: -len(WEIGHTS_SUFFIX)]))
+    return base == RUNS_ARCHIVE or (name in (LOG_FILE, TEXT_LOG))
+
+
+def check_campaign_out(folder) -> None:
+    """Raise ``ValueError`` unless ``folder`` may take a campaign's files: missing, empty
+    (but for the printed log ``tools/gpu_campaign.sh`` opens first), or a campaign's
+    output folder (a ``campaign.json`` holding a campaign's log, beside campaign files
+    only). A campaign rewrites its files there, so it must not be pointed at anything else."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: is a file; expected a folder for the campaign's files (it is made if missing)")
+    present = destinations.unexpected_names(folder, {TEXT_LOG})
+    if not present:
+        return
+    try:
+        record = json.loads((folder / LOG_FILE).read_text())
+        ours = isinstance(record, dict) and isinstance(record.get("jobs"), list) \
+            and isinstance(record.get("out_files"), dict)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        ours = False
+    if not ours:
+        raise ValueError(f"{folder}: holds {destinations.listed(present)} and no campaign log ({LOG_FILE}); "
+                         f"a campaign writes into a new or empty folder or one of its own: choose another")
+    extra = destinations.unexpected_names(folder, is_campaign_file)
+    if extra:
+        raise ValueError(f"{folder}: a campaign's folder, but it also holds {destinations.listed(extra)}, which "
+                         f"a campaign does not write; move them away or choose another folder")
 
 
 def split_names(name: str, size: int, limit: int = FILE_LIMIT) -> list:
@@ -83,7 +120,10 @@ def write_split(source, out_dir, name: str, limit: int = FILE_LIMIT) -> list:
 
 
 def group_parts(paths) -> dict:
-    """``{base name: [paths in part order]}`` for files given whole or as ``.partN``."""
+    """``{base name: [paths in part order]}`` for files given whole or as ``.partN``.
+
+    Raises ``ValueError`` naming the file for parts with a gap, or a ``.part0`` alone (a
+    file is split only when it needs two parts or more)."""
     groups = {}
     for path in map(Path, paths):
         match = _PART.match(path.name)
@@ -93,9 +133,9 @@ def group_parts(paths) -> dict:
     for base, items in groups.items():
         items.sort()
         indices = [i for i, _ in items]
-        if indices != [-1] and indices != list(range(len(items))):
-            raise ValueError(f"{base}: parts {indices} given; expected {base} alone or {base}.part0 to "
-                             f"{base}.part{max(indices)} with none missing")
+        if indices != [-1] and (indices != list(range(len(items))) or len(items) < 2):
+            raise ValueError(f"{items[0][1]}: parts {indices} of {base} given; expected {base} alone or "
+                             f"{base}.part0 to {base}.partN (at least two) with none missing")
         out[base] = [p for _, p in items]
     return out
 
@@ -128,39 +168,143 @@ def archive_runs(runs, path) -> Path:
     return path
 
 
-def extract_runs(archive, dest) -> Path:
-    """Extract a runs archive into ``dest`` after checking every member: regular files and
-    folders only, named ``runs/<run id>[/<file>]`` with safe names. Returns ``dest/runs``."""
-    dest = Path(dest)
-    with tarfile.open(archive, "r:gz") as tar:
+def archive_contents(path) -> dict:
+    """``{"members": int, "bytes": int}``: the members of a runs archive (folders
+    included) and the bytes of its files once extracted; recorded in ``campaign.json`` so
+    that an import extracts no more (:func:`extract_runs`)."""
+    with tarfile.open(path, "r:gz") as tar:
         members = tar.getmembers()
-        for member in members:
-            parts = member.name.split("/")
-            bad = (member.name.startswith("/") or parts[0] != "runs" or len(parts) > 3
-                   or not all(_SAFE_NAME.match(p) and p not in (".", "..") for p in parts)
-                   or not (member.isfile() or member.isdir()))
-            if bad:
-                raise ValueError(f"{archive}: unexpected member {member.name!r}; a runs archive holds "
-                                 f"runs/<run id>/<file> only")
-        for member in members:
-            target = dest / member.name
-            if member.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tar.extractfile(member) as source, open(target, "wb") as out:
-                shutil.copyfileobj(source, out)
+    return {"members": len(members), "bytes": sum(m.size for m in members if m.isfile())}
+
+
+#: The most an import extracts from one runs archive where ``campaign.json`` records no
+#: bounds (campaigns before they were recorded): members and bytes once extracted. A run
+#: is 7 members and at most about 2 MiB (FER2013's predictions of 7,178 images).
+MAX_ARCHIVE_MEMBERS = 20_000
+MAX_ARCHIVE_BYTES = 2**30
+#: The largest file of a run an import extracts, whatever the log says (FER2013's
+#: ``predictions.csv``, the largest, is about 1 MiB).
+MAX_MEMBER_BYTES = 16 * 2**20
+
+
+def _archive_error(shown, error) -> ValueError:
+    kind = "empty file" if "empty" in str(error) else f"{type(error).__name__}: {error}"
+    return ValueError(f"{shown}: not a complete gzip-compressed tar archive ({kind}); the file is truncated, "
+                      f"damaged or not a runs archive")
+
+
+def extract_runs(archive, dest, *, shown=None, max_members: int = MAX_ARCHIVE_MEMBERS,
+                 max_bytes: int = MAX_ARCHIVE_BYTES) -> Path:
+    """Extract a runs archive into ``dest``, member by member, checking each first:
+    regular files and folders only, named ``runs/<run id>[/<file>]`` with safe names, at
+    most ``max_members`` members and ``max_bytes`` bytes in all, no file over
+    :data:`MAX_MEMBER_BYTES` (each checked from its header, before its bytes are read).
+    Returns ``dest/runs``.
+
+    Raises ``ValueError`` naming ``shown`` (the user's file; default ``archive``) for a
+    member that breaks a rule, an archive over its bounds, and a file that is not a
+    complete ``.tar.gz`` (empty, truncated, not gzip). Whatever was extracted before an
+    error stays in ``dest``, which the caller discards."""
+    import zlib
+
+    dest, shown = Path(dest), archive if shown is None else shown
+    members = total = 0
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                members += 1
+                if members > max_members:
+                    raise ValueError(f"{shown}: holds more than {max_members:,} members, more than its campaign "
+                                     f"recorded; not extracted")
+                parts = member.name.rstrip("/").split("/")
+                bad = (member.name.startswith("/") or parts[0] != "runs"
+                       or not all(_SAFE_NAME.match(p) and p not in (".", "..") for p in parts)
+                       or not ((member.isfile() and len(parts) == 3) or (member.isdir() and len(parts) <= 2))
+                       or (len(parts) > 1 and not destinations.RUN_ID.match(parts[1])))
+                if bad:
+                    raise ValueError(f"{shown}: unexpected member {member.name[:200]!r}; a runs archive holds "
+                                     f"runs/<run id>/<file> only")
+                target = dest / member.name
+                if member.isdir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                if member.size > MAX_MEMBER_BYTES:
+                    raise ValueError(f"{shown}: member {member.name} of {member.size:,} bytes, more than the "
+                                     f"{MAX_MEMBER_BYTES:,} bytes a run's file may have; not extracted")
+                total += member.size
+                if total > max_bytes:
+                    raise ValueError(f"{shown}: its members come to more than {max_bytes:,} bytes "
+                                     f"({member.name} of {member.size:,} bytes), more than its campaign "
+                                     f"recorded; not extracted")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(member) as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out)
+    except (tarfile.TarError, EOFError, zlib.error) as error:
+        raise _archive_error(shown, error) from None
+    except OSError as error:
+        if error.filename is not None:  # the destination: disk full, permissions
+            raise
+        raise _archive_error(shown, error) from None  # gzip.BadGzipFile and the like
+    (dest / "runs").mkdir(parents=True, exist_ok=True)
     return dest / "runs"
 
 
-# --------------------------------------------------------------------------- taking it in
+# --------------------------------------------------------------------------- the log
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def read_log(path) -> dict:
+    """The validated ``campaign.json`` at ``path``: a JSON object whose ``out_files``
+    maps each returned file's name to ``{"bytes": int, "sha256": str}`` and whose
+    ``archives`` (optional) maps a runs archive's name to ``{"members": int, "bytes":
+    int}`` (:func:`archive_contents`). Raises ``ValueError`` naming the file and the
+    entry at fault."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error}); expected a campaign's log") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error}); the file is truncated or not a campaign's log") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path}: expected a JSON object (a campaign's log), got {type(record).__name__}")
+    out_files = record.get("out_files")
+    if not isinstance(out_files, dict):
+        raise ValueError(f"{path}: has no 'out_files' table (the size and sha256 of each returned file)")
+    for name, entry in out_files.items():
+        where = f"{path}: out_files[{name[:200]!r}]"
+        if not _SAFE_NAME.match(name) or not is_campaign_file(name) or name in (LOG_FILE, TEXT_LOG):
+            raise ValueError(f"{where}: not a name a campaign writes")
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: expected {{'bytes': int, 'sha256': str}}, got {type(entry).__name__}")
+        size, digest = entry.get("bytes"), entry.get("sha256")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"{where}: 'bytes' must be a whole number of bytes, got {size!r}"[:400])
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            raise ValueError(f"{where}: 'sha256' must be 64 hex digits, got {str(digest)[:80]!r}")
+    archives = record.get("archives", {})
+    if not isinstance(archives, dict):
+        raise ValueError(f"{path}: 'archives' must be a table of runs archives")
+    for name, entry in archives.items():
+        bounds = entry if isinstance(entry, dict) else {}
+        if not all(isinstance(bounds.get(k), int) and not isinstance(bounds.get(k), bool) and bounds[k] >= 0
+                   for k in ("members", "bytes")):
+            raise ValueError(f"{path}: archives[{name[:200]!r}] must be {{'members': int, 'bytes': int}}")
+    return record
 
 
 def check_against_log(groups: dict, log: dict, log_path) -> list:
-    """Problems with the given files against the sizes and sha256 ``campaign.json`` records."""
+    """Problems with the given files (``{base: [paths]}``, :func:`group_parts`) against
+    ``campaign.json`` (:func:`read_log`): a file it does not list, a part of a given file
+    that is not given, a size or sha256 that differs."""
     problems = []
-    listed = log.get("out_files", {})
+    listed = log["out_files"]
     given = {path.name: path for paths in groups.values() for path in paths}
+    for name, path in given.items():
+        if name not in listed:
+            problems.append(f"{path}: not listed in {log_path}; only the files a campaign lists (with their size "
+                            f"and sha256) are taken")
     for name, entry in listed.items():
         base = _PART.match(name)["base"] if _PART.match(name) else name
         if base not in groups:
@@ -168,103 +312,13 @@ def check_against_log(groups: dict, log: dict, log_path) -> list:
         if name not in given:
             problems.append(f"{name}: listed in {log_path} but not given (a part is missing)")
             continue
-        size, digest = given[name].stat().st_size, file_sha256(given[name])
-        if size != entry["bytes"] or digest != entry["sha256"]:
+        size = given[name].stat().st_size
+        if size != entry["bytes"]:
+            problems.append(f"{given[name]}: {size} bytes; {log_path} records {entry['bytes']} bytes: the file "
+                            f"is truncated or corrupt")
+            continue
+        digest = file_sha256(given[name])
+        if digest != entry["sha256"]:
             problems.append(f"{given[name]}: {size} bytes, sha256 {digest[:16]}...; {log_path} records "
                             f"{entry['bytes']} bytes, sha256 {entry['sha256'][:16]}...: the file is corrupt")
     return problems
-
-
-def import_files(files, *, results_dir, store_dir, replace: bool = False, log=print) -> dict:
-    """Take a campaign's returned files into ``results_dir`` (runs, without weights) and
-    ``store_dir`` (weights with their runs' files).
-
-    ``files``: any of the campaign's files; a ``campaign.json`` among them (or beside the
-    first file) is used to check the others' sizes and sha256. Returns a dict with
-    ``imported`` and ``kept`` (run ids new in, and already in, ``results_dir``),
-    ``weights`` (run ids whose weights went into ``store_dir``), ``problems`` (audit and
-    check sentences; empty when all is well) and ``missing_removed`` (experiment keys
-    dropped from ``missing.json``).
-    """
-    from ferlib.results import audit_run, export_run, write_run_folder
-    from ferlib.store import MODEL_FILE, REQUIRED_FILES, RunStore, read_run, seal_files
-
-    paths = [Path(f) for f in files]
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file")
-    groups = group_parts(paths)
-    log_path = next((p for p in paths if p.name == LOG_FILE), None)
-    if log_path is None and (paths[0].parent / LOG_FILE).is_file():
-        log_path = paths[0].parent / LOG_FILE
-    groups.pop(LOG_FILE, None)
-    groups.pop(TEXT_LOG, None)
-    unknown = [base for base in groups if not (base.endswith(".tar.gz") or base.endswith(WEIGHTS_SUFFIX))]
-    if unknown:
-        raise ValueError(f"{', '.join(unknown)}: not a campaign file (expected *.tar.gz runs archives, "
-                         f"<run id>{WEIGHTS_SUFFIX} weights or {LOG_FILE})")
-    report = {"imported": [], "kept": [], "weights": [], "problems": [], "missing_removed": [], "notes": []}
-    if log_path is not None:
-        report["problems"] += check_against_log(groups, json.loads(log_path.read_text()), log_path)
-        if report["problems"]:
-            return report
-    results_dir, store_dir = Path(results_dir), Path(store_dir)
-    from ferlib.results import committed_runs, experiment_key, is_paper_config, protocol_seed_runs
-
-    before = protocol_seed_runs(committed_runs(results_dir)) if results_dir.is_dir() else {}
-    had = {(key, run.config.seed) for key, runs in before.items() for run in runs}
-    with tempfile.TemporaryDirectory(prefix="ferlib-import-") as tmp:
-        tmp = Path(tmp)
-        returned = {}
-        for base, group in groups.items():
-            if base.endswith(".tar.gz"):
-                archive = join_parts(group, tmp / base)
-                folder = extract_runs(archive, tmp / base.replace(".tar.gz", ""))
-                for run in RunStore(folder).runs():
-                    returned[run.id] = run
-        for rid, run in returned.items():
-            if (results_dir / rid).exists() and not replace:
-                report["kept"].append(rid)
-                continue
-            export_run(run, results_dir)
-            report["imported"].append(rid)
-            report["problems"] += audit_run(read_run(results_dir / rid))
-            key = experiment_key(run.config)
-            if is_paper_config(run.config, seed=None) and (key, run.config.seed) in had:
-                report["notes"].append(f"{rid}: experiment {list(key)} seed {run.config.seed} had a committed "
-                                       f"protocol run already; the newest ({rid}) is the one the book shows")
-        for base, group in groups.items():
-            if not base.endswith(WEIGHTS_SUFFIX):
-                continue
-            rid = base[: -len(WEIGHTS_SUFFIX)]
-            run = returned.get(rid)
-            if run is None:
-                report["problems"].append(f"{base}: weights of run {rid}, which no given runs archive holds")
-                continue
-            final = store_dir / rid
-            if (final / MODEL_FILE).exists() and not replace:
-                log(f"{final}: already holds weights, left as it is")
-                continue
-            def fill(tmp, group=group):
-                join_parts(group, tmp / MODEL_FILE)
-                seal_files(tmp, (*REQUIRED_FILES, MODEL_FILE))  # as the store seals a run it trains
-
-            write_run_folder(run.path, final, fill=fill)
-            report["weights"].append(rid)
-    report["missing_removed"] = drop_committed_from_missing(results_dir)
-    return report
-
-
-def drop_committed_from_missing(results_dir) -> list:
-    """Rewrite ``missing.json`` (:func:`ferlib.missing.save_missing`) so that it no longer
-    lists the experiments that now have a committed protocol run (seed 0); returns those keys."""
-    from ferlib.missing import save_missing
-    from ferlib.results import MISSING_FILE, paper_results, read_missing
-
-    path = Path(results_dir) / MISSING_FILE
-    if not path.exists():
-        return []
-    have = paper_results(results_dir)
-    listed = [tuple(entry["key"]) for entry in read_missing(results_dir)]
-    save_missing(results_dir)
-    return [key for key in listed if key in have]

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from pathlib import Path
 
+from ferlib import options
 from ferlib.config import PROFILES
+from ferlib.excerpt import shortened
 
 #: The three data sets of the paper, in the order of its Table 1.
 DATASETS = ("fer2013", "ckplus", "jaffe")
@@ -513,17 +516,22 @@ def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=
                               cache_dir=None if cache_dir is None else str(cache_dir)))
 
 
-def _whole(value, *, least: int = 0):
-    """``value`` as an int when it is a whole number of at least ``least`` (not a bool)."""
+def _whole(value, *, least: int = 0, most: int = options.MAX_IMAGES):
+    """``value`` as an int when it is a whole number ``least <= n <= most`` (not a bool;
+    a number of 400 digits is out of range, not an overflow)."""
     if isinstance(value, bool):
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if not number.is_integer() or number < least:
-        return None
-    return int(number)
+    if isinstance(value, int):
+        number = value
+    else:
+        try:
+            number = float(value) if len(str(value)) <= 40 else None
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if number is None or not math.isfinite(number) or not number.is_integer():
+            return None
+        number = int(number)
+    return number if least <= number <= most else None
 
 
 def _model_list(value):
@@ -554,25 +562,33 @@ def _folder(value, *, must_exist: bool):
 #: returns the normalised value, or ``None`` (``False`` where ``None`` is a valid value)
 #: when the value is wrong.
 PARAMETER_RULES = {
-    "profile": (lambda v: v if v in PROFILES else None, f"one of {sorted(PROFILES)}"),
+    "profile": (lambda v: v if isinstance(v, str) and v in PROFILES else None, f"one of {sorted(PROFILES)}"),
     "data_dir": (lambda v: "" if v is None else _folder(v, must_exist=True),
                  "None (no real data) or an existing folder holding fer2013/, ckplus/ and jaffe/"),
     "store": (lambda v: _folder(v, must_exist=False), "a folder path for the run store"),
     "models": (_model_list, "a non-empty list of distinct model numbers 1, 2, 3, e.g. [1, 2, 3]"),
-    "seed": (lambda v: _whole(v, least=0), "a whole number of at least 0"),
-    "epochs": (lambda v: False if v is None else _whole(v, least=1),
-               "None (the profile's epochs) or a whole number of at least 1"),
+    "seed": (lambda v: _whole(v, least=0, most=options.SEED_LIMIT - 1), "a whole number 0..4294967295 (2**32 - 1)"),
+    "epochs": (lambda v: False if v is None else _whole(v, least=1, most=options.MAX_EPOCHS),
+               f"None (the profile's epochs) or a whole number 1..{options.MAX_EPOCHS:,}"),
     "cache_dir": (lambda v: "" if v is None else _folder(v, must_exist=False),
                   "None (no cache) or a folder path"),
-    "faces_per_class": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
-    "faces": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
-    "faces_per_dataset": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
-    "top_pairs": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
+    "faces_per_class": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
+    "faces": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
+    "faces_per_dataset": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
+    "top_pairs": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
     "confusion_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
     "analysis_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
     "results_dir": (lambda v: False if v is None else _folder(v, must_exist=True),
                     "None (this project's results/paper) or an existing folder of committed results"),
 }
+
+
+def _shown(value) -> str:
+    """``repr(value)`` cut to 80 characters (a number too long for ``repr`` said so)."""
+    try:
+        return shortened(repr(value), 80)
+    except ValueError:
+        return "a number of more than 4,300 digits"
 
 
 def validate_parameters(**values) -> dict:
@@ -590,8 +606,11 @@ def validate_parameters(**values) -> dict:
         if name not in PARAMETER_RULES:
             raise ValueError(f"unknown parameter {name!r}; the notebooks take {sorted(PARAMETER_RULES)}")
         check, expected = PARAMETER_RULES[name]
-        result = check(value)
+        try:
+            result = check(value)
+        except (TypeError, ValueError, OverflowError):  # a value of a kind no rule expects
+            result = None
         if result is None:
-            raise ValueError(f"parameter {name!r} must be {expected}; got {value!r}")
+            raise ValueError(f"parameter {name!r} must be {expected}; got {_shown(value)}")
         checked[name] = value if result is False or result == "" else result
     return checked

@@ -16,6 +16,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from ferlib import options
 from ferlib.config import DATASETS, MODEL_IDS, PROFILES
 
 DEFAULT_STORE = "runs"
@@ -23,7 +24,7 @@ DEFAULT_STORE = "runs"
 
 def _add_common(parser, *, data=True):
     parser.add_argument("--store", default=DEFAULT_STORE, help="run store folder (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=None, help="training seed (default: 0)")
+    parser.add_argument("--seed", type=options.seed, default=None, help="training seed (default: 0)")
     if data:
         parser.add_argument("--data-dir", default=None,
                             help="root of the real data sets; without it, synthetic stand-ins are used")
@@ -53,14 +54,14 @@ def _resolve_pack(args):
 def _add_training(parser):
     parser.add_argument("--profile", choices=list(PROFILES), default="quick",
                         help="preset: smoke (seconds), quick (minutes), paper (the paper's settings)")
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--epochs", type=options.epochs, default=None)
+    parser.add_argument("--batch-size", type=options.batch_size, default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
-    parser.add_argument("--limit-train", type=int, default=None, help="cap the training images")
+    parser.add_argument("--limit-train", type=options.images, default=None, help="cap the training images")
     parser.add_argument("--protocol", default=None, help="paper (default), subject-kfold or loso")
-    parser.add_argument("--fold", type=int, default=None,
+    parser.add_argument("--fold", type=options.fold, default=None,
                         help="which fold of a subject-independent protocol (default: 0)")
-    parser.add_argument("--folds", type=int, default=None,
+    parser.add_argument("--folds", type=options.folds, default=None,
                         help="number of folds of --protocol subject-kfold (default: 5; the "
                              "subject-independent baselines use 10 on CK+)")
     parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
@@ -71,7 +72,7 @@ def _add_training(parser):
     parser.add_argument("--no-balance", action="store_true", help="train without class oversampling")
     parser.add_argument("--augment-scale", type=float, default=None,
                         help="multiply the augmentation magnitudes (default 1)")
-    parser.add_argument("--min-epoch-images", type=int, default=None,
+    parser.add_argument("--min-epoch-images", type=options.images, default=None,
                         help="at least this many images per epoch (default: one balanced pass)")
     parser.add_argument("--input-scaling", choices=("unit", "standardize"), default=None,
                         help="pixels / 255 (unit, default) or per-pixel standardisation")
@@ -136,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                                           "(does the run collapse?)")
     p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
     p.add_argument("--dataset", default="fer2013", help=f"one of {', '.join(DATASETS)}")
-    p.add_argument("--seeds", default="0", help="seeds to probe: 0,1,2 or 0-3 (default: %(default)s)")
-    p.add_argument("--steps", type=int, default=300, help="optimiser steps per probe (default: %(default)s)")
+    p.add_argument("--seeds", type=options.seeds, default="0", help="seeds to probe: 0,1,2 or 0-3 (default: %(default)s)")
+    p.add_argument("--steps", type=options.steps, default=300, help="optimiser steps per probe (default: %(default)s)")
     p.add_argument("--save", default=None, metavar="PATH",
                    help="merge the results into a JSON file, e.g. results/paper/probes.json")
     _add_common(p)
@@ -148,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="models (default: 2)")
     p.add_argument("--datasets", nargs="+", choices=DATASETS, default=None,
                    help="data sets (default: jaffe ckplus7)")
-    p.add_argument("--seeds", default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
+    p.add_argument("--seeds", type=options.seeds, default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
     p.add_argument("--round", choices=("settled", "first", "rate 0.001", "fine-tune"), default="settled",
                    help="settled: around the protocol (default); first: around the augmented start; "
@@ -165,10 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "quick or smoke (synthetic faces)")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--store", default=None, help="run store (default: _build/runs-<profile>)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=options.seed, default=0)
     p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
                    help="models to train and show (default: 1 2 3)")
-    p.add_argument("--epochs", type=int, default=None, help="override the profile's epochs")
+    p.add_argument("--epochs", type=options.epochs, default=None, help="override the profile's epochs")
     p.add_argument("--build-dir", default="_build")
     _add_split_audit_commands(commands)
     _add_campaign_commands(commands)
@@ -180,13 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     from ferlib.store import RunLocked
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or an option argparse refused (its message is printed)
+        return stop.code
     try:
         check_folder_options(args)
         _resolve_pack(args)
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
             return COMMANDS[args.command](args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback
+        print(interrupted_line(argv), file=sys.stderr)
+        return 130
     except (ValueError, FileNotFoundError, FloatingPointError, RunLocked) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -199,6 +206,16 @@ def main(argv=None) -> int:
         return 2
 
 
+def interrupted_line(argv=None) -> str:
+    """What Ctrl-C prints: that nothing half-written was kept and the command that
+    resumes (a training goes on from its last finished epoch; finished runs are reused)."""
+    import shlex
+
+    command = " ".join(shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv))
+    return (f"interrupted: nothing half-written is kept; run `python -m ferlib {command}` again to resume "
+            f"(finished runs are reused and a training goes on from its last finished epoch)")
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     """Print a warning as ``warning: <message>`` on stderr (no source line)."""
     print(f"warning: {message}", file=sys.stderr if file is None else file)
@@ -209,10 +226,15 @@ FOLDER_OPTIONS = ("store", "cache_dir", "build_dir", "to", "out", "results")
 
 
 def check_folder_options(args) -> None:
-    """Raise ``ValueError`` naming the option when one of :data:`FOLDER_OPTIONS` points
-    at something that exists and is not a folder, before any data is loaded or trained."""
+    """Raise ``ValueError`` naming the option when one of :data:`FOLDER_OPTIONS` is empty,
+    names the project's root (:func:`ferlib.destinations.check_destination`) or points at
+    something that exists and is not a folder, before any data is loaded or trained."""
+    from ferlib.destinations import check_destination
+
     for name in FOLDER_OPTIONS:
         value = getattr(args, name, None)
+        if value is not None:
+            check_destination(value, f"--{name.replace('_', '-')}")
         if value is not None and Path(value).exists() and not Path(value).is_dir():
             raise ValueError(f"--{name.replace('_', '-')} {value}: is a file; expected a folder "
                              f"(it is made if missing)")
@@ -574,15 +596,15 @@ def _add_split_audit_commands(commands):
         _add_pack(p)
         p.add_argument("--datasets", nargs="+", choices=names, default=None,
                        help="default: all (ckplus7 only with --data-dir: it has no synthetic stand-in)")
-        p.add_argument("--seeds", default="0-2", help="split seeds: 0,1,2 or 0-2 (default: %(default)s)")
+        p.add_argument("--seeds", type=options.seeds, default="0-2", help="split seeds: 0,1,2 or 0-2 (default: %(default)s)")
         p.add_argument("--protocol", default="paper", choices=("paper", "subject-kfold", "loso"),
                        help="split protocol (fold 0 of the subject-independent ones)")
-        p.add_argument("--synthetic-size", type=int, default=None,
+        p.add_argument("--synthetic-size", type=options.images, default=None,
                        help="images per synthetic data set (without --data-dir)")
         p.add_argument("--save", default=None, metavar="PATH",
                        help=f"write the JSON report to PATH, e.g. results/paper/{name}.json")
     commands.choices["baselines"].add_argument(
-        "--threads", type=int, default=1, help="BLAS/OpenMP threads per fit (default: %(default)s)")
+        "--threads", type=options.threads, default=1, help="BLAS/OpenMP threads per fit (default: %(default)s)")
     commands.choices["baselines"].add_argument(
         "--subject-independent", action="store_true",
         help="every fold of JAFFE leave-one-subject-out and CK+ 10-fold grouped by subject "
@@ -681,13 +703,13 @@ def _add_campaign_commands(commands):
     p.add_argument("--pack", required=True, help="the data pack (python -m ferlib pack)")
     p.add_argument("--store", required=True, help="run store every finished run is kept in")
     p.add_argument("--out", required=True, help="folder for the files that come back (at most 8, 16 MiB each)")
-    p.add_argument("--budget-s", type=float, required=True, help="seconds every run must finish within")
+    p.add_argument("--budget-s", type=options.budget_s, required=True, help="seconds every run must finish within")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--phases", nargs="+", default=None,
                    help="protocol seeds subject study (default: all, in that order)")
     p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
                    help="models of the protocol and seeds phases (default: 1 2 3)")
-    p.add_argument("--seeds", default="1,2", help="extra seeds of the seeds phase (default: %(default)s)")
+    p.add_argument("--seeds", type=options.seeds, default="1,2", help="extra seeds of the seeds phase (default: %(default)s)")
     p.add_argument("--study-models", type=int, nargs="+", choices=MODEL_IDS, default=[1, 3],
                    help="models of the study phase (default: 1 3)")
     p.add_argument("--subject-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
@@ -698,10 +720,10 @@ def _add_campaign_commands(commands):
     p.add_argument("--matmul-precision", choices=("float32",), default="float32",
                    help="JAX float32 matrix products: exact float32 (TF32 would change a run's "
                         "numbers but not its id, so it is not offered until the id covers it)")
-    p.add_argument("--steps-per-execution", type=int, default=16,
+    p.add_argument("--steps-per-execution", type=options.steps, default=16,
                    help="batches per call of the compiled train step (default: %(default)s; same numbers)")
-    p.add_argument("--warmup-steps", type=int, default=40, help="batches timed per model before its first run")
-    p.add_argument("--max-runs", type=int, default=None, help="train at most this many runs")
+    p.add_argument("--warmup-steps", type=options.count, default=40, help="batches timed per model before its first run")
+    p.add_argument("--max-runs", type=options.count, default=None, help="train at most this many runs")
     p.add_argument("--compile-cache", default=None,
                    help="JAX persistent compilation cache (default: <store>/.jax-cache)")
     p.add_argument("--require-gpu", action="store_true", help="stop unless JAX runs on a GPU")
@@ -713,7 +735,10 @@ def _add_campaign_commands(commands):
     p.add_argument("--to", default=None, help="results folder (default: results/paper)")
     p.add_argument("--store", default=DEFAULT_STORE,
                    help="run store for returned weights, with their runs' files (default: %(default)s)")
-    p.add_argument("--replace", action="store_true", help="replace runs committed already")
+    p.add_argument("--replace", action="store_true",
+                   help="replace runs committed already (each difference is printed)")
+    p.add_argument("--profile", choices=list(PROFILES), default="paper",
+                   help="the profile whose runs are taken (default: %(default)s)")
 
 
 def _mib(n) -> str:
@@ -777,12 +802,20 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_campaign_import(args) -> int:
-    from ferlib.campaign_files import import_files
+    from ferlib.campaign_import import import_files
     from ferlib.results import PAPER_RESULTS
 
     target = Path(args.to) if args.to else PAPER_RESULTS
-    report = import_files(args.files, results_dir=target, store_dir=args.store, replace=args.replace)
+    report = import_files(args.files, results_dir=target, store_dir=args.store, replace=args.replace,
+                          profile=args.profile)
+    if report["problems"]:
+        for problem in report["problems"]:
+            print(f"problem: {problem}", file=sys.stderr)
+        print(f"nothing imported: {len(report['problems'])} problems; {target} is unchanged", file=sys.stderr)
+        return 1
     print(f"imported {len(report['imported'])} runs into {target}: {', '.join(report['imported']) or 'none'}")
+    for rid, difference in report["replaced"]:
+        print(f"replaced {rid}: {difference}")
     if report["kept"]:
         print(f"already there, kept: {', '.join(report['kept'])}")
     if report["weights"]:
@@ -791,9 +824,7 @@ def cmd_campaign_import(args) -> int:
         print(f"note: {note}")
     for key in report["missing_removed"]:
         print(f"missing.json: removed {list(key)} (now committed)")
-    for problem in report["problems"]:
-        print(f"problem: {problem}", file=sys.stderr)
-    return 1 if report["problems"] else 0
+    return 0
 
 
 COMMANDS.update({"pack": cmd_pack, "campaign": cmd_campaign, "campaign-import": cmd_campaign_import})

@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib import splits
+from ferlib import atomic, splits
 from ferlib.config import RunConfig
 from ferlib.evaluation import classification_metrics, predictions_frame
 from ferlib.fingerprint import dataset_fingerprint
@@ -173,6 +174,31 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
                      for name in ("val", "test")}
     else:
         set_input_statistics(model, data.images[rows["train"]])
+    atomic.check_free_space(store.root, run_bytes(model), f"run {rid} (checkpoints and weights of "
+                                                          f"Model {config.model})")
+    try:
+        return _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_shot,
+                               verbose=verbose, log=log, checkpoint=checkpoint,
+                               steps_per_execution=steps_per_execution)
+    except BaseException:
+        partial = store.partial_dir(rid)
+        if partial.is_dir() and not (partial / training.STATE_FILE).exists():  # nothing to resume from
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def run_bytes(model) -> int:
+    """Bytes a run of ``model`` may need on disk at once: the last epoch's checkpoint
+    (weights and the optimizer's two moments), the best epoch's weights and the finished
+    run's ``model.keras`` (with the optimizer), float32, and 16 MiB for the rest."""
+    return 8 * 4 * int(model.count_params()) + 16 * 2**20
+
+
+def _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_shot, *, verbose, log, checkpoint,
+                    steps_per_execution):
+    """Train ``model`` under the store's writer lock and save the finished run (the second
+    half of :func:`train_run`)."""
+    from ferlib import training
 
     with store.writer(rid):  # one process trains a run; a second one stops with a clear error
         found = stored_run(store, rid, log=lambda line: None)  # said once already

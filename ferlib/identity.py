@@ -18,6 +18,9 @@ compares its losses and probabilities with the ones recorded for the current ver
 
 from __future__ import annotations
 
+import platform
+from pathlib import Path
+
 from ferlib.fingerprint import fingerprint_json
 
 #: Bump when the numbers a run produces change (and record new golden values with
@@ -53,3 +56,67 @@ def run_id(config, data_fingerprint: str, numerics: int = NUMERICS_VERSION) -> s
         raise TypeError(f"numerics must be an int (a NUMERICS_VERSION), got {numerics!r}")
     return fingerprint_json({"config": identity_fields(config), "data": data_fingerprint,
                              "numerics": numerics})[:16]
+
+
+# --------------------------------------------------------------------------- processors
+
+#: The processor features that decide which kernels float32 convolutions and matrix
+#: products run on (oneDNN and XLA pick them at run time): two processors with the same
+#: vendor and the same of these features give the same numbers, bit for bit.
+VECTOR_EXTENSIONS = ("sse4_2", "avx", "avx2", "fma", "avx_vnni", "avx512f", "avx512bw", "avx512vl",
+                     "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8",
+                     "amx_fp16", "asimd", "sve", "sve2")
+
+#: What to expect when a run is repeated on another processor (for the book's page on
+#: reproducibility).
+REPRODUCIBILITY_NOTE = (
+    "A run repeated with the same code, data, seed and library versions on the same kind of "
+    "processor (the same vendor and the same vector extensions, such as AVX2, AVX-512 or AMX) "
+    "gives the same numbers, digit for digit. On another kind of processor the arithmetic is "
+    "the same, but the libraries add numbers in another order, so the last digits differ: "
+    "the losses of a first epoch by about one part in 10,000. Training can amplify such a "
+    "difference: in ferlib's golden runs, Model 3's training loss after two short epochs "
+    "differs by 2.5% between an Intel Xeon with AMX and the AMD EPYC the numbers were recorded "
+    "on, and by 2.9% on an AMD EPYC with AVX2 only, while its validation losses and "
+    "probabilities agree to four decimals. Over a long training a few test images may change class, so a run "
+    "repeated on another processor is expected to land near the committed accuracy, not on "
+    "it: within two binomial standard errors, the tolerance of the test that trains a "
+    "committed run again. The golden test compares numbers exactly on the kind of processor "
+    "they were recorded on and, on any other kind, leaves out only what was measured to move.")
+
+
+def processor(cpuinfo: str | None = None) -> dict:
+    """The kind of processor this machine has, as the numerics see it.
+
+    ``cpuinfo``: the text of ``/proc/cpuinfo`` (read when ``None``; on a system without
+    it the vendor and model come from :mod:`platform` and no extension is listed).
+
+    Returns:
+        ``{"vendor": str, "model_name": str, "vector_extensions": [str, ...]}``, the
+        extensions those of :data:`VECTOR_EXTENSIONS` that the processor has, in that order.
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            cpuinfo = ""
+    fields = {}
+    for line in cpuinfo.splitlines():
+        key, colon, value = line.partition(":")
+        key = key.strip().lower()
+        if colon and key not in fields:
+            fields[key] = value.strip()
+    flags = set((fields.get("flags") or fields.get("features") or "").split())
+    vendor = fields.get("vendor_id") or fields.get("cpu implementer") or platform.machine() or "unknown"
+    model = fields.get("model name") or fields.get("processor") or platform.processor() or "unknown"
+    return {"vendor": vendor, "model_name": model,
+            "vector_extensions": [name for name in VECTOR_EXTENSIONS if name in flags]}
+
+
+def same_processor_kind(a: dict, b: dict) -> bool:
+    """Whether two :func:`processor` descriptions give the same numbers: same vendor and
+    the same vector extensions (the model name does not matter)."""
+    mine, theirs = a.get("vector_extensions"), b.get("vector_extensions")
+    if mine is None or theirs is None:  # not recorded: never the same kind
+        return False
+    return a.get("vendor") == b.get("vendor") and sorted(mine) == sorted(theirs)

@@ -12,7 +12,6 @@ cannot drift from the protocol or from the committed runs:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 #: Training images per second of each model on 2 CPU cores (TensorFlow, float32, batch
@@ -87,5 +86,7 @@ def missing_is_current(results_dir) -> bool:
     """Whether ``results_dir/missing.json`` holds exactly :func:`missing_entries`."""
     from ferlib.results import MISSING_FILE
 
+    from ferlib.results import read_missing
+
     path = Path(results_dir) / MISSING_FILE
-    return path.exists() and json.loads(path.read_text()).get("runs") == missing_entries(results_dir)
+    return path.exists() and read_missing(results_dir) == missing_entries(results_dir)

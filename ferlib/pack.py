@@ -30,12 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ferlib import atomic
+from ferlib import atomic, destinations
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
@@ -105,12 +106,26 @@ def encode_images(images) -> bytes:
                          filters=_FILTERS)
 
 
+def bounded_decompress(data: bytes, limit: int) -> bytes:
+    """The xz stream ``data`` decompressed, stopping once it gives more than ``limit``
+    bytes (``ValueError``): a stream is never decompressed beyond what its use needs."""
+    decompressor = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+    raw = decompressor.decompress(data, max_length=limit + 1)
+    if len(raw) > limit:
+        raise ValueError(f"decompresses to more than the {limit:,} bytes expected")
+    if not decompressor.eof:
+        raise ValueError("the xz stream ends early: truncated")
+    return raw
+
+
 def decode_images(data: bytes, shape) -> np.ndarray:
-    """Inverse of :func:`encode_images`; ``shape`` is ``(n, h, w)``."""
+    """Inverse of :func:`encode_images`; ``shape`` is ``(n, h, w)``. Decompression stops
+    at the bytes ``shape`` needs (:func:`bounded_decompress`)."""
     shape = tuple(int(v) for v in shape)
-    raw = lzma.decompress(data, format=lzma.FORMAT_XZ)
-    if len(raw) != int(np.prod(shape)):
-        raise ValueError(f"image stream holds {len(raw)} bytes, shape {shape} needs {int(np.prod(shape))}")
+    needed = int(np.prod(shape))
+    raw = bounded_decompress(data, needed)
+    if len(raw) != needed:
+        raise ValueError(f"image stream holds {len(raw)} bytes, shape {shape} needs {needed}")
     return unresiduals(np.frombuffer(raw, dtype=np.uint8).reshape(shape))
 
 
@@ -131,18 +146,50 @@ def encode_columns(dataset) -> bytes:
     return lzma.compress(text.encode("utf-8"), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
 
 
-def decode_columns(data: bytes) -> dict:
+#: The most bytes a columns file may decompress to, per image and in all: far above what
+#: labels, splits, subjects, sequences and source paths need (FER2013: about 60 per image).
+COLUMN_BYTES_PER_IMAGE = 4096
+COLUMN_BYTES_BASE = 2**20
+_DTYPES = re.compile(r"^[<>|=]?(i[1248]|u[1248]|U\d{1,4})$")
+
+
+def decode_columns(data: bytes, n: int | None = None) -> dict:
     """Inverse of :func:`encode_columns`: ``{"name", "notes", "labels", "split", ...}``
-    with numpy arrays of the stored dtypes."""
-    columns = json.loads(lzma.decompress(data, format=lzma.FORMAT_XZ).decode("utf-8"))
-    out = {"name": columns["name"], "notes": tuple(columns["notes"]),
-           "labels": np.asarray(columns["labels"]["values"], dtype=columns["labels"]["dtype"])}
-    for column in _STRING_COLUMNS:
-        entry = columns[column]
-        values = np.asarray(entry["values"], dtype=entry["dtype"])
-        codes = np.asarray(entry["codes"], dtype=np.int64)
-        out[column] = values[codes] if len(codes) else np.array([], dtype=entry["dtype"])
+    with numpy arrays of the stored dtypes. ``n``: the number of images; each column must
+    have that many rows, and decompression stops beyond what ``n`` rows can need.
+
+    Raises ``ValueError`` saying what is wrong for a stream that is not xz, not JSON or
+    not the columns :func:`encode_columns` writes."""
+    limit = COLUMN_BYTES_BASE + COLUMN_BYTES_PER_IMAGE * (n if n is not None else 10**5)
+    try:
+        columns = json.loads(bounded_decompress(data, limit).decode("utf-8"))
+    except (lzma.LZMAError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"not xz-compressed JSON columns ({type(error).__name__}: {str(error)[:200]})") from None
+    try:
+        out = {"name": str(columns["name"]), "notes": tuple(str(note) for note in columns["notes"]),
+               "labels": _column_array(columns["labels"]["values"], columns["labels"]["dtype"])}
+        for column in _STRING_COLUMNS:
+            entry = columns[column]
+            values = _column_array(entry["values"], entry["dtype"])
+            codes = np.asarray(entry["codes"], dtype=np.int64)
+            if codes.ndim != 1 or (len(codes) and (codes.min() < 0 or codes.max() >= len(values))):
+                raise ValueError(f"column {column!r} has codes outside its {len(values)} values")
+            out[column] = values[codes] if len(codes) else np.array([], dtype=entry["dtype"])
+    except (KeyError, TypeError, AttributeError, OverflowError) as error:
+        raise ValueError(f"not the columns of a pack (missing or malformed {str(error)[:80]})") from None
+    if n is not None:
+        lengths = {column: len(out[column]) for column in ("labels", *_STRING_COLUMNS)}
+        wrong = {column: length for column, length in lengths.items() if length != n}
+        if wrong:
+            raise ValueError(f"columns of {wrong} rows for {n} images")
     return out
+
+
+def _column_array(values, dtype) -> np.ndarray:
+    """A 1-D array of one of the dtypes a pack stores (integers, fixed-width strings)."""
+    if not isinstance(dtype, str) or not _DTYPES.match(dtype) or not isinstance(values, list):
+        raise ValueError(f"a column of dtype {str(dtype)[:40]!r}; expected integers or strings")
+    return np.asarray(values, dtype=dtype)
 
 
 # --------------------------------------------------------------------------- files
@@ -174,7 +221,64 @@ def read_pack(pack_dir) -> dict:
                          f"{PACK_VERSION}; make the pack again with this ferlib")
     if not isinstance(manifest.get("datasets"), dict):
         raise ValueError(f"{path}: has no 'datasets' table")
+    for name, entry in manifest["datasets"].items():
+        problem = _entry_problem(name, entry)
+        if problem:
+            raise ValueError(f"{path}: datasets[{str(name)[:80]!r}]: {problem}; the pack is corrupt, make it again")
     return manifest
+
+
+#: The most images one packed data set may declare (FER2013 has 35,887), and the largest
+#: image side: decoding allocates what the manifest declares.
+MAX_PACKED_IMAGES = 1_000_000
+MAX_PACKED_SIDE = 256
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _entry_problem(name, entry) -> str | None:
+    """What is wrong with one data set's entry of ``pack.json`` (``None``: nothing)."""
+    if not isinstance(name, str) or not _FILE_NAME.match(name):
+        return "not a data set name"
+    if not isinstance(entry, dict):
+        return f"expected an object, got {type(entry).__name__}"
+    shape = entry.get("shape")
+    if not (isinstance(shape, list) and len(shape) == 3 and all(_whole(v) for v in shape)):
+        return f"'shape' must be [images, height, width], got {str(shape)[:80]}"
+    if shape[0] > MAX_PACKED_IMAGES or not (1 <= shape[1] <= MAX_PACKED_SIDE and 1 <= shape[2] <= MAX_PACKED_SIDE):
+        return f"'shape' {shape} is beyond {MAX_PACKED_IMAGES:,} images of at most {MAX_PACKED_SIDE} pixels a side"
+    if entry.get("images") != shape[0]:
+        return f"'images' {str(entry.get('images'))[:40]} differs from the shape's {shape[0]}"
+    if not isinstance(entry.get("fingerprint"), str) or not _HEX64.match(entry["fingerprint"]):
+        return "'fingerprint' must be 64 hex digits"
+    files = entry.get("files")
+    if not isinstance(files, dict):
+        return f"'files' must be {{'images': ..., 'columns': ...}}, got {str(files)[:80]}"
+    for kind in ("images", "columns"):
+        item = files.get(kind)
+        if not isinstance(item, dict):
+            return f"files.{kind} must be {{'name', 'bytes', 'sha256'}}, got {str(item)[:80]}"
+        if not isinstance(item.get("name"), str) or not _FILE_NAME.match(item["name"]):
+            return (f"files.{kind}.name {str(item.get('name'))[:80]!r} is not a file name inside the pack "
+                    f"(letters, digits, '.', '_' and '-' only)")
+        if not _whole(item.get("bytes")) or not isinstance(item.get("sha256"), str) \
+                or not _HEX64.match(item["sha256"]):
+            return f"files.{kind} needs 'bytes' (a whole number) and 'sha256' (64 hex digits)"
+    return None
+
+
+def pack_files(manifest: dict) -> set:
+    """The file names (besides ``pack.json``) a pack's manifest lists; ``ValueError`` when
+    the manifest does not say."""
+    try:
+        return {entry["files"][kind]["name"] for entry in manifest["datasets"].values()
+                for kind in ("images", "columns")}
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError(f"{PACK_FILE}: a data set entry does not list its files") from None
 
 
 def packed_names(pack_dir) -> tuple:
@@ -183,9 +287,16 @@ def packed_names(pack_dir) -> tuple:
 
 
 def _read_checked(pack_dir: Path, entry: dict) -> bytes:
+    """The bytes of a pack's file (an entry validated by :func:`read_pack`: a plain name
+    inside the pack), once its size and sha256 match the manifest."""
     path = pack_dir / entry["name"]
+    if path.is_symlink():
+        raise ValueError(f"{path}: a link; a pack's files are plain files inside it")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: listed in {pack_dir / PACK_FILE} but missing; the pack is incomplete")
+    if path.stat().st_size != entry["bytes"]:
+        raise ValueError(f"{path}: {path.stat().st_size} bytes, but {PACK_FILE} records {entry['bytes']} bytes: "
+                         f"the file is truncated or corrupt; make the pack again")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if len(data) != entry["bytes"] or digest != entry["sha256"]:
@@ -212,9 +323,20 @@ def load_packed(name: str, pack_dir):
         raise FileNotFoundError(f"{pack_dir}: the pack holds {', '.join(manifest['datasets']) or 'nothing'}, "
                                 f"not {name!r}")
     entry = manifest["datasets"][name]
-    images = decode_images(_read_checked(pack_dir, entry["files"]["images"]), entry["shape"])
-    columns = decode_columns(_read_checked(pack_dir, entry["files"]["columns"]))
-    dataset = FaceDataset(images=images, **columns)
+    decoded = {}
+    for kind, decode in (("images", lambda data: decode_images(data, entry["shape"])),
+                         ("columns", lambda data: decode_columns(data, entry["shape"][0]))):
+        path = pack_dir / entry["files"][kind]["name"]
+        data = _read_checked(pack_dir, entry["files"][kind])
+        try:
+            decoded[kind] = decode(data)
+        except (ValueError, lzma.LZMAError, EOFError) as error:
+            raise ValueError(f"{path}: {error}; the pack is corrupt, make it again") from None
+    try:
+        dataset = FaceDataset(images=decoded["images"], **decoded["columns"])
+    except ValueError as error:
+        raise ValueError(f"{pack_dir / entry['files']['columns']['name']}: {error}; the pack is corrupt, "
+                         f"make it again") from None
     fingerprint = dataset_fingerprint(dataset)
     if fingerprint != entry["fingerprint"]:
         raise ValueError(f"{pack_dir / entry['files']['images']['name']}: {name} decodes to fingerprint "
@@ -223,18 +345,41 @@ def load_packed(name: str, pack_dir):
     return dataset
 
 
+def check_replaceable_pack(folder) -> None:
+    """Raise ``ValueError`` unless ``folder`` is missing, empty, or a data pack ferlib
+    wrote: a readable ``pack.json`` of :data:`PACK_FORMAT` and :data:`PACK_VERSION` whose
+    files are all that the folder holds. A pack is replaced whole, so anything else there
+    would be lost: nothing is replaced then."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: is a file; expected a folder for the pack (it is made if missing)")
+    if not any(folder.iterdir()):
+        return
+    try:
+        files = pack_files(read_pack(folder))
+    except (FileNotFoundError, ValueError) as error:
+        raise ValueError(f"{folder}: exists and is not a data pack ferlib wrote ({error}); nothing was "
+                         f"replaced: choose a new or empty folder") from None
+    extra = destinations.unexpected_names(folder, {PACK_FILE, *files})
+    if extra:
+        raise ValueError(f"{folder}: a data pack, but it also holds {destinations.listed(extra)}, which "
+                         f"{PACK_FILE} does not list; nothing was replaced: move them away or choose a new folder")
+
+
 def write_pack(datasets: dict, out_dir, *, log=None) -> dict:
     """Write ``{name: FaceDataset}`` as a pack at ``out_dir``; returns its manifest.
 
     The pack is built in a temporary folder beside ``out_dir`` and renamed into place; an
-    existing pack there is replaced, any other non-empty folder is refused.
+    existing pack there is replaced, any other non-empty folder is refused
+    (:func:`check_replaceable_pack`).
     Each data set's entry gains ``seconds`` (encoding time) and ``raw_bytes``.
     """
     from ferlib.fingerprint import dataset_fingerprint
 
     out_dir = Path(out_dir)
-    if out_dir.exists() and not is_pack(out_dir) and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise ValueError(f"{out_dir}: exists and is not a data pack; choose an empty or new folder")
+    check_replaceable_pack(out_dir)
     if not datasets:
         raise ValueError("nothing to pack: no data sets given")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -270,6 +415,7 @@ def pack_data(data_dir, out_dir, *, names=None, cache_dir=None, log=None) -> dic
     """
     from ferlib.datasets import find_datasets, load_dataset
 
+    check_replaceable_pack(out_dir)  # before hours of loading
     if names is None:
         found = find_datasets(data_dir)
         names = [name for name in PACK_NAMES if name in found]

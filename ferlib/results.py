@@ -26,7 +26,8 @@ import pandas as pd
 from ferlib import atomic
 from ferlib.fingerprint import file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
-from ferlib.store import CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, read_checksums, seal_files
+from ferlib.store import (CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, check_replaceable_run,
+                          read_checksums, seal_files)
 
 #: The paper profile's committed runs, relative to the project root.
 PAPER_RESULTS = Path("results") / "paper"
@@ -86,10 +87,12 @@ def check_checksums(folder) -> list:
 def write_run_folder(source, final, *, fill=None) -> Path:
     """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
     into a temporary sibling first, then ``fill(tmp)`` (more files, a new config...),
-    then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`).
-    A failure leaves nothing behind, and the temporary folders of killed writes beside
-    ``final`` are removed first."""
+    then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`),
+    which must be a run folder (:func:`ferlib.store.check_replaceable_run`). A failure
+    leaves nothing behind, and the temporary folders of killed writes beside ``final``
+    are removed first."""
     source, final = Path(source), Path(final)
+    check_replaceable_run(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     atomic.remove_stale_temporaries(final.parent)
     with atomic.replacing_folder(final) as tmp:
@@ -182,15 +185,15 @@ def experiment_key(config) -> tuple:
     return (int(config.model), paper_dataset(config.dataset), config.source)
 
 
-def is_paper_config(config, *, seed: int | None = 0) -> bool:
-    """Whether a config is the paper profile on the real data with the given seed
-    (``None``: its own seed; any backend and precision), with its experiment's stated
-    deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
+def is_paper_config(config, *, seed: int | None = 0, profile: str = "paper") -> bool:
+    """Whether a config is the paper profile (or ``profile``) on the real data with the
+    given seed (``None``: its own seed; any backend and precision), with its experiment's
+    stated deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
     if seed is None:
         seed = config.seed
     from ferlib.protocol import experiment_config
 
-    expected = experiment_config("paper", experiment_key(config), data="real", seed=seed,
+    expected = experiment_config(profile, experiment_key(config), data="real", seed=seed,
                                  source=config.source, source_run=config.source_run,
                                  backend=config.backend, precision=config.precision)
     return config == expected
@@ -219,10 +222,10 @@ def protocol_runs(runs, *, models=(1, 2, 3), seed: int = 0) -> dict:
     return found
 
 
-def is_subject_fold(config) -> bool:
+def is_subject_fold(config, *, profile: str = "paper") -> bool:
     """Whether a config is one fold of the protocol's subject-independent evaluation
-    (:func:`ferlib.protocol.subject_fold_config`): the paper profile on the real data, from
-    scratch, with its experiment's stated deviations, its own seed, fold, backend and
+    (:func:`ferlib.protocol.subject_fold_config`): the paper profile (or ``profile``) on the
+    real data, from scratch, with its experiment's stated deviations, its own seed, fold, backend and
     precision, and the split of :func:`ferlib.protocol.subject_protocol`. Such a run is
     no protocol run of its experiment (:func:`is_paper_config`: it tests other images)."""
     if config.protocol == "paper" or config.is_finetune or config.data != "real":
@@ -230,7 +233,7 @@ def is_subject_fold(config) -> bool:
     from ferlib.protocol import subject_fold_config
 
     try:
-        expected = subject_fold_config("paper", config.model, config.dataset, config.fold, data="real",
+        expected = subject_fold_config(profile, config.model, config.dataset, config.fold, data="real",
                                        seed=config.seed, backend=config.backend, precision=config.precision)
     except ValueError:  # a data set without subject folds, a fold out of range
         return False
@@ -301,16 +304,26 @@ def read_missing(results_dir=PAPER_RESULTS) -> list:
 
     Raises ``ValueError`` naming the entry that is malformed.
     """
+    from ferlib.excerpt import shortened
+
     path = Path(results_dir) / MISSING_FILE
     if not path.exists():
         return []
-    entries = json.loads(path.read_text()).get("runs", [])
+    try:
+        listing = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not valid JSON ({str(error)[:200]}); the file is truncated or was edited: "
+                         f"rewrite it with `python -m ferlib missing --save`") from None
+    if not isinstance(listing, dict) or not isinstance(listing.get("runs", []), list):
+        raise ValueError(f"{path}: expected an object with a 'runs' list, got {shortened(repr(listing), 80)}; "
+                         f"rewrite it with `python -m ferlib missing --save`")
+    entries = listing.get("runs", [])
     for i, entry in enumerate(entries):
-        key = entry.get("key")
+        key = entry.get("key") if isinstance(entry, dict) else None
         if (not isinstance(key, list) or len(key) != 3 or key[0] not in (1, 2, 3)
                 or key[1] not in ("fer2013", "jaffe", "ckplus") or key[2] not in (None, "fer2013")):
             raise ValueError(f"{path}: runs[{i}].key must be [model 1-3, dataset, null or "
-                             f"'fer2013'], got {key!r}")
+                             f"'fer2013'], got {shortened(repr(key if key is not None else entry))}")
         if not str(entry.get("reason", "")).strip():
             raise ValueError(f"{path}: runs[{i}] ({key}) gives no reason")
     return entries
@@ -328,16 +341,21 @@ def metrics_from_labels(true, predicted) -> dict:
     return classification_metrics(true, np.eye(NUM_CLASSES)[predicted])
 
 
-def audit_run(run: Run, *, numerics: int | None = None) -> list:
+def audit_run(run: Run, *, numerics: int | None = None, summaries: dict | None = None) -> list:
     """What is wrong with a committed run, as a list of sentences (empty: nothing).
 
     Checks that the folder holds only the run's files (no weights) and that none was
     edited since export (``sha256.txt``), that its id is the hash of its config, data
     fingerprint and numerics version, that this version is the current one
-    (``numerics``, default :data:`~ferlib.identity.NUMERICS_VERSION`), that every metric
-    of the val and test parts follows from ``predictions.csv``, that each row's
-    probabilities sum to 1 and peak at its predicted class, and that images are named
-    by relative path.
+    (``numerics``, default :data:`~ferlib.identity.NUMERICS_VERSION`), that every row of
+    ``predictions.csv`` is well formed (a part, labels 0..6, finite probabilities in
+    0..1; a malformed row is named and no metric is computed from it), that every
+    metric of the val and test parts follows from ``predictions.csv``, that each row's
+    probabilities sum to 1 and peak at its predicted class, that images are named by
+    relative path and, for a run on the real data, that its val and test rows are the
+    images and labels its split holds, as the data summary committed beside the runs
+    records them (``summaries``: :func:`read_dataset_summaries`; by default the
+    ``datasets.json`` of the run's folder, when there is one; :func:`split_problems`).
     """
     problems = []
     where = run.path
@@ -359,22 +377,147 @@ def audit_run(run: Run, *, numerics: int | None = None) -> list:
     if isinstance(made_by, int) and made_by != current:
         problems.append(f"{where}: made with numerics version {made_by}, but the code is now at "
                         f"version {current} (its numbers would differ): train it again and export it")
+    malformed = row_problems(run.predictions, where)
+    if malformed:  # nothing is computed from rows that are not numbers of the right kind
+        return problems + malformed
     for part in ("val", "test"):
         rows = run.predictions[run.predictions["part"] == part]
         stored = run.metrics.get(part, {})
+        if not isinstance(stored, dict):
+            problems.append(f"{where}: metrics.json {part} is a {type(stored).__name__}, not a table of metrics")
+            continue
         if rows.empty:
             problems.append(f"{where}: predictions.csv has no {part!r} rows")
             continue
         again = metrics_from_labels(rows["true"], rows["predicted"])
         for name, value in again.items():
             if not _same(stored.get(name), value):
-                problems.append(f"{where}: metrics.json {part}.{name} = {stored.get(name)!r} but "
+                problems.append(f"{where}: metrics.json {part}.{name} = {str(stored.get(name))[:80]} but "
                                 f"predictions.csv gives {value!r}")
     problems += _probability_problems(run.predictions, where)
     try:
         check_relative_sources(run.predictions, where)
     except ValueError as error:
         problems.append(str(error))
+    if summaries is None and (run.path.parent / DATASETS_FILE).exists():
+        summaries = read_dataset_summaries(run.path.parent)
+    if summaries is not None and run.config.data == "real":
+        problems += split_problems(run, summaries)
+    return problems
+
+
+#: How many malformed rows of ``predictions.csv`` a problem names.
+ROWS_NAMED = 5
+
+
+def row_problems(predictions, where) -> list:
+    """Sentences naming the malformed rows of a run's ``predictions.csv`` (empty: every
+    row is well formed): a ``part`` other than val and test, a ``true`` or ``predicted``
+    label that is not a whole number 0..6, a probability that is not a finite number in
+    0..1, a missing probability column. Rows are numbered from 0 with their line in the
+    file (the header is line 1); at most :data:`ROWS_NAMED` per kind are named."""
+    from ferlib.labels import EMOTIONS, NUM_CLASSES
+
+    columns = [f"p_{name}" for name in EMOTIONS]
+    missing = [c for c in ("part", "true", "predicted", *columns) if c not in predictions.columns]
+    if missing:
+        return [f"{where}: predictions.csv lacks the column(s) {missing}"]
+    problems = []
+
+    def name_rows(bad, column, expected):
+        rows = np.flatnonzero(bad)
+        if len(rows):
+            shown = ", ".join(f"row {r} (line {r + 2}) {str(predictions[column].iloc[r])[:40]!r}"
+                              for r in rows[:ROWS_NAMED])
+            more = f" and {len(rows) - ROWS_NAMED} more" if len(rows) > ROWS_NAMED else ""
+            problems.append(f"{where}: predictions.csv {column} is not {expected} in {shown}{more}")
+
+    name_rows(~predictions["part"].isin(["val", "test"]).to_numpy(), "part", "'val' or 'test'")
+    for column in ("true", "predicted"):
+        values = pd.to_numeric(predictions[column], errors="coerce").to_numpy(dtype=float)
+        name_rows(~(np.isfinite(values) & (values == np.round(values)) & (values >= 0) & (values < NUM_CLASSES)),
+                  column, f"a class 0..{NUM_CLASSES - 1}")
+    for column in columns:
+        values = pd.to_numeric(predictions[column], errors="coerce").to_numpy(dtype=float)
+        name_rows(~(np.isfinite(values) & (values >= 0) & (values <= 1)), column, "a finite probability in 0..1")
+    return problems
+
+
+def split_key(config) -> str:
+    """The name under which a data summary records the val and test rows of the split a
+    run of ``config`` makes (:func:`split_parts`), e.g. ``"paper seed 0"``, ``"loso fold 3
+    seed 0"``, ``"subject-kfold 10 folds fold 3 seed 0"``."""
+    if config.protocol == "paper":
+        return f"paper seed {config.split_seed}"
+    if config.protocol == "loso":
+        return f"loso fold {config.fold} seed {config.split_seed}"
+    return f"{config.protocol} {config.folds} folds fold {config.fold} seed {config.split_seed}"
+
+
+def part_digest(sources, labels) -> str:
+    """The sha256 of a split part's images and labels, whatever their order: of the
+    sorted lines ``<source>\t<label>``."""
+    import hashlib
+
+    lines = sorted(f"{source}\t{int(label)}\n" for source, label in zip(sources, labels))
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def split_parts(dataset) -> dict:
+    """``{split key: {"val": {"images", "sha256"}, "test": {...}}}`` (:func:`split_key`,
+    :func:`part_digest`) of the splits the protocol's runs make of a loaded real data
+    set: the paper's split (seed 0) and, for a data set with subject-independent folds
+    (:func:`ferlib.protocol.subject_protocol`), each of its folds. Recorded in
+    ``datasets.json`` so that :func:`split_problems` can check a run's rows without the data."""
+    import dataclasses
+
+    from ferlib import splits
+    from ferlib.config import RunConfig
+    from ferlib.protocol import subject_protocol
+
+    configs = [RunConfig(model=2, dataset="jaffe", data="real")]
+    try:
+        protocol, total = subject_protocol(dataset.name)
+    except ValueError:  # no subject-independent folds (FER2013)
+        total = 0
+    else:
+        k = total if protocol == "subject-kfold" else 5
+        configs += [dataclasses.replace(configs[0], protocol=protocol, fold=fold, folds=k) for fold in range(total)]
+    found = {}
+    for config in configs:
+        part = splits.make_split(dataset, config.protocol, seed=config.split_seed, fold=config.fold, k=config.folds)
+        found[split_key(config)] = {
+            name: {"images": int((part == name).sum()),
+                   "sha256": part_digest(np.asarray(dataset.source)[part == name], dataset.labels[part == name])}
+            for name in ("val", "test")}
+    return found
+
+
+def split_problems(run: Run, summaries: dict) -> list:
+    """Sentences naming how a real-data run's val and test rows differ from the images
+    and labels its split holds, as the committed data summary records them
+    (:func:`split_parts` in ``datasets.json``): a row removed, added or relabelled, even
+    with every checksum and metric recomputed, is caught here."""
+    where, config = run.path, run.config
+    summary = summaries.get(config.dataset)
+    recorded = summary.get("parts", {}).get(split_key(config)) if isinstance(summary, dict) else None
+    if recorded is None:
+        return [f"{where}: {DATASETS_FILE} records no val and test rows for {config.dataset} split "
+                f"'{split_key(config)}', so the run's rows cannot be checked; record them with "
+                f"`python -m ferlib datasets --data-dir DATA --save {DATASETS_FILE}`"]
+    if "source" not in run.predictions.columns:
+        return [f"{where}: predictions.csv has no source column naming each image"]
+    problems = []
+    for part in ("val", "test"):
+        rows = run.predictions[run.predictions["part"] == part]
+        expected = recorded[part]
+        if len(rows) != expected["images"]:
+            problems.append(f"{where}: predictions.csv holds {len(rows)} {part} rows, but the {config.dataset} "
+                            f"split '{split_key(config)}' has {expected['images']} {part} images ({DATASETS_FILE})")
+        elif part_digest(rows["source"].astype(str), rows["true"].astype(int)) != expected["sha256"]:
+            problems.append(f"{where}: predictions.csv's {part} rows are not the images and labels of the "
+                            f"{config.dataset} split '{split_key(config)}' ({DATASETS_FILE} records another "
+                            f"sha256 of them): an image or a label was changed")
     return problems
 
 
@@ -463,10 +606,12 @@ def summarize_datasets(data_dir, *, cache_dir=None, names=("fer2013", "ckplus", 
 
 
 def paper_split_summary(dataset) -> dict:
-    """:func:`dataset_summary` of a loaded data set under the paper's split."""
+    """:func:`dataset_summary` of a loaded data set under the paper's split, with the
+    val and test rows of every split the protocol's runs make of it (``parts``:
+    :func:`split_parts`)."""
     from ferlib import splits
 
-    return dataset_summary(dataset, splits.make_split(dataset, "paper"))
+    return {**dataset_summary(dataset, splits.make_split(dataset, "paper")), "parts": split_parts(dataset)}
 
 
 def write_json_atomic(obj, path) -> Path:
@@ -482,7 +627,14 @@ def read_dataset_summaries(results_dir=PAPER_RESULTS) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no data summary; make it with "
                                 f"`python -m ferlib datasets --data-dir <root> --save {path}`")
-    return json.loads(path.read_text())
+    try:
+        summaries = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not valid JSON ({str(error)[:200]}); make it again with "
+                         f"`python -m ferlib datasets --data-dir <root> --save {path}`") from None
+    if not isinstance(summaries, dict) or not all(isinstance(v, dict) for v in summaries.values()):
+        raise ValueError(f"{path}: expected an object of data set summaries, got {type(summaries).__name__}")
+    return summaries
 
 
 def summary_table(summary: dict, *, paper_counts=None) -> pd.DataFrame:

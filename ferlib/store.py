@@ -38,8 +38,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ferlib import atomic
+from ferlib import atomic, destinations
 from ferlib.config import RunConfig
+from ferlib.excerpt import excerpt
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
 MODEL_FILE = "model.keras"
@@ -173,7 +174,7 @@ def read_checksums(folder) -> dict:
     for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
-            raise BrokenRun(f"{path}: line {number} is not '<sha256>  <file name>': {line!r}")
+            raise BrokenRun(f"{path}: line {number} is not '<sha256>  <file name>': {excerpt(line)}")
         recorded[name] = digest
     return recorded
 
@@ -254,6 +255,27 @@ def run_problems(path, *, check_model: bool = True) -> tuple:
         if problem:
             problems.append(problem)
     return run, problems
+
+
+def check_replaceable_run(folder) -> None:
+    """Raise ``ValueError`` unless ``folder`` is missing or is a run folder a store or an
+    export could have written: named by a run id (:data:`ferlib.destinations.RUN_ID`)
+    and holding a run's files only (:data:`REQUIRED_FILES`, :data:`MODEL_FILE`,
+    :data:`CHECKSUMS_FILE`), whole or broken. A run folder is replaced whole, so
+    anything else there would be lost: nothing is replaced then."""
+    folder = Path(folder)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise ValueError(f"{folder}: exists and is not a run folder (a {'link' if folder.is_symlink() else 'file'}); "
+                         f"nothing was replaced: move it away")
+    if not folder.exists():
+        return
+    if not destinations.RUN_ID.match(folder.name):
+        raise ValueError(f"{folder}: not named by a run id; ferlib replaces only run folders it wrote, "
+                         f"nothing was replaced")
+    extra = destinations.unexpected_names(folder, {*REQUIRED_FILES, MODEL_FILE, CHECKSUMS_FILE})
+    if extra:
+        raise ValueError(f"{folder}: holds {destinations.listed(extra)}, which are not a run's files; ferlib "
+                         f"replaces only run folders it wrote, nothing was replaced: move them away")
 
 
 class RunLocked(RuntimeError):
@@ -389,7 +411,8 @@ class RunStore:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.path(rid)
-        # an existing folder (broken, or incomplete of an older layout) is replaced
+        # an existing run folder (broken, or incomplete of an older layout) is replaced
+        check_replaceable_run(final)
         with atomic.replacing_folder(final) as tmp:
             (tmp / "config.json").write_text(config.to_json() + "\n")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

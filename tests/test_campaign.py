@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from ferlib import campaign_files as files
+from ferlib.campaign_import import import_files
 from ferlib.campaign import ModelRate, plan_jobs
 from ferlib.protocol import experiment_config
 from ferlib.results import committed_runs, paper_experiments, paper_results
@@ -157,20 +158,21 @@ def test_import_checks_sizes_and_hashes_and_updates_missing(tmp_path):
     missing["runs"].append({"key": [2, "jaffe", None], "reason": "pretend it is missing"})
     (results / "missing.json").write_text(json.dumps(missing))
     archive = out / files.RUNS_ARCHIVE
-    log = {"out_files": {archive.name: {"bytes": archive.stat().st_size, "sha256": file_sha256(archive)}}}
+    log = {"jobs": [], "out_files": {archive.name: {"bytes": archive.stat().st_size,
+                                                    "sha256": file_sha256(archive)}}}
     (out / files.LOG_FILE).write_text(json.dumps(log))
     (out / files.TEXT_LOG).write_text("printed output\n")
-    report = files.import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
+    report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
     assert report["imported"] == [run.id] and report["problems"] == [] and report["notes"] == []
     assert report["missing_removed"] == [(2, "jaffe", None)]
     assert (2, "jaffe", None) in paper_results(results)
-    again = files.import_files([archive], results_dir=results, store_dir=tmp_path / "store")
+    again = import_files([archive], results_dir=results, store_dir=tmp_path / "store")
     assert again["kept"] == [run.id] and again["imported"] == []
     archive.write_bytes(archive.read_bytes()[:-10] + b"0123456789")
-    bad = files.import_files([archive, out / files.LOG_FILE], results_dir=results, store_dir=tmp_path / "store")
+    bad = import_files([archive, out / files.LOG_FILE], results_dir=results, store_dir=tmp_path / "store")
     assert any("corrupt" in p for p in bad["problems"])
     with pytest.raises(ValueError, match="not a campaign file"):
-        files.import_files([out / files.TEXT_LOG, tmp_path / "results" / "missing.json"], results_dir=results,
+        import_files([out / files.TEXT_LOG, tmp_path / "results" / "missing.json"], results_dir=results,
                            store_dir=tmp_path / "store")
 
 
@@ -236,7 +238,7 @@ def test_campaign_rehearsal_on_cpu_with_jax_and_no_tensorflow(tmp_path):
     assert f"{fer}{files.WEIGHTS_SUFFIX}" in record["out_files"]
 
     import_argv = [sys.executable, "-m", "ferlib", "campaign-import", *map(str, returned),
-                   "--to", str(tmp_path / "results"), "--store", str(tmp_path / "local")]
+                   "--to", str(tmp_path / "results"), "--store", str(tmp_path / "local"), "--profile", "smoke"]
     imported = subprocess.run(import_argv, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert imported.returncode == 0, imported.stdout + imported.stderr
     runs = {run.id: run for run in committed_runs(tmp_path / "results")}

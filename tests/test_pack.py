@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -168,3 +169,119 @@ def test_tree_pack_and_wheels_fit_what_a_gpu_call_carries(real_pack):
     total = tree + pack.pack_size(out) + sum(w.stat().st_size for w in wheels)
     assert total < CARRY_LIMIT, (f"tree {tree / 2**20:.1f} MiB + pack {pack.pack_size(out) / 2**20:.1f} MiB + "
                                  f"wheels: {total / 2**20:.1f} MiB, over {CARRY_LIMIT // 2**20} MiB")
+
+
+# --------------------------------------------------------------------------- a bounded reader
+
+
+def _rewrite(packed, edit):
+    manifest = json.loads((packed / pack.PACK_FILE).read_text())
+    edit(manifest)
+    (packed / pack.PACK_FILE).write_text(json.dumps(manifest))
+
+
+def _replace_file(packed, name, kind, data):
+    """Put ``data`` in place of data set ``name``'s ``kind`` file, with a manifest that
+    records its true size and sha256 (a consistent, hostile pack)."""
+    import hashlib
+
+    def edit(manifest):
+        entry = manifest["datasets"][name]["files"][kind]
+        (packed / entry["name"]).write_bytes(data)
+        entry.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    _rewrite(packed, edit)
+
+
+@pytest.mark.parametrize("name", ["../../outside.xz", "/etc/hostname", "sub/jaffe.images.xz", ".hidden", ""])
+def test_a_pack_names_only_files_inside_itself(name, packed, tmp_path):
+    (tmp_path / "outside.xz").write_bytes(pack.encode_images(np.zeros((21, 48, 48), np.uint8)))
+    _rewrite(packed, lambda m: m["datasets"]["jaffe"]["files"]["images"].update(name=name))
+    with pytest.raises(ValueError, match=r"pack\.json: datasets\['jaffe'\]: files\.images\.name .* is not a file "
+                                         r"name inside the pack"):
+        pack.load_packed("jaffe", packed)
+
+
+def test_a_link_inside_a_pack_is_not_followed(packed, tmp_path):
+    target = packed / "jaffe.images.xz"
+    (tmp_path / "elsewhere.xz").write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(tmp_path / "elsewhere.xz")
+    with pytest.raises(ValueError, match=r"jaffe\.images\.xz: a link"):
+        pack.load_packed("jaffe", packed)
+
+
+def test_decompression_stops_at_the_size_the_manifest_declares(packed):
+    """An xz of 32 MiB of zeros for 21 images of 48x48 (48,384 bytes): the reader stops
+    after the declared bytes, never holding the 32 MiB."""
+    import tracemalloc
+
+    bomb = lzma_zeros(32 * 2**20)
+    _replace_file(packed, "jaffe", "images", bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"jaffe\.images\.xz: decompresses to more than the 48,384 bytes "
+                                             r"expected; the pack is corrupt"):
+            pack.load_packed("jaffe", packed)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20, peak
+    with pytest.raises(ValueError, match="decompresses to more than"):
+        pack.decode_columns(bomb, 10)
+
+
+def lzma_zeros(size):
+    import lzma
+
+    return lzma.compress(bytes(size), format=lzma.FORMAT_XZ, preset=0)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda e: e.pop("files"), "'files' must be"),
+    (lambda e: e.update(files="jaffe.images.xz"), "'files' must be"),
+    (lambda e: e["files"].update(images=["jaffe.images.xz"]), "files.images must be"),
+    (lambda e: e["files"]["columns"].pop("sha256"), "files.columns needs 'bytes'"),
+    (lambda e: e["files"]["images"].update(bytes="12"), "files.images needs 'bytes'"),
+    (lambda e: e.update(shape=[21, 48]), "'shape' must be"),
+    (lambda e: e.update(shape=[10**9, 48, 48], images=10**9), "beyond 1,000,000 images"),
+    (lambda e: e.update(images=5), "'images' 5 differs"),
+    (lambda e: e.update(fingerprint=None), "'fingerprint' must be"),
+])
+def test_a_malformed_manifest_gives_a_clear_error(edit, message, packed, capsys):
+    from ferlib.cli import main
+
+    _rewrite(packed, lambda m: edit(m["datasets"]["jaffe"]))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        pack.read_pack(packed)
+    assert main(["datasets", "--pack", str(packed)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {packed / pack.PACK_FILE}: datasets['jaffe']: ") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("garbage, message", [
+    (b"not xz at all", "not xz-compressed JSON columns"),
+    (None, "not xz-compressed JSON columns"),                    # xz of bytes that are not JSON
+    ({"name": "jaffe"}, "not the columns of a pack"),
+    ("short", "columns of {"),
+    ("codes", "column 'split' has codes outside its"),
+    ("dtype", "a column of dtype 'O'"),
+])
+def test_a_garbage_columns_file_gives_a_clear_error_naming_it(garbage, message, small, packed):
+    import lzma
+
+    good = json.loads(lzma.decompress(pack.encode_columns(small["jaffe"])))
+    if garbage is None:
+        garbage = lzma.compress(b"\xff\xfe garbage", format=lzma.FORMAT_XZ)
+    elif garbage == "short":
+        good["labels"]["values"] = good["labels"]["values"][:-1]
+    elif garbage == "codes":
+        good["split"]["codes"][0] = 99
+    elif garbage == "dtype":
+        good["labels"]["dtype"] = "O"
+    if not isinstance(garbage, bytes):
+        garbage = lzma.compress(json.dumps(good if isinstance(garbage, str) else garbage).encode(),
+                                format=lzma.FORMAT_XZ)
+    _replace_file(packed, "jaffe", "columns", garbage)
+    with pytest.raises(ValueError, match=r"jaffe\.columns\.json\.xz: " + re.escape(message)):
+        pack.load_packed("jaffe", packed)

@@ -353,3 +353,114 @@ def test_a_committed_fold_is_neither_a_protocol_run_nor_outside_the_protocol(tmp
     other = SimpleNamespace(id="aug", config=dataclasses.replace(fold.config, augment=True))
     assert results.runs_outside_protocol([other]) == [other], "a fold at other settings departs"
     assert results.subject_fold_runs([other]) == {}
+
+
+# --------------------------------------------------------------------------- resealed edits and malformed rows
+
+
+@pytest.fixture
+def beside_summary(tmp_path):
+    """A committed protocol run copied with the data summary (datasets.json) beside it."""
+    run = results.paper_results(RESULTS)[(2, "ckplus", None)]
+    shutil.copy2(RESULTS / results.DATASETS_FILE, tmp_path / results.DATASETS_FILE)
+    shutil.copytree(run.path, tmp_path / run.id)
+    return tmp_path / run.id
+
+
+def _reseal_with_metrics(folder, frame):
+    """Write ``frame`` as predictions.csv, recompute every metric from it and reseal: an
+    edit that every checksum and metric agrees with."""
+    frame.to_csv(folder / "predictions.csv", index=False)
+    _edit_json(folder / "metrics.json", lambda m: m.update(
+        {part: results.metrics_from_labels(frame.loc[frame["part"] == part, "true"],
+                                           frame.loc[frame["part"] == part, "predicted"])
+         for part in ("val", "test")}))
+    results.seal_run(folder)
+
+
+def test_removed_misclassified_rows_resealed_are_caught_against_the_data_summary(beside_summary, capsys):
+    from ferlib.cli import main
+
+    frame = pd.read_csv(beside_summary / "predictions.csv")
+    test = frame["part"] == "test"
+    wrong = test & (frame["true"] != frame["predicted"])
+    _reseal_with_metrics(beside_summary, frame[~wrong])
+    run = read_run(beside_summary)
+    assert run.metrics["test"]["accuracy"] == 1.0
+    problems = results.audit_run(run)
+    expected = (f"{beside_summary}: predictions.csv holds {int(test.sum() - wrong.sum())} test rows, but the ckplus7 "
+                f"split 'paper seed 0' has {int(test.sum())} test images (datasets.json)")
+    assert problems == [expected]
+    assert main(["check", "--results", str(beside_summary.parent)]) == 1
+    assert f"problem: {expected}" in capsys.readouterr().out
+
+
+def test_a_relabelled_row_resealed_is_caught(beside_summary):
+    frame = pd.read_csv(beside_summary / "predictions.csv")
+    row = frame.index[(frame["part"] == "val") & (frame["true"] != frame["predicted"])][0]
+    frame.loc[row, "true"] = frame.loc[row, "predicted"]
+    _reseal_with_metrics(beside_summary, frame)
+    problems = results.audit_run(read_run(beside_summary))
+    assert problems == [f"{beside_summary}: predictions.csv's val rows are not the images and labels of the ckplus7 "
+                        f"split 'paper seed 0' (datasets.json records another sha256 of them): an image or a label "
+                        f"was changed"]
+
+
+def test_a_data_summary_without_the_runs_split_is_a_problem(beside_summary):
+    summaries = json.loads((beside_summary.parent / results.DATASETS_FILE).read_text())
+    del summaries["ckplus7"]["parts"]["paper seed 0"]
+    problems = results.audit_run(read_run(beside_summary), summaries=summaries)
+    assert len(problems) == 1 and "records no val and test rows for ckplus7 split 'paper seed 0'" in problems[0]
+
+
+def test_nan_probabilities_resealed_are_caught(beside_summary):
+    frame = pd.read_csv(beside_summary / "predictions.csv")
+    columns = [c for c in frame.columns if c.startswith("p_")]
+    frame.loc[frame["part"] == "test", columns] = np.nan
+    frame.to_csv(beside_summary / "predictions.csv", index=False)
+    results.seal_run(beside_summary)
+    problems = results.audit_run(read_run(beside_summary))
+    first = int(frame.index[frame["part"] == "test"][0])
+    assert len(problems) == len(columns)
+    assert problems[0].startswith(f"{beside_summary}: predictions.csv p_angry is not a finite probability in 0..1 "
+                                  f"in row {first} (line {first + 2}) 'nan'")
+
+
+def test_a_prediction_out_of_range_is_named_not_a_crash(beside_summary, capsys):
+    """``predicted=7`` crashed the whole audit (IndexError); now the run and row are named."""
+    from ferlib.cli import main
+
+    frame = pd.read_csv(beside_summary / "predictions.csv")
+    frame.loc[3, "predicted"] = 7
+    frame.to_csv(beside_summary / "predictions.csv", index=False)
+    results.seal_run(beside_summary)
+    expected = f"{beside_summary}: predictions.csv predicted is not a class 0..6 in row 3 (line 5) '7'"
+    assert results.audit_run(read_run(beside_summary)) == [expected]
+    assert main(["check", "--results", str(beside_summary.parent)]) == 1
+    assert f"problem: {expected}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("part", "train2", "part is not 'val' or 'test'"),
+    ("true", "abc", "true is not a class 0..6"),
+    ("true", "-1", "true is not a class 0..6"),
+    ("predicted", "3.5", "predicted is not a class 0..6"),
+    ("p_fear", "x", "p_fear is not a finite probability in 0..1"),
+    ("p_fear", "-0.1", "p_fear is not a finite probability in 0..1"),
+    ("p_sad", "inf", "p_sad is not a finite probability in 0..1"),
+    ("p_sad", "1.5", "p_sad is not a finite probability in 0..1"),
+])
+def test_every_kind_of_malformed_row_is_named_with_its_line(column, value, expected, beside_summary):
+    frame = pd.read_csv(beside_summary / "predictions.csv", dtype=str)
+    frame.loc[10, column] = value
+    frame.to_csv(beside_summary / "predictions.csv", index=False)
+    results.seal_run(beside_summary)
+    problems = results.audit_run(read_run(beside_summary))
+    assert problems == [f"{beside_summary}: predictions.csv {expected} in row 10 (line 12) {value!r}"]
+
+
+def test_metrics_json_of_the_wrong_shape_is_a_problem_not_a_crash(beside_summary):
+    _edit_json(beside_summary / "metrics.json", lambda m: m.update(val=[0.5]))
+    results.seal_run(beside_summary)
+    problems = results.audit_run(read_run(beside_summary))
+    assert f"{beside_summary}: metrics.json val is a list, not a table of metrics" in problems

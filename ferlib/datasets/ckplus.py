@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ferlib.excerpt import excerpt
 from ferlib.datasets.base import FaceDataset, make_dataset
 from ferlib.datasets.faces import (
     CENTRAL_CROP_FRACTION,
@@ -242,7 +243,7 @@ def read_emotion_code(path) -> int:
         value = math.nan
     if not value.is_integer() or int(value) not in EMOTION_CODES:
         raise ValueError(
-            f"{path}: emotion code {text!r} is not valid; expected one number 0..7 "
+            f"{path}: emotion code {excerpt(text)} is not valid; expected one number 0..7 "
             f"(0 neutral, 1 anger, 2 contempt, 3 disgust, 4 fear, 5 happy, 6 sadness, "
             f"7 surprise)"
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ferlib.labels import IMAGE_SIZE
 
@@ -47,15 +47,16 @@ class _Oversized(Exception):
 
 
 def read_grey(path, *, max_side=None) -> np.ndarray:
-    """Read the image file at ``path`` as an ``(h, w)`` uint8 grey-level array.
+    """Read the image file at ``path`` as an ``(h, w)`` uint8 grey-level array, as the
+    image shows (:func:`grey_levels` says how each mode becomes 8-bit grey, and which are
+    refused).
 
-    Any mode is converted to ``L`` (palette ``P`` images through their colour table,
-    colour images by luminance). Raises ``FileNotFoundError`` for a missing file and
-    ``ValueError`` naming the file for one that is not a readable image (wrong format,
-    truncated or corrupt), one of more than :data:`MAX_IMAGE_PIXELS` pixels (Pillow's
-    decompression-bomb error included) or, when ``max_side`` is given, one wider or
-    taller than ``max_side`` pixels (both checked from the header, before the pixels are
-    decoded).
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file for
+    one that is not a readable image (wrong format, truncated or corrupt), one of a mode
+    that cannot be read as grey levels (the message names the mode), one of more than
+    :data:`MAX_IMAGE_PIXELS` pixels (Pillow's decompression-bomb error included) or,
+    when ``max_side`` is given, one wider or taller than ``max_side`` pixels (both
+    checked from the header, before the pixels are decoded).
     """
     return read_grey_with_mode(path, max_side=max_side)[0]
 
@@ -77,19 +78,80 @@ def read_grey_with_mode(path, *, max_side=None) -> tuple:
                 raise _Oversized(_too_large(path, f"{width}x{height} pixels"))
             image.load()
             mode = image.mode
-            if mode == "P" and "transparency" in image.info:
-                image = image.convert("RGBA")
-            grey = image.convert("L")
+            array = grey_levels(ImageOps.exif_transpose(image))
     except _Oversized as err:
         raise ValueError(str(err)) from None
+    except _Refused as err:
+        raise ValueError(f"{path}: {err}") from None
     except Image.DecompressionBombError as err:
         raise ValueError(_too_large(path, f"refused by Pillow: {err}")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ValueError(f"{path}: not a readable image ({err})") from err
-    array = np.asarray(grey, dtype=np.uint8)
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"{path}: expected a 2-D image, got shape {array.shape}")
     return array, mode
+
+
+class _Refused(Exception):
+    """An image whose mode cannot be read as grey levels (raised as ``ValueError``)."""
+
+
+#: Modes read as Pillow converts them to ``L`` (colour by luminance, ``P`` through its
+#: colour table, CMYK through RGB); each with an alpha band must be opaque.
+_CONVERTED = {"1": "L", "L": "L", "P": "L", "RGB": "L", "RGBX": "L", "YCbCr": "L", "HSV": "RGB",
+              "CMYK": "RGB", "LA": "LA", "PA": "RGBA", "RGBA": "RGBA", "La": "LA", "RGBa": "RGBA"}
+_SIXTEEN_BITS = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def grey_levels(image) -> np.ndarray:
+    """The ``(h, w)`` uint8 grey levels of a loaded Pillow image (EXIF orientation already
+    applied), for every mode a loader meets:
+
+    - ``1``, ``L``, ``P`` (through its colour table), ``RGB``, ``RGBX``, ``YCbCr``,
+      ``HSV``, ``CMYK`` (through RGB): Pillow's conversion to ``L`` (luminance);
+    - with an alpha band (``LA``, ``PA``, ``RGBA``, ``P`` with a transparent colour): the
+      same when every pixel is opaque; transparent pixels are refused, since what they
+      show depends on a background the file does not give;
+    - 16-bit (``I;16``, ``I;16B``, ...) and 32-bit integers (``I``) within 0..65535:
+      ``round(v / 257)``, so that 65535 is white (a 16-bit image made from an 8-bit one
+      by ``v * 257`` reads back exactly); ``I`` outside 0..65535 is refused;
+    - floats (``F``): values within 0..1 are read as fractions of white (``round(255 v)``),
+      other values within 0..255 as grey levels (``round(v)``); values outside 0..255,
+      NaN and infinities are refused.
+
+    Any other mode (``LAB``, ``I;16S``...) is refused; a refusal raises ``_Refused`` with
+    the mode (the callers add the file).
+    """
+    mode = image.mode
+    if mode == "P" and "transparency" in image.info:
+        image, mode = image.convert("RGBA"), "RGBA"
+    if mode in _CONVERTED:
+        target = _CONVERTED[mode]
+        converted = image.convert(target) if target != mode else image
+        if "A" in converted.mode:
+            alpha = np.asarray(converted.getchannel("A"))
+            if alpha.min() < 255:
+                raise _Refused(f"mode {image.mode} with {int((alpha < 255).sum()):,} of {alpha.size:,} pixels "
+                               f"transparent; expected an opaque image (flatten it onto a background first)")
+        return np.asarray(converted.convert("L"), dtype=np.uint8)
+    if mode in _SIXTEEN_BITS or mode == "I":
+        values = np.asarray(image).astype(np.int64)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise _Refused(f"mode {mode} with values from {values.min()} to {values.max()}; expected 0..65535 "
+                           f"(16-bit grey levels)")
+        return np.rint(values / 257.0).astype(np.uint8)
+    if mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise _Refused("mode F (floating point) with NaN or infinite values; expected grey levels")
+        low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+        if low < 0 or high > 255:
+            raise _Refused(f"mode F (floating point) with values from {low:g} to {high:g}; expected 0..1 "
+                           f"(fractions of white) or 0..255 (grey levels)")
+        scale = 255.0 if high <= 1.0 else 1.0
+        return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+    raise _Refused(f"mode {mode} cannot be read as grey levels; expected a grey, colour, palette, CMYK, 16-bit "
+                   f"or floating-point image")
 
 
 def _too_large(path, what: str) -> str:

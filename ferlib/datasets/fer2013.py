@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ferlib.excerpt import QUOTE_LIMIT, excerpt
 from ferlib.datasets.base import FaceDataset, make_dataset
 from ferlib.datasets.faces import read_grey, resize_48
 from ferlib.datasets.folders import list_class_folders, list_images, relative_name
@@ -140,7 +141,7 @@ def _parse_block(fields) -> np.ndarray:
         position = int(np.flatnonzero(~is_digit & (text > ord(" ")))[0])
         row = int(np.searchsorted(bounds, position)) - 1
         token = _token_at(bytes(fields[row]), position - int(bounds[row]) - 1)
-        raise _BadRow(row, f"pixels holds the non-numeric value {token!r}; "
+        raise _BadRow(row, f"pixels holds the non-numeric value {excerpt(token)}; "
                            f"expected integers 0..255")
 
     # Digit runs: +1 where a run starts (after index i), -1 where one ends (at i).
@@ -163,7 +164,7 @@ def _parse_block(fields) -> np.ndarray:
         token = int(too_big[0])
         row = int(np.searchsorted(bounds, starts[token])) - 1
         value = bytes(text[starts[token]:ends[token] + 1]).decode()
-        raise _BadRow(row, f"pixel value {value!r} is out of range; "
+        raise _BadRow(row, f"pixel value {excerpt(value)} is out of range; "
                            f"expected integers 0..255")
     return values.astype(np.uint8).reshape(len(fields), PIXELS_PER_IMAGE)
 
@@ -185,9 +186,12 @@ def _header_columns(header: bytes, file_label: str) -> dict:
              for h in header.lstrip(b"\xef\xbb\xbf").split(b",")]
     missing = [c for c in _COLUMNS if c not in names]
     if missing:
+        bare_cr = (b"\r" in header.rstrip(b"\r")) and (
+            "; its lines end with a bare CR (old Mac line ends): save it with LF or CRLF line ends")
+        shown = str(names) if len(str(names)) <= QUOTE_LIMIT else excerpt(header.decode("utf-8", "replace"))
         raise ValueError(
-            f"{file_label}: header {names} lacks the column(s) {missing}; expected a "
-            f"FER2013 CSV with the columns emotion,pixels,Usage"
+            f"{file_label}: header {shown} lacks the column(s) {missing}; expected a "
+            f"FER2013 CSV with the columns emotion,pixels,Usage{bare_cr or ''}"
         )
     return {c: names.index(c) for c in _COLUMNS}
 
@@ -255,7 +259,7 @@ def _parse_label(field: bytes, file_label: str, row: int, line: int) -> int:
         label = -1
     if not 0 <= label < NUM_CLASSES or text.strip() != str(label):
         raise ValueError(
-            f"{file_label}: row {row} (line {line}): emotion {text!r} is not a label; "
+            f"{file_label}: row {row} (line {line}): emotion {excerpt(text)} is not a label; "
             f"expected an integer 0..{NUM_CLASSES - 1}"
         )
     return label
@@ -265,7 +269,7 @@ def _parse_usage(field: bytes, file_label: str, row: int, line: int) -> str:
     text = field.strip().strip(b'"').decode("utf-8", "replace")
     if text not in USAGE_TO_SPLIT:
         raise ValueError(
-            f"{file_label}: row {row} (line {line}): Usage {text!r} is unknown; "
+            f"{file_label}: row {row} (line {line}): Usage {excerpt(text)} is unknown; "
             f"expected one of {sorted(USAGE_TO_SPLIT)}"
         )
     return USAGE_TO_SPLIT[text]
