@@ -162,7 +162,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     if verbose:
         log(f"{config.label()}: training run {rid} on {len(data)} images "
             f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
-    from ferlib.recipe_training import evaluation_predictor, training_recipe
+    from ferlib.recipe_training import evaluation_predictor
 
     predict = evaluation_predictor(config)  # one view per image; ten crops with tta="ten-crop"
     model = start_model(config)
@@ -177,7 +177,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     atomic.check_free_space(store.root, run_bytes(model), f"run {rid} (checkpoints and weights of "
                                                           f"Model {config.model})")
     try:
-        return _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_shot,
+        return _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_shot, predict,
                                verbose=verbose, log=log, checkpoint=checkpoint,
                                steps_per_execution=steps_per_execution)
     except BaseException:
@@ -194,11 +194,13 @@ def run_bytes(model) -> int:
     return 8 * 4 * int(model.count_params()) + 16 * 2**20
 
 
-def _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_shot, *, verbose, log, checkpoint,
-                    steps_per_execution):
+def _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_shot, predict, *, verbose, log,
+                    checkpoint, steps_per_execution):
     """Train ``model`` under the store's writer lock and save the finished run (the second
-    half of :func:`train_run`)."""
+    half of :func:`train_run`); ``predict(model, images)`` gives the class probabilities the
+    run is evaluated on."""
     from ferlib import training
+    from ferlib.recipe_training import training_recipe
 
     with store.writer(rid):  # one process trains a run; a second one stops with a clear error
         found = stored_run(store, rid, log=lambda line: None)  # said once already
