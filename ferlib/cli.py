@@ -63,6 +63,10 @@ def _add_training(parser):
     parser.add_argument("--folds", type=int, default=None,
                         help="number of folds of --protocol subject-kfold (default: 5; the "
                              "subject-independent baselines use 10 on CK+)")
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help="another draw of the paper's split of JAFFE or CK+ (default: 0, the "
+                             "protocol's); FER2013 keeps its official split, so a fine-tune starts from "
+                             "the FER2013 run of split seed 0")
     parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
     augment = parser.add_mutually_exclusive_group()
     augment.add_argument("--augment", action="store_true",
@@ -295,7 +299,7 @@ def _overrides(args) -> dict:
     return dict(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         limit_train=args.limit_train, protocol=args.protocol, fold=args.fold, folds=args.folds,
-        precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
+        split_seed=_split_seed(args), precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
         augment=False if args.no_augment else (True if args.augment else None), balance="none" if args.no_balance else None,
         augment_scale=args.augment_scale, min_epoch_images=args.min_epoch_images,
         input_scaling=args.input_scaling,
@@ -309,6 +313,38 @@ def _config(args, *, model, dataset, source=None):
 
     return experiment_config(args.profile, (model, dataset, source),
                              data="real" if args.data_dir else "synthetic", **_overrides(args))
+
+
+def _split_seed(args):
+    """``--split-seed`` checked: ``None`` (not given) or a whole number of at least 0."""
+    value = getattr(args, "split_seed", None)
+    if value is not None and value < 0:
+        raise ValueError(f"--split-seed must be at least 0, got {value}")
+    return value
+
+
+def _check_split_seed(args, dataset) -> None:
+    """Refuse ``--split-seed`` other than 0 for FER2013, whose split is its official one: the
+    seed would give the same data a new run id."""
+    from ferlib.splits import base_name
+
+    if base_name(dataset) == "fer2013" and (_split_seed(args) or 0) != 0:
+        raise ValueError(f"--split-seed {args.split_seed}: FER2013 keeps its official split, so a split seed "
+                         f"changes its run id and not its data; use --split-seed with JAFFE or CK+ (a "
+                         f"fine-tune on another split starts from the FER2013 run of split seed 0)")
+
+
+def _source_config(args, *, model, dataset):
+    """The config of the run a fine-tune starts from: as :func:`_config`, on the source's
+    own split (its official one for FER2013): the fine-tune's ``--protocol``, ``--fold``,
+    ``--folds`` and ``--split-seed`` place the fine-tune, not its source, so a fine-tune on a
+    subject fold or another split seed starts from the very run the protocol's fine-tune
+    of the same seed starts from (:func:`ferlib.protocol.finetune_source_config`)."""
+    from ferlib.protocol import SPLIT_FIELDS, experiment_config
+
+    overrides = {name: value for name, value in _overrides(args).items() if name not in SPLIT_FIELDS}
+    return experiment_config(args.profile, (model, dataset, None),
+                             data="real" if args.data_dir else "synthetic", **overrides)
 
 
 def _check_data_dir(args):
@@ -327,6 +363,7 @@ def cmd_train(args) -> int:
     from ferlib.experiment import train_run
 
     _check_data_dir(args)
+    _check_split_seed(args, args.dataset)
     config = _config(args, model=args.model, dataset=args.dataset)
     run = train_run(config, args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
                     verbose=0 if args.quiet else 1)
@@ -341,7 +378,8 @@ def cmd_finetune(args) -> int:
     if args.source == args.target:
         raise ValueError(f"--source and --target are both {args.target!r}: fine-tuning starts from "
                          f"weights trained on another data set (use train for one data set)")
-    source = _config(args, model=args.model, dataset=args.source)
+    _check_split_seed(args, args.target)
+    source = _source_config(args, model=args.model, dataset=args.source)
     target = _config(args, model=args.model, dataset=args.target, source=args.source)
     source_run, target_run = finetune_run(source, target, args.store, data_dir=args.data_dir,
                                           cache_dir=args.cache_dir, verbose=0 if args.quiet else 1)
@@ -400,6 +438,7 @@ def cmd_export(args) -> int:
 def cmd_check(args) -> int:
     from ferlib.protocol import departure_text
     from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol, subject_fold_runs
+    from ferlib.results import split_seed_runs, subject_finetune_fold_runs
     from ferlib.store import RunStore
 
     folder = Path(args.results) if args.results else PAPER_RESULTS
@@ -417,6 +456,11 @@ def cmd_check(args) -> int:
     folds = subject_fold_runs(runs)
     n_folds = sum(len(found) for found in folds.values())
     in_folds = f", {n_folds} subject-independent fold{'s' if n_folds > 1 else ''}" if n_folds else ""
+    tuned_folds, split_runs = subject_finetune_fold_runs(runs), split_seed_runs(runs)
+    n_tuned = sum(len(found) for found in tuned_folds.values())
+    n_split = sum(len(found) for found in split_runs.values())
+    in_folds += f", {n_tuned} fine-tuned subject-independent fold{'s' if n_tuned > 1 else ''}" if n_tuned else ""
+    in_folds += f", {n_split} run{'s' if n_split > 1 else ''} on other split seeds" if n_split else ""
     print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol{in_folds}), "
           f"{len(problems)} problems, {len(missing)} of the paper's experiments without a run")
     for problem in problems:
@@ -426,6 +470,12 @@ def cmd_check(args) -> int:
               f"{departure_text(run.config)}")
     for key, found in folds.items():
         print(f"subject-independent: {subject_folds_text(key, found)}")
+    for key, found in tuned_folds.items():
+        print(f"subject-independent, fine-tuned from FER2013: {subject_folds_text(key, found)}")
+    for (model, dataset, source, split_seed), found in split_runs.items():
+        training = "scratch" if source is None else f"fine-tuned from {source}"
+        print(f"split seed {split_seed}: model {model} {dataset} {training}, seeds "
+              f"{', '.join(str(run.config.seed) for run in found)}")
     for row in missing.itertuples():
         print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
     return 1 if problems else 0
@@ -677,7 +727,7 @@ def _add_campaign_commands(commands):
     p.add_argument("--budget-s", type=float, required=True, help="seconds every run must finish within")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--phases", nargs="+", default=None,
-                   help="protocol seeds subject study (default: all, in that order)")
+                   help="protocol seeds subject transfer study (default: all, in that order)")
     p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
                    help="models of the protocol and seeds phases (default: 1 2 3)")
     p.add_argument("--seeds", default="1,2", help="extra seeds of the seeds phase (default: %(default)s)")
@@ -686,6 +736,9 @@ def _add_campaign_commands(commands):
     p.add_argument("--subject-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
                    help="models of the subject phase: every subject-independent fold of JAFFE and "
                         "CK+ (default: 2)")
+    p.add_argument("--transfer-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
+                   help="models of the transfer phase: fine-tunes of every subject-independent fold, "
+                        "and JAFFE and CK+ on split seeds 1 and 2 (default: 2)")
     p.add_argument("--results", default=None, help="committed results (default: results/paper)")
     p.add_argument("--precision", default="float32", help="Keras dtype policy: float32 (default) or mixed_bfloat16")
     p.add_argument("--matmul-precision", choices=("float32",), default="float32",
@@ -754,11 +807,12 @@ def cmd_campaign(args) -> int:
     committed = committed_runs(results_dir) if results_dir.is_dir() else []
     jobs = plan_jobs(profile=args.profile, phases=phases, models=tuple(args.models), seeds=parse_seeds(args.seeds),
                      study_models=tuple(args.study_models), subject_models=tuple(args.subject_models),
-                     committed=committed,
+                     transfer_models=tuple(args.transfer_models), committed=committed,
                      backend=keras.backend.backend(), precision=args.precision)
     print(f"campaign: {len(jobs)} jobs planned ({', '.join(phases)}), budget {args.budget_s:.0f} s", flush=True)
     settings = dict(profile=args.profile, phases=list(phases), models=args.models, seeds=args.seeds,
-                    study_models=args.study_models, subject_models=args.subject_models, precision=args.precision,
+                    study_models=args.study_models, subject_models=args.subject_models,
+                    transfer_models=args.transfer_models, precision=args.precision,
                     steps_per_execution=args.steps_per_execution, results=str(results_dir), **jax_settings)
     campaign = Campaign(args.pack, args.store, args.out, args.budget_s,
                         steps_per_execution=args.steps_per_execution, warmup_steps=args.warmup_steps,

@@ -1,0 +1,176 @@
+"""The runs that test the fine-tune gain beyond the paper's split: fine-tunes of the
+subject-independent folds and runs on other split seeds, as the protocol defines them,
+the command line trains them, ``check`` lists them and the campaign plans them."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from ferlib import cli, protocol, results
+from ferlib.campaign import plan_jobs
+from ferlib.cli import main
+from ferlib.identity import run_id
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "results" / "paper"
+FER2013 = json.loads((RESULTS / "datasets.json").read_text())["fer2013"]["fingerprint"]
+
+
+def _without_start(config):
+    return dataclasses.replace(config, source=None, source_run=None)
+
+
+@pytest.mark.parametrize("model", [1, 2, 3])
+@pytest.mark.parametrize("dataset", ["jaffe", "ckplus7"])
+def test_a_fine_tuned_fold_differs_from_its_scratch_fold_only_in_its_start(model, dataset):
+    """The pairing rule: a fine-tune trains with the settings of the run from scratch it is
+    compared with (EXPERIMENT_DEVIATIONS gives the CK+ fine-tune its run's rate)."""
+    _, folds = protocol.subject_protocol(dataset)
+    for fold in (0, folds - 1):
+        tuned = protocol.subject_finetune_config("paper", model, dataset, fold, backend="tensorflow")
+        scratch = protocol.subject_fold_config("paper", model, dataset, fold, backend="tensorflow")
+        assert tuned == scratch and tuned.source is None, "source is filled in by finetune_run"
+        for split_seed in protocol.EXTRA_SPLIT_SEEDS:
+            key = (model, protocol.paper_dataset(dataset), None)
+            assert (protocol.split_seed_config("paper", (*key[:2], "fer2013"), split_seed, backend="jax")
+                    == protocol.split_seed_config("paper", key, split_seed, backend="jax"))
+    assert protocol.subject_finetune_config("paper", 2, "ckplus", 0).learning_rate == 1e-4
+    with pytest.raises(ValueError, match=r"fold must be in 0\.\.9"):
+        protocol.subject_finetune_config("paper", 2, "jaffe", 10)
+
+
+def test_every_fine_tune_starts_from_the_committed_fer2013_run_of_its_training_seed():
+    """A fold or a split seed places the fine-tune, never its source: the source is the
+    protocol's FER2013 run of the same seed, the very run id that is committed."""
+    committed = results.protocol_seed_runs(results.committed_runs(RESULTS), models=(2,))[(2, "fer2013", None)]
+    ids = {run.config.seed: run.id for run in committed}
+    for seed, rid in ids.items():
+        for split in ({}, {"protocol": "loso", "fold": 3}, {"protocol": "subject-kfold", "fold": 9, "folds": 10},
+                      {"split_seed": 2}):
+            source = protocol.finetune_source_config("paper", 2, seed=seed, backend="tensorflow", **split)
+            assert run_id(source, FER2013) == rid
+    with pytest.raises(ValueError, match="official split"):
+        protocol.split_seed_config("paper", (2, "fer2013", None), 1)
+
+
+def test_the_transfer_plan_lists_fold_fine_tunes_then_split_seeds():
+    plan = protocol.transfer_configs(2, backend="jax")
+    folds = [(c, s) for c, s in plan if c.protocol != "paper"]
+    assert plan[:len(folds)] == folds and len(folds) == 20
+    assert [c.fold for c, _ in folds] == list(range(10)) * 2
+    assert all(s == protocol.finetune_source_config("paper", 2, seed=0, backend="jax") for _, s in folds)
+    splits = plan[len(folds):]
+    assert len(splits) == 3 * 2 * 2 * 2, "3 training seeds x 2 split seeds x 2 data sets x (scratch, fine-tuned)"
+    assert [c.seed for c, _ in splits] == sorted(c.seed for c, _ in splits), "seed 0 first"
+    assert {c.split_seed for c, _ in splits} == {1, 2}
+    assert [s is None for _, s in splits[:2]] == [True, False]
+    assert all(s.seed == c.seed for c, s in splits if s is not None)
+
+
+def test_fine_tuned_folds_and_split_seed_runs_are_recognised_and_kept_apart(tmp_path, run_copier):
+    runs = results.committed_runs(RESULTS)
+    protocol_runs = results.protocol_runs(runs)
+    tuned, scratch = protocol_runs[(2, "jaffe", "fer2013")], protocol_runs[(2, "jaffe", None)]
+    fold = protocol.subject_finetune_config("paper", 2, "jaffe", 4, source="fer2013",
+                                            source_run=tuned.config.source_run)
+    fold_run = run_copier(tuned, fold, tmp_path)
+    split = protocol.split_seed_config("paper", (2, "jaffe", None), 1, seed=2)
+    split_run = run_copier(scratch, split, tmp_path)
+    assert results.audit_run(fold_run) == [] and results.audit_run(split_run) == []
+    for config in (fold, split):
+        assert not results.is_paper_config(config, seed=None) and not results.is_subject_fold(config)
+    assert results.is_subject_finetune_fold(fold) and not results.is_split_seed_run(fold)
+    assert results.is_split_seed_run(split) and not results.is_subject_finetune_fold(split)
+    assert results.runs_outside_protocol([fold_run, split_run]) == []
+    assert results.subject_finetune_fold_runs([fold_run]) == {(2, "jaffe", 0): {4: fold_run}}
+    assert results.subject_fold_runs([fold_run]) == {}, "a fine-tuned fold is not a fold from scratch"
+    assert results.split_seed_runs([split_run]) == {(2, "jaffe", None, 1): [split_run]}
+    assert results.protocol_seed_runs([fold_run, split_run]) == {}
+    off = dataclasses.replace(split, learning_rate=1e-4)
+    assert not results.is_split_seed_run(off) and not results.is_split_seed_run(dataclasses.replace(split, split_seed=0))
+    assert not results.is_subject_finetune_fold(dataclasses.replace(fold, fold=10))
+    assert not results.is_subject_finetune_fold(dataclasses.replace(fold, source="ckplus7"))
+
+
+def test_check_lists_fine_tuned_folds_and_split_seeds(tmp_path, capsys, run_copier):
+    import shutil
+
+    runs = results.committed_runs(RESULTS)
+    tuned = results.protocol_runs(runs)[(2, "jaffe", "fer2013")]
+    shutil.copytree(tuned.path, tmp_path / tuned.id)
+    for fold in (2, 7):
+        run_copier(tuned, protocol.subject_finetune_config("paper", 2, "jaffe", fold, source="fer2013",
+                                                           source_run=tuned.config.source_run), tmp_path)
+    run_copier(tuned, protocol.split_seed_config("paper", (2, "jaffe", "fer2013"), 2, source="fer2013",
+                                                 source_run=tuned.config.source_run), tmp_path)
+    assert main(["check", "--results", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert ("4 committed runs (0 outside the protocol, 2 fine-tuned subject-independent folds, 1 run on other "
+            "split seeds), 0 problems") in text
+    assert ("subject-independent, fine-tuned from FER2013: model 2 jaffe seed 0, leave one subject out: "
+            "2 of 10 folds (2, 7)") in text
+    assert "split seed 2: model 2 jaffe fine-tuned from fer2013, seeds 0" in text
+
+
+@pytest.mark.parametrize("argv, dataset, fold", [
+    (["--target", "jaffe", "--protocol", "loso", "--fold", "6"], "jaffe", 6),
+    (["--target", "ckplus7", "--protocol", "subject-kfold", "--folds", "10", "--fold", "6"], "ckplus7", 6),
+])
+def test_finetune_on_a_fold_starts_from_the_protocols_fer2013_run(argv, dataset, fold):
+    import keras
+
+    args = cli.build_parser().parse_args(["finetune", "--model", "2", "--profile", "paper", "--data-dir", ".", *argv])
+    source = cli._source_config(args, model=2, dataset=args.source)
+    target = cli._config(args, model=2, dataset=args.target, source=args.source)
+    backend = keras.backend.backend()
+    assert source == protocol.finetune_source_config("paper", 2, seed=0, backend=backend)
+    assert target == protocol.subject_finetune_config("paper", 2, dataset, fold, backend=backend)
+    tuned = dataclasses.replace(target, source="fer2013", source_run="f" * 16)
+    assert results.is_subject_finetune_fold(tuned)
+
+
+def test_split_seed_option_reaches_train_finetune_and_reproduce_but_not_fer2013(tmp_path, capsys):
+    import keras
+
+    backend = keras.backend.backend()
+    base = ["--profile", "paper", "--data-dir", ".", "--split-seed", "2", "--seed", "1"]
+    args = cli.build_parser().parse_args(["finetune", "--model", "2", "--target", "ckplus7", *base])
+    assert cli._source_config(args, model=2, dataset="fer2013") == protocol.finetune_source_config(
+        "paper", 2, seed=1, backend=backend)
+    assert cli._config(args, model=2, dataset="ckplus7", source="fer2013") == protocol.split_seed_config(
+        "paper", (2, "ckplus", "fer2013"), 2, seed=1, backend=backend)
+    args = cli.build_parser().parse_args(["train", "--model", "2", "--dataset", "jaffe", *base])
+    assert cli._config(args, model=2, dataset="jaffe") == protocol.split_seed_config(
+        "paper", (2, "jaffe", None), 2, seed=1, backend=backend)
+    config_for = protocol.protocol_configs("paper", data="real", seed=1, split_seed=2)
+    assert config_for((2, "fer2013", None)).split_seed == 0, "reproduce keeps FER2013's official split"
+    assert config_for((2, "jaffe", None)).split_seed == 2
+    assert main(["train", "--model", "2", "--dataset", "fer2013", "--store", str(tmp_path / "s"), *base[:2],
+                 "--split-seed", "1"]) == 2
+    assert "FER2013 keeps its official split" in capsys.readouterr().err
+    assert main(["train", "--model", "2", "--dataset", "jaffe", "--store", str(tmp_path / "s"),
+                 "--split-seed", "-1"]) == 2
+    assert "--split-seed must be at least 0" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_campaign_plans_what_is_not_committed(tmp_path, run_copier):
+    committed = results.committed_runs(RESULTS)
+    jobs = plan_jobs(phases=("transfer",), committed=[], backend="jax")
+    assert [(j.config, j.source) for j in jobs] == protocol.transfer_configs(2, backend="jax")
+    assert all(j.phase == "transfer" for j in jobs)
+    assert jobs[0].label == "transfer: model 2 fer2013->jaffe seed 0 loso fold 0"
+    assert jobs[20].label == "transfer: model 2 jaffe seed 0 split seed 1"
+    tuned = results.protocol_runs(committed)[(2, "jaffe", "fer2013")]
+    done = [run_copier(tuned, dataclasses.replace(jobs[0].config, backend=tuned.config.backend, source="fer2013",
+                                                  source_run=tuned.config.source_run), tmp_path),
+            run_copier(tuned, dataclasses.replace(jobs[21].config, backend=tuned.config.backend, source="fer2013",
+                                                  source_run=tuned.config.source_run), tmp_path)]
+    left = plan_jobs(phases=("transfer",), committed=committed + done, backend="tensorflow")
+    assert len(left) == len(jobs) - 2
+    assert [j.label for j in left[:2]] == ["transfer: model 2 fer2013->jaffe seed 0 loso fold 1",
+                                           "transfer: model 2 fer2013->jaffe seed 0 loso fold 2"]
+    assert "transfer: model 2 fer2013->jaffe seed 0 split seed 1" not in [j.label for j in left]
+    assert len(plan_jobs(phases=("transfer",), transfer_models=(1, 2), committed=[], backend="jax")) == 2 * len(jobs)
