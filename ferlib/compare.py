@@ -16,6 +16,7 @@ report of :func:`ferlib.baselines.baseline_table` (``results/paper/baselines.jso
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -501,3 +502,82 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "paper", "seeds", "ours", "low", "high",
                                        "interval", "by_seed", *BASELINES])
+
+
+# --------------------------------------------------------------------------- the verdict per network
+# The rule below was written, with its numbers, before any fine-tune on a subject fold or
+# on another split seed was trained: the runs that can test it cannot have shaped it.
+
+#: The verdicts of :func:`finetune_verdicts`, one per model and small data set.
+GAIN_HOLDS = "the gain holds"
+NO_EVIDENCE = "no evidence of a gain"
+LOSS = "a loss"
+UNTESTED = "untested"
+VERDICTS = (GAIN_HOLDS, NO_EVIDENCE, LOSS, UNTESTED)
+#: What one strand of evidence says: a significant gain, a significant loss, neither, or
+#: no runs to say anything (:class:`VerdictRule`).
+STRAND_STATES = ("gain", "loss", "neither", "missing")
+
+
+@dataclasses.dataclass(frozen=True)
+class VerdictRule:
+    """Does a network that first learned FER2013 beat the same network trained from
+    scratch on a small data set? The rule that answers it, per model and small data set
+    (JAFFE, seven-class CK+), fixed before the runs it judges.
+
+    Three strands of evidence, each a paired comparison (fine-tuned against from scratch
+    on the same test images, the pair differing only in its starting weights):
+
+    1. **Training seeds** (the anchor): on the paper's split (split seed 0), each seed's
+       fine-tune against the run from scratch of the same seed; the gain is the difference
+       of their test accuracies. With at least :attr:`min_seeds` pairs, the
+       :attr:`confidence` t-interval of the mean gain decides: wholly above 0 is a
+       ``"gain"``, wholly below 0 a ``"loss"``, else ``"neither"``. Where every seed gives
+       the same gain (no spread: the t-interval is undefined) the strand is a gain or a loss
+       only if every seed's own exact McNemar test rejects at :attr:`level` in that
+       direction. Fewer pairs: ``"missing"``.
+    2. **Subject folds**: every fold of the subject-independent evaluation (JAFFE: leave
+       one subject out, 10 folds; CK+: 10 folds grouped by subject), fine-tuned and from
+       scratch, training seed :attr:`subject_seed`, pooled: each image is tested once, by
+       the fold that holds its person out, and the two networks are paired image by image
+       (exact McNemar test). p below :attr:`level` is a ``"gain"`` or a ``"loss"`` by the
+       sign of the pooled gain, else ``"neither"``. Not every fold of both:
+       ``"missing"`` (a partial set is not the pooled evaluation).
+    3. **Split seeds**: the paper's split drawn again with each of :attr:`split_seeds`. On
+       each split seed present, its pairs are judged as in 1 (t-interval with at least
+       :attr:`min_seeds` pairs; a single pair by its exact McNemar test). The strand is a
+       ``"gain"`` when every split seed present is one, a ``"loss"`` when every one is one,
+       else ``"neither"``; no pair on any of them: ``"missing"``.
+
+    The verdict:
+
+    - ``"untested"`` when the anchor is missing (fewer than :attr:`min_seeds` pairs on
+      the paper's split: no FER2013 run of the model, or too few fine-tunes), whatever
+      else exists: the rule has nothing to stand on;
+    - ``"the gain holds"`` when the anchor is a gain and every other strand present is a
+      gain too (a strand that is missing does not block it; the ``complete`` column says
+      whether all three strands were there, ``missing`` which were not);
+    - ``"a loss"``, the mirror: the anchor is a loss and every other strand present is a
+      loss;
+    - ``"no evidence of a gain"`` otherwise: no strand shows a significant difference,
+      or the strands disagree.
+
+    Every strand must agree, so the rule is conservative: a gain that holds on the
+    paper's split but not on new people, or not on another draw of the split, is no
+    evidence of a gain. Six verdicts (three models, two data sets) are given at once and
+    each needs up to six tests to agree; no correction for multiplicity is made beyond
+    that agreement. The rule judges accuracy, the paper's measure; balanced accuracy (the
+    mean recall over classes) is reported beside it, and on seven-class CK+ the gain on
+    the peak (expression) frames and on the neutral first frames apart, neither of them
+    entering the verdict.
+    """
+
+    level: float = 0.05
+    confidence: float = 0.95
+    min_seeds: int = 2
+    split_seeds: tuple = (1, 2)
+    subject_seed: int = 0
+
+
+#: The rule of :func:`finetune_verdicts`.
+VERDICT_RULE = VerdictRule()
