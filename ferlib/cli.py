@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("check", help="audit committed results: ids, numerics version, metrics")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
 
+    p = commands.add_parser("retrained", help="compare a run trained again (in a store) with the committed "
+                                              "run it must reproduce (same id)")
+    p.add_argument("run_id", help="the committed run's id, e.g. f9a0f7684f0d78f9")
+    p.add_argument("--store", required=True, help="the run store holding the run trained again")
+    p.add_argument("--results", default=None, help="results folder (default: results/paper)")
+
     p = commands.add_parser("probe", help="train the first steps of a run and count live ReLU units "
                                           "(does the run collapse?)")
     p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
@@ -584,6 +590,33 @@ def cmd_book(args) -> int:
                       epochs=args.epochs)
 
 
+def cmd_retrained(args) -> int:
+    from ferlib.results import PAPER_RESULTS, retrain_report
+    from ferlib.store import RunStore
+
+    folder = Path(args.results) if args.results else PAPER_RESULTS
+    committed = RunStore(folder).get(args.run_id)
+    if committed is None:
+        raise FileNotFoundError(f"{folder / args.run_id}: no committed run of that id")
+    again = RunStore(args.store).get(args.run_id)
+    if again is None:
+        raise FileNotFoundError(f"{Path(args.store) / args.run_id}: no finished run of that id in the store; train it "
+                                f"with the command that made it (its config.json: {committed.config.label()}, seed "
+                                f"{committed.config.seed}, backend {committed.config.backend})")
+    report = retrain_report(again, committed)
+    history = ", ".join(f"{name} {value:.2g}" for name, value in report["history_max_difference"].items())
+    print(f"run {args.run_id} ({committed.config.label()}): trained again, same id: {report['same_id']}")
+    print(f"epochs {report['epochs'][0]} (committed {report['epochs'][1]}), best epoch {report['best_epoch'][0]} "
+          f"(committed {report['best_epoch'][1]}); largest difference per epoch: {history}")
+    print(f"test accuracy {report['test_accuracy'][0]:.4f} (committed {report['test_accuracy'][1]:.4f}), "
+          f"difference {report['difference']:+.4f}, tolerance {report['tolerance']:.4f}; same class for "
+          f"{report['same_predictions']:.1%} of the val and test images, largest probability difference "
+          f"{report['probability_max_difference']:.2g}")
+    print("reproduces the committed run" if report["within_tolerance"] else
+          "does NOT reproduce the committed run within tolerance")
+    return 0 if report["within_tolerance"] else 1
+
+
 COMMANDS = {
     "datasets": cmd_datasets,
     "models": cmd_models,
@@ -593,6 +626,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "export": cmd_export,
     "check": cmd_check,
+    "retrained": cmd_retrained,
     "missing": cmd_missing,
     "probe": cmd_probe,
     "study": cmd_study,

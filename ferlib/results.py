@@ -574,3 +574,54 @@ def summary_table(summary: dict, *, paper_counts=None) -> pd.DataFrame:
         paper = [int(paper_counts.get(c, 0)) for c in EMOTIONS]
         table["paper"] = paper + [sum(paper)]
     return table.astype(int)
+
+
+# --------------------------------------------------------------------------- a run trained again
+
+#: The history columns compared by :func:`retrain_report`.
+HISTORY_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def retrain_report(again: Run, committed: Run, *, tolerance_se: float = REPRODUCE_TOLERANCE_SE) -> dict:
+    """How a run trained again (e.g. to get back the weights a committed run does not keep)
+    compares with the committed run it must reproduce.
+
+    Args:
+        again: the run trained again (a store's).
+        committed: the committed run (``results/paper``).
+        tolerance_se: the largest test-accuracy gap allowed, in binomial standard errors of
+            the committed accuracy (at least one image), as the real-data test of the
+            committed results allows.
+
+    Returns:
+        ``same_id`` (the two ids are equal: same config, data fingerprint and numerics),
+        ``epochs`` (of each, a pair), ``history_max_difference`` (``{column: largest
+        absolute difference over the epochs both ran}`` for :data:`HISTORY_COLUMNS`),
+        ``best_epoch`` (a pair), ``test_accuracy`` (a pair), ``difference`` (again minus
+        committed), ``tolerance``, ``same_predictions`` (the share of val and test images
+        given the same class), ``probability_max_difference`` and ``within_tolerance``
+        (same id and ``|difference| <= tolerance``). Raises ``ValueError`` when the two
+        predict other images.
+    """
+    columns = ["part", "source"]
+    mine, theirs = again.predictions, committed.predictions
+    if len(mine) != len(theirs) or not (mine[columns].astype(str).to_numpy()
+                                         == theirs[columns].astype(str).to_numpy()).all():
+        raise ValueError(f"{again.id} and {committed.id} do not predict the same images in the same order")
+    epochs = min(len(again.history), len(committed.history))
+    history = {name: float(np.max(np.abs(again.history[name].to_numpy()[:epochs]
+                                         - committed.history[name].to_numpy()[:epochs]))) if epochs else np.nan
+               for name in HISTORY_COLUMNS if name in again.history and name in committed.history}
+    probabilities = [name for name in mine.columns if name.startswith("p_")]
+    test_new, test_old = again.metrics["test"], committed.metrics["test"]
+    tolerance = tolerance_se * max(test_old["accuracy_se"], 1 / test_old["n"])
+    difference = test_new["accuracy"] - test_old["accuracy"]
+    return {"same_id": again.id == committed.id, "epochs": (len(again.history), len(committed.history)),
+            "history_max_difference": history,
+            "best_epoch": (again.metrics["best_epoch"], committed.metrics["best_epoch"]),
+            "test_accuracy": (test_new["accuracy"], test_old["accuracy"]), "difference": float(difference),
+            "tolerance": float(tolerance),
+            "same_predictions": float((mine["predicted"].to_numpy() == theirs["predicted"].to_numpy()).mean()),
+            "probability_max_difference": float(np.abs(mine[probabilities].to_numpy(dtype=float)
+                                                       - theirs[probabilities].to_numpy(dtype=float)).max()),
+            "within_tolerance": bool(again.id == committed.id and abs(difference) <= tolerance)}

@@ -174,3 +174,42 @@ def test_the_campaign_plans_what_is_not_committed(tmp_path, run_copier):
                                            "transfer: model 2 fer2013->jaffe seed 0 loso fold 2"]
     assert "transfer: model 2 fer2013->jaffe seed 0 split seed 1" not in [j.label for j in left]
     assert len(plan_jobs(phases=("transfer",), transfer_models=(1, 2), committed=[], backend="jax")) == 2 * len(jobs)
+
+
+def test_a_run_trained_again_is_compared_with_the_committed_one(tmp_path, capsys):
+    """The Model 2 FER2013 run the fine-tunes start from keeps no weights: it is trained
+    again, and `retrained` says whether that run reproduces the committed one."""
+    import shutil
+
+    from ferlib.store import read_run
+
+    committed = results.protocol_runs(results.committed_runs(RESULTS))[(2, "jaffe", None)]
+    store = tmp_path / "store"
+    shutil.copytree(committed.path, store / committed.id)
+    assert main(["retrained", committed.id, "--store", str(store)]) == 0
+    text = capsys.readouterr().out
+    assert "same id: True" in text and "reproduces the committed run" in text and "100.0%" in text
+    report = results.retrain_report(read_run(store / committed.id), committed)
+    assert report["difference"] == 0 and report["same_predictions"] == 1.0
+    assert all(value == 0 for value in report["history_max_difference"].values())
+
+    again = read_run(store / committed.id)
+    test = again.predictions.index[again.predictions["part"] == "test"]
+    flipped = again.predictions.copy()
+    wrong = [i for i in test if flipped.at[i, "true"] == flipped.at[i, "predicted"]][:5]
+    flipped.loc[wrong, "predicted"] = (flipped.loc[wrong, "true"] + 1) % 7
+    n = committed.metrics["test"]["n"]
+    moved = dataclasses.replace(again, predictions=flipped,
+                                metrics={**again.metrics, "test": {**again.metrics["test"],
+                                                                   "accuracy": committed.metrics["test"]["accuracy"]
+                                                                   - 5 / n}},
+                                history=again.history.assign(loss=again.history["loss"] + 0.01))
+    report = results.retrain_report(moved, committed)
+    assert report["difference"] == pytest.approx(-5 / n) and report["same_predictions"] < 1
+    assert report["history_max_difference"]["loss"] == pytest.approx(0.01)
+    assert report["within_tolerance"] == (5 / n <= report["tolerance"])
+    other = dataclasses.replace(again, predictions=again.predictions.iloc[::-1].reset_index(drop=True))
+    with pytest.raises(ValueError, match="do not predict the same images"):
+        results.retrain_report(other, committed)
+    assert main(["retrained", "0123456789abcdef", "--store", str(store)]) == 2
+    assert "no committed run of that id" in capsys.readouterr().err
