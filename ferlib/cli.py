@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("missing", help="the paper's experiments without a committed run, and the compute they need")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
     p.add_argument("--save", action="store_true", help="rewrite the folder's missing.json")
+    p.add_argument("--store", default=None,
+                   help="a run store where missing runs may be training: their checkpoint's state "
+                        "(epochs done) is printed, never saved")
 
     p = commands.add_parser("check", help="audit committed results: ids, numerics version, metrics")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
@@ -510,6 +513,18 @@ def cmd_missing(args) -> int:
         model, dataset, source = entry["key"]
         training = "scratch" if source is None else f"fine-tuned from {source}"
         print(f"model {model} {dataset} {training}: {entry['reason']}")
+        if args.store is not None:
+            from ferlib.missing import resumption, resumption_text
+
+            state = resumption(tuple(entry["key"]), args.store, folder)
+            if state is not None:
+                print(f"  {resumption_text(state, args.store)}")
+    from ferlib.missing import transfer_missing
+    from ferlib.results import committed_runs
+
+    for row in transfer_missing(committed_runs(folder)):
+        print(f"model {row['model']}, {row['what']}: {row['runs']} runs not committed, {row['cpu']} on 2 CPU "
+              f"cores; they need {row['needs']}")
     if args.save:
         print(f"wrote {save_missing(folder)} ({len(entries)} experiments)")
     return 0
