@@ -486,7 +486,12 @@ PROTOCOL = (
            "one run cannot tell a difference from noise",
            ("seed",)),
     Choice("numerical precision",
-           "not stated", "float32 (Keras default)", "float32", "the Keras default", ("precision",)),
+           "not stated", "float32 (Keras default)",
+           "float32 for every run; no run depends on bfloat16 (mixed_bfloat16 is a setting of the run config "
+           "that no run of the protocol uses)",
+           "the Keras default; the processor the runs train on has no bfloat16 units (AVX2, no AVX-512 or "
+           "AMX), where bfloat16 products are emulated and no faster, and any use of it would first need an "
+           "equivalence check against float32 with its margin stated in advance", ("precision",)),
 )
 
 
