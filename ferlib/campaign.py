@@ -330,7 +330,8 @@ class Campaign:
     """
 
     def __init__(self, pack_dir, store, out_dir, budget_s: float, *, steps_per_execution: int = 16,
-                 warmup_steps: int = 40, max_runs: int | None = None, log=print, settings=None):
+                 warmup_steps: int = 40, max_runs: int | None = None, log=print, settings=None,
+                 fingerprints=None):
         from ferlib.store import RunStore
 
         if not (isinstance(budget_s, (int, float)) and math.isfinite(budget_s) and budget_s > 0):
@@ -351,6 +352,10 @@ class Campaign:
         self.trained = 0
         self.record = {"budget_s": self.budget_s, "settings": dict(settings or {}), "jobs": [], "warmups": [],
                        "weights": [], "out_files": {}}
+        #: ``{data set: fingerprint under the paper's split}`` of data sets the pack may lack
+        #: (``results/paper/datasets.json``): a fine-tune's source on such a data set is
+        #: found in the store by the id they give, and never trained here.
+        self.fingerprints = dict(fingerprints or {})
         self._start = None
 
     # -- time
@@ -370,12 +375,30 @@ class Campaign:
             self.record.setdefault("unpack_s", {})[name] = round(time.perf_counter() - tic, 2)
         return self.loaded[name]
 
+    def packed(self, name: str) -> bool:
+        """Whether the pack holds data set ``name``."""
+        from ferlib.pack import packed_names
+
+        return name in packed_names(self.pack_dir)
+
     def sizes(self, config: RunConfig) -> dict:
-        """Run id and sizes of ``config``: ``{"run_id", "epoch_images", "val_images"}``."""
+        """Run id and sizes of ``config``: ``{"run_id", "epoch_images", "val_images"}``.
+
+        A data set the pack lacks (a small-data call, whose FER2013 sources come as runs
+        with weights in the store) gives the id from :attr:`fingerprints` for a run on its
+        whole paper split, and ``None`` sizes: such a run is found, never trained."""
         from ferlib.experiment import prepare
         from ferlib.fingerprint import dataset_fingerprint
         from ferlib.identity import run_id
         from ferlib.training import epoch_indices
+
+        if not self.packed(config.dataset):
+            if (config.dataset not in self.fingerprints or config.protocol != "paper" or config.split_seed
+                    or config.limit_train is not None):
+                raise ValueError(f"{config.label()}: {config.dataset} is not in the pack {self.pack_dir} and its "
+                                 f"run id cannot be known without it")
+            return {"run_id": run_id(config, self.fingerprints[config.dataset]), "epoch_images": None,
+                    "val_images": None}
 
         data, part = prepare(config, self.dataset(config.dataset))
         train_labels = data.labels[part == "train"]
@@ -449,6 +472,12 @@ class Campaign:
             return {**entry, "status": "skipped", "reason": f"max_runs {self.max_runs} reached"}
         if self.left() <= 0:
             return {**entry, "status": "skipped", "reason": "budget spent"}
+        unpacked = [config for config, sizes in needed if sizes["epoch_images"] is None]
+        if unpacked:
+            return {**entry, "status": "skipped",
+                    "reason": f"{unpacked[0].label()} seed {unpacked[0].seed} ({self.sizes(unpacked[0])['run_id']}) "
+                              f"is not in the store with its weights, and {unpacked[0].dataset} is not in the "
+                              f"pack to train it"}
         unmeasured = sorted({config.model for config, _ in needed} - set(self.rates))
         if unmeasured and self.left() < WARMUP_MIN_S:
             return {**entry, "status": "skipped", "reason": f"{self.left():.0f} s left, too few for a first "

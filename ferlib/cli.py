@@ -764,7 +764,9 @@ def _add_campaign_commands(commands):
     p.add_argument("--data-dir", required=True, help="root of the real data sets")
     p.add_argument("--out", default=DEFAULT_PACK, help="pack folder (default: %(default)s, ignored by git)")
     p.add_argument("--datasets", nargs="+", choices=DATASETS, default=None,
-                   help="data sets to pack (default: fer2013 jaffe ckplus7 ckplus, those found)")
+                   help="data sets to pack (default: fer2013 jaffe ckplus7, those found: what the campaign "
+                        "trains; jaffe ckplus7 alone for a small-data call whose FER2013 runs come with "
+                        "their weights)")
     p.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
     p.add_argument("--wheels", default=".whl", help="wheel folder counted in the size report (default: %(default)s)")
 
@@ -832,9 +834,11 @@ def cmd_pack(args) -> int:
     packed = pack_size(args.out)
     tree = tree_size(Path.cwd())
     wheels = sum(p.stat().st_size for p in Path(args.wheels).glob("*.whl")) if Path(args.wheels).is_dir() else 0
+    from ferlib.pack import CARRY_LIMIT
+
     print(f"pack {_mib(packed)}; tracked tree {_mib(tree) if tree is not None else '(not a git checkout)'}; "
           f"wheels in {args.wheels} {_mib(wheels)}; together {_mib(packed + (tree or 0) + wheels)} "
-          f"(a GPU call carries at most 64 MiB)")
+          f"(a GPU call carries at most 64 MiB; the campaign keeps to {CARRY_LIMIT // 2**20} MiB)")
     return 0
 
 
@@ -863,7 +867,11 @@ def cmd_campaign(args) -> int:
                     study_models=args.study_models, subject_models=args.subject_models,
                     transfer_models=args.transfer_models, precision=args.precision,
                     steps_per_execution=args.steps_per_execution, results=str(results_dir), **jax_settings)
-    campaign = Campaign(args.pack, args.store, args.out, args.budget_s,
+    from ferlib.results import DATASETS_FILE, read_dataset_summaries
+
+    fingerprints = ({name: summary["fingerprint"] for name, summary in read_dataset_summaries(results_dir).items()}
+                    if (results_dir / DATASETS_FILE).exists() else {})
+    campaign = Campaign(args.pack, args.store, args.out, args.budget_s, fingerprints=fingerprints,
                         steps_per_execution=args.steps_per_execution, warmup_steps=args.warmup_steps,
                         max_runs=args.max_runs, log=lambda line: print(line, flush=True), settings=settings)
     record = campaign.run(jobs)

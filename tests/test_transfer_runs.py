@@ -213,3 +213,83 @@ def test_a_run_trained_again_is_compared_with_the_committed_one(tmp_path, capsys
         results.retrain_report(other, committed)
     assert main(["retrained", "0123456789abcdef", "--store", str(store)]) == 2
     assert "no committed run of that id" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- what a GPU call carries
+
+
+def test_the_pack_holds_what_the_campaign_trains():
+    from ferlib import pack
+
+    jobs = plan_jobs(committed=[], backend="jax")
+    trained = {job.config.dataset for job in jobs} | {job.source.dataset for job in jobs if job.source}
+    assert set(pack.PACK_NAMES) == trained == {"fer2013", "jaffe", "ckplus7"}
+
+
+def test_the_recorded_sizes_are_those_of_the_wheels_and_data_named():
+    """The wheels recorded are exactly those tools/gpu-wheels.txt names, and where they
+    are fetched (.whl/) their bytes and sha256 are the recorded ones; the pack sizes are
+    recorded for the data sets with the committed fingerprints."""
+    import hashlib
+
+    from ferlib import pack
+
+    record = pack.read_carry(ROOT)
+    specs = [line.strip() for line in (ROOT / "tools" / "gpu-wheels.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    named = sorted(spec.replace("==", "-").lower().replace("_", "-") for spec in specs)
+    recorded = sorted("-".join(name.split("-")[:2]).lower().replace("_", "-") for name in record["wheels"])
+    assert recorded == named
+    for name, entry in record["wheels"].items():
+        path = ROOT / ".whl" / name
+        if path.is_file():
+            data = path.read_bytes()
+            assert (len(data), hashlib.sha256(data).hexdigest()) == (entry["bytes"], entry["sha256"]), name
+    fer2013 = json.loads((RESULTS / "datasets.json").read_text())["fer2013"]["fingerprint"]
+    assert record["pack"]["fer2013"]["fingerprint"] == fer2013, "FER2013's official split is in its data"
+    assert set(pack.PACK_NAMES) <= set(record["pack"])
+
+
+def test_a_gpu_call_fits_what_it_may_carry():
+    """Counted in bytes, without fetched wheels or a pack: a small-data call (JAFFE and CK+
+    packed, Model 2's three FER2013 runs carried with their weights: the transfer and
+    subject phases) keeps to the campaign's 62 MiB; a call with FER2013 in the pack (the
+    runs from scratch on FER2013) must at least fit the 64 MiB a call can carry."""
+    from ferlib import pack
+
+    if pack.tree_size(ROOT) is None:
+        pytest.skip(f"{ROOT} is not a git checkout: the tracked tree's size is unknown")
+    small = pack.carry_bytes(ROOT, datasets=("jaffe", "ckplus7"), source_models=(2, 2, 2))
+    assert small["total"] <= pack.CARRY_LIMIT, small
+    full = pack.carry_bytes(ROOT)
+    mib = {name: round(value / 2**20, 2) for name, value in full.items()}
+    assert full["total"] <= pack.CALL_LIMIT, (
+        f"a call with FER2013 in the pack carries {mib} MiB, over the {pack.CALL_LIMIT // 2**20} MiB a call can: "
+        f"the tracked tree has grown; commit results compressed or make the pack smaller")
+    assert full["pack"] > 50 * 2**20 and full["total"] > small["total"]
+    with pytest.raises(KeyError, match="ckplus8"):
+        pack.carry_bytes(ROOT, datasets=("ckplus8",))
+
+
+def test_a_small_data_call_finds_fer2013_sources_by_id_and_never_trains_them(tmp_path):
+    import time
+
+    from ferlib import pack
+    from ferlib.campaign import Campaign, Job
+    from ferlib.synthetic import make_synthetic
+
+    jaffe = dataclasses.replace(make_synthetic("jaffe", 35), name="jaffe")
+    pack.write_pack({"jaffe": jaffe}, tmp_path / "pack")
+    source = protocol.finetune_source_config("paper", 2, seed=0, backend="jax")
+    target = protocol.experiment_config("paper", (2, "jaffe", "fer2013"), data="real", backend="jax")
+    campaign = Campaign(tmp_path / "pack", tmp_path / "store", tmp_path / "out", 100,
+                        fingerprints={"fer2013": FER2013})
+    campaign._start = time.monotonic()
+    entry = campaign.run_job(Job("transfer", target, source))
+    assert entry["status"] == "skipped" and run_id(source, FER2013) in entry["reason"]
+    assert "not in the store with its weights, and fer2013 is not in the pack" in entry["reason"]
+    assert campaign.trained == 0 and not campaign.rates, "nothing warmed up or trained"
+    blind = Campaign(tmp_path / "pack", tmp_path / "store", tmp_path / "out", 100)
+    blind._start = time.monotonic()
+    with pytest.raises(ValueError, match="fer2013 is not in the pack"):
+        blind.run_job(Job("transfer", target, source))
