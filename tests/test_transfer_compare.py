@@ -295,3 +295,28 @@ def test_split_seeds_are_compared_beside_hogs_spread_on_the_same_split_seeds():
     assert spread["hog_spread"] == pytest.approx(0.2) and spread["hog_spread_all"] == pytest.approx(0.2)
     assert spread["hog_split_seeds"] == [0, 1, 2]
     assert np.isnan(compare.split_seed_comparison(runs, None, models=(2,))["hog_logistic"]).all()
+
+
+# --------------------------------------------------------------------------- in words
+
+
+def test_the_verdicts_in_words_give_the_evidence_and_what_is_missing():
+    from ferlib import findings
+
+    table = compare.finetune_verdicts(evidence(folds=None), REPORT, models=(1, 2), datasets=("jaffe",))
+    lines = findings.transfer_findings(table)
+    assert lines[0].startswith("Model 2 on JAFFE: the gain holds. Fine-tuned from FER2013 it scores +27.8 points")
+    assert "the mean over 3 paired seeds (95% interval" in lines[0] and "paired t-test p = " in lines[0]
+    assert "balanced accuracy" in lines[0] and "split seed 1 +47.6 points (p < 0.001)" in lines[0]
+    assert lines[0].endswith("Not yet tested: subject folds (0 of 10 paired).")
+    assert lines[1] == "Model 1 on JAFFE: untested (Model 1 has no FER2013 run to start from)."
+    glues = findings.transfer_glues(table)
+    assert glues["transfer_2_jaffe_verdict"] == compare.GAIN_HOLDS
+    assert glues["transfer_2_jaffe_gain"] == pytest.approx(100 * 35 / 3 / 42)
+    assert np.isnan(glues["transfer_1_jaffe_gain"]) and glues["transfer_1_jaffe_seeds"] == 0
+    assert findings.transfer_findings(table.iloc[:0]) == ["No fine-tune is committed yet: every network is untested."]
+    rows = [{"model": 2, "what": "fine-tunes of the subject-independent folds", "runs": 20, "images": 1_970_000,
+             "cpu": "about 3 CPU-hours", "needs": "the weights of Model 2's FER2013 run of seed 0"}]
+    assert findings.transfer_missing_sentences(rows) == [
+        "Model 2: 20 fine-tunes of the subject-independent folds, 2.0 million training images, about 3 CPU-hours "
+        "on 2 CPU cores; they need the weights of Model 2's FER2013 run of seed 0."]
