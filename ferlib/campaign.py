@@ -13,7 +13,11 @@ Jobs, in this order (:func:`plan_jobs`):
 3. ``subject``: the subject-independent folds (:func:`ferlib.protocol.subject_configs`:
    JAFFE leave-one-subject-out, CK+ 10 folds grouped by subject, the baselines' folds)
    of Model 2 (``subject_models``), seed 0, that are not committed;
-4. ``study``: the sensitivity study's fine-tune round for Model 2 (the fine-tunes whose
+4. ``transfer``: the runs that test the fine-tune gain beyond the paper's split
+   (:func:`ferlib.protocol.transfer_configs`) for Model 2 (``transfer_models``) that are
+   not committed: the fine-tunes of every subject-independent fold, then JAFFE and CK+ on
+   split seeds 1 and 2, from scratch and fine-tuned, training seeds 0 to 2;
+5. ``study``: the sensitivity study's fine-tune round for Model 2 (the fine-tunes whose
    FER2013 source is also a job of ``seeds``), then its settled round's cells
    (:mod:`ferlib.study`) for Models 1 and 3.
 
@@ -53,7 +57,7 @@ from ferlib import campaign_files as files
 from ferlib.config import RunConfig
 from ferlib.fingerprint import file_sha256
 
-PHASES = ("protocol", "seeds", "subject", "study")
+PHASES = ("protocol", "seeds", "subject", "transfer", "study")
 #: A job's predicted seconds are multiplied by this before they are compared with the
 #: time left.
 SAFETY = 1.2
@@ -88,6 +92,7 @@ class Job:
         what = f"{self.source.dataset}->{dataset}" if self.source else dataset
         cell = f" [{self.cell}]" if self.cell else ""
         fold = f" {self.config.protocol} fold {self.config.fold}" if self.config.protocol != "paper" else ""
+        fold += f" split seed {self.config.split_seed}" if self.config.split_seed else ""
         return f"{self.phase}: model {model} {what} seed {self.config.seed}{fold}{cell}"
 
 
@@ -153,12 +158,34 @@ def subject_jobs(profile, *, models, committed, seed=0, **settings) -> list:
             if config.fold not in have.get((config.model, config.dataset, config.seed), {})]
 
 
+def transfer_jobs(profile, *, models, committed, **settings) -> list:
+    """Jobs for :func:`ferlib.protocol.transfer_configs` of ``models`` that have no
+    committed run (:func:`ferlib.results.subject_finetune_fold_runs`,
+    :func:`ferlib.results.split_seed_runs`), model by model, in that function's order."""
+    from ferlib.protocol import transfer_configs
+    from ferlib.results import experiment_key, split_seed_runs, subject_finetune_fold_runs
+
+    folds, splits = subject_finetune_fold_runs(committed, models=models), split_seed_runs(committed, models=models)
+
+    def done(config, source) -> bool:
+        if config.protocol != "paper":
+            return config.fold in folds.get((config.model, config.dataset, config.seed), {})
+        model, dataset, _ = experiment_key(config)
+        key = (model, dataset, source.dataset if source else None, config.split_seed)
+        return config.seed in {run.config.seed for run in splits.get(key, [])}
+
+    return [Job("transfer", config, source) for model in models
+            for config, source in transfer_configs(model, profile, "real", **settings) if not done(config, source)]
+
+
 def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2), study_models=(1, 3),
-              subject_models=(2,), finetune_models=(2,), committed=(), backend, precision="float32") -> list:
+              subject_models=(2,), finetune_models=(2,), transfer_models=(2,), committed=(), backend,
+              precision="float32") -> list:
     """Every job of the campaign, in the order they are tried (see the module docstring).
 
     ``committed``: the runs already in the results folder (:func:`ferlib.results.committed_runs`).
-    ``subject_models``: the models of the ``subject`` phase. ``study_models``: the models
+    ``subject_models``: the models of the ``subject`` phase; ``transfer_models``: those of
+    the ``transfer`` phase. ``study_models``: the models
     of the ``study`` phase's settled round; ``finetune_models``: those of its fine-tune
     round, whose jobs come first.
     """
@@ -174,6 +201,8 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2),
             jobs += experiment_jobs("seeds", profile, models=models, seed=seed, committed=committed, **settings)
     if "subject" in phases:
         jobs += subject_jobs(profile, models=subject_models, committed=committed, **settings)
+    if "transfer" in phases:
+        jobs += transfer_jobs(profile, models=transfer_models, committed=committed, **settings)
     if "study" in phases:
         if finetune_models:
             jobs += study_jobs(profile, models=finetune_models, committed=committed, round="fine-tune",
@@ -301,7 +330,8 @@ class Campaign:
     """
 
     def __init__(self, pack_dir, store, out_dir, budget_s: float, *, steps_per_execution: int = 16,
-                 warmup_steps: int = 40, max_runs: int | None = None, log=print, settings=None):
+                 warmup_steps: int = 40, max_runs: int | None = None, log=print, settings=None,
+                 fingerprints=None):
         from ferlib.store import RunStore
 
         if not (isinstance(budget_s, (int, float)) and math.isfinite(budget_s) and budget_s > 0):
@@ -323,6 +353,10 @@ class Campaign:
         self.trained = 0
         self.record = {"budget_s": self.budget_s, "settings": dict(settings or {}), "jobs": [], "warmups": [],
                        "weights": [], "out_files": {}}
+        #: ``{data set: fingerprint under the paper's split}`` of data sets the pack may lack
+        #: (``results/paper/datasets.json``): a fine-tune's source on such a data set is
+        #: found in the store by the id they give, and never trained here.
+        self.fingerprints = dict(fingerprints or {})
         self._start = None
 
     # -- time
@@ -342,12 +376,30 @@ class Campaign:
             self.record.setdefault("unpack_s", {})[name] = round(time.perf_counter() - tic, 2)
         return self.loaded[name]
 
+    def packed(self, name: str) -> bool:
+        """Whether the pack holds data set ``name``."""
+        from ferlib.pack import packed_names
+
+        return name in packed_names(self.pack_dir)
+
     def sizes(self, config: RunConfig) -> dict:
-        """Run id and sizes of ``config``: ``{"run_id", "epoch_images", "val_images"}``."""
+        """Run id and sizes of ``config``: ``{"run_id", "epoch_images", "val_images"}``.
+
+        A data set the pack lacks (a small-data call, whose FER2013 sources come as runs
+        with weights in the store) gives the id from :attr:`fingerprints` for a run on its
+        whole paper split, and ``None`` sizes: such a run is found, never trained."""
         from ferlib.experiment import prepare
         from ferlib.fingerprint import dataset_fingerprint
         from ferlib.identity import run_id
         from ferlib.training import epoch_indices
+
+        if not self.packed(config.dataset):
+            if (config.dataset not in self.fingerprints or config.protocol != "paper" or config.split_seed
+                    or config.limit_train is not None):
+                raise ValueError(f"{config.label()}: {config.dataset} is not in the pack {self.pack_dir} and its "
+                                 f"run id cannot be known without it")
+            return {"run_id": run_id(config, self.fingerprints[config.dataset]), "epoch_images": None,
+                    "val_images": None}
 
         data, part = prepare(config, self.dataset(config.dataset))
         train_labels = data.labels[part == "train"]
@@ -421,6 +473,12 @@ class Campaign:
             return {**entry, "status": "skipped", "reason": f"max_runs {self.max_runs} reached"}
         if self.left() <= 0:
             return {**entry, "status": "skipped", "reason": "budget spent"}
+        unpacked = [config for config, sizes in needed if sizes["epoch_images"] is None]
+        if unpacked:
+            return {**entry, "status": "skipped",
+                    "reason": f"{unpacked[0].label()} seed {unpacked[0].seed} ({self.sizes(unpacked[0])['run_id']}) "
+                              f"is not in the store with its weights, and {unpacked[0].dataset} is not in the "
+                              f"pack to train it"}
         unmeasured = sorted({config.model for config, _ in needed} - set(self.rates))
         if unmeasured and self.left() < WARMUP_MIN_S:
             return {**entry, "status": "skipped", "reason": f"{self.left():.0f} s left, too few for a first "

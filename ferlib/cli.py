@@ -64,6 +64,10 @@ def _add_training(parser):
     parser.add_argument("--folds", type=options.folds, default=None,
                         help="number of folds of --protocol subject-kfold (default: 5; the "
                              "subject-independent baselines use 10 on CK+)")
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help="another draw of the paper's split of JAFFE or CK+ (default: 0, the "
+                             "protocol's); FER2013 keeps its official split, so a fine-tune starts from "
+                             "the FER2013 run of split seed 0")
     parser.add_argument("--precision", default=None, help="float32 (default) or mixed_bfloat16")
     augment = parser.add_mutually_exclusive_group()
     augment.add_argument("--augment", action="store_true",
@@ -129,8 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("missing", help="the paper's experiments without a committed run, and the compute they need")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
     p.add_argument("--save", action="store_true", help="rewrite the folder's missing.json")
+    p.add_argument("--store", default=None,
+                   help="a run store where missing runs may be training: their checkpoint's state "
+                        "(epochs done) is printed, never saved")
 
     p = commands.add_parser("check", help="audit committed results: ids, numerics version, metrics")
+    p.add_argument("--results", default=None, help="results folder (default: results/paper)")
+
+    p = commands.add_parser("retrained", help="compare a run trained again (in a store) with the committed "
+                                              "run it must reproduce (same id)")
+    p.add_argument("run_id", help="the committed run's id, e.g. f9a0f7684f0d78f9")
+    p.add_argument("--store", required=True, help="the run store holding the run trained again")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
 
     p = commands.add_parser("probe", help="train the first steps of a run and count live ReLU units "
@@ -319,7 +332,7 @@ def _overrides(args) -> dict:
     return dict(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         limit_train=args.limit_train, protocol=args.protocol, fold=args.fold, folds=args.folds,
-        precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
+        split_seed=_split_seed(args), precision=args.precision, seed=args.seed, backend=keras.backend.backend(),
         augment=False if args.no_augment else (True if args.augment else None), balance="none" if args.no_balance else None,
         augment_scale=args.augment_scale, min_epoch_images=args.min_epoch_images,
         input_scaling=args.input_scaling,
@@ -340,6 +353,38 @@ def _config(args, *, model, dataset, source=None):
                              data="real" if args.data_dir else "synthetic", **overrides)
 
 
+def _split_seed(args):
+    """``--split-seed`` checked: ``None`` (not given) or a whole number of at least 0."""
+    value = getattr(args, "split_seed", None)
+    if value is not None and value < 0:
+        raise ValueError(f"--split-seed must be at least 0, got {value}")
+    return value
+
+
+def _check_split_seed(args, dataset) -> None:
+    """Refuse ``--split-seed`` other than 0 for FER2013, whose split is its official one: the
+    seed would give the same data a new run id."""
+    from ferlib.splits import base_name
+
+    if base_name(dataset) == "fer2013" and (_split_seed(args) or 0) != 0:
+        raise ValueError(f"--split-seed {args.split_seed}: FER2013 keeps its official split, so a split seed "
+                         f"changes its run id and not its data; use --split-seed with JAFFE or CK+ (a "
+                         f"fine-tune on another split starts from the FER2013 run of split seed 0)")
+
+
+def _source_config(args, *, model, dataset):
+    """The config of the run a fine-tune starts from: as :func:`_config`, on the source's
+    own split (its official one for FER2013): the fine-tune's ``--protocol``, ``--fold``,
+    ``--folds`` and ``--split-seed`` place the fine-tune, not its source, so a fine-tune on a
+    subject fold or another split seed starts from the very run the protocol's fine-tune
+    of the same seed starts from (:func:`ferlib.protocol.finetune_source_config`)."""
+    from ferlib.protocol import SPLIT_FIELDS, experiment_config
+
+    overrides = {name: value for name, value in _overrides(args).items() if name not in SPLIT_FIELDS}
+    return experiment_config(args.profile, (model, dataset, None),
+                             data="real" if args.data_dir else "synthetic", **overrides)
+
+
 def _check_data_dir(args):
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise FileNotFoundError(f"--data-dir {args.data_dir}: no such directory")
@@ -356,6 +401,7 @@ def cmd_train(args) -> int:
     from ferlib.experiment import train_run
 
     _check_data_dir(args)
+    _check_split_seed(args, args.dataset)
     config = _config(args, model=args.model, dataset=args.dataset)
     run = train_run(config, args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
                     verbose=0 if args.quiet else 1)
@@ -370,7 +416,8 @@ def cmd_finetune(args) -> int:
     if args.source == args.target:
         raise ValueError(f"--source and --target are both {args.target!r}: fine-tuning starts from "
                          f"weights trained on another data set (use train for one data set)")
-    source = _config(args, model=args.model, dataset=args.source)
+    _check_split_seed(args, args.target)
+    source = _source_config(args, model=args.model, dataset=args.source)
     target = _config(args, model=args.model, dataset=args.target, source=args.source)
     source_run, target_run = finetune_run(source, target, args.store, data_dir=args.data_dir,
                                           cache_dir=args.cache_dir, verbose=0 if args.quiet else 1)
@@ -429,6 +476,7 @@ def cmd_export(args) -> int:
 def cmd_check(args) -> int:
     from ferlib.protocol import departure_text
     from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol, subject_fold_runs
+    from ferlib.results import split_seed_runs, subject_finetune_fold_runs
     from ferlib.store import RunStore
 
     folder = Path(args.results) if args.results else PAPER_RESULTS
@@ -446,6 +494,11 @@ def cmd_check(args) -> int:
     folds = subject_fold_runs(runs)
     n_folds = sum(len(found) for found in folds.values())
     in_folds = f", {n_folds} subject-independent fold{'s' if n_folds > 1 else ''}" if n_folds else ""
+    tuned_folds, split_runs = subject_finetune_fold_runs(runs), split_seed_runs(runs)
+    n_tuned = sum(len(found) for found in tuned_folds.values())
+    n_split = sum(len(found) for found in split_runs.values())
+    in_folds += f", {n_tuned} fine-tuned subject-independent fold{'s' if n_tuned > 1 else ''}" if n_tuned else ""
+    in_folds += f", {n_split} run{'s' if n_split > 1 else ''} on other split seeds" if n_split else ""
     print(f"{folder}: {len(runs)} committed runs ({len(outside)} outside the protocol{in_folds}), "
           f"{len(problems)} problems, {len(missing)} of the paper's experiments without a run")
     for problem in problems:
@@ -455,6 +508,12 @@ def cmd_check(args) -> int:
               f"{departure_text(run.config)}")
     for key, found in folds.items():
         print(f"subject-independent: {subject_folds_text(key, found)}")
+    for key, found in tuned_folds.items():
+        print(f"subject-independent, fine-tuned from FER2013: {subject_folds_text(key, found)}")
+    for (model, dataset, source, split_seed), found in split_runs.items():
+        training = "scratch" if source is None else f"fine-tuned from {source}"
+        print(f"split seed {split_seed}: model {model} {dataset} {training}, seeds "
+              f"{', '.join(str(run.config.seed) for run in found)}")
     for row in missing.itertuples():
         print(f"missing: model {row.model} {row.dataset} {row.training}: {row.reason}")
     return 1 if problems else 0
@@ -483,6 +542,18 @@ def cmd_missing(args) -> int:
         model, dataset, source = entry["key"]
         training = "scratch" if source is None else f"fine-tuned from {source}"
         print(f"model {model} {dataset} {training}: {entry['reason']}")
+        if args.store is not None:
+            from ferlib.missing import resumption, resumption_text
+
+            state = resumption(tuple(entry["key"]), args.store, folder)
+            if state is not None:
+                print(f"  {resumption_text(state, args.store)}")
+    from ferlib.missing import transfer_missing
+    from ferlib.results import committed_runs
+
+    for row in transfer_missing(committed_runs(folder)):
+        print(f"model {row['model']}, {row['what']}: {row['runs']} runs not committed, {row['cpu']} on 2 CPU "
+              f"cores; they need {row['needs']}")
     if args.save:
         print(f"wrote {save_missing(folder)} ({len(entries)} experiments)")
     return 0
@@ -563,6 +634,33 @@ def cmd_book(args) -> int:
                       epochs=args.epochs)
 
 
+def cmd_retrained(args) -> int:
+    from ferlib.results import PAPER_RESULTS, retrain_report
+    from ferlib.store import RunStore
+
+    folder = Path(args.results) if args.results else PAPER_RESULTS
+    committed = RunStore(folder).get(args.run_id)
+    if committed is None:
+        raise FileNotFoundError(f"{folder / args.run_id}: no committed run of that id")
+    again = RunStore(args.store).get(args.run_id)
+    if again is None:
+        raise FileNotFoundError(f"{Path(args.store) / args.run_id}: no finished run of that id in the store; train it "
+                                f"with the command that made it (its config.json: {committed.config.label()}, seed "
+                                f"{committed.config.seed}, backend {committed.config.backend})")
+    report = retrain_report(again, committed)
+    history = ", ".join(f"{name} {value:.2g}" for name, value in report["history_max_difference"].items())
+    print(f"run {args.run_id} ({committed.config.label()}): trained again, same id: {report['same_id']}")
+    print(f"epochs {report['epochs'][0]} (committed {report['epochs'][1]}), best epoch {report['best_epoch'][0]} "
+          f"(committed {report['best_epoch'][1]}); largest difference per epoch: {history}")
+    print(f"test accuracy {report['test_accuracy'][0]:.4f} (committed {report['test_accuracy'][1]:.4f}), "
+          f"difference {report['difference']:+.4f}, tolerance {report['tolerance']:.4f}; same class for "
+          f"{report['same_predictions']:.1%} of the val and test images, largest probability difference "
+          f"{report['probability_max_difference']:.2g}")
+    print("reproduces the committed run" if report["within_tolerance"] else
+          "does NOT reproduce the committed run within tolerance")
+    return 0 if report["within_tolerance"] else 1
+
+
 COMMANDS = {
     "datasets": cmd_datasets,
     "models": cmd_models,
@@ -572,6 +670,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "export": cmd_export,
     "check": cmd_check,
+    "retrained": cmd_retrained,
     "missing": cmd_missing,
     "probe": cmd_probe,
     "study": cmd_study,
@@ -694,7 +793,9 @@ def _add_campaign_commands(commands):
     p.add_argument("--data-dir", required=True, help="root of the real data sets")
     p.add_argument("--out", default=DEFAULT_PACK, help="pack folder (default: %(default)s, ignored by git)")
     p.add_argument("--datasets", nargs="+", choices=DATASETS, default=None,
-                   help="data sets to pack (default: fer2013 jaffe ckplus7 ckplus, those found)")
+                   help="data sets to pack (default: fer2013 jaffe ckplus7, those found: what the campaign "
+                        "trains; jaffe ckplus7 alone for a small-data call whose FER2013 runs come with "
+                        "their weights)")
     p.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
     p.add_argument("--wheels", default=".whl", help="wheel folder counted in the size report (default: %(default)s)")
 
@@ -706,7 +807,7 @@ def _add_campaign_commands(commands):
     p.add_argument("--budget-s", type=options.budget_s, required=True, help="seconds every run must finish within")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--phases", nargs="+", default=None,
-                   help="protocol seeds subject study (default: all, in that order)")
+                   help="protocol seeds subject transfer study (default: all, in that order)")
     p.add_argument("--models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
                    help="models of the protocol and seeds phases (default: 1 2 3)")
     p.add_argument("--seeds", type=options.seeds, default="1,2", help="extra seeds of the seeds phase (default: %(default)s)")
@@ -715,6 +816,9 @@ def _add_campaign_commands(commands):
     p.add_argument("--subject-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
                    help="models of the subject phase: every subject-independent fold of JAFFE and "
                         "CK+ (default: 2)")
+    p.add_argument("--transfer-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
+                   help="models of the transfer phase: fine-tunes of every subject-independent fold, "
+                        "and JAFFE and CK+ on split seeds 1 and 2 (default: 2)")
     p.add_argument("--results", default=None, help="committed results (default: results/paper)")
     p.add_argument("--precision", default="float32", help="Keras dtype policy: float32 (default) or mixed_bfloat16")
     p.add_argument("--matmul-precision", choices=("float32",), default="float32",
@@ -762,9 +866,11 @@ def cmd_pack(args) -> int:
     packed = pack_size(args.out)
     tree = tree_size(Path.cwd())
     wheels = sum(p.stat().st_size for p in Path(args.wheels).glob("*.whl")) if Path(args.wheels).is_dir() else 0
+    from ferlib.pack import CARRY_LIMIT
+
     print(f"pack {_mib(packed)}; tracked tree {_mib(tree) if tree is not None else '(not a git checkout)'}; "
           f"wheels in {args.wheels} {_mib(wheels)}; together {_mib(packed + (tree or 0) + wheels)} "
-          f"(a GPU call carries at most 64 MiB)")
+          f"(a GPU call carries at most 64 MiB; the campaign keeps to {CARRY_LIMIT // 2**20} MiB)")
     return 0
 
 
@@ -786,13 +892,18 @@ def cmd_campaign(args) -> int:
     committed = committed_runs(results_dir) if results_dir.is_dir() else []
     jobs = plan_jobs(profile=args.profile, phases=phases, models=tuple(args.models), seeds=parse_seeds(args.seeds),
                      study_models=tuple(args.study_models), subject_models=tuple(args.subject_models),
-                     committed=committed,
+                     transfer_models=tuple(args.transfer_models), committed=committed,
                      backend=keras.backend.backend(), precision=args.precision)
     print(f"campaign: {len(jobs)} jobs planned ({', '.join(phases)}), budget {args.budget_s:.0f} s", flush=True)
     settings = dict(profile=args.profile, phases=list(phases), models=args.models, seeds=args.seeds,
-                    study_models=args.study_models, subject_models=args.subject_models, precision=args.precision,
+                    study_models=args.study_models, subject_models=args.subject_models,
+                    transfer_models=args.transfer_models, precision=args.precision,
                     steps_per_execution=args.steps_per_execution, results=str(results_dir), **jax_settings)
-    campaign = Campaign(args.pack, args.store, args.out, args.budget_s,
+    from ferlib.results import DATASETS_FILE, read_dataset_summaries
+
+    fingerprints = ({name: summary["fingerprint"] for name, summary in read_dataset_summaries(results_dir).items()}
+                    if (results_dir / DATASETS_FILE).exists() else {})
+    campaign = Campaign(args.pack, args.store, args.out, args.budget_s, fingerprints=fingerprints,
                         steps_per_execution=args.steps_per_execution, warmup_steps=args.warmup_steps,
                         max_runs=args.max_runs, log=lambda line: print(line, flush=True), settings=settings)
     record = campaign.run(jobs)

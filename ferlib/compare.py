@@ -16,6 +16,7 @@ report of :func:`ferlib.baselines.baseline_table` (``results/paper/baselines.jso
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -501,3 +502,630 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "paper", "seeds", "ours", "low", "high",
                                        "interval", "by_seed", *BASELINES])
+
+
+# --------------------------------------------------------------------------- the verdict per network
+# The rule below was written, with its numbers, before any fine-tune on a subject fold or
+# on another split seed was trained: the runs that can test it cannot have shaped it.
+
+#: The verdicts of :func:`finetune_verdicts`, one per model and small data set.
+GAIN_HOLDS = "the gain holds"
+NO_EVIDENCE = "no evidence of a gain"
+LOSS = "a loss"
+UNTESTED = "untested"
+VERDICTS = (GAIN_HOLDS, NO_EVIDENCE, LOSS, UNTESTED)
+#: What one strand of evidence says: a significant gain, a significant loss, neither, or
+#: no runs to say anything (:class:`VerdictRule`).
+STRAND_STATES = ("gain", "loss", "neither", "missing")
+
+
+@dataclasses.dataclass(frozen=True)
+class VerdictRule:
+    """Does a network that first learned FER2013 beat the same network trained from
+    scratch on a small data set? The rule that answers it, per model and small data set
+    (JAFFE, seven-class CK+), fixed before the runs it judges.
+
+    Three strands of evidence, each a paired comparison (fine-tuned against from scratch
+    on the same test images, the pair differing only in its starting weights):
+
+    1. **Training seeds** (the anchor): on the paper's split (split seed 0), each seed's
+       fine-tune against the run from scratch of the same seed; the gain is the difference
+       of their test accuracies. With at least :attr:`min_seeds` pairs, the
+       :attr:`confidence` t-interval of the mean gain decides: wholly above 0 is a
+       ``"gain"``, wholly below 0 a ``"loss"``, else ``"neither"``. Where every seed gives
+       the same gain (no spread: the t-interval is undefined) the strand is a gain or a loss
+       only if every seed's own exact McNemar test rejects at :attr:`level` in that
+       direction. Fewer pairs: ``"missing"``.
+    2. **Subject folds**: every fold of the subject-independent evaluation (JAFFE: leave
+       one subject out, 10 folds; CK+: 10 folds grouped by subject), fine-tuned and from
+       scratch, training seed :attr:`subject_seed`, pooled: each image is tested once, by
+       the fold that holds its person out, and the two networks are paired image by image
+       (exact McNemar test). p below :attr:`level` is a ``"gain"`` or a ``"loss"`` by the
+       sign of the pooled gain, else ``"neither"``. Not every fold of both:
+       ``"missing"`` (a partial set is not the pooled evaluation).
+    3. **Split seeds**: the paper's split drawn again with each of :attr:`split_seeds`. On
+       each split seed present, its pairs are judged as in 1 (t-interval with at least
+       :attr:`min_seeds` pairs; a single pair by its exact McNemar test). The strand is a
+       ``"gain"`` when every split seed present is one, a ``"loss"`` when every one is one,
+       else ``"neither"``; no pair on any of them: ``"missing"``.
+
+    The verdict:
+
+    - ``"untested"`` when the anchor is missing (fewer than :attr:`min_seeds` pairs on
+      the paper's split: no FER2013 run of the model, or too few fine-tunes), whatever
+      else exists: the rule has nothing to stand on;
+    - ``"the gain holds"`` when the anchor is a gain and every other strand present is a
+      gain too (a strand that is missing does not block it; the ``complete`` column says
+      whether all three strands were there, ``missing`` which were not);
+    - ``"a loss"``, the mirror: the anchor is a loss and every other strand present is a
+      loss;
+    - ``"no evidence of a gain"`` otherwise: no strand shows a significant difference,
+      or the strands disagree.
+
+    Every strand must agree, so the rule is conservative: a gain that holds on the
+    paper's split but not on new people, or not on another draw of the split, is no
+    evidence of a gain. Six verdicts (three models, two data sets) are given at once and
+    each needs up to six tests to agree; no correction for multiplicity is made beyond
+    that agreement. The rule judges accuracy, the paper's measure; balanced accuracy (the
+    mean recall over classes) is reported beside it, and on seven-class CK+ the gain on
+    the peak (expression) frames and on the neutral first frames apart, neither of them
+    entering the verdict.
+    """
+
+    level: float = 0.05
+    confidence: float = 0.95
+    min_seeds: int = 2
+    split_seeds: tuple = (1, 2)
+    subject_seed: int = 0
+
+
+#: The rule of :func:`finetune_verdicts`.
+VERDICT_RULE = VerdictRule()
+
+
+# --------------------------------------------------------------------------- paired fine-tunes, frame by frame
+
+
+def _balanced(true, predicted) -> float:
+    """Balanced accuracy (mean recall over the classes present in ``true``); NaN when empty."""
+    import warnings
+
+    from sklearn.metrics import balanced_accuracy_score
+
+    if len(true) == 0:
+        return float("nan")
+    with warnings.catch_warnings():  # a class predicted but absent from true: its recall is dropped
+        warnings.simplefilter("ignore")
+        return float(balanced_accuracy_score(true, predicted))
+
+
+def _test_rows(run) -> pd.DataFrame:
+    """A run's test rows: ``source``, ``true``, ``predicted``."""
+    test = run.predictions[run.predictions["part"] == "test"]
+    return test[["source", "true", "predicted"]].astype({"source": str}).reset_index(drop=True)
+
+
+def aligned_pair(scratch_rows: pd.DataFrame, tuned_rows: pd.DataFrame) -> pd.DataFrame:
+    """Two networks' test rows (:func:`_test_rows`, or several folds' concatenated) lined up
+    image by image: ``source``, ``true``, ``scratch`` and ``fine_tuned`` (the predicted
+    classes), in the order of ``scratch_rows``. Raises ``ValueError`` naming an image that
+    one side tests twice, that only one side tests, or whose label the two disagree on."""
+    for name, rows in (("the run from scratch", scratch_rows), ("the fine-tune", tuned_rows)):
+        twice = rows["source"][rows["source"].duplicated()]
+        if len(twice):
+            raise ValueError(f"{twice.iloc[0]} is tested twice by {name}: not the test part of one split")
+    only_scratch = sorted(set(scratch_rows["source"]) - set(tuned_rows["source"]))
+    only_tuned = sorted(set(tuned_rows["source"]) - set(scratch_rows["source"]))
+    if only_scratch or only_tuned:
+        first = (f"{only_scratch[0]} only in the run from scratch" if only_scratch
+                 else f"{only_tuned[0]} only in the fine-tune")
+        raise ValueError(f"the fine-tune and the run from scratch test other images: {first}")
+    merged = scratch_rows.merge(tuned_rows, on="source", suffixes=("_scratch", "_tuned"), sort=False)
+    clash = merged[merged["true_scratch"] != merged["true_tuned"]]
+    if len(clash):
+        raise ValueError(f"{clash['source'].iloc[0]}: labelled {clash['true_scratch'].iloc[0]} by the run "
+                         f"from scratch and {clash['true_tuned'].iloc[0]} by the fine-tune")
+    return pd.DataFrame({"source": merged["source"], "true": merged["true_scratch"].astype(int),
+                         "scratch": merged["predicted_scratch"].astype(int),
+                         "fine_tuned": merged["predicted_tuned"].astype(int)})
+
+
+def paired_stats(pair: pd.DataFrame, mask=None) -> dict:
+    """Fine-tuned against from scratch on the images of ``pair`` (:func:`aligned_pair`),
+    or on those where ``mask`` (``(n,)`` bool) is true: ``n``, ``scratch`` and
+    ``fine_tuned`` (accuracies), ``gain`` (fine-tuned minus scratch), ``only_fine_tuned``
+    and ``only_scratch`` (images only that network got right), ``p_value`` (two-sided exact
+    McNemar test, :func:`ferlib.stats.mcnemar_exact`), ``scratch_balanced`` and
+    ``fine_tuned_balanced`` (balanced accuracies over the classes of these images). All NaN
+    (``n`` 0) on no image."""
+    rows = pair if mask is None else pair[np.asarray(mask, dtype=bool)]
+    if rows.empty:
+        return {"n": 0, **{name: np.nan for name in ("scratch", "fine_tuned", "gain", "only_fine_tuned",
+                                                      "only_scratch", "p_value", "scratch_balanced",
+                                                      "fine_tuned_balanced")}}
+    tuned = (rows["true"] == rows["fine_tuned"]).to_numpy()
+    scratch = (rows["true"] == rows["scratch"]).to_numpy()
+    test = stats.mcnemar_exact(tuned, scratch)
+    return {"n": test["n"], "scratch": test["accuracy_b"], "fine_tuned": test["accuracy_a"],
+            "gain": test["difference"], "only_fine_tuned": test["b"], "only_scratch": test["c"],
+            "p_value": test["p_value"], "scratch_balanced": _balanced(rows["true"], rows["scratch"]),
+            "fine_tuned_balanced": _balanced(rows["true"], rows["fine_tuned"])}
+
+
+def frame_kinds(sources, true) -> np.ndarray:
+    """``(n,)`` ``"peak"`` or ``"neutral"``: which frame of its sequence each seven-class CK+
+    image is, from its ``source`` name (:func:`ferlib.datasets.ckplus.frame_kind`: the crop
+    release's ``neutral/`` folder, or frame 1 of the original release), checked against its
+    label: every neutral frame must be labelled neutral and no peak frame may be. Raises
+    ``ValueError`` naming the first image that breaks this."""
+    from ferlib.datasets.ckplus import frame_kind
+    from ferlib.labels import label_index
+
+    neutral = label_index("neutral")
+    kinds = np.array([frame_kind(source) for source in sources], dtype=object)
+    labelled = np.asarray(true, dtype=int) == neutral
+    wrong = np.flatnonzero((kinds == "neutral") != labelled)
+    if len(wrong):
+        source = list(sources)[wrong[0]]
+        raise ValueError(f"{source}: a {kinds[wrong[0]]} frame by its name, but labelled "
+                         f"{'neutral' if labelled[wrong[0]] else 'with an expression'}")
+    return kinds.astype(str)
+
+
+#: The parts of a seven-class CK+ test set reported apart: every image, the expression
+#: (peak) frames, the neutral first frames.
+FRAME_PARTS = ("all", "peak", "neutral")
+
+CKPLUS_FRAME_COLUMNS = ["model", "training", "seed", "split_seed", "frames", "n", "correct", "accuracy", "low",
+                        "high", "balanced_accuracy", "run"]
+
+
+def ckplus_frame_accuracy(runs) -> pd.DataFrame:
+    """Each seven-class CK+ run's test accuracy on its peak frames and on its neutral frames
+    apart (:func:`frame_kinds`), beside every image.
+
+    Half of a seven-class CK+ test part is neutral first frames, all of one class, so an
+    accuracy over every image mixes two tasks: naming an expression, and telling a face
+    at rest from one that is not.
+
+    Args:
+        runs: finished runs; those on ``ckplus7`` are used, in the order given.
+
+    Returns:
+        three rows per run (``frames``: ``"all"``, ``"peak"``, ``"neutral"``), columns
+        :data:`CKPLUS_FRAME_COLUMNS`: ``n`` images, ``correct``, ``accuracy`` and ``low``,
+        ``high`` (95% Wilson interval), ``balanced_accuracy`` (over the classes of that
+        part: on neutral frames, one class, it equals the accuracy), ``run`` (the id).
+    """
+    rows = []
+    for run in runs:
+        config = run.config
+        if config.dataset != "ckplus7":
+            continue
+        test = _test_rows(run)
+        kinds = frame_kinds(test["source"], test["true"])
+        for part in FRAME_PARTS:
+            chosen = test if part == "all" else test[kinds == part]
+            right = int((chosen["true"] == chosen["predicted"]).sum())
+            low, high = stats.accuracy_interval(right, len(chosen)) if len(chosen) else (np.nan, np.nan)
+            rows.append({"model": config.model, "training": "fine-tuned" if config.is_finetune else "scratch",
+                         "seed": config.seed, "split_seed": config.split_seed, "frames": part, "n": len(chosen),
+                         "correct": right, "accuracy": right / len(chosen) if len(chosen) else np.nan,
+                         "low": low, "high": high,
+                         "balanced_accuracy": _balanced(chosen["true"], chosen["predicted"]),
+                         "run": getattr(run, "id", None)})
+    return pd.DataFrame(rows, columns=CKPLUS_FRAME_COLUMNS)
+
+
+def finetune_pairs(runs, *, models=(1, 2, 3)) -> dict:
+    """Every fine-tune among ``runs`` (oldest first, e.g. the committed ones) with its run
+    from scratch of the same training seed on the same split: the protocol's runs on the
+    paper's split (:func:`ferlib.results.protocol_seed_runs`, split seed 0) and on other
+    split seeds (:func:`ferlib.results.split_seed_runs`).
+
+    Returns:
+        ``{(model, dataset, split_seed, seed): (scratch Run, fine-tuned Run)}``, ``dataset``
+        the name the runs trained on (``"jaffe"``, ``"ckplus7"``), sorted.
+    """
+    from ferlib.results import protocol_seed_runs, split_seed_runs
+
+    runs = list(runs)
+    by_split = {(model, dataset, source, 0): found
+                for (model, dataset, source), found in protocol_seed_runs(runs, models=models).items()}
+    by_split.update(split_seed_runs(runs, models=models))
+    pairs = {}
+    for (model, dataset, source, split_seed), tuned_runs in by_split.items():
+        if source is None:
+            continue
+        scratch_of = {run.config.seed: run for run in by_split.get((model, dataset, None, split_seed), [])}
+        for tuned in tuned_runs:
+            scratch = scratch_of.get(tuned.config.seed)
+            if scratch is not None:
+                pairs[(model, tuned.config.dataset, split_seed, tuned.config.seed)] = (scratch, tuned)
+    return dict(sorted(pairs.items()))
+
+
+CKPLUS_FINETUNE_FRAME_COLUMNS = ["model", "split", "split_seed", "seed", "frames", "n", "scratch", "fine_tuned",
+                                 "gain", "only_fine_tuned", "only_scratch", "p_value", "scratch_balanced",
+                                 "fine_tuned_balanced"]
+
+
+def ckplus_finetune_frames(runs, *, models=(1, 2, 3), subject_seed: int = 0) -> pd.DataFrame:
+    """Fine-tuned against from scratch on seven-class CK+, on the peak frames and on the
+    neutral frames apart, each part paired image by image with its own exact McNemar test.
+
+    Args:
+        runs: finished runs, e.g. every committed one.
+        models: the models.
+        subject_seed: the training seed of the subject-independent folds pooled.
+
+    Returns:
+        rows for each pair of :func:`finetune_pairs` on ``ckplus7`` (``split`` ``"paper"``,
+        its ``split_seed`` and ``seed``) and for each model's complete set of fine-tuned and
+        scratch subject folds pooled (``split`` ``"subject folds"``, every image tested
+        once), three per comparison (``frames``: ``"all"``, ``"peak"``, ``"neutral"``),
+        columns :data:`CKPLUS_FINETUNE_FRAME_COLUMNS` (:func:`paired_stats`).
+    """
+    rows = []
+    for (model, dataset, split_seed, seed), (scratch, tuned) in finetune_pairs(runs, models=models).items():
+        if dataset == "ckplus7":
+            rows += _frame_rows(aligned_pair(_test_rows(scratch), _test_rows(tuned)),
+                                model=model, split="paper", split_seed=split_seed, seed=seed)
+    for model in models:
+        pooled = pooled_subject_pair(runs, model=model, dataset="ckplus7", seed=subject_seed)
+        if pooled["complete"]:
+            rows += _frame_rows(pooled["pair"], model=model, split="subject folds", split_seed=np.nan,
+                                seed=subject_seed)
+    return pd.DataFrame(rows, columns=CKPLUS_FINETUNE_FRAME_COLUMNS)
+
+
+def _frame_rows(pair, **keys) -> list:
+    kinds = frame_kinds(pair["source"], pair["true"])
+    return [{**keys, "frames": part, **paired_stats(pair, None if part == "all" else kinds == part)}
+            for part in FRAME_PARTS]
+
+
+# --------------------------------------------------------------------------- fine-tuned against scratch on the subject folds
+
+
+def pooled_subject_pair(runs, *, model: int, dataset: str, seed: int = 0) -> dict:
+    """One model's fine-tuned and scratch subject-independent folds of one data set
+    (:func:`ferlib.results.subject_finetune_fold_runs`, :func:`ferlib.results.subject_fold_runs`)
+    paired fold by fold and pooled.
+
+    Returns:
+        ``{"protocol", "of" (the folds of the evaluation), "folds" (paired folds present:
+        ``{fold: (scratch, fine-tuned)}``), "complete" (every fold of both), "pair"}``:
+        ``pair`` the pooled :func:`aligned_pair` of the folds present (every image tested
+        once). Raises ``ValueError`` when two folds test one image or a fold's two runs test
+        other images.
+    """
+    from ferlib.protocol import subject_protocol
+    from ferlib.results import subject_finetune_fold_runs, subject_fold_runs
+
+    runs = list(runs)
+    protocol, total = subject_protocol(dataset)
+    scratch = subject_fold_runs(runs, models=(model,)).get((model, dataset, seed), {})
+    tuned = subject_finetune_fold_runs(runs, models=(model,)).get((model, dataset, seed), {})
+    folds = {fold: (scratch[fold], tuned[fold]) for fold in sorted(set(scratch) & set(tuned))}
+    pairs = [aligned_pair(_test_rows(a), _test_rows(b)).assign(fold=fold) for fold, (a, b) in folds.items()]
+    pair = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(
+        columns=["source", "true", "scratch", "fine_tuned", "fold"])
+    twice = pair["source"][pair["source"].duplicated()]
+    if len(twice):
+        raise ValueError(f"{twice.iloc[0]} is tested by two folds: these runs are not the folds of one "
+                         f"subject-independent split")
+    return {"protocol": protocol, "of": total, "folds": folds, "complete": len(folds) == total, "pair": pair}
+
+
+SUBJECT_FINETUNE_COLUMNS = ["model", "seed", "dataset", "protocol", "split", "folds", "of", "complete",
+                            "scratch_folds", "fine_tuned_folds", "n", "scratch", "fine_tuned", "gain",
+                            "only_fine_tuned", "only_scratch", "p_value", "scratch_balanced",
+                            "fine_tuned_balanced", "by_fold"]
+
+
+def subject_finetune_comparison(runs, *, models=(2,), seed: int = 0) -> pd.DataFrame:
+    """Fine-tuned against from scratch on people the networks have never seen: every
+    subject-independent fold of both, pooled (each image tested once, by the fold that
+    holds its person out) and paired image by image (exact McNemar test), and fold by fold.
+
+    Args:
+        runs: finished runs, e.g. every committed one.
+        models: the models.
+        seed: the training seed of the folds.
+
+    Returns:
+        one row per model and data set of :data:`ferlib.protocol.SUBJECT_EXPERIMENTS`
+        (``jaffe``, ``ckplus7``), columns :data:`SUBJECT_FINETUNE_COLUMNS`: ``folds``
+        (paired folds present) ``of`` the total, ``complete``, ``scratch_folds`` and
+        ``fine_tuned_folds`` (committed of each); ``n`` the images of the paired folds;
+        the pooled :func:`paired_stats` only when every fold of both is present (NaN
+        otherwise, so a partial set is never read as the pooled result); ``by_fold``,
+        ``{fold: (gain, McNemar p)}`` of each paired fold.
+    """
+    from ferlib.protocol import SUBJECT_EXPERIMENTS, protocol_dataset
+    from ferlib.results import subject_finetune_fold_runs, subject_fold_runs
+
+    runs = list(runs)
+    scratch_of, tuned_of = subject_fold_runs(runs, models=models), subject_finetune_fold_runs(runs, models=models)
+    rows = []
+    for model in models:
+        for name in SUBJECT_EXPERIMENTS:
+            dataset = protocol_dataset(name, "real")
+            pooled = pooled_subject_pair(runs, model=model, dataset=dataset, seed=seed)
+            by_fold = {}
+            for fold, (scratch, tuned) in pooled["folds"].items():
+                result = paired_stats(pooled["pair"], (pooled["pair"]["fold"] == fold).to_numpy())
+                by_fold[fold] = (float(result["gain"]), float(result["p_value"]))
+            row = {"model": model, "seed": seed, "dataset": dataset, "protocol": pooled["protocol"],
+                   "split": f"{SUBJECT_PROTOCOL_TITLES[pooled['protocol']]}, {len(pooled['folds'])} of "
+                            f"{pooled['of']} folds",
+                   "folds": len(pooled["folds"]), "of": pooled["of"], "complete": pooled["complete"],
+                   "scratch_folds": len(scratch_of.get((model, dataset, seed), {})),
+                   "fine_tuned_folds": len(tuned_of.get((model, dataset, seed), {})), "by_fold": by_fold}
+            result = paired_stats(pooled["pair"])
+            if not pooled["complete"]:
+                result = {name: np.nan for name in result}
+            row.update(result, n=len(pooled["pair"]))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=SUBJECT_FINETUNE_COLUMNS)
+
+
+# --------------------------------------------------------------------------- over split seeds
+
+
+def judge_pairs(results, rule: VerdictRule = VERDICT_RULE, *, single: bool = True) -> dict:
+    """The state of one strand of :class:`VerdictRule` from its pairs' :func:`paired_stats`.
+
+    Args:
+        results: one dict of :func:`paired_stats` per training seed.
+        rule: the rule (level, confidence, fewest seeds).
+        single: judge a single pair by its exact McNemar test (split seeds); ``False``
+            makes a single pair ``"missing"`` (the anchor needs ``rule.min_seeds``).
+
+    Returns:
+        ``{"state", "pairs", "gain" (mean), "low", "high" (t-interval; NaN without one),
+        "p_value", "test"}``: ``test`` names the test behind ``p_value`` (``"t over
+        seeds"``, ``"McNemar"`` or, where every seed's gain is the same, ``"McNemar, every
+        seed"``, its largest p).
+    """
+    gains = np.array([r["gain"] for r in results], dtype=float)
+    found = {"state": "missing", "pairs": len(results), "gain": float(gains.mean()) if len(gains) else np.nan,
+             "low": np.nan, "high": np.nan, "p_value": np.nan, "test": None}
+    if len(results) >= max(rule.min_seeds, 2):
+        summary = stats.seed_summary(gains, level=rule.confidence)
+        if summary["sd"] <= 1e-12 * max(1.0, abs(summary["mean"])):  # no spread: the t-interval is undefined
+            p_values = [r["p_value"] for r in results]
+            worst = float(max(p_values))
+            state = ("gain" if worst < rule.level and summary["mean"] > 0 else
+                     "loss" if worst < rule.level and summary["mean"] < 0 else "neither")
+            return {**found, "state": state, "p_value": worst, "test": "McNemar, every seed"}
+        low, high = summary["interval"]
+        paired = stats.paired_seed_test([r["fine_tuned"] for r in results], [r["scratch"] for r in results])
+        state = "gain" if low > 0 else "loss" if high < 0 else "neither"
+        return {**found, "state": state, "low": low, "high": high,
+                "p_value": np.nan if paired["t_p_value"] is None else paired["t_p_value"], "test": "t over seeds"}
+    if len(results) == 1 and single:
+        result = results[0]
+        state = ("gain" if result["p_value"] < rule.level and result["gain"] > 0 else
+                 "loss" if result["p_value"] < rule.level and result["gain"] < 0 else "neither")
+        return {**found, "state": state, "p_value": result["p_value"], "test": "McNemar"}
+    return found
+
+
+SPLIT_SEED_COLUMNS = ["model", "dataset", "split_seed", "seeds", "scratch", "fine_tuned", "gain", "gain_low",
+                      "gain_high", "p_value", "test", "state", "scratch_balanced", "fine_tuned_balanced",
+                      "hog_logistic", "by_seed"]
+
+
+def split_seed_comparison(runs, report=None, *, models=(1, 2, 3), rule: VerdictRule = VERDICT_RULE) -> pd.DataFrame:
+    """Fine-tuned against from scratch on each draw of the paper's split: split seed 0 (the
+    protocol's runs) and every other split seed with runs, beside HOG + logistic regression
+    on the same split.
+
+    Args:
+        runs: finished runs, e.g. every committed one (:func:`finetune_pairs`).
+        report: the paper-split baselines report (:func:`read_baselines`) for HOG's accuracy
+            on each split seed, or ``None``.
+        models: the models.
+        rule: judges each split seed's pairs (:func:`judge_pairs`).
+
+    Returns:
+        one row per model, data set (``jaffe``, ``ckplus7``) and split seed with at least one
+        pair, columns :data:`SPLIT_SEED_COLUMNS`: ``seeds`` (training seeds paired), mean
+        ``scratch`` and ``fine_tuned`` accuracies and balanced accuracies, mean ``gain`` with
+        its t-interval (two seeds or more), ``p_value`` and ``test``, ``state`` (the rule's
+        reading of this split seed), ``hog_logistic`` (NaN without the report or that split)
+        and ``by_seed`` (``{seed: (gain, McNemar p)}``).
+    """
+    grouped = {}
+    for (model, dataset, split_seed, seed), (scratch, tuned) in finetune_pairs(runs, models=models).items():
+        result = paired_stats(aligned_pair(_test_rows(scratch), _test_rows(tuned)))
+        grouped.setdefault((model, dataset, split_seed), []).append((seed, result))
+    rows = []
+    for (model, dataset, split_seed), found in grouped.items():
+        results = [result for _, result in found]
+        judged = judge_pairs(results, rule)
+        rows.append({"model": model, "dataset": dataset, "split_seed": split_seed, "seeds": len(results),
+                     "scratch": float(np.mean([r["scratch"] for r in results])),
+                     "fine_tuned": float(np.mean([r["fine_tuned"] for r in results])),
+                     "gain": judged["gain"], "gain_low": judged["low"], "gain_high": judged["high"],
+                     "p_value": judged["p_value"], "test": judged["test"], "state": judged["state"],
+                     "scratch_balanced": float(np.mean([r["scratch_balanced"] for r in results])),
+                     "fine_tuned_balanced": float(np.mean([r["fine_tuned_balanced"] for r in results])),
+                     "hog_logistic": hog_accuracy(report, dataset, split_seed),
+                     "by_seed": {seed: (float(r["gain"]), float(r["p_value"])) for seed, r in found}})
+    return pd.DataFrame(rows, columns=SPLIT_SEED_COLUMNS)
+
+
+def hog_accuracy(report, dataset: str, split_seed: int) -> float:
+    """HOG + logistic regression's test accuracy on one paper split of ``dataset`` in a
+    baselines report; NaN without the report or that split."""
+    if report is None:
+        return float("nan")
+    row = next((r for r in report["results"] if r["dataset"] == dataset and r["baseline"] == "hog_logistic"
+                and split_seed in r["split_seeds"]), None)
+    return float(row["test"]["accuracy"]) if row else float("nan")
+
+
+SPLIT_SPREAD_COLUMNS = ["model", "dataset", "split_seeds", "gains", "gain_spread", "hog", "hog_spread",
+                        "hog_spread_all", "hog_split_seeds"]
+
+
+def split_seed_spread(table: pd.DataFrame, report=None) -> pd.DataFrame:
+    """The spread over split seeds of the fine-tune gain beside HOG's on the same split seeds.
+
+    Args:
+        table: :func:`split_seed_comparison`.
+        report: the paper-split baselines report, or ``None``.
+
+    Returns:
+        one row per model and data set, columns :data:`SPLIT_SPREAD_COLUMNS`:
+        ``split_seeds`` (with a pair, a list), ``gains`` (``{split seed: mean gain}``),
+        ``gain_spread`` (largest minus smallest; NaN for one split seed), ``hog``
+        (``{split seed: accuracy}`` on the same split seeds), ``hog_spread`` (its largest
+        minus smallest there), and ``hog_spread_all`` over every split seed of the report
+        (``hog_split_seeds``).
+    """
+    rows = []
+    for (model, dataset), found in table.groupby(["model", "dataset"], sort=True):
+        seeds = [int(s) for s in found["split_seed"]]
+        gains = {int(s): float(g) for s, g in zip(found["split_seed"], found["gain"])}
+        hog = {s: hog_accuracy(report, dataset, s) for s in seeds}
+        every = sorted({s for r in (report or {}).get("results", []) if r["dataset"] == dataset
+                        and r["baseline"] == "hog_logistic" for s in r["split_seeds"]})
+        hog_all = [hog_accuracy(report, dataset, s) for s in every]
+        known = [v for v in hog.values() if np.isfinite(v)]
+        rows.append({"model": int(model), "dataset": dataset, "split_seeds": seeds, "gains": gains,
+                     "gain_spread": max(gains.values()) - min(gains.values()) if len(gains) > 1 else np.nan,
+                     "hog": hog, "hog_spread": max(known) - min(known) if len(known) > 1 else np.nan,
+                     "hog_spread_all": max(hog_all) - min(hog_all) if len(hog_all) > 1 else np.nan,
+                     "hog_split_seeds": every})
+    return pd.DataFrame(rows, columns=SPLIT_SPREAD_COLUMNS)
+
+
+# --------------------------------------------------------------------------- the verdicts
+
+VERDICT_COLUMNS = ["model", "dataset", "verdict", "complete", "missing", "reason",
+                   "seeds", "scratch", "fine_tuned", "gain", "gain_low", "gain_high", "seeds_p", "seeds_test",
+                   "seeds_state", "scratch_balanced", "fine_tuned_balanced", "balanced_gain",
+                   "folds", "fold_n", "fold_gain", "fold_p", "fold_scratch_balanced", "fold_fine_tuned_balanced",
+                   "folds_state", "split_seeds", "split_gains", "split_p", "splits_state", "split_gain_spread",
+                   "hog_spread", "peak_gain", "neutral_gain"]
+
+
+def combine_strands(seeds: str, folds: str, splits: str) -> str:
+    """The verdict of :class:`VerdictRule` from the states of its three strands (each one
+    of :data:`STRAND_STATES`): the anchor ``seeds``, then ``folds`` and ``splits``."""
+    for name, state in (("seeds", seeds), ("folds", folds), ("splits", splits)):
+        if state not in STRAND_STATES:
+            raise ValueError(f"{name} must be one of {list(STRAND_STATES)}, got {state!r}")
+    if seeds == "missing":
+        return UNTESTED
+    others = [state for state in (folds, splits) if state != "missing"]
+    if seeds == "gain" and all(state == "gain" for state in others):
+        return GAIN_HOLDS
+    if seeds == "loss" and all(state == "loss" for state in others):
+        return LOSS
+    return NO_EVIDENCE
+
+
+def finetune_verdicts(runs, report=None, *, models=(1, 2, 3), datasets=("jaffe", "ckplus7"),
+                      rule: VerdictRule = VERDICT_RULE) -> pd.DataFrame:
+    """Does a FER2013 start help? One verdict per model and small data set, by
+    :class:`VerdictRule` (:data:`VERDICT_RULE`), with the evidence behind it.
+
+    Args:
+        runs: finished runs, e.g. every committed one (:func:`ferlib.results.committed_runs`):
+            the protocol's runs on the paper's split, its subject-independent folds (from
+            scratch and fine-tuned) and its runs on other split seeds are picked from them.
+        report: the paper-split baselines report (``results/paper/baselines.json``) for
+            HOG's spread over the same split seeds, or ``None``.
+        models: the models.
+        datasets: the small data sets, by the names the protocol runs (``jaffe``, ``ckplus7``).
+        rule: the rule.
+
+    Returns:
+        one row per model and data set, columns :data:`VERDICT_COLUMNS`: ``verdict`` (one of
+        :data:`VERDICTS`), ``complete`` (all three strands present), ``missing`` (the
+        strands absent, in words) and ``reason`` (why a verdict is ``"untested"``); the
+        anchor: ``seeds`` paired on the paper's split, mean ``scratch`` and ``fine_tuned``
+        accuracies, mean ``gain`` with its t-interval ``gain_low``, ``gain_high``,
+        ``seeds_p`` and ``seeds_test`` (:func:`judge_pairs`), ``seeds_state``, mean balanced
+        accuracies and ``balanced_gain``; the subject folds: ``folds`` (paired ``"k of n"``),
+        ``fold_n`` images, pooled ``fold_gain``, ``fold_p`` (exact McNemar), pooled balanced
+        accuracies, ``folds_state``; the split seeds: ``split_seeds`` (of the rule's, with a
+        pair), ``split_gains`` and ``split_p`` (``{split seed: value}``), ``splits_state``,
+        ``split_gain_spread`` (largest minus smallest mean gain over split seed 0 and those)
+        and ``hog_spread`` (HOG's on the same split seeds, NaN without the report); on
+        seven-class CK+, ``peak_gain`` and ``neutral_gain``, the mean gain over the anchor's
+        seeds on the expression frames and on the neutral frames apart (NaN elsewhere).
+    """
+    from ferlib.results import protocol_seed_runs
+
+    runs = list(runs)
+    pairs = finetune_pairs(runs, models=models)
+    per_split = split_seed_comparison(runs, report, models=models, rule=rule)
+    have = protocol_seed_runs(runs, models=models)
+    rows = []
+    for model in models:
+        for dataset in datasets:
+            anchor = [(seed, aligned_pair(_test_rows(s), _test_rows(t)))
+                      for (m, d, split_seed, seed), (s, t) in pairs.items()
+                      if (m, d, split_seed) == (model, dataset, 0)]
+            results = [paired_stats(pair) for _, pair in anchor]
+            seeds = judge_pairs(results, rule, single=False)
+            row = {"model": model, "dataset": dataset, "seeds": len(results), "seeds_state": seeds["state"],
+                   "gain": seeds["gain"], "gain_low": seeds["low"], "gain_high": seeds["high"],
+                   "seeds_p": seeds["p_value"], "seeds_test": seeds["test"]}
+            for name in ("scratch", "fine_tuned", "scratch_balanced", "fine_tuned_balanced"):
+                row[name] = float(np.mean([r[name] for r in results])) if results else np.nan
+            row["balanced_gain"] = row["fine_tuned_balanced"] - row["scratch_balanced"]
+            row["peak_gain"] = row["neutral_gain"] = np.nan
+            if dataset == "ckplus7" and anchor:
+                for part in ("peak", "neutral"):
+                    row[f"{part}_gain"] = float(np.mean(
+                        [paired_stats(pair, frame_kinds(pair["source"], pair["true"]) == part)["gain"]
+                         for _, pair in anchor]))
+            pooled = pooled_subject_pair(runs, model=model, dataset=dataset, seed=rule.subject_seed)
+            fold = paired_stats(pooled["pair"]) if pooled["complete"] else None
+            folds_state = "missing" if fold is None else (
+                "gain" if fold["p_value"] < rule.level and fold["gain"] > 0 else
+                "loss" if fold["p_value"] < rule.level and fold["gain"] < 0 else "neither")
+            row.update(folds=f"{len(pooled['folds'])} of {pooled['of']}", fold_n=len(pooled["pair"]),
+                       fold_gain=np.nan if fold is None else fold["gain"],
+                       fold_p=np.nan if fold is None else fold["p_value"],
+                       fold_scratch_balanced=np.nan if fold is None else fold["scratch_balanced"],
+                       fold_fine_tuned_balanced=np.nan if fold is None else fold["fine_tuned_balanced"],
+                       folds_state=folds_state)
+            mine = per_split[(per_split["model"] == model) & (per_split["dataset"] == dataset)]
+            extra = mine[mine["split_seed"].isin(rule.split_seeds)]
+            states = list(extra["state"])
+            splits_state = ("missing" if not states else "gain" if all(s == "gain" for s in states)
+                            else "loss" if all(s == "loss" for s in states) else "neither")
+            used = mine[mine["split_seed"].isin((0, *rule.split_seeds))]
+            hog = [hog_accuracy(report, dataset, int(s)) for s in used["split_seed"]]
+            hog = [value for value in hog if np.isfinite(value)]
+            row.update(split_seeds=len(extra), splits_state=splits_state,
+                       split_gains={int(s): float(g) for s, g in zip(extra["split_seed"], extra["gain"])},
+                       split_p={int(s): float(p) for s, p in zip(extra["split_seed"], extra["p_value"])},
+                       split_gain_spread=(float(used["gain"].max() - used["gain"].min()) if len(used) > 1
+                                          else np.nan),
+                       hog_spread=max(hog) - min(hog) if len(hog) > 1 and len(used) > 1 else np.nan)
+            row["verdict"] = combine_strands(seeds["state"], folds_state, splits_state)
+            absent = [what for what, state in (
+                (f"paired seeds on the paper's split ({len(results)} of the {rule.min_seeds} needed)",
+                 seeds["state"]),
+                (f"subject folds ({len(pooled['folds'])} of {pooled['of']} paired)", folds_state),
+                (f"split seeds {', '.join(str(s) for s in rule.split_seeds)}", splits_state)) if state == "missing"]
+            row["complete"] = not absent
+            row["missing"] = "; ".join(absent)
+            row["reason"] = ""
+            if row["verdict"] == UNTESTED:
+                row["reason"] = (f"Model {model} has no FER2013 run to start from"
+                                 if (model, "fer2013", None) not in have else
+                                 f"no fine-tune of Model {model} on this data set yet" if not results else
+                                 f"{len(results)} paired seed{'s' if len(results) != 1 else ''} on the paper's "
+                                 f"split, {rule.min_seeds} needed")
+            rows.append(row)
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)

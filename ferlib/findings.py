@@ -725,3 +725,86 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
                      f"seeds added since turned the verdict, and it counts every committed seed.")
         lines.append(text)
     return lines
+
+
+# --------------------------------------------------------------------------- does a FER2013 start help?
+
+
+def _p(value) -> str:
+    """A p-value in a sentence: ``"p = 0.017"``, ``"p < 0.001"``."""
+    from ferlib.formatting import p_text
+
+    text = p_text(value)
+    return f"p {text.replace('<', '< ')}" if text.startswith("<") else f"p = {text}"
+
+
+def verdict_sentence(row) -> str:
+    """One row of :func:`ferlib.compare.finetune_verdicts` in words: the verdict, the
+    anchor's mean gain with its interval and test, balanced accuracy beside accuracy, the
+    other strands where they exist, the CK+ frames apart, and what is missing."""
+    from ferlib.figures import run_dataset_title
+
+    where = f"Model {int(row['model'])} on {run_dataset_title(row['dataset'])}"
+    if row["verdict"] == "untested":
+        return f"{where}: untested ({row['reason']})."
+    text = (f"{where}: {row['verdict']}. Fine-tuned from FER2013 it scores {points_text(row['gain'])} points "
+            f"over the run from scratch on the paper's split, the mean over {int(row['seeds'])} paired "
+            f"seed{'s' if int(row['seeds']) != 1 else ''}")
+    if np.isfinite(row["gain_low"]):
+        text += (f" (95% interval {points_text(row['gain_low'])} to {points_text(row['gain_high'])}, paired "
+                 f"t-test {_p(row['seeds_p'])})")
+    elif row["seeds_test"] == "McNemar, every seed":
+        text += f" (the same gain on every seed, each seed's exact McNemar test {_p(row['seeds_p'])} or less)"
+    text += (f"; balanced accuracy {percent_text(row['scratch_balanced'])} from scratch, "
+             f"{percent_text(row['fine_tuned_balanced'])} fine-tuned.")
+    if np.isfinite(row["peak_gain"]):
+        text += (f" On the expression (peak) frames the gain is {points_text(row['peak_gain'])} points, on the "
+                 f"neutral first frames {points_text(row['neutral_gain'])}.")
+    if np.isfinite(row["fold_gain"]):
+        text += (f" On people it has never seen (subject folds, pooled) the gain is {points_text(row['fold_gain'])} "
+                 f"points ({_p(row['fold_p'])}).")
+    if row["split_gains"]:
+        text += " On other draws of the split: " + ", ".join(
+            f"split seed {seed} {points_text(gain)} points ({_p(row['split_p'][seed])})"
+            for seed, gain in row["split_gains"].items()) + "."
+    if row["missing"]:
+        text += f" Not yet tested: {row['missing']}."
+    return text
+
+
+def transfer_findings(verdicts: pd.DataFrame) -> list:
+    """The box of the transfer chapter: one sentence per model and data set with a verdict
+    (:func:`verdict_sentence`), then the models still untested in one line."""
+    lines = [verdict_sentence(row) for _, row in verdicts.iterrows() if row["verdict"] != "untested"]
+    from ferlib.figures import run_dataset_title
+
+    untested = verdicts[verdicts["verdict"] == "untested"]
+    for model, found in untested.groupby("model", sort=True):
+        reasons = list(dict.fromkeys(found["reason"]))
+        lines.append(f"Model {int(model)} on {_listed(run_dataset_title(d) for d in found['dataset'])}: untested "
+                     f"({'; '.join(reasons)}).")
+    return lines or ["No fine-tune is committed yet: every network is untested."]
+
+
+def transfer_glues(verdicts: pd.DataFrame) -> dict:
+    """Values the transfer chapter and the prose pages glue, per model and data set
+    (``transfer_<model>_<dataset>_<name>``): ``verdict`` and ``sentence`` (text), ``gain``,
+    ``gain_low``, ``gain_high``, ``peak_gain`` and ``neutral_gain`` in points (NaN where
+    there is none), ``seeds`` and ``seeds_p``."""
+    values = {}
+    for _, row in verdicts.iterrows():
+        key = f"transfer_{int(row['model'])}_{row['dataset']}"
+        values[f"{key}_verdict"] = row["verdict"]
+        values[f"{key}_sentence"] = verdict_sentence(row)
+        values[f"{key}_seeds"] = int(row["seeds"])
+        values[f"{key}_seeds_p"] = float(row["seeds_p"])
+        for name in ("gain", "gain_low", "gain_high", "peak_gain", "neutral_gain"):
+            values[f"{key}_{name}"] = float(100 * row[name])
+    return values
+
+
+def transfer_missing_sentences(rows) -> list:
+    """The runs still to train for the transfer chapter (:func:`ferlib.missing.transfer_missing`),
+    one sentence per model and kind, in terms of the compute they need."""
+    return [f"Model {row['model']}: {row['runs']} {row['what']}, {row['images'] / 1e6:.1f} million training "
+            f"images, {row['cpu']} on 2 CPU cores; they need {row['needs']}." for row in rows]

@@ -3,20 +3,30 @@ needs (``results/paper/missing.json``).
 
 The reasons are computed, not written by hand: a run's size is 75 epochs of at least
 1,024 images or one class-balanced pass of its training part, whichever is larger, and
-its time on 2 CPU cores follows from each model's measured training rate. So the file
-cannot drift from the protocol or from the committed runs:
+its time on 2 CPU cores follows from each model's measured training rate on the faster
+of the two backends. So the file cannot drift from the protocol or from the committed
+runs:
 
     entries = missing_entries(PAPER_RESULTS)      # [{"key": [...], "reason": "..."}]
     save_missing(PAPER_RESULTS)                   # rewrites missing.json atomically
+    resumption((1, "fer2013", None), "runs/paper")  # a run under way: epochs done, from its checkpoint
+
+The resumption state of a run being trained depends on a local run store, so it is
+printed by ``python -m ferlib missing --store DIR`` and never written to
+``missing.json``, which follows from the committed results alone.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-#: Training images per second of each model on 2 CPU cores (TensorFlow, float32, batch
-#: 64, plain Keras), measured on the machines the committed runs were trained on.
-CPU_IMAGES_PER_S = {1: 62, 2: 200, 3: 25}
+#: Training images per second of each model on 2 CPU cores, float32, batch 64, plain
+#: Keras, per backend: Models 1 and 3 measured on a 2-core AMD EPYC with AVX2 (no AVX-512,
+#: no bfloat16 units; ``benchmarks/throughput.py``), Model 2 from the manifests of its
+#: committed FER2013 runs of the protocol (the same processor, no augmentation).
+CPU_IMAGES_PER_S = {1: {"tensorflow": 62, "jax": 97}, 2: {"tensorflow": 530}, 3: {"tensorflow": 31, "jax": 22}}
+#: The backends' names in the reasons.
+BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX"}
 
 #: Training images of one class-balanced pass (7 classes times the largest class of the
 #: training part) of each of the paper's data sets under the protocol's split.
@@ -36,9 +46,25 @@ def run_images(dataset: str, *, profile: str = "paper") -> int:
     return preset["epochs"] * max(preset.get("min_epoch_images") or 0, BALANCED_PASS[dataset])
 
 
+def fastest_backend(model: int) -> tuple:
+    """``(backend, images/s)``: the backend that trains ``model`` fastest on 2 CPU cores
+    (:data:`CPU_IMAGES_PER_S`)."""
+    return max(CPU_IMAGES_PER_S[model].items(), key=lambda item: item[1])
+
+
+def rate_words(model: int) -> str:
+    """``model``'s measured rates in words, fastest first, e.g. ``"about 97 images/s with
+    JAX (62 with TensorFlow)"``."""
+    backend, rate = fastest_backend(model)
+    others = [f"{other} with {BACKEND_TITLES[name]}" for name, other in
+              sorted(CPU_IMAGES_PER_S[model].items(), key=lambda item: -item[1]) if name != backend]
+    return f"about {rate} images/s with {BACKEND_TITLES[backend]}" + (f" ({', '.join(others)})" if others else "")
+
+
 def cpu_time(images: int, model: int) -> str:
-    """``images`` of ``model`` on 2 CPU cores, in words ("about 32 min", "about 17 CPU-hours")."""
-    seconds = images / CPU_IMAGES_PER_S[model]
+    """``images`` of ``model`` on 2 CPU cores with its fastest backend, in words ("about
+    32 min", "about 11 CPU-hours")."""
+    seconds = images / fastest_backend(model)[1]
     if seconds < 5400:
         return f"about {max(1, round(seconds / 60))} min"
     return f"about {round(seconds / 3600)} CPU-hours"
@@ -52,10 +78,10 @@ def missing_reason(key, have) -> str:
         images = run_images(dataset)
         if dataset == "fer2013":
             return (f"75 class-balanced FER2013 epochs are {images / 1e6:.1f} million images; Model {model} "
-                    f"trains at about {CPU_IMAGES_PER_S[model]} images/s on 2 CPU cores (TensorFlow, "
-                    f"float32), {cpu_time(images, model)}, or minutes on a GPU")
+                    f"trains at {rate_words(model)} on 2 CPU cores (float32), {cpu_time(images, model)}, "
+                    f"or minutes on a GPU")
         return (f"not trained yet: {images:,} images, {cpu_time(images, model)} of Model {model} on "
-                f"2 CPU cores (TensorFlow, float32)")
+                f"2 CPU cores ({BACKEND_TITLES[fastest_backend(model)[0]]}, float32)")
     start = (model, source, None)
     if start not in have:
         return f"it starts from the FER2013 run of Model {model}, which is missing (see that row)"
@@ -90,3 +116,124 @@ def missing_is_current(results_dir) -> bool:
 
     path = Path(results_dir) / MISSING_FILE
     return path.exists() and read_missing(results_dir) == missing_entries(results_dir)
+
+
+# --------------------------------------------------------------------------- a run under way
+
+
+def experiment_run_ids(key, results_dir, *, backends=("tensorflow", "jax"), seed: int = 0) -> dict:
+    """``{backend: run id}`` of experiment ``key``'s protocol run (seed ``seed``, float32)
+    on each backend, computed from the data fingerprints of ``results_dir/datasets.json``
+    without the data (a fine-tune's from its FER2013 source's id, which it names)."""
+    from ferlib.identity import run_id
+    from ferlib.protocol import experiment_config, protocol_dataset
+    from ferlib.results import read_dataset_summaries
+
+    summaries = read_dataset_summaries(results_dir)
+    model, dataset, source = key
+    ids = {}
+    for backend in backends:
+        config = experiment_config("paper", key, data="real", seed=seed, backend=backend)
+        if source is not None:
+            start = experiment_config("paper", (model, source, None), data="real", seed=seed, backend=backend)
+            start_id = run_id(start, summaries[protocol_dataset(source)]["fingerprint"])
+            config = config.__class__(**{**config.to_dict(), "source": source, "source_run": start_id})
+        ids[backend] = run_id(config, summaries[protocol_dataset(dataset)]["fingerprint"])
+    return ids
+
+
+def resumption(key, store, results_dir=None, *, seed: int = 0) -> dict | None:
+    """The checkpoint of experiment ``key``'s protocol run (:func:`experiment_run_ids`) in
+    the run store ``store``, or ``None`` when there is none: ``{"backend", "run_id",
+    "epochs_done", "epochs", "best_epoch", "seconds" (training seconds so far),
+    "training" (a live process holds the run's lock), "left" (the rest in words, at the
+    pace of the epochs done)}``. Reads the checkpoint's ``state.json`` only (no Keras)."""
+    import json as _json
+
+    from ferlib import atomic
+    from ferlib.protocol import experiment_config
+    from ferlib.results import PAPER_RESULTS
+
+    partial = Path(store) / ".partial"
+    for backend, rid in experiment_run_ids(key, results_dir or PAPER_RESULTS, seed=seed).items():
+        state_path = partial / rid / "state.json"
+        if not state_path.is_file():
+            continue
+        try:
+            state = _json.loads(state_path.read_text())
+            history = list(state["history"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        alive = False
+        try:
+            host, pid = (partial / f"{rid}.lock").read_text().split()
+            alive = atomic.process_alive(int(pid), host)
+        except (OSError, ValueError):
+            pass
+        epochs = experiment_config("paper", key, data="real", seed=seed, backend=backend).epochs
+        seconds = float(sum(float(row.get("seconds", 0.0)) for row in history))
+        left = (epochs - len(history)) * seconds / len(history) if history else float("nan")
+        return {"backend": backend, "run_id": rid, "epochs_done": len(history), "epochs": epochs,
+                "best_epoch": state.get("best_epoch"), "seconds": seconds, "training": alive,
+                "left": hours_words(left)}
+    return None
+
+
+def hours_words(seconds: float) -> str:
+    """Seconds in words: ``"about 40 min"``, ``"about 9.6 hours"``."""
+    if not seconds == seconds:  # NaN
+        return "unknown"
+    if seconds < 5400:
+        return f"about {max(1, round(seconds / 60))} min"
+    return f"about {seconds / 3600:.1f} hours"
+
+
+def resumption_text(state: dict, store) -> str:
+    """:func:`resumption` in words for ``python -m ferlib missing --store``."""
+    how = "training now" if state["training"] else "stopped (no live process holds it; the same command resumes it)"
+    return (f"{how} on {BACKEND_TITLES.get(state['backend'], state['backend'])} as {state['run_id']}: "
+            f"{state['epochs_done']} of {state['epochs']} epochs done (checkpoint in {store}), "
+            f"{state['left']} left at the pace so far")
+
+
+# --------------------------------------------------------------------------- the runs that test the fine-tune gain
+
+
+def transfer_missing(runs, *, models=(1, 2, 3)) -> list:
+    """The runs of :func:`ferlib.protocol.transfer_configs` not among ``runs`` (e.g. the
+    committed ones), counted per model and kind, with the compute they need:
+    ``[{"model", "what", "runs", "images", "cpu", "needs"}]``: ``images`` drawn in all
+    (each run's size taken as its data set's protocol run, :func:`run_images`), ``cpu``
+    their time on 2 CPU cores, ``needs`` the FER2013 runs (or their weights) the fine-tunes
+    start from."""
+    from ferlib.campaign import transfer_jobs
+    from ferlib.results import protocol_runs
+
+    runs = list(runs)
+    have = protocol_runs(runs, models=models)
+    found = []
+    for model in models:
+        jobs = transfer_jobs("paper", models=(model,), committed=runs, backend="tensorflow", precision="float32")
+        for what, chosen in (("fine-tunes of the subject-independent folds",
+                              [j for j in jobs if j.config.protocol != "paper"]),
+                             ("runs on split seeds 1 and 2, from scratch and fine-tuned",
+                              [j for j in jobs if j.config.protocol == "paper"])):
+            if not chosen:
+                continue
+            images = sum(run_images(_paper_name(job.config.dataset)) for job in chosen)
+            seeds = sorted({job.source.seed for job in chosen if job.source is not None})
+            start = cpu_time(run_images("fer2013"), model)
+            needs = (f"the FER2013 run of Model {model}, not committed yet ({start})"
+                     if (model, "fer2013", None) not in have else
+                     f"the weights of Model {model}'s FER2013 run{'s' if len(seeds) > 1 else ''} of seed"
+                     f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, which committed results do "
+                     f"not keep ({start}{' each' if len(seeds) > 1 else ''} to train again)")
+            found.append({"model": model, "what": what, "runs": len(chosen), "images": images,
+                          "cpu": cpu_time(images, model), "needs": needs})
+    return found
+
+
+def _paper_name(dataset: str) -> str:
+    from ferlib.protocol import paper_dataset
+
+    return paper_dataset(dataset)

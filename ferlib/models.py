@@ -345,3 +345,27 @@ def _size(weight):
     for dim in weight.shape:
         size *= int(dim)
     return size
+
+
+def forward_flops(model) -> int:
+    """Floating-point operations of one image's forward pass through a built model,
+    counting the multiply-adds of its convolutions and dense layers as two operations each
+    (``2 * H_out * W_out * k_h * k_w * C_in / groups * C_out`` for a ``Conv2D``,
+    ``2 * inputs * units`` for a ``Dense``, biases, activations, pooling and
+    normalisation left out: they are a small share and no matrix unit does them).
+
+    Training one image costs about three times this (the forward pass, then the gradients
+    with respect to the inputs and to the weights, each a product of the same size).
+    """
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, height, width, channels_out = layer.output.shape
+            k_h, k_w = layer.kernel_size
+            channels_in = layer.input.shape[-1] // getattr(layer, "groups", 1)
+            total += 2 * height * width * k_h * k_w * channels_in * channels_out
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * int(layer.input.shape[-1]) * layer.units
+    return int(total)

@@ -155,14 +155,19 @@ def deviation_lines(profile: str = "paper") -> list:
 def protocol_configs(profile: str, *, data: str = "synthetic", seed: int = 0, **overrides):
     """The ``config_for`` of :func:`ferlib.experiment.experiment_runs` under ``profile``:
     ``config_for(key)`` is :func:`experiment_config` of ``key`` with ``data``, ``seed``,
-    the running Keras backend and ``overrides`` (``None`` values ignored)."""
+    the running Keras backend and ``overrides`` (``None`` values ignored). FER2013 keeps
+    its official split: the split fields of ``overrides`` (:data:`SPLIT_FIELDS`, e.g. a
+    split seed) place the runs of JAFFE and CK+ only."""
     import keras
 
     settings = {"seed": seed, "backend": keras.backend.backend(),
                 **{name: value for name, value in overrides.items() if value is not None}}
 
     def config_for(key) -> RunConfig:
-        return experiment_config(profile, key, data=data, **settings)
+        chosen = settings
+        if paper_dataset(key[1]) == FINETUNE_SOURCE:
+            chosen = {name: value for name, value in settings.items() if name not in SPLIT_FIELDS}
+        return experiment_config(profile, key, data=data, **chosen)
 
     return config_for
 
@@ -481,7 +486,12 @@ PROTOCOL = (
            "one run cannot tell a difference from noise",
            ("seed",)),
     Choice("numerical precision",
-           "not stated", "float32 (Keras default)", "float32", "the Keras default", ("precision",)),
+           "not stated", "float32 (Keras default)",
+           "float32 for every run; no run depends on bfloat16 (mixed_bfloat16 is a setting of the run config "
+           "that no run of the protocol uses)",
+           "the Keras default; on a processor without bfloat16 units (AVX2 only, no AVX512_BF16 or AMX) "
+           "bfloat16 products are emulated and no faster, and any use of it would first need an "
+           "equivalence check against float32 with its margin stated in advance", ("precision",)),
     Choice("optimiser, schedule and loss",
            "Adam on the cross-entropy (section 5); no schedule, weight decay, label smoothing or "
            "test-time augmentation is mentioned",
@@ -530,3 +540,110 @@ def protocol_markdown(profile: str = "paper") -> str:
                       f"- *Protocol:* {row.protocol}{settings}.\n"
                       f"- *Why:* {row.why}.")
     return "\n\n".join(blocks)
+
+
+# --------------------------------------------------------------------------- the fine-tune gain where it can fail
+
+#: The draws of the paper's split beyond the protocol's own (split seed 0) on which JAFFE and
+#: seven-class CK+ are trained again, from scratch and fine-tuned: does a gain survive
+#: another draw of the split?
+EXTRA_SPLIT_SEEDS = (1, 2)
+#: The training seeds of each extra split seed's runs.
+SPLIT_TRAINING_SEEDS = (0, 1, 2)
+#: The training seed of the subject-independent fine-tunes: that of the committed folds
+#: from scratch they are paired with.
+SUBJECT_SEED = 0
+#: The data set every fine-tune of the protocol starts from.
+FINETUNE_SOURCE = "fer2013"
+#: The fields that place a run on a split; a FER2013 run keeps its official split, so its
+#: config never carries them (they would change its id and not its data).
+SPLIT_FIELDS = ("protocol", "fold", "folds", "split_seed")
+
+
+def finetune_source_config(profile: str, model: int, *, data: str = "real", seed: int = 0,
+                           **overrides) -> RunConfig:
+    """The FER2013 run that a fine-tune of ``model`` with training seed ``seed`` starts
+    from: the protocol's run from scratch on FER2013 (:func:`experiment_config`, its stated
+    deviations included), on FER2013's official split whatever split the fine-tune is on.
+
+    The split fields among ``overrides`` (:data:`SPLIT_FIELDS`: a fine-tune's subject fold
+    or split seed) are dropped, so a fine-tune on fold 3 or on split seed 2 starts from the
+    very run (the same id) that the protocol's fine-tune of the same seed starts from.
+    """
+    settings = {name: value for name, value in overrides.items() if name not in SPLIT_FIELDS}
+    return experiment_config(profile, (int(model), FINETUNE_SOURCE, None), data=data, seed=seed, **settings)
+
+
+def subject_finetune_config(profile: str, model: int, dataset: str, fold: int, *, data: str = "real",
+                            seed: int = SUBJECT_SEED, **overrides) -> RunConfig:
+    """Fold ``fold`` of the subject-independent evaluation, fine-tuned from FER2013: the
+    config of the fine-tune experiment (:func:`experiment_config`, so its deviations: a
+    fine-tune trains with the settings of the run from scratch it is compared with) on the
+    fold's split (:func:`subject_protocol`). It is paired with
+    :func:`subject_fold_config` of the same fold and seed, from which it differs only in its
+    starting weights, those of :func:`finetune_source_config` with ``seed``.
+
+    As for :func:`experiment_config` of a fine-tune, ``source`` and ``source_run`` are left
+    unset: :func:`ferlib.experiment.finetune_run` fills them in.
+    """
+    name = protocol_dataset(paper_dataset(dataset), data)
+    split, folds = subject_protocol(name)
+    if isinstance(fold, bool) or not isinstance(fold, int) or not 0 <= fold < folds:
+        raise ValueError(f"fold must be in 0..{folds - 1} for {name} ({split}), got {fold!r}")
+    config = experiment_config(profile, (int(model), paper_dataset(name), FINETUNE_SOURCE), data=data, seed=seed,
+                               **overrides)
+    return dataclasses.replace(config, protocol=split, fold=fold,
+                               folds=folds if split == "subject-kfold" else DEFAULT_FOLDS)
+
+
+def split_seed_config(profile: str, key, split_seed: int, *, data: str = "real", seed: int = 0,
+                      **overrides) -> RunConfig:
+    """Experiment ``key`` (``(model, dataset, source)``, JAFFE or CK+) on another draw of the
+    paper's split: :func:`experiment_config` with ``split_seed``. A fine-tune's source is
+    :func:`finetune_source_config` of the same training seed (FER2013 keeps its official
+    split). Raises ``ValueError`` for FER2013 (a split seed would change its id, not its
+    data) and for a split seed that is not a whole number of at least 0."""
+    model, dataset, source = key
+    if paper_dataset(dataset) == FINETUNE_SOURCE:
+        raise ValueError("FER2013 keeps its official split: a split seed changes its run id, not its data; "
+                         "a fine-tune on another split of JAFFE or CK+ starts from the FER2013 run of split seed 0")
+    if isinstance(split_seed, bool) or not isinstance(split_seed, int) or split_seed < 0:
+        raise ValueError(f"split_seed must be a whole number of at least 0, got {split_seed!r}")
+    return experiment_config(profile, (int(model), paper_dataset(dataset), source), data=data, seed=seed,
+                             split_seed=split_seed, **overrides)
+
+
+def transfer_configs(model: int = 2, profile: str = "paper", data: str = "real", *,
+                     subject_seed: int = SUBJECT_SEED, split_seeds=EXTRA_SPLIT_SEEDS,
+                     training_seeds=SPLIT_TRAINING_SEEDS, **overrides) -> list:
+    """The runs that test one model's fine-tune gain beyond the paper's split, in the order
+    they are worth training: ``[(config, source_config or None), ...]``.
+
+    1. the fine-tunes of every subject-independent fold (:func:`subject_finetune_config`,
+       JAFFE's folds then CK+'s), each paired with the committed fold from scratch;
+    2. for each training seed of ``training_seeds`` (0 first), each extra split seed and
+       each data set of :data:`SUBJECT_EXPERIMENTS`: the run from scratch, then its
+       fine-tune (:func:`split_seed_config`).
+
+    ``source_config`` is the FER2013 run a fine-tune starts from (:func:`finetune_source_config`);
+    ``None`` for a run from scratch. ``backend`` defaults to the running Keras backend.
+    """
+    if overrides.get("backend") is None:
+        import keras
+
+        overrides["backend"] = keras.backend.backend()
+    plan = []
+    for name in SUBJECT_EXPERIMENTS:
+        _, folds = subject_protocol(protocol_dataset(name, data))
+        source = finetune_source_config(profile, model, data=data, seed=subject_seed, **overrides)
+        plan += [(subject_finetune_config(profile, model, name, fold, data=data, seed=subject_seed, **overrides),
+                  source) for fold in range(folds)]
+    for seed in training_seeds:
+        source = finetune_source_config(profile, model, data=data, seed=seed, **overrides)
+        for split_seed in split_seeds:
+            for name in SUBJECT_EXPERIMENTS:
+                plan.append((split_seed_config(profile, (model, name, None), split_seed, data=data, seed=seed,
+                                               **overrides), None))
+                plan.append((split_seed_config(profile, (model, name, FINETUNE_SOURCE), split_seed, data=data,
+                                               seed=seed, **overrides), source))
+    return plan

@@ -256,9 +256,84 @@ def subject_fold_runs(runs, *, models=(1, 2, 3)) -> dict:
 
 def runs_outside_protocol(runs) -> list:
     """The runs of ``runs`` (e.g. :func:`committed_runs`) that are not a protocol run of
-    any experiment with any seed, nor one of its subject-independent folds
-    (:func:`is_subject_fold`): runs at other settings, kept as evidence. Order is kept."""
-    return [run for run in runs if not (is_paper_config(run.config, seed=None) or is_subject_fold(run.config))]
+    any experiment with any seed, nor one of its subject-independent folds from scratch or
+    fine-tuned (:func:`is_subject_fold`, :func:`is_subject_finetune_fold`), nor one of its
+    runs on another split seed (:func:`is_split_seed_run`): runs at other settings, kept as
+    evidence. Order is kept."""
+    return [run for run in runs if not (is_paper_config(run.config, seed=None) or is_subject_fold(run.config)
+                                        or is_subject_finetune_fold(run.config)
+                                        or is_split_seed_run(run.config))]
+
+
+def is_subject_finetune_fold(config) -> bool:
+    """Whether a config is one fold of the subject-independent evaluation fine-tuned from
+    FER2013 (:func:`ferlib.protocol.subject_finetune_config`): the paper profile on the real
+    data, the fine-tune experiment's stated deviations, its own seed, fold, backend,
+    precision and source run, on the split of :func:`ferlib.protocol.subject_protocol`.
+    Neither a protocol run (:func:`is_paper_config`) nor a fold from scratch
+    (:func:`is_subject_fold`)."""
+    if config.protocol == "paper" or not config.is_finetune or config.data != "real":
+        return False
+    from ferlib.protocol import FINETUNE_SOURCE, subject_finetune_config
+
+    if config.source != FINETUNE_SOURCE:
+        return False
+    try:
+        expected = subject_finetune_config("paper", config.model, config.dataset, config.fold, data="real",
+                                           seed=config.seed, backend=config.backend, precision=config.precision,
+                                           source=config.source, source_run=config.source_run)
+    except ValueError:  # a data set without subject folds, a fold out of range
+        return False
+    return config == expected
+
+
+def subject_finetune_fold_runs(runs, *, models=(1, 2, 3)) -> dict:
+    """The fine-tuned subject-independent folds among ``runs`` (oldest first;
+    :func:`is_subject_finetune_fold`) as ``{(model, dataset, seed): {fold: Run}}``, as
+    :func:`subject_fold_runs` gives the folds from scratch; a newer run of a fold replaces
+    an older one."""
+    models = {int(m) for m in models}
+    found = {}
+    for run in runs:
+        config = run.config
+        if config.model in models and is_subject_finetune_fold(config):
+            found.setdefault((config.model, config.dataset, config.seed), {})[config.fold] = run
+    return {key: dict(sorted(folds.items())) for key, folds in found.items()}
+
+
+def is_split_seed_run(config) -> bool:
+    """Whether a config is an experiment of the protocol on another draw of the paper's
+    split (:func:`ferlib.protocol.split_seed_config`): JAFFE or CK+, from scratch or
+    fine-tuned, the paper profile with its stated deviations, its own seed, backend and
+    precision, a split seed other than 0. Such a run tests other images than the protocol's
+    run of its experiment (:func:`is_paper_config` keeps split seed 0)."""
+    if config.protocol != "paper" or config.split_seed == 0 or config.data != "real":
+        return False
+    from ferlib.protocol import split_seed_config
+
+    try:
+        expected = split_seed_config("paper", experiment_key(config), config.split_seed, data="real",
+                                     seed=config.seed, source=config.source, source_run=config.source_run,
+                                     backend=config.backend, precision=config.precision)
+    except ValueError:  # FER2013 keeps its official split
+        return False
+    return config == expected
+
+
+def split_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
+    """The protocol's runs on other split seeds among ``runs`` (:func:`is_split_seed_run`)
+    as ``{(model, dataset, source, split_seed): [Run, ...]}`` (``dataset`` by the paper's
+    name, as :func:`protocol_seed_runs` keys it), training seeds in increasing order; of
+    two runs of one seed the newer (later in ``runs``) is kept."""
+    models = {int(m) for m in models}
+    found = {}
+    for run in runs:
+        config = run.config
+        if config.model in models and is_split_seed_run(config):
+            model, dataset, source = experiment_key(config)
+            found.setdefault((model, dataset, source, config.split_seed), {})[config.seed] = run
+    return {key: [by_seed[seed] for seed in sorted(by_seed)] for key, by_seed in sorted(
+        found.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3]))}
 
 
 def protocol_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
@@ -651,3 +726,54 @@ def summary_table(summary: dict, *, paper_counts=None) -> pd.DataFrame:
         paper = [int(paper_counts.get(c, 0)) for c in EMOTIONS]
         table["paper"] = paper + [sum(paper)]
     return table.astype(int)
+
+
+# --------------------------------------------------------------------------- a run trained again
+
+#: The history columns compared by :func:`retrain_report`.
+HISTORY_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def retrain_report(again: Run, committed: Run, *, tolerance_se: float = REPRODUCE_TOLERANCE_SE) -> dict:
+    """How a run trained again (e.g. to get back the weights a committed run does not keep)
+    compares with the committed run it must reproduce.
+
+    Args:
+        again: the run trained again (a store's).
+        committed: the committed run (``results/paper``).
+        tolerance_se: the largest test-accuracy gap allowed, in binomial standard errors of
+            the committed accuracy (at least one image), as the real-data test of the
+            committed results allows.
+
+    Returns:
+        ``same_id`` (the two ids are equal: same config, data fingerprint and numerics),
+        ``epochs`` (of each, a pair), ``history_max_difference`` (``{column: largest
+        absolute difference over the epochs both ran}`` for :data:`HISTORY_COLUMNS`),
+        ``best_epoch`` (a pair), ``test_accuracy`` (a pair), ``difference`` (again minus
+        committed), ``tolerance``, ``same_predictions`` (the share of val and test images
+        given the same class), ``probability_max_difference`` and ``within_tolerance``
+        (same id and ``|difference| <= tolerance``). Raises ``ValueError`` when the two
+        predict other images.
+    """
+    columns = ["part", "source"]
+    mine, theirs = again.predictions, committed.predictions
+    if len(mine) != len(theirs) or not (mine[columns].astype(str).to_numpy()
+                                         == theirs[columns].astype(str).to_numpy()).all():
+        raise ValueError(f"{again.id} and {committed.id} do not predict the same images in the same order")
+    epochs = min(len(again.history), len(committed.history))
+    history = {name: float(np.max(np.abs(again.history[name].to_numpy()[:epochs]
+                                         - committed.history[name].to_numpy()[:epochs]))) if epochs else np.nan
+               for name in HISTORY_COLUMNS if name in again.history and name in committed.history}
+    probabilities = [name for name in mine.columns if name.startswith("p_")]
+    test_new, test_old = again.metrics["test"], committed.metrics["test"]
+    tolerance = tolerance_se * max(test_old["accuracy_se"], 1 / test_old["n"])
+    difference = test_new["accuracy"] - test_old["accuracy"]
+    return {"same_id": again.id == committed.id, "epochs": (len(again.history), len(committed.history)),
+            "history_max_difference": history,
+            "best_epoch": (again.metrics["best_epoch"], committed.metrics["best_epoch"]),
+            "test_accuracy": (test_new["accuracy"], test_old["accuracy"]), "difference": float(difference),
+            "tolerance": float(tolerance),
+            "same_predictions": float((mine["predicted"].to_numpy() == theirs["predicted"].to_numpy()).mean()),
+            "probability_max_difference": float(np.abs(mine[probabilities].to_numpy(dtype=float)
+                                                       - theirs[probabilities].to_numpy(dtype=float)).max()),
+            "within_tolerance": bool(again.id == committed.id and abs(difference) <= tolerance)}

@@ -63,3 +63,31 @@ def copy_as_fold(run, fold, results_dir):
 def fold_copier():
     """:func:`copy_as_fold`, for tests."""
     return copy_as_fold
+
+
+def copy_as(run, config, results_dir):
+    """Copy a committed run into ``results_dir`` under another config (a fine-tuned fold, a
+    run on another split seed...): config and manifest rewritten, sealed, under the id that
+    config gives; its numbers are those of ``run``. For the code that reads such runs (none
+    can be trained without the real data)."""
+    import json
+    import shutil
+
+    from ferlib import results
+    from ferlib.identity import run_id
+    from ferlib.store import read_run
+
+    rid = run_id(config, run.manifest["data_fingerprint"], run.manifest["numerics_version"])
+    target = Path(results_dir) / rid
+    shutil.copytree(run.path, target)
+    (target / "config.json").write_text(config.to_json() + "\n")
+    manifest = dict(run.manifest, run_id=rid, source_run=config.source_run)
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    results.seal_run(target)
+    return read_run(target)
+
+
+@pytest.fixture
+def run_copier():
+    """:func:`copy_as`, for tests."""
+    return copy_as

@@ -78,7 +78,7 @@ def test_subject_phase_adds_the_folds_not_committed(tmp_path, fold_copier):
     from ferlib.campaign import PHASES
     from ferlib.protocol import subject_configs
 
-    assert PHASES == ("protocol", "seeds", "subject", "study"), "every phase by default, subject before study"
+    assert PHASES == ("protocol", "seeds", "subject", "transfer", "study"), "every phase by default, study last"
     jobs = plan_jobs(phases=("subject",), committed=[], backend="jax")
     assert [j.config for j in jobs] == subject_configs(model=2, backend="jax")
     assert all(j.phase == "subject" and j.source is None and j.cell is None for j in jobs)

@@ -19,12 +19,13 @@ def test_reasons_give_the_compute_each_run_needs():
     assert missing.run_images("jaffe") == 75 * 1024          # the 1,024-image minimum
     assert missing.run_images("fer2013") == 75 * 7 * 7215   # one balanced pass is longer
     fer = missing.missing_reason((3, "fer2013", None), {})
-    assert "42 CPU-hours" in fer and "GPU" in fer
+    assert "34 CPU-hours" in fer and "GPU" in fer and "31 images/s with TensorFlow (22 with JAX)" in fer
+    assert "about 11 CPU-hours" in missing.missing_reason((1, "fer2013", None), {}), "Model 1 on JAX"
     assert "min of Model 1" in missing.missing_reason((1, "jaffe", None), {})
     assert "which is missing" in missing.missing_reason((2, "jaffe", "fer2013"), {})
     start = SimpleNamespace(id="0123456789abcdef")
     reason = missing.missing_reason((2, "jaffe", "fer2013"), {(2, "fer2013", None): start})
-    assert "0123456789abcdef" in reason and "5 CPU-hours" in reason
+    assert "0123456789abcdef" in reason and "2 CPU-hours" in reason
 
 
 def test_a_stale_missing_file_is_detected_and_rewritten(tmp_path):
@@ -37,3 +38,41 @@ def test_a_stale_missing_file_is_detected_and_rewritten(tmp_path):
     missing.save_missing(folder)
     assert missing.missing_is_current(folder)
     assert not list(folder.glob("*.tmp*"))
+
+
+def test_a_run_under_way_is_found_by_its_id_and_its_checkpoint(tmp_path):
+    """The resumption state comes from the checkpoint of the run's id, computed from the
+    committed data fingerprints (no data needed), and a lock held by a live process."""
+    import os
+    import socket
+
+    from ferlib.identity import run_id
+    from ferlib.protocol import experiment_config
+
+    fingerprint = json.loads((PAPER_RESULTS / "datasets.json").read_text())["fer2013"]["fingerprint"]
+    ids = missing.experiment_run_ids((1, "fer2013", None), PAPER_RESULTS)
+    assert ids["jax"] == run_id(experiment_config("paper", (1, "fer2013", None), data="real", backend="jax"),
+                                fingerprint)
+    committed = paper_results(PAPER_RESULTS)[(2, "jaffe", "fer2013")]
+    assert missing.experiment_run_ids((2, "jaffe", "fer2013"), PAPER_RESULTS)["tensorflow"] == committed.id
+    assert missing.resumption((1, "fer2013", None), tmp_path) is None
+    partial = tmp_path / ".partial" / ids["jax"]
+    partial.mkdir(parents=True)
+    history = [{"epoch": e, "seconds": 600.0} for e in (1, 2, 3)]
+    (partial / "state.json").write_text(json.dumps({"history": history, "best_epoch": 2}))
+    state = missing.resumption((1, "fer2013", None), tmp_path)
+    assert state["backend"] == "jax" and state["epochs_done"] == 3 and state["epochs"] == 75
+    assert not state["training"] and state["left"] == "about 12.0 hours"
+    (tmp_path / ".partial" / f"{ids['jax']}.lock").write_text(f"{socket.gethostname()} {os.getpid()}")
+    text = missing.resumption_text(missing.resumption((1, "fer2013", None), tmp_path), "STORE")
+    assert text.startswith("training now on JAX as " + ids["jax"] + ": 3 of 75 epochs done (checkpoint in STORE)")
+
+
+def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
+    from ferlib.results import committed_runs
+
+    rows = missing.transfer_missing(committed_runs(PAPER_RESULTS), models=(2, 3))
+    assert [(r["model"], r["runs"]) for r in rows] == [(2, 20), (2, 24), (3, 20), (3, 24)]
+    assert "weights of Model 2's FER2013 runs of seeds 0, 1, 2" in rows[1]["needs"]
+    assert rows[2]["needs"].startswith("the FER2013 run of Model 3, not committed yet")
+    assert rows[0]["images"] == 10 * missing.run_images("jaffe") + 10 * missing.run_images("ckplus")

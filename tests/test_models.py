@@ -157,3 +157,28 @@ def test_smallest_model_runs_on_jax_backend():
 @pytest.mark.slow
 def test_all_models_run_on_jax_backend():
     _check_models_on_jax(list(models.MODEL_NAMES))
+
+
+def test_forward_flops_count_the_multiply_adds_of_convolutions_and_dense_layers(tmp_path):
+    import importlib.util
+
+    import keras
+
+    from ferlib.models import forward_flops
+
+    model = keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(4, 3, padding="valid"),
+                              keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(5)])
+    assert forward_flops(model) == 2 * 6 * 6 * 3 * 3 * 2 * 4 + 2 * (3 * 3 * 4) * 5
+    assert forward_flops(models.build_model(2)) > forward_flops(keras.Sequential([keras.Input((48, 48, 1)),
+                                                                           keras.layers.Flatten(),
+                                                                           keras.layers.Dense(7)]))
+    spec = importlib.util.spec_from_file_location("throughput", Path(__file__).resolve().parents[1]
+                                                  / "benchmarks" / "throughput.py")
+    throughput = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(throughput)
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse avx avx2 fma avx512f avx512_bf16\nflags : amx_tile\n")
+    found = throughput.cpu_extensions(cpuinfo)
+    assert found["AVX2"] and found["AVX-512"] and found["AVX512_BF16"] and not found["AMX"]
+    assert not any(throughput.cpu_extensions(tmp_path / "absent").values())
+    assert throughput.training_flops(2) == 3 * forward_flops(models.build_model(2))

@@ -73,7 +73,8 @@ def test_every_notebook_declares_the_parameters_it_uses_and_checks_them_first():
     import jupytext
 
     assert NOTEBOOKS == ["01_datasets", "02_architectures", "03_augmentation", "04_training_curves",
-                         "05_confusion_matrices", "06_emotion_analysis", "07_results", "08_claims", "09_protocol"]
+                         "05_confusion_matrices", "06_emotion_analysis", "07_results", "08_claims", "09_protocol",
+                         "10_transfer"]
     for path in book.notebook_sources(ROOT):
         notebook = jupytext.read(path)
         assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")

@@ -12,7 +12,7 @@
 #
 # Environment: OUT (required), BUDGET_S (seconds of training, default 420), PACK (.pack),
 # WHEELS (.whl), SITE (where the wheels go, /tmp/ferlib-site), STORE (run store,
-# /tmp/ferlib-store), MATMUL_PRECISION (float32: exact products; TF32 is refused, as it
+# /tmp/ferlib-store; a small-data call's carried store of FER2013 runs with weights, .carry/store), MATMUL_PRECISION (float32: exact products; TF32 is refused, as it
 # would change numbers without changing run ids), CAMPAIGN_ARGS (more campaign options), FERLIB_GIT_COMMIT (the commit the
 # tree was copied from, recorded in every run's manifest where git is absent), ALLOW_CPU=1
 # (a rehearsal of this script on a machine without a GPU: JAX on the CPU).

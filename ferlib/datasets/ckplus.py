@@ -703,3 +703,30 @@ def load_ckplus(path, **options) -> FaceDataset:
     if layout == "crops":
         return load_ckplus_crops(path, **options)
     return load_ckplus48(path, **options)
+
+
+#: The two kinds of image of seven-class CK+ (``ckplus7``): each labelled sequence gives
+#: its expression's peak frame and its neutral first frame.
+FRAME_KINDS = ("peak", "neutral")
+
+
+def frame_kind(source) -> str:
+    """``"neutral"`` or ``"peak"``: which frame of its sequence a seven-class CK+ image is,
+    read from its ``source`` name alone (as :func:`load_ckplus_crops` and
+    :func:`load_ckplus_original` write it).
+
+    A neutral frame is a file in a crop release's :data:`NEUTRAL_FOLDER` folder
+    (``ckplus-neutral/CK+/neutral/S010_002_00000001.png``, also when its name carries a
+    crop digit) or, in the original release, frame 1 of its sequence
+    (``cohn-kanade-images/S005/001/S005_001_00000001.png``), the first frame that
+    :func:`load_ckplus_original` takes as neutral. Every other frame is a peak frame (the
+    last frame of a labelled sequence, in its emotion folder). Raises ``ValueError``
+    naming the source when it is not a CK+ frame name.
+    """
+    path = Path(str(source))
+    if any(part.lower() == NEUTRAL_FOLDER for part in path.parent.parts):
+        return "neutral"
+    match = FRAME_PATTERN.match(path.name)
+    if match is None:
+        raise ValueError(f"{source}: not a CK+ frame (expected S<subject>_<sequence>_<frame>.png)")
+    return "neutral" if int(match.group("frame")) == 1 else "peak"

@@ -1,0 +1,196 @@
+# %% [markdown]
+# # Does a FER2013 start help? The verdict per network
+
+# %% tags=["parameters"]
+results_dir = None  # the committed results this page reads; None: results/paper of this project
+
+# %%
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from ferlib import compare, findings, missing, results
+from ferlib.chapter import committed_results, glue_values, validate_parameters
+from ferlib import formatting as fmt
+
+validate_parameters(results_dir=results_dir)
+results_dir = committed_results(results_dir)
+committed_runs = results.committed_runs(results_dir)
+report = compare.read_baselines(results_dir / "baselines.json")
+RULE = compare.VERDICT_RULE
+verdicts = compare.finetune_verdicts(committed_runs, report, rule=RULE)
+glue_values(findings.transfer_glues(verdicts))
+findings.box(findings.transfer_findings(verdicts))
+
+# %% [markdown]
+# The paper {cite}`borgalli2022` asks one question of its three networks: does a network
+# that first learned FER2013 beat the same network trained from scratch on JAFFE and on
+# CK+? Its answer rests on one run of each. This page answers it per network and small
+# data set with a rule written down before the runs that can test it were trained
+# (`ferlib.compare.VerdictRule`), and says, where runs are missing, what they would cost.
+#
+# ## The rule
+#
+# Every comparison is paired: the fine-tune and the run from scratch are trained with the
+# same settings and seed, differ only in their starting weights, and are tested on the
+# same images. The evidence comes in three strands.
+#
+# 1. **Training seeds on the paper's split** (the anchor): each seed's fine-tune against
+#    the run from scratch of the same seed. With at least
+#    {glue:text}`rule_min_seeds` paired seeds, the {glue:text}`rule_confidence:.0f`%
+#    t-interval of the mean gain decides: wholly above zero is a gain, wholly below a loss.
+# 2. **Subject folds**: every fold of the subject-independent evaluation (JAFFE leaves one
+#    poser out; CK+ is split into folds grouped by person), fine-tuned and from scratch,
+#    training seed {glue:text}`rule_subject_seed`. Pooled, each image is tested once, by
+#    the fold that holds its person out, and the two networks are paired image by image
+#    (exact McNemar test at {glue:text}`rule_level`).
+# 3. **Split seeds**: the paper's split drawn again with split seeds
+#    {glue:text}`rule_split_seeds`, each judged as the anchor is (a single pair by its exact
+#    McNemar test).
+#
+# *The gain holds* when the anchor shows a gain and every other strand present shows one
+# too; *a loss* is the mirror; otherwise there is *no evidence of a gain*. Without the
+# anchor a network is *untested*. A missing strand does not block a verdict, but the table
+# says which strands each verdict stands on. The rule judges accuracy, the paper's
+# measure; balanced accuracy (the mean recall over classes) is given beside it, and on
+# seven-class CK+ the gain on the expression (peak) frames and on the neutral first frames
+# apart.
+
+# %%
+glue("rule_min_seeds", RULE.min_seeds, display=False)
+glue("rule_confidence", 100 * RULE.confidence, display=False)
+glue("rule_level", RULE.level, display=False)
+glue("rule_subject_seed", RULE.subject_seed, display=False)
+glue("rule_split_seeds", " and ".join(str(seed) for seed in RULE.split_seeds), display=False)
+
+# %% [markdown]
+# ## The verdicts
+
+# %%
+fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("verdict"),
+                     fmt.number("seeds", "paired seeds"),
+                     fmt.percent("scratch", "scratch"), fmt.percent("fine_tuned", "fine-tuned"),
+                     fmt.points("gain", "gain (points)"), fmt.interval("gain_low", "gain_high", "95% interval"),
+                     fmt.p_value("seeds_p", "p over seeds"),
+                     fmt.percent("scratch_balanced", "balanced, scratch"),
+                     fmt.percent("fine_tuned_balanced", "balanced, fine-tuned"),
+                     fmt.text("folds", "subject folds paired"), fmt.points("fold_gain", "fold gain (points)"),
+                     fmt.p_value("fold_p", "fold p"),
+                     fmt.text("split_gains", "gain by split seed (points)",
+                              fmt=lambda gains: ", ".join(f"{seed}: {fmt.points_text(gain)}"
+                                                          for seed, gain in gains.items()) or fmt.DASH),
+                     fmt.text("missing", "not yet tested", fmt=lambda text: text or "nothing")],
+          missing="no run for this strand yet (the last section says what each needs)")
+
+# %% [markdown]
+# ## New people: the subject folds
+#
+# The paper's split puts the same people in the training and the test part. On the subject
+# folds no test person is ever seen in training. Beside each data set: the folds of the
+# fine-tune and of the run from scratch committed, and, once every fold of both is there,
+# the pooled accuracies and the exact McNemar test on the images only one of the two got
+# right.
+
+# %%
+subject = compare.subject_finetune_comparison(committed_runs, models=(1, 2, 3), seed=RULE.subject_seed)
+subject = subject[(subject["scratch_folds"] > 0) | (subject["fine_tuned_folds"] > 0)]
+glue("subject_pooled_sets", int(subject["complete"].sum()), display=False)
+fmt.table(subject, [fmt.text("model"), fmt.run_dataset(), fmt.text("split", "folds paired"),
+                    fmt.number("scratch_folds", "scratch folds"), fmt.number("fine_tuned_folds", "fine-tuned folds"),
+                    fmt.number("n", "images"), fmt.percent("scratch"), fmt.percent("fine_tuned", "fine-tuned"),
+                    fmt.points("gain", "gain (points)"), fmt.p_value("p_value", "McNemar p"),
+                    fmt.percent("scratch_balanced", "balanced, scratch"),
+                    fmt.percent("fine_tuned_balanced", "balanced, fine-tuned"),
+                    fmt.gains_by_seed("by_fold", "gain (McNemar p) by fold")],
+          missing="shown once every fold of both is committed",
+          empty="No subject-independent fold is committed yet.")
+
+# %% [markdown]
+# {glue:text}`subject_pooled_sets:d` data sets have every fold of both committed. The
+# folds from scratch are on the protocol page; their fine-tunes are trained with
+# `python -m ferlib finetune --protocol loso --fold F` (JAFFE) or `--protocol subject-kfold
+# --folds 10 --fold F` (CK+), each from the FER2013 run of the same training seed.
+#
+# ## Other draws of the split
+#
+# One draw of the paper's split decides a lot on small test parts. Below, the fine-tune
+# gain on each split seed with runs (split seed 0 is the protocol's), and beside it
+# HOG + logistic regression on the same split: its accuracy moves by
+# {glue:text}`hog_spread_jaffe:.1f` points on JAFFE and {glue:text}`hog_spread_ckplus7:.1f`
+# points on seven-class CK+ over split seeds {glue:text}`hog_split_seeds`, from the split
+# alone.
+
+# %%
+splits = compare.split_seed_comparison(committed_runs, report, rule=RULE)
+spread = compare.split_seed_spread(splits, report)
+for dataset in ("jaffe", "ckplus7"):
+    seeds = sorted({s for r in report["results"] if r["dataset"] == dataset and r["baseline"] == "hog_logistic"
+                    for s in r["split_seeds"]})
+    hog = [compare.hog_accuracy(report, dataset, s) for s in seeds]
+    glue(f"hog_spread_{dataset}", float(100 * (max(hog) - min(hog))), display=False)
+glue("hog_split_seeds", ", ".join(str(s) for s in seeds), display=False)
+display(fmt.table(splits, [fmt.text("model"), fmt.run_dataset(), fmt.number("split_seed", "split seed"),
+                           fmt.number("seeds", "paired seeds"), fmt.percent("scratch"),
+                           fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
+                           fmt.interval("gain_low", "gain_high", "95% interval"), fmt.p_value("p_value", "p"),
+                           fmt.text("test"), fmt.text("state", "reading"),
+                           fmt.percent("hog_logistic", "HOG + LR, same split"),
+                           fmt.gains_by_seed()],
+                  missing="one seed: no interval"))
+fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
+                   fmt.text("split_seeds", "split seeds with runs", fmt=lambda s: ", ".join(map(str, s))),
+                   fmt.points("gain_spread", "spread of the gain (points)", sign=False),
+                   fmt.points("hog_spread", "HOG's spread, same split seeds (points)", sign=False),
+                   fmt.points("hog_spread_all", "HOG's spread, every split seed (points)", sign=False)],
+          missing="one split seed: no spread yet")
+
+# %% [markdown]
+# ## Seven-class CK+: expression frames and neutral frames
+#
+# Half of a seven-class CK+ test part is the neutral first frames of its sequences, all of
+# one class, and many test people have a neutral frame of another sequence in training. A
+# gain can come from naming expressions better or from telling a face at rest from one
+# that is not. Each comparison below is split into the two kinds of frame (read from each
+# image's file name: the release's `neutral` folder, or frame one of a sequence) and
+# tested on each part alone. On the protocol's split, averaged over the paired seeds, the
+# fine-tune's gain is {glue:text}`transfer_2_ckplus7_peak_gain:.1f` points on the
+# expression frames and {glue:text}`transfer_2_ckplus7_neutral_gain:.1f` points on the
+# neutral frames (Model 2).
+
+# %%
+frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subject_seed)
+fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
+                   fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
+                   fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
+                   fmt.number("only_fine_tuned", "right only fine-tuned"),
+                   fmt.number("only_scratch", "right only from scratch"), fmt.p_value("p_value", "McNemar p"),
+                   fmt.percent("scratch_balanced", "balanced, scratch"),
+                   fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
+          missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet.")
+
+# %% [markdown]
+# The same split for every seven-class CK+ run of the protocol on its own: its accuracy on
+# each kind of frame, with a 95% Wilson interval (balanced accuracy on the neutral frames,
+# one class, is their accuracy).
+
+# %%
+protocol_ck = [run for found in results.protocol_seed_runs(committed_runs).values() for run in found
+               if run.config.dataset == "ckplus7"]
+fmt.table(compare.ckplus_frame_accuracy(protocol_ck),
+          [fmt.text("model"), fmt.text("training"), fmt.number("seed"), fmt.text("frames"),
+           fmt.number("n", "images"), fmt.percent_interval("accuracy", "low", "high", "accuracy [95% interval]"),
+           fmt.percent("balanced_accuracy", "balanced accuracy")],
+          empty="No protocol run on seven-class CK+ is committed.")
+
+# %% [markdown]
+# ## What the missing strands need
+#
+# The runs that would complete each verdict, and the compute they take on 2 CPU cores
+# (minutes on a GPU). A fine-tune starts from the weights of its FER2013 run, which the
+# committed results do not keep, so those runs are trained again first.
+
+# %%
+still = findings.transfer_missing_sentences(missing.transfer_missing(committed_runs))
+absent = results.missing_runs(results_dir)
+starts = [f"Model {row.model} on FER2013: {row.reason}." for row in absent.itertuples()
+          if row.dataset == "fer2013"]
+display(Markdown("\n".join(f"- {line}" for line in starts + still) or "Nothing: every strand has its runs."))
