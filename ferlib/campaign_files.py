@@ -28,6 +28,20 @@ from pathlib import Path
 
 from ferlib import atomic
 from ferlib.fingerprint import file_sha256
+from ferlib.missing import save_missing
+from ferlib.protocol import experiment_key
+from ferlib.results import (
+    MISSING_FILE,
+    audit_run,
+    committed_runs,
+    export_run,
+    is_paper_config,
+    paper_results,
+    protocol_seed_runs,
+    read_missing,
+    write_run_folder,
+)
+from ferlib.store import MODEL_FILE, REQUIRED_FILES, RunStore, read_run, seal_files
 
 FILE_LIMIT = 16 * 2**20
 TOTAL_LIMIT = 64 * 2**20
@@ -115,8 +129,6 @@ def join_parts(paths, target) -> Path:
 def archive_runs(runs, path) -> Path:
     """Write ``runs`` (:class:`~ferlib.store.Run`), exported without weights, as a
     ``.tar.gz`` of ``runs/<run id>/<file>``; atomic (temporary file, then rename)."""
-    from ferlib.results import export_run
-
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="ferlib-export-") as tmp:
         folder = Path(tmp) / "runs"
@@ -186,9 +198,6 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
     check sentences; empty when all is well) and ``missing_removed`` (experiment keys
     dropped from ``missing.json``).
     """
-    from ferlib.results import audit_run, export_run, write_run_folder
-    from ferlib.store import MODEL_FILE, REQUIRED_FILES, RunStore, read_run, seal_files
-
     paths = [Path(f) for f in files]
     for path in paths:
         if not path.is_file():
@@ -209,7 +218,6 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
         if report["problems"]:
             return report
     results_dir, store_dir = Path(results_dir), Path(store_dir)
-    from ferlib.results import committed_runs, experiment_key, is_paper_config, protocol_seed_runs
 
     before = protocol_seed_runs(committed_runs(results_dir)) if results_dir.is_dir() else {}
     had = {(key, run.config.seed) for key, runs in before.items() for run in runs}
@@ -258,9 +266,6 @@ def import_files(files, *, results_dir, store_dir, replace: bool = False, log=pr
 def drop_committed_from_missing(results_dir) -> list:
     """Rewrite ``missing.json`` (:func:`ferlib.missing.save_missing`) so that it no longer
     lists the experiments that now have a committed protocol run (seed 0); returns those keys."""
-    from ferlib.missing import save_missing
-    from ferlib.results import MISSING_FILE, paper_results, read_missing
-
     path = Path(results_dir) / MISSING_FILE
     if not path.exists():
         return []

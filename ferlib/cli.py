@@ -13,10 +13,12 @@ import argparse
 import dataclasses
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 
 from ferlib.config import DATASETS, MODEL_IDS, PROFILES
+from ferlib.vocabulary import SUBJECT_PROTOCOL_TITLES, SUBJECT_PROTOCOLS
 
 DEFAULT_STORE = "runs"
 
@@ -42,6 +44,7 @@ def _resolve_pack(args):
     pack = getattr(args, "pack", None)
     if pack is None:
         return
+    # saves start-up time: a command loads only what it runs
     from ferlib.pack import read_pack
 
     if getattr(args, "data_dir", None) is not None:
@@ -176,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.store import RunLocked
 
     args = build_parser().parse_args(argv)
@@ -217,6 +221,7 @@ def check_folder_options(args) -> None:
 
 
 def cmd_datasets(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.datasets import find_datasets, load_dataset, unrecognised_folders
 
     if args.data_dir is None:
@@ -235,11 +240,13 @@ def cmd_datasets(args) -> int:
     for name in found:
         dataset = load_dataset(name, root, cache_dir=args.cache_dir)
         if args.save:
+            # saves start-up time: a command loads only what it runs
             from ferlib.results import paper_split_summary
 
             summaries[name] = paper_split_summary(dataset)
         summary = dataset.summary()
         if not summary["per_split"]:
+            # saves start-up time: a command loads only what it runs
             from ferlib.splits import paper_split
 
             split = paper_split(dataset)
@@ -251,6 +258,7 @@ def cmd_datasets(args) -> int:
     else:
         print(_datasets_text(report))
     if args.save:
+        # saves start-up time: a command loads only what it runs
         from ferlib.results import write_json_atomic
 
         path = write_json_atomic(summaries, args.save)
@@ -259,6 +267,7 @@ def cmd_datasets(args) -> int:
 
 
 def _datasets_text(report) -> str:
+    # saves start-up time: a command loads only what it runs
     import pandas as pd
 
     lines = []
@@ -278,6 +287,7 @@ def _datasets_text(report) -> str:
 
 
 def cmd_models(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.models import model_summary
 
     for model_id in ([args.model] if args.model else MODEL_IDS):
@@ -288,6 +298,7 @@ def cmd_models(args) -> int:
 def _overrides(args) -> dict:
     """The training options given on the command line as RunConfig fields (``None``:
     not given, the profile's value stays)."""
+    # saves start-up time: a command loads only what it runs
     import keras
 
     if args.epochs is not None and args.epochs < 1:
@@ -305,6 +316,7 @@ def _overrides(args) -> dict:
 def _config(args, *, model, dataset, source=None):
     """The run config the options describe: the profile, the experiment's stated
     deviations (:mod:`ferlib.protocol`), then the options given."""
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import experiment_config
 
     return experiment_config(args.profile, (model, dataset, source),
@@ -324,6 +336,7 @@ def _print_result(run):
 
 
 def cmd_train(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.experiment import train_run
 
     _check_data_dir(args)
@@ -335,6 +348,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_finetune(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.experiment import finetune_run
 
     _check_data_dir(args)
@@ -351,6 +365,7 @@ def cmd_finetune(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import reproduction_runs
     from ferlib.tables import runs_overview
 
@@ -365,6 +380,7 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_runs(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.store import RunStore, runs_frame
 
     runs, broken = RunStore(args.store).scan()
@@ -381,6 +397,7 @@ def cmd_runs(args) -> int:
 
 
 def cmd_export(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.results import PAPER_RESULTS, audit_run, export_store
     from ferlib.store import RunStore
 
@@ -398,6 +415,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_check(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import departure_text
     from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol, subject_fold_runs
     from ferlib.store import RunStore
@@ -405,6 +423,7 @@ def cmd_check(args) -> int:
     folder = Path(args.results) if args.results else PAPER_RESULTS
     runs, broken = RunStore(folder).scan()
     problems = [p for _, found in broken for p in found] + [p for run in runs for p in audit_run(run)]
+    # saves start-up time: a command loads only what it runs
     from ferlib.missing import missing_is_current
 
     with warnings.catch_warnings():  # broken folders are among the problems already
@@ -435,7 +454,7 @@ def subject_folds_text(key, found) -> str:
     """One model's committed subject-independent folds of one data set and seed
     (``key`` and ``found`` an item of :func:`ferlib.results.subject_fold_runs`), e.g.
     ``model 2 jaffe seed 0, leave one subject out: 3 of 10 folds (0, 1, 2)``."""
-    from ferlib.compare import SUBJECT_PROTOCOL_TITLES
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import subject_protocol
 
     model, dataset, seed = key
@@ -445,6 +464,7 @@ def subject_folds_text(key, found) -> str:
 
 
 def cmd_missing(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.missing import missing_entries, save_missing
     from ferlib.results import PAPER_RESULTS
 
@@ -474,6 +494,7 @@ def parse_seeds(text: str) -> list:
 
 
 def cmd_study(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib import study
 
     _check_data_dir(args)
@@ -498,6 +519,7 @@ def cmd_study(args) -> int:
 
 
 def cmd_probe(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.diagnostics import merge_probes, probe_collapse, probes_table, read_probes
     from ferlib.experiment import config_data, environment
     from ferlib.results import write_json_atomic
@@ -525,6 +547,7 @@ def cmd_probe(args) -> int:
 
 
 def cmd_book(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.book import build_book
 
     if args.epochs is not None and args.epochs < 1:
@@ -589,12 +612,14 @@ def _audit_datasets(args) -> tuple:
 
 
 def _save_report(report, path):
+    # saves start-up time: a command loads only what it runs
     from ferlib.results import write_json_atomic
 
     print(f"saved to {write_json_atomic(report, path)}")
 
 
 def cmd_baselines(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.baselines import baseline_frame, baseline_table
 
     _check_data_dir(args)
@@ -612,7 +637,8 @@ def cmd_baselines(args) -> int:
 
 
 def _subject_independent_baselines(args) -> int:
-    from ferlib.baselines import SUBJECT_PROTOCOLS, cross_validated_baselines
+    # saves start-up time: a command loads only what it runs
+    from ferlib.baselines import cross_validated_baselines
     from ferlib.experiment import load_data
 
     names = [n for n in _audit_datasets(args) if n in SUBJECT_PROTOCOLS]
@@ -636,6 +662,7 @@ def _subject_independent_baselines(args) -> int:
 
 
 def cmd_leakage(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.leakage import leakage_frame, leakage_table
 
     _check_data_dir(args)
@@ -714,9 +741,9 @@ def _mib(n) -> str:
 
 
 def cmd_pack(args) -> int:
-    import time
-
-    from ferlib.pack import load_packed, pack_data, pack_size, tree_size
+    # saves start-up time: a command loads only what it runs
+    from ferlib.datasets.discover import pack_data
+    from ferlib.pack import load_packed, pack_size, tree_size
 
     _check_data_dir(args)
     tic = time.perf_counter()
@@ -737,6 +764,7 @@ def cmd_pack(args) -> int:
 
 
 def cmd_campaign(args) -> int:
+    # saves start-up time: a command loads only what it runs
     import keras
 
     from ferlib.campaign import PHASES, Campaign, configure_jax, plan_jobs, summary_lines
@@ -770,6 +798,7 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_campaign_import(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.campaign_files import import_files
     from ferlib.results import PAPER_RESULTS
 

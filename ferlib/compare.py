@@ -23,15 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ferlib import stats
+from ferlib import paper, stats
 from ferlib.baselines import paired_correctness
-
-BASELINES = ("majority", "logistic_pixels", "hog_logistic")
-#: How the book names each baseline.
-BASELINE_TITLES = {"majority": "majority class", "logistic_pixels": "pixels + logistic regression",
-                   "hog_logistic": "HOG + logistic regression"}
-#: How the book names each subject-independent protocol.
-SUBJECT_PROTOCOL_TITLES = {"loso": "leave one subject out", "subject-kfold": "folds grouped by subject"}
+from ferlib.config import check_choice
+from ferlib.protocol import SUBJECT_EXPERIMENTS, departure_text, protocol_dataset, subject_protocol
+from ferlib.results import is_paper_config, protocol_seed_runs, subject_fold_runs
+from ferlib.vocabulary import BASELINE_TITLES, BASELINES, MODEL_IDS, SIGNIFICANCE, SUBJECT_PROTOCOL_TITLES
 
 #: A CK+ image's sequence in its file name: ``S010_004_00000017.png`` -> ``S010_004``.
 _SEQUENCE = re.compile(r"(S\d+_\d+)_\d+")
@@ -92,9 +89,6 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         :func:`ferlib.protocol.departure_text`); runs whose test images have no baseline
         (another split) are left out.
     """
-    from ferlib.protocol import departure_text
-    from ferlib.results import is_paper_config
-
     rows = []
     for run in runs:
         config = run.config
@@ -205,7 +199,7 @@ FINETUNE_SEED_COLUMNS = ["model", "dataset", "seeds", "scratch_mean", "fine_tune
                          "wilcoxon_p_value", "wilcoxon_min_p", "by_seed"]
 
 
-def finetune_over_seeds(seed_runs: dict, *, level: float = 0.05) -> pd.DataFrame:
+def finetune_over_seeds(seed_runs: dict, *, level: float = SIGNIFICANCE) -> pd.DataFrame:
     """Fine-tuned against from scratch over seeds, each seed paired with the run from
     scratch of the same seed (same split, same test images).
 
@@ -408,10 +402,6 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
     Raises ``ValueError`` when two folds test the same image, or when a complete set
     tests another number of images than the baselines' folds.
     """
-    from ferlib.config import MODEL_IDS, check_choice
-    from ferlib.protocol import SUBJECT_EXPERIMENTS, protocol_dataset, subject_protocol
-    from ferlib.results import protocol_seed_runs, subject_fold_runs
-
     check_choice("model", model, MODEL_IDS)
     folds_of = subject_fold_runs(runs, models=(model,))
     paper_runs = protocol_seed_runs(runs, models=(model,))
@@ -474,10 +464,6 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
         ``by_seed`` (each run's test accuracy, a list) and one column per baseline of :data:`BASELINES` (the accuracy on the data set the
         protocol trains on; NaN without one).
     """
-    from ferlib import paper
-    from ferlib.protocol import protocol_dataset
-    from ferlib.tables import accuracy_bounds
-
     rows = []
     for (model, dataset, source), value in paper.ACCURACY.items():
         runs = seed_runs.get((model, dataset, source), [])
@@ -486,7 +472,7 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
                "paper": value, "seeds": len(runs), "ours": np.nan, "low": np.nan, "high": np.nan,
                "interval": None, "by_seed": [float(a) for a in accuracies]}
         if len(runs) == 1:
-            low, high = accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
+            low, high = stats.accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
             row.update(ours=accuracies[0], low=low, high=high, interval="Wilson")
         elif runs:
             summary = stats.seed_summary(accuracies)
@@ -501,3 +487,4 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "paper", "seeds", "ours", "low", "high",
                                        "interval", "by_seed", *BASELINES])
+

@@ -1,10 +1,10 @@
 """What each chapter of the book found, in words, computed from the runs.
 
 Every function here takes what a chapter has already computed (tables of
-:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`) and returns text:
-sentences for the "What we found" box at the top of a chapter, or values that the
-prose pages glue in. No number is typed here; each comes from its argument, and a
-sentence says so plainly when a build has no run to support it.
+:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`, :mod:`ferlib.study`)
+and returns text: sentences for the "What we found" box at the top of a chapter, or
+values that the prose pages glue in. No number is typed here; each comes from its
+argument, and a sentence says so plainly when a build has no run to support it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,22 @@ import numpy as np
 import pandas as pd
 
 from ferlib import paper
-from ferlib.formatting import DASH, percent_text, points_text, range_text
+from ferlib.claims import at_majority_class, main_test_set
+from ferlib.config import PROFILES
+from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
+from ferlib.protocol import experiment_config
+from ferlib.results import protocol_seed_runs
+from ferlib.stats import above_chance
+from ferlib.study import STUDY_SEEDS
+from ferlib.tables import confused_pairs, probability_columns, training_label
+from ferlib.vocabulary import (
+    LEARNED_BALANCED,
+    PAPER_MODELS,
+    SIGNIFICANCE,
+    SUBJECT_PROTOCOL_TITLES,
+    dataset_title,
+    run_dataset_title,
+)
 
 
 def _seeds(n) -> str:
@@ -37,7 +52,7 @@ def _models_note(models) -> str | None:
     """Which of the paper's three networks a range of ours covers, where not all:
     ``[2]`` -> ``"Model 2 only"``, ``[1, 2]`` -> ``"Models 1 and 2"``; None for all three."""
     models = sorted({int(m) for m in models})
-    if models == [1, 2, 3]:
+    if models == sorted(PAPER_MODELS):
         return None
     return f"Model {models[0]} only" if len(models) == 1 else f"Models {_listed(models)}"
 
@@ -46,8 +61,8 @@ def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: 
     """The values the conclusions glue for the paper's quoted ranges and ours.
 
     Args:
-        ranges: :func:`ferlib.tables.range_table` output.
-        results: :func:`ferlib.tables.results_table` output.
+        ranges: :func:`ferlib.claims.range_table` output.
+        results: :func:`ferlib.claims.results_table` output.
         quoted_fer2013: the paper's single FER2013 figure (:data:`ferlib.paper.QUOTED_FER2013_ACCURACY`).
 
     Returns:
@@ -106,16 +121,12 @@ def seed_range_glues(accuracy: pd.DataFrame) -> dict:
     return values
 
 
-#: The significance level of the paired tests the findings count.
-SIGNIFICANCE = 0.05
-
-
 def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
                       beside: pd.DataFrame | None = None) -> str:
     """What our runs say about fine-tuning.
 
     Args:
-        summary: :func:`ferlib.tables.finetune_summary`.
+        summary: :func:`ferlib.claims.finetune_summary`.
         paired: :func:`ferlib.compare.finetune_comparison` of the same runs: each gain's
             exact McNemar test on the same test images; None leaves the tests out.
         beside: :func:`ferlib.compare.baseline_comparison` (with ``run`` ids and the
@@ -166,9 +177,6 @@ def finetune_seeds_sentence(over_seeds: pd.DataFrame) -> str:
         +7.1), significant on its own test images (exact McNemar, p < 0.05) in 0 of 2, paired
         t-test over seeds p = 0.210."``, or that no fine-tune has been repeated yet.
     """
-    from ferlib.figures import dataset_title
-    from ferlib.formatting import p_text
-
     repeated = over_seeds[over_seeds["seeds"] >= 2] if len(over_seeds) else over_seeds
     if not len(repeated):
         return ("No fine-tune has more than one seed paired with its run from scratch yet, so none of "
@@ -181,11 +189,6 @@ def finetune_seeds_sentence(over_seeds: pd.DataFrame) -> str:
                      f"{each}), significant on its own test images (exact McNemar, p < {SIGNIFICANCE:g}) in "
                      f"{row.significant_gains} of {row.seeds}, paired t-test over seeds p = {p_text(row.t_p_value)}")
     return "Over seeds, each fine-tune paired with the run from scratch of the same seed: " + "; ".join(parts) + "."
-
-
-#: The median balanced test accuracy over seeds that counts as a network that learned
-#: (well above the 1/7 of always answering one class).
-LEARNED_BALANCED = 0.40
 
 
 def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dict:
@@ -228,9 +231,6 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     is the learning rate the protocol fine-tunes at (``"0.001"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
     fine-tuning, else ``"not always above"``."""
-    from ferlib.protocol import experiment_config
-    from ferlib.results import protocol_seed_runs
-
     rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
     first = [run for run in runs
              if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
@@ -304,16 +304,13 @@ BOX_TITLE = "What we found"
 def box(lines):
     """The "what we found" box of a chapter: ``lines`` as a MyST admonition that a
     notebook cell shows (an IPython Markdown object)."""
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
-
-    from ferlib.formatting import admonition
 
     return Markdown(admonition(BOX_TITLE, list(lines)))
 
 
 def _experiment(model, dataset, training) -> str:
-    from ferlib.figures import dataset_title
-
     how = "from scratch" if training == "scratch" else "fine-tuned"
     return f"Model {int(model)} on {dataset_title(dataset)} ({how})"
 
@@ -376,14 +373,11 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
     runs table; with the ``runs`` behind the overview (``{(model, dataset, source): Run}``),
     also each run no better than always answering its test part's most frequent class
     (:func:`ferlib.claims.at_majority_class`)."""
-    from ferlib.claims import at_majority_class
-    from ferlib.tables import training_label
-
     lines = [f"{len(overview)} of the paper's {experiments} experiments have a run in this build"
              + (f"; the other {len(missing)} are listed below with the compute each needs."
                 if len(missing) else ".")]
     for (model, dataset, source), run in (runs or {}).items():
-        if at_majority_class(run, level=SIGNIFICANCE):
+        if at_majority_class(run):
             lines.append(f"{_experiment(model, dataset, training_label(source))}, seed "
                          f"{int(run.config.seed)}: no better than always answering the most frequent class of its "
                          f"test part, so it shows no learning; its curves below show what happened in training.")
@@ -400,8 +394,6 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
 def _per_picked_run(picked: dict, describe) -> list:
     """One line per data set of ``picked`` (``{dataset: ((model, dataset, source), run) or
     None}``): ``describe(key, run)`` for the run shown, or that the build has none."""
-    from ferlib.figures import dataset_title
-
     return [f"{dataset_title(dataset)}: no run to show in this build." if found is None
             else f"{dataset_title(dataset)} {describe(*found)}" for dataset, found in picked.items()]
 
@@ -409,8 +401,6 @@ def _per_picked_run(picked: dict, describe) -> list:
 def confusion_findings(picked: dict) -> list:
     """For the confusion chapter, from ``{dataset: ((model, dataset, source), run) or None}``
     (the run shown for each data set)."""
-    from ferlib.tables import confused_pairs, training_label
-
     def describe(key, run):
         model, _, source = key
         test = run.metrics["test"]
@@ -428,8 +418,6 @@ def emotion_findings(picked: dict) -> list:
     """For the emotion-analysis chapter: for the run shown per data set, the mean
     probability it gives the true class of its test images, and how often the true class
     is among its two most probable."""
-    from ferlib.tables import probability_columns
-
     def describe(key, run):
         test = run.predictions[run.predictions["part"] == "test"]
         probabilities = probability_columns(test)
@@ -448,9 +436,6 @@ def accuracy_findings(accuracy: pd.DataFrame) -> list:
     (the paper's own test sets): ours with its interval against the paper's value, and
     the two-sample z of the difference (both accuracies' binomial errors: so a paper value
     just outside our own interval can still be within sampling error)."""
-    from ferlib.claims import main_test_set
-    from ferlib.formatting import percent_interval_text
-
     main = main_test_set(accuracy).dropna(subset=["ours"])
     lines = []
     for row in main.itertuples():
@@ -485,8 +470,8 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
     lines += majority_findings(protocol)
     if len(protocol):
-        below = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] < 0)).sum())
-        above = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] > 0)).sum())
+        below = int(((protocol["p_vs_hog"] < SIGNIFICANCE) & (protocol["cnn_minus_hog"] < 0)).sum())
+        above = int(((protocol["p_vs_hog"] < SIGNIFICANCE) & (protocol["cnn_minus_hog"] > 0)).sum())
         lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
                      f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fell below it by "
                      f"more than chance (exact McNemar test); the rest cannot be told apart from it.")
@@ -496,10 +481,8 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
 def at_majority(row) -> bool:
     """Whether a run (a row of :func:`ferlib.compare.baseline_comparison`: ``accuracy``,
     ``n``, ``majority``) is no better than always answering the test part's most
-    frequent class (one-sided exact binomial test at :data:`SIGNIFICANCE`); False where
-    the majority share is unknown."""
-    from ferlib.stats import above_chance
-
+    frequent class (one-sided exact binomial test at :data:`ferlib.vocabulary.SIGNIFICANCE`);
+    False where the majority share is unknown."""
     majority = getattr(row, "majority", np.nan)
     if not 0 < majority < 1:
         return False
@@ -553,9 +536,6 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
     on the paper's split and HOG + logistic regression on the same folds with the paired
     test, or how many folds are still to come (none yet, for a data set without a fold
     beside one with folds). Empty when no fold is committed."""
-    from ferlib.compare import SUBJECT_PROTOCOL_TITLES
-    from ferlib.figures import dataset_title
-
     lines = []
     for row in cnn.itertuples():
         name = dataset_title(row.dataset)
@@ -575,7 +555,7 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
             line += (f", against {percent_text(row.paper_split_mean)} on the paper's split (mean over "
                      f"{_seeds(row.paper_seeds)})")
         if not pd.isna(row.p_vs_hog):
-            verdict = ("not significantly different" if row.p_vs_hog >= 0.05
+            verdict = ("not significantly different" if row.p_vs_hog >= SIGNIFICANCE
                        else "significantly better" if row.cnn_minus_hog > 0 else "significantly worse")
             p_text = "p < 0.001" if row.p_vs_hog < 0.001 else f"p = {row.p_vs_hog:.3f}"
             line += (f"; HOG with logistic regression scores {percent_text(row.hog_logistic)} on the same "
@@ -593,8 +573,6 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
     """For the protocol chapter, from :func:`ferlib.study.study_table`,
     :func:`ferlib.study.study_verdicts`, :func:`ferlib.compare.subject_comparison` and
     (optional) :func:`ferlib.compare.subject_cnn_comparison`."""
-    from ferlib.figures import dataset_title, run_dataset_title
-
     lines = []
     if len(table):
         lines.append(f"The sensitivity study has {int(table['seeds'].sum())} committed runs in "
@@ -631,8 +609,6 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
         the sentence, or ``""`` when the study has no protocol cell for that model and
         data set (nothing to compare with).
     """
-    from ferlib.figures import dataset_title
-
     part = table[(table["model"] == model) & (table["dataset"] == dataset)].set_index("cell")
     if "protocol" not in part.index:
         return ""
@@ -659,8 +635,6 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     :func:`ferlib.study.study_verdicts`: the test of a change to the protocol itself,
     which serves all data sets. ``""`` when no cell has such a verdict on every data set
     yet."""
-    from ferlib.figures import dataset_title
-
     part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
     if not set(datasets) <= set(part["dataset"]):
         return ""
@@ -694,10 +668,6 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
     protocol's rule) and the mean beside it, and whether the protocol trains at the rate
     the rule picks (a stated deviation where that is not the profile's rate); where the
     study's default seeds alone gave the other verdict, that too."""
-    from ferlib.config import PROFILES
-    from ferlib.figures import dataset_title
-    from ferlib.study import STUDY_SEEDS
-
     profile_rate = PROFILES[profile]["learning_rate"]
     lines = []
     for row in choices.itertuples():

@@ -19,6 +19,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from ferlib.config import PROFILES
+from ferlib.experiment import config_data, finetune_run, prepare, train_run
+from ferlib.protocol import experiment_config
+from ferlib.stats import above_chance
+from ferlib.vocabulary import dataset_title
+
 #: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained: the
 #: study around the settled protocol (no augmentation). A cell that sets what the
 #: protocol already has for an experiment (the learning-rate cells, where the experiment
@@ -106,9 +112,8 @@ def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str 
     In a fine-tune round (:data:`FINETUNE_ROUNDS`) it is the fine-tune's target config,
     with ``source`` :data:`FINETUNE_SOURCE` and no ``source_run`` yet (training fills it
     in from :func:`source_config`)."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
-
-    from ferlib.protocol import experiment_config
 
     cells = round_cells(round)
     if cell not in cells:
@@ -124,8 +129,6 @@ def source_config(config, *, profile: str = "paper"):
     run of the same model and seed on :data:`FINETUNE_SOURCE` (with that experiment's
     stated deviations, e.g. Model 2's FER2013 learning rate), same data kind, backend and
     precision."""
-    from ferlib.protocol import experiment_config
-
     if not config.is_finetune:
         raise ValueError(f"{config.label()}: not a fine-tune, so it has no source run")
     return experiment_config(profile, (config.model, config.source, None), data=config.data, seed=config.seed,
@@ -160,8 +163,6 @@ def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **s
     returns ``[(cell, Run)]``. Each data set is loaded once. A fine-tune round's run
     starts from its :func:`source_config` run, fetched from ``store`` or trained first
     (on the real FER2013, hours on a CPU)."""
-    from ferlib.experiment import config_data, finetune_run, train_run
-
     data = "real" if data_dir is not None else "synthetic"
     loaded, runs = {}, []
 
@@ -199,8 +200,7 @@ def same_epochs_as_protocol(config, dataset, *, profile: str = "paper") -> bool:
     """Whether ``config`` draws the same rows every epoch as the same config with the
     profile's ``min_epoch_images`` (a training set whose balanced pass is longer than
     either minimum): then, as nothing else differs, the two runs are the same run."""
-    from ferlib.config import PROFILES
-    from ferlib.experiment import prepare
+    # saves start-up time: Keras loads TensorFlow
     from ferlib.training import epoch_indices
 
     protocol = dataclasses.replace(config, min_epoch_images=PROFILES[profile].get("min_epoch_images"))
@@ -249,8 +249,6 @@ def learned(run) -> bool:
     """Whether a run's test accuracy beats always answering the most frequent class of its
     test part (:func:`ferlib.stats.above_chance`, one-sided exact binomial test at 0.05;
     on balanced JAFFE that is one in seven, on seven-class CK+ one half: neutral)."""
-    from ferlib.stats import above_chance
-
     confusion = np.asarray(run.metrics["test"]["confusion"])
     majority = confusion.sum(axis=1).max() / confusion.sum()
     return above_chance(int(np.trace(confusion)), int(confusion.sum()), majority)["above"]
@@ -358,8 +356,6 @@ def study_markdown(table: pd.DataFrame) -> str:
     """A :func:`study_table` as a Markdown table for the book: accuracies as percentages,
     mean ± sd over seeds (no sd for one seed), the seeds above chance, each seed's
     validation and test accuracy (seeds in increasing order)."""
-    from ferlib.figures import dataset_title
-
     def by_seed(values) -> str:
         return ", ".join(f"{100 * v:.1f}" for _, v in sorted(values.items()))
 
@@ -422,3 +418,4 @@ def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:
         return frame
     order = frame["val_change"].abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
+

@@ -306,3 +306,4 @@ def test_subject_cnn_comparison_refuses_folds_that_test_an_image_twice_or_other_
         compare.subject_cnn_comparison(JAFFE_FOLDS, {"protocols": [bigger]})
     with pytest.raises(ValueError, match="model must be one of"):
         compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT, model=4)
+

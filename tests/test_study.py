@@ -269,3 +269,4 @@ def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
         ["protocol", "fine-tune rate 0.0001"]
     again = study.run_study(tmp_path, log=lambda line: None, **scope)
     assert [run.id for _, run in again] == [run.id for _, run in runs]
+

@@ -47,7 +47,9 @@ from ferlib.datasets.faces import (
 from ferlib.datasets.fer2013 import load_fer2013
 from ferlib.datasets.folders import load_folders, relative_name
 from ferlib.datasets.jaffe import load_jaffe
-from ferlib.pack import is_pack, load_packed, packed_names, read_pack
+# the module, not its names: ferlib.pack reads FaceDataset from this package, so when it
+# is imported first it is still loading while this module is
+from ferlib import pack
 
 #: Names :func:`load_dataset` accepts.
 DATASET_NAMES = ("fer2013", "jaffe", "ckplus", "ckplus7", "folders")
@@ -136,7 +138,7 @@ def find_dataset(name: str, data_dir, *, layout=None) -> Path:
     Raises ``FileNotFoundError`` listing the paths looked at and the accepted layouts.
     """
     data_dir = _check_data_dir(data_dir)
-    if is_pack(data_dir):
+    if pack.is_pack(data_dir):
         return _packed_path(name, data_dir)
     candidates = _candidates(name, data_dir, layout)
     for path, accepted in candidates:
@@ -156,8 +158,8 @@ def find_datasets(data_dir) -> dict:
     Raises ``FileNotFoundError`` when ``data_dir`` is not a folder.
     """
     data_dir = _check_data_dir(data_dir)
-    if is_pack(data_dir):
-        return {name: _packed_path(name, data_dir) for name in packed_names(data_dir) if name in FOUND_NAMES}
+    if pack.is_pack(data_dir):
+        return {name: _packed_path(name, data_dir) for name in pack.packed_names(data_dir) if name in FOUND_NAMES}
     found = {}
     for name in FOUND_NAMES:
         try:
@@ -177,7 +179,7 @@ def unrecognised_folders(data_dir) -> list:
     ``[(path, message)]`` in sorted order, the message naming the accepted layouts.
     """
     data_dir = _check_data_dir(data_dir)
-    if is_pack(data_dir):
+    if pack.is_pack(data_dir):
         return []
     accepted = set()
     for name in FOUND_NAMES:
@@ -209,7 +211,7 @@ def unrecognised_folders(data_dir) -> list:
 
 def _packed_path(name: str, pack_dir: Path) -> Path:
     """The images file of data set ``name`` in a pack (:mod:`ferlib.pack`)."""
-    datasets = read_pack(pack_dir)["datasets"]
+    datasets = pack.read_pack(pack_dir)["datasets"]
     if name not in datasets:
         raise FileNotFoundError(f"no {name} data in the pack {pack_dir}: it holds "
                                 f"{', '.join(datasets) or 'nothing'}")
@@ -250,12 +252,12 @@ def load_dataset(name: str, data_dir, *, cache_dir=None, layout=None,
     """
     if name not in DATASET_NAMES:
         raise ValueError(f"unknown data set {name!r}; expected one of {DATASET_NAMES}")
-    if name != "folders" and is_pack(data_dir):
+    if name != "folders" and pack.is_pack(data_dir):
         if layout is not None or options:
             raise ValueError(f"{data_dir} is a data pack: its {name} was loaded when the pack was "
                              f"made; layout and loader options do not apply (got layout={layout!r}, "
                              f"options={sorted(options)})")
-        return load_packed(name, data_dir)
+        return pack.load_packed(name, data_dir)
     if layout is not None and name not in ("ckplus", "ckplus7"):
         raise ValueError(f"layout applies to ckplus and ckplus7 only, got layout={layout!r} "
                          f"for {name}")
@@ -311,3 +313,18 @@ def load_dataset(name: str, data_dir, *, cache_dir=None, layout=None,
             fallback_fraction=options.get("fallback_fraction", CENTRAL_CROP_FRACTION),
         )
     return cached(cache_dir, name, _fingerprint(name, path), key_options, load)
+
+
+def pack_data(data_dir, out_dir, *, names=None, cache_dir=None, log=None) -> dict:
+    """Load data sets from a data root and write them as a pack (:func:`ferlib.pack.write_pack`).
+
+    ``names``: the data sets to pack; ``None`` packs those of :data:`ferlib.pack.PACK_NAMES` found
+    under ``data_dir`` (a named data set that is not there is an error).
+    """
+    if names is None:
+        found = find_datasets(data_dir)
+        names = [name for name in pack.PACK_NAMES if name in found]
+        if not names:
+            raise FileNotFoundError(f"{data_dir}: none of {', '.join(pack.PACK_NAMES)} found")
+    datasets = {name: load_dataset(name, data_dir, cache_dir=cache_dir) for name in names}
+    return pack.write_pack(datasets, out_dir, log=log)
