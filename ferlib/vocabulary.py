@@ -5,6 +5,10 @@ by.
 Everything here is plain data (no array, no framework), so the run configuration, the
 loaders, the statistics and the book's pages all read their names from here and never
 from each other. :mod:`ferlib.labels` holds the classes themselves.
+
+Two registries grow the vocabulary: :func:`ferlib.models.register_model` gives each id
+of :data:`MODELS` its builder, and :func:`ferlib.datasets.register_loader` gives each
+data set of :data:`DATASETS` its loader (a data set is one entry here plus its loader).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from ferlib.labels import EMOTIONS
 
 # --------------------------------------------------------------------------- models
 
-#: The models ferlib builds, ``{id: name}``.
+#: The models ferlib builds, ``{id: name}`` (:func:`ferlib.models.register_model` gives
+#: each id its builder).
 MODELS = {1: "Model 1", 2: "Model 2", 3: "Model 3"}
 #: Their ids, in order.
 MODEL_IDS = tuple(MODELS)
