@@ -3,8 +3,11 @@
 Every function here takes what a chapter has already computed (tables of
 :mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`, :mod:`ferlib.study`)
 and returns text: sentences for the "What we found" box at the top of a chapter, or
-values that the prose pages glue in. No number is typed here; each comes from its
-argument, and a sentence says so plainly when a build has no run to support it.
+values that the prose pages glue in. No number is typed here and nothing is decided
+here: each number comes from its argument, each verdict (significant or not, learned or
+not, which runs show what) from the comparison and statistics modules, at the
+thresholds of :mod:`ferlib.vocabulary`; a sentence says so plainly when a build has no
+run to support it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ import pandas as pd
 
 from ferlib import paper
 from ferlib.claims import at_majority_class, main_test_set
+from ferlib.compare import (
+    at_majority,
+    finetune_rate_evidence,
+    finetune_verdicts,
+    hog_verdicts,
+    learned_over_seeds,
+    paired_verdict,
+)
 from ferlib.config import PROFILES
 from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
-from ferlib.protocol import experiment_config
-from ferlib.results import protocol_seed_runs
-from ferlib.stats import above_chance
-from ferlib.study import STUDY_SEEDS
+from ferlib.study import STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
 from ferlib.vocabulary import (
     LEARNED_BALANCED,
@@ -131,7 +139,8 @@ def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
             exact McNemar test on the same test images; None leaves the tests out.
         beside: :func:`ferlib.compare.baseline_comparison` (with ``run`` ids and the
             ``majority`` baseline): a significant gain over a run from scratch that is
-            no better than the majority class (:func:`at_majority`) is said to be one.
+            no better than the majority class is said to be one
+            (:func:`ferlib.compare.finetune_verdicts` counts them).
 
     Returns:
         e.g. ``"fine-tuning scored higher than training from scratch in 2 of 2
@@ -146,14 +155,10 @@ def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
                 f"{summary['compared']} comparisons ({points_text(summary['ours_mean_gain'])} points on average)")
     if paired is None or paired.empty:
         return sentence
-    significant = paired[(paired["p_value"] < SIGNIFICANCE) & (paired["gain"] > 0)]
+    verdicts = finetune_verdicts(paired, beside)
     sentence += (f"; the gain is significant on the same test images (exact McNemar, p < {SIGNIFICANCE:g}) "
-                 f"in {len(significant)}")
-    at_floor = set()
-    if beside is not None and len(beside):
-        at_floor = {row.run for row in beside.itertuples() if at_majority(row)}
-    against_floor = int(significant["scratch_run"].isin(at_floor).sum()) if len(significant) else 0
-    return sentence + _against_floor(len(significant), against_floor)
+                 f"in {verdicts['significant']}")
+    return sentence + _against_floor(verdicts["significant"], verdicts["against_majority"])
 
 
 def _against_floor(significant: int, against_floor: int) -> str:
@@ -199,16 +204,17 @@ def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dic
     ``bar``), ``small_scratch_bar`` (``bar`` in percent) and
     ``small_scratch_balanced_range`` (lowest to highest median balanced accuracy, a
     dash without runs) and ``small_scratch_below_bar_text`` (a sentence naming those below
-    ``bar`` with their median, or saying that none is)."""
-    part = seeds[(seeds["training"] == "scratch") & seeds["dataset"].isin(["jaffe", "ckplus"])]
+    ``bar`` with their median, or saying that none is); which learned is
+    :func:`ferlib.compare.learned_over_seeds`."""
+    part = learned_over_seeds(seeds, bar=bar)
     balanced = part["balanced_median"].astype(float)
-    below = part[balanced < bar]
+    below = part[~part["learned"]]
     below_text = ("No experiment falls below it." if below.empty else
                   "Below it: " + _listed([f"{_experiment(row.model, row.dataset, 'scratch')}, "
                                           f"{percent_text(row.balanced_median)} over {_seeds(row.seeds)}"
                                           for row in below.itertuples()]) + ".")
     return {"small_scratch_runs": int(len(part)),
-            "small_scratch_above_bar": int((balanced >= bar).sum()),
+            "small_scratch_above_bar": int(part["learned"].sum()),
             "small_scratch_bar": float(100 * bar),
             "small_scratch_balanced_range": range_text(balanced.min(), balanced.max()) if len(part) else DASH,
             "small_scratch_below_bar_text": below_text}
@@ -230,26 +236,18 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     both in one phrase (``"81.0% (before fine-tuning: 42.9%)"``); ``finetune_protocol_<name>_rate``
     is the learning rate the protocol fine-tunes at (``"0.001"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
-    fine-tuning, else ``"not always above"``."""
-    rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
-    first = [run for run in runs
-             if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
-             and run.config.data == "real" and run.config.augment and run.config.min_epoch_images is None]
-    fast = [run for run in first if run.config.learning_rate == rate]
-    slow = [run for run in first if run.config.learning_rate < rate]
+    fine-tuning, else ``"not always above"``. The runs are those of
+    :func:`ferlib.compare.finetune_rate_evidence`."""
+    evidence = finetune_rate_evidence(runs, model=model)
 
     def accuracy(found):
         return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
 
-    values = {"finetune_first_fast": accuracy(fast), "finetune_first_slow": accuracy(slow)}
-    protocol = protocol_seed_runs(runs, models=(model,))
-    above = True
-    for name in ("jaffe", "ckplus"):
-        values[f"finetune_protocol_{name}_rate"] = f"{experiment_config('paper', (model, name, 'fer2013')).learning_rate:g}"
-        tuned = protocol.get((model, name, "fer2013"), [])
-        tested = [run.metrics["test"]["accuracy"] for run in tuned]
-        zero_shot = [run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan) for run in tuned]
-        above = above and all(t > z for t, z in zip(tested, zero_shot))  # NaN compares False
+    values = {"finetune_first_fast": accuracy(evidence["first_fast"]),
+              "finetune_first_slow": accuracy(evidence["first_slow"])}
+    for name, target in evidence["targets"].items():
+        values[f"finetune_protocol_{name}_rate"] = f"{target['rate']:g}"
+        tuned, tested, zero_shot = target["runs"], target["tested"], target["zero_shot"]
         seeds = [str(run.config.seed) for run in tuned]
         values[f"finetune_protocol_{name}"] = (
             DASH if not tuned else accuracy(tuned) if len(tuned) == 1
@@ -260,7 +258,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
         values[f"finetune_protocol_{name}_with_start"] = (
             DASH if not tuned else f"{accuracy(tuned)} ({start})" if len(tuned) == 1
             else f"{_listed([percent_text(t) for t in tested])} (seeds {_listed(seeds)}; {start})")
-    values["finetune_protocol_vs_zero_shot"] = "above" if above else "not always above"
+    values["finetune_protocol_vs_zero_shot"] = "above" if evidence["above_zero_shot"] else "not always above"
     return values
 
 
@@ -469,30 +467,18 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
         lines.append(finetune_seeds_sentence(over_seeds))
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
     lines += majority_findings(protocol)
-    if len(protocol):
-        below = int(((protocol["p_vs_hog"] < SIGNIFICANCE) & (protocol["cnn_minus_hog"] < 0)).sum())
-        above = int(((protocol["p_vs_hog"] < SIGNIFICANCE) & (protocol["cnn_minus_hog"] > 0)).sum())
+    hog = hog_verdicts(beside)
+    if hog["runs"]:
         lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
-                     f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fell below it by "
-                     f"more than chance (exact McNemar test); the rest cannot be told apart from it.")
+                     f"protocol's {hog['runs']} committed runs, {hog['above']} beat it and {hog['below']} fell "
+                     f"below it by more than chance (exact McNemar test); the rest cannot be told apart from it.")
     return lines
-
-
-def at_majority(row) -> bool:
-    """Whether a run (a row of :func:`ferlib.compare.baseline_comparison`: ``accuracy``,
-    ``n``, ``majority``) is no better than always answering the test part's most
-    frequent class (one-sided exact binomial test at :data:`ferlib.vocabulary.SIGNIFICANCE`);
-    False where the majority share is unknown."""
-    majority = getattr(row, "majority", np.nan)
-    if not 0 < majority < 1:
-        return False
-    return not above_chance(round(row.accuracy * row.n), int(row.n), majority, alpha=SIGNIFICANCE)["above"]
 
 
 def majority_findings(beside: pd.DataFrame) -> list:
     """One line per run of ``beside`` (:func:`ferlib.compare.baseline_comparison`) whose
     test accuracy is no better than always answering the test part's most frequent class
-    (:func:`at_majority`): such a run has learned nothing it shows."""
+    (:func:`ferlib.compare.at_majority`): such a run has learned nothing it shows."""
     lines = []
     for row in beside.itertuples():
         if at_majority(row):
@@ -555,8 +541,8 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
             line += (f", against {percent_text(row.paper_split_mean)} on the paper's split (mean over "
                      f"{_seeds(row.paper_seeds)})")
         if not pd.isna(row.p_vs_hog):
-            verdict = ("not significantly different" if row.p_vs_hog >= SIGNIFICANCE
-                       else "significantly better" if row.cnn_minus_hog > 0 else "significantly worse")
+            verdict = {"same": "not significantly different", "better": "significantly better",
+                       "worse": "significantly worse"}[paired_verdict(row.cnn_minus_hog, row.p_vs_hog)]
             p_text = "p < 0.001" if row.p_vs_hog < 0.001 else f"p = {row.p_vs_hog:.3f}"
             line += (f"; HOG with logistic regression scores {percent_text(row.hog_logistic)} on the same "
                      f"folds, so the network is {verdict} ({int(row.only_cnn)} images right only by the "
@@ -577,11 +563,10 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
     if len(table):
         lines.append(f"The sensitivity study has {int(table['seeds'].sum())} committed runs in "
                      f"{len(table)} (model, data set, setting) cells.")
-    for (model, dataset), part in verdicts.groupby(["model", "dataset"], sort=True):
-        top = part.iloc[part["val_change"].abs().argmax()]
-        lines.append(f"Model {model} on {dataset_title(dataset)}: the change that moves median validation "
-                     f"accuracy most is \"{top['cell']}\", by {points_text(top['val_change'])} points "
-                     f"({_seeds(top['seeds'])}).")
+    for top in largest_changes(verdicts).itertuples():
+        lines.append(f"Model {top.model} on {dataset_title(top.dataset)}: the change that moves median validation "
+                     f"accuracy most is \"{top.cell}\", by {points_text(top.val_change)} points "
+                     f"({_seeds(top.seeds)}).")
     for row in subject_rows.itertuples():
         if row.baseline == "hog_logistic" and not pd.isna(row.paper_split):
             lines.append(f"{run_dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
@@ -633,16 +618,12 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     """Whether any one change of the study raises the median validation accuracy on every
     data set of ``datasets`` at once (each cell with at least ``min_seeds`` seeds), from
     :func:`ferlib.study.study_verdicts`: the test of a change to the protocol itself,
-    which serves all data sets. ``""`` when no cell has such a verdict on every data set
-    yet."""
-    part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
-    if not set(datasets) <= set(part["dataset"]):
-        return ""
-    by_cell = part.pivot_table(index="cell", columns="dataset", values="val_change")
-    by_cell = by_cell.reindex(columns=list(datasets)).dropna()
+    which serves all data sets (:func:`ferlib.study.changes_on_every_dataset`). ``""`` when
+    no cell has such a verdict on every data set yet."""
+    by_cell = changes_on_every_dataset(verdicts, model=model, datasets=datasets, min_seeds=min_seeds)
     if by_cell.empty:
         return ""
-    better = by_cell[(by_cell > 0).all(axis=1)]
+    better = by_cell[by_cell["raises_all"]]
     names = " and ".join(dataset_title(d) for d in datasets)
     seeds = f"With {min_seeds} or more seeds per cell"
 
@@ -653,7 +634,7 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     if not better.empty:
         return f"{seeds}, Model {model}'s median validation accuracy rises on both {names} with: {changes(better)}."
     text = f"{seeds}, no single change raises Model {model}'s median validation accuracy on both {names}"
-    mixed = by_cell[(by_cell > 0).any(axis=1)]
+    mixed = by_cell[by_cell["raises_some"]]
     if mixed.empty:
         return text + "."
     which = "the one that raises it on one data set lowers" if len(mixed) == 1 else \

@@ -419,3 +419,31 @@ def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:
     order = frame["val_change"].abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
 
+
+def largest_changes(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, data set) of :func:`study_verdicts`, the cell whose change of median
+    validation accuracy is largest in size (the first such cell on a tie); same columns,
+    sorted by model and data set."""
+    rows = [part["val_change"].abs().idxmax() for _, part in verdicts.groupby(["model", "dataset"], sort=True)]
+    return verdicts.loc[rows].reset_index(drop=True)
+
+
+def changes_on_every_dataset(verdicts: pd.DataFrame, *, model: int = 2, datasets=STUDY_DATASETS,
+                             min_seeds: int = 3) -> pd.DataFrame:
+    """The cells of :func:`study_verdicts` for ``model`` with at least ``min_seeds`` seeds on
+    every data set of ``datasets``: one row per cell (index ``cell``, sorted), the change of
+    median validation accuracy on each data set (one column per data set, fractions), and
+    ``raises_all`` (it rises on every one: a change to the protocol itself would serve them
+    all) and ``raises_some`` (on at least one). Empty when some data set has no such cell."""
+    datasets = list(datasets)
+    part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
+    empty = pd.DataFrame(columns=[*datasets, "raises_all", "raises_some"])
+    if not set(datasets) <= set(part["dataset"]):
+        return empty
+    by_cell = part.pivot_table(index="cell", columns="dataset", values="val_change")
+    by_cell = by_cell.reindex(columns=datasets).dropna()
+    if by_cell.empty:
+        return empty
+    by_cell.columns.name = None
+    rises = by_cell[datasets] > 0
+    return by_cell.assign(raises_all=rises.all(axis=1), raises_some=rises.any(axis=1))

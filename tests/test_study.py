@@ -4,6 +4,7 @@ import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ferlib import study
@@ -270,3 +271,30 @@ def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
     again = study.run_study(tmp_path, log=lambda line: None, **scope)
     assert [run.id for _, run in again] == [run.id for _, run in runs]
 
+
+def _verdicts(*rows):
+    return pd.DataFrame([{"model": 2, "dataset": d, "cell": c, "seeds": n, "val_change": v, "test_change": 0.0}
+                         for d, c, n, v in rows])
+
+
+def test_largest_changes_pick_the_cell_that_moves_validation_most_per_data_set():
+    verdicts = _verdicts(("jaffe", "augmentation", 3, -0.6), ("jaffe", "no class balancing", 3, 0.1),
+                         ("ckplus7", "augmentation", 3, 0.2), ("ckplus7", "one pass per epoch", 3, -0.3))
+    top = study.largest_changes(verdicts)
+    assert list(zip(top["dataset"], top["cell"], top["val_change"])) == [("ckplus7", "one pass per epoch", -0.3),
+                                                                         ("jaffe", "augmentation", -0.6)]
+    assert study.largest_changes(verdicts.iloc[:0]).empty
+
+
+def test_changes_on_every_dataset_flag_the_cells_that_raise_all_or_some():
+    verdicts = _verdicts(("jaffe", "no class balancing", 3, -0.024), ("ckplus7", "no class balancing", 3, 0.031),
+                         ("jaffe", "augmentation", 3, -0.6), ("ckplus7", "augmentation", 3, -0.34),
+                         ("jaffe", "2,048 images per epoch", 3, 0.07), ("ckplus7", "2,048 images per epoch", 3, 0.02),
+                         ("jaffe", "learning rate 0.0001", 3, 0.1), ("ckplus7", "learning rate 0.0001", 1, 0.2))
+    table = study.changes_on_every_dataset(verdicts, datasets=("jaffe", "ckplus7"))
+    assert list(table.index) == ["2,048 images per epoch", "augmentation", "no class balancing"]
+    assert list(table.columns) == ["jaffe", "ckplus7", "raises_all", "raises_some"]
+    assert table["raises_all"].tolist() == [True, False, False]
+    assert table["raises_some"].tolist() == [True, False, True]
+    assert study.changes_on_every_dataset(verdicts, datasets=("jaffe", "ckplus7"), min_seeds=4).empty
+    assert study.changes_on_every_dataset(verdicts, datasets=("jaffe", "fer2013")).empty
