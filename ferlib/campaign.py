@@ -14,7 +14,7 @@ Jobs, in this order (:func:`plan_jobs`):
    JAFFE leave-one-subject-out, CK+ 10 folds grouped by subject, the baselines' folds)
    of Model 2 (``subject_models``), seed 0, that are not committed;
 4. ``study``: the sensitivity study's fine-tune round for Model 2 (the fine-tunes whose
-   FER2013 source is also a job of ``seeds``), then its settled round's cells
+   FER2013 source is also a job of ``seeds``), then the cells of its round around the protocol
    (:mod:`ferlib.study`) for Models 1 and 3.
 
 Without ``phases`` every phase runs, in this order.
@@ -58,7 +58,7 @@ from ferlib.pack import load_packed
 from ferlib.protocol import experiment_config, subject_configs
 from ferlib.results import paper_experiments, protocol_runs, subject_fold_runs
 from ferlib.store import MODEL_FILE, RunStore
-from ferlib.vocabulary import PAPER_MODELS
+from ferlib.vocabulary import DEFAULT_ROUND, PAPER_MODELS
 
 PHASES = ("protocol", "seeds", "subject", "study")
 #: A job's predicted seconds are multiplied by this before they are compared with the
@@ -87,7 +87,7 @@ class Job:
     config: RunConfig
     source: RunConfig | None = None
     cell: str | None = None
-    round: str = "settled"
+    round: str = DEFAULT_ROUND
 
     @property
     def label(self) -> str:
@@ -121,7 +121,7 @@ def experiment_jobs(phase, profile, *, models, seed, committed, **settings) -> l
     return jobs
 
 
-def study_jobs(profile, *, models, committed, round="settled", **settings) -> list:
+def study_jobs(profile, *, models, committed, round=DEFAULT_ROUND, **settings) -> list:
     """Jobs for the cells of the study's ``round`` for ``models`` (its data sets and seeds)
     not committed. A fine-tune round's job carries its source config
     (:func:`ferlib.study.source_config`), trained first where its weights are missing."""
@@ -158,7 +158,7 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 
 
     ``committed``: the runs already in the results folder (:func:`ferlib.results.committed_runs`).
     ``subject_models``: the models of the ``subject`` phase. ``study_models``: the models
-    of the ``study`` phase's settled round; ``finetune_models``: those of its fine-tune
+    of the ``study`` phase's round around the protocol; ``finetune_models``: those of its fine-tune
     round, whose jobs come first.
     """
     unknown = set(phases) - set(PHASES)

@@ -18,7 +18,13 @@ import warnings
 from pathlib import Path
 
 from ferlib.config import DATASETS, MODEL_IDS, PROFILES
-from ferlib.vocabulary import SUBJECT_PROTOCOL_TITLES, SUBJECT_PROTOCOLS
+from ferlib.vocabulary import (
+    DEFAULT_ROUND,
+    STUDY_ROUND_ALIASES,
+    STUDY_ROUNDS,
+    SUBJECT_PROTOCOL_TITLES,
+    SUBJECT_PROTOCOLS,
+)
 
 DEFAULT_STORE = "runs"
 
@@ -153,9 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data sets (default: jaffe ckplus7)")
     p.add_argument("--seeds", default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
-    p.add_argument("--round", choices=("settled", "first", "rate 0.001", "fine-tune"), default="settled",
-                   help="settled: around the protocol (default); first: around the augmented start; "
-                        "'rate 0.001': the settled cells at the profile's learning rate; "
+    p.add_argument("--round", choices=(*STUDY_ROUNDS, *STUDY_ROUND_ALIASES), default=DEFAULT_ROUND,
+                   help="protocol: around the protocol (default; formerly 'settled'); 'augmented recipe': "
+                        "around the augmented recipe the protocol was chosen from (formerly 'first'); "
+                        "'rate 0.001': the protocol's cells at the profile's learning rate; "
                         "fine-tune: fine-tunes from the protocol's FER2013 run of each seed")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")

@@ -24,6 +24,7 @@ from ferlib.vocabulary import (  # noqa: F401 (the book's pages read the titles 
     BASELINE_TITLES,
     BASELINES,
     DATASET_TITLES,
+    DEFAULT_ROUND,
     RUN_DATASET_TITLES,
     dataset_title,
     run_dataset_title,
@@ -317,7 +318,7 @@ def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None
     return fig
 
 
-def study_figure(cell_runs, *, title: str | None = None, round: str = "settled") -> Figure:
+def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_ROUND) -> Figure:
     """The sensitivity study: validation and test accuracy of every seed in every cell.
 
     Args:

@@ -130,6 +130,18 @@ SUBJECT_PROTOCOL_TITLES = {"loso": "leave one subject out", "subject-kfold": "fo
 #: the same people.
 SUBJECT_PROTOCOLS = {"jaffe": ("loso", None), "ckplus7": ("subject-kfold", 10), "ckplus": ("subject-kfold", 10)}
 
+# --------------------------------------------------------------------------- the sensitivity study
+
+#: The rounds of the sensitivity study (:data:`ferlib.study.ROUNDS`), each named by what its
+#: cells change one setting around: the protocol; the augmented recipe the protocol was
+#: chosen from; the protocol at the profile's learning rate, 0.001; the protocol's fine-tunes.
+STUDY_ROUNDS = ("protocol", "augmented recipe", "rate 0.001", "fine-tune")
+#: The round the study means when none is named.
+DEFAULT_ROUND = "protocol"
+#: Earlier names of two rounds, still accepted: ``settled`` (the study around the
+#: protocol once it was settled) and ``first`` (the first round, around the augmented recipe).
+STUDY_ROUND_ALIASES = {"settled": "protocol", "first": "augmented recipe"}
+
 # --------------------------------------------------------------------------- baselines
 
 #: The baselines fitted on the same splits as the networks, and how the book names them.
