@@ -534,6 +534,9 @@ def _folder(value, *, must_exist: bool):
     return str(value)
 
 
+#: The model ids in words: ``"1, 2 or 3"``.
+_MODEL_WORDS = " or ".join(filter(None, (", ".join(map(str, MODEL_IDS[:-1])), str(MODEL_IDS[-1]))))
+
 #: Every parameter a notebook may declare: ``name -> (check, what it must be)``. A check
 #: returns the normalised value, or ``None`` (``False`` where ``None`` is a valid value)
 #: when the value is wrong.
@@ -553,8 +556,8 @@ PARAMETER_RULES = {
     "faces": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
     "faces_per_dataset": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
     "top_pairs": (lambda v: _whole(v, least=1), "a whole number of at least 1"),
-    "confusion_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
-    "analysis_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
+    "confusion_model": (_optional_model, f"None (the best model on the validation part) or {_MODEL_WORDS}"),
+    "analysis_model": (_optional_model, f"None (the best model on the validation part) or {_MODEL_WORDS}"),
     "results_dir": (lambda v: False if v is None else _folder(v, must_exist=True),
                     "None (this project's results/paper) or an existing folder of committed results"),
 }

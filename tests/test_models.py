@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,9 +101,9 @@ def test_num_classes_sets_output_units():
     assert model.output_shape == (None, 3)
 
 
-@pytest.mark.parametrize("bad_id", [0, 4, "1", 1.5, True, None])
+@pytest.mark.parametrize("bad_id", [0, 99, "1", 1.5, True, None])
 def test_bad_model_id_raises(bad_id):
-    with pytest.raises(ValueError, match=r"\[1, 2, 3\]"):
+    with pytest.raises(ValueError, match=re.escape(str(sorted(MODEL_IDS)))):
         models.build_model(bad_id)
     with pytest.raises(ValueError, match="model_id"):
         models.paper_layer_table(bad_id)
