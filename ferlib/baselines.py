@@ -27,14 +27,23 @@ from __future__ import annotations
 import time
 import warnings
 
+import cv2
 import numpy as np
 import pandas as pd
+import scipy
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from ferlib import splits
+from ferlib import splits, stats
 from ferlib.evaluation import classification_metrics
+from ferlib.experiment import limit_rows, load_data
 from ferlib.labels import EMOTIONS, NUM_CLASSES
+from ferlib.vocabulary import BASELINES, SUBJECT_PROTOCOLS
 
-BASELINES = ("majority", "logistic_pixels", "hog_logistic")
 #: Inverse regularisation strengths tried on the val part.
 C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
 #: lbfgs iterations allowed; a fit that needs more is reported as not converged.
@@ -55,8 +64,6 @@ TRAIN_CAPS = {"fer2013": {"logistic_pixels": 10000}}
 
 def hog_features(images) -> np.ndarray:
     """HOG descriptors of ``(n, 48, 48)`` uint8 images: ``(n, 900)`` float32 (see :data:`HOG`)."""
-    import cv2
-
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != tuple(HOG["win_size"]) or images.dtype != np.uint8:
         raise ValueError(f"images must be uint8 of shape (n, 48, 48), got {images.dtype} {images.shape}")
@@ -80,10 +87,6 @@ FEATURES = {"logistic_pixels": pixel_features, "hog_logistic": hog_features}
 def logistic_model(C, seed=0):
     """StandardScaler then a multinomial (lbfgs) logistic regression with inverse
     regularisation ``C``."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     return make_pipeline(StandardScaler(),
                          LogisticRegression(C=C, max_iter=MAX_ITER, random_state=seed))
 
@@ -113,9 +116,6 @@ def select_c(x_train, y_train, x_val, y_val, *, grid=C_GRID, seed=0, threads=1):
     are small: on the 2-core development machine, busy with other work, lbfgs with the
     default 2 threads ran about 100 times slower than with one.
     """
-    from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
-
     best, scores = None, {}
     for C in sorted(grid):
         model = logistic_model(C, seed)
@@ -169,8 +169,6 @@ def fit_baseline(name, dataset, split, seed=0, *, max_train=None, c_grid=C_GRID,
     rows): with the same data set and split the two line up row for row, which
     :func:`paired_correctness` checks through ``source``.
     """
-    from ferlib.experiment import limit_rows
-
     split = _check_inputs(name, dataset, split)
     started = time.perf_counter()
     rows = {part: np.flatnonzero(split == part) for part in ("train", "val", "test")}
@@ -246,8 +244,6 @@ def _short_metrics(metrics) -> dict:
 def baseline_record(result, split_seeds) -> dict:
     """The JSON form of a :func:`fit_baseline` result: metrics, the Wilson 95% interval
     of the test accuracy, and test correctness as a string of ``0``/``1`` per test row."""
-    from ferlib.stats import accuracy_interval
-
     test = result["test"]
     correct = result["test_predictions"]["correct"].to_numpy()
     return {
@@ -262,7 +258,7 @@ def baseline_record(result, split_seeds) -> dict:
         "seconds": result["seconds"],
         "val": _short_metrics(result["val"]),
         "test": {**{k: v for k, v in test.items() if k != "confusion_normalized"},
-                 "accuracy_wilson95": list(accuracy_interval(int(correct.sum()), len(correct)))},
+                 "accuracy_wilson95": list(stats.accuracy_interval(int(correct.sum()), len(correct)))},
         "test_correct": "".join("1" if c else "0" for c in correct),
         "test_predicted": "".join(str(int(p)) for p in result["test_predictions"]["predicted"]),
     }
@@ -297,8 +293,6 @@ def baseline_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds
         per data set, split and baseline, whose ``test_correct`` lines up with the
         split's ``sources``.
     """
-    from ferlib.experiment import load_data
-
     report = {"protocol": protocol, "data": "synthetic" if data_dir is None else "real",
               "c_grid": list(C_GRID), "hog": {k: list(v) if isinstance(v, tuple) else v for k, v in HOG.items()},
               "train_caps": dict(train_caps), "classes": list(EMOTIONS), "versions": _versions(),
@@ -331,10 +325,6 @@ def baseline_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds
 
 
 def _versions() -> dict:
-    import cv2
-    import scipy
-    import sklearn
-
     return {"numpy": np.__version__, "scikit-learn": sklearn.__version__, "scipy": scipy.__version__,
             "opencv": cv2.__version__}
 
@@ -356,11 +346,6 @@ def baseline_frame(report) -> pd.DataFrame:
 # --------------------------------------------------------------------------- subject-independent
 
 
-#: The subject-independent protocols of the issue: JAFFE leave-one-subject-out (10
-#: folds), CK+ grouped by subject in 10 folds.
-SUBJECT_PROTOCOLS = {"jaffe": ("loso", None), "ckplus7": ("subject-kfold", 10), "ckplus": ("subject-kfold", 10)}
-
-
 def cross_validated_baselines(dataset, protocol: str, *, k: int | None = None, seed: int = 0,
                               baselines=BASELINES, threads: int = 1) -> dict:
     """Every baseline over every fold of a subject-independent protocol; each image is
@@ -379,8 +364,6 @@ def cross_validated_baselines(dataset, protocol: str, *, k: int | None = None, s
         interval; ``correct`` in the data set's row order, which ``sources`` names (so
         that a CNN's folds can be paired with a baseline image by image).
     """
-    from ferlib import stats
-
     if protocol == "loso":
         folds = splits.leave_one_subject_out(dataset, seed=seed)
     elif protocol == "subject-kfold":

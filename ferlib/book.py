@@ -42,14 +42,16 @@ from pathlib import Path
 
 import ferlib
 from ferlib import atomic
-from ferlib.chapter import uses_committed_results, validate_parameters
+from ferlib.chapter import NOTEBOOK_FOLDER, project_root, validate_parameters
+from ferlib.config import uses_committed_results
+from ferlib.results import PAPER_RESULTS
+from ferlib.vocabulary import PAPER_MODELS
 
 #: Files and folders copied from the project root into ``<build>/src``.
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_FOLDER = "book"
 #: The book's style sheet folder (Jupyter Book loads every ``.css`` file in it); optional.
 STATIC_FOLDER = "_static"
-NOTEBOOK_FOLDER = "notebooks"
 KERNEL_NAME = "python3"
 
 _print = functools.partial(print, flush=True)
@@ -78,22 +80,6 @@ class ExecutedNotebook:
     seconds: float
 
 
-def project_root(start=None) -> Path:
-    """The folder holding ``_toc.yml`` and ``notebooks/``.
-
-    Looks in ``start`` (default: the current folder) and its parents, then next to
-    the ``ferlib`` package. Raises ``FileNotFoundError`` when none is found.
-    """
-    start = Path.cwd() if start is None else Path(start)
-    candidates = [start, *start.resolve().parents, Path(ferlib.__file__).resolve().parent.parent]
-    for folder in candidates:
-        if (folder / "_toc.yml").is_file() and (folder / NOTEBOOK_FOLDER).is_dir():
-            return folder
-    raise FileNotFoundError(
-        f"no project root (a folder with _toc.yml and {NOTEBOOK_FOLDER}/) at or above {start} "
-        f"or next to the ferlib package; run from the ferlib repository")
-
-
 def notebook_sources(root) -> list:
     """The jupytext notebooks ``notebooks/NN_*.py`` of the project, in order."""
     folder = Path(root) / NOTEBOOK_FOLDER
@@ -115,7 +101,7 @@ def _relative(path, root: Path):
 
 
 def notebook_parameters(*, profile="smoke", data_dir=None, store="runs", seed=0,
-                        models=(1, 2, 3), epochs=None, cache_dir=None) -> dict:
+                        models=PAPER_MODELS, epochs=None, cache_dir=None) -> dict:
     """The parameters the build hands the notebooks (papermill injects each notebook the
     ones it declares), checked by :func:`ferlib.chapter.validate_parameters`."""
     checked = validate_parameters(profile=profile, models=models, epochs=epochs, seed=seed)
@@ -131,6 +117,7 @@ def convert_notebook(source, target) -> Path:
     Sets the ``python3`` kernel; the sources are not changed. How the cells show in the
     book is set after execution (:func:`tag_for_reading`).
     """
+    # saves start-up time: the notebook tools load only to build the book
     import jupytext
     import nbformat
 
@@ -158,6 +145,7 @@ def tag_for_reading(path) -> Path:
     injected parameters are removed from the page (``remove-cell``), every other code
     cell shows its output with its code folded behind a toggle (``hide-input``) unless
     it is tagged with one of :data:`KEPT_CELL_TAGS`. Rewritten in place, atomically."""
+    # saves start-up time: the notebook tools load only to build the book
     import nbformat
 
     path = Path(path)
@@ -181,6 +169,7 @@ def tag_for_reading(path) -> Path:
 
 def _failure_message(error) -> str:
     """Which cell failed and why, from a papermill error."""
+    # saves start-up time: the notebook tools load only to build the book
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(error, PapermillExecutionError):
@@ -219,6 +208,7 @@ def _stderr_to(path: Path):
 def declared_parameters(notebook, parameters: dict) -> dict:
     """The entries of ``parameters`` that the notebook's parameters cell declares: each
     notebook is handed only what it uses (papermill would inject the others too)."""
+    # saves start-up time: the notebook tools load only to build the book
     import papermill
 
     declared = papermill.inspect_notebook(str(notebook))
@@ -234,6 +224,7 @@ def execute_notebook(source, output, parameters: dict, *, cwd, work_dir) -> floa
     notebook, the cell and the error. The kernel's stderr goes to
     ``work_dir/logs/<name>.log``.
     """
+    # saves start-up time: the notebook tools load only to build the book
     import papermill
 
     source, output, work_dir = Path(source), Path(output), Path(work_dir)
@@ -358,7 +349,7 @@ def build_html(root, build_dir, *, log=_print) -> Path:
 
 
 def build_book(profile: str = "paper", data_dir=None, store=None, seed: int = 0,
-               build_dir="_build", *, models=(1, 2, 3), epochs=None, root=None,
+               build_dir="_build", *, models=PAPER_MODELS, epochs=None, root=None,
                log=_print) -> int:
     """Execute every notebook with the given parameters, then build ``<build_dir>/html``.
 
@@ -387,8 +378,6 @@ def build_book(profile: str = "paper", data_dir=None, store=None, seed: int = 0,
         if data_dir is not None and not Path(data_dir).is_dir():
             raise FileNotFoundError(f"data directory {data_dir} not found")
         if store is None:
-            from ferlib.results import PAPER_RESULTS
-
             store = (root / PAPER_RESULTS if uses_committed_results(profile, data_dir)
                      else build_dir / f"runs-{profile}")
         store = Path(store)

@@ -18,7 +18,7 @@ Jobs, in this order (:func:`plan_jobs`):
    not committed: the fine-tunes of every subject-independent fold, then JAFFE and CK+ on
    split seeds 1 and 2, from scratch and fine-tuned, training seeds 0 to 2;
 5. ``study``: the sensitivity study's fine-tune round for Model 2 (the fine-tunes whose
-   FER2013 source is also a job of ``seeds``), then its settled round's cells
+   FER2013 source is also a job of ``seeds``), then the cells of its round around the protocol
    (:mod:`ferlib.study`) for Models 1 and 3.
 
 Without ``phases`` every phase runs, in this order.
@@ -52,10 +52,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib import atomic
+from ferlib import atomic, study
 from ferlib import campaign_files as files
 from ferlib.config import RunConfig
-from ferlib.fingerprint import file_sha256
+from ferlib.experiment import environment, git_commit, prepare, start_model, train_run
+from ferlib.fingerprint import dataset_fingerprint, file_sha256
+from ferlib.identity import run_id
+from ferlib.pack import load_packed
+from ferlib.protocol import experiment_config, subject_configs
+from ferlib.results import paper_experiments, protocol_runs, subject_fold_runs
+from ferlib.store import MODEL_FILE, RunStore
+from ferlib.vocabulary import DEFAULT_ROUND, PAPER_MODELS
 
 PHASES = ("protocol", "seeds", "subject", "transfer", "study")
 #: A job's predicted seconds are multiplied by this before they are compared with the
@@ -84,7 +91,7 @@ class Job:
     config: RunConfig
     source: RunConfig | None = None
     cell: str | None = None
-    round: str = "settled"
+    round: str = DEFAULT_ROUND
 
     @property
     def label(self) -> str:
@@ -107,9 +114,6 @@ def experiment_jobs(phase, profile, *, models, seed, committed, **settings) -> l
     """Jobs for the paper's experiments of ``models`` with ``seed`` that have no committed
     protocol run, ordered: FER2013 from scratch, its fine-tunes, other runs from scratch,
     fine-tunes whose source must be trained again for its weights."""
-    from ferlib.protocol import experiment_config
-    from ferlib.results import paper_experiments, protocol_runs
-
     have = protocol_runs(committed, models=models, seed=seed)
     missing = [key for key in paper_experiments(models) if key not in have]
     ordered = sorted(missing, key=lambda key: _rank(key, missing))  # stable: model order kept
@@ -122,12 +126,10 @@ def experiment_jobs(phase, profile, *, models, seed, committed, **settings) -> l
     return jobs
 
 
-def study_jobs(profile, *, models, committed, round="settled", **settings) -> list:
+def study_jobs(profile, *, models, committed, round=DEFAULT_ROUND, **settings) -> list:
     """Jobs for the cells of the study's ``round`` for ``models`` (its data sets and seeds)
     not committed. A fine-tune round's job carries its source config
     (:func:`ferlib.study.source_config`), trained first where its weights are missing."""
-    from ferlib import study
-
     done = {(cell, run.config.model, run.config.dataset, run.config.seed)
             for cell, run in study.study_runs(committed, round=round, profile=profile)}
     jobs = []
@@ -148,9 +150,6 @@ def subject_jobs(profile, *, models, committed, seed=0, **settings) -> list:
     """Jobs for the subject-independent folds (:func:`ferlib.protocol.subject_configs`) of
     ``models`` with ``seed`` that have no committed run (:func:`ferlib.results.subject_fold_runs`),
     model by model, JAFFE's folds then CK+'s."""
-    from ferlib.protocol import subject_configs
-    from ferlib.results import subject_fold_runs
-
     have = subject_fold_runs(committed, models=models)
     return [Job("subject", config)
             for model in models for config in subject_configs(model=model, profile=profile, data="real",
@@ -178,7 +177,7 @@ def transfer_jobs(profile, *, models, committed, **settings) -> list:
             for config, source in transfer_configs(model, profile, "real", **settings) if not done(config, source)]
 
 
-def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2), study_models=(1, 3),
+def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 2), study_models=(1, 3),
               subject_models=(2,), finetune_models=(2,), transfer_models=(2,), committed=(), backend,
               precision="float32") -> list:
     """Every job of the campaign, in the order they are tried (see the module docstring).
@@ -186,7 +185,7 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=(1, 2, 3), seeds=(1, 2),
     ``committed``: the runs already in the results folder (:func:`ferlib.results.committed_runs`).
     ``subject_models``: the models of the ``subject`` phase; ``transfer_models``: those of
     the ``transfer`` phase. ``study_models``: the models
-    of the ``study`` phase's settled round; ``finetune_models``: those of its fine-tune
+    of the ``study`` phase's round around the protocol; ``finetune_models``: those of its fine-tune
     round, whose jobs come first.
     """
     unknown = set(phases) - set(PHASES)
@@ -278,8 +277,8 @@ def warm_up(config: RunConfig, dataset, *, steps: int = 40, steps_per_execution:
     padded) so that a prediction from it errs long. Trains a throw-away model; nothing
     is stored.
     """
+    # saves start-up time: Keras loads TensorFlow
     from ferlib import training
-    from ferlib.experiment import prepare, start_model
 
     data, part = prepare(config, dataset)
     train = np.flatnonzero(part == "train")
@@ -332,8 +331,6 @@ class Campaign:
     def __init__(self, pack_dir, store, out_dir, budget_s: float, *, steps_per_execution: int = 16,
                  warmup_steps: int = 40, max_runs: int | None = None, log=print, settings=None,
                  fingerprints=None):
-        from ferlib.store import RunStore
-
         if not (isinstance(budget_s, (int, float)) and math.isfinite(budget_s) and budget_s > 0):
             raise ValueError(f"budget_s must be a positive number of seconds, got {budget_s!r}")
         if max_runs is not None and max_runs < 0:
@@ -369,8 +366,6 @@ class Campaign:
     # -- data
     def dataset(self, name):
         if name not in self.loaded:
-            from ferlib.pack import load_packed
-
             tic = time.perf_counter()
             self.loaded[name] = load_packed(name, self.pack_dir)
             self.record.setdefault("unpack_s", {})[name] = round(time.perf_counter() - tic, 2)
@@ -388,9 +383,7 @@ class Campaign:
         A data set the pack lacks (a small-data call, whose FER2013 sources come as runs
         with weights in the store) gives the id from :attr:`fingerprints` for a run on its
         whole paper split, and ``None`` sizes: such a run is found, never trained."""
-        from ferlib.experiment import prepare
-        from ferlib.fingerprint import dataset_fingerprint
-        from ferlib.identity import run_id
+        # saves start-up time: Keras loads TensorFlow
         from ferlib.training import epoch_indices
 
         if not self.packed(config.dataset):
@@ -424,8 +417,6 @@ class Campaign:
     def _needed(self, job: Job) -> tuple:
         """``(needed, target_id)``: ``[(config, sizes)]`` of the runs the job must train,
         source first, and the run id of the job's own run."""
-        from ferlib.store import MODEL_FILE
-
         needed = []
         target = job.config
         if job.source is not None:
@@ -442,8 +433,6 @@ class Campaign:
         return needed, sizes["run_id"]
 
     def _train(self, config, sizes, init_from=None):
-        from ferlib.experiment import train_run
-
         tic = time.perf_counter()
         run = train_run(config, self.store, data_dir=self.pack_dir, dataset=self.dataset(config.dataset),
                         verbose=0, log=self.log,
@@ -457,8 +446,6 @@ class Campaign:
 
     def run_job(self, job: Job) -> dict:
         """Train (or find) one job's runs if they fit in the time left; returns its log entry."""
-        from ferlib import study
-
         entry = {"phase": job.phase, "label": job.label, "cell": job.cell, "model": job.config.model,
                  "dataset": job.config.dataset, "source": job.source.dataset if job.source else None,
                  "seed": job.config.seed}
@@ -536,8 +523,6 @@ class Campaign:
         atomic.write_text(self.out_dir / files.LOG_FILE, json.dumps(self.record, indent=1, default=str) + "\n")
 
     def _add_weights(self, runs, *, reserve_bytes: int, reserve_files: int) -> None:
-        from ferlib.store import MODEL_FILE
-
         considered = {w["run_id"] for w in self.record["weights"]}
         for run in runs:
             if run.id in considered or run.config.is_finetune or run.config.dataset not in SOURCE_DATASETS:
@@ -562,8 +547,6 @@ class Campaign:
 
     def run(self, jobs) -> dict:
         """Try every job in order; returns the log (also written to ``out_dir``)."""
-        from ferlib.experiment import environment, git_commit
-
         self._start = time.monotonic()
         self.record.update(started_at=_now(), git_commit=git_commit(), environment=environment(),
                            planned_jobs=len(jobs))
@@ -615,12 +598,14 @@ def configure_jax(*, matmul_precision: str = "float32", compile_cache=None) -> d
     """Set JAX's float32 matrix-product precision and its persistent compilation cache
     (one compile per model and shape, reused by every later run). Returns what was set;
     does nothing (returns ``{}``) when Keras does not run on JAX."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     if keras.backend.backend() != "jax":
         return {}
     if matmul_precision not in MATMUL_PRECISIONS:
         raise ValueError(f"matmul_precision must be one of {list(MATMUL_PRECISIONS)}, got {matmul_precision!r}")
+    # not at the top: JAX is absent where Keras runs on TensorFlow, so a start-up import would fail there
     import jax
 
     jax.config.update("jax_default_matmul_precision", matmul_precision)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ferlib import atomic, destinations
 from ferlib.fingerprint import file_sha256
+from ferlib.results import export_run
 
 FILE_LIMIT = 16 * 2**20
 TOTAL_LIMIT = 64 * 2**20
@@ -155,8 +156,6 @@ def join_parts(paths, target) -> Path:
 def archive_runs(runs, path) -> Path:
     """Write ``runs`` (:class:`~ferlib.store.Run`), exported without weights, as a
     ``.tar.gz`` of ``runs/<run id>/<file>``; atomic (temporary file, then rename)."""
-    from ferlib.results import export_run
-
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="ferlib-export-") as tmp:
         folder = Path(tmp) / "runs"

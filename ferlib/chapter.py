@@ -25,16 +25,62 @@ The build of the book (papermill, Jupyter Book) is :mod:`ferlib.book`.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import math
 from pathlib import Path
 
-from ferlib import options
-from ferlib.config import PROFILES
+import numpy as np
+import pandas as pd
+
+import ferlib
+from ferlib import figures, options, paper, tables
+from ferlib.compare import baseline_accuracies, read_baselines
+from ferlib.config import PROFILES, profile_config, uses_committed_results
+from ferlib.diagnostics import PROBES_FILE, probes_table, read_probes
 from ferlib.excerpt import shortened
+from ferlib.experiment import config_data, prepare, run_split
+from ferlib.formatting import note
+from ferlib.labels import EMOTIONS
+from ferlib.protocol import departure_text, experiment_key, paper_dataset, protocol_dataset, reproduction_runs
+from ferlib.results import (
+    PAPER_RESULTS,
+    class_split_table,
+    committed_runs,
+    dataset_summary,
+    missing_runs,
+    paper_experiments,
+    paper_results,
+    protocol_runs,
+    protocol_seed_runs,
+    read_dataset_summaries,
+    runs_outside_protocol,
+    summary_table,
+)
+from ferlib.study import ROUNDS, study_runs
+from ferlib.tables import runs_overview
+from ferlib.vocabulary import MODEL_IDS, PAPER_DATASETS, PAPER_MODELS, dataset_title
 
 #: The three data sets of the paper, in the order of its Table 1.
-DATASETS = ("fer2013", "ckplus", "jaffe")
+DATASETS = PAPER_DATASETS
+#: The folder of the notebooks, under the project root.
+NOTEBOOK_FOLDER = "notebooks"
+
+
+def project_root(start=None) -> Path:
+    """The folder holding ``_toc.yml`` and ``notebooks/``.
+
+    Looks in ``start`` (default: the current folder) and its parents, then next to
+    the ``ferlib`` package. Raises ``FileNotFoundError`` when none is found.
+    """
+    start = Path.cwd() if start is None else Path(start)
+    candidates = [start, *start.resolve().parents, Path(ferlib.__file__).resolve().parent.parent]
+    for folder in candidates:
+        if (folder / "_toc.yml").is_file() and (folder / NOTEBOOK_FOLDER).is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"no project root (a folder with _toc.yml and {NOTEBOOK_FOLDER}/) at or above {start} "
+        f"or next to the ferlib package; run from the ferlib repository")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -57,21 +103,16 @@ class Parameters:
     profile: str = "smoke"
     data_dir: str | None = None
     store: str = "runs"
-    models: tuple = (1, 2, 3)
+    models: tuple = PAPER_MODELS
     seed: int = 0
     epochs: int | None = None
     cache_dir: str | None = None
 
 
-def uses_committed_results(profile: str, data_dir) -> bool:
-    """Whether a chapter shows the committed reference results: the ``paper`` profile
-    without a data directory reads ``results/paper`` instead of training."""
-    return profile == "paper" and data_dir is None
-
-
 def glue_values(values, *, prefix: str = "") -> None:
     """Glue each ``{name: value}`` of ``values`` for the book's prose (``myst_nb.glue``,
     not displayed), named ``prefix + name``."""
+    # saves start-up time: IPython loads only in a notebook
     from myst_nb import glue
 
     for name, value in values.items():
@@ -83,8 +124,7 @@ def show(figure, *, dpi: int = 100):
 
     Returns ``None``, so a notebook cell shows the image once.
     """
-    import io
-
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
@@ -95,8 +135,6 @@ def show(figure, *, dpi: int = 100):
 def missing_runs_markdown(missing) -> str:
     """A missing-runs table (:meth:`Chapter.missing_runs`) as a Markdown list (the
     reasons are too long for a table)."""
-    from ferlib.figures import dataset_title
-
     if not len(missing):
         return "None: every experiment has a run."
     return "\n".join(f"- Model {row.model}, {dataset_title(row.dataset)}, {row.training}: {row.reason}"
@@ -110,9 +148,6 @@ def pick_run(runs: dict, dataset: str, *, model=None, quiet: bool = False):
     Returns ``((model, dataset, source), run)``, or ``None`` (after saying why, unless
     ``quiet``) when ``dataset`` has no run at all.
     """
-    from ferlib import figures, tables
-    from ferlib.formatting import note
-
     preferred = tables.default_training(dataset)
     for training in (preferred, "fine-tuned" if preferred == "scratch" else "scratch"):
         try:
@@ -120,10 +155,10 @@ def pick_run(runs: dict, dataset: str, *, model=None, quiet: bool = False):
         except ValueError:
             continue
         if training != preferred and not quiet:
-            note(f"{figures.dataset_title(dataset)}: no {preferred} run; showing the {training} one.")
+            note(f"{dataset_title(dataset)}: no {preferred} run; showing the {training} one.")
         return picked
     if not quiet:
-        note(f"{figures.dataset_title(dataset)}: no run to show (the training page lists the missing runs "
+        note(f"{dataset_title(dataset)}: no run to show (the training page lists the missing runs "
              f"and what each needs).")
     return None
 
@@ -138,7 +173,7 @@ class DatasetView:
     Attributes:
         name: the data set the runs use (``"fer2013"``, ``"ckplus7"``, ``"jaffe"``...).
         images: how many images.
-        table: images per class and split part (see :func:`ferlib.tables.class_split_table`),
+        table: images per class and split part (see :func:`ferlib.results.class_split_table`),
             with the paper's Table 1 in a ``paper`` column.
         notes: what the loader mapped, dropped or repaired.
         train_labels: ``(n_train,)`` int labels of the training part as the runs see it.
@@ -158,8 +193,6 @@ class DatasetView:
     @property
     def title(self) -> str:
         """``"FER2013"``, or ``"FER2013 (synthetic)"`` for a synthetic stand-in."""
-        from ferlib.figures import dataset_title
-
         return dataset_title(self.dataset.name if self.dataset is not None else self.name)
 
     @property
@@ -185,8 +218,6 @@ class _Backend:
     def dataset_name(self, name: str) -> str:
         """The data set the protocol runs for the paper's ``name`` (CK+ on real data:
         the seven-class set)."""
-        from ferlib.protocol import protocol_dataset
-
         return protocol_dataset(name, self.data)
 
 
@@ -194,8 +225,6 @@ class _TrainingBackend(_Backend):
     """Synthetic or real data: runs are trained into the store (or found there)."""
 
     def runs(self) -> dict:
-        from ferlib.protocol import reproduction_runs
-
         p = self.parameters
         logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the book
         return reproduction_runs(p.profile, store=p.store, models=[int(m) for m in p.models],
@@ -203,10 +232,6 @@ class _TrainingBackend(_Backend):
                                  epochs=None if p.epochs is None else int(p.epochs))
 
     def missing_runs(self, runs: dict):
-        import pandas as pd
-
-        from ferlib.results import paper_experiments
-
         rows = [{"model": m, "dataset": d, "training": "scratch" if s is None else "fine-tuned",
                  "reason": "not trained in this build"}
                 for (m, d, s) in paper_experiments(self.parameters.models) if (m, d, s) not in runs]
@@ -214,9 +239,6 @@ class _TrainingBackend(_Backend):
 
     def load(self, name: str):
         """``(dataset, paper split, (rows a run keeps, their split))`` of one data set."""
-        from ferlib.config import profile_config
-        from ferlib.experiment import config_data, prepare, run_split
-
         p, name = self.parameters, self.dataset_name(name)
         # Model 2's config: the model every profile trains fully (the teaching profile
         # caps the training parts of Models 1 and 3)
@@ -226,17 +248,12 @@ class _TrainingBackend(_Backend):
         return dataset, split, prepare(config, dataset)
 
     def dataset_view(self, name: str) -> DatasetView:
-        from ferlib import paper, tables
-        from ferlib.protocol import paper_dataset
-
         dataset, split, (kept, kept_split) = self.load(name)
-        table = tables.class_split_table(dataset, split, paper_counts=paper.seven_class_counts(paper_dataset(name)))
+        table = class_split_table(dataset, split, paper_counts=paper.seven_class_counts(paper_dataset(name)))
         return DatasetView(self.dataset_name(name), len(dataset), table, tuple(dataset.notes),
                            kept.labels[kept_split == "train"], dataset, split)
 
     def dataset_summaries(self) -> dict:
-        from ferlib.results import dataset_summary
-
         summaries = {}
         for name in DATASETS:
             view = self.dataset_view(name)
@@ -244,8 +261,6 @@ class _TrainingBackend(_Backend):
         return summaries
 
     def probes(self):
-        from ferlib.diagnostics import probes_table
-
         return probes_table([])  # a probe takes minutes: books never run one
 
     def evidence_rows(self) -> list:
@@ -278,8 +293,6 @@ class CommittedResults(_Backend):
                    "`--data-dir` to see the faces.")
 
     def runs(self) -> dict:
-        from ferlib.results import paper_results
-
         p = self.parameters
         if p.epochs is not None and int(p.epochs) != PROFILES["paper"]["epochs"]:
             raise ValueError(f"epochs={p.epochs}: the committed paper results use "
@@ -287,18 +300,9 @@ class CommittedResults(_Backend):
         return paper_results(p.store, models=p.models, seed=int(p.seed))
 
     def missing_runs(self, runs: dict):
-        from ferlib.results import missing_runs
-
         return missing_runs(self.parameters.store, models=self.parameters.models, seed=int(self.parameters.seed))
 
     def dataset_view(self, name: str) -> DatasetView:
-        import numpy as np
-
-        from ferlib import paper
-        from ferlib.labels import EMOTIONS
-        from ferlib.protocol import paper_dataset
-        from ferlib.results import read_dataset_summaries, summary_table
-
         run_name = self.dataset_name(name)
         summary = read_dataset_summaries(self.parameters.store)[run_name]
         table = summary_table(summary, paper_counts=paper.seven_class_counts(paper_dataset(name)))
@@ -306,25 +310,16 @@ class CommittedResults(_Backend):
         return DatasetView(run_name, summary["images"], table, tuple(summary["notes"]), train)
 
     def dataset_summaries(self) -> dict:
-        from ferlib.results import read_dataset_summaries
-
         return read_dataset_summaries(self.parameters.store)
 
     def load(self, name: str):
         raise ValueError("the committed results hold no images; give a data directory to see them")
 
     def probes(self):
-        from ferlib.diagnostics import PROBES_FILE, probes_table, read_probes
-
         path = Path(self.parameters.store) / PROBES_FILE
         return probes_table(read_probes(path)) if path.exists() else probes_table([])
 
     def evidence_rows(self) -> list:
-        from ferlib.protocol import departure_text
-        from ferlib.results import committed_runs, experiment_key, protocol_runs, runs_outside_protocol
-        from ferlib.study import ROUNDS, study_runs
-        from ferlib.tables import runs_overview
-
         runs = committed_runs(self.parameters.store)  # read once: the evidence and its protocol twins
         twins = protocol_runs(runs)
         in_study = {run.id for round in ROUNDS for _, run in study_runs(runs, round=round)}
@@ -442,10 +437,6 @@ class Chapter:
         protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
         where it has none on the same data set and split: a six-class CK+48 run has no
         seven-class twin, a subject-independent fold tests other images). Empty unless this chapter shows the committed results."""
-        import pandas as pd
-
-        from ferlib.tables import runs_overview
-
         columns = list(runs_overview({}).columns) + ["final_train_loss", "departures", "protocol_accuracy"]
         rows = self.backend.evidence_rows()
         return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
@@ -454,8 +445,6 @@ class Chapter:
         """Each experiment's runs over seeds, ``{key: [Run, ...]}``: every committed seed
         of the protocol for the committed results, else this chapter's one run each."""
         if self.committed:
-            from ferlib.results import committed_runs, protocol_seed_runs
-
             return protocol_seed_runs(committed_runs(self.parameters.store), models=self.parameters.models)
         return {key: [run] for key, run in self.runs().items()}
 
@@ -464,7 +453,6 @@ class Chapter:
         committed results, whose test images they share; ``None`` otherwise."""
         if not self.committed:
             return None
-        from ferlib.compare import baseline_accuracies, read_baselines
 
         return baseline_accuracies(read_baselines(self.results_dir / "baselines.json"))
 
@@ -478,15 +466,12 @@ class Chapter:
 
     def show_curves(self, dataset: str, *, title=None):
         """The learning curves of every run on ``dataset``, or a line saying there is none."""
-        from ferlib import figures, tables
-        from ferlib.formatting import note
-
         runs = self.runs()
         if not any(key[1] == dataset for key in runs):
-            note(f"{figures.dataset_title(dataset)}: no run to show (see the missing runs above).")
+            note(f"{dataset_title(dataset)}: no run to show (see the missing runs above).")
             return None
         return show(figures.training_curves_figure(tables.histories_for(runs, dataset),
-                                                   title=title or figures.dataset_title(dataset)))
+                                                   title=title or dataset_title(dataset)))
 
 
 def committed_results(results_dir=None) -> Path:
@@ -494,13 +479,11 @@ def committed_results(results_dir=None) -> Path:
     ``results/paper`` of this project (wherever the notebook runs)."""
     if results_dir is not None:
         return Path(validate_parameters(results_dir=results_dir)["results_dir"])
-    from ferlib.book import project_root
-    from ferlib.results import PAPER_RESULTS
 
     return project_root() / PAPER_RESULTS
 
 
-def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=(1, 2, 3), seed: int = 0,
+def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=PAPER_MODELS, seed: int = 0,
                  epochs=None, cache_dir=None, **others) -> Chapter:
     """A :class:`Chapter` for a notebook's parameters.
 
@@ -538,7 +521,7 @@ def _model_list(value):
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         return None
     models = [_whole(m) for m in value]
-    if not models or any(m not in (1, 2, 3) for m in models) or len(set(models)) != len(models):
+    if not models or any(m not in MODEL_IDS for m in models) or len(set(models)) != len(models):
         return None
     return models
 
@@ -547,7 +530,7 @@ def _optional_model(value):
     if value is None:
         return False
     model = _whole(value)
-    return model if model in (1, 2, 3) else None
+    return model if model in MODEL_IDS else None
 
 
 def _folder(value, *, must_exist: bool):
@@ -558,6 +541,9 @@ def _folder(value, *, must_exist: bool):
     return str(value)
 
 
+#: The model ids in words: ``"1, 2 or 3"``.
+_MODEL_WORDS = " or ".join(filter(None, (", ".join(map(str, MODEL_IDS[:-1])), str(MODEL_IDS[-1]))))
+
 #: Every parameter a notebook may declare: ``name -> (check, what it must be)``. A check
 #: returns the normalised value, or ``None`` (``False`` where ``None`` is a valid value)
 #: when the value is wrong.
@@ -566,7 +552,8 @@ PARAMETER_RULES = {
     "data_dir": (lambda v: "" if v is None else _folder(v, must_exist=True),
                  "None (no real data) or an existing folder holding fer2013/, ckplus/ and jaffe/"),
     "store": (lambda v: _folder(v, must_exist=False), "a folder path for the run store"),
-    "models": (_model_list, "a non-empty list of distinct model numbers 1, 2, 3, e.g. [1, 2, 3]"),
+    "models": (_model_list, f"a non-empty list of distinct model numbers {', '.join(map(str, MODEL_IDS))}, "
+                            f"e.g. {list(PAPER_MODELS)}"),
     "seed": (lambda v: _whole(v, least=0, most=options.SEED_LIMIT - 1), "a whole number 0..4294967295 (2**32 - 1)"),
     "epochs": (lambda v: False if v is None else _whole(v, least=1, most=options.MAX_EPOCHS),
                f"None (the profile's epochs) or a whole number 1..{options.MAX_EPOCHS:,}"),
@@ -576,8 +563,8 @@ PARAMETER_RULES = {
     "faces": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
     "faces_per_dataset": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
     "top_pairs": (lambda v: _whole(v, least=1, most=100_000), "a whole number 1..100,000"),
-    "confusion_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
-    "analysis_model": (_optional_model, "None (the best model on the validation part) or 1, 2 or 3"),
+    "confusion_model": (_optional_model, f"None (the best model on the validation part) or {_MODEL_WORDS}"),
+    "analysis_model": (_optional_model, f"None (the best model on the validation part) or {_MODEL_WORDS}"),
     "results_dir": (lambda v: False if v is None else _folder(v, must_exist=True),
                     "None (this project's results/paper) or an existing folder of committed results"),
 }

@@ -20,10 +20,14 @@ import numpy as np
 import pandas as pd
 
 from ferlib import paper
+from ferlib.compare import finetune_comparison
 from ferlib.labels import EMOTIONS
+from ferlib.results import merged_accuracy
+from ferlib.stats import above_chance, accuracy_bounds
+from ferlib.vocabulary import SAMPLING_ERROR_Z, SIGNIFICANCE, TARGET_DATASETS
 
 #: Differences up to this many standard errors count as sampling error.
-Z_LIMIT = 1.96
+Z_LIMIT = SAMPLING_ERROR_Z
 #: The paper's table of each data set's accuracies.
 PAPER_TABLES = {"fer2013": "5", "jaffe": "6", "ckplus": "7"}
 #: FER2013's PublicTest and PrivateTest parts together: the second test set of its rows.
@@ -76,8 +80,6 @@ def _test_sets(dataset, merged: bool = True) -> list:
 
 def _ours_on(run, test_set) -> tuple:
     """``(accuracy, n)`` of ``run`` on ``test_set``; ``(nan, 0)`` without a run."""
-    from ferlib.results import merged_accuracy
-
     if run is None:
         return float("nan"), 0
     found = merged_accuracy(run) if test_set == MERGED_TEST_SET else run.metrics["test"]
@@ -86,7 +88,7 @@ def _ours_on(run, test_set) -> tuple:
 
 def accuracy_claims(runs: Mapping, *, merged: bool = True) -> pd.DataFrame:
     """Tables 5-7: every accuracy the paper reports beside ours, the one comparison the
-    results and claims pages (and :func:`ferlib.tables.results_table`) select from.
+    results and claims pages (and :func:`results_table`) select from.
 
     Args:
         runs: ``{(model, dataset, source): Run}`` (missing experiments are allowed).
@@ -107,8 +109,6 @@ def accuracy_claims(runs: Mapping, *, merged: bool = True) -> pd.DataFrame:
         ``k / stated_n`` prints as the paper's value; None when no size is stated) and
         ``verdict``.
     """
-    from ferlib.tables import accuracy_bounds
-
     rows = []
     for (model, dataset, source), value in paper.ACCURACY.items():
         run = runs.get((model, dataset, source))
@@ -204,8 +204,6 @@ def range_claims(runs: Mapping) -> pd.DataFrame:
     the range covers) and ``overlaps`` (whether the two ranges share any value;
     None without runs).
     """
-    from ferlib.tables import range_table, results_table
-
     results = results_table(runs)
     table = range_table(results)
     table["models"] = [int(((results["dataset"] == d) & (results["training"] == t)
@@ -217,22 +215,20 @@ def range_claims(runs: Mapping) -> pd.DataFrame:
     return table
 
 
-def at_majority_class(run, *, level: float = 0.05) -> bool:
+def at_majority_class(run, *, level: float = SIGNIFICANCE) -> bool:
     """Whether a run's test accuracy is no better than always answering its test part's
     most frequent class (one-sided exact binomial test at ``level``,
     :func:`ferlib.stats.above_chance`): such a run has learned nothing it shows."""
-    from ferlib.stats import above_chance
-
     test = run.predictions[run.predictions["part"] == "test"]
     majority = float(test["true"].value_counts(normalize=True).max())
     right = int((test["true"] == test["predicted"]).sum())
     return not above_chance(right, len(test), majority, alpha=level)["above"]
 
 
-def finetune_claims(runs: Mapping, *, level: float = 0.05) -> pd.DataFrame:
+def finetune_claims(runs: Mapping, *, level: float = SIGNIFICANCE) -> pd.DataFrame:
     """The paper's main claim, per model and target: fine-tuning from FER2013 beats
-    training from scratch. The accuracies are those of :func:`ferlib.tables.results_table`
-    (:func:`ferlib.tables.scratch_vs_finetuned`), so both pages compare the same numbers.
+    training from scratch. The accuracies are those of :func:`results_table`
+    (:func:`scratch_vs_finetuned`), so both pages compare the same numbers.
 
     Our two runs of a pair are tested on the same test images, so their gain is tested
     paired, as on the results page (:func:`ferlib.compare.finetune_comparison`, exact
@@ -245,13 +241,10 @@ def finetune_claims(runs: Mapping, *, level: float = 0.05) -> pd.DataFrame:
     ``scratch_at_majority`` (:func:`at_majority_class` of our run from scratch: a gain over
     it shows that the fine-tune learned, not that the transfer helped; None without it).
     """
-    from ferlib.compare import finetune_comparison
-    from ferlib.tables import results_table, scratch_vs_finetuned
-
     results = results_table(runs)
     paired = finetune_comparison(runs).set_index(["model", "dataset"])["p_value"]
     rows = []
-    for dataset in ("jaffe", "ckplus"):
+    for dataset in TARGET_DATASETS:
         for model, pair in scratch_vs_finetuned(results, dataset).iterrows():
             gain = pair["ours_gain"]
             p_value = float(paired.get((int(model), dataset), np.nan)) if np.isfinite(gain) else np.nan
@@ -281,3 +274,129 @@ def claims_summary(accuracy: pd.DataFrame) -> dict:
         "impossible": int((main["paper_possible"] == False).sum()),  # noqa: E712 (None stays out)
         "fit_merged": int((merged["paper_possible"] == True).sum()),  # noqa: E712
     }
+
+
+# --------------------------------------------------------------------------- the book's tables of them
+
+
+#: The columns of :func:`results_table`, in order.
+RESULTS_COLUMNS = ["model", "dataset", "training", "paper", "ours", "ours_low", "ours_high", "difference",
+                   "ours_se", "test_n"]
+
+
+def results_table(runs: Mapping) -> pd.DataFrame:
+    """Our test accuracy beside the paper's for every experiment (Tables 5-7): the rows of
+    :func:`accuracy_claims` on the paper's own test sets (``merged=False``).
+
+    Args:
+        runs: ``{(model, dataset, source): Run}`` from :func:`ferlib.protocol.reproduction_runs`.
+
+    Returns:
+        one row per experiment of the paper (in the paper's order) with columns
+        ``model``, ``dataset``, ``training``, ``paper``, ``ours``, ``ours_low`` and
+        ``ours_high`` (its 95% Wilson interval, :func:`accuracy_bounds`),
+        ``difference`` (ours minus paper), ``ours_se`` (binomial standard error of
+        ours) and ``test_n``; ``ours`` is NaN and ``test_n`` ``<NA>`` for experiments
+        not in ``runs``.
+    """
+    table = accuracy_claims(runs, merged=False).rename(columns={"ours_n": "test_n"})
+    table["test_n"] = table["test_n"].where(table["test_n"] > 0).astype("Int64")
+    return table[RESULTS_COLUMNS].reset_index(drop=True)
+
+
+def scratch_vs_finetuned(results: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """For one target data set, one row per model: ``scratch`` and ``fine-tuned``
+    accuracy, paper's and ours, and the gain of fine-tuning (fine-tuned minus scratch).
+
+    Args:
+        results: :func:`results_table` output.
+        dataset: ``"jaffe"`` or ``"ckplus"``.
+    """
+    part = results[results["dataset"] == dataset]
+    if part.empty or set(part["training"]) != {"scratch", "fine-tuned"}:
+        raise ValueError(f"results hold no scratch and fine-tuned rows for {dataset!r}")
+    table = part.pivot(index="model", columns="training", values=["paper", "ours"])
+    out = pd.DataFrame(index=table.index)
+    for who in ("paper", "ours"):
+        out[f"{who}_scratch"] = table[(who, "scratch")]
+        out[f"{who}_fine_tuned"] = table[(who, "fine-tuned")]
+        out[f"{who}_gain"] = out[f"{who}_fine_tuned"] - out[f"{who}_scratch"]
+    return out
+
+
+def finetune_summary(results: pd.DataFrame) -> dict:
+    """How often fine-tuning beat training from scratch, ours and the paper's.
+
+    Args:
+        results: :func:`results_table` output.
+
+    Returns:
+        ``{"compared": int, "helped": int, "ours_mean_gain": float,
+        "paper_mean_gain": float}``: over the (model, target data set) pairs where we
+        have both runs, how many fine-tuned runs had a higher test accuracy, and the
+        mean gain (fine-tuned minus scratch accuracy); the paper's mean is over all
+        its pairs, and ``paper_same_gain`` over the paper's pairs that we compared too.
+        ``ours_mean_gain`` and ``paper_same_gain`` are NaN when nothing can be compared.
+    """
+    ours, theirs, theirs_same = [], [], []
+    for dataset in TARGET_DATASETS:
+        table = scratch_vs_finetuned(results, dataset)
+        ours.extend(table["ours_gain"].dropna().tolist())
+        theirs.extend(table["paper_gain"].dropna().tolist())
+        theirs_same.extend(table.dropna(subset=["ours_gain"])["paper_gain"].dropna().tolist())
+    return {"compared": len(ours), "helped": int(sum(g > 0 for g in ours)),
+            "ours_mean_gain": float(np.mean(ours)) if ours else float("nan"),
+            "paper_mean_gain": float(np.mean(theirs)),
+            "paper_same_gain": float(np.mean(theirs_same)) if theirs_same else float("nan")}
+
+
+def _with_values(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> pd.DataFrame:
+    """The rows of ``results`` for one data set and training that have a ``column`` value."""
+    return results[(results["dataset"] == dataset) & (results["training"] == training)].dropna(subset=[column])
+
+
+def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> tuple:
+    """``(low, high)`` of ``column`` over the models for one data set and training."""
+    part = _with_values(results, dataset, training, column)[column]
+    if part.empty:
+        raise ValueError(f"no {column!r} accuracies for {dataset!r} {training!r}")
+    return float(part.min()), float(part.max())
+
+
+def range_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The ranges the paper quotes (:data:`ferlib.paper.QUOTED_RANGES`) beside ours.
+
+    Returns:
+        one row per quoted range: ``dataset``, ``training``, ``paper_low``,
+        ``paper_high``, ``ours_low``, ``ours_high`` (accuracy fractions over the
+        models in ``results``; NaN when we have none) and ``ours_models`` (how many of
+        the three networks have a run of ours in the range).
+    """
+    rows = []
+    for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
+        ours = _with_values(results, dataset, training)
+        rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
+                     "ours_low": float(ours["ours"].min()) if len(ours) else np.nan,
+                     "ours_high": float(ours["ours"].max()) if len(ours) else np.nan,
+                     "ours_models": int(ours["model"].nunique())})
+    return pd.DataFrame(rows)
+
+
+def test_size_audit(*, search=range(20, 400)) -> pd.DataFrame:
+    """Which test-set sizes can produce each accuracy the paper prints: the paper's side
+    of :func:`accuracy_claims` on its own test sets (the sizes its text
+    states: FER2013 3,589, JAFFE 42; none for CK+), with the smallest size that fits.
+
+    Args:
+        search: candidate sizes to try.
+
+    Returns:
+        one row per experiment: ``model``, ``dataset``, ``training``, ``paper``,
+        ``stated_n``, ``stated_n_possible`` (bool, None when no size is stated) and
+        ``smallest_possible_n`` (the smallest size in ``search`` that fits).
+    """
+    table = accuracy_claims({}, merged=False).rename(columns={"paper_possible": "stated_n_possible"})
+    table["smallest_possible_n"] = [next(iter(paper.consistent_test_sizes(value, search)), None)
+                                    for value in table["paper"]]
+    return table[["model", "dataset", "training", "paper", "stated_n", "stated_n_possible",
+                  "smallest_possible_n"]].reset_index(drop=True)

@@ -13,11 +13,19 @@ import argparse
 import dataclasses
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 
 from ferlib import options
 from ferlib.config import DATASETS, MODEL_IDS, PROFILES
+from ferlib.vocabulary import (
+    DEFAULT_ROUND,
+    STUDY_ROUND_ALIASES,
+    STUDY_ROUNDS,
+    SUBJECT_PROTOCOL_TITLES,
+    SUBJECT_PROTOCOLS,
+)
 
 DEFAULT_STORE = "runs"
 
@@ -43,6 +51,7 @@ def _resolve_pack(args):
     pack = getattr(args, "pack", None)
     if pack is None:
         return
+    # saves start-up time: a command loads only what it runs
     from ferlib.pack import read_pack
 
     if getattr(args, "data_dir", None) is not None:
@@ -164,9 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data sets (default: jaffe ckplus7)")
     p.add_argument("--seeds", type=options.seeds, default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
-    p.add_argument("--round", choices=("settled", "first", "rate 0.001", "fine-tune"), default="settled",
-                   help="settled: around the protocol (default); first: around the augmented start; "
-                        "'rate 0.001': the settled cells at the profile's learning rate; "
+    p.add_argument("--round", choices=(*STUDY_ROUNDS, *STUDY_ROUND_ALIASES), default=DEFAULT_ROUND,
+                   help="protocol: around the protocol (default; formerly 'settled'); 'augmented recipe': "
+                        "around the augmented recipe the protocol was chosen from (formerly 'first'); "
+                        "'rate 0.001': the protocol's cells at the profile's learning rate; "
                         "fine-tune: fine-tunes from the protocol's FER2013 run of each seed")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
@@ -192,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.store import RunLocked
 
     try:
@@ -254,6 +265,7 @@ def check_folder_options(args) -> None:
 
 
 def cmd_datasets(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.datasets import find_datasets, load_dataset, unrecognised_folders
 
     if args.data_dir is None:
@@ -272,11 +284,13 @@ def cmd_datasets(args) -> int:
     for name in found:
         dataset = load_dataset(name, root, cache_dir=args.cache_dir)
         if args.save:
+            # saves start-up time: a command loads only what it runs
             from ferlib.results import paper_split_summary
 
             summaries[name] = paper_split_summary(dataset)
         summary = dataset.summary()
         if not summary["per_split"]:
+            # saves start-up time: a command loads only what it runs
             from ferlib.splits import paper_split
 
             split = paper_split(dataset)
@@ -288,6 +302,7 @@ def cmd_datasets(args) -> int:
     else:
         print(_datasets_text(report))
     if args.save:
+        # saves start-up time: a command loads only what it runs
         from ferlib.results import write_json_atomic
 
         path = write_json_atomic(summaries, args.save)
@@ -296,6 +311,7 @@ def cmd_datasets(args) -> int:
 
 
 def _datasets_text(report) -> str:
+    # saves start-up time: a command loads only what it runs
     import pandas as pd
 
     lines = []
@@ -315,6 +331,7 @@ def _datasets_text(report) -> str:
 
 
 def cmd_models(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.models import model_summary
 
     for model_id in ([args.model] if args.model else MODEL_IDS):
@@ -325,6 +342,7 @@ def cmd_models(args) -> int:
 def _overrides(args) -> dict:
     """The training options given on the command line as RunConfig fields (``None``:
     not given, the profile's value stays)."""
+    # saves start-up time: a command loads only what it runs
     import keras
 
     if args.epochs is not None and args.epochs < 1:
@@ -342,6 +360,7 @@ def _overrides(args) -> dict:
 def _config(args, *, model, dataset, source=None):
     """The run config the options describe: the profile, the experiment's stated
     deviations (:mod:`ferlib.protocol`), then the options given."""
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import experiment_config
 
     overrides = _overrides(args)
@@ -398,6 +417,7 @@ def _print_result(run):
 
 
 def cmd_train(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.experiment import train_run
 
     _check_data_dir(args)
@@ -410,6 +430,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_finetune(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.experiment import finetune_run
 
     _check_data_dir(args)
@@ -427,6 +448,7 @@ def cmd_finetune(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import reproduction_runs
     from ferlib.tables import runs_overview
 
@@ -441,6 +463,7 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_runs(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.store import RunStore, runs_frame
 
     runs, broken = RunStore(args.store).scan()
@@ -457,6 +480,7 @@ def cmd_runs(args) -> int:
 
 
 def cmd_export(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.results import PAPER_RESULTS, audit_run, export_store
     from ferlib.store import RunStore
 
@@ -474,6 +498,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_check(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import departure_text
     from ferlib.results import PAPER_RESULTS, audit_run, missing_runs, runs_outside_protocol, subject_fold_runs
     from ferlib.results import split_seed_runs, subject_finetune_fold_runs
@@ -482,6 +507,7 @@ def cmd_check(args) -> int:
     folder = Path(args.results) if args.results else PAPER_RESULTS
     runs, broken = RunStore(folder).scan()
     problems = [p for _, found in broken for p in found] + [p for run in runs for p in audit_run(run)]
+    # saves start-up time: a command loads only what it runs
     from ferlib.missing import missing_is_current
 
     with warnings.catch_warnings():  # broken folders are among the problems already
@@ -523,7 +549,7 @@ def subject_folds_text(key, found) -> str:
     """One model's committed subject-independent folds of one data set and seed
     (``key`` and ``found`` an item of :func:`ferlib.results.subject_fold_runs`), e.g.
     ``model 2 jaffe seed 0, leave one subject out: 3 of 10 folds (0, 1, 2)``."""
-    from ferlib.compare import SUBJECT_PROTOCOL_TITLES
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import subject_protocol
 
     model, dataset, seed = key
@@ -533,6 +559,7 @@ def subject_folds_text(key, found) -> str:
 
 
 def cmd_missing(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.missing import missing_entries, save_missing
     from ferlib.results import PAPER_RESULTS
 
@@ -574,6 +601,7 @@ def parse_seeds(text: str) -> list:
 
 
 def cmd_study(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib import study
 
     _check_data_dir(args)
@@ -598,6 +626,7 @@ def cmd_study(args) -> int:
 
 
 def cmd_probe(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.diagnostics import merge_probes, probe_collapse, probes_table, read_probes
     from ferlib.experiment import config_data, environment
     from ferlib.results import write_json_atomic
@@ -625,6 +654,7 @@ def cmd_probe(args) -> int:
 
 
 def cmd_book(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.book import build_book
 
     if args.epochs is not None and args.epochs < 1:
@@ -717,12 +747,14 @@ def _audit_datasets(args) -> tuple:
 
 
 def _save_report(report, path):
+    # saves start-up time: a command loads only what it runs
     from ferlib.results import write_json_atomic
 
     print(f"saved to {write_json_atomic(report, path)}")
 
 
 def cmd_baselines(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.baselines import baseline_frame, baseline_table
 
     _check_data_dir(args)
@@ -740,7 +772,8 @@ def cmd_baselines(args) -> int:
 
 
 def _subject_independent_baselines(args) -> int:
-    from ferlib.baselines import SUBJECT_PROTOCOLS, cross_validated_baselines
+    # saves start-up time: a command loads only what it runs
+    from ferlib.baselines import cross_validated_baselines
     from ferlib.experiment import load_data
 
     names = [n for n in _audit_datasets(args) if n in SUBJECT_PROTOCOLS]
@@ -764,6 +797,7 @@ def _subject_independent_baselines(args) -> int:
 
 
 def cmd_leakage(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.leakage import leakage_frame, leakage_table
 
     _check_data_dir(args)
@@ -850,9 +884,9 @@ def _mib(n) -> str:
 
 
 def cmd_pack(args) -> int:
-    import time
-
-    from ferlib.pack import load_packed, pack_data, pack_size, tree_size
+    # saves start-up time: a command loads only what it runs
+    from ferlib.datasets.discover import pack_data
+    from ferlib.pack import load_packed, pack_size, tree_size
 
     _check_data_dir(args)
     tic = time.perf_counter()
@@ -875,6 +909,7 @@ def cmd_pack(args) -> int:
 
 
 def cmd_campaign(args) -> int:
+    # saves start-up time: a command loads only what it runs
     import keras
 
     from ferlib.campaign import PHASES, Campaign, configure_jax, plan_jobs, summary_lines
@@ -913,6 +948,7 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_campaign_import(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.campaign_import import import_files
     from ferlib.results import PAPER_RESULTS
 

@@ -8,7 +8,11 @@
 - :func:`seed_table`: each protocol experiment over its seeds: mean, sd, t-interval;
 - :func:`subject_comparison`: the baselines tested on people they have never seen, beside
   the paper's split; :func:`subject_cnn_comparison`: a CNN's subject-independent folds
-  pooled, beside its paper-split accuracy and those baselines.
+  pooled, beside its paper-split accuracy and those baselines;
+- the verdicts the book states, as data (:func:`finetune_verdicts` per network,
+  :func:`finetune_gain_counts`, :func:`hog_verdicts`, :func:`paired_verdict`, :func:`at_majority`, :func:`learned_over_seeds`,
+  :func:`finetune_rate_evidence`), each decided at :data:`ferlib.vocabulary.SIGNIFICANCE`
+  or :data:`ferlib.vocabulary.LEARNED_BALANCED`; :mod:`ferlib.findings` puts them in words.
 
 They read finished runs (committed, or trained by a profile) and, for the baselines, the
 report of :func:`ferlib.baselines.baseline_table` (``results/paper/baselines.json``).
@@ -24,15 +28,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ferlib import stats
+from ferlib import paper, stats
 from ferlib.baselines import paired_correctness
-
-BASELINES = ("majority", "logistic_pixels", "hog_logistic")
-#: How the book names each baseline.
-BASELINE_TITLES = {"majority": "majority class", "logistic_pixels": "pixels + logistic regression",
-                   "hog_logistic": "HOG + logistic regression"}
-#: How the book names each subject-independent protocol.
-SUBJECT_PROTOCOL_TITLES = {"loso": "leave one subject out", "subject-kfold": "folds grouped by subject"}
+from ferlib.config import check_choice
+from ferlib.protocol import (
+    SUBJECT_EXPERIMENTS,
+    departure_text,
+    experiment_config,
+    protocol_dataset,
+    subject_protocol,
+)
+from ferlib.results import is_paper_config, protocol_seed_runs, subject_fold_runs
+from ferlib.vocabulary import (
+    BASELINE_TITLES,
+    BASELINES,
+    LEARNED_BALANCED,
+    MODEL_IDS,
+    SIGNIFICANCE,
+    SOURCE_DATASET,
+    SUBJECT_PROTOCOL_TITLES,
+    TARGET_DATASETS,
+)
 
 #: A CK+ image's sequence in its file name: ``S010_004_00000017.png`` -> ``S010_004``.
 _SEQUENCE = re.compile(r"(S\d+_\d+)_\d+")
@@ -93,9 +109,6 @@ def baseline_comparison(runs, report) -> pd.DataFrame:
         :func:`ferlib.protocol.departure_text`); runs whose test images have no baseline
         (another split) are left out.
     """
-    from ferlib.protocol import departure_text
-    from ferlib.results import is_paper_config
-
     rows = []
     for run in runs:
         config = run.config
@@ -206,7 +219,7 @@ FINETUNE_SEED_COLUMNS = ["model", "dataset", "seeds", "scratch_mean", "fine_tune
                          "wilcoxon_p_value", "wilcoxon_min_p", "by_seed"]
 
 
-def finetune_over_seeds(seed_runs: dict, *, level: float = 0.05) -> pd.DataFrame:
+def finetune_over_seeds(seed_runs: dict, *, level: float = SIGNIFICANCE) -> pd.DataFrame:
     """Fine-tuned against from scratch over seeds, each seed paired with the run from
     scratch of the same seed (same split, same test images).
 
@@ -409,10 +422,6 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
     Raises ``ValueError`` when two folds test the same image, or when a complete set
     tests another number of images than the baselines' folds.
     """
-    from ferlib.config import MODEL_IDS, check_choice
-    from ferlib.protocol import SUBJECT_EXPERIMENTS, protocol_dataset, subject_protocol
-    from ferlib.results import protocol_seed_runs, subject_fold_runs
-
     check_choice("model", model, MODEL_IDS)
     folds_of = subject_fold_runs(runs, models=(model,))
     paper_runs = protocol_seed_runs(runs, models=(model,))
@@ -475,10 +484,6 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
         ``by_seed`` (each run's test accuracy, a list) and one column per baseline of :data:`BASELINES` (the accuracy on the data set the
         protocol trains on; NaN without one).
     """
-    from ferlib import paper
-    from ferlib.protocol import protocol_dataset
-    from ferlib.tables import accuracy_bounds
-
     rows = []
     for (model, dataset, source), value in paper.ACCURACY.items():
         runs = seed_runs.get((model, dataset, source), [])
@@ -487,7 +492,7 @@ def accuracy_summary(seed_runs: dict, baselines: pd.DataFrame | None = None) -> 
                "paper": value, "seeds": len(runs), "ours": np.nan, "low": np.nan, "high": np.nan,
                "interval": None, "by_seed": [float(a) for a in accuracies]}
         if len(runs) == 1:
-            low, high = accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
+            low, high = stats.accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
             row.update(ours=accuracies[0], low=low, high=high, interval="Wilson")
         elif runs:
             summary = stats.seed_summary(accuracies)
@@ -1129,3 +1134,93 @@ def finetune_verdicts(runs, report=None, *, models=(1, 2, 3), datasets=("jaffe",
                                  f"split, {rule.min_seeds} needed")
             rows.append(row)
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+
+
+# --------------------------------------------------------------------------- verdicts
+# The decisions the book states, as data: each reads a table above (or runs) and returns
+# counts, flags or rows, decided at the thresholds of ferlib.vocabulary.
+
+
+def at_majority(row, *, level: float = SIGNIFICANCE) -> bool:
+    """Whether a run (a row of :func:`baseline_comparison`: ``accuracy``, ``n``,
+    ``majority``) is no better than always answering the test part's most frequent class
+    (one-sided exact binomial test at ``level``); False where the majority share is unknown."""
+    majority = getattr(row, "majority", np.nan)
+    if not 0 < majority < 1:
+        return False
+    return not stats.above_chance(round(row.accuracy * row.n), int(row.n), majority, alpha=level)["above"]
+
+
+def finetune_gain_counts(paired: pd.DataFrame, beside: pd.DataFrame | None = None, *,
+                         level: float = SIGNIFICANCE) -> dict:
+    """How many fine-tuning gains of :func:`finetune_comparison` are significant, and over
+    what: ``{"pairs", "significant", "against_majority"}``, the pairs, the gains whose exact
+    McNemar p is below ``level``, and those of them whose run from scratch is no better than
+    the majority class (:func:`at_majority` of its row in ``beside``, a
+    :func:`baseline_comparison`; 0 without it): a gain over such a run shows that the
+    fine-tune learned, not that the transfer helped."""
+    significant = paired[(paired["p_value"] < level) & (paired["gain"] > 0)] if len(paired) else paired
+    at_floor = set()
+    if beside is not None and len(beside):
+        at_floor = {row.run for row in beside.itertuples() if at_majority(row, level=level)}
+    against = int(significant["scratch_run"].isin(at_floor).sum()) if len(significant) else 0
+    return {"pairs": int(len(paired)), "significant": int(len(significant)), "against_majority": against}
+
+
+def hog_verdicts(beside: pd.DataFrame, *, level: float = SIGNIFICANCE) -> dict:
+    """The protocol's runs of a :func:`baseline_comparison` against HOG + logistic regression
+    on the same test images: ``{"runs", "above", "below"}``, the runs, and those whose
+    exact McNemar p is below ``level`` with the network ahead, or behind."""
+    protocol = beside[beside["protocol"].astype(bool)] if "protocol" in beside else beside.iloc[:0]
+    significant = protocol["p_vs_hog"] < level
+    return {"runs": int(len(protocol)), "above": int((significant & (protocol["cnn_minus_hog"] > 0)).sum()),
+            "below": int((significant & (protocol["cnn_minus_hog"] < 0)).sum())}
+
+
+def paired_verdict(difference, p_value, *, level: float = SIGNIFICANCE) -> str:
+    """A paired test's verdict: ``"same"`` (p at least ``level``), else ``"better"`` or
+    ``"worse"`` by the sign of ``difference``."""
+    if p_value >= level:
+        return "same"
+    return "better" if difference > 0 else "worse"
+
+
+def learned_over_seeds(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> pd.DataFrame:
+    """The experiments from scratch on the small data sets (:data:`ferlib.vocabulary.TARGET_DATASETS`)
+    of a :func:`seed_table`, with ``learned``: whether the median balanced test accuracy over
+    seeds reaches ``bar`` (always answering one class scores one over the classes)."""
+    part = seeds[(seeds["training"] == "scratch") & seeds["dataset"].isin(list(TARGET_DATASETS))].copy()
+    part["learned"] = part["balanced_median"].astype(float) >= bar
+    return part
+
+
+def finetune_rate_evidence(runs, *, model: int = 2) -> dict:
+    """The runs that show what the fine-tuning rate did, among ``runs`` (e.g. every
+    committed run; empty for a build without them).
+
+    Returns:
+        ``{"first_fast": [Run], "first_slow": [Run], "targets": {name: {...}},
+        "above_zero_shot": bool}``: the JAFFE fine-tunes of ``model`` made under the first
+        recipe (augmentation on, one pass per epoch) at the protocol's learning rate and at a
+        lower one, oldest first; for each data set of :data:`ferlib.vocabulary.TARGET_DATASETS`,
+        ``rate`` (the protocol's fine-tuning rate), ``runs`` (its fine-tunes, every seed in
+        order), ``tested`` (their test accuracies) and ``zero_shot`` (their FER2013 networks on
+        the same images before fine-tuning; NaN where not recorded); ``above_zero_shot``:
+        whether every one of those fine-tunes beats its network before fine-tuning.
+    """
+    rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
+    first = [run for run in runs
+             if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
+             and run.config.data == "real" and run.config.augment and run.config.min_epoch_images is None]
+    protocol = protocol_seed_runs(runs, models=(model,))
+    targets, above = {}, True
+    for name in TARGET_DATASETS:
+        tuned = protocol.get((model, name, SOURCE_DATASET), [])
+        tested = [run.metrics["test"]["accuracy"] for run in tuned]
+        zero_shot = [run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan) for run in tuned]
+        above = above and all(t > z for t, z in zip(tested, zero_shot))  # NaN compares False
+        targets[name] = {"rate": experiment_config("paper", (model, name, SOURCE_DATASET)).learning_rate,
+                         "runs": tuned, "tested": tested, "zero_shot": zero_shot}
+    return {"first_fast": [run for run in first if run.config.learning_rate == rate],
+            "first_slow": [run for run in first if run.config.learning_rate < rate],
+            "targets": targets, "above_zero_shot": above}

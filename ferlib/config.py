@@ -12,10 +12,10 @@ import json
 import math
 
 from ferlib import paper
+from ferlib.vocabulary import DATASETS, MODEL_IDS, SPLIT_PROTOCOLS
 
-MODEL_IDS = (1, 2, 3)
-DATASETS = ("fer2013", "ckplus", "ckplus7", "jaffe")
-PROTOCOLS = ("paper", "subject-kfold", "loso")
+#: The split protocols a run may use (:data:`ferlib.vocabulary.SPLIT_PROTOCOLS`).
+PROTOCOLS = SPLIT_PROTOCOLS
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 BALANCING = ("oversample", "none")
 INPUT_SCALINGS = ("unit", "standardize")
@@ -350,11 +350,6 @@ def profile_config(profile: str, *, model: int, dataset: str, data: str = "synth
     return RunConfig(**values)
 
 
-#: The training settings :func:`profile_notes` describes, in this order.
-_NOTED_SETTINGS = ("epochs", "batch_size", "learning_rate", "limit_train", "min_epoch_images", "balance",
-                   "augment", "input_scaling")
-
-
 def setting_words(name, value) -> str:
     """One profile setting in words, e.g. ``batches of 16``."""
     words = {
@@ -372,46 +367,7 @@ def setting_words(name, value) -> str:
     return words[name](value) if name in words else f"{name.replace('_', ' ')} {value}"
 
 
-def profile_notes(profile: str) -> list:
-    """What ``profile`` trains, as sentences for the book: the settings of every run, the
-    synthetic data it makes without a data directory (the paper profile shows the committed
-    runs instead), the models that depart from it, and
-    the experiments whose settings the protocol changes
-    (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`, read from there)."""
-    from ferlib.protocol import EXPERIMENT_DEVIATIONS
-
-    check_choice("profile", profile, tuple(PROFILES))
-    deviations = EXPERIMENT_DEVIATIONS.get(profile, {})
-    preset = dict(PROFILES[profile])
-    sizes = preset.pop("synthetic_size")
-    synthetic = preset.pop("synthetic", {})
-    for_models = preset.pop("models", {})
-    defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
-    base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
-    but = " (except where a line below says otherwise)" if deviations else ""
-    lines = [f"Every run of the {profile} profile{but}: "
-             f"{', '.join(setting_words(k, v) for k, v in base.items())}."]
-    made = ", ".join(f"{sizes[name]:,} {paper.DATASET_TITLES[name]}-like" for name in paper.DATASET_TITLES if name in sizes)
-    look = "".join(f" with {setting_words(k, v)}" for k, v in synthetic.items())
-    from ferlib.chapter import uses_committed_results
-
-    if uses_committed_results(profile, None):
-        lines.append("Without a data directory the book trains nothing with it: it shows the runs "
-                     "committed in results/paper, trained on the real data sets.")
-    else:
-        lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
-    for model, settings in sorted(for_models.items()):
-        fewer = (settings.get("epochs", base["epochs"]) < base["epochs"]
-                 or settings.get("limit_train", base["limit_train"]) is not None)
-        lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
-                     + (": fewer steps than the other models, so its accuracies say less about what it "
-                        "can learn." if fewer else "."))
-    from ferlib.figures import dataset_title
-    from ferlib.protocol import protocol_dataset
-
-    for (model, dataset, source), entry in deviations.items():
-        training = "from scratch" if source is None else f"fine-tuned from {dataset_title(source)}"
-        lines.append(f"Model {model} on {dataset_title(protocol_dataset(dataset, 'real'))} ({training}) trains with "
-                     f"{', '.join(setting_words(k, v) for k, v in entry['settings'].items())} instead, "
-                     f"a stated deviation (the protocol page and the claims page give its reason).")
-    return lines
+def uses_committed_results(profile: str, data_dir) -> bool:
+    """Whether a build shows the committed reference results: the ``paper`` profile
+    without a data directory reads ``results/paper`` instead of training."""
+    return profile == "paper" and data_dir is None

@@ -23,6 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ferlib.experiment import check_data_matches, config_data, prepare, start_model
+from ferlib.fingerprint import dataset_fingerprint
+from ferlib.identity import NUMERICS_VERSION
+
 LIVE_COLUMNS = ("layer", "units", "live", "live_fraction")
 
 #: Where `python -m ferlib probe --save` results sit in a results folder.
@@ -31,6 +35,7 @@ PROBES_FILE = "probes.json"
 
 def relu_layers(model) -> list:
     """The layers of ``model`` whose activation is ReLU (Conv2D and Dense here)."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     relu = keras.activations.get("relu")
@@ -51,6 +56,7 @@ def live_units(model, images, *, batch_size: int = 256) -> pd.DataFrame:
         ``live_fraction`` (live / units). Dropout and batch normalization run in
         inference mode.
     """
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     images = np.asarray(images)
@@ -108,13 +114,11 @@ def probe_collapse(config, *, data_dir=None, cache_dir=None, dataset=None, steps
         ``dead_layers``, ``collapsed`` (a layer has no live unit), ``seconds``,
         ``data_fingerprint`` and ``numerics_version``.
     """
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     from ferlib import training
-    from ferlib.experiment import check_data_matches, config_data, prepare, start_model
-    from ferlib.fingerprint import dataset_fingerprint
     from ferlib.models import set_input_statistics
-    from ferlib.identity import NUMERICS_VERSION
 
     if config.is_finetune:
         raise ValueError(f"{config.label()}: probe_collapse takes a from-scratch config")

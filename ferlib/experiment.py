@@ -22,13 +22,19 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+import ferlib
 from ferlib import atomic, splits
 from ferlib.config import RunConfig
+from ferlib.datasets import load_dataset
 from ferlib.evaluation import classification_metrics, predictions_frame
 from ferlib.fingerprint import dataset_fingerprint
 from ferlib.identity import NUMERICS_VERSION, run_id
+from ferlib.pack import load_packed
 from ferlib.store import RunStore
+from ferlib.synthetic import make_synthetic
+from ferlib.vocabulary import PAPER_MODELS, SOURCE_DATASET, TARGET_DATASETS
 
 
 def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cache_dir=None, pack_dir=None,
@@ -39,14 +45,10 @@ def load_data(name: str, *, data_dir=None, synthetic_size=None, data_seed=0, cac
     if pack_dir is not None:
         if data_dir is not None:
             raise ValueError("give a data directory or a pack, not both")
-        from ferlib.pack import load_packed
 
         return load_packed(name, pack_dir)
     if data_dir is None:
-        from ferlib.synthetic import make_synthetic
-
         return make_synthetic(name, synthetic_size, seed=data_seed, expressions=synthetic_expressions)
-    from ferlib.datasets import load_dataset
 
     return load_dataset(name, data_dir, cache_dir=cache_dir)
 
@@ -102,6 +104,7 @@ def check_data_matches(config: RunConfig, data_dir):
 def start_model(config: RunConfig):
     """Seed everything from ``config.seed`` and build its untrained model under its
     precision policy: how every run (and every probe of one) starts."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     from ferlib import training
@@ -151,6 +154,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
             log(f"{config.label()}: found in the store as {rid}")
         return found
 
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     from ferlib import training
@@ -232,8 +236,6 @@ def _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_sho
             frames.append(frame)
         infer_seconds = time.perf_counter() - tic
         n_eval = int(rows["val"].sum() + rows["test"].sum())
-
-        import pandas as pd
 
         manifest = {
             "run_id": rid,
@@ -322,21 +324,23 @@ def git_commit() -> str:
 
 def environment() -> dict:
     """Versions, backend and hardware, recorded with every result."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     versions = {"python": platform.python_version(), "numpy": np.__version__, "keras": keras.__version__}
-    import ferlib
 
     versions["ferlib"] = ferlib.__version__
     backend = keras.backend.backend()
     device, extra = "cpu", {}
     if backend == "tensorflow":
+        # not at the top: TensorFlow is absent where Keras runs on JAX, so a start-up import would fail there
         import tensorflow as tf
 
         versions["tensorflow"] = tf.__version__
         gpus = tf.config.list_physical_devices("GPU")
         device = f"gpu x{len(gpus)}" if gpus else "cpu"
     elif backend == "jax":
+        # not at the top: JAX is absent where Keras runs on TensorFlow, so a start-up import would fail there
         import jax
 
         versions["jax"] = jax.__version__
@@ -366,16 +370,11 @@ def cpu_name() -> str:
 
 
 #: The paper's 5 experiments per model: (target data set, source data set or None).
-PAPER_EXPERIMENTS = (
-    ("fer2013", None),
-    ("jaffe", None),
-    ("jaffe", "fer2013"),
-    ("ckplus", None),
-    ("ckplus", "fer2013"),
-)
+PAPER_EXPERIMENTS = ((SOURCE_DATASET, None),
+                     *((target, source) for target in TARGET_DATASETS for source in (None, SOURCE_DATASET)))
 
 
-def experiment_plan(config_for, models=(1, 2, 3)):
+def experiment_plan(config_for, models=PAPER_MODELS):
     """The paper's runs in the order they are made: for each model, the 5 experiments of
     :data:`PAPER_EXPERIMENTS`.
 
@@ -396,7 +395,7 @@ def experiment_plan(config_for, models=(1, 2, 3)):
             yield key, config_for(key), None if source is None else config_for((model, source, None))
 
 
-def experiment_runs(config_for, *, store, models=(1, 2, 3), data_dir=None, cache_dir=None,
+def experiment_runs(config_for, *, store, models=PAPER_MODELS, data_dir=None, cache_dir=None,
                     verbose: int = 0, log=print) -> dict:
     """The runs of :func:`experiment_plan`: fetched from the store, or trained.
 

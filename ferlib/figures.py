@@ -19,31 +19,19 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
+from ferlib.study import round_cells
+from ferlib.vocabulary import (  # noqa: F401 (the book's pages read the titles from here too)
+    BASELINE_TITLES,
+    BASELINES,
+    DATASET_TITLES,
+    DEFAULT_ROUND,
+    RUN_DATASET_TITLES,
+    dataset_title,
+    run_dataset_title,
+)
 
 #: One colour per class, in the canonical order (matplotlib's tab10 subset).
 CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f")
-DATASET_TITLES = {"fer2013": "FER2013", "ckplus": "CK+", "ckplus7": "CK+ (7 classes)",
-                  "jaffe": "JAFFE"}
-
-
-#: How a run's own data set reads where runs on CK+48 (six classes) and on the
-#: protocol's seven-class CK+ are listed together: the paper's name "ckplus" is the
-#: seven-class task, but a run's ``dataset`` "ckplus" is CK+48.
-RUN_DATASET_TITLES = {**DATASET_TITLES, "ckplus": "CK+48 (6 classes)"}
-
-
-def run_dataset_title(name: str) -> str:
-    """A run's ``config.dataset`` as the book writes it: ``"ckplus"`` -> ``"CK+48 (6 classes)"``,
-    ``"ckplus7"`` -> ``"CK+ (7 classes)"``; others as :func:`dataset_title`."""
-    return RUN_DATASET_TITLES.get(name, dataset_title(name))
-
-
-def dataset_title(name: str) -> str:
-    """``"synthetic-jaffe"`` -> ``"JAFFE (synthetic)"``; ``"ckplus"`` -> ``"CK+"``."""
-    synthetic = name.startswith("synthetic-")
-    base = name.split("-", 1)[1] if synthetic else name
-    title = DATASET_TITLES.get(base, base)
-    return f"{title} (synthetic)" if synthetic else title
 
 
 def _check_faces(images, name="images") -> np.ndarray:
@@ -330,7 +318,7 @@ def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None
     return fig
 
 
-def study_figure(cell_runs, *, title: str | None = None, round: str = "settled") -> Figure:
+def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_ROUND) -> Figure:
     """The sensitivity study: validation and test accuracy of every seed in every cell.
 
     Args:
@@ -343,8 +331,6 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = "settled")
         (hollow: validation, filled: test), a bar at the mean test accuracy and a dashed
         line at chance (one over the number of classes in the test part).
     """
-    from ferlib.study import round_cells
-
     cell_order = round_cells(round)
     if not cell_runs:
         raise ValueError("cell_runs is empty: no run of the sensitivity study")
@@ -382,7 +368,7 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = "settled")
     return fig
 
 
-#: How each baseline of :data:`ferlib.compare.BASELINES` is drawn: colour, line style.
+#: How each baseline of :data:`ferlib.vocabulary.BASELINES` is drawn: colour, line style.
 BASELINE_STYLES = {"majority": ("#969696", ":"), "logistic_pixels": ("#6a51a3", "-."),
                    "hog_logistic": ("#238b45", "--")}
 
@@ -403,8 +389,6 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         t-interval, or one run with its Wilson interval), ticks at each seed's accuracy
         where there are several, "no run" where we have none, and a vertical line per baseline.
     """
-    from ferlib.compare import BASELINE_TITLES, BASELINES
-
     needed = {"model", "dataset", "training", "paper", "seeds", "ours", "low", "high"}
     if needed - set(summary.columns):
         raise ValueError(f"summary lacks the columns {sorted(needed - set(summary.columns))}")

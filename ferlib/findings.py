@@ -1,10 +1,13 @@
 """What each chapter of the book found, in words, computed from the runs.
 
 Every function here takes what a chapter has already computed (tables of
-:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`) and returns text:
-sentences for the "What we found" box at the top of a chapter, or values that the
-prose pages glue in. No number is typed here; each comes from its argument, and a
-sentence says so plainly when a build has no run to support it.
+:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`, :mod:`ferlib.study`)
+and returns text: sentences for the "What we found" box at the top of a chapter, or
+values that the prose pages glue in. No number is typed here and nothing is decided
+here: each number comes from its argument, each verdict (significant or not, learned or
+not, which runs show what) from the comparison and statistics modules, at the
+thresholds of :mod:`ferlib.vocabulary`; a sentence says so plainly when a build has no
+run to support it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,27 @@ import numpy as np
 import pandas as pd
 
 from ferlib import paper
-from ferlib.formatting import DASH, percent_text, points_text, range_text
+from ferlib.claims import at_majority_class, main_test_set
+from ferlib.compare import (
+    at_majority,
+    finetune_rate_evidence,
+    finetune_gain_counts,
+    hog_verdicts,
+    learned_over_seeds,
+    paired_verdict,
+)
+from ferlib.config import PROFILES
+from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
+from ferlib.study import STUDY_SEEDS, changes_on_every_dataset, largest_changes
+from ferlib.tables import confused_pairs, probability_columns, training_label
+from ferlib.vocabulary import (
+    LEARNED_BALANCED,
+    PAPER_MODELS,
+    SIGNIFICANCE,
+    SUBJECT_PROTOCOL_TITLES,
+    dataset_title,
+    run_dataset_title,
+)
 
 
 def _seeds(n) -> str:
@@ -37,7 +60,7 @@ def _models_note(models) -> str | None:
     """Which of the paper's three networks a range of ours covers, where not all:
     ``[2]`` -> ``"Model 2 only"``, ``[1, 2]`` -> ``"Models 1 and 2"``; None for all three."""
     models = sorted({int(m) for m in models})
-    if models == [1, 2, 3]:
+    if models == sorted(PAPER_MODELS):
         return None
     return f"Model {models[0]} only" if len(models) == 1 else f"Models {_listed(models)}"
 
@@ -46,8 +69,8 @@ def range_glues(ranges: pd.DataFrame, results: pd.DataFrame, *, quoted_fer2013: 
     """The values the conclusions glue for the paper's quoted ranges and ours.
 
     Args:
-        ranges: :func:`ferlib.tables.range_table` output.
-        results: :func:`ferlib.tables.results_table` output.
+        ranges: :func:`ferlib.claims.range_table` output.
+        results: :func:`ferlib.claims.results_table` output.
         quoted_fer2013: the paper's single FER2013 figure (:data:`ferlib.paper.QUOTED_FER2013_ACCURACY`).
 
     Returns:
@@ -106,21 +129,18 @@ def seed_range_glues(accuracy: pd.DataFrame) -> dict:
     return values
 
 
-#: The significance level of the paired tests the findings count.
-SIGNIFICANCE = 0.05
-
-
 def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
                       beside: pd.DataFrame | None = None) -> str:
     """What our runs say about fine-tuning.
 
     Args:
-        summary: :func:`ferlib.tables.finetune_summary`.
+        summary: :func:`ferlib.claims.finetune_summary`.
         paired: :func:`ferlib.compare.finetune_comparison` of the same runs: each gain's
             exact McNemar test on the same test images; None leaves the tests out.
         beside: :func:`ferlib.compare.baseline_comparison` (with ``run`` ids and the
             ``majority`` baseline): a significant gain over a run from scratch that is
-            no better than the majority class (:func:`at_majority`) is said to be one.
+            no better than the majority class is said to be one
+            (:func:`ferlib.compare.finetune_gain_counts` counts them).
 
     Returns:
         e.g. ``"fine-tuning scored higher than training from scratch in 2 of 2
@@ -135,14 +155,10 @@ def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
                 f"{summary['compared']} comparisons ({points_text(summary['ours_mean_gain'])} points on average)")
     if paired is None or paired.empty:
         return sentence
-    significant = paired[(paired["p_value"] < SIGNIFICANCE) & (paired["gain"] > 0)]
+    verdicts = finetune_gain_counts(paired, beside)
     sentence += (f"; the gain is significant on the same test images (exact McNemar, p < {SIGNIFICANCE:g}) "
-                 f"in {len(significant)}")
-    at_floor = set()
-    if beside is not None and len(beside):
-        at_floor = {row.run for row in beside.itertuples() if at_majority(row)}
-    against_floor = int(significant["scratch_run"].isin(at_floor).sum()) if len(significant) else 0
-    return sentence + _against_floor(len(significant), against_floor)
+                 f"in {verdicts['significant']}")
+    return sentence + _against_floor(verdicts["significant"], verdicts["against_majority"])
 
 
 def _against_floor(significant: int, against_floor: int) -> str:
@@ -166,9 +182,6 @@ def finetune_seeds_sentence(over_seeds: pd.DataFrame) -> str:
         +7.1), significant on its own test images (exact McNemar, p < 0.05) in 0 of 2, paired
         t-test over seeds p = 0.210."``, or that no fine-tune has been repeated yet.
     """
-    from ferlib.figures import dataset_title
-    from ferlib.formatting import p_text
-
     repeated = over_seeds[over_seeds["seeds"] >= 2] if len(over_seeds) else over_seeds
     if not len(repeated):
         return ("No fine-tune has more than one seed paired with its run from scratch yet, so none of "
@@ -183,11 +196,6 @@ def finetune_seeds_sentence(over_seeds: pd.DataFrame) -> str:
     return "Over seeds, each fine-tune paired with the run from scratch of the same seed: " + "; ".join(parts) + "."
 
 
-#: The median balanced test accuracy over seeds that counts as a network that learned
-#: (well above the 1/7 of always answering one class).
-LEARNED_BALANCED = 0.40
-
-
 def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dict:
     """How the networks trained from scratch on the small data sets fare over seeds, for
     the conclusions, from :func:`ferlib.compare.seed_table`: ``small_scratch_runs``
@@ -196,16 +204,17 @@ def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dic
     ``bar``), ``small_scratch_bar`` (``bar`` in percent) and
     ``small_scratch_balanced_range`` (lowest to highest median balanced accuracy, a
     dash without runs) and ``small_scratch_below_bar_text`` (a sentence naming those below
-    ``bar`` with their median, or saying that none is)."""
-    part = seeds[(seeds["training"] == "scratch") & seeds["dataset"].isin(["jaffe", "ckplus"])]
+    ``bar`` with their median, or saying that none is); which learned is
+    :func:`ferlib.compare.learned_over_seeds`."""
+    part = learned_over_seeds(seeds, bar=bar)
     balanced = part["balanced_median"].astype(float)
-    below = part[balanced < bar]
+    below = part[~part["learned"]]
     below_text = ("No experiment falls below it." if below.empty else
                   "Below it: " + _listed([f"{_experiment(row.model, row.dataset, 'scratch')}, "
                                           f"{percent_text(row.balanced_median)} over {_seeds(row.seeds)}"
                                           for row in below.itertuples()]) + ".")
     return {"small_scratch_runs": int(len(part)),
-            "small_scratch_above_bar": int((balanced >= bar).sum()),
+            "small_scratch_above_bar": int(part["learned"].sum()),
             "small_scratch_bar": float(100 * bar),
             "small_scratch_balanced_range": range_text(balanced.min(), balanced.max()) if len(part) else DASH,
             "small_scratch_below_bar_text": below_text}
@@ -227,29 +236,18 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     both in one phrase (``"81.0% (before fine-tuning: 42.9%)"``); ``finetune_protocol_<name>_rate``
     is the learning rate the protocol fine-tunes at (``"0.001"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
-    fine-tuning, else ``"not always above"``."""
-    from ferlib.protocol import experiment_config
-    from ferlib.results import protocol_seed_runs
-
-    rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
-    first = [run for run in runs
-             if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
-             and run.config.data == "real" and run.config.augment and run.config.min_epoch_images is None]
-    fast = [run for run in first if run.config.learning_rate == rate]
-    slow = [run for run in first if run.config.learning_rate < rate]
+    fine-tuning, else ``"not always above"``. The runs are those of
+    :func:`ferlib.compare.finetune_rate_evidence`."""
+    evidence = finetune_rate_evidence(runs, model=model)
 
     def accuracy(found):
         return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
 
-    values = {"finetune_first_fast": accuracy(fast), "finetune_first_slow": accuracy(slow)}
-    protocol = protocol_seed_runs(runs, models=(model,))
-    above = True
-    for name in ("jaffe", "ckplus"):
-        values[f"finetune_protocol_{name}_rate"] = f"{experiment_config('paper', (model, name, 'fer2013')).learning_rate:g}"
-        tuned = protocol.get((model, name, "fer2013"), [])
-        tested = [run.metrics["test"]["accuracy"] for run in tuned]
-        zero_shot = [run.metrics.get("zero_shot", {}).get("test", {}).get("accuracy", np.nan) for run in tuned]
-        above = above and all(t > z for t, z in zip(tested, zero_shot))  # NaN compares False
+    values = {"finetune_first_fast": accuracy(evidence["first_fast"]),
+              "finetune_first_slow": accuracy(evidence["first_slow"])}
+    for name, target in evidence["targets"].items():
+        values[f"finetune_protocol_{name}_rate"] = f"{target['rate']:g}"
+        tuned, tested, zero_shot = target["runs"], target["tested"], target["zero_shot"]
         seeds = [str(run.config.seed) for run in tuned]
         values[f"finetune_protocol_{name}"] = (
             DASH if not tuned else accuracy(tuned) if len(tuned) == 1
@@ -260,7 +258,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
         values[f"finetune_protocol_{name}_with_start"] = (
             DASH if not tuned else f"{accuracy(tuned)} ({start})" if len(tuned) == 1
             else f"{_listed([percent_text(t) for t in tested])} (seeds {_listed(seeds)}; {start})")
-    values["finetune_protocol_vs_zero_shot"] = "above" if above else "not always above"
+    values["finetune_protocol_vs_zero_shot"] = "above" if evidence["above_zero_shot"] else "not always above"
     return values
 
 
@@ -304,16 +302,13 @@ BOX_TITLE = "What we found"
 def box(lines):
     """The "what we found" box of a chapter: ``lines`` as a MyST admonition that a
     notebook cell shows (an IPython Markdown object)."""
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
-
-    from ferlib.formatting import admonition
 
     return Markdown(admonition(BOX_TITLE, list(lines)))
 
 
 def _experiment(model, dataset, training) -> str:
-    from ferlib.figures import dataset_title
-
     how = "from scratch" if training == "scratch" else "fine-tuned"
     return f"Model {int(model)} on {dataset_title(dataset)} ({how})"
 
@@ -376,14 +371,11 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
     runs table; with the ``runs`` behind the overview (``{(model, dataset, source): Run}``),
     also each run no better than always answering its test part's most frequent class
     (:func:`ferlib.claims.at_majority_class`)."""
-    from ferlib.claims import at_majority_class
-    from ferlib.tables import training_label
-
     lines = [f"{len(overview)} of the paper's {experiments} experiments have a run in this build"
              + (f"; the other {len(missing)} are listed below with the compute each needs."
                 if len(missing) else ".")]
     for (model, dataset, source), run in (runs or {}).items():
-        if at_majority_class(run, level=SIGNIFICANCE):
+        if at_majority_class(run):
             lines.append(f"{_experiment(model, dataset, training_label(source))}, seed "
                          f"{int(run.config.seed)}: no better than always answering the most frequent class of its "
                          f"test part, so it shows no learning; its curves below show what happened in training.")
@@ -400,8 +392,6 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
 def _per_picked_run(picked: dict, describe) -> list:
     """One line per data set of ``picked`` (``{dataset: ((model, dataset, source), run) or
     None}``): ``describe(key, run)`` for the run shown, or that the build has none."""
-    from ferlib.figures import dataset_title
-
     return [f"{dataset_title(dataset)}: no run to show in this build." if found is None
             else f"{dataset_title(dataset)} {describe(*found)}" for dataset, found in picked.items()]
 
@@ -409,8 +399,6 @@ def _per_picked_run(picked: dict, describe) -> list:
 def confusion_findings(picked: dict) -> list:
     """For the confusion chapter, from ``{dataset: ((model, dataset, source), run) or None}``
     (the run shown for each data set)."""
-    from ferlib.tables import confused_pairs, training_label
-
     def describe(key, run):
         model, _, source = key
         test = run.metrics["test"]
@@ -428,8 +416,6 @@ def emotion_findings(picked: dict) -> list:
     """For the emotion-analysis chapter: for the run shown per data set, the mean
     probability it gives the true class of its test images, and how often the true class
     is among its two most probable."""
-    from ferlib.tables import probability_columns
-
     def describe(key, run):
         test = run.predictions[run.predictions["part"] == "test"]
         probabilities = probability_columns(test)
@@ -448,9 +434,6 @@ def accuracy_findings(accuracy: pd.DataFrame) -> list:
     (the paper's own test sets): ours with its interval against the paper's value, and
     the two-sample z of the difference (both accuracies' binomial errors: so a paper value
     just outside our own interval can still be within sampling error)."""
-    from ferlib.claims import main_test_set
-    from ferlib.formatting import percent_interval_text
-
     main = main_test_set(accuracy).dropna(subset=["ours"])
     lines = []
     for row in main.itertuples():
@@ -484,32 +467,18 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
         lines.append(finetune_seeds_sentence(over_seeds))
     protocol = beside[beside["protocol"]] if "protocol" in beside else beside.iloc[:0]
     lines += majority_findings(protocol)
-    if len(protocol):
-        below = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] < 0)).sum())
-        above = int(((protocol["p_vs_hog"] < 0.05) & (protocol["cnn_minus_hog"] > 0)).sum())
+    hog = hog_verdicts(beside)
+    if hog["runs"]:
         lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
-                     f"protocol's {len(protocol)} committed runs, {above} beat it and {below} fell below it by "
-                     f"more than chance (exact McNemar test); the rest cannot be told apart from it.")
+                     f"protocol's {hog['runs']} committed runs, {hog['above']} beat it and {hog['below']} fell "
+                     f"below it by more than chance (exact McNemar test); the rest cannot be told apart from it.")
     return lines
-
-
-def at_majority(row) -> bool:
-    """Whether a run (a row of :func:`ferlib.compare.baseline_comparison`: ``accuracy``,
-    ``n``, ``majority``) is no better than always answering the test part's most
-    frequent class (one-sided exact binomial test at :data:`SIGNIFICANCE`); False where
-    the majority share is unknown."""
-    from ferlib.stats import above_chance
-
-    majority = getattr(row, "majority", np.nan)
-    if not 0 < majority < 1:
-        return False
-    return not above_chance(round(row.accuracy * row.n), int(row.n), majority, alpha=SIGNIFICANCE)["above"]
 
 
 def majority_findings(beside: pd.DataFrame) -> list:
     """One line per run of ``beside`` (:func:`ferlib.compare.baseline_comparison`) whose
     test accuracy is no better than always answering the test part's most frequent class
-    (:func:`at_majority`): such a run has learned nothing it shows."""
+    (:func:`ferlib.compare.at_majority`): such a run has learned nothing it shows."""
     lines = []
     for row in beside.itertuples():
         if at_majority(row):
@@ -553,9 +522,6 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
     on the paper's split and HOG + logistic regression on the same folds with the paired
     test, or how many folds are still to come (none yet, for a data set without a fold
     beside one with folds). Empty when no fold is committed."""
-    from ferlib.compare import SUBJECT_PROTOCOL_TITLES
-    from ferlib.figures import dataset_title
-
     lines = []
     for row in cnn.itertuples():
         name = dataset_title(row.dataset)
@@ -575,8 +541,8 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
             line += (f", against {percent_text(row.paper_split_mean)} on the paper's split (mean over "
                      f"{_seeds(row.paper_seeds)})")
         if not pd.isna(row.p_vs_hog):
-            verdict = ("not significantly different" if row.p_vs_hog >= 0.05
-                       else "significantly better" if row.cnn_minus_hog > 0 else "significantly worse")
+            verdict = {"same": "not significantly different", "better": "significantly better",
+                       "worse": "significantly worse"}[paired_verdict(row.cnn_minus_hog, row.p_vs_hog)]
             p_text = "p < 0.001" if row.p_vs_hog < 0.001 else f"p = {row.p_vs_hog:.3f}"
             line += (f"; HOG with logistic regression scores {percent_text(row.hog_logistic)} on the same "
                      f"folds, so the network is {verdict} ({int(row.only_cnn)} images right only by the "
@@ -593,17 +559,14 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
     """For the protocol chapter, from :func:`ferlib.study.study_table`,
     :func:`ferlib.study.study_verdicts`, :func:`ferlib.compare.subject_comparison` and
     (optional) :func:`ferlib.compare.subject_cnn_comparison`."""
-    from ferlib.figures import dataset_title, run_dataset_title
-
     lines = []
     if len(table):
         lines.append(f"The sensitivity study has {int(table['seeds'].sum())} committed runs in "
                      f"{len(table)} (model, data set, setting) cells.")
-    for (model, dataset), part in verdicts.groupby(["model", "dataset"], sort=True):
-        top = part.iloc[part["val_change"].abs().argmax()]
-        lines.append(f"Model {model} on {dataset_title(dataset)}: the change that moves median validation "
-                     f"accuracy most is \"{top['cell']}\", by {points_text(top['val_change'])} points "
-                     f"({_seeds(top['seeds'])}).")
+    for top in largest_changes(verdicts).itertuples():
+        lines.append(f"Model {top.model} on {dataset_title(top.dataset)}: the change that moves median validation "
+                     f"accuracy most is \"{top.cell}\", by {points_text(top.val_change)} points "
+                     f"({_seeds(top.seeds)}).")
     for row in subject_rows.itertuples():
         if row.baseline == "hog_logistic" and not pd.isna(row.paper_split):
             lines.append(f"{run_dataset_title(row.dataset)}: tested on people it has never seen, HOG with "
@@ -631,8 +594,6 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
         the sentence, or ``""`` when the study has no protocol cell for that model and
         data set (nothing to compare with).
     """
-    from ferlib.figures import dataset_title
-
     part = table[(table["model"] == model) & (table["dataset"] == dataset)].set_index("cell")
     if "protocol" not in part.index:
         return ""
@@ -657,18 +618,12 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     """Whether any one change of the study raises the median validation accuracy on every
     data set of ``datasets`` at once (each cell with at least ``min_seeds`` seeds), from
     :func:`ferlib.study.study_verdicts`: the test of a change to the protocol itself,
-    which serves all data sets. ``""`` when no cell has such a verdict on every data set
-    yet."""
-    from ferlib.figures import dataset_title
-
-    part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
-    if not set(datasets) <= set(part["dataset"]):
-        return ""
-    by_cell = part.pivot_table(index="cell", columns="dataset", values="val_change")
-    by_cell = by_cell.reindex(columns=list(datasets)).dropna()
+    which serves all data sets (:func:`ferlib.study.changes_on_every_dataset`). ``""`` when
+    no cell has such a verdict on every data set yet."""
+    by_cell = changes_on_every_dataset(verdicts, model=model, datasets=datasets, min_seeds=min_seeds)
     if by_cell.empty:
         return ""
-    better = by_cell[(by_cell > 0).all(axis=1)]
+    better = by_cell[by_cell["raises_all"]]
     names = " and ".join(dataset_title(d) for d in datasets)
     seeds = f"With {min_seeds} or more seeds per cell"
 
@@ -679,7 +634,7 @@ def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("ja
     if not better.empty:
         return f"{seeds}, Model {model}'s median validation accuracy rises on both {names} with: {changes(better)}."
     text = f"{seeds}, no single change raises Model {model}'s median validation accuracy on both {names}"
-    mixed = by_cell[(by_cell > 0).any(axis=1)]
+    mixed = by_cell[by_cell["raises_some"]]
     if mixed.empty:
         return text + "."
     which = "the one that raises it on one data set lowers" if len(mixed) == 1 else \
@@ -694,10 +649,6 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
     protocol's rule) and the mean beside it, and whether the protocol trains at the rate
     the rule picks (a stated deviation where that is not the profile's rate); where the
     study's default seeds alone gave the other verdict, that too."""
-    from ferlib.config import PROFILES
-    from ferlib.figures import dataset_title
-    from ferlib.study import STUDY_SEEDS
-
     profile_rate = PROFILES[profile]["learning_rate"]
     lines = []
     for row in choices.itertuples():

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import string
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
+
+from ferlib.labels import EMOTIONS
+from ferlib.vocabulary import dataset_title, run_dataset_title
 
 #: What a value that does not exist shows as.
 DASH = "–"
@@ -135,8 +139,6 @@ def text(column: str, header: str | None = None, *, fmt: Callable | None = None,
 def template(pattern: str, header: str, *, align: str = "left") -> Column:
     """Several columns in one cell: ``pattern`` is a :meth:`str.format` pattern over the
     row (``"{min_live} of {min_live_units}"``); a dash when a value it names is missing."""
-    import string
-
     names = [field for _, field, _, _ in string.Formatter().parse(pattern) if field]
 
     def render(row):
@@ -160,8 +162,6 @@ def shape(column: str, header: str | None = None) -> Column:
 
 def emotion(column: str, header: str | None = None) -> Column:
     """A class index (0..6) as its name (:data:`ferlib.labels.EMOTIONS`)."""
-    from ferlib.labels import EMOTIONS
-
     return text(column, header, fmt=lambda index: EMOTIONS[int(index)])
 
 
@@ -181,23 +181,17 @@ def image(column: str = "source", header: str = "image") -> Column:
 
 def probability_columns(*, digits: int = 0) -> list:
     """One percentage column per class from a predictions table's ``p_<class>`` columns."""
-    from ferlib.labels import EMOTIONS
-
     return [percent(f"p_{name}", name, digits=digits) for name in EMOTIONS]
 
 
 def dataset(column: str = "dataset", header: str = "data set") -> Column:
     """A data set's name as the book writes it (``"ckplus"`` -> ``"CK+"``)."""
-    from ferlib.figures import dataset_title
-
     return text(column, header, fmt=dataset_title)
 
 
 def run_dataset(column: str = "dataset", header: str = "data set") -> Column:
     """A run's own data set (``config.dataset``) as the book writes it where CK+48 and the
     seven-class CK+ sit together (``"ckplus"`` -> ``"CK+48 (6 classes)"``)."""
-    from ferlib.figures import run_dataset_title
-
     return text(column, header, fmt=run_dataset_title)
 
 
@@ -260,11 +254,19 @@ def points(column: str, header: str | None = None, *, digits: int = 1, sign: boo
                   lambda row: points_text(row[column], digits, sign=sign), "right")
 
 
+def run_label(model, training=None, seed=None) -> str:
+    """``"Model 2, fine-tuned, seed 1"``: a run as the book's tables name it."""
+    parts = [f"Model {int(model)}"]
+    if training is not None:
+        parts.append(str(training))
+    if seed is not None:
+        parts.append(f"seed {int(seed)}")
+    return ", ".join(parts)
+
+
 def run(model: str = "model", training: str = "training", seed: str | None = "seed",
         header: str = "run") -> Column:
-    """A run named by its model, training and seed (:func:`ferlib.tables.run_label`)."""
-    from ferlib.tables import run_label
-
+    """A run named by its model, training and seed (:func:`run_label`)."""
     return Column(header, lambda row: run_label(row[model], row[training],
                                                 None if seed is None else row[seed]))
 
@@ -272,8 +274,6 @@ def run(model: str = "model", training: str = "training", seed: str | None = "se
 def experiment(model: str = "model", dataset_column: str = "dataset", training: str = "training",
                header: str = "experiment") -> Column:
     """One of the paper's experiments in words: ``"Model 2 on JAFFE, fine-tuned"``."""
-    from ferlib.figures import dataset_title
-
     return Column(header, lambda row: f"Model {int(row[model])} on {dataset_title(row[dataset_column])}, "
                                       f"{row[training]}")
 
@@ -312,8 +312,7 @@ def _cell(text_value: str) -> str:
 def auto_columns(frame: pd.DataFrame) -> list:
     """A :class:`Column` for each column of ``frame``: flags as yes / no, whole numbers
     with thousands separators, other numbers with three significant digits, the rest as text."""
-    from pandas.api import types
-
+    types = pd.api.types
     columns = []
     for name in frame.columns:
         series = frame[name]
@@ -377,6 +376,7 @@ def to_markdown(frame: pd.DataFrame, columns: Sequence[Column | str] | None = No
 def table(frame: pd.DataFrame, columns: Sequence[Column | str] | None = None, **options):
     """:func:`to_markdown` as an IPython Markdown object: a notebook cell that ends with
     it shows the table (the book renders it as a MyST table)."""
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
 
     return Markdown(to_markdown(frame, columns, **options))
@@ -384,11 +384,13 @@ def table(frame: pd.DataFrame, columns: Sequence[Column | str] | None = None, **
 
 def note(markdown: str) -> None:
     """Show a line of Markdown: rendered in a notebook, printed elsewhere."""
+    # saves start-up time: IPython loads only in a notebook
     from IPython import get_ipython
 
     if get_ipython() is None:
         print(markdown)
         return
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown, display
 
     display(Markdown(markdown))
@@ -408,7 +410,7 @@ MISSING_RUN = ("no run of this experiment in this build; the training page says 
 
 
 def accuracy_columns(*, with_dataset: bool = False) -> list:
-    """The columns of a table of :func:`ferlib.tables.results_table` rows: the paper's
+    """The columns of a table of :func:`ferlib.claims.results_table` rows: the paper's
     accuracy, ours with its 95% Wilson interval, the difference and the test size."""
     return [text("model"), *([dataset()] if with_dataset else []), text("training"),
             percent("paper"), percent_interval("ours", "ours_low", "ours_high", "ours [95% interval]"),

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ferlib import splits
+from ferlib.experiment import load_data
 
 #: What each count means (written into the report).
 MEASURES = {
@@ -114,8 +115,6 @@ def leakage_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds=
         :data:`MEASURES`, ``rows`` a list of :func:`split_leakage` dicts with
         ``split_seeds`` added.
     """
-    from ferlib.experiment import load_data
-
     rows = []
     for name in datasets:
         dataset = load_data(name, data_dir=data_dir, synthetic_size=synthetic_size, data_seed=0,

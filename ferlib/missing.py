@@ -20,6 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ferlib.config import PROFILES
+from ferlib.results import MISSING_FILE, paper_experiments, paper_results, read_missing, write_json_atomic
+
 #: Training images per second of each model on 2 CPU cores, float32, batch 64, plain
 #: Keras, per backend: Models 1 and 3 measured on a 2-core AMD EPYC with AVX2 (no AVX-512,
 #: no bfloat16 units; ``benchmarks/throughput.py``), Model 2 from the manifests of its
@@ -40,8 +43,6 @@ ABOUT = ("The paper's experiments with no committed protocol run in this folder,
 
 def run_images(dataset: str, *, profile: str = "paper") -> int:
     """Training images one protocol run on ``dataset`` (the paper's name) draws in all."""
-    from ferlib.config import PROFILES
-
     preset = PROFILES[profile]
     return preset["epochs"] * max(preset.get("min_epoch_images") or 0, BALANCED_PASS[dataset])
 
@@ -93,8 +94,6 @@ def missing_reason(key, have) -> str:
 def missing_entries(results_dir) -> list:
     """``[{"key": [model, dataset, source], "reason": str}]`` for every paper experiment
     without a committed protocol run (seed 0) in ``results_dir``, in the paper's order."""
-    from ferlib.results import paper_experiments, paper_results
-
     have = paper_results(results_dir)
     return [{"key": list(key), "reason": missing_reason(key, have)}
             for key in paper_experiments() if key not in have]
@@ -102,18 +101,12 @@ def missing_entries(results_dir) -> list:
 
 def save_missing(results_dir) -> Path:
     """Rewrite ``results_dir/missing.json`` from :func:`missing_entries` (atomically)."""
-    from ferlib.results import MISSING_FILE, write_json_atomic
-
     return write_json_atomic({"about": ABOUT, "runs": missing_entries(results_dir)},
                              Path(results_dir) / MISSING_FILE)
 
 
 def missing_is_current(results_dir) -> bool:
     """Whether ``results_dir/missing.json`` holds exactly :func:`missing_entries`."""
-    from ferlib.results import MISSING_FILE
-
-    from ferlib.results import read_missing
-
     path = Path(results_dir) / MISSING_FILE
     return path.exists() and read_missing(results_dir) == missing_entries(results_dir)
 

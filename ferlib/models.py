@@ -19,6 +19,10 @@ so :func:`layer_table` and :func:`paper_layer_table` can be compared row by row.
 
 Only Keras layers are used, so the models run on every Keras backend
 (TensorFlow, JAX, PyTorch).
+
+Each model is one function that lists its layers, registered under its id with
+:func:`register_model`; a new model is such a function, its registration and its id in
+:data:`ferlib.vocabulary.MODELS`.
 """
 
 import keras
@@ -27,19 +31,40 @@ import pandas as pd
 
 from ferlib.labels import IMAGE_SIZE, NUM_CLASSES
 from ferlib.paper import LAYER_TABLES
+from ferlib.vocabulary import MODEL_IDS
 
-MODEL_NAMES = (1, 2, 3)
+#: ``{model id: layers(num_classes, seeds) -> [keras layers]}``, filled by :func:`register_model`.
+MODEL_BUILDERS = {}
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 
 TABLE_COLUMNS = ("layer", "type", "output_shape", "params")
 
 
+def register_model(model_id: int):
+    """Register the decorated function as the layers of model ``model_id``.
+
+    The function takes ``(num_classes, seeds)`` and returns the model's layers after the
+    input scaling (:func:`build_model` adds that). ``model_id`` must be an id of
+    :data:`ferlib.vocabulary.MODELS`, registered once.
+    """
+    if isinstance(model_id, bool) or model_id not in MODEL_IDS:
+        raise ValueError(f"model {model_id!r} is not in ferlib.vocabulary.MODELS ({list(MODEL_IDS)}); add it there")
+    if model_id in MODEL_BUILDERS:
+        raise ValueError(f"model {model_id} is registered twice")
+
+    def register(layers):
+        MODEL_BUILDERS[model_id] = layers
+        return layers
+
+    return register
+
+
 def _check_model_id(model_id):
-    """Return ``model_id`` as an int, or raise ``ValueError`` listing 1, 2, 3."""
-    if isinstance(model_id, bool) or model_id not in MODEL_NAMES:
+    """Return ``model_id`` as an int, or raise ``ValueError`` listing the registered ids."""
+    if isinstance(model_id, bool) or model_id not in MODEL_BUILDERS:
         raise ValueError(
-            f"unknown model_id {model_id!r}; expected one of {list(MODEL_NAMES)}"
+            f"unknown model_id {model_id!r}; expected one of {sorted(MODEL_BUILDERS)}"
         )
     return int(model_id)
 
@@ -156,6 +181,7 @@ def _dense_head(num_classes, dropout, seeds):
     ]
 
 
+@register_model(1)
 def _model_1_layers(num_classes, seeds):
     """Model 1: 2 conv, 2 max-pool, 3 dense (20,007,687 parameters).
 
@@ -176,6 +202,7 @@ def _model_1_layers(num_classes, seeds):
     ]
 
 
+@register_model(2)
 def _model_2_layers(num_classes, seeds):
     """Model 2: 5 conv, 1 max-pool, 2 average-pool, 3 dense (1,485,831 parameters).
 
@@ -204,6 +231,7 @@ def _model_2_layers(num_classes, seeds):
     ]
 
 
+@register_model(3)
 def _model_3_layers(num_classes, seeds):
     """Model 3: 8 conv, 7 batch-norm, 4 max-pool, 4 dense, 7 dropout (5,905,863).
 
@@ -252,17 +280,19 @@ def _model_3_layers(num_classes, seeds):
     return layers
 
 
-_BUILDERS = {1: _model_1_layers, 2: _model_2_layers, 3: _model_3_layers}
+if set(MODEL_BUILDERS) != set(MODEL_IDS):
+    raise ImportError(f"models {sorted(set(MODEL_IDS) - set(MODEL_BUILDERS))} of ferlib.vocabulary.MODELS have no "
+                      f"builder (register one with @register_model)")
 
 
 def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | None = None,
                 input_scaling: str = "unit"):
-    """Build one of the paper's models, uncompiled.
+    """Build one of the models, uncompiled.
 
     Parameters
     ----------
-    model_id : 1, 2 or 3
-        Which of the paper's tables to build.
+    model_id : an id of :data:`MODEL_BUILDERS`
+        Which model to build (1, 2, 3: the paper's tables).
     num_classes : int, default 7
         Units of the softmax output layer (the paper uses 7).
     seed : int or None
@@ -282,7 +312,7 @@ def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | No
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
     seeds = _LayerSeeds(seed)
-    layers = _input_layers(input_scaling) + _BUILDERS[model_id](num_classes, seeds)
+    layers = _input_layers(input_scaling) + MODEL_BUILDERS[model_id](num_classes, seeds)
     return keras.Sequential(layers, name=f"model_{model_id}")
 
 
@@ -326,6 +356,8 @@ def paper_layer_table(model_id) -> pd.DataFrame:
     """The paper's layer table for ``model_id``, transcribed (same columns as
     :func:`layer_table`; type names written out in full as Keras class names)."""
     model_id = _check_model_id(model_id)
+    if model_id not in LAYER_TABLES:
+        raise ValueError(f"the paper has no layer table for model {model_id}; it gives {sorted(LAYER_TABLES)}")
     rows = [
         (name, kind, _shape_text(shape), params)
         for name, kind, shape, params in LAYER_TABLES[model_id]

@@ -31,18 +31,22 @@ import hashlib
 import json
 import lzma
 import re
+import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ferlib import atomic, destinations
+from ferlib.datasets.base import FaceDataset
+from ferlib.fingerprint import dataset_fingerprint
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
 PACK_VERSION = 1
 IMAGE_ENCODING = "med-zigzag-lzma2"
-#: The data sets ``python -m ferlib pack`` writes by default (those found): the ones the
+#: The data sets ``python -m ferlib pack`` writes by default (those found;
+#: :func:`ferlib.datasets.discover.pack_data`): the ones the
 #: GPU campaign trains (``tests/test_transfer_runs.py`` checks them against its plan); the
 #: six-class CK+48 (``ckplus``), a stated variant, is packed only when named.
 PACK_NAMES = ("fer2013", "jaffe", "ckplus7")
@@ -316,9 +320,6 @@ def load_packed(name: str, pack_dir):
     ``ValueError`` naming the file when a file's sha256 or the data set's fingerprint
     does not match ``pack.json``.
     """
-    from ferlib.datasets.base import FaceDataset
-    from ferlib.fingerprint import dataset_fingerprint
-
     pack_dir = Path(pack_dir)
     manifest = read_pack(pack_dir)
     if name not in manifest["datasets"]:
@@ -378,8 +379,6 @@ def write_pack(datasets: dict, out_dir, *, log=None) -> dict:
     (:func:`check_replaceable_pack`).
     Each data set's entry gains ``seconds`` (encoding time) and ``raw_bytes``.
     """
-    from ferlib.fingerprint import dataset_fingerprint
-
     out_dir = Path(out_dir)
     check_replaceable_pack(out_dir)
     if not datasets:
@@ -409,24 +408,6 @@ def write_pack(datasets: dict, out_dir, *, log=None) -> dict:
     return manifest
 
 
-def pack_data(data_dir, out_dir, *, names=None, cache_dir=None, log=None) -> dict:
-    """Load data sets from a data root and write them as a pack (:func:`write_pack`).
-
-    ``names``: the data sets to pack; ``None`` packs those of :data:`PACK_NAMES` found
-    under ``data_dir`` (a named data set that is not there is an error).
-    """
-    from ferlib.datasets import find_datasets, load_dataset
-
-    check_replaceable_pack(out_dir)  # before hours of loading
-    if names is None:
-        found = find_datasets(data_dir)
-        names = [name for name in PACK_NAMES if name in found]
-        if not names:
-            raise FileNotFoundError(f"{data_dir}: none of {', '.join(PACK_NAMES)} found")
-    datasets = {name: load_dataset(name, data_dir, cache_dir=cache_dir) for name in names}
-    return write_pack(datasets, out_dir, log=log)
-
-
 def pack_size(pack_dir) -> int:
     """Bytes of every file in a pack folder."""
     return sum(p.stat().st_size for p in Path(pack_dir).rglob("*") if p.is_file())
@@ -434,8 +415,6 @@ def pack_size(pack_dir) -> int:
 
 def tree_size(root) -> int | None:
     """Bytes of the files git tracks under ``root`` (``None`` when it is not a git checkout)."""
-    import subprocess
-
     try:
         out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):

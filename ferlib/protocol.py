@@ -19,8 +19,28 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
+
 from ferlib import paper
-from ferlib.config import DEFAULT_FOLDS, RunConfig, profile_config, setting_words
+from ferlib.config import (
+    DEFAULT_FOLDS,
+    PROFILES,
+    RunConfig,
+    check_choice,
+    profile_config,
+    setting_words,
+    uses_committed_results,
+)
+from ferlib.experiment import experiment_runs
+from ferlib.vocabulary import (
+    PAPER_DATASET_TITLES,
+    PAPER_MODELS,
+    PROTOCOL_DATASETS,
+    SUBJECT_PROTOCOLS,
+    dataset_title,
+    paper_dataset,
+    protocol_dataset,
+)
 
 #: ``{profile: {(model, dataset, source): {"settings": {field: value}, "reason": str}}}``.
 #: Only the named experiment changes: a deviation of a run from scratch does not carry over
@@ -62,22 +82,11 @@ EXPERIMENT_DEVIATIONS = {
 }
 
 
-#: The data set each of the paper's data sets is run on, with the real data. The paper's
-#: CK+ has seven classes: the peak frames of the 327 labelled sequences and their 327
-#: neutral first frames (``ckplus7``). CK+48 (``ckplus``) has no neutral frames, so its
-#: six-class runs are kept as a stated variant, outside the protocol.
-PROTOCOL_DATASETS = {"ckplus": "ckplus7"}
-
-
-def protocol_dataset(name: str, data: str = "real") -> str:
-    """The data set the protocol runs for the paper's data set ``name`` (synthetic data
-    keeps the paper's names: its CK+ stand-in is one data set)."""
-    return PROTOCOL_DATASETS.get(name, name) if data == "real" else name
-
-
-def paper_dataset(name: str) -> str:
-    """The paper's name for a data set the protocol runs (``"ckplus7"`` -> ``"ckplus"``)."""
-    return {run: paper for paper, run in PROTOCOL_DATASETS.items()}.get(name, name)
+def experiment_key(config) -> tuple:
+    """``(model, dataset, source)`` of a run config with the paper's data set names, the
+    key of :func:`reproduction_runs` (a ``ckplus7`` run is the paper's CK+; the data set a
+    protocol runs for each of the paper's is :data:`PROTOCOL_DATASETS`)."""
+    return (int(config.model), paper_dataset(config.dataset), config.source)
 
 
 def experiment_settings(profile: str, key) -> dict:
@@ -111,8 +120,6 @@ def experiment_config(profile: str, key, *, data: str = "synthetic", **overrides
 def departures(config, profile: str = "paper") -> dict:
     """How a real-data config departs from its experiment's protocol config (same seed,
     backend, precision and source run): ``{field: (value, protocol value)}``."""
-    from ferlib.results import experiment_key
-
     expected = experiment_config(profile, experiment_key(config), data=config.data, seed=config.seed,
                                  source=config.source, source_run=config.source_run,
                                  backend=config.backend, precision=config.precision)
@@ -138,8 +145,6 @@ def departure_text(config, profile: str = "paper", *, with_protocol: bool = True
 
 def deviation_lines(profile: str = "paper") -> list:
     """Each deviation of ``profile`` as a sentence for the book."""
-    from ferlib.figures import dataset_title
-
     lines = []
     for (model, dataset, source), entry in EXPERIMENT_DEVIATIONS.get(profile, {}).items():
         training = "from scratch" if source is None else f"fine-tuned from {dataset_title(source)}"
@@ -158,6 +163,7 @@ def protocol_configs(profile: str, *, data: str = "synthetic", seed: int = 0, **
     the running Keras backend and ``overrides`` (``None`` values ignored). FER2013 keeps
     its official split: the split fields of ``overrides`` (:data:`SPLIT_FIELDS`, e.g. a
     split seed) place the runs of JAFFE and CK+ only."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     settings = {"seed": seed, "backend": keras.backend.backend(),
@@ -172,7 +178,7 @@ def protocol_configs(profile: str, *, data: str = "synthetic", seed: int = 0, **
     return config_for
 
 
-def reproduction_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None, cache_dir=None,
+def reproduction_runs(profile="quick", *, store, models=PAPER_MODELS, data_dir=None, cache_dir=None,
                       seed=0, verbose=0, log=print, **overrides) -> dict:
     """The paper's 15 runs (5 per model) under ``profile`` and its stated deviations:
     fetched from the store, or trained.
@@ -182,12 +188,53 @@ def reproduction_runs(profile="quick", *, store, models=(1, 2, 3), data_dir=None
     to every run; those set to ``None`` keep the protocol's value. Returns
     ``{(model, dataset, source): Run}``, keyed with the paper's data set names.
     """
-    from ferlib.experiment import experiment_runs
-
     data = "real" if data_dir is not None else "synthetic"
     config_for = protocol_configs(profile, data=data, seed=seed, **overrides)
     return experiment_runs(config_for, store=store, models=models, data_dir=data_dir, cache_dir=cache_dir,
                            verbose=verbose, log=log)
+
+
+#: The training settings :func:`profile_notes` describes, in this order.
+_NOTED_SETTINGS = ("epochs", "batch_size", "learning_rate", "limit_train", "min_epoch_images", "balance",
+                   "augment", "input_scaling")
+
+
+def profile_notes(profile: str) -> list:
+    """What ``profile`` trains, as sentences for the book: the settings of every run, the
+    synthetic data it makes without a data directory (the paper profile shows the committed
+    runs instead), the models that depart from it, and
+    the experiments whose settings the protocol changes
+    (:data:`EXPERIMENT_DEVIATIONS`)."""
+    check_choice("profile", profile, tuple(PROFILES))
+    deviations = EXPERIMENT_DEVIATIONS.get(profile, {})
+    preset = dict(PROFILES[profile])
+    sizes = preset.pop("synthetic_size")
+    synthetic = preset.pop("synthetic", {})
+    for_models = preset.pop("models", {})
+    defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
+    but = " (except where a line below says otherwise)" if deviations else ""
+    lines = [f"Every run of the {profile} profile{but}: "
+             f"{', '.join(setting_words(k, v) for k, v in base.items())}."]
+    made = ", ".join(f"{sizes[name]:,} {title}-like" for name, title in PAPER_DATASET_TITLES.items() if name in sizes)
+    look = "".join(f" with {setting_words(k, v)}" for k, v in synthetic.items())
+    if uses_committed_results(profile, None):
+        lines.append("Without a data directory the book trains nothing with it: it shows the runs "
+                     "committed in results/paper, trained on the real data sets.")
+    else:
+        lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
+    for model, settings in sorted(for_models.items()):
+        fewer = (settings.get("epochs", base["epochs"]) < base["epochs"]
+                 or settings.get("limit_train", base["limit_train"]) is not None)
+        lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
+                     + (": fewer steps than the other models, so its accuracies say less about what it "
+                        "can learn." if fewer else "."))
+    for (model, dataset, source), entry in deviations.items():
+        training = "from scratch" if source is None else f"fine-tuned from {dataset_title(source)}"
+        lines.append(f"Model {model} on {dataset_title(protocol_dataset(dataset, 'real'))} ({training}) trains with "
+                     f"{', '.join(setting_words(k, v) for k, v in entry['settings'].items())} instead, "
+                     f"a stated deviation (the protocol page and the claims page give its reason).")
+    return lines
 
 
 # --------------------------------------------------------------------------- subject-independent folds
@@ -203,10 +250,8 @@ LOSO_FOLDS = {"jaffe": len(paper.JAFFE_SUBJECTS)}
 def subject_protocol(dataset: str) -> tuple:
     """``(protocol, folds)`` of the subject-independent evaluation of a data set the
     protocol runs (``"jaffe"``, ``"ckplus7"``, ``"ckplus"``): the split of the
-    subject-independent baselines (:data:`ferlib.baselines.SUBJECT_PROTOCOLS`), so the
+    subject-independent baselines (:data:`ferlib.vocabulary.SUBJECT_PROTOCOLS`), so the
     CNN's folds hold out the same people; ``folds`` is how many runs cover every image once."""
-    from ferlib.baselines import SUBJECT_PROTOCOLS
-
     if dataset not in SUBJECT_PROTOCOLS:
         raise ValueError(f"dataset must be one of {sorted(SUBJECT_PROTOCOLS)} (the data sets with "
                          f"subject-independent folds), got {dataset!r}")
@@ -244,6 +289,7 @@ def subject_configs(model: int = 2, profile: str = "paper", data: str = "real", 
     :data:`SUBJECT_EXPERIMENTS`: ``[RunConfig]``, JAFFE's folds in order, then CK+'s
     (seven-class on real data). ``backend`` defaults to the running Keras backend."""
     if overrides.get("backend") is None:
+        # saves start-up time: Keras loads TensorFlow
         import keras
 
         overrides["backend"] = keras.backend.backend()
@@ -297,8 +343,6 @@ _RATE_DEVIATIONS = {key: entry["settings"]["learning_rate"]
 def _rate_deviations_text() -> str:
     """The experiments of :data:`_RATE_DEVIATIONS` in words, e.g. ``"Model 2 on FER2013
     from scratch (0.0001)"``."""
-    from ferlib.figures import dataset_title
-
     return "; ".join(f"Model {model} on {dataset_title(protocol_dataset(dataset, 'real'))} "
                      f"{'from scratch' if source is None else 'fine-tuned from ' + dataset_title(source)} "
                      f"({rate:g})" for (model, dataset, source), rate in _RATE_DEVIATIONS.items())
@@ -516,8 +560,6 @@ def protocol_table(profile: str = "paper"):
     """:data:`PROTOCOL` as a table (columns ``choice``, ``paper``, ``source code``,
     ``protocol``, ``settings``, ``why``); ``settings`` shows the profile's values of each
     choice's fields, read from the config of Model 2 on JAFFE."""
-    import pandas as pd
-
     config = experiment_config(profile, (2, "jaffe", None), data="real").to_dict()
     rows = []
     for choice in PROTOCOL:

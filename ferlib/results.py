@@ -16,18 +16,25 @@ published book builds on any machine. Export runs into it with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ferlib import atomic
-from ferlib.fingerprint import file_sha256
+from ferlib import atomic, splits
+from ferlib.evaluation import classification_metrics
+from ferlib.experiment import PAPER_EXPERIMENTS, load_data
+from ferlib.fingerprint import dataset_fingerprint, file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
+from ferlib.labels import EMOTIONS, NUM_CLASSES
+from ferlib.protocol import experiment_config, experiment_key, subject_fold_config
 from ferlib.store import (CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, check_replaceable_run,
                           read_checksums, seal_files)
+from ferlib.vocabulary import DATASETS, PAPER_DATASETS, PAPER_MODELS, SPLIT_PARTS
 
 #: The paper profile's committed runs, relative to the project root.
 PAPER_RESULTS = Path("results") / "paper"
@@ -142,8 +149,6 @@ def rekey_results(results_dir, *, numerics: int = NUMERICS_VERSION) -> dict:
     ``config.source_run``. Each run is rewritten into a temporary folder and renamed;
     the manifest keeps the old id in ``rekeyed_from``. Returns ``{old id: new id}``.
     """
-    import dataclasses
-
     results_dir = Path(results_dir)
     runs = sorted(committed_runs(results_dir), key=lambda run: run.config.is_finetune)
     renamed = {}
@@ -177,29 +182,19 @@ def committed_runs(results_dir=PAPER_RESULTS) -> list:
     return RunStore(results_dir).runs()
 
 
-def experiment_key(config) -> tuple:
-    """``(model, dataset, source)`` of a run config with the paper's data set names, the
-    key of :func:`ferlib.protocol.reproduction_runs` (a ``ckplus7`` run is the paper's CK+)."""
-    from ferlib.protocol import paper_dataset
-
-    return (int(config.model), paper_dataset(config.dataset), config.source)
-
-
 def is_paper_config(config, *, seed: int | None = 0, profile: str = "paper") -> bool:
     """Whether a config is the paper profile (or ``profile``) on the real data with the
     given seed (``None``: its own seed; any backend and precision), with its experiment's
     stated deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
     if seed is None:
         seed = config.seed
-    from ferlib.protocol import experiment_config
-
     expected = experiment_config(profile, experiment_key(config), data="real", seed=seed,
                                  source=config.source, source_run=config.source_run,
                                  backend=config.backend, precision=config.precision)
     return config == expected
 
 
-def paper_results(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0) -> dict:
+def paper_results(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int = 0) -> dict:
     """The committed paper-profile runs as ``{(model, dataset, source): Run}``.
 
     Where one experiment has several committed runs (e.g. on two backends) the
@@ -211,7 +206,7 @@ def paper_results(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0)
     return protocol_runs(committed_runs(results_dir), models=models, seed=seed)
 
 
-def protocol_runs(runs, *, models=(1, 2, 3), seed: int = 0) -> dict:
+def protocol_runs(runs, *, models=PAPER_MODELS, seed: int = 0) -> dict:
     """The protocol's runs among ``runs`` (oldest first, e.g. :func:`committed_runs`) as
     ``{(model, dataset, source): Run}``; a newer run of an experiment replaces an older one."""
     models = {int(m) for m in models}
@@ -230,8 +225,6 @@ def is_subject_fold(config, *, profile: str = "paper") -> bool:
     no protocol run of its experiment (:func:`is_paper_config`: it tests other images)."""
     if config.protocol == "paper" or config.is_finetune or config.data != "real":
         return False
-    from ferlib.protocol import subject_fold_config
-
     try:
         expected = subject_fold_config(profile, config.model, config.dataset, config.fold, data="real",
                                        seed=config.seed, backend=config.backend, precision=config.precision)
@@ -240,7 +233,7 @@ def is_subject_fold(config, *, profile: str = "paper") -> bool:
     return config == expected
 
 
-def subject_fold_runs(runs, *, models=(1, 2, 3)) -> dict:
+def subject_fold_runs(runs, *, models=PAPER_MODELS) -> dict:
     """The subject-independent folds among ``runs`` (oldest first, e.g.
     :func:`committed_runs`; :func:`is_subject_fold`) as
     ``{(model, dataset, seed): {fold: Run}}``, ``dataset`` the name the run trained on
@@ -336,7 +329,7 @@ def split_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
         found.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3]))}
 
 
-def protocol_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
+def protocol_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
     """Every seed's protocol run among ``runs``: ``{(model, dataset, source): [Run, ...]}``,
     seeds in increasing order."""
     models = {int(m) for m in models}
@@ -347,14 +340,12 @@ def protocol_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
     return found
 
 
-def paper_experiments(models=(1, 2, 3)) -> list:
+def paper_experiments(models=PAPER_MODELS) -> list:
     """The 15 keys ``(model, dataset, source)`` of the paper's experiments, in order."""
-    from ferlib.experiment import PAPER_EXPERIMENTS
-
     return [(int(m), target, source) for m in models for target, source in PAPER_EXPERIMENTS]
 
 
-def missing_runs(results_dir=PAPER_RESULTS, *, models=(1, 2, 3), seed: int = 0) -> pd.DataFrame:
+def missing_runs(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int = 0) -> pd.DataFrame:
     """The paper's experiments with no committed run, and why.
 
     Returns:
@@ -395,8 +386,8 @@ def read_missing(results_dir=PAPER_RESULTS) -> list:
     entries = listing.get("runs", [])
     for i, entry in enumerate(entries):
         key = entry.get("key") if isinstance(entry, dict) else None
-        if (not isinstance(key, list) or len(key) != 3 or key[0] not in (1, 2, 3)
-                or key[1] not in ("fer2013", "jaffe", "ckplus") or key[2] not in (None, "fer2013")):
+        if (not isinstance(key, list) or len(key) != 3 or key[0] not in PAPER_MODELS
+                or key[1] not in PAPER_DATASETS or key[2] not in (None, "fer2013")):
             raise ValueError(f"{path}: runs[{i}].key must be [model 1-3, dataset, null or "
                              f"'fer2013'], got {shortened(repr(key if key is not None else entry))}")
         if not str(entry.get("reason", "")).strip():
@@ -409,9 +400,6 @@ def read_missing(results_dir=PAPER_RESULTS) -> list:
 
 def metrics_from_labels(true, predicted) -> dict:
     """Accuracy, n and confusion counts from true and predicted class ids."""
-    from ferlib.evaluation import classification_metrics
-    from ferlib.labels import NUM_CLASSES
-
     true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
     return classification_metrics(true, np.eye(NUM_CLASSES)[predicted])
 
@@ -615,8 +603,6 @@ PROBABILITY_SUM_TOLERANCE = 1e-3
 def _probability_problems(predictions, where) -> list:
     """Rows of ``predictions.csv`` whose probabilities do not sum to 1 or whose largest
     probability is not at the predicted class (a tie within 1e-6 is accepted)."""
-    from ferlib.labels import EMOTIONS
-
     columns = [f"p_{name}" for name in EMOTIONS]
     if not set(columns) <= set(predictions.columns):
         return [f"{where}: predictions.csv lacks probability columns {columns}"]
@@ -648,17 +634,47 @@ def merged_accuracy(run: Run, parts=("val", "test")) -> dict:
 # --------------------------------------------------------------------------- data summaries
 
 
+def class_split_table(dataset, split, *, paper_counts: Mapping | None = None) -> pd.DataFrame:
+    """Images per class and split part of one data set (Table 1, per split).
+
+    Args:
+        dataset: a :class:`~ferlib.datasets.base.FaceDataset`.
+        split: ``(n,)`` str array of ``"train"`` / ``"val"`` / ``"test"`` per row.
+        paper_counts: optional ``{class: count}`` from the paper's Table 1, shown in
+            a ``paper`` column.
+
+    Returns:
+        rows: the 7 classes then ``total``; columns ``train``, ``val``, ``test``,
+        ``all`` (int counts), ``sequences`` when the data set has sequence ids
+        (labelled sequences per class, what the paper counts for CK+), and
+        ``paper`` when ``paper_counts`` is given.
+    """
+    split = np.asarray(split)
+    if split.shape != (len(dataset),):
+        raise ValueError(f"split must have shape ({len(dataset)},), got {split.shape}")
+    labels = np.asarray(dataset.labels)
+    table = pd.DataFrame(index=pd.Index(list(EMOTIONS), name="class"))
+    for part in SPLIT_PARTS:
+        table[part] = np.bincount(labels[split == part], minlength=NUM_CLASSES)
+    table["all"] = np.bincount(labels, minlength=NUM_CLASSES)
+    sequences = np.asarray(dataset.sequence)
+    if (sequences != "").any():
+        table["sequences"] = [len(set(sequences[(labels == c) & (sequences != "")]))
+                              for c in range(NUM_CLASSES)]
+    if paper_counts is not None:
+        table["paper"] = [int(paper_counts.get(c, 0)) for c in EMOTIONS]
+    table.loc["total"] = table.sum()
+    return table.astype(int)
+
+
 def dataset_summary(dataset, split) -> dict:
     """What the book shows of a real data set without its images (JSON-ready).
 
     Returns:
         ``name``, ``images``, ``subjects``, ``sequences``, ``fingerprint`` (of images,
         labels and this split), ``notes`` and ``counts``: ``{column: {class: count}}``
-        with the columns of :func:`ferlib.tables.class_split_table`.
+        with the columns of :func:`class_split_table`.
     """
-    from ferlib.fingerprint import dataset_fingerprint
-    from ferlib.tables import class_split_table
-
     table = class_split_table(dataset, split)
     return {
         "name": dataset.name,
@@ -671,11 +687,9 @@ def dataset_summary(dataset, split) -> dict:
     }
 
 
-def summarize_datasets(data_dir, *, cache_dir=None, names=("fer2013", "ckplus", "ckplus7", "jaffe")) -> dict:
+def summarize_datasets(data_dir, *, cache_dir=None, names=DATASETS) -> dict:
     """:func:`dataset_summary` of each real data set under ``data_dir``, with the
     paper's split (the one the paper profile's runs use)."""
-    from ferlib.experiment import load_data
-
     return {name: paper_split_summary(load_data(name, data_dir=data_dir, cache_dir=cache_dir))
             for name in names}
 
@@ -684,8 +698,6 @@ def paper_split_summary(dataset) -> dict:
     """:func:`dataset_summary` of a loaded data set under the paper's split, with the
     val and test rows of every split the protocol's runs make of it (``parts``:
     :func:`split_parts`)."""
-    from ferlib import splits
-
     return {**dataset_summary(dataset, splits.make_split(dataset, "paper")), "parts": split_parts(dataset)}
 
 
@@ -713,9 +725,7 @@ def read_dataset_summaries(results_dir=PAPER_RESULTS) -> dict:
 
 
 def summary_table(summary: dict, *, paper_counts=None) -> pd.DataFrame:
-    """A data summary's counts as :func:`ferlib.tables.class_split_table` shows them."""
-    from ferlib.labels import EMOTIONS
-
+    """A data summary's counts as :func:`class_split_table` shows them."""
     index = list(EMOTIONS) + ["total"]
     order = ["train", "val", "test", "all", "sequences"]
     columns = [c for c in order if c in summary["counts"]] + sorted(set(summary["counts"]) - set(order))

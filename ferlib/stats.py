@@ -1,7 +1,7 @@
 """Honest statistics for test accuracies, with :mod:`scipy.stats` doing the arithmetic.
 
 - :func:`accuracy_interval`: a binomial confidence interval of one accuracy
-  (Wilson or Clopper-Pearson);
+  (Wilson or Clopper-Pearson), and :func:`accuracy_bounds` of an accuracy that may be missing;
 - :func:`above_chance`: is one accuracy better than guessing? (one-sided exact
   binomial test against, e.g., always answering the most frequent class);
 - :func:`mcnemar_exact`: are two models' accuracies on the *same* test images
@@ -22,7 +22,10 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 from scipy import stats as st
+
+from ferlib.vocabulary import SIGNIFICANCE
 
 #: ``method`` of :func:`accuracy_interval` -> scipy's ``proportion_ci`` method.
 INTERVAL_METHODS = {"wilson": "wilson", "clopper-pearson": "exact"}
@@ -109,7 +112,15 @@ def accuracy_interval(correct, n, level=0.95, method="wilson") -> tuple:
     return float(ci.low), float(ci.high)
 
 
-def above_chance(correct, n, chance, alpha=0.05) -> dict:
+def accuracy_bounds(accuracy, n, level: float = 0.95) -> tuple:
+    """The Wilson interval ``(low, high)`` of an accuracy (a fraction) measured on ``n``
+    test images (:func:`accuracy_interval`); ``(nan, nan)`` when there is no accuracy."""
+    if pd.isna(accuracy) or pd.isna(n) or int(n) < 1:
+        return (np.nan, np.nan)
+    return accuracy_interval(int(round(float(accuracy) * int(n))), int(n), level=level)
+
+
+def above_chance(correct, n, chance, alpha=SIGNIFICANCE) -> dict:
     """Whether ``correct`` right out of ``n`` test images beats a guess that is right with
     probability ``chance``.
 

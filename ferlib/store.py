@@ -34,6 +34,7 @@ import os
 import shutil
 import socket
 import warnings
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ import pandas as pd
 from ferlib import atomic, destinations
 from ferlib.config import RunConfig
 from ferlib.excerpt import excerpt
+from ferlib.fingerprint import file_sha256
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
 MODEL_FILE = "model.keras"
@@ -80,6 +82,7 @@ class Run:
 
         Raises ``FileNotFoundError`` for a run without weights and :class:`BrokenRun`
         naming the file for weights that are truncated, edited or not a Keras model."""
+        # saves start-up time: Keras loads TensorFlow
         import keras
 
         import ferlib.augment  # noqa: F401  (registers ferlib's custom layers)
@@ -157,8 +160,6 @@ def read_run(path) -> Run:
 def seal_files(folder, names) -> Path:
     """Write ``<folder>/sha256.txt`` with the sha256 of each file of ``names`` (those
     present), atomically; returns its path."""
-    from ferlib.fingerprint import file_sha256
-
     folder = Path(folder)
     lines = [f"{file_sha256(folder / name)}  {name}\n" for name in names if (folder / name).exists()]
     return atomic.write_text(folder / CHECKSUMS_FILE, "".join(lines))
@@ -183,8 +184,6 @@ def checksum_problems(folder, allowed=(*REQUIRED_FILES, MODEL_FILE), *, only=Non
     """Sentences naming each file whose bytes differ from ``sha256.txt`` (or that it
     lists and is missing or not one of ``allowed``); empty when all match or the folder
     has no ``sha256.txt``. ``only``: check just these file names."""
-    from ferlib.fingerprint import file_sha256
-
     folder = Path(folder)
     try:
         recorded = read_checksums(folder)
@@ -217,8 +216,6 @@ def model_problem(folder) -> str | None:
     """What is wrong with ``<folder>/model.keras``, or ``None`` (also when absent): a
     sha256 that differs from ``sha256.txt``, or a file that is not a complete zip archive
     (a ``.keras`` file is one)."""
-    import zipfile
-
     path = Path(folder) / MODEL_FILE
     if not path.exists():
         return None

@@ -19,8 +19,14 @@ import re
 import numpy as np
 import pandas as pd
 
+from ferlib.config import PROFILES
+from ferlib.experiment import config_data, finetune_run, prepare, train_run
+from ferlib.protocol import experiment_config
+from ferlib.stats import above_chance
+from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUND_ALIASES, STUDY_ROUNDS, dataset_title
+
 #: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained: the
-#: study around the settled protocol (no augmentation). A cell that sets what the
+#: study around the protocol (no augmentation), its round ``"protocol"``. A cell that sets what the
 #: protocol already has for an experiment (the learning-rate cells, where the experiment
 #: has a stated deviation or none) is that experiment's protocol cell: it is not trained
 #: again (:func:`is_protocol_alias`) and its runs count as the protocol's.
@@ -36,10 +42,10 @@ CELLS = {
     "learning rate 0.001": {"learning_rate": 1e-3},
 }
 
-#: The first round of the study, around the protocol we started from: the paper's
-#: augmentation kinds at our magnitudes. It decided the augmentation of the settled
-#: protocol; its cells are ``{cell: fields that differ from the settled protocol}``.
-FIRST_ROUND = {
+#: The round around the augmented recipe the protocol was chosen from (the study's first):
+#: the paper's augmentation kinds at our magnitudes. It decided the augmentation of the
+#: protocol; its cells are ``{cell: fields that differ from the protocol}``.
+AUGMENTED_ROUND = {
     "protocol": {"augment": True},
     "one pass per epoch": {"augment": True, "min_epoch_images": None},
     "no augmentation": {},
@@ -62,30 +68,32 @@ FINETUNE_ROUND = {
 #: The data set every run of the fine-tune round starts from.
 FINETUNE_SOURCE = "fer2013"
 
-#: The study around the settled protocol at the profile's learning rate (0.001): every
+#: The study around the protocol at the profile's learning rate (0.001): every
 #: cell of :data:`CELLS` but the learning-rate ones, with Adam at 0.001. Where the
-#: protocol trains at 0.001 (JAFFE) it is the settled study itself; on seven-class CK+,
+#: protocol trains at 0.001 (JAFFE) it is the round around the protocol itself; on seven-class CK+,
 #: where Model 2 trains at 0.0001 (a stated deviation), it is the study as it stood
 #: before that deviation, whose runs show what the rate did in every cell.
 PROFILE_RATE_ROUND = {cell: {**change, "learning_rate": 1e-3}
                       for cell, change in CELLS.items() if "learning_rate" not in change}
 
-#: ``{round: cells}``; "settled" is the default everywhere.
-ROUNDS = {"settled": CELLS, "first": FIRST_ROUND, "rate 0.001": PROFILE_RATE_ROUND,
-          "fine-tune": FINETUNE_ROUND}
+#: ``{round: cells}`` (names: :data:`ferlib.vocabulary.STUDY_ROUNDS`); the round around the
+#: protocol is the default everywhere.
+ROUNDS = dict(zip(STUDY_ROUNDS, (CELLS, AUGMENTED_ROUND, PROFILE_RATE_ROUND, FINETUNE_ROUND)))
 
 #: The rounds whose runs are fine-tunes (the others train from scratch).
 FINETUNE_ROUNDS = ("fine-tune",)
 
 
-def round_cells(round: str = "settled") -> dict:
-    """The cells of one round of the study (:data:`ROUNDS`)."""
+def round_cells(round: str = DEFAULT_ROUND) -> dict:
+    """The cells of one round of the study (:data:`ROUNDS`; an earlier name of
+    :data:`ferlib.vocabulary.STUDY_ROUND_ALIASES` is accepted)."""
+    round = STUDY_ROUND_ALIASES.get(round, round)
     if round not in ROUNDS:
         raise ValueError(f"round must be one of {list(ROUNDS)}, got {round!r}")
     return ROUNDS[round]
 
 
-def changes_epochs_only(cell: str, round: str = "settled") -> bool:
+def changes_epochs_only(cell: str, round: str = DEFAULT_ROUND) -> bool:
     """Whether ``cell`` differs from its round's protocol cell in ``min_epoch_images`` alone."""
     cells = round_cells(round)
     base, change = cells["protocol"], cells[cell]
@@ -100,15 +108,14 @@ STUDY_SEEDS = (0, 1, 2)
 
 
 def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str = "paper",
-                data: str = "real", round: str = "settled", **overrides):
+                data: str = "real", round: str = DEFAULT_ROUND, **overrides):
     """The config of one cell: the protocol's experiment config with the cell's change.
 
     In a fine-tune round (:data:`FINETUNE_ROUNDS`) it is the fine-tune's target config,
     with ``source`` :data:`FINETUNE_SOURCE` and no ``source_run`` yet (training fills it
     in from :func:`source_config`)."""
+    # saves start-up time: Keras loads TensorFlow
     import keras
-
-    from ferlib.protocol import experiment_config
 
     cells = round_cells(round)
     if cell not in cells:
@@ -124,15 +131,13 @@ def source_config(config, *, profile: str = "paper"):
     run of the same model and seed on :data:`FINETUNE_SOURCE` (with that experiment's
     stated deviations, e.g. Model 2's FER2013 learning rate), same data kind, backend and
     precision."""
-    from ferlib.protocol import experiment_config
-
     if not config.is_finetune:
         raise ValueError(f"{config.label()}: not a fine-tune, so it has no source run")
     return experiment_config(profile, (config.model, config.source, None), data=config.data, seed=config.seed,
                              backend=config.backend, precision=config.precision)
 
 
-def is_protocol_alias(cell: str, config, *, profile: str = "paper", round: str = "settled") -> bool:
+def is_protocol_alias(cell: str, config, *, profile: str = "paper", round: str = DEFAULT_ROUND) -> bool:
     """Whether ``config``, of ``cell``, is the same run as its experiment's protocol cell
     (a cell other than "protocol" whose change the experiment's config already has, e.g.
     "learning rate 0.001" on JAFFE)."""
@@ -145,7 +150,7 @@ def is_protocol_alias(cell: str, config, *, profile: str = "paper", round: str =
 
 
 def study_configs(*, models=STUDY_MODELS, datasets=STUDY_DATASETS, seeds=STUDY_SEEDS,
-                  cells=None, profile="paper", data="real", round="settled", **overrides) -> list:
+                  cells=None, profile="paper", data="real", round=DEFAULT_ROUND, **overrides) -> list:
     """``[(cell, config)]`` in training order: data set by data set, each seed's cells
     together, so that every cell has its first seed before any has its third.
     ``cells``: None for every cell of the round."""
@@ -160,8 +165,6 @@ def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **s
     returns ``[(cell, Run)]``. Each data set is loaded once. A fine-tune round's run
     starts from its :func:`source_config` run, fetched from ``store`` or trained first
     (on the real FER2013, hours on a CPU)."""
-    from ferlib.experiment import config_data, finetune_run, train_run
-
     data = "real" if data_dir is not None else "synthetic"
     loaded, runs = {}, []
 
@@ -170,7 +173,7 @@ def run_study(store, *, data_dir=None, cache_dir=None, verbose=0, log=print, **s
             loaded[config.dataset] = config_data(config, data_dir=data_dir, cache_dir=cache_dir)
         return loaded[config.dataset]
 
-    profile, round = scope.get("profile", "paper"), scope.get("round", "settled")
+    profile, round = scope.get("profile", "paper"), scope.get("round", DEFAULT_ROUND)
     for cell, config in study_configs(data=data, **scope):
         if is_protocol_alias(cell, config, profile=profile, round=round):
             log(f"{cell:>24}: {config.label()}: the protocol's own setting for this experiment, "
@@ -199,8 +202,7 @@ def same_epochs_as_protocol(config, dataset, *, profile: str = "paper") -> bool:
     """Whether ``config`` draws the same rows every epoch as the same config with the
     profile's ``min_epoch_images`` (a training set whose balanced pass is longer than
     either minimum): then, as nothing else differs, the two runs are the same run."""
-    from ferlib.config import PROFILES
-    from ferlib.experiment import prepare
+    # saves start-up time: Keras loads TensorFlow
     from ferlib.training import epoch_indices
 
     protocol = dataclasses.replace(config, min_epoch_images=PROFILES[profile].get("min_epoch_images"))
@@ -213,7 +215,7 @@ def same_epochs_as_protocol(config, dataset, *, profile: str = "paper") -> bool:
     return len(rows[0]) == len(rows[1]) and bool((rows[0] == rows[1]).all())
 
 
-def cell_of(config, *, profile: str = "paper", round: str = "settled") -> str | None:
+def cell_of(config, *, profile: str = "paper", round: str = DEFAULT_ROUND) -> str | None:
     """The cell of ``round`` a config belongs to (``None``: it is in no cell). A scratch
     round takes runs from scratch only; a fine-tune round (:data:`FINETUNE_ROUNDS`) takes
     fine-tunes from :data:`FINETUNE_SOURCE` only, whatever their ``source_run``."""
@@ -231,10 +233,10 @@ def cell_of(config, *, profile: str = "paper", round: str = "settled") -> str | 
     return None
 
 
-def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = "settled", profile: str = "paper") -> list:
+def study_runs(runs, *, datasets=STUDY_DATASETS, round: str = DEFAULT_ROUND, profile: str = "paper") -> list:
     """``[(cell, Run)]`` for the runs of ``runs`` on ``datasets`` that belong to a cell of
     ``round`` (any model: a committed run of another model can be in a cell too). A run
-    can be in both rounds: the first round's "no augmentation" is the settled protocol."""
+    can be in two rounds: the augmented recipe's "no augmentation" is the protocol."""
     found = []
     for run in runs:
         if run.config.dataset not in datasets:
@@ -249,14 +251,12 @@ def learned(run) -> bool:
     """Whether a run's test accuracy beats always answering the most frequent class of its
     test part (:func:`ferlib.stats.above_chance`, one-sided exact binomial test at 0.05;
     on balanced JAFFE that is one in seven, on seven-class CK+ one half: neutral)."""
-    from ferlib.stats import above_chance
-
     confusion = np.asarray(run.metrics["test"]["confusion"])
     majority = confusion.sum(axis=1).max() / confusion.sum()
     return above_chance(int(np.trace(confusion)), int(confusion.sum()), majority)["above"]
 
 
-def study_table(cell_runs, *, round: str = "settled") -> pd.DataFrame:
+def study_table(cell_runs, *, round: str = DEFAULT_ROUND) -> pd.DataFrame:
     """One row per (model, data set, cell): seeds, mean and sd of validation and test
     accuracy over seeds, the seeds above chance on test (:func:`learned`), and each
     seed's validation and test accuracy.
@@ -298,15 +298,15 @@ RATE_CHOICE_COLUMNS = ["model", "dataset", "protocol_rate", "other_rate", "proto
                        "study_seeds_other_val_median", "study_seeds_rule_rate"]
 
 
-def protocol_rate(model: int, dataset: str, *, round: str = "settled", profile: str = "paper") -> float:
+def protocol_rate(model: int, dataset: str, *, round: str = DEFAULT_ROUND, profile: str = "paper") -> float:
     """The learning rate of the protocol cell of ``round`` for ``model`` on ``dataset``
     (the experiment's stated deviation included; in the fine-tune round the fine-tune's)."""
     return cell_config("protocol", model=model, dataset=dataset, seed=0, profile=profile, round=round).learning_rate
 
 
 def rate_choices(table: pd.DataFrame, *, model: int = 2, profile: str = "paper") -> pd.DataFrame:
-    """The learning rate of each experiment from scratch of ``model`` in a settled
-    :func:`study_table`, against the study's other rate, by the protocol's rule: the rate
+    """The learning rate of each experiment from scratch of ``model`` in a
+    :func:`study_table` of the round around the protocol, against the study's other rate, by the protocol's rule: the rate
     with the higher median validation accuracy over seeds (a tie keeps the protocol's).
 
     Returns:
@@ -358,8 +358,6 @@ def study_markdown(table: pd.DataFrame) -> str:
     """A :func:`study_table` as a Markdown table for the book: accuracies as percentages,
     mean ± sd over seeds (no sd for one seed), the seeds above chance, each seed's
     validation and test accuracy (seeds in increasing order)."""
-    from ferlib.figures import dataset_title
-
     def by_seed(values) -> str:
         return ", ".join(f"{100 * v:.1f}" for _, v in sorted(values.items()))
 
@@ -422,3 +420,32 @@ def study_verdicts(table: pd.DataFrame) -> pd.DataFrame:
         return frame
     order = frame["val_change"].abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
+
+
+def largest_changes(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, data set) of :func:`study_verdicts`, the cell whose change of median
+    validation accuracy is largest in size (the first such cell on a tie); same columns,
+    sorted by model and data set."""
+    rows = [part["val_change"].abs().idxmax() for _, part in verdicts.groupby(["model", "dataset"], sort=True)]
+    return verdicts.loc[rows].reset_index(drop=True)
+
+
+def changes_on_every_dataset(verdicts: pd.DataFrame, *, model: int = 2, datasets=STUDY_DATASETS,
+                             min_seeds: int = 3) -> pd.DataFrame:
+    """The cells of :func:`study_verdicts` for ``model`` with at least ``min_seeds`` seeds on
+    every data set of ``datasets``: one row per cell (index ``cell``, sorted), the change of
+    median validation accuracy on each data set (one column per data set, fractions), and
+    ``raises_all`` (it rises on every one: a change to the protocol itself would serve them
+    all) and ``raises_some`` (on at least one). Empty when some data set has no such cell."""
+    datasets = list(datasets)
+    part = verdicts[(verdicts["model"] == model) & (verdicts["seeds"] >= min_seeds)]
+    empty = pd.DataFrame(columns=[*datasets, "raises_all", "raises_some"])
+    if not set(datasets) <= set(part["dataset"]):
+        return empty
+    by_cell = part.pivot_table(index="cell", columns="dataset", values="val_change")
+    by_cell = by_cell.reindex(columns=datasets).dropna()
+    if by_cell.empty:
+        return empty
+    by_cell.columns.name = None
+    rises = by_cell[datasets] > 0
+    return by_cell.assign(raises_all=rises.all(axis=1), raises_some=rises.any(axis=1))

@@ -13,44 +13,20 @@ import numpy as np
 import pandas as pd
 
 from ferlib import paper
+from ferlib.claims import (  # noqa: F401 (the book's pages read these tables from here)
+    RESULTS_COLUMNS,
+    accuracy_range,
+    finetune_summary,
+    range_table,
+    results_table,
+    scratch_vs_finetuned,
+    test_size_audit,
+)
+from ferlib.config import PROFILES, RunConfig
 from ferlib.labels import EMOTIONS, NUM_CLASSES
+from ferlib.stats import accuracy_bounds
 from ferlib.store import training_seconds
-
-PARTS = ("train", "val", "test")
-
-
-def class_split_table(dataset, split, *, paper_counts: Mapping | None = None) -> pd.DataFrame:
-    """Images per class and split part of one data set (Table 1, per split).
-
-    Args:
-        dataset: a :class:`~ferlib.datasets.base.FaceDataset`.
-        split: ``(n,)`` str array of ``"train"`` / ``"val"`` / ``"test"`` per row.
-        paper_counts: optional ``{class: count}`` from the paper's Table 1, shown in
-            a ``paper`` column.
-
-    Returns:
-        rows: the 7 classes then ``total``; columns ``train``, ``val``, ``test``,
-        ``all`` (int counts), ``sequences`` when the data set has sequence ids
-        (labelled sequences per class, what the paper counts for CK+), and
-        ``paper`` when ``paper_counts`` is given.
-    """
-    split = np.asarray(split)
-    if split.shape != (len(dataset),):
-        raise ValueError(f"split must have shape ({len(dataset)},), got {split.shape}")
-    labels = np.asarray(dataset.labels)
-    table = pd.DataFrame(index=pd.Index(list(EMOTIONS), name="class"))
-    for part in PARTS:
-        table[part] = np.bincount(labels[split == part], minlength=NUM_CLASSES)
-    table["all"] = np.bincount(labels, minlength=NUM_CLASSES)
-    sequences = np.asarray(dataset.sequence)
-    if (sequences != "").any():
-        table["sequences"] = [len(set(sequences[(labels == c) & (sequences != "")]))
-                              for c in range(NUM_CLASSES)]
-    if paper_counts is not None:
-        table["paper"] = [int(paper_counts.get(c, 0)) for c in EMOTIONS]
-    table.loc["total"] = table.sum()
-    return table.astype(int)
-
+from ferlib.vocabulary import PAPER_MODELS
 
 def architecture_table(model_id: int) -> pd.DataFrame:
     """Our model's layers beside the paper's table, row by row (section 3).
@@ -60,6 +36,7 @@ def architecture_table(model_id: int) -> pd.DataFrame:
         ``paper_output_shape``, ``paper_params`` and ``matches`` (True when name,
         shape and parameter count all agree).
     """
+    # saves start-up time: Keras loads TensorFlow
     from ferlib.models import layer_table, paper_layer_table
 
     ours = layer_table(model_id).reset_index(drop=True)
@@ -75,13 +52,14 @@ def architecture_table(model_id: int) -> pd.DataFrame:
     return table
 
 
-def parameter_table(models=(1, 2, 3)) -> pd.DataFrame:
+def parameter_table(models=PAPER_MODELS) -> pd.DataFrame:
     """Total and non-trainable parameter counts of our models and the paper's.
 
     Returns:
         one row per model: ``model``, ``params``, ``trainable``, ``non_trainable``,
         ``paper_params``, ``paper_non_trainable`` and ``matches`` (both counts equal).
     """
+    # saves start-up time: Keras loads TensorFlow
     from ferlib.models import build_model, param_counts
 
     rows = []
@@ -98,16 +76,6 @@ def parameter_table(models=(1, 2, 3)) -> pd.DataFrame:
 def training_label(source) -> str:
     """``None`` -> ``"scratch"``; a source data set -> ``"fine-tuned"``."""
     return "scratch" if source is None else "fine-tuned"
-
-
-def run_label(model, training=None, seed=None) -> str:
-    """``"Model 2, fine-tuned, seed 1"``: a run as the book's tables name it."""
-    parts = [f"Model {int(model)}"]
-    if training is not None:
-        parts.append(str(training))
-    if seed is not None:
-        parts.append(f"seed {int(seed)}")
-    return ", ".join(parts)
 
 
 def runs_overview(runs: Mapping) -> pd.DataFrame:
@@ -137,143 +105,6 @@ def runs_overview(runs: Mapping) -> pd.DataFrame:
                "train_images", "test_n", "accuracy", "accuracy_low", "accuracy_high", "train_time_s",
                "resumed_from_epoch"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def accuracy_bounds(accuracy, n, level: float = 0.95) -> tuple:
-    """The Wilson interval ``(low, high)`` of an accuracy measured on ``n`` test images
-    (:func:`ferlib.stats.accuracy_interval`); ``(nan, nan)`` when there is no accuracy."""
-    from ferlib.stats import accuracy_interval
-
-    if pd.isna(accuracy) or pd.isna(n) or int(n) < 1:
-        return (np.nan, np.nan)
-    return accuracy_interval(int(round(float(accuracy) * int(n))), int(n), level=level)
-
-
-#: The columns of :func:`results_table`, in order.
-RESULTS_COLUMNS = ["model", "dataset", "training", "paper", "ours", "ours_low", "ours_high", "difference",
-                   "ours_se", "test_n"]
-
-
-def results_table(runs: Mapping) -> pd.DataFrame:
-    """Our test accuracy beside the paper's for every experiment (Tables 5-7): the rows of
-    :func:`ferlib.claims.accuracy_claims` on the paper's own test sets (``merged=False``).
-
-    Args:
-        runs: ``{(model, dataset, source): Run}`` from :func:`ferlib.protocol.reproduction_runs`.
-
-    Returns:
-        one row per experiment of the paper (in the paper's order) with columns
-        ``model``, ``dataset``, ``training``, ``paper``, ``ours``, ``ours_low`` and
-        ``ours_high`` (its 95% Wilson interval, :func:`accuracy_bounds`),
-        ``difference`` (ours minus paper), ``ours_se`` (binomial standard error of
-        ours) and ``test_n``; ``ours`` is NaN and ``test_n`` ``<NA>`` for experiments
-        not in ``runs``.
-    """
-    from ferlib.claims import accuracy_claims
-
-    table = accuracy_claims(runs, merged=False).rename(columns={"ours_n": "test_n"})
-    table["test_n"] = table["test_n"].where(table["test_n"] > 0).astype("Int64")
-    return table[RESULTS_COLUMNS].reset_index(drop=True)
-
-
-def scratch_vs_finetuned(results: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    """For one target data set, one row per model: ``scratch`` and ``fine-tuned``
-    accuracy, paper's and ours, and the gain of fine-tuning (fine-tuned minus scratch).
-
-    Args:
-        results: :func:`results_table` output.
-        dataset: ``"jaffe"`` or ``"ckplus"``.
-    """
-    part = results[results["dataset"] == dataset]
-    if part.empty or set(part["training"]) != {"scratch", "fine-tuned"}:
-        raise ValueError(f"results hold no scratch and fine-tuned rows for {dataset!r}")
-    table = part.pivot(index="model", columns="training", values=["paper", "ours"])
-    out = pd.DataFrame(index=table.index)
-    for who in ("paper", "ours"):
-        out[f"{who}_scratch"] = table[(who, "scratch")]
-        out[f"{who}_fine_tuned"] = table[(who, "fine-tuned")]
-        out[f"{who}_gain"] = out[f"{who}_fine_tuned"] - out[f"{who}_scratch"]
-    return out
-
-
-def finetune_summary(results: pd.DataFrame) -> dict:
-    """How often fine-tuning beat training from scratch, ours and the paper's.
-
-    Args:
-        results: :func:`results_table` output.
-
-    Returns:
-        ``{"compared": int, "helped": int, "ours_mean_gain": float,
-        "paper_mean_gain": float}``: over the (model, target data set) pairs where we
-        have both runs, how many fine-tuned runs had a higher test accuracy, and the
-        mean gain (fine-tuned minus scratch accuracy); the paper's mean is over all
-        its pairs, and ``paper_same_gain`` over the paper's pairs that we compared too.
-        ``ours_mean_gain`` and ``paper_same_gain`` are NaN when nothing can be compared.
-    """
-    ours, theirs, theirs_same = [], [], []
-    for dataset in ("jaffe", "ckplus"):
-        table = scratch_vs_finetuned(results, dataset)
-        ours.extend(table["ours_gain"].dropna().tolist())
-        theirs.extend(table["paper_gain"].dropna().tolist())
-        theirs_same.extend(table.dropna(subset=["ours_gain"])["paper_gain"].dropna().tolist())
-    return {"compared": len(ours), "helped": int(sum(g > 0 for g in ours)),
-            "ours_mean_gain": float(np.mean(ours)) if ours else float("nan"),
-            "paper_mean_gain": float(np.mean(theirs)),
-            "paper_same_gain": float(np.mean(theirs_same)) if theirs_same else float("nan")}
-
-
-def _with_values(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> pd.DataFrame:
-    """The rows of ``results`` for one data set and training that have a ``column`` value."""
-    return results[(results["dataset"] == dataset) & (results["training"] == training)].dropna(subset=[column])
-
-
-def accuracy_range(results: pd.DataFrame, dataset: str, training: str, column: str = "ours") -> tuple:
-    """``(low, high)`` of ``column`` over the models for one data set and training."""
-    part = _with_values(results, dataset, training, column)[column]
-    if part.empty:
-        raise ValueError(f"no {column!r} accuracies for {dataset!r} {training!r}")
-    return float(part.min()), float(part.max())
-
-
-def range_table(results: pd.DataFrame) -> pd.DataFrame:
-    """The ranges the paper quotes (:data:`ferlib.paper.QUOTED_RANGES`) beside ours.
-
-    Returns:
-        one row per quoted range: ``dataset``, ``training``, ``paper_low``,
-        ``paper_high``, ``ours_low``, ``ours_high`` (accuracy fractions over the
-        models in ``results``; NaN when we have none) and ``ours_models`` (how many of
-        the three networks have a run of ours in the range).
-    """
-    rows = []
-    for (dataset, training), (low, high) in paper.QUOTED_RANGES.items():
-        ours = _with_values(results, dataset, training)
-        rows.append({"dataset": dataset, "training": training, "paper_low": low, "paper_high": high,
-                     "ours_low": float(ours["ours"].min()) if len(ours) else np.nan,
-                     "ours_high": float(ours["ours"].max()) if len(ours) else np.nan,
-                     "ours_models": int(ours["model"].nunique())})
-    return pd.DataFrame(rows)
-
-
-def test_size_audit(*, search=range(20, 400)) -> pd.DataFrame:
-    """Which test-set sizes can produce each accuracy the paper prints: the paper's side
-    of :func:`ferlib.claims.accuracy_claims` on its own test sets (the sizes its text
-    states: FER2013 3,589, JAFFE 42; none for CK+), with the smallest size that fits.
-
-    Args:
-        search: candidate sizes to try.
-
-    Returns:
-        one row per experiment: ``model``, ``dataset``, ``training``, ``paper``,
-        ``stated_n``, ``stated_n_possible`` (bool, None when no size is stated) and
-        ``smallest_possible_n`` (the smallest size in ``search`` that fits).
-    """
-    from ferlib.claims import accuracy_claims
-
-    table = accuracy_claims({}, merged=False).rename(columns={"paper_possible": "stated_n_possible"})
-    table["smallest_possible_n"] = [next(iter(paper.consistent_test_sizes(value, search)), None)
-                                    for value in table["paper"]]
-    return table[["model", "dataset", "training", "paper", "stated_n", "stated_n_possible",
-                  "smallest_possible_n"]].reset_index(drop=True)
 
 
 def confused_pairs(confusion, *, top: int = 5) -> pd.DataFrame:
@@ -453,8 +284,6 @@ def updates_table(summaries: Mapping, *, profile: str = "paper") -> pd.DataFrame
     Returns:
         one row per data set: ``dataset`` and the keys of :func:`training_updates`.
     """
-    from ferlib.config import PROFILES, RunConfig
-
     preset = PROFILES[profile]
     balance = preset.get("balance", RunConfig.balance)
     rows = [{"dataset": name, **training_updates(summary["counts"]["train"], batch_size=preset["batch_size"],

@@ -26,6 +26,7 @@ def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and the Keras backend; ask TensorFlow for deterministic ops."""
     keras.utils.set_random_seed(int(seed))
     if keras.backend.backend() == "tensorflow":  # one-time setup, not in the hot path
+        # not at the top: TensorFlow is absent where Keras runs on JAX, so a start-up import would fail there
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()

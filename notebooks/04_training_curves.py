@@ -33,7 +33,7 @@ findings.box(findings.training_findings(overview, missing, 5 * len(models), runs
 # What this build's profile trains:
 
 # %%
-from ferlib.config import profile_notes
+from ferlib.protocol import profile_notes
 
 display(Markdown("\n".join(f"- {line}" for line in profile_notes(profile))))
 

@@ -197,12 +197,12 @@ def test_protocol_page_shows_each_round_of_the_study_with_its_verdicts(paper_boo
 
     runs = results.committed_runs(Path(__file__).resolve().parents[1] / results.PAPER_RESULTS)
     tables = {round: study.study_table(study.study_runs(runs, round=round, **({"datasets": ("jaffe",)}
-                                                                               if round == "first" else {})),
+                                                                               if round == "augmented recipe" else {})),
                                        round=round)
               for round in study.ROUNDS}
     shown = [round for round, table in tables.items() if not table.empty]
     judged = [round for round in shown if not study.study_verdicts(tables[round]).empty]
-    assert {"settled", "first"} <= set(judged), "both scratch rounds have committed verdicts"
+    assert {"protocol", "augmented recipe"} <= set(judged), "both scratch rounds have committed verdicts"
     build_dir, _ = paper_book
     text = page(build_dir, "notebooks/09_protocol.html")
     assert text.count("<p>median validation</p>") == len(shown)

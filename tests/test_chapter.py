@@ -4,13 +4,17 @@ each must be (ferlib.chapter.validate_parameters)."""
 import pytest
 
 from ferlib import chapter
+from ferlib.vocabulary import MODEL_IDS
+
+IDS = ", ".join(map(str, MODEL_IDS))  # "1, 2, 3"
+IDS_WORDS = f"{', '.join(map(str, MODEL_IDS[:-1]))} or {MODEL_IDS[-1]}"  # "1, 2 or 3"
 
 
 @pytest.mark.parametrize("name, value, expected", [
-    ("models", 4, "list of distinct model numbers 1, 2, 3"),
+    ("models", 99, f"list of distinct model numbers {IDS}"),
     ("models", "2", "list of distinct model numbers"),
     ("models", [], "non-empty"),
-    ("models", [1, 4], "1, 2, 3"),
+    ("models", [1, 99], IDS),
     ("models", [2, 2], "distinct"),
     ("profile", "huge", "one of ['paper', 'quick', 'smoke']"),
     ("seed", -1, "0..4294967295"),
@@ -22,8 +26,8 @@ from ferlib import chapter
     ("store", "", "a folder path"),
     ("faces_per_class", 0, "1..100,000"),
     ("top_pairs", None, "1..100,000"),
-    ("confusion_model", 4, "None (the best model on the validation part) or 1, 2 or 3"),
-    ("analysis_model", "best", "1, 2 or 3"),
+    ("confusion_model", 99, f"None (the best model on the validation part) or {IDS_WORDS}"),
+    ("analysis_model", "best", IDS_WORDS),
     ("results_dir", "/no/such/results", "an existing folder of committed results"),
 ])
 def test_a_wrong_value_is_refused_with_the_parameter_and_what_it_must_be(name, value, expected):

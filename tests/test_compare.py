@@ -305,4 +305,60 @@ def test_subject_cnn_comparison_refuses_folds_that_test_an_image_twice_or_other_
     with pytest.raises(ValueError, match="test 29 images, the baselines' folds 213"):
         compare.subject_cnn_comparison(JAFFE_FOLDS, {"protocols": [bigger]})
     with pytest.raises(ValueError, match="model must be one of"):
-        compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT, model=4)
+        compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT, model=99)
+
+
+# --------------------------------------------------------------------------- verdicts, as data
+
+
+def test_at_majority_is_the_one_sided_binomial_test_at_the_vocabulary_level():
+    from ferlib.vocabulary import SIGNIFICANCE
+
+    def row(right, n, majority):
+        return SimpleNamespace(accuracy=right / n, n=n, majority=majority)
+
+    # 66 of 132 at a majority share of one half: p = 0.53, no better than the majority
+    assert compare.at_majority(row(66, 132, 0.5))
+    # 80 of 132: p = 0.009 below 0.05, above it; a level below that p turns the verdict
+    assert not compare.at_majority(row(80, 132, 0.5))
+    p = st.binomtest(80, 132, 0.5, alternative="greater").pvalue
+    assert p < SIGNIFICANCE and compare.at_majority(row(80, 132, 0.5), level=p / 2)
+    assert not compare.at_majority(row(1, 132, float("nan"))), "an unknown majority share decides nothing"
+
+
+def test_finetune_gain_counts_count_significant_gains_and_those_over_a_run_at_the_majority():
+    paired = pd.DataFrame({"gain": [0.3, 0.2, -0.3, 0.1], "p_value": [0.001, 0.01, 0.001, 0.2],
+                           "scratch_run": ["s1", "s2", "s3", "s4"]})
+    assert compare.finetune_gain_counts(paired) == {"pairs": 4, "significant": 2, "against_majority": 0}
+    beside = pd.DataFrame([{"run": "s1", "accuracy": 66 / 132, "n": 132, "majority": 0.5},
+                           {"run": "s2", "accuracy": 100 / 132, "n": 132, "majority": 0.5}])
+    assert compare.finetune_gain_counts(paired, beside) == {"pairs": 4, "significant": 2, "against_majority": 1}
+    assert compare.finetune_gain_counts(paired, beside, level=0.005)["significant"] == 1
+    assert compare.finetune_gain_counts(paired.iloc[:0]) == {"pairs": 0, "significant": 0, "against_majority": 0}
+
+
+def test_hog_verdicts_count_the_protocol_runs_above_and_below_hog():
+    beside = pd.DataFrame({"protocol": [True, True, True, False], "cnn_minus_hog": [0.1, -0.2, 0.05, -0.3],
+                           "p_vs_hog": [0.01, 0.001, 0.4, 0.001]})
+    assert compare.hog_verdicts(beside) == {"runs": 3, "above": 1, "below": 1}
+    assert compare.hog_verdicts(beside, level=0.005) == {"runs": 3, "above": 0, "below": 1}
+    assert compare.hog_verdicts(beside.iloc[:0]) == {"runs": 0, "above": 0, "below": 0}
+
+
+def test_paired_verdict_reads_the_sign_only_below_the_level():
+    assert compare.paired_verdict(0.2, 0.01) == "better"
+    assert compare.paired_verdict(-0.2, 0.01) == "worse"
+    assert compare.paired_verdict(0.2, 0.05) == "same" and compare.paired_verdict(-0.2, 0.3) == "same"
+    assert compare.paired_verdict(0.2, 0.05, level=0.1) == "better"
+
+
+def test_learned_over_seeds_keeps_the_small_scratch_experiments_and_applies_the_bar():
+    from ferlib.vocabulary import LEARNED_BALANCED
+
+    seeds = pd.DataFrame({"model": [1, 2, 2, 2], "dataset": ["jaffe", "ckplus", "jaffe", "fer2013"],
+                          "training": ["scratch", "scratch", "fine-tuned", "scratch"],
+                          "balanced_median": [0.30, 0.60, 0.95, 0.10]})
+    table = compare.learned_over_seeds(seeds)
+    assert list(zip(table["model"], table["dataset"], table["learned"])) == [(1, "jaffe", False), (2, "ckplus", True)]
+    assert LEARNED_BALANCED == 0.40
+    assert compare.learned_over_seeds(seeds, bar=0.2)["learned"].all()

@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ferlib import figures, paper, tables  # noqa: E402
+from ferlib import figures, paper, results, tables  # noqa: E402
 from ferlib.datasets.base import make_dataset  # noqa: E402
 from ferlib.labels import EMOTIONS  # noqa: E402
 
@@ -171,13 +171,13 @@ def small_dataset():
 def test_class_split_table_counts_parts_sequences_and_paper():
     dataset = small_dataset()
     split = np.array(["train", "test", "train", "train", "val", "test", "train", "val"])
-    table = tables.class_split_table(dataset, split, paper_counts={"angry": 10, "happy": 5})
+    table = results.class_split_table(dataset, split, paper_counts={"angry": 10, "happy": 5})
     assert list(table.columns) == ["train", "val", "test", "all", "sequences", "paper"]
     assert table.loc["angry"].tolist() == [1, 0, 1, 2, 1, 10]
     assert table.loc["happy"].tolist() == [1, 1, 1, 3, 2, 5]
     assert table.loc["total", "all"] == 8
     with pytest.raises(ValueError, match="split"):
-        tables.class_split_table(dataset, split[:3])
+        results.class_split_table(dataset, split[:3])
 
 
 def test_confused_pairs_orders_mistakes():

@@ -10,6 +10,7 @@ import pytest
 
 from ferlib import pack
 from ferlib.datasets import find_datasets, load_dataset
+from ferlib.datasets.discover import pack_data
 from ferlib.experiment import load_data
 from ferlib.fingerprint import dataset_fingerprint
 from ferlib.synthetic import make_synthetic
@@ -138,7 +139,7 @@ def real_pack(request, tmp_path_factory):
         pytest.skip("real data not given: pass --data-dir DIR or set FERLIB_DATA_DIR")
     cache = tmp_path_factory.mktemp("cache")
     out = tmp_path_factory.mktemp("real") / "pack"
-    pack.pack_data(value, out, cache_dir=cache)
+    pack_data(value, out, cache_dir=cache)
     return Path(value), cache, out
 
 

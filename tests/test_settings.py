@@ -159,7 +159,8 @@ def test_synthetic_expressions_enter_the_run_id_only_when_not_standard():
 
 
 def test_profile_notes_say_which_models_train_fewer_steps():
-    from ferlib.config import PROFILES, profile_notes
+    from ferlib.config import PROFILES
+    from ferlib.protocol import profile_notes
 
     notes = profile_notes("quick")
     assert notes[0].startswith("Every run of the quick profile") and f"{PROFILES['quick']['epochs']} epochs" in notes[0]
@@ -176,7 +177,8 @@ def test_profile_notes_say_which_models_train_fewer_steps():
 def test_profile_notes_give_the_rate_of_each_stated_deviation_from_the_protocol():
     """Model 2 on FER2013 does not train at the paper profile's 0.001: the notes say so,
     with the rate read from ferlib.protocol."""
-    from ferlib.config import PROFILES, profile_notes
+    from ferlib.config import PROFILES
+    from ferlib.protocol import profile_notes
     from ferlib.protocol import EXPERIMENT_DEVIATIONS
 
     notes = profile_notes("paper")

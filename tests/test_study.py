@@ -4,6 +4,7 @@ import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ferlib import study
@@ -22,14 +23,14 @@ def _cells_around(base, cells, **where):
                    if getattr(config, f.name) != getattr(base, f.name)}
         if differs:
             assert differs == {name for name, value in change.items() if getattr(base, name) != value}, cell
-            assert not study.is_protocol_alias(cell, config, round=where.get("round", "settled"))
+            assert not study.is_protocol_alias(cell, config, round=where.get("round", "protocol"))
         else:
             assert all(getattr(base, name) == value for name, value in change.items()), cell
-            assert cell == "protocol" or study.is_protocol_alias(cell, config, round=where.get("round", "settled"))
+            assert cell == "protocol" or study.is_protocol_alias(cell, config, round=where.get("round", "protocol"))
             aliases.append(cell)
         expected = "protocol" if not differs else cell
         assert study.cell_of(dataclasses.replace(config, source_run=config.source_run and "feed"),
-                             round=where.get("round", "settled")) == expected, cell
+                             round=where.get("round", "protocol")) == expected, cell
     return [cell for cell in aliases if cell != "protocol"]
 
 
@@ -66,22 +67,33 @@ def test_the_profile_rate_round_is_the_settled_study_at_0_001():
     assert study.cell_of(settled, round=rate) is None and study.cell_of(settled) == "augmentation"
 
 
-def test_the_first_round_is_the_settled_study_around_the_augmented_start():
-    """The first round's cells are its protocol (augmentation on) with one change; its
-    'no augmentation' cell is the settled protocol, so one run serves both rounds."""
-    first = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="first")
+def test_the_augmented_recipe_round_is_the_study_around_the_augmented_start():
+    """The augmented recipe's cells are its protocol (augmentation on) with one change; its
+    'no augmentation' cell is the protocol, so one run serves both rounds."""
+    first = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="augmented recipe")
     settled = study.cell_config("protocol", model=2, dataset="jaffe", seed=0)
     assert first.augment and not settled.augment
-    assert study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, round="first") == settled
-    assert study.cell_of(first) == "augmentation" and study.cell_of(first, round="first") == "protocol"
-    for cell in study.FIRST_ROUND:
-        config = study.cell_config(cell, model=2, dataset="jaffe", seed=0, round="first")
+    assert study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, round="augmented recipe") == settled
+    assert study.cell_of(first) == "augmentation" and study.cell_of(first, round="augmented recipe") == "protocol"
+    for cell in study.AUGMENTED_ROUND:
+        config = study.cell_config(cell, model=2, dataset="jaffe", seed=0, round="augmented recipe")
         differs = {f.name for f in dataclasses.fields(RunConfig) if getattr(config, f.name) != getattr(first, f.name)}
         assert len(differs) <= 1 and (differs or cell == "protocol"), cell
-    assert study.changes_epochs_only("one pass per epoch", "first")
+    assert study.changes_epochs_only("one pass per epoch", "augmented recipe")
     assert not study.changes_epochs_only("half augmentation")
     with pytest.raises(ValueError, match="round must be one of"):
         study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="second")
+
+
+def test_the_rounds_earlier_names_still_name_them():
+    """'settled' and 'first', the names of the rounds in the committed notebooks and
+    commands before they were named for what they change, give the same cells."""
+    assert list(study.ROUNDS) == ["protocol", "augmented recipe", "rate 0.001", "fine-tune"]
+    assert study.round_cells("settled") is study.round_cells() is study.CELLS
+    assert study.round_cells("first") is study.AUGMENTED_ROUND
+    first = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="first")
+    assert first == study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="augmented recipe")
+    assert study.cell_of(first, round="first") == "protocol"
 
 
 def test_configs_come_seed_by_seed_so_every_cell_has_a_first_seed_early():
@@ -216,7 +228,7 @@ def test_the_fine_tune_round_changes_one_setting_of_the_protocols_fine_tune():
     trained = dataclasses.replace(base, source_run="0123456789abcdef")
     assert results.is_paper_config(trained, seed=None)
     assert study.cell_of(trained, round="fine-tune") == "protocol"
-    assert study.cell_of(trained) is None and study.cell_of(trained, round="first") is None
+    assert study.cell_of(trained) is None and study.cell_of(trained, round="augmented recipe") is None
     scratch = study.cell_config("protocol", model=2, dataset="jaffe", seed=1)
     assert study.cell_of(scratch, round="fine-tune") is None
     where = dict(model=2, seed=2, round="fine-tune")
@@ -269,3 +281,31 @@ def test_the_fine_tune_round_runs_at_smoke_scale_from_one_source(tmp_path):
         ["protocol", "fine-tune rate 0.0001"]
     again = study.run_study(tmp_path, log=lambda line: None, **scope)
     assert [run.id for _, run in again] == [run.id for _, run in runs]
+
+
+def _verdicts(*rows):
+    return pd.DataFrame([{"model": 2, "dataset": d, "cell": c, "seeds": n, "val_change": v, "test_change": 0.0}
+                         for d, c, n, v in rows])
+
+
+def test_largest_changes_pick_the_cell_that_moves_validation_most_per_data_set():
+    verdicts = _verdicts(("jaffe", "augmentation", 3, -0.6), ("jaffe", "no class balancing", 3, 0.1),
+                         ("ckplus7", "augmentation", 3, 0.2), ("ckplus7", "one pass per epoch", 3, -0.3))
+    top = study.largest_changes(verdicts)
+    assert list(zip(top["dataset"], top["cell"], top["val_change"])) == [("ckplus7", "one pass per epoch", -0.3),
+                                                                         ("jaffe", "augmentation", -0.6)]
+    assert study.largest_changes(verdicts.iloc[:0]).empty
+
+
+def test_changes_on_every_dataset_flag_the_cells_that_raise_all_or_some():
+    verdicts = _verdicts(("jaffe", "no class balancing", 3, -0.024), ("ckplus7", "no class balancing", 3, 0.031),
+                         ("jaffe", "augmentation", 3, -0.6), ("ckplus7", "augmentation", 3, -0.34),
+                         ("jaffe", "2,048 images per epoch", 3, 0.07), ("ckplus7", "2,048 images per epoch", 3, 0.02),
+                         ("jaffe", "learning rate 0.0001", 3, 0.1), ("ckplus7", "learning rate 0.0001", 1, 0.2))
+    table = study.changes_on_every_dataset(verdicts, datasets=("jaffe", "ckplus7"))
+    assert list(table.index) == ["2,048 images per epoch", "augmentation", "no class balancing"]
+    assert list(table.columns) == ["jaffe", "ckplus7", "raises_all", "raises_some"]
+    assert table["raises_all"].tolist() == [True, False, False]
+    assert table["raises_some"].tolist() == [True, False, True]
+    assert study.changes_on_every_dataset(verdicts, datasets=("jaffe", "ckplus7"), min_seeds=4).empty
+    assert study.changes_on_every_dataset(verdicts, datasets=("jaffe", "fer2013")).empty

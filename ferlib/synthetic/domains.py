@@ -36,8 +36,10 @@ from ferlib.labels import EMOTIONS, NUM_CLASSES
 from ferlib.synthetic.face import FACE_DEFAULTS, apply_expression
 from ferlib.synthetic.looks import sample_actions, sample_identity, sample_style
 from ferlib.synthetic.render import render_faces
+from ferlib.vocabulary import PAPER_DATASETS
 
-DOMAINS = ("fer2013", "ckplus", "jaffe")
+#: The data sets with a synthetic stand-in: the paper's three.
+DOMAINS = PAPER_DATASETS
 
 @dataclasses.dataclass(frozen=True)
 class Expressions:
@@ -67,7 +69,7 @@ EXPRESSIONS = {
                  "ckplus": Expressions((0.75, 1.0), spread=0.6, blend=0.1),
                  "jaffe": Expressions((0.45, 0.95), spread=0.8, blend=0.15)},
     "clear": {domain: Expressions((0.9, 1.0), spread=0.3, blend=0.0)
-              for domain in ("fer2013", "ckplus", "jaffe")},
+              for domain in DOMAINS},
 }
 
 #: Number of images :func:`make_synthetic` draws when ``n`` is None.
