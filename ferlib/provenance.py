@@ -63,3 +63,31 @@ def run_listing(runs) -> pd.DataFrame:
     frame["order"] = frame["role"].map({role: i for i, role in enumerate(ROLES)})
     frame = frame.sort_values(["order", "experiment", "setting", "seed", "fold"], kind="stable")
     return frame.drop(columns="order").reset_index(drop=True)
+
+
+def citation(root) -> dict:
+    """The reproduction's citation, read from ``CITATION.cff`` at ``root``: ``title``,
+    ``authors`` (one string), ``version``, ``license``, ``url``."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(root) / "CITATION.cff"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the project's citation file is missing")
+    cff = yaml.safe_load(path.read_text(encoding="utf-8"))
+    authors = " and ".join(a.get("name") or f"{a.get('family-names', '')}, {a.get('given-names', '')}".strip(", ")
+                           for a in cff.get("authors", []))
+    return {"title": cff["title"], "authors": authors, "version": str(cff["version"]),
+            "license": cff.get("license", ""), "url": cff.get("repository-code", "")}
+
+
+def bibtex(entry: dict, *, key: str = "ferlib", commit: str | None = None) -> str:
+    """A BibTeX ``@software`` entry for :func:`citation` ``entry`` (with the commit the
+    reader's copy was built from, when given)."""
+    fields = {"title": entry["title"], "author": f"{{{entry['authors']}}}", "version": entry["version"],
+              "license": entry["license"], "url": entry["url"]}
+    if commit:
+        fields["note"] = f"commit {commit}"
+    body = ",\n".join(f"  {name:<7} = {{{value}}}" for name, value in fields.items() if value)
+    return f"@software{{{key},\n{body}\n}}"

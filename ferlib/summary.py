@@ -67,13 +67,13 @@ CLAIMS = (
           "scratch", "abstract, Table 6"),
     Claim(3, "Fine-tuned from FER2013 on JAFFE, they reach the quoted range", "jaffe", "accuracy",
           "fine-tuned", "abstract, Table 6"),
-    Claim(4, "Trained from scratch on CK+, the networks reach the quoted range", "ckplus", "accuracy",
+    Claim(4, "Trained from scratch on CK+ (7 classes), the networks reach the quoted range", "ckplus", "accuracy",
           "scratch", "abstract, Table 7"),
-    Claim(5, "Fine-tuned from FER2013 on CK+, they reach the quoted range", "ckplus", "accuracy",
+    Claim(5, "Fine-tuned from FER2013 on CK+ (7 classes), they reach the quoted range", "ckplus", "accuracy",
           "fine-tuned", "abstract, Table 7"),
     Claim(6, "Fine-tuning from FER2013 beats training from scratch on JAFFE, for every network",
           "jaffe", "gain", None, "section 10, conclusion"),
-    Claim(7, "Fine-tuning from FER2013 beats training from scratch on CK+, for every network",
+    Claim(7, "Fine-tuning from FER2013 beats training from scratch on CK+ (7 classes), for every network",
           "ckplus", "gain", None, "section 10, conclusion"),
 )
 

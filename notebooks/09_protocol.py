@@ -87,7 +87,7 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 # --data-dir DATA`).
 
 # %% tags=["hide-input"]
-STUDY_COLUMNS = [fmt.text("model"), fmt.run_dataset(), fmt.text("cell", "setting changed"), fmt.number("seeds"),
+STUDY_COLUMNS = [fmt.text("model"), fmt.text("cell", "setting changed"), fmt.number("seeds"),
                  fmt.percent("val_median", "median validation"),
                  fmt.Column("validation, mean ± sd", lambda row: study_mean_sd(row["val_mean"], row["val_sd"]), "right"),
                  fmt.Column("test, mean ± sd", lambda row: study_mean_sd(row["test_mean"], row["test_sd"]), "right"),
@@ -102,6 +102,7 @@ def study_tables(table, name):
     """One reading table per data set of a study table (with a CSV of every seed)."""
     for dataset in dict.fromkeys(table["dataset"]):
         part = table[table["dataset"] == dataset]
+        display(Markdown(f"**{figures.run_dataset_title(dataset)}**"))
         display(long_table(part, STUDY_COLUMNS, title=f"{figures.run_dataset_title(dataset)}: every cell",
                            filename=f"study-{name}-{dataset}.csv"))
 

@@ -129,20 +129,16 @@ long_table(compute, [fmt.text("label", "experiment"), fmt.number("runs"),
 #
 # ## How to cite
 #
-# Cite the paper reproduced {cite}`borgalli2022`, and this reproduction by its
-# version and commit (the repository's `CITATION.cff` holds the same):
-#
-# ```bibtex
-# @software{ferlib,
-#   title   = {ferlib: a reproduction of cross-dataset facial expression recognition
-#              with three Keras CNNs (Borgalli and Surve, 2022)},
-#   author  = {{ferlib contributors}},
-#   version = {0.1.0},
-#   license = {MIT},
-#   url     = {https://github.com/ferlib/ferlib}
-# }
-# ```
-#
+# Cite the paper reproduced {cite}`borgalli2022`, and this reproduction by its version
+# and commit (the repository's `CITATION.cff` holds the same):
+
+# %% tags=["remove-input"]
+from ferlib.chapter import project_root
+from ferlib.provenance import bibtex, citation
+
+Markdown(f"```bibtex\n{bibtex(citation(project_root()), commit=stamp['commit'])}\n```")
+
+# %% [markdown]
 # The code is under the MIT licence (`LICENSE`). The data sets are not part of it:
 # each has its own licence, for research use.
 

@@ -273,8 +273,9 @@ def words_before_first_table(path):
 _MEASURE = """() => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   const article = document.querySelector('article.bd-article') || document.querySelector('article');
+  const column = article ? article.getBoundingClientRect().width : window.innerWidth;
   const tables = Array.from((article || document).querySelectorAll('table')).map((t, i) => ({
-    index: i + 1, scroll: t.scrollWidth, client: t.clientWidth,
+    index: i + 1, scroll: t.scrollWidth, client: t.clientWidth, width: t.getBoundingClientRect().width, column,
     header: Array.from(t.querySelectorAll('th')).slice(0, 3).map(h => h.innerText.trim()).join(' | ')}));
   const figures = Array.from((article || document).querySelectorAll('figure')).map(f => {
     const img = f.querySelector('img');
@@ -291,14 +292,17 @@ def browser_report(page, path, width: int) -> dict:
     wide, with every folded section open, and measure it.
 
     Returns ``{"clipped": [...], "overflow": bool, "figures_too_wide": [...], "tables": n}``:
-    the tables whose content is wider than their box (it scrolls or is cut), whether the
-    page is wider than the window, and the figures wider than the article's column.
+    the tables whose content is wider than their box (it scrolls or is cut) or than the
+    article's column, whether the page is wider than the window, and the figures wider
+    than the article's column.
     """
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(Path(path).resolve().as_uri())
     found = page.evaluate(_MEASURE)
-    clipped = [f"table {t['index']} ({t['header']}): {t['scroll']} px of content in {t['client']} px"
-               for t in found["tables"] if t["client"] > 0 and t["scroll"] > t["client"] + 1]
+    clipped = [f"table {t['index']} ({t['header']}): {max(t['scroll'], t['width']):.0f} px of content in "
+               f"{min(t['client'], t['column']):.0f} px"
+               for t in found["tables"]
+               if t["client"] > 0 and (t["scroll"] > t["client"] + 1 or t["width"] > t["column"] + 1)]
     too_wide = [f"figure {i}: {f['width']:.0f} px in a {f['column']:.0f} px column"
                 for i, f in enumerate(found["figures"], 1) if f["width"] > f["column"] + 1]
     return {"clipped": clipped, "overflow": found["pageWidth"] > found["window"] + 1,

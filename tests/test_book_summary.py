@@ -265,3 +265,23 @@ def test_build_stamp_names_version_commit_and_date():
     assert stamp["date"] == "2026-01-02" and re.fullmatch(r"[0-9a-f]{12}(-dirty)?|unknown", stamp["commit"])
     html = footer_html(stamp)
     assert stamp["version"] in html and stamp["commit"] in html and "2026-01-02" in html
+
+
+def test_license_citation_and_book_agree_on_version_licence_and_repository():
+    import tomllib
+
+    import yaml
+
+    import ferlib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    entry = provenance.citation(ROOT)
+    assert entry["version"] == project["version"] == ferlib.__version__
+    assert entry["license"] == project["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert entry["url"] == yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["references"][0]["doi"] == "10.5815/ijem.2022.06.05"  # the paper reproduced
+    entry_text = provenance.bibtex(entry, commit="0123456789ab")
+    assert entry_text.startswith("@software{ferlib,") and "commit 0123456789ab" in entry_text
+    assert entry["url"] in entry_text and entry["version"] in entry_text
