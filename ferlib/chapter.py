@@ -157,9 +157,10 @@ def placeholder_figure(text: str):
 
 
 def overfitting_sentences(histories) -> list:
-    """For each run's history (``{label: DataFrame}`` with ``epoch``, ``val_loss``):
-    where its validation loss rises well above its lowest value (by half again or more),
-    a sentence saying so, with the epochs, as the sign of overfitting."""
+    """For each run's history (``{label: DataFrame}`` with ``epoch``, ``val_loss`` and
+    ``loss``): where its validation loss rises well above its lowest value (by half again
+    or more) while the training loss falls further, a sentence saying it overfits, with
+    the epochs (without that fall, a sentence saying the training went wrong)."""
     lines = []
     for label, history in histories.items():
         if history.empty or "val_loss" not in history:
@@ -167,10 +168,12 @@ def overfitting_sentences(histories) -> list:
         lowest = history.loc[history["val_loss"].idxmin()]
         last = history.iloc[-1]
         if float(last["val_loss"]) >= 1.5 * float(lowest["val_loss"]):
+            falling = "loss" in history and float(last["loss"]) < float(lowest["loss"])
             lines.append(f"{label}: the validation loss falls to {lowest['val_loss']:.2f} at epoch "
-                         f"{int(lowest['epoch'])}, then climbs to {last['val_loss']:.2f} by epoch {int(last['epoch'])} "
-                         f"while the training loss keeps falling: the network overfits, learning its training "
-                         f"images rather than expressions.")
+                         f"{int(lowest['epoch'])}, then climbs to {last['val_loss']:.2f} by epoch {int(last['epoch'])}"
+                         + (" while the training loss keeps falling: the network overfits, learning its training "
+                            "images rather than expressions." if falling else
+                            ", though the training loss does not fall: the training itself went wrong."))
     return lines
 
 

@@ -340,8 +340,9 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = "settled")
 
     Returns:
         a Figure with one axis per (model, data set): one row per cell, a dot per seed
-        (hollow: validation, filled: test), a bar at the mean test accuracy and a dashed
-        line at chance (one over the number of classes in the test part).
+        (hollow: validation, filled: test), a bar at the mean test accuracy, a dashed
+        line at chance (one over the number of classes in the test part) and, where it
+        differs, a dotted line at the majority class of the test part.
     """
     from ferlib.study import round_cells
 
@@ -368,10 +369,13 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = "settled")
             ax.plot(test, y[cell] - 0.12, "o", color="#08519c", ms=5)
             present = sum(1 for row in run.metrics["test"]["confusion"] if sum(row))
             chance = 1 / present
+            majority = max(map(sum, run.metrics["test"]["confusion"])) / sum(map(sum, run.metrics["test"]["confusion"]))
         for cell in cells:
             tests = [run.metrics["test"]["accuracy"] for c, run in groups[key] if c == cell]
             ax.barh(y[cell], np.mean(tests), height=0.6, color="#deebf7", zorder=0)
         ax.axvline(chance, ls="--", color="grey", lw=1)
+        if majority > chance + 1e-9:  # on CK+ (7 classes) always answering "neutral" scores half
+            ax.axvline(majority, ls=":", color="#636363", lw=1.2)
         ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_xlabel("accuracy (hollow: validation, filled: test; bar: mean test)", fontsize=8)

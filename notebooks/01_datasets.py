@@ -49,10 +49,10 @@ display(Markdown(chapter.description))
 #
 # The `paper` column is the paper's Table 1, with its 18 CK+ contempt sequences counted
 # as disgust, as its section 5B does (so the column adds up to the paper's total of 654).
-# For CK+ the paper counts one peak frame per
-# labelled sequence and the first frame of every sequence as neutral; on the real data
-# the protocol uses that seven-class set (the common CK+48 release has no neutral frames;
-# its runs are kept outside the protocol). Where a table has a `sequences` column, it
+# For CK+ the paper counts one peak frame per labelled sequence and the first frame of
+# every sequence as neutral: CK+ (7 classes), the set the protocol uses (the common
+# release, CK+48 (6 classes), has no neutral frames; its runs are kept outside the
+# protocol). Where a table has a `sequences` column, it
 # counts labelled sequences per class. The splits are the paper's: FER2013's official
 # one, JAFFE 60/20/20 and CK+ 70/10/20 (sequences kept whole).
 

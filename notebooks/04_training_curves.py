@@ -92,6 +92,7 @@ test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 import pandas as pd
 
 from ferlib import figures
+from ferlib.summary import paper_dataset_title
 
 small = pd.DataFrame({"epoch": range(1, 9), **history.history})
 glue("small_test_accuracy", f"{test_accuracy:.1%}", display=False)
@@ -151,7 +152,7 @@ display(Markdown(missing_runs_markdown(missing)))
 # Learning curves on JAFFE (the paper's Fig. 8), as in {numref}`fig-curves-fer2013`.
 # ```
 #
-# ## CK+ (Fig. 9)
+# ## CK+ (7 classes) (Fig. 9)
 #
 # ```{glue:figure} curves_ckplus
 # :name: fig-curves-ckplus
@@ -167,7 +168,7 @@ histories = {}
 for name in ("fer2013", "jaffe", "ckplus"):
     glue_figure(f"curves_{name}", chapter.curves_figure(name))
     if any(key[1] == name for key in runs):
-        histories.update({f"{label} on {figures.dataset_title(name)}": history
+        histories.update({f"{label} on {paper_dataset_title(name)}": history
                           for label, history in tables.histories_for(runs, name).items()})
 overfits = overfitting_sentences(histories)
 display(Markdown("\n".join(f"- {line}" for line in overfits) if overfits else

@@ -132,7 +132,7 @@ glue("fer2013_top_confusion", f"{pairs['true'][0]} taken for {pairs['predicted']
 pairs = confusion_section("jaffe")
 
 # %% [markdown]
-# ## CK+ (Table 4)
+# ## CK+ (7 classes) (Table 4)
 #
 # ```{glue:figure} confusion_ckplus
 # :name: fig-confusion-ckplus

@@ -108,7 +108,7 @@ emotion_panel("jaffe")
 # The same on JAFFE test faces: {glue:text}`emotions_kind_jaffe`.
 # ```
 #
-# ## CK+
+# ## CK+ (7 classes)
 
 # %% tags=["hide-input"]
 emotion_panel("ckplus")

@@ -100,7 +100,7 @@ fmt.table(merged, [fmt.text("model"), fmt.percent("paper", digits=2),
 # %% [markdown]
 # ## Table 1: images per class
 #
-# CK+ is the seven-class set: one peak frame and one neutral first frame per labelled
+# CK+ (7 classes): one peak frame and one neutral first frame per labelled
 # sequence, as the paper counts it. Its Table 1 lists the contempt sequences apart, while
 # its section 5B counts them as disgust, as we do.
 

@@ -264,7 +264,7 @@ glue_values(study.study_glues(first_table, prefix="first"))
 # those sizes and draws by image, stratified by class (on CK+ by sequence, so a
 # sequence's frames stay together). JAFFE has ten posers and CK+ 118 subjects, so such a
 # split puts the same person in the training and the test part nearly always, often with
-# the same expression (on seven-class CK+, the neutral first frame of another sequence
+# the same expression (on CK+ (7 classes), the neutral first frame of another sequence
 # of the same person). Counted from the data, for our split of the paper's sizes with
 # three split seeds (`python -m ferlib leakage --data-dir DATA`):
 
@@ -282,7 +282,7 @@ fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
 # posers; the next fold's people form the validation part), where the paper's split
 # trains on 60% (JAFFE) or 70% (CK+) of the images, so more training images can offset
 # part of what the new faces cost. Rows titled CK+48 (6 classes) are a stated variant;
-# the protocol's CK+ is the seven-class set.
+# the protocol's CK+ is CK+ (7 classes).
 
 # %% tags=["hide-input"]
 glue_values(findings.subject_glues(subject))

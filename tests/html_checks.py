@@ -49,6 +49,7 @@ class _Page(HTMLParser):
         self.links = []  # every href of the page
         self.ids = set()  # every id of the page (link targets)
         self.words_before_table = None  # words of article text before its first table
+        self.folded = []  # per table: whether it sits in a folded section (<details>)
 
     @property
     def _in_article(self):
@@ -93,6 +94,7 @@ class _Page(HTMLParser):
                 if self.words_before_table is None:
                     self.words_before_table = count_words(" ".join(self.texts))
                 self.tables.append([])
+                self.folded.append(any(entry[0] == "details" for entry in self.stack))
                 if "dataframe" in classes:
                     self.dataframes += 1
             if tag == "tr" and self.tables:
@@ -202,6 +204,18 @@ def figure_problems(path) -> list:
         for alt in figure["images"]:
             if not alt.strip() or MACHINE_ALT.search(alt.strip()) or len(alt.split()) < 3:
                 problems.append(f"figure {number}: its alt text {alt!r} is not a description in words")
+    return problems
+
+
+def tables_too_long(path, *, limit: int = 15) -> list:
+    """Each table of the article shown open with more than ``limit`` body rows (a longer
+    one belongs in a folded section, with its CSV download)."""
+    parser = _parse(path)
+    problems = []
+    for number, (table, folded) in enumerate(zip(parser.tables, parser.folded), 1):
+        rows = [row for row in table if row and not all(tag == "th" for tag, _ in row)]
+        if not folded and len(rows) > limit:
+            problems.append(f"table {number}: {len(rows)} rows shown open (at most {limit})")
     return problems
 
 

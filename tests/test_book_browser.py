@@ -1,7 +1,7 @@
 """The published book read in a real browser: Debian's Chromium, driven by Playwright, lays
 out every page at 1280 px (a laptop) and 430 px (a phone). A page fails on a table wider
 than its column, a page wider than the window, a figure without a caption or alt text in
-words, or a broken link; the landing page fails without its verdict table before 350
+words, a broken link, or more than 15 table rows shown open; the landing page fails without its verdict table before 350
 words of prose; the reader pages fail above 3 words per 1,000 about how the book was
 produced.
 
@@ -18,7 +18,7 @@ import pytest
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
 from html_checks import (broken_links, browser_report, count_words, figure_problems, process_words, prose_text,
-                         words_before_first_table)
+                         tables_too_long, words_before_first_table)
 
 ROOT = book.project_root()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,6 +74,7 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
         assert path.is_file(), f"{name}: not built"
         problems += [f"{name}: {p}" for p in figure_problems(path)]
         problems += [f"{name}: {p}" for p in broken_links(path, html, cache=cache)]
+        problems += [f"{name}: {p}" for p in tables_too_long(path)]
         for width in WIDTHS:
             report = browser_report(browser, path, width)
             if width == 1280:

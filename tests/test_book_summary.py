@@ -244,10 +244,13 @@ def test_reproduce_box_names_the_command_and_the_time():
 
 
 def test_overfitting_is_said_where_validation_loss_climbs():
-    climbing = pd.DataFrame({"epoch": [1, 2, 3, 4], "val_loss": [1.5, 1.2, 2.0, 3.2]})
-    flat = pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [1.5, 1.2, 1.3]})
+    climbing = pd.DataFrame({"epoch": [1, 2, 3, 4], "val_loss": [1.5, 1.2, 2.0, 3.2], "loss": [1.6, 1.1, 0.6, 0.2]})
+    flat = pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [1.5, 1.2, 1.3], "loss": [1.6, 1.2, 1.0]})
     lines = chapter.overfitting_sentences({"Model 2 on FER2013": climbing, "Model 3": flat})
     assert len(lines) == 1 and "overfits" in lines[0] and "1.20 at epoch 2" in lines[0] and "3.20 by epoch 4" in lines[0]
+    stuck = climbing.assign(loss=[1.9, 1.9, 1.95, 1.95])
+    (line,) = chapter.overfitting_sentences({"Model 2": stuck})
+    assert "overfits" not in line and "went wrong" in line
 
 
 def test_stand_in_faces_cover_every_class():

@@ -85,3 +85,13 @@ def test_process_words_and_words_before_the_first_table(tmp_path):
                 + "<p>after the table</p>")
     assert words_before_first_table(path) == 4 and prose_text(path).startswith("One two")
     assert words_before_first_table(page(tmp_path, "<p>no table</p>")) is None
+
+
+def test_a_long_table_must_be_folded(tmp_path):
+    from html_checks import tables_too_long
+
+    rows = "".join(f"<tr><td>{i}</td></tr>" for i in range(16))
+    table = f"<table><thead><tr><th>n</th></tr></thead><tbody>{rows}</tbody></table>"
+    assert tables_too_long(page(tmp_path, table)) == ["table 1: 16 rows shown open (at most 15)"]
+    assert tables_too_long(page(tmp_path, f"<details><summary>all</summary>{table}</details>")) == []
+    assert tables_too_long(page(tmp_path, GOOD_TABLE)) == []
