@@ -80,13 +80,83 @@ class ExecutedNotebook:
     seconds: float
 
 
+@dataclasses.dataclass(frozen=True)
+class TocEntry:
+    """One page of the book as ``_toc.yml`` lists it.
+
+    Attributes:
+        file: the page's path without suffix, relative to the project root
+            (``"notebooks/07_results"``, ``"book/method"``).
+        part: the caption of the part it belongs to (``None`` for the landing page).
+    """
+
+    file: str
+    part: str | None
+
+    @property
+    def is_notebook(self) -> bool:
+        """Whether the page is a notebook (``notebooks/NN_name``) rather than prose."""
+        return self.file.startswith(f"{NOTEBOOK_FOLDER}/")
+
+    @property
+    def name(self) -> str:
+        """The page's file name without folder: ``"07_results"``."""
+        return self.file.rsplit("/", 1)[-1]
+
+
+def toc_entries(root) -> list:
+    """Every page of the book in reading order, from ``_toc.yml``: the one list of
+    chapters, which drives the table of contents, the order and parameters in which
+    :func:`execute_notebooks` runs the notebooks, and the book's tests.
+
+    Returns a list of :class:`TocEntry`, the landing page (``root:``) first. Raises
+    ``ValueError`` naming the file when ``_toc.yml`` is not a ``jb-book`` table of
+    contents with a root and parts of chapters, or lists a page twice.
+    """
+    import yaml
+
+    path = Path(root) / "_toc.yml"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the book's table of contents is missing")
+    toc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if toc.get("format") != "jb-book" or not isinstance(toc.get("root"), str):
+        raise ValueError(f"{path}: expected 'format: jb-book' and a 'root:' page")
+    entries = [TocEntry(toc["root"], None)]
+    for part in toc.get("parts") or []:
+        chapters = part.get("chapters") if isinstance(part, dict) else None
+        if not isinstance(chapters, list) or not all(isinstance(c, dict) and "file" in c for c in chapters):
+            raise ValueError(f"{path}: every part needs a 'chapters:' list of '- file: PATH' entries, got {part!r}")
+        entries += [TocEntry(str(chapter["file"]), part.get("caption")) for chapter in chapters]
+    files = [entry.file for entry in entries]
+    twice = sorted({f for f in files if files.count(f) > 1})
+    if twice:
+        raise ValueError(f"{path}: {', '.join(twice)} listed more than once")
+    return entries
+
+
 def notebook_sources(root) -> list:
-    """The jupytext notebooks ``notebooks/NN_*.py`` of the project, in order."""
-    folder = Path(root) / NOTEBOOK_FOLDER
-    found = sorted(p for p in folder.glob("[0-9][0-9]_*.py") if p.is_file())
+    """The jupytext notebooks (``notebooks/NN_name.py``) that ``_toc.yml`` lists, in the
+    order it lists them (:func:`toc_entries`). Raises ``FileNotFoundError`` when the
+    table of contents names a notebook whose source is missing, or lists none."""
+    root = Path(root)
+    found = []
+    for entry in toc_entries(root):
+        if entry.is_notebook:
+            source = root / f"{entry.file}.py"
+            if not source.is_file():
+                raise FileNotFoundError(f"{root / '_toc.yml'} lists {entry.file}, but {source} is missing")
+            found.append(source)
     if not found:
-        raise FileNotFoundError(f"{folder}: no notebooks named NN_name.py")
+        raise FileNotFoundError(f"{root / '_toc.yml'}: lists no notebook ({NOTEBOOK_FOLDER}/NN_name)")
     return found
+
+
+def unlisted_notebooks(root) -> list:
+    """Notebook sources ``notebooks/NN_*.py`` that ``_toc.yml`` does not list (each
+    chapter must be listed once, there)."""
+    listed = set(notebook_sources(root))
+    folder = Path(root) / NOTEBOOK_FOLDER
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.py") if p not in listed)
 
 
 def _relative(path, root: Path):
@@ -303,6 +373,7 @@ def assemble_source(root, build_dir) -> Path:
         if not (root / name).is_file():
             raise FileNotFoundError(f"{root / name}: the book needs this file")
         shutil.copy2(root / name, src / name)
+    write_executed_config(root / "_config.yml", src / "_config.yml")
     if not (root / BOOK_FOLDER).is_dir():
         raise FileNotFoundError(f"{root / BOOK_FOLDER}: the book's prose folder is missing")
     shutil.rmtree(src / BOOK_FOLDER, ignore_errors=True)
@@ -311,6 +382,22 @@ def assemble_source(root, build_dir) -> Path:
     if (root / STATIC_FOLDER).is_dir():
         shutil.copytree(root / STATIC_FOLDER, src / STATIC_FOLDER)
     return src
+
+
+def write_executed_config(source, target) -> Path:
+    """Copy the book's ``_config.yml`` for a source tree whose notebooks arrive executed
+    (by papermill): Jupyter Book must show their outputs, not execute them again.
+
+    ``_config.yml`` itself executes the jupytext sources with Jupyter Book's cache, for
+    ``jupyter-book build .`` at the project root. Written atomically; returns ``target``.
+    """
+    import yaml
+
+    config = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    return atomic.write_text(target, "# Written by ferlib.book from the project's _config.yml: the notebooks\n"
+                                     "# arrive executed by papermill, so Jupyter Book does not execute them.\n"
+                             + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 
 def missing_notebooks(root, build_dir) -> list:

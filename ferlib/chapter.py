@@ -63,7 +63,7 @@ from ferlib.vocabulary import MODEL_IDS, PAPER_DATASETS, PAPER_MODELS, dataset_t
 
 #: The three data sets of the paper, in the order of its Table 1.
 DATASETS = PAPER_DATASETS
-#: The folder of the notebooks, under the project root.
+#: The folder of the notebooks' jupytext sources, below the project root.
 NOTEBOOK_FOLDER = "notebooks"
 
 
@@ -81,6 +81,16 @@ def project_root(start=None) -> Path:
     raise FileNotFoundError(
         f"no project root (a folder with _toc.yml and {NOTEBOOK_FOLDER}/) at or above {start} "
         f"or next to the ferlib package; run from the ferlib repository")
+
+
+def from_root(path):
+    """A notebook's path parameter as a path: relative paths start at the project root
+    (:func:`project_root`), wherever the kernel runs (papermill runs it in the project
+    root, Jupyter Book in ``notebooks/``); ``None`` stays ``None``."""
+    if path is None or not isinstance(path, (str, Path)) or not str(path).strip():
+        return path
+    path = Path(path)
+    return str(path if path.is_absolute() else project_root() / path)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -130,6 +140,155 @@ def show(figure, *, dpi: int = 100):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     display(Image(data=buffer.getvalue(), format="png"))
+
+
+def figure_image(figure, *, dpi: int = 100):
+    """A matplotlib Figure as an IPython ``Image`` (PNG), for :func:`glue_figure`."""
+    import io
+
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def glue_figure(name: str, figure, *, dpi: int = 100) -> None:
+    """Glue a matplotlib Figure under ``name`` without showing it: the page shows it
+    where its prose places it, numbered and captioned, with alt text in words::
+
+        ```{glue:figure} name
+        :name: fig-name
+        :alt: What the figure shows, in words.
+
+        The caption.
+        ```
+    """
+    from myst_nb import glue
+
+    glue(name, figure_image(figure, dpi=dpi), display=False)
+
+
+def placeholder_figure(text: str):
+    """A small figure that says ``text`` (where a figure has nothing to draw), so that
+    every numbered figure of a page exists in every build."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 0.8))
+    figure.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, color="#555555")
+    return figure
+
+
+def overfitting_sentences(histories) -> list:
+    """For each run's history (``{label: DataFrame}`` with ``epoch``, ``val_loss`` and
+    ``loss``): where its validation loss rises well above its lowest value (by half again
+    or more) while the training loss falls further, a sentence saying it overfits, with
+    the epochs (without that fall, a sentence saying the training went wrong)."""
+    lines = []
+    for label, history in histories.items():
+        if history.empty or "val_loss" not in history:
+            continue
+        lowest = history.loc[history["val_loss"].idxmin()]
+        last = history.iloc[-1]
+        if float(last["val_loss"]) >= 1.5 * float(lowest["val_loss"]):
+            falling = "loss" in history and float(last["loss"]) < float(lowest["loss"])
+            lines.append(f"{label}: the validation loss falls to {lowest['val_loss']:.2f} at epoch "
+                         f"{int(lowest['epoch'])}, then climbs to {last['val_loss']:.2f} by epoch {int(last['epoch'])}"
+                         + (" while the training loss keeps falling: the network overfits, learning its training "
+                            "images rather than expressions." if falling else
+                            ", though the training loss does not fall: the training itself went wrong."))
+    return lines
+
+
+#: Words that label a figure drawn on ferlib's synthetic faces where real faces cannot
+#: be shown (a book built without the data sets, whose licences forbid copying them).
+STAND_IN = "synthetic stand-ins"
+
+
+def stand_in_faces(name: str, per_class: int, *, seed: int = 0):
+    """Synthetic faces in the style of the paper's data set ``name``, ``per_class`` of
+    each of its classes or more: ``(images (n, 48, 48) uint8, labels (n,) int)``. They
+    stand in for real faces in a book built without the data sets."""
+    from ferlib.synthetic import make_synthetic
+
+    faces = make_synthetic(name, 7 * per_class * 3, seed=seed)
+    return faces.images, faces.labels
+
+
+#: How many rows a table shows on the page; a longer one is folded (:func:`long_table`).
+VISIBLE_ROWS = 15
+
+
+def csv_link(frame, filename: str, *, label: str | None = None) -> str:
+    """An HTML link that downloads ``frame`` as ``filename`` (CSV, embedded in the page,
+    so the book needs no extra file)."""
+    import base64
+    import html
+
+    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    text = html.escape(label or f"Download {filename} (CSV)")
+    return (f'<a class="ferlib-csv" download="{html.escape(filename)}" '
+            f'href="data:text/csv;base64,{payload}">{text}</a>')
+
+
+def long_table(frame, columns=None, *, title: str, filename: str, visible: int = VISIBLE_ROWS,
+               data=None, **options):
+    """A table for reading: up to ``visible`` rows shown as they are; a longer one
+    folded in a section that opens on a click, titled ``title`` with its row count.
+    Either way a link downloads the rows as CSV (``data``, default ``frame``, the
+    columns as stored).
+
+    ``columns`` and ``options`` are those of :func:`ferlib.formatting.to_markdown`.
+    Returns an IPython Markdown object (a notebook cell that ends with it shows it).
+    """
+    from IPython.display import Markdown
+
+    from ferlib.formatting import to_markdown
+
+    body = to_markdown(frame, columns, **options)
+    link = csv_link(frame if data is None else data, filename)
+    if len(frame) <= visible:
+        return Markdown(f"{body}\n\n{link}" if len(frame) else body)
+    return Markdown(f"::::{{dropdown}} {title} ({len(frame)} rows)\n\n{body}\n\n::::\n\n{link}")
+
+
+def reproduce_box(name: str, seconds: float, *, parameters: dict | None = None) -> str:
+    """The "reproduce this page" box of a chapter, as MyST Markdown: the commands that
+    execute its notebook alone with papermill (with ``parameters``, e.g.
+    ``{"profile": "quick"}``; lists go through ``-y``) and the seconds it took to run."""
+    given = " ".join(f'-y "{key}: {list(value)}"' if isinstance(value, (list, tuple)) else f"-p {key} {value}"
+                     for key, value in (parameters or {}).items())
+    command = (f"jupytext --to ipynb {NOTEBOOK_FOLDER}/{name}.py\n"
+               f"papermill {NOTEBOOK_FOLDER}/{name}.ipynb {name}-out.ipynb {given}".rstrip())
+    took = f"{seconds:.0f} s" if seconds >= 1 else "under a second"
+    return (f":::{{admonition}} Reproduce this page\n:class: note\n\n"
+            f"Running this page's notebook took {took}. To run it alone, from the project's root:\n\n"
+            f"```bash\n{command}\n```\n\n"
+            f"Its parameters (the first cell of `{NOTEBOOK_FOLDER}/{name}.py`) can be changed with `-p NAME VALUE`; "
+            f"`python -m ferlib book` runs every chapter and builds the book.\n:::")
+
+
+class PageClock:
+    """The seconds a notebook has run, from the cell that made it to the cell that asks
+    (:meth:`box` gives the "reproduce this page" box with them)."""
+
+    def __init__(self, name: str):
+        import time
+
+        self.name = name
+        self.started = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        import time
+
+        return time.perf_counter() - self.started
+
+    def box(self, **parameters):
+        """:func:`reproduce_box` for this page, as an IPython Markdown object."""
+        from IPython.display import Markdown
+
+        return Markdown(reproduce_box(self.name, self.seconds, parameters=parameters))
 
 
 def missing_runs_markdown(missing) -> str:
@@ -272,8 +431,9 @@ class SyntheticData(_TrainingBackend):
 
     data = "synthetic"
     label = "ferlib's synthetic stand-ins"
-    description = ("These are ferlib's synthetic stand-ins (drawn faces, no photographs): no data "
-                   "directory was given. Rebuild with `--data-dir` to see the real data sets.")
+    description = ("These are ferlib's synthetic stand-ins: drawn faces, no photographs, whose "
+                   "accuracies say nothing about the paper's claims (`python -m ferlib book --data-dir DATA` "
+                   "uses the real data sets).")
 
 
 class RealData(_TrainingBackend):
@@ -287,10 +447,10 @@ class CommittedResults(_Backend):
     """The ``paper`` profile without data: the committed runs in ``store`` (``results/paper``)."""
 
     has_images = False
-    label = "the committed reference runs on the real data sets"
-    description = ("These are the committed results of the paper profile on the real data sets "
-                   "(results/paper): counts, metrics and predictions, no images. Rebuild with "
-                   "`--data-dir` to see the faces.")
+    label = "the reference runs on the real data sets"
+    description = ("These are the results of the protocol on the real data sets: counts, metrics and "
+                   "predictions. The photographs themselves are not part of the book (their licences are "
+                   "for research only); `python -m ferlib book --data-dir DATA` shows them.")
 
     def runs(self) -> dict:
         p = self.parameters
@@ -464,6 +624,17 @@ class Chapter:
         """``{dataset: pick_run(...)}`` for the paper's three data sets, quietly."""
         return {name: self.pick_run(name, model=model, quiet=True) for name in ("fer2013", "jaffe", "ckplus")}
 
+    def curves_figure(self, dataset: str, *, title=None):
+        """The learning curves of every run on ``dataset`` (a Figure), or a placeholder
+        figure saying there is none."""
+        from ferlib import figures, tables
+
+        runs = self.runs()
+        if not any(key[1] == dataset for key in runs):
+            return placeholder_figure(f"{figures.dataset_title(dataset)}: no run in this book")
+        return figures.training_curves_figure(tables.histories_for(runs, dataset),
+                                              title=title or figures.dataset_title(dataset))
+
     def show_curves(self, dataset: str, *, title=None):
         """The learning curves of every run on ``dataset``, or a line saying there is none."""
         runs = self.runs()
@@ -478,7 +649,7 @@ def committed_results(results_dir=None) -> Path:
     """The folder of committed results a page reads: ``results_dir``, or by default
     ``results/paper`` of this project (wherever the notebook runs)."""
     if results_dir is not None:
-        return Path(validate_parameters(results_dir=results_dir)["results_dir"])
+        return Path(validate_parameters(results_dir=from_root(results_dir))["results_dir"])
 
     return project_root() / PAPER_RESULTS
 
@@ -489,8 +660,10 @@ def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=
 
     Every parameter given, the chapter's and the notebook's own (``others``, e.g.
     ``faces_per_class``), is checked first by :func:`validate_parameters`, so a wrong
-    value stops the notebook here with a message naming it.
+    value stops the notebook here with a message naming it. Relative paths (``store``,
+    ``data_dir``, ``cache_dir``) start at the project root (:func:`from_root`).
     """
+    data_dir, store, cache_dir = from_root(data_dir), from_root(store), from_root(cache_dir)
     validate_parameters(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
                         epochs=epochs, cache_dir=cache_dir, **others)
     return Chapter(Parameters(profile=profile, data_dir=None if data_dir is None else str(data_dir),

@@ -246,7 +246,7 @@ def confusion_figure(confusion, *, title: str | None = None) -> Figure:
         raise ValueError("confusion must hold non-negative counts")
     totals = confusion.sum(axis=1, keepdims=True)
     normalised = np.divide(confusion, totals, out=np.zeros(confusion.shape), where=totals > 0)
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    fig = Figure(figsize=(8.6, 4.2), layout="constrained")  # shown about 700 px wide: numbers stay legible
     axes = fig.subplots(1, 2)
     panels = ((confusion, "counts", "d", None), (normalised, "normalised by true class", ".2f", 1.0))
     for ax, (values, name, fmt, vmax) in zip(axes, panels):
@@ -255,7 +255,7 @@ def confusion_figure(confusion, *, title: str | None = None) -> Figure:
         limit = values.max() if values.max() > 0 else 1
         for i in range(NUM_CLASSES):
             for j in range(NUM_CLASSES):
-                ax.text(j, i, format(values[i, j], fmt), ha="center", va="center", fontsize=8,
+                ax.text(j, i, format(values[i, j], fmt), ha="center", va="center", fontsize=9.5,
                         color="white" if values[i, j] > 0.6 * limit else "black")
         ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right")
         ax.set_yticks(range(NUM_CLASSES), EMOTIONS)
@@ -328,8 +328,9 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
 
     Returns:
         a Figure with one axis per (model, data set): one row per cell, a dot per seed
-        (hollow: validation, filled: test), a bar at the mean test accuracy and a dashed
-        line at chance (one over the number of classes in the test part).
+        (hollow: validation, filled: test), a bar at the mean test accuracy, a dashed
+        line at chance (one over the number of classes in the test part) and, where it
+        differs, a dotted line at the majority class of the test part.
     """
     cell_order = round_cells(round)
     if not cell_runs:
@@ -354,10 +355,13 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
             ax.plot(test, y[cell] - 0.12, "o", color="#08519c", ms=5)
             present = sum(1 for row in run.metrics["test"]["confusion"] if sum(row))
             chance = 1 / present
+            majority = max(map(sum, run.metrics["test"]["confusion"])) / sum(map(sum, run.metrics["test"]["confusion"]))
         for cell in cells:
             tests = [run.metrics["test"]["accuracy"] for c, run in groups[key] if c == cell]
             ax.barh(y[cell], np.mean(tests), height=0.6, color="#deebf7", zorder=0)
         ax.axvline(chance, ls="--", color="grey", lw=1)
+        if majority > chance + 1e-9:  # on CK+ (7 classes) always answering "neutral" scores half
+            ax.axvline(majority, ls=":", color="#636363", lw=1.2)
         ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_xlabel("accuracy (hollow: validation, filled: test; bar: mean test)", fontsize=8)
@@ -371,6 +375,9 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
 #: How each baseline of :data:`ferlib.vocabulary.BASELINES` is drawn: colour, line style.
 BASELINE_STYLES = {"majority": ("#969696", ":"), "logistic_pixels": ("#6a51a3", "-."),
                    "hog_logistic": ("#238b45", "--")}
+#: The chance line of a seven-class task (one in seven), and how it is drawn.
+CHANCE = 1 / NUM_CLASSES
+CHANCE_STYLE = ("#bdbdbd", (0, (1, 3)))
 
 
 def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None) -> Figure:
@@ -420,12 +427,13 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
             if len(values):
                 colour, style = BASELINE_STYLES[name]
                 ax.axvline(float(values.iloc[0]), color=colour, ls=style, lw=1.2, zorder=1)
+        ax.axvline(CHANCE, color=CHANCE_STYLE[0], ls=CHANCE_STYLE[1], lw=1, zorder=1)
         ax.set_yticks(y, [f"Model {m}, {t}" + (f" ({n} seeds)" if n > 1 else "")
                           for m, t, n in zip(part["model"], part["training"], part["seeds"])], fontsize=9)
         ax.set_ylim(-0.6, len(part) - 0.4)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
-        ax.set_title(dataset_title(dataset), fontsize=11, loc="left")
+        ax.set_title(run_dataset_title("ckplus7" if dataset == "ckplus" else dataset), fontsize=11, loc="left")
         ax.grid(axis="x", color="#eeeeee")
     axes[-1].set_xlabel("test accuracy")
     handles = [axes[0].plot([], [], "D", mfc="white", mec="black", label="paper")[0],
@@ -435,6 +443,8 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         if name in summary and summary[name].notna().any():
             colour, style = BASELINE_STYLES[name]
             handles.append(axes[0].plot([], [], color=colour, ls=style, label=BASELINE_TITLES[name])[0])
+    handles.append(axes[0].plot([], [], color=CHANCE_STYLE[0], ls=CHANCE_STYLE[1],
+                                label=f"chance (1/{NUM_CLASSES}, a guess at random)")[0])
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8.5, frameon=False)
     if title:
         fig.suptitle(title)

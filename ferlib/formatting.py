@@ -405,8 +405,7 @@ def admonition(title: str, lines: Sequence[str], *, kind: str = "admonition", cs
 # --------------------------------------------------------------------------- the book's recurring tables
 
 #: What a dash means in a table of the paper's experiments.
-MISSING_RUN = ("no run of this experiment in this build; the training page says what each "
-               "missing run needs")
+MISSING_RUN = ("no run of this experiment yet; the training chapter says what each missing run needs")
 
 
 def accuracy_columns(*, with_dataset: bool = False) -> list:

@@ -1,27 +1,36 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Confusion matrices
 
-# %% tags=["parameters"]
-data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+# %% tags=["parameters", "remove-cell"]
+data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
+profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"  # the run store (for the committed results: results/paper)
+store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
 confusion_model = None  # None: the best model on the validation part
 top_pairs = 5
 
-# %%
+# %% tags=["hide-input"]
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import figures, findings, tables
-from ferlib.chapter import open_chapter, show
+from ferlib.chapter import PageClock, glue_figure, open_chapter, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.evaluation import confusion_frame
 from ferlib.labels import EMOTIONS
 
+clock = PageClock("05_confusion_matrices")
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
                        epochs=epochs, cache_dir=cache_dir, confusion_model=confusion_model,
                        top_pairs=top_pairs)  # checks every parameter first
@@ -38,23 +47,23 @@ findings.box(findings.confusion_findings(shown))
 # accuracy among the networks that have it (seed 0), unless `confusion_model` names a
 # model.
 
-# %%
+# %% tags=["hide-input"]
 def confusion_section(dataset):
-    """Show the counts, the normalised matrix, the heatmaps and the most confused pairs."""
+    """Show the run, its counts and the most confused pairs; glue its heatmaps as
+    ``confusion_<dataset>``."""
     picked = chapter.pick_run(dataset, model=confusion_model)
     if picked is None:
+        glue_figure(f"confusion_{dataset}", placeholder_figure(f"{figures.dataset_title(dataset)}: no run"))
         return None
     (model, _, source), run = picked
     test = run.metrics["test"]
     low, high = tables.accuracy_bounds(test["accuracy"], test["n"])
-    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`: test accuracy "
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, seed {run.config.seed}: test accuracy "
                      f"{fmt.percent_interval_text(test['accuracy'], low, high)} on {test['n']:,} images "
                      f"(95% interval in brackets)."))
-    display(Markdown("Counts (rows: true class; columns: predicted class); the figure gives them again "
-                     "beside each row's shares:"))
-    display(fmt.table(confusion_frame(test["confusion"]).reset_index()))
-    show(figures.confusion_figure(test["confusion"], title=f"{figures.dataset_title(dataset)}, "
-                                       f"model {model} ({tables.training_label(source)})"))
+    glue_figure(f"confusion_{dataset}", figures.confusion_figure(
+        test["confusion"], title=f"{figures.run_dataset_title(run.config.dataset)}, model {model} "
+                                 f"({tables.training_label(source)})"))
     display(Markdown("Most confused pairs:"))
     pairs = tables.confused_pairs(test["confusion"], top=top_pairs)
     display(fmt.table(pairs, [fmt.text("true", "true class"), fmt.text("predicted", "taken for"),
@@ -93,22 +102,47 @@ result
 
 # %% [markdown]
 # ## FER2013 (Table 2)
+#
+# ```{glue:figure} confusion_fer2013
+# :name: fig-confusion-fer2013
+# :alt: Two seven-by-seven heatmaps of FER2013 test images, counts on the left and shares of each true class on the right, rows the true class and columns the predicted class, every cell labelled.
+#
+# Confusion matrix on FER2013's test part (the paper's Table 2): counts (left) and each
+# row as shares of its true class (right); rows are the true class, columns the
+# predicted one, so the diagonal holds the faces recognised.
+# ```
 
-# %%
+# %% tags=["hide-input"]
 pairs = confusion_section("fer2013")
 glue("fer2013_top_confusion", f"{pairs['true'][0]} taken for {pairs['predicted'][0]}"
      if pairs is not None and len(pairs) else "none", display=False)
 
 # %% [markdown]
 # ## JAFFE (Table 3)
+#
+# ```{glue:figure} confusion_jaffe
+# :name: fig-confusion-jaffe
+# :alt: Two seven-by-seven heatmaps of JAFFE test images, counts and shares of each true class, every cell labelled.
+#
+# Confusion matrix on JAFFE's test part (the paper's Table 3), as in
+# {numref}`fig-confusion-fer2013`.
+# ```
 
-# %%
+# %% tags=["hide-input"]
 pairs = confusion_section("jaffe")
 
 # %% [markdown]
-# ## CK+ (Table 4)
+# ## CK+ (7 classes) (Table 4)
+#
+# ```{glue:figure} confusion_ckplus
+# :name: fig-confusion-ckplus
+# :alt: Two seven-by-seven heatmaps of CK+ test images with 7 classes, counts and shares of each true class, every cell labelled.
+#
+# Confusion matrix on the test part of CK+ (7 classes) (the paper's Table 4), as in
+# {numref}`fig-confusion-fer2013`. Half the test faces are neutral.
+# ```
 
-# %%
+# %% tags=["hide-input"]
 pairs = confusion_section("ckplus")
 
 # %% [markdown]
@@ -117,7 +151,7 @@ pairs = confusion_section("ckplus")
 # The share of each class's test images that a run recognises. The paper reports anger,
 # disgust, fear and sadness as hardest on FER2013.
 
-# %%
+# %% tags=["hide-input"]
 recall = tables.recall_table(runs)
 hardest = recall[recall["dataset"] == "fer2013"].drop(
     columns=["model", "dataset", "training", "accuracy"]).mean().sort_values().dropna()
@@ -128,3 +162,26 @@ for name in figures.DATASET_TITLES:
         display(Markdown(f"**{figures.dataset_title(name)}**"))
         display(fmt.table(part, [fmt.run(seed=None), *(fmt.percent(label, digits=0) for label in EMOTIONS)],
                           drop_empty=True, missing="no test image of this class"))
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise}
+# :label: ex-confusion-recall
+#
+# From the FER2013 counts, compute the recall of disgust (its diagonal cell over its
+# row) and the share of faces predicted as disgust that are disgust (its diagonal cell
+# over its column). Why can a rare class have a high one and a low other?
+# ```
+#
+# ```{solution} ex-confusion-recall
+# :class: dropdown
+#
+# Recall divides by the true disgust faces (a row), precision by the faces the network
+# called disgust (a column). A network that rarely answers "disgust" misses most
+# disgust faces (low recall) but is often right when it does answer it (high
+# precision). Accuracy hides both, because disgust is under 2% of the test faces.
+# ```
+
+# %% tags=["remove-input"]
+clock.box(confusion_model=2)

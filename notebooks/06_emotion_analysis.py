@@ -1,23 +1,37 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Emotion analysis
 
-# %% tags=["parameters"]
-data_dir = None  # the real data root; None: synthetic faces (paper profile: the committed results)
-profile = "smoke"  # smoke, quick or paper (ferlib.config.PROFILES)
+# %% tags=["parameters", "remove-cell"]
+data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
+profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
 models = [1, 2, 3]
 epochs = None  # None: the profile default
 seed = 0
-store = "runs"  # the run store (for the committed results: results/paper)
+store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
 faces_per_dataset = 3
 analysis_model = None  # None: the best model on the validation part
 
-# %%
+# %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
+import numpy as np
+
+from myst_nb import glue
+
 from ferlib import figures, findings, tables
-from ferlib.chapter import open_chapter, show
+from ferlib.chapter import STAND_IN, PageClock, glue_figure, open_chapter, placeholder_figure, stand_in_faces
 from ferlib import formatting as fmt
+
+clock = PageClock("06_emotion_analysis")
 
 chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
                        epochs=epochs, cache_dir=cache_dir, faces_per_dataset=faces_per_dataset,
@@ -27,56 +41,86 @@ shown = chapter.pick_runs(model=analysis_model)
 findings.box(findings.emotion_findings(shown))
 
 # %% [markdown]
-# Section 9 of the paper {cite}`borgalli2022` shows test faces next to the model's
+# Section 9 of the paper {cite}`borgalli2022` shows test faces next to the network's
 # probability for each of the seven classes (its Fig. 10). Here the faces are drawn from
 # the test part of each data set (distinct classes where possible) and the
-# probabilities are those the run stored for them; the images are found again by the
-# `source` of each prediction. The true class's bar is outlined in red, the predicted
-# class's bar is dark.
+# probabilities are those the run stored for them. The true class's bar is outlined in
+# red, the predicted class's bar is dark.
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(chapter.description))
 
 
 def emotion_panel(dataset_name):
-    """The selected run's test faces with their 7 probabilities (without data: the
-    probabilities only)."""
+    """The selected run's test faces with their 7 probabilities, glued as the figure
+    ``emotions_<dataset>``; without the data sets, synthetic stand-in faces of the same
+    true classes carry the real probabilities, and a table gives them too."""
     picked = chapter.pick_run(dataset_name, model=analysis_model)
     if picked is None:
+        glue_figure(f"emotions_{dataset_name}", placeholder_figure(f"{figures.dataset_title(dataset_name)}: no run"))
+        glue(f"emotions_kind_{dataset_name}", "no run", display=False)
         return
     (model, _, source), run = picked
     examples = tables.pick_examples(run.predictions, n=faces_per_dataset, seed=seed)
-    display(Markdown(f"Model {model}, {tables.training_label(source)}, run `{run.id}`."))
+    display(Markdown(f"Model {model}, {tables.training_label(source)}, seed {run.config.seed}."))
+    true = examples["true"].to_numpy()
     if chapter.committed:
-        display(Markdown("No faces without a data directory; the stored probabilities of the same test images "
-                         "(the predicted class is the most probable one):"))
-        display(fmt.table(examples, [fmt.image(), fmt.emotion("true", "true class"), *fmt.probability_columns()]))
-        return
-    data, _ = chapter.dataset(dataset_name, limited=True)
-    images = tables.images_for_sources(data, examples["source"])
-    show(figures.emotion_analysis_figure(
-        images, tables.probability_columns(examples), examples["true"].to_numpy(),
-        title=figures.dataset_title(dataset_name)))
+        display(fmt.table(examples, [fmt.emotion("true", "true class"), *fmt.probability_columns()]))
+        faces, labels = stand_in_faces(dataset_name, faces_per_dataset, seed=seed)
+        images = np.stack([faces[np.flatnonzero(labels == label)[0]] for label in true])
+        kind = (f"the faces are {STAND_IN} of the same true classes, drawn by ferlib, since the data sets' "
+                f"photographs cannot be shown here; the bars are the run's stored probabilities for the real test "
+                f"faces listed in the table above")
+    else:
+        data, _ = chapter.dataset(dataset_name, limited=True)
+        images = tables.images_for_sources(data, examples["source"])
+        kind = "faces and probabilities from the same test images"
+    glue(f"emotions_kind_{dataset_name}", kind, display=False)
+    glue_figure(f"emotions_{dataset_name}", figures.emotion_analysis_figure(
+        images, tables.probability_columns(examples), true,
+        title=figures.run_dataset_title(run.config.dataset) + (f" ({STAND_IN})" if chapter.committed else "")))
 
 # %% [markdown]
 # ## FER2013
 
-# %%
+# %% tags=["hide-input"]
 emotion_panel("fer2013")
 
 # %% [markdown]
+# ```{glue:figure} emotions_fer2013
+# :name: fig-emotions-fer2013
+# :alt: Test faces of FER2013, each beside a bar chart of the network's seven class probabilities; the true class outlined in red, the predicted class dark.
+#
+# Predicted probabilities on FER2013 test faces (the paper's Fig. 10):
+# {glue:text}`emotions_kind_fer2013`.
+# ```
+#
 # ## JAFFE
 
-# %%
+# %% tags=["hide-input"]
 emotion_panel("jaffe")
 
 # %% [markdown]
-# ## CK+
+# ```{glue:figure} emotions_jaffe
+# :name: fig-emotions-jaffe
+# :alt: Test faces of JAFFE, each beside a bar chart of the seven class probabilities.
+#
+# The same on JAFFE test faces: {glue:text}`emotions_kind_jaffe`.
+# ```
+#
+# ## CK+ (7 classes)
 
-# %%
+# %% tags=["hide-input"]
 emotion_panel("ckplus")
 
 # %% [markdown]
+# ```{glue:figure} emotions_ckplus
+# :name: fig-emotions-ckplus
+# :alt: Test faces of CK+ with 7 classes, each beside a bar chart of the seven class probabilities.
+#
+# The same on CK+ (7 classes) test faces: {glue:text}`emotions_kind_ckplus`.
+# ```
+#
 # ## Any image: `python -m ferlib predict`
 #
 # The faces above come from the data sets' own crops. To try a trained network on any
@@ -128,14 +172,50 @@ with tempfile.TemporaryDirectory() as folder:
         first = [(item.faces[0], item.probabilities[0], label) for item, label in zip(found, truth)]
         display(Markdown(f"Model {model_id} trained on FER2013, run `{run.id}`; the first face found in "
                          f"each of {len(files)} image files."))
-        show(figures.emotion_analysis_figure([f for f, _, _ in first], [p for _, p, _ in first],
-                                             [t for _, _, t in first], captions=[p.name for p in files]))
+        glue("predict_files_kind", f"the first face found in each file and Model {model_id}'s seven probabilities "
+                                   f"for it", display=False)
+        glue_figure("predict_files", figures.emotion_analysis_figure(
+            [f for f, _, _ in first], [p for _, p, _ in first], [t for _, _, t in first],
+            captions=[p.name for p in files]))
     else:
         crops = [predict.image_faces(path)[2][0] for path in files]
         display(Markdown("The committed runs keep no weights (results in git hold none), so no network "
                          "predicts here; these are the faces the detector finds and crops in the image "
                          "files. With a run trained into a local store, `python -m ferlib predict` "
                          "gives their seven probabilities."))
-        show(figures.sample_faces_figure(crops, truth, per_class=1, seed=seed,
-                                         title="Faces found in the image files"))
+        glue("predict_files_kind", "the faces the detector finds and crops in the files (no network: the "
+                                   "committed runs keep no weights)", display=False)
+        glue_figure("predict_files", figures.sample_faces_figure(crops, truth, per_class=1, seed=seed,
+                                                                 title="Faces found in the image files"))
 # --- end: predict on image files ---
+
+# %% [markdown]
+# ```{glue:figure} predict_files
+# :name: fig-predict-files
+# :alt: Faces found in image files of synthetic people, one per expression.
+#
+# Image files read as `python -m ferlib predict` reads them: {glue:text}`predict_files_kind`.
+# ```
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise}
+# :label: ex-emotions-confidence
+#
+# Rerun this chapter with `-p faces_per_dataset 6`. Find a face that the network gets
+# wrong with a high probability on the wrong class. What does that say about reading a
+# probability as confidence?
+# ```
+#
+# ```{solution} ex-emotions-confidence
+# :class: dropdown
+#
+# A softmax output always sums to one, and networks trained with cross-entropy are
+# often overconfident: a wrong answer can carry 0.9. A probability is a score, not a
+# calibrated chance of being right, until it has been checked against how often
+# answers of that score are right.
+# ```
+
+# %% tags=["remove-input"]
+clock.box(faces_per_dataset=faces_per_dataset)

@@ -1,21 +1,32 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # The protocol and its evidence
 
-# %% tags=["parameters"]
-results_dir = None  # the committed results this page reads; None: results/paper of this project
+# %% tags=["parameters", "remove-cell"]
+results_dir = None  # the results this page reads; None: results/paper of this project
 
-# %%
+# %% tags=["hide-input"]
 import json
 
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import committed_results, show, validate_parameters, glue_values
+from ferlib.chapter import (PageClock, committed_results, from_root, glue_figure, glue_values, long_table,
+                            placeholder_figure, validate_parameters)
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
-validate_parameters(results_dir=results_dir)
+clock = PageClock("09_protocol")
+
+validate_parameters(results_dir=from_root(results_dir))
 results_dir = committed_results(results_dir)
 committed_runs = results.committed_runs(results_dir)
 subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
@@ -26,7 +37,7 @@ subject = compare.subject_comparison(subject_report, compare.read_baselines(resu
 SUBJECT_CNN_MODEL = 2  # the network trained on the subject-independent folds
 subject_cnn = compare.subject_cnn_comparison(committed_runs, subject_report, model=SUBJECT_CNN_MODEL)
 glue("subject_cnn_text", " ".join(findings.subject_cnn_sentences(subject_cnn))
-     or f"No subject-independent fold of Model {SUBJECT_CNN_MODEL} is committed yet.", display=False)
+     or f"No subject-independent fold of Model {SUBJECT_CNN_MODEL} is part of this book yet.", display=False)
 findings.box(findings.protocol_findings(table, verdicts, subject, subject_cnn))
 
 # %% [markdown]
@@ -39,25 +50,26 @@ findings.box(findings.protocol_findings(table, verdicts, subject, subject_cnn))
 # differently from each other. The table below states, for every choice, what the paper
 # says, what those code bases do, what this reproduction does, and why.
 #
-# The second half of the page is the evidence for the choices that matter: a
-# sensitivity study that changes one choice at a time around the protocol and trains
-# Model 2 with several seeds (Models 1 and 3 in a few cells). Cells are compared on
-# validation accuracy; test accuracy is shown beside it, never used to choose.
+# The rest of the chapter is the evidence for the choices that matter: a
+# {term}`sensitivity study` that changes one choice at a time around the protocol and
+# trains Model 2 with several seeds (Models 1 and 3 in a few cells), and the cost of
+# testing on people the network has already seen. Cells are compared on validation
+# accuracy; test accuracy is shown beside it, never used to choose.
 
 # %% [markdown]
 # ## The protocol, choice by choice
 #
-# The settings in brackets are the values the paper profile trains with, read from the
-# code, so they cannot drift from what runs.
+# The settings in brackets are the values the protocol trains with, read from the code,
+# so they cannot drift from what runs.
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(protocol.protocol_markdown()))
 
 # %% [markdown]
 # Sources: the paper's sections; for Model 2
 # {glue:text}`model2_source`; for Model 3 {glue:text}`model3_source`.
 
-# %%
+# %% tags=["hide-input"]
 glue("model2_source", protocol.SOURCES["model 2"], display=False)
 glue("model3_source", protocol.SOURCES["model 3"], display=False)
 
@@ -68,54 +80,89 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 # each seed: Model 2 in every cell, Models 1 and 3 in the few cells the table lists for
 # them. The data split stays the paper-sized one (split seed 0), so the seeds measure
 # the spread that comes from initial weights, image order and dropout (and, in the cells
-# that augment, the random augmentation; the protocol does not augment). On CK+ the
-# "one pass per epoch" cell is the protocol's run itself (one balanced pass there is
-# already longer than the protocol's minimum images per epoch), so it has no row of its
-# own. The runs are the committed ones in `results/paper` (they need the real data to
-# train again: `python -m ferlib study --data-dir DATA`).
+# that augment, the random augmentation; the protocol does not augment). On CK+ (7
+# classes) the "one pass per epoch" cell is the protocol's run itself (one balanced pass
+# there is already longer than the protocol's minimum images per epoch), so it has no
+# row of its own. Retraining them needs the real data sets (`python -m ferlib study
+# --data-dir DATA`).
 
-# %%
+# %% tags=["hide-input"]
+STUDY_COLUMNS = [fmt.text("model"), fmt.text("cell", "setting changed"), fmt.number("seeds"),
+                 fmt.percent("val_median", "median validation"),
+                 fmt.Column("validation, mean ± sd", lambda row: study_mean_sd(row["val_mean"], row["val_sd"]), "right"),
+                 fmt.Column("test, mean ± sd", lambda row: study_mean_sd(row["test_mean"], row["test_sd"]), "right"),
+                 fmt.template("{learned} of {seeds}", "above chance", align="right")]
+
+
+def study_mean_sd(mean, sd) -> str:
+    return (f"{100 * mean:.1f} ± {100 * sd:.1f}" if not fmt.is_missing(sd) else f"{100 * mean:.1f}")
+
+
+def study_tables(table, name):
+    """One reading table per data set of a study table (with a CSV of every seed)."""
+    for dataset in dict.fromkeys(table["dataset"]):
+        part = table[table["dataset"] == dataset]
+        display(Markdown(f"**{figures.run_dataset_title(dataset)}**"))
+        display(long_table(part, STUDY_COLUMNS, title=f"{figures.run_dataset_title(dataset)}: every cell",
+                           filename=f"study-{name}-{dataset}.csv"))
+
+
 glue("study_runs", len(cell_runs), display=False)
 glue_values(study.study_glues(table))
 for name in study.STUDY_DATASETS:
     glue(f"study_{name}_text", findings.study_sentence(table, verdicts, model=2, dataset=name)
-         or f"Model 2 on {figures.dataset_title(name)}: no run of the study's protocol cell is committed yet.",
+         or f"Model 2 on {figures.dataset_title(name)}: no run of the study's protocol cell is part of this book yet.",
          display=False)
 glue("study_rate_text", " ".join(findings.rate_choice_sentences(study.rate_choices(table)))
      or "The study has no runs of both learning rates on one data set yet.", display=False)
 if table.empty:
-    display(Markdown("No run of the sensitivity study is committed yet."))
+    display(Markdown("No run of the sensitivity study is part of this book yet."))
 else:
-    display(Markdown(study.study_markdown(table)))
+    study_tables(table, "protocol")
+glue_figure("study_protocol", figures.study_figure(cell_runs) if cell_runs
+            else placeholder_figure("No run of the sensitivity study"))
 
-# %%
-if cell_runs:
-    show(figures.study_figure(cell_runs))
-
+# %% [markdown]
+# ```{glue:figure} study_protocol
+# :name: fig-study
+# :alt: Dot plots, one panel per network and data set, one row per setting changed. Each seed is a hollow dot for validation accuracy and a filled dot for test accuracy, a bar marks the mean test accuracy, and a dashed line chance.
+#
+# The sensitivity study around the protocol: each row changes one setting; hollow dots
+# are each seed's validation accuracy, filled dots its test accuracy, the bar the mean
+# test accuracy; the dashed line is chance.
+# ```
+#
 # %% [markdown]
 # The verdict, per data set: how far each cell moves the median validation accuracy over
 # seeds from the protocol's (the median is the decision rule: one seed stuck at chance
-# cannot swing it), largest change first; the test change is shown, never used to choose.
+# cannot swing it), largest change first; the test change is shown, never used to
+# choose.
 
-# %%
+# %% tags=["hide-input"]
 def show_verdicts(verdicts):
-    display(fmt.table(verdicts, [fmt.text("model"), fmt.dataset(), fmt.text("cell", "setting changed"),
-                                 fmt.number("seeds"), fmt.points("val_change", "validation change (points)"),
-                                 fmt.points("test_change", "test change (points)")],
-                      empty="Not enough runs for a verdict yet."))
+    display(long_table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("cell", "setting changed"),
+                                  fmt.number("seeds"), fmt.points("val_change", "validation change (points)"),
+                                  fmt.points("test_change", "test change (points)")],
+                       title="Every cell's change", filename="study-verdicts.csv",
+                       empty="Not enough runs for a verdict yet."))
 
 
 show_verdicts(verdicts)
 
 
-def show_round(cell_runs, table, round, empty, title=None):
-    """One round of the study: its table, figure and verdicts, or ``empty`` without runs."""
+def show_round(cell_runs, table, name, empty):
+    """One group of cells of the study: its tables and verdicts (its figure is glued as
+    ``study_<name>``), or ``empty`` without runs."""
     if table.empty:
         display(Markdown(empty))
+        glue_figure(f"study_{name}", placeholder_figure(empty))
         return
-    display(Markdown(study.study_markdown(table)))
-    show(figures.study_figure(cell_runs, round=round, **({"title": title} if title else {})))
+    study_tables(table, name)
+    glue_figure(f"study_{name}", figures.study_figure(cell_runs, round=round_of[name]))
     show_verdicts(study.study_verdicts(table))
+
+
+round_of = {"rate": "rate 0.001", "finetune": "fine-tune", "augmented": "first"}
 
 # %% [markdown]
 # The learning rate is the one choice the protocol makes per experiment. The study's two
@@ -124,72 +171,91 @@ def show_round(cell_runs, table, round, empty, title=None):
 # trained twice. The rule is the one above, on validation accuracy:
 # {glue:text}`study_rate_text`
 #
-# ## Seven-class CK+ at the profile's rate
+# ## CK+ (7 classes) at learning rate 0.001
 #
-# Model 2 on seven-class CK+ trains at 0.0001, a stated deviation, so the study's cells
-# around it change one setting of a run at 0.0001. Before that deviation the study on
-# CK+ changed the same settings around a run at 0.001. Those runs are kept here as a
-# round of their own ("rate 0.001": every cell with Adam at 0.001; on JAFFE it is the
-# study above), as evidence of what each setting did at that rate. The CK+ cells of the
-# table above were trained anew around the run at 0.0001 (`python -m ferlib study
-# --datasets ckplus7 --data-dir DATA`), so the two tables change the same settings
-# around two rates.
+# Model 2 on CK+ (7 classes) trains at 0.0001, a stated deviation, so the study's cells
+# around it change one setting of a run at 0.0001. The same settings were also changed
+# around a run at 0.001, the rate of every other experiment; those runs show what each
+# setting does at that rate (on JAFFE, whose protocol rate is 0.001, they are the study
+# above).
 
-# %%
+# %% tags=["hide-input"]
 rate_runs = study.study_runs(committed_runs, datasets=("ckplus7",), round="rate 0.001")
 rate_table = study.study_table(rate_runs, round="rate 0.001")
-show_round(rate_runs, rate_table, "rate 0.001", "No run of seven-class CK+ at the profile's rate is committed.",
-           title="Seven-class CK+ at 0.001")
+show_round(rate_runs, rate_table, "rate", "No run of CK+ (7 classes) at 0.001 is part of this book.")
 glue("study_both_text", findings.study_both_sentence(verdicts)
      or "The study does not yet have three seeds of a cell on both data sets.", display=False)
 glue("rate_round_ckplus7_text",
      findings.study_sentence(rate_table, study.study_verdicts(rate_table), model=2, dataset="ckplus7",
                              protocol="the run at 0.001")
-     or "No run of Model 2 on seven-class CK+ at 0.001 is committed.", display=False)
+     or "No run of Model 2 on CK+ (7 classes) at 0.001 is part of this book.", display=False)
+
+# %% [markdown]
+# ```{glue:figure} study_rate
+# :name: fig-study-rate
+# :alt: Dot plot of the study's cells on CK+ with 7 classes around a run at learning rate 0.001, validation and test accuracy per seed.
+#
+# The same settings changed around a run at 0.001 on CK+ (7 classes), drawn as in
+# {numref}`fig-study`.
+# ```
 
 # %% [markdown]
 # ## The fine-tune rate
 #
 # The paper names no learning rate for fine-tuning. The protocol fine-tunes with the
 # settings of the run from scratch it is compared with (Adam at 0.001 on JAFFE, at
-# 0.0001 on seven-class CK+), so that each pair differs only in its starting weights.
-# The study's fine-tune round tries the other rate: Model 2 fine-tuned from the
-# protocol's FER2013 run of the same seed, on JAFFE and seven-class CK+ (`python -m
-# ferlib study --round fine-tune --data-dir DATA`; each seed needs its FER2013 run, hours
-# on a CPU). Its protocol cell is the protocol's own fine-tunes.
+# 0.0001 on CK+ (7 classes)), so that each pair differs only in its starting weights.
+# These cells try the other rate: Model 2 fine-tuned from the protocol's FER2013 run of
+# the same seed, on JAFFE and CK+ (7 classes). Their protocol cell is the protocol's own
+# fine-tunes.
 
-# %%
+# %% tags=["hide-input"]
 finetune_runs = study.study_runs(committed_runs, round="fine-tune")
 finetune_table = study.study_table(finetune_runs, round="fine-tune")
 finetune_verdicts = study.study_verdicts(finetune_table)
-show_round(finetune_runs, finetune_table, "fine-tune", "No run of the fine-tune round is committed yet.",
-           title="Fine-tuned from FER2013")
+show_round(finetune_runs, finetune_table, "finetune", "No fine-tune of the study is part of this book yet.")
 glue_values(study.study_glues(finetune_table, prefix="finetune round"))
 for name in study.STUDY_DATASETS:
     glue(f"finetune_round_{name}_text",
          findings.study_sentence(finetune_table, finetune_verdicts, model=2, dataset=name,
                                  protocol=f"the protocol's fine-tune (at "
                                           f"{study.protocol_rate(2, name, round='fine-tune'):g})")
-         or f"Model 2 on {figures.dataset_title(name)}: no fine-tune of the protocol is committed yet.",
+         or f"Model 2 on {figures.dataset_title(name)}: no fine-tune of the protocol is part of this book yet.",
          display=False)
 
 # %% [markdown]
-# ## How the augmentation was settled: the study's first round
+# ```{glue:figure} study_finetune
+# :name: fig-study-finetune
+# :alt: Dot plot of Model 2 fine-tuned from FER2013 at two learning rates on JAFFE and CK+ with 7 classes, validation and test accuracy per seed.
 #
-# The protocol first used the paper's augmentation kinds at magnitudes of our own (the
-# paper gives none). The first round of the study changed one setting at a time around
-# that start, on JAFFE: Model 2 in every cell, Models 1 and 3 in the few cells the table
-# lists for them. Its "no augmentation" cell is the settled protocol above: the same runs
-# serve both rounds. In this round's table, figure and verdicts, "protocol" names that
-# start (augmentation on, at least 1,024 images per epoch), not the settled protocol;
-# the "first recipe" elsewhere in the book is the start with one pass per epoch, this
-# round's "one pass per epoch" cell.
+# Fine-tuned from FER2013 at the protocol's rate and at the other one, drawn as in
+# {numref}`fig-study`.
+# ```
 
-# %%
+# %% [markdown]
+# ## How much augmentation
+#
+# The paper names its augmentations (flips, rotations, crops, blur, noise) but not
+# their strength. The protocol started from the paper's kinds at strengths of our own,
+# and these cells changed one setting at a time around that start, on JAFFE: Model 2 in
+# every cell, Models 1 and 3 in a few. Here "protocol" names that start (augmentation
+# on, at least 1,024 images per epoch); its "no augmentation" cell is the protocol
+# above, the same runs. Without augmentation the median validation accuracy was
+# highest, so the protocol trains without it.
+
+# %% tags=["hide-input"]
 first_runs = study.study_runs(committed_runs, datasets=("jaffe",), round="first")
 first_table = study.study_table(first_runs, round="first")
-show_round(first_runs, first_table, "first", "No run of the first round is committed.")
+show_round(first_runs, first_table, "augmented", "No run around the start with augmentation is part of this book.")
 glue_values(study.study_glues(first_table, prefix="first"))
+
+# %% [markdown]
+# ```{glue:figure} study_augmented
+# :name: fig-study-augmented
+# :alt: Dot plot of the cells around a start with augmentation on JAFFE, validation and test accuracy per seed, one row per setting changed.
+#
+# The cells around a start with augmentation, on JAFFE, drawn as in {numref}`fig-study`.
+# ```
 
 # %% [markdown]
 # ## How much the paper-sized splits leak
@@ -198,11 +264,11 @@ glue_values(study.study_glues(first_table, prefix="first"))
 # those sizes and draws by image, stratified by class (on CK+ by sequence, so a
 # sequence's frames stay together). JAFFE has ten posers and CK+ 118 subjects, so such a
 # split puts the same person in the training and the test part nearly always, often with
-# the same expression (on seven-class CK+, the neutral first frame of another sequence
+# the same expression (on CK+ (7 classes), the neutral first frame of another sequence
 # of the same person). Counted from the data, for our split of the paper's sizes with
 # three split seeds (`python -m ferlib leakage --data-dir DATA`):
 
-# %%
+# %% tags=["hide-input"]
 fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
           [fmt.run_dataset(), fmt.text("seeds", "split seeds"), fmt.number("test n", "test images"),
            "same subject", "same subject and label", "same sequence", "same pixels"])
@@ -216,9 +282,9 @@ fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
 # posers; the next fold's people form the validation part), where the paper's split
 # trains on 60% (JAFFE) or 70% (CK+) of the images, so more training images can offset
 # part of what the new faces cost. Rows titled CK+48 (6 classes) are a stated variant;
-# the protocol's CK+ is the seven-class set.
+# the protocol's CK+ is CK+ (7 classes).
 
-# %%
+# %% tags=["hide-input"]
 glue_values(findings.subject_glues(subject))
 fmt.table(subject, [fmt.run_dataset(), fmt.text("baseline", fmt=compare.BASELINE_TITLES.get),
                     fmt.percent("paper_split", "paper's split (seed 0)"),
@@ -232,36 +298,71 @@ fmt.table(subject, [fmt.run_dataset(), fmt.text("baseline", fmt=compare.BASELINE
 # baselines' folds, so the same people are held out), from scratch with the protocol's
 # settings, its test parts pooled: each image is tested once, by the fold that holds its
 # person out. Beside it, Model 2 on the paper's split and the baselines on the same
-# folds. A data set's pooled accuracy is shown only once every one of its folds is
-# committed; until then the table says how many are. A complete set is also paired with
-# HOG + logistic regression image by image: `p vs HOG` is the exact McNemar test on the
-# images only one of the two got right.
+# folds. A data set's pooled accuracy is shown only once every one of its folds has a
+# run. A complete set is also paired with HOG + logistic regression image by image:
+# `p vs HOG` is the exact McNemar test on the images only one of the two got right.
 
-# %%
+# %% tags=["hide-input"]
 def show_subject_cnn(cnn, model):
     shown = cnn[cnn["folds"] > 0]
-    notes = [f"{figures.dataset_title(row.dataset)}: {row.folds} of {row.of} folds committed, {row.n:,} of "
+    notes = [f"{figures.dataset_title(row.dataset)}: {row.folds} of {row.of} folds have a run, {row.n:,} of "
              f"its images tested; the pooled accuracy waits for the other {row.of - row.folds} folds."
              for row in shown.itertuples() if not row.complete]
     display(fmt.table(
-        shown, [fmt.dataset(), fmt.text("split", "subject-independent split"),
-                fmt.number("n", "test images"),
-                fmt.percent_interval("accuracy", "low", "high", f"Model {model} (seed {int(cnn['seed'].iloc[0])}), "
-                                     f"pooled [95% interval]" if len(cnn) else f"Model {model}, pooled"),
-                fmt.percent("paper_split", f"Model {model}, paper's split (seed 0)"),
-                fmt.percent("paper_split_mean", f"Model {model}, paper's split (mean over seeds)"),
-                fmt.number("paper_seeds", "seeds"),
-                fmt.percent("hog_logistic", f"{compare.BASELINE_TITLES['hog_logistic']}, same folds"),
-                fmt.percent("majority", f"{compare.BASELINE_TITLES['majority']}, same folds"),
-                fmt.points("cnn_minus_hog", f"Model {model} − HOG (points)"),
-                fmt.number("only_cnn", f"right only by Model {model}"),
-                fmt.number("only_hog", "right only by HOG"),
+        shown, [fmt.run_dataset(), fmt.number("n", "test images"),
+                fmt.percent_interval("accuracy", "low", "high", f"Model {model}, new people [95% interval]"),
+                fmt.percent("paper_split_mean", f"Model {model}, paper's split (mean)"),
+                fmt.percent("hog_logistic", "HOG + LR, new people"),
+                fmt.percent("majority", "majority class"),
+                fmt.template("{only_cnn} / {only_hog}", f"right only by Model {model} / by HOG", align="right"),
                 fmt.p_value("p_vs_hog", "p vs HOG")],
-        missing="not every fold is committed (pooled accuracy), or no such run or baseline",
-        notes=notes,
-        empty=(f"Model {model} has no subject-independent run committed yet; `python -m ferlib train "
+        missing="not every fold has a run (pooled accuracy), or no such run or baseline",
+        notes=[*notes, "New people: " + "; ".join(f"{figures.run_dataset_title(row.dataset)}, {row.split}"
+                                                 for row in shown.itertuples()) + "." if len(shown) else ""],
+        empty=(f"Model {model} has no subject-independent run yet; `python -m ferlib train "
                f"--model {model} --dataset jaffe --profile paper --protocol loso --fold F --data-dir DATA` "
                f"trains one fold (on CK+: `--dataset ckplus7 --protocol subject-kfold --folds 10 --fold F`).")))
 
 
 show_subject_cnn(subject_cnn, SUBJECT_CNN_MODEL)
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise}
+# :label: ex-protocol-leak
+#
+# JAFFE has ten posers and 42 test images. Why does a split by image put every
+# poser in both the training and the test part, and what does a network gain from
+# having seen the same person before?
+# ```
+#
+# ```{solution} ex-protocol-leak
+# :class: dropdown
+#
+# Each poser gives about 21 photographs, so drawing 42 test images at random leaves
+# most of each poser's photographs in training: every test face has its person there,
+# often with the same expression. A network can then match a face to the same person's
+# training photographs instead of reading the expression, which is why the
+# subject-independent accuracies above are lower.
+# ```
+#
+# ```{exercise}
+# :label: ex-protocol-median
+#
+# The study decides on the median validation accuracy over seeds, not the mean. With
+# three seeds at 70%, 72% and 14% (one seed stuck at chance), compare the two. Which
+# rule would you trust to choose a setting, and what does it miss?
+# ```
+#
+# ```{solution} ex-protocol-median
+# :class: dropdown
+#
+# The mean is 52%, the median 70%. One dead seed drags the mean down as much as a
+# real change of setting would, so the median is the safer rule for choosing; but it
+# hides how often a setting fails, which is why the tables also count the seeds above
+# chance.
+# ```
+
+# %% tags=["remove-input"]
+clock.box()

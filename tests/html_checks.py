@@ -5,6 +5,14 @@
 dumped as HTML, a table whose first column is a DataFrame index (header cells
 0, 1, 2, ...) and a figure with no image (no ``src``, an empty data URI, a missing or
 empty file). Code (shown behind a toggle) may say ``None``: it is skipped.
+
+:func:`figure_problems` names each image that is not a numbered, captioned figure with
+alt text in words; :func:`broken_links` each link to a page or anchor that does not
+exist; :func:`process_word_rate` counts the words about how the book was made per 1,000
+words of prose; :func:`words_before_first_table` counts the prose a reader reads
+before a page's first table. :func:`browser_report` measures a page laid out by
+Chromium (Playwright): its tables wider than their column and whether the page
+itself overflows the window.
 """
 
 from __future__ import annotations
@@ -36,6 +44,12 @@ class _Page(HTMLParser):
         self.dataframes = 0
         self.tables = []  # per table: list of rows, a row is a list of (tag, text)
         self._cell = None
+        self.figures = []  # per <figure>: {"captioned": bool, "images": [alt, ...]}
+        self.loose_images = []  # alt text of each image outside any <figure>
+        self.links = []  # every href of the page
+        self.ids = set()  # every id of the page (link targets)
+        self.words_before_table = None  # words of article text before its first table
+        self.folded = []  # per table: whether it sits in a folded section (<details>)
 
     @property
     def _in_article(self):
@@ -45,16 +59,42 @@ class _Page(HTMLParser):
     def _skipped(self):
         return bool(self.stack) and self.stack[-1][2]
 
+    @property
+    def _in_heading_one(self):
+        return any(entry[0] == "h1" for entry in self.stack)
+
+    def _open_figure(self):
+        for open_tag, _, _, figure in reversed(self.stack):
+            if figure is not None:
+                return figure
+        return None
+
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href") is not None:
+            self.links.append(attrs["href"])
         in_article = self._in_article or tag == "article" or "bd-article" in classes
         skipped = self._skipped or tag in SKIPPED_TAGS or any(c in classes for c in CODE_CLASSES)
+        figure = None
+        if in_article and tag == "figure":
+            figure = {"captioned": False, "images": []}
+            self.figures.append(figure)
+        if in_article and tag == "figcaption" and self._open_figure() is not None:
+            self._open_figure()["captioned"] = True
+        if in_article and tag == "img":
+            owner = self._open_figure()
+            (owner["images"] if owner is not None else self.loose_images).append(attrs.get("alt") or "")
         if in_article and not skipped:
             if tag == "img":
                 self.images.append(attrs.get("src"))
             if tag == "table":
+                if self.words_before_table is None:
+                    self.words_before_table = count_words(" ".join(self.texts))
                 self.tables.append([])
+                self.folded.append(any(entry[0] == "details" for entry in self.stack))
                 if "dataframe" in classes:
                     self.dataframes += 1
             if tag == "tr" and self.tables:
@@ -63,23 +103,29 @@ class _Page(HTMLParser):
                 self._cell = [tag, ""]
                 self.tables[-1][-1].append(self._cell)
         if tag not in VOID_TAGS:
-            self.stack.append((tag, in_article, skipped))
+            self.stack.append((tag, in_article, skipped, figure))
 
     def handle_endtag(self, tag):
         if tag in VOID_TAGS:
             return
         while self.stack:  # close up to the matching tag (HTML allows unclosed elements)
-            open_tag, _, _ = self.stack.pop()
+            open_tag, _, _, _ = self.stack.pop()
             if open_tag == tag:
                 break
         if tag in ("td", "th"):
             self._cell = None
 
     def handle_data(self, data):
-        if self._in_article and not self._skipped:
+        if self._in_article and not self._skipped and not self._in_heading_one:
             self.texts.append(data)
             if self._cell is not None:
                 self._cell[1] += data
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``: tokens holding a letter or a digit (brackets and dashes alone
+    are not words)."""
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
 
 
 def _index_column(table) -> bool:
@@ -131,3 +177,147 @@ def page_problems(path) -> list:
         if problem:
             problems.append(problem)
     return problems
+
+
+# --------------------------------------------------------------------------- figures, links, words
+
+
+def _parse(path) -> _Page:
+    parser = _Page()
+    parser.feed(Path(path).read_text(encoding="utf-8"))
+    return parser
+
+
+#: Alt text that is a file name or a hash, not words.
+MACHINE_ALT = re.compile(r"(^|/)[0-9a-f]{16,}|\.(png|jpe?g|svg|gif)$", re.IGNORECASE)
+
+
+def figure_problems(path) -> list:
+    """Each image of the page's article that a reader gets without a caption: outside a
+    ``<figure>``, in a figure without ``<figcaption>``, or with alt text that is empty or
+    a file name instead of words."""
+    parser = _parse(path)
+    problems = [f"an image outside a captioned figure (alt {alt!r})" for alt in parser.loose_images]
+    for number, figure in enumerate(parser.figures, 1):
+        if figure["images"] and not figure["captioned"]:
+            problems.append(f"figure {number} has no caption")
+        for alt in figure["images"]:
+            if not alt.strip() or MACHINE_ALT.search(alt.strip()) or len(alt.split()) < 3:
+                problems.append(f"figure {number}: its alt text {alt!r} is not a description in words")
+    return problems
+
+
+def tables_too_long(path, *, limit: int = 15) -> list:
+    """Each table of the article shown open with more than ``limit`` body rows (a longer
+    one belongs in a folded section, with its CSV download)."""
+    parser = _parse(path)
+    problems = []
+    for number, (table, folded) in enumerate(zip(parser.tables, parser.folded), 1):
+        rows = [row for row in table if row and not all(tag == "th" for tag, _ in row)]
+        if not folded and len(rows) > limit:
+            problems.append(f"table {number}: {len(rows)} rows shown open (at most {limit})")
+    return problems
+
+
+def _ids_of(path, cache) -> set:
+    if path not in cache:
+        cache[path] = _parse(path).ids if path.is_file() else None
+    return cache[path]
+
+
+def broken_links(path, html_dir, *, cache=None) -> list:
+    """Each link of the page at ``path`` to a file under ``html_dir`` that does not exist,
+    or to an anchor (``#id``) that its target page lacks. Links to other sites, ``data:``
+    downloads and ``mailto:`` are not followed."""
+    from urllib.parse import unquote, urlsplit
+
+    path, html_dir = Path(path).resolve(), Path(html_dir).resolve()
+    cache = {} if cache is None else cache
+    problems = []
+    for href in _parse(path).links:
+        parts = urlsplit(href)
+        if parts.scheme or href.startswith(("//", "javascript:")):
+            continue
+        target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            problems.append(f"a link to {href!r}: no such file")
+            continue
+        if parts.fragment and target.suffix == ".html":
+            ids = _ids_of(target, cache)
+            if ids is not None and unquote(parts.fragment) not in ids:
+                problems.append(f"a link to {href!r}: no such anchor")
+    return problems
+
+
+#: Words about how the book was produced rather than about the science (counted on
+#: reader pages, whole words, any case).
+PROCESS_WORDS = ("committed", "commit", "run store", "profile", "profiles", "hash", "hashes",
+                 "first round", "settled", "first recipe", "this build", "rebuild", "papermill")
+_PROCESS = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(PROCESS_WORDS, key=len, reverse=True))
+                      + r")\b", re.IGNORECASE)
+
+
+def prose_text(path) -> str:
+    """The article's visible text, outside code and the page title."""
+    return " ".join(" ".join(_parse(path).texts).split())
+
+
+def process_words(text: str) -> list:
+    """Each process word of :data:`PROCESS_WORDS` in ``text``, as found."""
+    return [match.group(1) for match in _PROCESS.finditer(text)]
+
+
+def process_word_rate(text: str) -> float:
+    """Process words per 1,000 words of ``text`` (0 for an empty text)."""
+    words = count_words(text)
+    return 1000 * len(process_words(text)) / words if words else 0.0
+
+
+def words_before_first_table(path):
+    """Words of prose a reader reads before the page's first table (the title left
+    out), or ``None`` for a page without a table."""
+    return _parse(path).words_before_table
+
+
+# --------------------------------------------------------------------------- in a browser
+
+#: What :func:`browser_report` measures on a laid-out page.
+_MEASURE = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const article = document.querySelector('article.bd-article') || document.querySelector('article');
+  const column = article ? article.getBoundingClientRect().width : window.innerWidth;
+  const tables = Array.from((article || document).querySelectorAll('table')).map((t, i) => ({
+    index: i + 1, scroll: t.scrollWidth, client: t.clientWidth, width: t.getBoundingClientRect().width, column,
+    header: Array.from(t.querySelectorAll('th')).slice(0, 3).map(h => h.innerText.trim()).join(' | ')}));
+  const figures = Array.from((article || document).querySelectorAll('figure')).map(f => {
+    const img = f.querySelector('img');
+    return {width: img ? img.getBoundingClientRect().width : 0,
+            column: article ? article.getBoundingClientRect().width : window.innerWidth,
+            natural: img ? img.naturalWidth : 0};
+  });
+  return {tables, figures, pageWidth: document.documentElement.scrollWidth, window: window.innerWidth};
+}"""
+
+
+def browser_report(page, path, width: int) -> dict:
+    """Lay out the page at ``path`` in a Playwright ``page`` (Chromium) ``width`` pixels
+    wide, with every folded section open, and measure it.
+
+    Returns ``{"clipped": [...], "overflow": bool, "figures_too_wide": [...], "tables": n}``:
+    the tables whose content is wider than their box (it scrolls or is cut) or than the
+    article's column, whether the page is wider than the window, and the figures wider
+    than the article's column.
+    """
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(Path(path).resolve().as_uri())
+    found = page.evaluate(_MEASURE)
+    clipped = [f"table {t['index']} ({t['header']}): {max(t['scroll'], t['width']):.0f} px of content in "
+               f"{min(t['client'], t['column']):.0f} px"
+               for t in found["tables"]
+               if t["client"] > 0 and (t["scroll"] > t["client"] + 1 or t["width"] > t["column"] + 1)]
+    too_wide = [f"figure {i}: {f['width']:.0f} px in a {f['column']:.0f} px column"
+                for i, f in enumerate(found["figures"], 1) if f["width"] > f["column"] + 1]
+    return {"clipped": clipped, "overflow": found["pageWidth"] > found["window"] + 1,
+            "figures_too_wide": too_wide, "tables": len(found["tables"])}

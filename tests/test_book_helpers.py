@@ -21,7 +21,7 @@ def test_the_backend_follows_profile_and_data(tmp_path):
     assert not chapter.uses_committed_results("paper", "data")
     assert not chapter.uses_committed_results("quick", None)
     committed = chapter.open_chapter(profile="paper", store=RESULTS)
-    assert committed.committed and not committed.has_images and "committed" in committed.label
+    assert committed.committed and not committed.has_images and "reference runs" in committed.label
     synthetic = chapter.open_chapter(profile="quick")
     assert isinstance(synthetic.backend, chapter.SyntheticData) and "synthetic" in synthetic.label
     real = chapter.open_chapter(profile="paper", data_dir=tmp_path)

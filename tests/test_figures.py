@@ -305,15 +305,22 @@ def test_accuracy_intervals_figure_draws_paper_ours_and_baselines():
 
     fig = figures.accuracy_intervals_figure(summary)
     axes = fig.axes
-    assert [ax.get_title(loc="left") for ax in axes] == ["FER2013", "JAFFE", "CK+"]
+    assert [ax.get_title(loc="left") for ax in axes] == ["FER2013", "JAFFE", "CK+ (7 classes)"]
     jaffe = axes[1]
     assert "Model 2, scratch (3 seeds)" in [t.get_text() for t in jaffe.get_yticklabels()]
     assert sum(t.get_text() == "no run" for t in jaffe.texts) == 4  # Model 3 from scratch and the fine-tunes
     assert sum(t.get_text() == "no run" for t in axes[2].texts) == 6
+    def is_chance(line):
+        return line.get_color() == figures.CHANCE_STYLE[0]
+
     vertical = [line for line in jaffe.lines if len(set(line.get_xdata())) == 1 and len(line.get_xdata()) == 2
-                and tuple(line.get_ydata()) == (0, 1)]
+                and tuple(line.get_ydata()) == (0, 1) and not is_chance(line)]
     assert sorted(round(float(line.get_xdata()[0]), 2) for line in vertical) == [0.14, 0.69, 0.76]
-    assert not [line for line in axes[2].lines if tuple(line.get_ydata()) == (0, 1)], "CK+ has no baseline here"
+    assert not [line for line in axes[2].lines if tuple(line.get_ydata()) == (0, 1) and not is_chance(line)], \
+        "CK+ has no baseline here"
+    for ax in axes:  # chance, one in seven, on every data set
+        (chance,) = [line for line in ax.lines if is_chance(line) and tuple(line.get_ydata()) == (0, 1)]
+        assert float(chance.get_xdata()[0]) == pytest.approx(1 / 7)
     diamonds = [line for line in jaffe.lines if line.get_marker() == "D"]
     assert sorted(float(line.get_xdata()[0]) for line in diamonds) == sorted(
         v for (m, d, s), v in paper.ACCURACY.items() if d == "jaffe")

@@ -46,3 +46,52 @@ def test_each_problem_is_found(tmp_path, article, problem):
     (tmp_path / "tiny.png").write_bytes(b"\x89PNG")
     found = page_problems(page(tmp_path, article))
     assert len(found) == 1 and problem in found[0], found
+
+
+def test_an_image_outside_a_captioned_figure_is_found(tmp_path):
+    from html_checks import figure_problems
+
+    good = ("<figure id='fig-a'><img src='a.png' alt='Three panels of dots, one per data set'/>"
+            "<figcaption><p>Figure 1 The paper beside ours.</p></figcaption></figure>")
+    assert figure_problems(page(tmp_path, good)) == []
+    found = figure_problems(page(tmp_path, "<img src='a.png' alt='a chart of things'/>"))
+    assert len(found) == 1 and "outside a captioned figure" in found[0]
+    found = figure_problems(page(tmp_path, "<figure><img src='a.png' alt='a chart of things'/></figure>"))
+    assert found == ["figure 1 has no caption"]
+    hashed = good.replace("Three panels of dots, one per data set", "../_images/0123456789abcdef0123.png")
+    assert "not a description in words" in figure_problems(page(tmp_path, hashed))[0]
+
+
+def test_a_link_to_a_missing_page_or_anchor_is_broken(tmp_path):
+    from html_checks import broken_links
+
+    (tmp_path / "other.html").write_text("<html><body><h2 id='there'>x</h2></body></html>")
+    good = page(tmp_path, "<a href='other.html#there'>ok</a><a href='#top'>top</a><p id='top'>t</p>"
+                          "<a href='https://example.org/x'>out</a><a href='data:text/csv;base64,AA=='>csv</a>")
+    assert broken_links(good, tmp_path) == []
+    bad = page(tmp_path, "<a href='gone.html'>x</a><a href='other.html#nowhere'>y</a>")
+    assert broken_links(bad, tmp_path) == ["a link to 'gone.html': no such file",
+                                           "a link to 'other.html#nowhere': no such anchor"]
+
+
+def test_process_words_and_words_before_the_first_table(tmp_path):
+    from html_checks import process_word_rate, process_words, prose_text, words_before_first_table
+
+    text = "The committed runs of the settled protocol, from the run store, in this build."
+    assert [w.lower() for w in process_words(text)] == ["committed", "settled", "run store", "this build"]
+    assert process_word_rate(text) == pytest.approx(1000 * 4 / 14)
+    assert process_words("The protocol trains Model 2 on FER2013.") == []
+    path = page(tmp_path, "<h1>A long title of many words</h1><p>One two [three] – four.</p>" + GOOD_TABLE
+                + "<p>after the table</p>")
+    assert words_before_first_table(path) == 4 and prose_text(path).startswith("One two")
+    assert words_before_first_table(page(tmp_path, "<p>no table</p>")) is None
+
+
+def test_a_long_table_must_be_folded(tmp_path):
+    from html_checks import tables_too_long
+
+    rows = "".join(f"<tr><td>{i}</td></tr>" for i in range(16))
+    table = f"<table><thead><tr><th>n</th></tr></thead><tbody>{rows}</tbody></table>"
+    assert tables_too_long(page(tmp_path, table)) == ["table 1: 16 rows shown open (at most 15)"]
+    assert tables_too_long(page(tmp_path, f"<details><summary>all</summary>{table}</details>")) == []
+    assert tables_too_long(page(tmp_path, GOOD_TABLE)) == []

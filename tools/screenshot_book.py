@@ -2,9 +2,10 @@
 
     python tools/screenshot_book.py [OUT] [--html _build/html] [--width 1280] [--tile 1600]
 
-One PNG per HTML page of the book (``book/intro.png``, ``notebooks/07_results.png``...)
-is written under ``OUT`` (default ``_build/screenshots``), cropped below the page's
-last line. ``--tile N`` also cuts each page into pieces ``N`` pixels high
+One PNG per HTML page of the book (``notebooks/00_summary.png``,
+``notebooks/07_results.png``...) is written under ``OUT`` (default
+``_build/screenshots``), cropped below the page's last line. ``--width 430`` shows the
+book as a phone does. ``--tile N`` also cuts each page into pieces ``N`` pixels high
 (``07_results-01.png``...), which are easier to read at full size.
 
 Needs a Chromium or Chrome binary (``apt-get install chromium`` on Debian); it is

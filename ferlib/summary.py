@@ -1,0 +1,493 @@
+"""The book's first page as data: the paper's claims, numbered, each with its status,
+and the compute each experiment took.
+
+    claims = claim_table(seed_runs, missing)      # one row per claim of the paper
+    compute = compute_table(runs)                 # measured, from the runs' manifests
+
+A claim of the paper (:data:`CLAIMS`) is an accuracy range it quotes (abstract and
+section 10) or its conclusion that fine-tuning from FER2013 beats training from scratch
+on a small data set. Each is judged network by network, then as a whole:
+
+- an accuracy agrees when our mean test accuracy over seeds and the paper's value
+  differ by at most 1.96 standard errors of the difference (the claims page's rule,
+  :data:`ferlib.claims.Z_LIMIT`, with our standard error taken over seeds);
+- a fine-tune gain takes its verdict from :func:`finetune_verdicts`;
+- a claim is *reproduced* when every network agrees, *partly* when some tested
+  network agrees, *not reproduced* when no tested network agrees, and *untested* when
+  no network has a run.
+
+The numbers are never typed: they come from the runs (``seed_runs``), the paper's
+transcription (:mod:`ferlib.paper`) and the list of missing experiments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+from ferlib import paper
+
+#: The four statuses a claim can have, best first.
+STATUSES = ("reproduced", "partly", "not reproduced", "untested")
+#: The three networks of the paper.
+MODELS = (1, 2, 3)
+#: How a per-network fine-tune verdict maps to agreement with the paper's claim.
+GAIN_VERDICTS = {"gain holds": True, "no evidence": False, "loss": False}
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One claim of the paper.
+
+    Attributes:
+        number: its number in the book (1, 2, ...).
+        text: the claim in one sentence, as the paper makes it.
+        dataset: ``"fer2013"``, ``"jaffe"`` or ``"ckplus"`` (the paper's names).
+        kind: ``"accuracy"`` (a quoted accuracy range) or ``"gain"`` (fine-tuning beats
+            training from scratch).
+        training: for an accuracy claim, ``"scratch"`` or ``"fine-tuned"``.
+        where: where the paper makes it.
+    """
+
+    number: int
+    text: str
+    dataset: str
+    kind: str
+    training: str | None
+    where: str
+
+
+CLAIMS = (
+    Claim(1, "Each network reaches about 62% on FER2013", "fer2013", "accuracy", "scratch",
+          "abstract, Table 5"),
+    Claim(2, "Trained from scratch on JAFFE, the networks reach the quoted range", "jaffe", "accuracy",
+          "scratch", "abstract, Table 6"),
+    Claim(3, "Fine-tuned from FER2013 on JAFFE, they reach the quoted range", "jaffe", "accuracy",
+          "fine-tuned", "abstract, Table 6"),
+    Claim(4, "Trained from scratch on CK+ (7 classes), the networks reach the quoted range", "ckplus", "accuracy",
+          "scratch", "abstract, Table 7"),
+    Claim(5, "Fine-tuned from FER2013 on CK+ (7 classes), they reach the quoted range", "ckplus", "accuracy",
+          "fine-tuned", "abstract, Table 7"),
+    Claim(6, "Fine-tuning from FER2013 beats training from scratch on JAFFE, for every network",
+          "jaffe", "gain", None, "section 10, conclusion"),
+    Claim(7, "Fine-tuning from FER2013 beats training from scratch on CK+ (7 classes), for every network",
+          "ckplus", "gain", None, "section 10, conclusion"),
+)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def paper_percent(value) -> str:
+    """A value of the paper at the precision it prints (two decimals of a percent)."""
+    return f"{100 * float(value):.2f}%"
+
+
+def paper_points(value) -> str:
+    """A difference of two of the paper's values, in points at its precision."""
+    return f"{100 * float(value):+.2f}"
+
+
+def _source(training: str):
+    return None if training == "scratch" else "fer2013"
+
+
+def accuracy_agreement(paper_value: float, accuracies, test_n: int, paper_n: int | None,
+                       *, z_limit: float | None = None) -> dict:
+    """Whether our accuracy over seeds agrees with one of the paper's.
+
+    Args:
+        paper_value: the paper's accuracy (a fraction).
+        accuracies: ``(n,)`` our test accuracies, one per seed (at least one).
+        test_n: the size of our test part.
+        paper_n: the size of the paper's test set (``None`` where it states none: then
+            ours stands in, the same fraction of the same data set).
+        z_limit: the agreement band in standard errors (default
+            :data:`ferlib.claims.Z_LIMIT`, 1.96).
+
+    Returns:
+        ``{"mean", "sd", "low", "high", "n", "z", "agrees"}``: our mean with its 95%
+        interval (t over seeds, clipped to 0..1; Wilson for one seed), the number of
+        seeds, and ``z``, the difference over the standard error of the difference: the
+        paper's binomial error on ``paper_n`` images combined with ours, which is
+        ``sd / sqrt(n)`` over seeds, or the binomial error of one run.
+    """
+    from ferlib import stats
+    from ferlib.claims import Z_LIMIT, binomial_se
+    from ferlib.tables import accuracy_bounds
+
+    values = np.asarray(list(accuracies), dtype=float)
+    if values.size == 0 or test_n < 1:
+        raise ValueError("accuracies must hold at least one value and test_n must be at least 1")
+    limit = Z_LIMIT if z_limit is None else float(z_limit)
+    summary = stats.seed_summary(values)
+    if values.size == 1:
+        low, high = accuracy_bounds(float(values[0]), int(test_n))
+        ours_se = binomial_se(float(values[0]), int(test_n))
+    else:
+        low, high = (max(0.0, summary["interval"][0]), min(1.0, summary["interval"][1]))
+        ours_se = summary["sd"] / math.sqrt(values.size)
+    se = math.sqrt(binomial_se(paper_value, paper_n or int(test_n)) ** 2 + ours_se ** 2)
+    z = (summary["mean"] - paper_value) / se if se > 0 else 0.0
+    return {"mean": summary["mean"], "sd": summary["sd"], "low": low, "high": high, "n": int(values.size),
+            "z": float(z), "agrees": bool(abs(z) <= limit)}
+
+
+def finetune_verdicts(seed_runs: dict) -> pd.DataFrame:
+    """The per-network verdict on the paper's conclusion, one row per (model, small
+    data set) with a fine-tune and its run from scratch of the same seed.
+
+    This is where the verdict rule plugs in: where :mod:`ferlib.compare` has a
+    ``finetune_verdicts(seed_runs)`` (one of ``"gain holds"``, ``"no evidence"``,
+    ``"loss"`` per network, combining seeds, split seeds and subject folds), its
+    ``verdict`` column is used. Until then ``verdict`` is ``None`` and the row gives the
+    per-seed evidence only (:func:`ferlib.compare.finetune_over_seeds`).
+
+    Returns:
+        columns ``model``, ``dataset``, ``seeds``, ``gain_mean``, ``gain_sd``,
+        ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
+        ``t_p_value`` and ``verdict``.
+    """
+    from ferlib import compare
+
+    evidence = compare.finetune_over_seeds(seed_runs)
+    columns = ["model", "dataset", "seeds", "gain_mean", "gain_sd", "fine_tuned_better", "significant_gains",
+               "significant_losses", "t_p_value"]
+    rows = evidence[columns].copy()
+    rule = getattr(compare, "finetune_verdicts", None)
+    if rule is None:
+        rows["verdict"] = None
+        return rows
+    decided = rule(seed_runs)[["model", "dataset", "verdict"]]
+    unknown = set(decided["verdict"].dropna()) - set(GAIN_VERDICTS)
+    if unknown:
+        raise ValueError(f"compare.finetune_verdicts gave verdicts {sorted(unknown)}; expected {sorted(GAIN_VERDICTS)}")
+    return rows.merge(decided, on=["model", "dataset"], how="left")
+
+
+def _status(agreements: dict) -> str:
+    """A claim's status from ``{model: True | False | None}`` (None: not tested or not
+    judged yet)."""
+    judged = [a for a in agreements.values() if a is not None]
+    if not judged:
+        return "untested"
+    if all(judged) and len(judged) == len(agreements):
+        return "reproduced"
+    return "partly" if any(judged) else "not reproduced"
+
+
+def _models_text(models) -> str:
+    models = sorted(models)
+    if len(models) == 1:
+        return f"Model {models[0]}"
+    return "Models " + ", ".join(map(str, models[:-1])) + f" and {models[-1]}"
+
+
+def _untested_text(models, missing_reasons: dict) -> str:
+    """``"Models 1 and 3: no run"`` (the compute they need is said elsewhere)."""
+    return f"{_models_text(models)}: no run"
+
+
+def _percent_interval(mean, low, high) -> str:
+    return f"{100 * mean:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
+
+
+def compute_needs(missing) -> dict:
+    """``{model: "about N CPU-hours"}`` for the networks whose FER2013 run is missing,
+    read from the missing experiments' reasons (:func:`ferlib.results.read_missing`
+    rows, or a frame with ``model``, ``dataset``, ``training`` and ``reason``)."""
+    import re
+
+    frame = missing if isinstance(missing, pd.DataFrame) else pd.DataFrame(missing)
+    needs = {}
+    for row in frame.to_dict("records"):
+        if row.get("dataset") == "fer2013" and row.get("training") == "scratch":
+            found = re.search(r"about \d[\d,.]* (?:CPU-hours|min)", str(row.get("reason", "")))
+            if found:
+                needs[int(row["model"])] = found.group(0)
+    return needs
+
+
+def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The paper's claims (:data:`CLAIMS`), each with its status and our numbers.
+
+    Args:
+        seed_runs: ``{(model, dataset, source): [Run, ...]}`` over seeds
+            (:func:`ferlib.results.protocol_seed_runs`); CK+ runs are the protocol's
+            seven-class ones.
+        missing: the missing experiments (``model``, ``dataset``, ``training``,
+            ``reason``), for the compute an untested network needs; optional.
+        verdicts: :func:`finetune_verdicts` output (default: computed from ``seed_runs``).
+
+    Returns:
+        one row per claim: ``number``, ``claim``, ``where``, ``paper`` (its values at its
+        printed precision), ``ours`` (ours per network with the 95% interval, or the
+        fine-tune evidence), ``status`` (one of :data:`STATUSES`), ``tested`` (the
+        networks with a run) and ``agreements`` (``{model: True/False/None}``).
+    """
+    from ferlib.claims import stated_test_sizes
+
+    needs = compute_needs(missing) if missing is not None else {}
+    sizes = stated_test_sizes()
+    if verdicts is None:
+        verdicts = finetune_verdicts(seed_runs)
+    rows = []
+    for claim in CLAIMS:
+        agreements, ours, untested = {}, [], []
+        if claim.kind == "accuracy":
+            values = [paper.ACCURACY[(m, claim.dataset, _source(claim.training))] for m in MODELS]
+            paper_text = (" to ".join(paper_percent(v) for v in (min(values), max(values)))
+                          + (" (\"about 62%\")" if claim.dataset == "fer2013" else ""))
+            for model in MODELS:
+                runs = seed_runs.get((model, claim.dataset, _source(claim.training)), [])
+                if not runs:
+                    agreements[model] = None
+                    untested.append(model)
+                    continue
+                result = accuracy_agreement(paper.ACCURACY[(model, claim.dataset, _source(claim.training))],
+                                            [run.metrics["test"]["accuracy"] for run in runs],
+                                            runs[0].metrics["test"]["n"], sizes.get(claim.dataset))
+                agreements[model] = result["agrees"]
+                ours.append(f"Model {model}: {_percent_interval(result['mean'], result['low'], result['high'])}")
+        else:
+            gains = [paper.ACCURACY[(m, claim.dataset, "fer2013")] - paper.ACCURACY[(m, claim.dataset, None)]
+                     for m in MODELS]
+            paper_text = "gains of " + ", ".join(paper_points(g) for g in gains) + " points"
+            part = verdicts[verdicts["dataset"] == claim.dataset].set_index("model")
+            for model in MODELS:
+                if model not in part.index:
+                    agreements[model] = None
+                    untested.append(model)
+                    continue
+                row = part.loc[model]
+                verdict = row.get("verdict")
+                agreements[model] = GAIN_VERDICTS.get(verdict) if isinstance(verdict, str) else None
+                seeds = int(row["seeds"])
+                evidence = (f"{100 * row['gain_mean']:+.1f} points, significant alone for "
+                            f"{int(row['significant_gains'])} of {_count_words(seeds, 'seed', 'seeds')}")
+                ours.append(f"Model {model}: {verdict + ', ' if isinstance(verdict, str) else ''}{evidence}")
+        if untested:
+            ours.append(_untested_text(untested, needs))
+        rows.append({"number": claim.number, "claim": claim.text, "where": claim.where, "paper": paper_text,
+                     "ours": "; ".join(ours), "status": _status(agreements),
+                     "tested": [m for m in MODELS if m not in untested], "agreements": agreements})
+    return pd.DataFrame(rows)
+
+
+def status_counts(claims: pd.DataFrame) -> dict:
+    """``{status: number of claims}`` for every status of :data:`STATUSES`."""
+    return {status: int((claims["status"] == status).sum()) for status in STATUSES}
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def _experiment_label(model, dataset, source) -> str:
+    from ferlib.figures import run_dataset_title
+
+    how = "from scratch" if source is None else "fine-tuned"
+    return f"Model {model}, {run_dataset_title(dataset)}, {how}"
+
+
+def compute_table(runs) -> pd.DataFrame:
+    """The compute the runs took, measured, from their manifests.
+
+    Args:
+        runs: a list of :class:`ferlib.store.Run` (e.g. every run in ``results/paper``).
+
+    Returns:
+        one row per experiment ``(model, data set, source)``, sorted by model: ``model``,
+        ``dataset``, ``training``, ``runs``, ``train_hours`` (the training seconds of all
+        its runs, in hours), ``hours_per_run`` (their median), ``images_per_s`` (median
+        training images per second), ``processor`` and ``precision`` (as the manifests
+        record them, joined when several).
+    """
+    groups = {}
+    for run in runs:
+        config = run.config
+        groups.setdefault((config.model, config.dataset, config.source), []).append(run)
+    rows = []
+    for (model, dataset, source), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
+        seconds = [float(r.manifest.get("train_seconds") or 0.0) for r in members]
+        speeds = [float(r.manifest["train_images_per_s"]) for r in members if r.manifest.get("train_images_per_s")]
+        processors = sorted({str((r.manifest.get("hardware") or {}).get("processor") or "unknown") for r in members})
+        precisions = sorted({str(r.manifest.get("precision") or "float32") for r in members})
+        rows.append({"model": model, "dataset": dataset, "training": "scratch" if source is None else "fine-tuned",
+                     "label": _experiment_label(model, dataset, source), "runs": len(members),
+                     "train_hours": sum(seconds) / 3600, "hours_per_run": float(np.median(seconds)) / 3600,
+                     "images_per_s": float(np.median(speeds)) if speeds else float("nan"),
+                     "processor": ", ".join(processors), "precision": ", ".join(precisions)})
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "label", "runs", "train_hours",
+                                       "hours_per_run", "images_per_s", "processor", "precision"])
+
+
+def environments(runs) -> pd.DataFrame:
+    """The software and hardware the runs were trained with, from their manifests: one
+    row per distinct combination, with the number of runs.
+
+    Columns ``python``, ``tensorflow``, ``keras``, ``numpy``, ``backend``, ``processor``,
+    ``cores`` and ``runs``.
+    """
+    counts = {}
+    for run in runs:
+        manifest = run.manifest
+        versions = manifest.get("versions") or {}
+        hardware = manifest.get("hardware") or {}
+        key = (versions.get("python", "unknown"), versions.get("tensorflow", "–"), versions.get("keras", "unknown"),
+               versions.get("numpy", "unknown"), manifest.get("backend", "unknown"),
+               str(hardware.get("processor") or "unknown"), int(hardware.get("cpu_count") or 0))
+        counts[key] = counts.get(key, 0) + 1
+    rows = [dict(zip(("python", "tensorflow", "keras", "numpy", "backend", "processor", "cores"), key), runs=n)
+            for key, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return pd.DataFrame(rows, columns=["python", "tensorflow", "keras", "numpy", "backend", "processor", "cores",
+                                       "runs"])
+
+
+# --------------------------------------------------------------------------- the abstract
+
+
+def _count_words(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def verdict_sentence(claims: pd.DataFrame) -> str:
+    """``"Of the paper's 7 claims, 1 is reproduced, 1 partly, 3 are not and 2 are
+    untested."``"""
+    counts = status_counts(claims)
+    parts = [f"{counts['reproduced']} {'is' if counts['reproduced'] == 1 else 'are'} reproduced",
+             f"{counts['partly']} partly", f"{counts['not reproduced']} {'is' if counts['not reproduced'] == 1 else 'are'} not",
+             f"{counts['untested']} {'is' if counts['untested'] == 1 else 'are'} untested"]
+    return f"Of the paper's {len(claims)} claims, {', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def paper_dataset_title(name: str) -> str:
+    """A data set named as the paper names it, titled as the book writes it: the
+    paper's CK+ is the seven-class set (``"ckplus"`` -> ``"CK+ (7 classes)"``)."""
+    from ferlib.figures import run_dataset_title
+
+    return run_dataset_title("ckplus7" if name == "ckplus" else name)
+
+
+def _joined_costs(costs) -> str:
+    """``["about 17 CPU-hours", "about 42 CPU-hours"]`` -> ``"about 17 and 42 CPU-hours"``."""
+    import re
+
+    parsed = [re.fullmatch(r"about (\S+) (.+)", c) for c in costs]
+    if all(parsed) and len({m.group(2) for m in parsed}) == 1:
+        return f"about {' and '.join(m.group(1) for m in parsed)} {parsed[0].group(2)}"
+    return " and ".join(costs)
+
+
+def untested_sentence(seed_runs: dict, missing=None) -> str:
+    """Which networks have no fine-tune yet and what their FER2013 runs need, or that
+    every network has one."""
+    lacking = [m for m in MODELS if not any(seed_runs.get((m, d, "fer2013")) for d in ("jaffe", "ckplus"))]
+    if not lacking:
+        return "Every network has its fine-tunes, so the paper's question is tested for all three"
+    needs = compute_needs(missing) if missing is not None else {}
+    costs = [needs.get(m) for m in lacking]
+    several = len(lacking) > 1
+    cost = (f": {'their' if several else 'its'} FER2013 run{'s' if several else ''} "
+            f"need{'' if several else 's'} {_joined_costs(costs)} on 2 CPU cores" if all(costs) else "")
+    return f"For {_models_text(lacking)} the paper's question is untested{cost}"
+
+
+def gain_sentence(verdicts: pd.DataFrame) -> str:
+    """The fine-tune gains measured so far, network by network, over seeds:
+    ``"Fine-tuned from FER2013, Model 2 gains 15.9 points on JAFFE and 9.3 on CK+ (7
+    classes), significant on its own test images for 0 and 2 of 3 seeds"``."""
+    if verdicts.empty:
+        return "No fine-tune has its run from scratch yet, so no gain is measured"
+    order = {"jaffe": 0, "ckplus": 1}
+    parts = []
+    for model, rows in verdicts.groupby("model", sort=True):
+        rows = sorted(rows.to_dict("records"), key=lambda r: order.get(r["dataset"], 2))
+        verb = "gains" if all(r["gain_mean"] > 0 for r in rows) else "changes by"
+        gains = " and ".join(f"{100 * r['gain_mean']:.1f}{' points' if i == 0 else ''} on {paper_dataset_title(r['dataset'])}"
+                             for i, r in enumerate(rows))
+        seeds = {int(r["seeds"]) for r in rows}
+        significant = " and ".join(str(int(r["significant_gains"])) for r in rows)
+        of = (f"of {_count_words(seeds.pop(), 'seed', 'seeds')}" if len(seeds) == 1
+              else "of " + " and ".join(str(int(r["seeds"])) for r in rows) + " seeds")
+        decided = [f"{r['verdict']} on {paper_dataset_title(r['dataset'])}" for r in rows if isinstance(r.get("verdict"), str)]
+        parts.append(f"Model {model} {verb} {gains}, significant on its own test images for {significant} {of}"
+                     + (f" ({'; '.join(decided)})" if decided else ""))
+    return "Fine-tuned from FER2013, " + "; ".join(parts)
+
+
+def subject_sentence(subject_cnn: pd.DataFrame) -> str:
+    """How the network trained on subject-independent folds does against HOG + logistic
+    regression on the same people, or an empty string without complete folds."""
+    from ferlib.figures import run_dataset_title
+
+    done = subject_cnn[subject_cnn["complete"].astype(bool)] if len(subject_cnn) else subject_cnn
+    if done.empty:
+        return ""
+    parts = [f"{100 * row['accuracy']:.1f}% against {100 * row['hog_logistic']:.1f}% on "
+             f"{run_dataset_title(row['dataset'])}" for row in done.to_dict("records")]
+    below = all(row["cnn_minus_hog"] < 0 and row["p_vs_hog"] < 0.05 for row in done.to_dict("records"))
+    model = int(done["model"].iloc[0])
+    verb = "falls below" if below else "is compared with"
+    return f"On people it has never seen, Model {model} {verb} HOG with logistic regression: {', '.join(parts)}"
+
+
+def leakage_sentence(report: dict) -> str:
+    """How many JAFFE test images have their poser in the training part (split seed 0)."""
+    for row in report.get("rows", []):
+        if row["dataset"] == "jaffe" and 0 in row["split_seeds"] and row.get("same_subject"):
+            count, n = row["same_subject"]["count"], row["test_n"]
+            if count == n:
+                return "Every JAFFE test image has its poser in the training part"
+            return f"{count} of the {n} JAFFE test images have their poser in the training part"
+    return ""
+
+
+def duration_text(seconds) -> str:
+    """Seconds as a reader reads a duration: ``"45 s"``, ``"6 min"``, ``"2.4 h"``; a
+    dash when missing."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "–"
+    seconds = float(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def image_worth(n: int) -> str:
+    """What one test image is worth in points of accuracy on ``n`` images: ``"2.4"``."""
+    return f"{100 / int(n):.1f}"
+
+
+def baseline_sentence(beside: pd.DataFrame, *, level: float = 0.05) -> str:
+    """How the runs compare with logistic regression on HOG features on the same test
+    images (:func:`ferlib.compare.baseline_comparison` rows): how many beat it and how
+    many fall below it by more than chance (exact McNemar, p below ``level``)."""
+    if beside.empty:
+        return "No run has the HOG baseline on its test images"
+    above = int(((beside["p_vs_hog"] < level) & (beside["cnn_minus_hog"] > 0)).sum())
+    below = int(((beside["p_vs_hog"] < level) & (beside["cnn_minus_hog"] < 0)).sum())
+    return (f"Against logistic regression on HOG features, on the same test images, {above} of the "
+            f"{len(beside)} runs of the protocol beat it and {below} fall below it by more than chance "
+            f"(exact McNemar test); the others cannot be told apart from it")
+
+
+def accuracy_sentences(accuracy: pd.DataFrame) -> list:
+    """One sentence per data set and training: the paper's values beside our means over
+    seeds (:func:`ferlib.compare.accuracy_summary` rows), networks without a run named."""
+    lines = []
+    for (dataset, training), part in accuracy.groupby(["dataset", "training"], sort=False):
+        have = part.dropna(subset=["ours"])
+        if have.empty:
+            continue
+        ours = ", ".join(f"Model {r['model']} {100 * r['ours']:.1f}% (paper {paper_percent(r['paper'])})"
+                         for r in have.to_dict("records"))
+        none = sorted(set(part["model"]) - set(have["model"]))
+        how = "from scratch" if training == "scratch" else "fine-tuned"
+        lines.append(f"{paper_dataset_title(dataset)}, {how}, mean over seeds: {ours}"
+                     + (f"; {_models_text(none)}: no run" if none else "") + ".")
+    return lines

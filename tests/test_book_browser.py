@@ -1,0 +1,115 @@
+"""The published book read in a real browser: Debian's Chromium, driven by Playwright, lays
+out every page at 1280 px (a laptop) and 430 px (a phone). A page fails on a table wider
+than its column, a page wider than the window, a figure without a caption or alt text in
+words, a broken link, or more than 15 table rows shown open; the landing page fails without its verdict table before 350
+words of prose; the reader pages fail above 3 words per 1,000 about how the book was
+produced.
+
+Slow tier: it reads the paper book that ``book_fixtures.paper_book`` builds. It needs
+Chromium (``apt-get install chromium``) and the ``playwright`` package (no browser
+download: it drives the system's Chromium).
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from book_fixtures import paper_book as _paper_book
+from ferlib import book
+from html_checks import (broken_links, browser_report, count_words, figure_problems, process_words, prose_text,
+                         tables_too_long, words_before_first_table)
+
+ROOT = book.project_root()
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+WIDTHS = (1280, 430)
+#: The appendix speaks of the software itself; the limit on process words is for the
+#: pages about the science.
+APPENDIX = {entry.name for entry in book.toc_entries(ROOT) if entry.part == "Appendix"}
+LANDING = book.toc_entries(ROOT)[0]
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (apt-get install chromium)")]
+
+
+@pytest.fixture(scope="session")
+def paper_book(tmp_path_factory):
+    return _paper_book(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = chromium.new_page()
+        yield page
+        chromium.close()
+
+
+def book_pages(html: Path) -> list:
+    """Every page of the book: one per entry of the table of contents."""
+    return [html / f"{entry.file}.html" for entry in book.toc_entries(ROOT)]
+
+
+def test_the_checks_find_a_clipped_table_and_an_overflowing_page(browser, tmp_path):
+    wide = "".join(f"<td>a_long_unbreakable_value_{i}</td>" for i in range(12))
+    page = tmp_path / "wide.html"
+    page.write_text("<html><body><article class='bd-article' style='width: 600px'>"
+                    f"<table><tr>{wide}</tr></table><div style='width: 2000px'>x</div></article></body></html>")
+    report = browser_report(browser, page, 1280)
+    assert len(report["clipped"]) == 1 and report["overflow"]
+    page.write_text("<html><body><article class='bd-article'><table><tr><td>1</td></tr></table>"
+                    "</article></body></html>")
+    report = browser_report(browser, page, 430)
+    assert report["clipped"] == [] and not report["overflow"]
+
+
+def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
+    build_dir, _ = paper_book
+    html = build_dir / "html"
+    problems, cache = [], {}
+    for path in book_pages(html):
+        name = path.relative_to(html).as_posix()
+        assert path.is_file(), f"{name}: not built"
+        problems += [f"{name}: {p}" for p in figure_problems(path)]
+        problems += [f"{name}: {p}" for p in broken_links(path, html, cache=cache)]
+        problems += [f"{name}: {p}" for p in tables_too_long(path)]
+        for width in WIDTHS:
+            report = browser_report(browser, path, width)
+            if width == 1280:
+                problems += [f"{name} at {width} px: {p}" for p in report["clipped"]]
+            if report["overflow"]:
+                problems.append(f"{name} at {width} px: the page is wider than the window")
+            problems += [f"{name} at {width} px: {p}" for p in report["figures_too_wide"]]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
+    build_dir, _ = paper_book
+    landing = build_dir / "html" / f"{LANDING.file}.html"
+    text = landing.read_text(encoding="utf-8")
+    first = text.index("<table")
+    verdict_table = text[first:text.index("</table>", first)]
+    for status in ("reproduced", "untested"):
+        assert status in verdict_table, f"the landing page's first table has no {status!r} status"
+    assert "the paper’s claim" in verdict_table or "the paper's claim" in verdict_table
+    words = words_before_first_table(landing)
+    assert words is not None and words <= 350, f"{words} words before the verdict table"
+    assert text.index('id="fig-summary"') < text.index('id="scope"'), "the summary figure comes after the scope"
+    for width in WIDTHS:  # the verdict table can be read whole, even on a phone
+        report = browser_report(browser, landing, width)
+        assert not [p for p in report["clipped"] if p.startswith("table 1 ")], f"{width} px: {report['clipped']}"
+
+
+def test_reader_pages_speak_of_the_science(paper_book):
+    build_dir, _ = paper_book
+    words = found = 0
+    for path in book_pages(build_dir / "html"):
+        if path.stem in APPENDIX:
+            continue
+        text = prose_text(path)
+        words += count_words(text)
+        found += len(process_words(text))
+    assert words > 10_000
+    assert 1000 * found / words <= 3, f"{found} process words in {words} ({1000 * found / words:.1f} per 1,000)"

@@ -1,0 +1,290 @@
+"""The book's first page as data (ferlib.summary), its provenance appendix
+(ferlib.provenance), the one list of chapters (_toc.yml through ferlib.book) and the
+page helpers of ferlib.chapter: each fails when what it states stops being true."""
+
+import base64
+import re
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ferlib import book, chapter, paper, provenance, results, summary
+
+ROOT = book.project_root()
+RESULTS = ROOT / results.PAPER_RESULTS
+
+
+def fake_run(accuracy, n=42, seed=0, **manifest):
+    return types.SimpleNamespace(metrics={"test": {"accuracy": accuracy, "n": n}}, manifest=manifest,
+                                 config=types.SimpleNamespace(seed=seed))
+
+
+# --------------------------------------------------------------------------- the chapter list
+
+
+def test_the_toc_is_the_one_list_of_chapters():
+    entries = book.toc_entries(ROOT)
+    assert entries[0].file == "notebooks/00_summary" and entries[0].part is None  # the answer first
+    parts = list(dict.fromkeys(e.part for e in entries[1:]))
+    assert parts[0] == "Results" and "Evidence" in parts
+    assert parts.index("Results") < parts.index("Evidence")  # results before the protocol's evidence
+    assert [e.part for e in entries if e.name == "09_protocol"] == ["Evidence"]
+    sources = book.notebook_sources(ROOT)
+    assert [s.stem for s in sources] == [e.name for e in entries if e.is_notebook]
+    assert book.unlisted_notebooks(ROOT) == []
+
+
+def test_a_page_listed_twice_or_a_missing_notebook_is_refused(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: notebooks/01_a\nparts:\n"
+                                       "  - caption: X\n    chapters:\n      - file: notebooks/01_a\n")
+    with pytest.raises(ValueError, match="listed more than once"):
+        book.toc_entries(tmp_path)
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: notebooks/01_a\n")
+    with pytest.raises(FileNotFoundError, match="01_a.py is missing"):
+        book.notebook_sources(tmp_path)
+    (tmp_path / "notebooks" / "01_a.py").write_text("# %%\n")
+    (tmp_path / "notebooks" / "02_b.py").write_text("# %%\n")
+    assert [p.name for p in book.unlisted_notebooks(tmp_path)] == ["02_b.py"]
+
+
+def test_the_copied_config_turns_execution_off_and_the_root_one_executes(tmp_path):
+    import yaml
+
+    root_config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert root_config["execute"]["execute_notebooks"] == "cache"  # jupyter-book build . runs the sources
+    assert ".py" in root_config["sphinx"]["config"]["nb_custom_formats"]
+    assert root_config["repository"]["url"].startswith("https://")
+    assert {"use_repository_button", "use_issues_button"} <= {k for k, v in root_config["html"].items() if v is True}
+    assert root_config["launch_buttons"]["binderhub_url"] and root_config["launch_buttons"]["colab_url"]
+    written = yaml.safe_load(book.write_executed_config(ROOT / "_config.yml", tmp_path / "_config.yml").read_text())
+    assert written["execute"]["execute_notebooks"] == "off"
+    assert written["title"] == root_config["title"]
+
+
+def test_every_notebook_runs_with_the_published_book_as_its_default():
+    """Executed without parameters (as `jupyter-book build .` executes them), a notebook
+    reads the results in results/paper."""
+    import jupytext
+
+    for path in book.notebook_sources(ROOT):
+        notebook = jupytext.read(path)
+        assert notebook.metadata.get("kernelspec", {}).get("name") == "python3", path.name
+        cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        assert "remove-cell" in cell.metadata["tags"], path.name
+        defaults = {}
+        exec(cell.source, {}, defaults)
+        assert defaults.get("profile", "paper") == "paper", path.name
+        assert defaults.get("store", "results/paper") == "results/paper", path.name
+        assert defaults.get("data_dir") is None, path.name
+
+
+def test_relative_paths_start_at_the_project_root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as Jupyter Book runs a kernel: in notebooks/, not the root
+    assert chapter.from_root("results/paper") == str(ROOT / "results" / "paper")
+    assert chapter.from_root(str(tmp_path)) == str(tmp_path) and chapter.from_root(None) is None
+    opened = chapter.open_chapter(profile="paper", store="results/paper")
+    assert opened.committed and len(opened.runs()) > 0
+
+
+# --------------------------------------------------------------------------- the claims
+
+
+def test_an_accuracy_agrees_within_the_sampling_error_of_both():
+    agrees = summary.accuracy_agreement(0.7402, [0.6667, 0.6667, 0.6667], 42, 42)
+    assert agrees["agrees"] and agrees["n"] == 3 and agrees["low"] == pytest.approx(0.6667)
+    far = summary.accuracy_agreement(0.4689, [0.86, 0.85, 0.89], 132, None)
+    assert not far["agrees"] and far["z"] > 1.96
+    one = summary.accuracy_agreement(0.60, [0.55], 3589, 3589)  # one seed: the Wilson interval
+    assert one["sd"] is None and one["low"] < 0.55 < one["high"] and not one["agrees"]
+    with pytest.raises(ValueError):
+        summary.accuracy_agreement(0.5, [], 42, 42)
+
+
+def test_a_claims_status_follows_its_networks():
+    assert summary._status({1: True, 2: True, 3: True}) == "reproduced"
+    assert summary._status({1: None, 2: True, 3: None}) == "partly"
+    assert summary._status({1: True, 2: False, 3: False}) == "partly"
+    assert summary._status({1: None, 2: False, 3: None}) == "not reproduced"
+    assert summary._status({1: None, 2: None, 3: None}) == "untested"
+
+
+def test_claim_table_on_the_committed_results():
+    runs = results.committed_runs(RESULTS)
+    seed_runs = results.protocol_seed_runs(runs)
+    missing = results.missing_runs(RESULTS)
+    claims = summary.claim_table(seed_runs, missing)
+    assert list(claims["number"]) == list(range(1, len(summary.CLAIMS) + 1))
+    assert set(claims["status"]) <= set(summary.STATUSES)
+    for row in claims.to_dict("records"):
+        claim = summary.CLAIMS[row["number"] - 1]
+        if claim.kind == "accuracy":  # the paper's range at the precision it prints
+            source = None if claim.training == "scratch" else "fer2013"
+            values = [paper.ACCURACY[(model, claim.dataset, source)] for model in summary.MODELS]
+            assert row["paper"].startswith(f"{100 * min(values):.2f}% to {100 * max(values):.2f}%"), row["paper"]
+        tested = [m for m in summary.MODELS if seed_runs.get((m, claim.dataset, None if claim.kind == "gain"
+                                                                else (None if claim.training == "scratch" else "fer2013")))]
+        if claim.kind == "accuracy":
+            assert row["tested"] == tested
+        for model in row["tested"]:
+            assert f"Model {model}:" in row["ours"]
+    counts = summary.status_counts(claims)
+    assert sum(counts.values()) == len(claims)
+    assert summary.verdict_sentence(claims).startswith(f"Of the paper's {len(claims)} claims")
+
+
+def test_untested_networks_are_named_with_the_compute_they_need():
+    missing = pd.DataFrame([{"model": 1, "dataset": "fer2013", "training": "scratch",
+                             "reason": "75 epochs ..., about 17 CPU-hours, or minutes on a GPU"},
+                            {"model": 3, "dataset": "fer2013", "training": "scratch",
+                             "reason": "... about 42 CPU-hours, or minutes on a GPU"}])
+    assert summary.compute_needs(missing) == {1: "about 17 CPU-hours", 3: "about 42 CPU-hours"}
+    sentence = summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, missing)
+    assert sentence == ("For Models 1 and 3 the paper's question is untested: their FER2013 runs need "
+                        "about 17 and 42 CPU-hours on 2 CPU cores")
+    every = {(m, "jaffe", "fer2013"): [object()] for m in (1, 2, 3)}
+    assert "tested for all three" in summary.untested_sentence(every, missing)
+
+
+def test_the_fine_tune_verdict_plugs_in_from_compare(monkeypatch):
+    from ferlib import compare
+
+    runs = results.committed_runs(RESULTS)
+    seed_runs = results.protocol_seed_runs(runs)
+    evidence = summary.finetune_verdicts(seed_runs)
+    assert len(evidence) and {"model", "dataset", "seeds", "gain_mean", "verdict"} <= set(evidence.columns)
+    if not hasattr(compare, "finetune_verdicts"):
+        assert evidence["verdict"].isna().all()  # no rule yet: the per-seed evidence only
+    monkeypatch.setattr(compare, "finetune_verdicts", lambda seed_runs: evidence[["model", "dataset"]].assign(
+        verdict="gain holds"), raising=False)
+    decided = summary.finetune_verdicts(seed_runs)
+    assert set(decided["verdict"]) == {"gain holds"}
+    claims = summary.claim_table(seed_runs, verdicts=decided)
+    gains = claims[claims["number"].isin([c.number for c in summary.CLAIMS if c.kind == "gain"])]
+    assert set(gains["status"]) <= {"reproduced", "partly"} and "gain holds" in " ".join(gains["ours"])
+    monkeypatch.setattr(compare, "finetune_verdicts", lambda seed_runs: evidence[["model", "dataset"]].assign(
+        verdict="maybe"), raising=False)
+    with pytest.raises(ValueError, match="maybe"):
+        summary.finetune_verdicts(seed_runs)
+
+
+def test_gain_sentence_groups_a_networks_data_sets():
+    verdicts = pd.DataFrame([
+        {"model": 2, "dataset": "ckplus", "seeds": 3, "gain_mean": 0.093, "significant_gains": 2, "verdict": None},
+        {"model": 2, "dataset": "jaffe", "seeds": 3, "gain_mean": 0.159, "significant_gains": 0, "verdict": None}])
+    assert summary.gain_sentence(verdicts) == (
+        "Fine-tuned from FER2013, Model 2 gains 15.9 points on JAFFE and 9.3 on CK+ (7 classes), "
+        "significant on its own test images for 0 and 2 of 3 seeds")
+    assert "No fine-tune" in summary.gain_sentence(verdicts.iloc[0:0])
+
+
+def test_leakage_and_subject_sentences():
+    report = {"rows": [{"dataset": "jaffe", "split_seeds": [0], "test_n": 42,
+                        "same_subject": {"count": 42, "fraction": 1.0}}]}
+    assert summary.leakage_sentence(report) == "Every JAFFE test image has its poser in the training part"
+    report["rows"][0]["same_subject"]["count"] = 40
+    assert summary.leakage_sentence(report).startswith("40 of the 42 JAFFE test images")
+    cnn = pd.DataFrame([{"model": 2, "dataset": "ckplus7", "complete": True, "accuracy": 0.694,
+                         "hog_logistic": 0.878, "cnn_minus_hog": -0.18, "p_vs_hog": 1e-6}])
+    assert summary.subject_sentence(cnn) == ("On people it has never seen, Model 2 falls below HOG with logistic "
+                                             "regression: 69.4% against 87.8% on CK+ (7 classes)")
+    assert summary.subject_sentence(cnn.assign(complete=False)) == ""
+
+
+# --------------------------------------------------------------------------- compute, provenance
+
+
+def test_compute_table_sums_the_measured_training_time():
+    config = types.SimpleNamespace(model=2, dataset="jaffe", source=None, seed=0)
+    runs = [types.SimpleNamespace(config=config, manifest={"train_seconds": 3600.0, "train_images_per_s": 400.0,
+                                                           "hardware": {"processor": "cpu A"}}),
+            types.SimpleNamespace(config=config, manifest={"train_seconds": 1800.0, "train_images_per_s": 500.0,
+                                                           "hardware": {"processor": "cpu A"}})]
+    table = summary.compute_table(runs)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert row["runs"] == 2 and row["train_hours"] == pytest.approx(1.5) and row["images_per_s"] == 450
+    assert row["label"] == "Model 2, JAFFE, from scratch" and row["processor"] == "cpu A"
+    assert summary.duration_text(45) == "45 s" and summary.duration_text(600) == "10 min"
+    assert summary.duration_text(7200) == "2.0 h" and summary.duration_text(float("nan")) == "–"
+
+
+def test_every_committed_run_has_one_role_in_the_provenance_appendix():
+    runs = results.committed_runs(RESULTS)
+    listing = provenance.run_listing(runs)
+    assert sorted(listing["run_id"]) == sorted(run.id for run in runs)
+    assert set(listing["role"]) <= set(provenance.ROLES)
+    protocol = {run.id for rs in results.protocol_seed_runs(runs).values() for run in rs}
+    assert set(listing.loc[listing["role"] == provenance.ROLES[0], "run_id"]) == protocol
+    assert (listing.loc[listing["role"] == provenance.ROLES[2], "fold"].notna()).all()
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def test_a_long_table_is_folded_with_a_csv_download():
+    short = pd.DataFrame({"model": [1, 2], "accuracy": [0.5, 0.6]})
+    shown = chapter.long_table(short, title="t", filename="short.csv").data
+    assert "{dropdown}" not in shown and 'download="short.csv"' in shown
+    long = pd.DataFrame({"model": range(chapter.VISIBLE_ROWS + 1), "accuracy": 0.5})
+    folded = chapter.long_table(long, title="Every run", filename="long.csv").data
+    assert folded.startswith(f"::::{{dropdown}} Every run ({chapter.VISIBLE_ROWS + 1} rows)")
+    payload = re.search(r"base64,([A-Za-z0-9+/=]+)", folded).group(1)
+    csv = base64.b64decode(payload).decode()
+    assert csv.splitlines()[0] == "model,accuracy" and len(csv.splitlines()) == chapter.VISIBLE_ROWS + 2
+
+
+def test_reproduce_box_names_the_command_and_the_time():
+    box = chapter.reproduce_box("07_results", 21.4, parameters={"profile": "quick", "models": [2]})
+    assert "jupytext --to ipynb notebooks/07_results.py" in box
+    assert "papermill notebooks/07_results.ipynb 07_results-out.ipynb -p profile quick -y \"models: [2]\"" in box
+    assert "took 21 s" in box and box.startswith(":::{admonition} Reproduce this page")
+
+
+def test_overfitting_is_said_where_validation_loss_climbs():
+    climbing = pd.DataFrame({"epoch": [1, 2, 3, 4], "val_loss": [1.5, 1.2, 2.0, 3.2], "loss": [1.6, 1.1, 0.6, 0.2]})
+    flat = pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [1.5, 1.2, 1.3], "loss": [1.6, 1.2, 1.0]})
+    lines = chapter.overfitting_sentences({"Model 2 on FER2013": climbing, "Model 3": flat})
+    assert len(lines) == 1 and "overfits" in lines[0] and "1.20 at epoch 2" in lines[0] and "3.20 by epoch 4" in lines[0]
+    stuck = climbing.assign(loss=[1.9, 1.9, 1.95, 1.95])
+    (line,) = chapter.overfitting_sentences({"Model 2": stuck})
+    assert "overfits" not in line and "went wrong" in line
+
+
+def test_stand_in_faces_cover_every_class():
+    images, labels = chapter.stand_in_faces("jaffe", 2)
+    assert images.shape[1:] == (48, 48) and images.dtype == np.uint8
+    assert (np.bincount(labels, minlength=7) >= 2).all()
+
+
+def test_build_stamp_names_version_commit_and_date():
+    import datetime
+
+    from ferlib.sphinxext import build_stamp, footer_html
+
+    stamp = build_stamp(ROOT, now=datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+    assert stamp["date"] == "2026-01-02" and re.fullmatch(r"[0-9a-f]{12}(-dirty)?|unknown", stamp["commit"])
+    html = footer_html(stamp)
+    assert stamp["version"] in html and stamp["commit"] in html and "2026-01-02" in html
+
+
+def test_license_citation_and_book_agree_on_version_licence_and_repository():
+    import tomllib
+
+    import yaml
+
+    import ferlib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    entry = provenance.citation(ROOT)
+    assert entry["version"] == project["version"] == ferlib.__version__
+    assert entry["license"] == project["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert entry["url"] == yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["references"][0]["doi"] == "10.5815/ijem.2022.06.05"  # the paper reproduced
+    entry_text = provenance.bibtex(entry, commit="0123456789ab")
+    assert entry_text.startswith("@software{ferlib,") and "commit 0123456789ab" in entry_text
+    assert entry["url"] in entry_text and entry["version"] in entry_text
