@@ -155,6 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", required=True, help="the run store holding the run trained again")
     p.add_argument("--results", default=None, help="results folder (default: results/paper)")
 
+    p = commands.add_parser("transfer", help="train the runs that test the fine-tune gain beyond the paper's "
+                                             "split: subject folds, split seeds 1 and 2 (ferlib.transfer_runs)")
+    p.add_argument("--model", type=int, choices=MODEL_IDS, default=2, help="default: %(default)s")
+    p.add_argument("--data-dir", required=True, help="root of the real data sets")
+    p.add_argument("--cache-dir", default=None, help="folder to cache parsed real data in")
+    p.add_argument("--store", default=DEFAULT_STORE,
+                   help="run store holding the FER2013 runs' weights (default: %(default)s)")
+    p.add_argument("--results", default=None, help="committed results to skip and read fingerprints from "
+                                                   "(default: results/paper)")
+    p.add_argument("--training-seeds", type=options.seeds, default="0-2",
+                   help="training seeds of the split-seed runs: 0,1,2 or 0-2 (default: %(default)s)")
+    p.add_argument("--max-runs", type=options.runs, default=None, help="stop after this many runs")
+    p.add_argument("--dry-run", action="store_true", help="list the runs in order, train none")
+    p.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+
     p = commands.add_parser("probe", help="train the first steps of a run and count live ReLU units "
                                           "(does the run collapse?)")
     p.add_argument("--model", type=int, required=True, help="1, 2 or 3")
@@ -664,6 +679,25 @@ def cmd_book(args) -> int:
                       epochs=args.epochs)
 
 
+def cmd_transfer(args) -> int:
+    # saves start-up time: a command loads only what it runs
+    from ferlib.results import PAPER_RESULTS
+    from ferlib.transfer_runs import train_transfer_runs
+
+    _check_data_dir(args)
+    report = train_transfer_runs(args.model, args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
+                                 results_dir=Path(args.results) if args.results else PAPER_RESULTS,
+                                 training_seeds=parse_seeds(args.training_seeds), max_runs=args.max_runs,
+                                 dry_run=args.dry_run, verbose=0 if args.quiet else 1)
+    for line in report["planned"]:
+        print(f"would train: {line}")
+    for line in report["skipped"]:
+        print(f"skipped: {line}")
+    print(f"{len(report['trained'])} runs trained or found, {len(report['planned'])} planned, "
+          f"{len(report['skipped'])} skipped")
+    return 0
+
+
 def cmd_retrained(args) -> int:
     from ferlib.results import PAPER_RESULTS, retrain_report
     from ferlib.store import RunStore
@@ -701,6 +735,7 @@ COMMANDS = {
     "export": cmd_export,
     "check": cmd_check,
     "retrained": cmd_retrained,
+    "transfer": cmd_transfer,
     "missing": cmd_missing,
     "probe": cmd_probe,
     "study": cmd_study,

@@ -76,6 +76,7 @@ count = bounded_int(0, MAX_STEPS, "a count")
 threads = bounded_int(1, MAX_THREADS, "a number of threads")
 learning_rate = bounded_float(0.0, MAX_LEARNING_RATE, "a learning rate")
 scale = bounded_float(0.0, MAX_LEARNING_RATE, "a scale")
+runs = bounded_int(1, MAX_STEPS, "a number of runs")
 budget_s = bounded_float(0.0, MAX_BUDGET_S, "a number of seconds")
 
 
