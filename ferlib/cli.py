@@ -379,12 +379,19 @@ def _config(args, *, model, dataset, source=None):
     from ferlib.protocol import experiment_config
 
     overrides = _overrides(args)
-    if getattr(args, "recipe", None) is not None and source is None:  # --recipe: runs from scratch only
-        from ferlib.recipe import recipe_fields
-
-        overrides = {**recipe_fields(args.recipe), **{k: v for k, v in overrides.items() if v is not None}}
+    if source is None:  # --recipe: runs from scratch only
+        overrides = _with_recipe(args, overrides)
     return experiment_config(args.profile, (model, dataset, source),
                              data="real" if args.data_dir else "synthetic", **overrides)
+
+
+def _with_recipe(args, overrides: dict) -> dict:
+    """``overrides`` over the fields of ``--recipe`` where one is given (the options win)."""
+    if getattr(args, "recipe", None) is None:
+        return overrides
+    from ferlib.recipe import recipe_fields
+
+    return {**recipe_fields(args.recipe), **{k: v for k, v in overrides.items() if v is not None}}
 
 
 def _split_seed(args):
@@ -415,6 +422,7 @@ def _source_config(args, *, model, dataset):
     from ferlib.protocol import SPLIT_FIELDS, experiment_config
 
     overrides = {name: value for name, value in _overrides(args).items() if name not in SPLIT_FIELDS}
+    overrides = _with_recipe(args, overrides)  # a run from scratch: --recipe applies
     return experiment_config(args.profile, (model, dataset, None),
                              data="real" if args.data_dir else "synthetic", **overrides)
 

@@ -35,7 +35,7 @@ STATUSES = ("reproduced", "partly", "not reproduced", "untested")
 #: The three networks of the paper.
 MODELS = (1, 2, 3)
 #: How a per-network fine-tune verdict maps to agreement with the paper's claim.
-GAIN_VERDICTS = {"gain holds": True, "no evidence": False, "loss": False}
+GAIN_VERDICTS = {"the gain holds": True, "no evidence of a gain": False, "a loss": False, "untested": None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,32 +136,35 @@ def accuracy_agreement(paper_value: float, accuracies, test_n: int, paper_n: int
             "z": float(z), "agrees": bool(abs(z) <= limit)}
 
 
-def finetune_verdicts(seed_runs: dict) -> pd.DataFrame:
+def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
     """The per-network verdict on the paper's conclusion, one row per (model, small
     data set) with a fine-tune and its run from scratch of the same seed.
 
-    This is where the verdict rule plugs in: where :mod:`ferlib.compare` has a
-    ``finetune_verdicts(seed_runs)`` (one of ``"gain holds"``, ``"no evidence"``,
-    ``"loss"`` per network, combining seeds, split seeds and subject folds), its
-    ``verdict`` column is used. Until then ``verdict`` is ``None`` and the row gives the
-    per-seed evidence only (:func:`ferlib.compare.finetune_over_seeds`).
+    The verdict is :func:`ferlib.compare.finetune_verdicts` (the rule of
+    :class:`ferlib.compare.VerdictRule`: training seeds on the paper's split, pooled
+    subject folds, split seeds 1 and 2) on ``runs`` (every committed run; by default the
+    runs of ``seed_runs``, which give the first strand only) with the baselines
+    ``report`` (HOG's spread over split seeds; optional); beside it the per-seed evidence
+    of :func:`ferlib.compare.finetune_over_seeds`.
 
     Returns:
-        columns ``model``, ``dataset``, ``seeds``, ``gain_mean``, ``gain_sd``,
-        ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
-        ``t_p_value`` and ``verdict``.
+        columns ``model``, ``dataset`` (the paper's names), ``seeds``, ``gain_mean``,
+        ``gain_sd``, ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
+        ``t_p_value`` and ``verdict`` (one of :data:`GAIN_VERDICTS`).
     """
     from ferlib import compare
+    from ferlib.protocol import paper_dataset
 
     evidence = compare.finetune_over_seeds(seed_runs)
     columns = ["model", "dataset", "seeds", "gain_mean", "gain_sd", "fine_tuned_better", "significant_gains",
                "significant_losses", "t_p_value"]
     rows = evidence[columns].copy()
-    rule = getattr(compare, "finetune_verdicts", None)
-    if rule is None:
-        rows["verdict"] = None
-        return rows
-    decided = rule(seed_runs)[["model", "dataset", "verdict"]]
+    if rows.empty:
+        return rows.assign(verdict=pd.Series(dtype=object))
+    if runs is None:
+        runs = [run for group in seed_runs.values() for run in group]
+    decided = compare.finetune_verdicts(list(runs), report, models=tuple(sorted({int(m) for m in rows["model"]})))
+    decided = decided[["model", "dataset", "verdict"]].assign(dataset=lambda t: t["dataset"].map(paper_dataset))
     unknown = set(decided["verdict"].dropna()) - set(GAIN_VERDICTS)
     if unknown:
         raise ValueError(f"compare.finetune_verdicts gave verdicts {sorted(unknown)}; expected {sorted(GAIN_VERDICTS)}")

@@ -46,7 +46,7 @@ accuracy["sd"] = [np.std(v, ddof=1) if len(v) > 1 else np.nan for v in accuracy[
 accuracy["test_n"] = [seed_runs[(m, d, None if t == "scratch" else "fer2013")][0].metrics["test"]["n"]
                       if seed_runs.get((m, d, None if t == "scratch" else "fer2013")) else np.nan
                       for m, d, t in zip(accuracy["model"], accuracy["dataset"], accuracy["training"])]
-verdicts = summary.finetune_verdicts(seed_runs)
+verdicts = summary.finetune_verdicts(seed_runs, committed_runs if chapter.committed else None, baseline_report)
 paired = compare.finetune_comparison(runs)
 over_seeds = compare.finetune_over_seeds(seed_runs)
 audit = tables.test_size_audit()

@@ -1,18 +1,27 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Does a FER2013 start help? The verdict per network
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 results_dir = None  # the committed results this page reads; None: results/paper of this project
 
-# %%
+# %% tags=["hide-input"]
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, findings, missing, results
-from ferlib.chapter import committed_results, glue_values, validate_parameters
+from ferlib.chapter import PageClock, committed_results, from_root, glue_values, validate_parameters
 from ferlib import formatting as fmt
 
-validate_parameters(results_dir=results_dir)
+clock = PageClock("12_transfer")
+validate_parameters(results_dir=from_root(results_dir))
 results_dir = committed_results(results_dir)
 committed_runs = results.committed_runs(results_dir)
 report = compare.read_baselines(results_dir / "baselines.json")
@@ -194,3 +203,6 @@ absent = results.missing_runs(results_dir)
 starts = [f"Model {row.model} on FER2013: {row.reason}." for row in absent.itertuples()
           if row.dataset == "fer2013"]
 display(Markdown("\n".join(f"- {line}" for line in starts + still) or "Nothing: every strand has its runs."))
+
+# %% tags=["remove-input"]
+clock.box()

@@ -148,26 +148,28 @@ def test_untested_networks_are_named_with_the_compute_they_need():
     assert "tested for all three" in summary.untested_sentence(every, missing)
 
 
-def test_the_fine_tune_verdict_plugs_in_from_compare(monkeypatch):
+def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):
+    """The landing page's verdicts are compare.finetune_verdicts on every committed run
+    (the page on the verdict per network shows the same), beside the per-seed evidence."""
     from ferlib import compare
+    from ferlib.protocol import paper_dataset
 
+    assert set(summary.GAIN_VERDICTS) == set(compare.VERDICTS)
     runs = results.committed_runs(RESULTS)
     seed_runs = results.protocol_seed_runs(runs)
-    evidence = summary.finetune_verdicts(seed_runs)
+    report = compare.read_baselines(RESULTS / "baselines.json")
+    evidence = summary.finetune_verdicts(seed_runs, runs, report)
     assert len(evidence) and {"model", "dataset", "seeds", "gain_mean", "verdict"} <= set(evidence.columns)
-    if not hasattr(compare, "finetune_verdicts"):
-        assert evidence["verdict"].isna().all()  # no rule yet: the per-seed evidence only
-    monkeypatch.setattr(compare, "finetune_verdicts", lambda seed_runs: evidence[["model", "dataset"]].assign(
-        verdict="gain holds"), raising=False)
-    decided = summary.finetune_verdicts(seed_runs)
-    assert set(decided["verdict"]) == {"gain holds"}
-    claims = summary.claim_table(seed_runs, verdicts=decided)
+    rule = compare.finetune_verdicts(runs, report, models=tuple(sorted(set(evidence["model"]))))
+    expected = {(int(r.model), paper_dataset(r.dataset)): r.verdict for r in rule.itertuples()}
+    assert {(int(r.model), r.dataset): r.verdict for r in evidence.itertuples()} == {
+        key: expected[key] for key in zip(evidence["model"].astype(int), evidence["dataset"])}
+    claims = summary.claim_table(seed_runs, verdicts=evidence)
     gains = claims[claims["number"].isin([c.number for c in summary.CLAIMS if c.kind == "gain"])]
-    assert set(gains["status"]) <= {"reproduced", "partly"} and "gain holds" in " ".join(gains["ours"])
-    monkeypatch.setattr(compare, "finetune_verdicts", lambda seed_runs: evidence[["model", "dataset"]].assign(
-        verdict="maybe"), raising=False)
+    assert all(any(v in text for v in compare.VERDICTS) for text in gains["ours"] if "Model 2" in text)
+    monkeypatch.setattr(compare, "finetune_verdicts", lambda runs, report=None, **k: rule.assign(verdict="maybe"))
     with pytest.raises(ValueError, match="maybe"):
-        summary.finetune_verdicts(seed_runs)
+        summary.finetune_verdicts(seed_runs, runs, report)
 
 
 def test_gain_sentence_groups_a_networks_data_sets():
