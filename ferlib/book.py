@@ -113,6 +113,7 @@ def toc_entries(root) -> list:
     ``ValueError`` naming the file when ``_toc.yml`` is not a ``jb-book`` table of
     contents with a root and parts of chapters, or lists a page twice.
     """
+    # saves start-up time: PyYAML, one of the book's tools, loads only to build the book
     import yaml
 
     path = Path(root) / "_toc.yml"
@@ -391,6 +392,7 @@ def write_executed_config(source, target) -> Path:
     ``_config.yml`` itself executes the jupytext sources with Jupyter Book's cache, for
     ``jupyter-book build .`` at the project root. Written atomically; returns ``target``.
     """
+    # saves start-up time: PyYAML, one of the book's tools, loads only to build the book
     import yaml
 
     config = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}

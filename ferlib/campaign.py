@@ -58,9 +58,16 @@ from ferlib.config import RunConfig
 from ferlib.experiment import environment, git_commit, prepare, start_model, train_run
 from ferlib.fingerprint import dataset_fingerprint, file_sha256
 from ferlib.identity import run_id
-from ferlib.pack import load_packed
-from ferlib.protocol import experiment_config, subject_configs
-from ferlib.results import paper_experiments, protocol_runs, subject_fold_runs
+from ferlib.pack import load_packed, packed_names
+from ferlib.protocol import experiment_config, subject_configs, transfer_configs
+from ferlib.results import (
+    experiment_key,
+    paper_experiments,
+    protocol_runs,
+    split_seed_runs,
+    subject_finetune_fold_runs,
+    subject_fold_runs,
+)
 from ferlib.store import MODEL_FILE, RunStore
 from ferlib.vocabulary import DEFAULT_ROUND, PAPER_MODELS
 
@@ -161,9 +168,6 @@ def transfer_jobs(profile, *, models, committed, **settings) -> list:
     """Jobs for :func:`ferlib.protocol.transfer_configs` of ``models`` that have no
     committed run (:func:`ferlib.results.subject_finetune_fold_runs`,
     :func:`ferlib.results.split_seed_runs`), model by model, in that function's order."""
-    from ferlib.protocol import transfer_configs
-    from ferlib.results import experiment_key, split_seed_runs, subject_finetune_fold_runs
-
     folds, splits = subject_finetune_fold_runs(committed, models=models), split_seed_runs(committed, models=models)
 
     def done(config, source) -> bool:
@@ -373,8 +377,6 @@ class Campaign:
 
     def packed(self, name: str) -> bool:
         """Whether the pack holds data set ``name``."""
-        from ferlib.pack import packed_names
-
         return name in packed_names(self.pack_dir)
 
     def sizes(self, config: RunConfig) -> dict:

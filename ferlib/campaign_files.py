@@ -23,6 +23,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path
 
 from ferlib import atomic, destinations
@@ -204,8 +205,6 @@ def extract_runs(archive, dest, *, shown=None, max_members: int = MAX_ARCHIVE_ME
     member that breaks a rule, an archive over its bounds, and a file that is not a
     complete ``.tar.gz`` (empty, truncated, not gzip). Whatever was extracted before an
     error stays in ``dest``, which the caller discards."""
-    import zlib
-
     dest, shown = Path(dest), archive if shown is None else shown
     members = total = 0
     try:

@@ -33,7 +33,35 @@ import zipfile
 from pathlib import Path
 
 from ferlib import campaign_files as files
+from ferlib import study
 from ferlib.fingerprint import file_sha256
+from ferlib.missing import save_missing
+from ferlib.results import (
+    DATASETS_FILE,
+    MISSING_FILE,
+    audit_run,
+    committed_runs,
+    experiment_key,
+    export_run,
+    is_paper_config,
+    is_subject_fold,
+    paper_results,
+    protocol_seed_runs,
+    read_dataset_summaries,
+    read_missing,
+    seal_run,
+    write_run_folder,
+)
+from ferlib.store import (
+    CHECKSUMS_FILE,
+    MODEL_FILE,
+    REQUIRED_FILES,
+    RunStore,
+    read_checksums,
+    read_run,
+    run_problems,
+    seal_files,
+)
 
 
 @dataclasses.dataclass
@@ -51,9 +79,6 @@ def is_protocol_kind(config, *, profile: str = "paper") -> bool:
     protocol run of any seed (:func:`ferlib.results.is_paper_config`), one of its
     subject-independent folds (:func:`ferlib.results.is_subject_fold`) or a cell of a
     round of the sensitivity study (:func:`ferlib.study.cell_of`)."""
-    from ferlib import study
-    from ferlib.results import is_paper_config, is_subject_fold
-
     if config.data != "real":
         return False
     if is_paper_config(config, seed=None, profile=profile) or is_subject_fold(config, profile=profile):
@@ -112,6 +137,7 @@ def weights_problem(path, config, shown) -> str | None:
         return f"{shown}: member {damaged} of the Keras archive is damaged"
     if not {"config.json", "model.weights.h5"} <= names:
         return f"{shown}: a zip archive, but not a Keras model (no config.json and model.weights.h5 in it)"
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     import ferlib.augment  # noqa: F401  (registers ferlib's custom layers)
@@ -120,6 +146,7 @@ def weights_problem(path, config, shown) -> str | None:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a bad file
         return f"{shown}: not a Keras model that loads in safe mode ({type(error).__name__}: {str(error)[:200]})"
+    # saves start-up time: Keras loads TensorFlow
     from ferlib.models import build_model
 
     expected = build_model(config.model, input_scaling=config.input_scaling).count_params()
@@ -133,8 +160,6 @@ def run_difference(old, new) -> str:
     """How the returned run ``new`` differs from the committed run ``old`` of the same id
     (empty: their files are byte for byte the same): the files that differ and the
     test and validation accuracies."""
-    from ferlib.store import REQUIRED_FILES
-
     differ = [name for name in REQUIRED_FILES if file_sha256(old.path / name) != file_sha256(new.path / name)]
     if not differ:
         return ""
@@ -150,9 +175,6 @@ def run_difference(old, new) -> str:
 def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profile, summaries) -> list:
     """Extract and check the runs archives of one campaign folder into ``staged``
     (``{run id: _Staged}``); returns the problems found."""
-    from ferlib.results import audit_run, export_run
-    from ferlib.store import CHECKSUMS_FILE, REQUIRED_FILES, RunStore, read_checksums
-
     problems = []
     for base, group in groups.items():
         if base != files.RUNS_ARCHIVE:
@@ -196,8 +218,6 @@ def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profi
             except ValueError as error:
                 problems.append(_renamed(str(error), run.path, where))
                 continue
-            from ferlib.store import read_run
-
             found = audit_run(read_run(exported), summaries=summaries)
             problems += [_renamed(p, exported, where) for p in found]
             staged[run.id] = _Staged(run, exported, where, checksums)
@@ -219,10 +239,6 @@ def import_files(files_given, *, results_dir, store_dir, replace: bool = False, 
     ``missing.json``). Raises ``FileNotFoundError`` / ``ValueError`` naming the file for
     a file that is missing or not a campaign's.
     """
-    from ferlib.results import (DATASETS_FILE, committed_runs, experiment_key, is_paper_config,
-                                protocol_seed_runs, read_dataset_summaries)
-    from ferlib.store import read_run
-
     paths = [Path(f) for f in files_given]
     if not paths:
         raise ValueError("no files given; expected a campaign's campaign.json, runs.tar.gz and weights")
@@ -282,9 +298,6 @@ def import_files(files_given, *, results_dir, store_dir, replace: bool = False, 
 def _commit(staged: dict, weights: dict, results_dir: Path, store_dir: Path, report: dict, *, replace, log):
     """Write the checked runs into ``results_dir`` and their weights into ``store_dir``;
     on an error (a full disk) the runs this call added are removed again."""
-    from ferlib.results import seal_run, write_run_folder
-    from ferlib.store import MODEL_FILE, REQUIRED_FILES, read_run, run_problems, seal_files
-
     added = []
     try:
         for rid, item in sorted(staged.items()):
@@ -327,9 +340,6 @@ def _commit(staged: dict, weights: dict, results_dir: Path, store_dir: Path, rep
 def drop_committed_from_missing(results_dir) -> list:
     """Rewrite ``missing.json`` (:func:`ferlib.missing.save_missing`) so that it no longer
     lists the experiments that now have a committed protocol run (seed 0); returns those keys."""
-    from ferlib.missing import save_missing
-    from ferlib.results import MISSING_FILE, paper_results, read_missing
-
     path = Path(results_dir) / MISSING_FILE
     if not path.exists():
         return []

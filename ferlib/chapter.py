@@ -24,14 +24,18 @@ The build of the book (papermill, Jupyter Book) is :mod:`ferlib.book`.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import html
 import io
 import logging
 import math
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 import ferlib
 from ferlib import figures, options, paper, tables
@@ -40,7 +44,7 @@ from ferlib.config import PROFILES, profile_config, uses_committed_results
 from ferlib.diagnostics import PROBES_FILE, probes_table, read_probes
 from ferlib.excerpt import shortened
 from ferlib.experiment import config_data, prepare, run_split
-from ferlib.formatting import note
+from ferlib.formatting import note, to_markdown
 from ferlib.labels import EMOTIONS
 from ferlib.protocol import departure_text, experiment_key, paper_dataset, protocol_dataset, reproduction_runs
 from ferlib.results import (
@@ -58,6 +62,7 @@ from ferlib.results import (
     summary_table,
 )
 from ferlib.study import ROUNDS, study_runs
+from ferlib.synthetic import make_synthetic
 from ferlib.tables import runs_overview
 from ferlib.vocabulary import MODEL_IDS, PAPER_DATASETS, PAPER_MODELS, dataset_title
 
@@ -144,8 +149,7 @@ def show(figure, *, dpi: int = 100):
 
 def figure_image(figure, *, dpi: int = 100):
     """A matplotlib Figure as an IPython ``Image`` (PNG), for :func:`glue_figure`."""
-    import io
-
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Image
 
     buffer = io.BytesIO()
@@ -164,6 +168,7 @@ def glue_figure(name: str, figure, *, dpi: int = 100) -> None:
         The caption.
         ```
     """
+    # saves start-up time: the notebook tools load only in a notebook
     from myst_nb import glue
 
     glue(name, figure_image(figure, dpi=dpi), display=False)
@@ -172,8 +177,6 @@ def glue_figure(name: str, figure, *, dpi: int = 100) -> None:
 def placeholder_figure(text: str):
     """A small figure that says ``text`` (where a figure has nothing to draw), so that
     every numbered figure of a page exists in every build."""
-    from matplotlib.figure import Figure
-
     figure = Figure(figsize=(6, 0.8))
     figure.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, color="#555555")
     return figure
@@ -209,8 +212,6 @@ def stand_in_faces(name: str, per_class: int, *, seed: int = 0):
     """Synthetic faces in the style of the paper's data set ``name``, ``per_class`` of
     each of its classes or more: ``(images (n, 48, 48) uint8, labels (n,) int)``. They
     stand in for real faces in a book built without the data sets."""
-    from ferlib.synthetic import make_synthetic
-
     faces = make_synthetic(name, 7 * per_class * 3, seed=seed)
     return faces.images, faces.labels
 
@@ -222,9 +223,6 @@ VISIBLE_ROWS = 15
 def csv_link(frame, filename: str, *, label: str | None = None) -> str:
     """An HTML link that downloads ``frame`` as ``filename`` (CSV, embedded in the page,
     so the book needs no extra file)."""
-    import base64
-    import html
-
     payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
     text = html.escape(label or f"Download {filename} (CSV)")
     return (f'<a class="ferlib-csv" download="{html.escape(filename)}" '
@@ -241,9 +239,8 @@ def long_table(frame, columns=None, *, title: str, filename: str, visible: int =
     ``columns`` and ``options`` are those of :func:`ferlib.formatting.to_markdown`.
     Returns an IPython Markdown object (a notebook cell that ends with it shows it).
     """
+    # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
-
-    from ferlib.formatting import to_markdown
 
     body = to_markdown(frame, columns, **options)
     link = csv_link(frame if data is None else data, filename)
@@ -273,19 +270,16 @@ class PageClock:
     (:meth:`box` gives the "reproduce this page" box with them)."""
 
     def __init__(self, name: str):
-        import time
-
         self.name = name
         self.started = time.perf_counter()
 
     @property
     def seconds(self) -> float:
-        import time
-
         return time.perf_counter() - self.started
 
     def box(self, **parameters):
         """:func:`reproduce_box` for this page, as an IPython Markdown object."""
+        # saves start-up time: IPython loads only in a notebook
         from IPython.display import Markdown
 
         return Markdown(reproduce_box(self.name, self.seconds, parameters=parameters))
@@ -627,8 +621,6 @@ class Chapter:
     def curves_figure(self, dataset: str, *, title=None):
         """The learning curves of every run on ``dataset`` (a Figure), or a placeholder
         figure saying there is none."""
-        from ferlib import figures, tables
-
         runs = self.runs()
         if not any(key[1] == dataset for key in runs):
             return placeholder_figure(f"{figures.dataset_title(dataset)}: no run in this book")

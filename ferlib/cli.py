@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shlex
 import sys
 import time
 import warnings
@@ -248,8 +249,6 @@ def main(argv=None) -> int:
 def interrupted_line(argv=None) -> str:
     """What Ctrl-C prints: that nothing half-written was kept and the command that
     resumes (a training goes on from its last finished epoch; finished runs are reused)."""
-    import shlex
-
     command = " ".join(shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv))
     return (f"interrupted: nothing half-written is kept; run `python -m ferlib {command}` again to resume "
             f"(finished runs are reused and a training goes on from its last finished epoch)")
@@ -268,6 +267,7 @@ def check_folder_options(args) -> None:
     """Raise ``ValueError`` naming the option when one of :data:`FOLDER_OPTIONS` is empty,
     names the project's root (:func:`ferlib.destinations.check_destination`) or points at
     something that exists and is not a folder, before any data is loaded or trained."""
+    # saves start-up time: a command loads only what it runs
     from ferlib.destinations import check_destination
 
     for name in FOLDER_OPTIONS:
@@ -389,6 +389,7 @@ def _with_recipe(args, overrides: dict) -> dict:
     """``overrides`` over the fields of ``--recipe`` where one is given (the options win)."""
     if getattr(args, "recipe", None) is None:
         return overrides
+    # saves start-up time: a command loads only what it runs
     from ferlib.recipe import recipe_fields
 
     return {**recipe_fields(args.recipe), **{k: v for k, v in overrides.items() if v is not None}}
@@ -405,6 +406,7 @@ def _split_seed(args):
 def _check_split_seed(args, dataset) -> None:
     """Refuse ``--split-seed`` other than 0 for FER2013, whose split is its official one: the
     seed would give the same data a new run id."""
+    # saves start-up time: a command loads only what it runs
     from ferlib.splits import base_name
 
     if base_name(dataset) == "fer2013" and (_split_seed(args) or 0) != 0:
@@ -419,6 +421,7 @@ def _source_config(args, *, model, dataset):
     ``--folds`` and ``--split-seed`` place the fine-tune, not its source, so a fine-tune on a
     subject fold or another split seed starts from the very run the protocol's fine-tune
     of the same seed starts from (:func:`ferlib.protocol.finetune_source_config`)."""
+    # saves start-up time: a command loads only what it runs
     from ferlib.protocol import SPLIT_FIELDS, experiment_config
 
     overrides = {name: value for name, value in _overrides(args).items() if name not in SPLIT_FIELDS}
@@ -593,11 +596,13 @@ def cmd_missing(args) -> int:
         training = "scratch" if source is None else f"fine-tuned from {source}"
         print(f"model {model} {dataset} {training}: {entry['reason']}")
         if args.store is not None:
+            # saves start-up time: a command loads only what it runs
             from ferlib.missing import resumption, resumption_text
 
             state = resumption(tuple(entry["key"]), args.store, folder)
             if state is not None:
                 print(f"  {resumption_text(state, args.store)}")
+    # saves start-up time: a command loads only what it runs
     from ferlib.missing import transfer_missing
     from ferlib.results import committed_runs
 
@@ -707,6 +712,7 @@ def cmd_transfer(args) -> int:
 
 
 def cmd_retrained(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.results import PAPER_RESULTS, retrain_report
     from ferlib.store import RunStore
 
@@ -943,6 +949,7 @@ def cmd_pack(args) -> int:
     packed = pack_size(args.out)
     tree = tree_size(Path.cwd())
     wheels = sum(p.stat().st_size for p in Path(args.wheels).glob("*.whl")) if Path(args.wheels).is_dir() else 0
+    # saves start-up time: a command loads only what it runs
     from ferlib.pack import CARRY_LIMIT
 
     print(f"pack {_mib(packed)}; tracked tree {_mib(tree) if tree is not None else '(not a git checkout)'}; "
@@ -977,6 +984,7 @@ def cmd_campaign(args) -> int:
                     study_models=args.study_models, subject_models=args.subject_models,
                     transfer_models=args.transfer_models, precision=args.precision,
                     steps_per_execution=args.steps_per_execution, results=str(results_dir), **jax_settings)
+    # saves start-up time: a command loads only what it runs
     from ferlib.results import DATASETS_FILE, read_dataset_summaries
 
     fingerprints = ({name: summary["fingerprint"] for name, summary in read_dataset_summaries(results_dir).items()}
@@ -1038,6 +1046,7 @@ def _add_predict_command(commands):
 
 
 def cmd_predict(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib.labels import EMOTIONS
     from ferlib.predict import annotated_paths, load_run_model, predict_images, prediction_rows, write_annotated
 
@@ -1070,6 +1079,7 @@ COMMANDS["predict"] = cmd_predict
 
 
 def _add_recipe_commands(commands):
+    # saves start-up time: a command loads only what it runs
     from ferlib.recipe import ABLATION_DATASET, ABLATION_MODEL, RECIPES
 
     for name, text in (("train", "train with a recipe beyond the paper (ferlib.recipe; options given "
@@ -1094,6 +1104,7 @@ def _add_recipe_commands(commands):
 
 
 def cmd_recipe(args) -> int:
+    # saves start-up time: a command loads only what it runs
     from ferlib import recipe
 
     _check_data_dir(args)

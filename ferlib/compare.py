@@ -23,14 +23,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import balanced_accuracy_score
 
 from ferlib import paper, stats
 from ferlib.baselines import paired_correctness
 from ferlib.config import check_choice
+from ferlib.datasets.ckplus import frame_kind
+from ferlib.labels import label_index
 from ferlib.protocol import (
     SUBJECT_EXPERIMENTS,
     departure_text,
@@ -38,7 +42,13 @@ from ferlib.protocol import (
     protocol_dataset,
     subject_protocol,
 )
-from ferlib.results import is_paper_config, protocol_seed_runs, subject_fold_runs
+from ferlib.results import (
+    is_paper_config,
+    protocol_seed_runs,
+    split_seed_runs,
+    subject_finetune_fold_runs,
+    subject_fold_runs,
+)
 from ferlib.vocabulary import (
     BASELINE_TITLES,
     BASELINES,
@@ -593,10 +603,6 @@ VERDICT_RULE = VerdictRule()
 
 def _balanced(true, predicted) -> float:
     """Balanced accuracy (mean recall over the classes present in ``true``); NaN when empty."""
-    import warnings
-
-    from sklearn.metrics import balanced_accuracy_score
-
     if len(true) == 0:
         return float("nan")
     with warnings.catch_warnings():  # a class predicted but absent from true: its recall is dropped
@@ -663,9 +669,6 @@ def frame_kinds(sources, true) -> np.ndarray:
     release's ``neutral/`` folder, or frame 1 of the original release), checked against its
     label: every neutral frame must be labelled neutral and no peak frame may be. Raises
     ``ValueError`` naming the first image that breaks this."""
-    from ferlib.datasets.ckplus import frame_kind
-    from ferlib.labels import label_index
-
     neutral = label_index("neutral")
     kinds = np.array([frame_kind(source) for source in sources], dtype=object)
     labelled = np.asarray(true, dtype=int) == neutral
@@ -732,8 +735,6 @@ def finetune_pairs(runs, *, models=(1, 2, 3)) -> dict:
         ``{(model, dataset, split_seed, seed): (scratch Run, fine-tuned Run)}``, ``dataset``
         the name the runs trained on (``"jaffe"``, ``"ckplus7"``), sorted.
     """
-    from ferlib.results import protocol_seed_runs, split_seed_runs
-
     runs = list(runs)
     by_split = {(model, dataset, source, 0): found
                 for (model, dataset, source), found in protocol_seed_runs(runs, models=models).items()}
@@ -805,9 +806,6 @@ def pooled_subject_pair(runs, *, model: int, dataset: str, seed: int = 0) -> dic
         once). Raises ``ValueError`` when two folds test one image or a fold's two runs test
         other images.
     """
-    from ferlib.protocol import subject_protocol
-    from ferlib.results import subject_finetune_fold_runs, subject_fold_runs
-
     runs = list(runs)
     protocol, total = subject_protocol(dataset)
     scratch = subject_fold_runs(runs, models=(model,)).get((model, dataset, seed), {})
@@ -848,9 +846,6 @@ def subject_finetune_comparison(runs, *, models=(2,), seed: int = 0) -> pd.DataF
         otherwise, so a partial set is never read as the pooled result); ``by_fold``,
         ``{fold: (gain, McNemar p)}`` of each paired fold.
     """
-    from ferlib.protocol import SUBJECT_EXPERIMENTS, protocol_dataset
-    from ferlib.results import subject_finetune_fold_runs, subject_fold_runs
-
     runs = list(runs)
     scratch_of, tuned_of = subject_fold_runs(runs, models=models), subject_finetune_fold_runs(runs, models=models)
     rows = []
@@ -1066,8 +1061,6 @@ def finetune_verdicts(runs, report=None, *, models=(1, 2, 3), datasets=("jaffe",
         seven-class CK+, ``peak_gain`` and ``neutral_gain``, the mean gain over the anchor's
         seeds on the expression frames and on the neutral frames apart (NaN elsewhere).
     """
-    from ferlib.results import protocol_seed_runs
-
     runs = list(runs)
     pairs = finetune_pairs(runs, models=models)
     per_split = split_seed_comparison(runs, report, models=models, rule=rule)

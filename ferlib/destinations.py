@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import ferlib
 from ferlib import atomic
 
 #: A run id: the first 16 hex digits of a sha256 (:func:`ferlib.identity.run_id`).
@@ -33,8 +34,6 @@ def project_roots() -> list:
     """The folders that hold this project: the checkout ferlib is imported from (a folder
     with ``pyproject.toml`` beside ``ferlib/``) and the book's root at or above the
     current folder (a folder with ``_toc.yml`` and ``notebooks/``)."""
-    import ferlib
-
     roots = []
     package_parent = Path(ferlib.__file__).resolve().parent.parent
     if (package_parent / "pyproject.toml").is_file():

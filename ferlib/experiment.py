@@ -166,6 +166,7 @@ def train_run(config: RunConfig, store, *, data_dir=None, cache_dir=None, datase
     if verbose:
         log(f"{config.label()}: training run {rid} on {len(data)} images "
             f"({', '.join(f'{p} {(part == p).sum()}' for p in ('train', 'val', 'test'))})")
+    # saves start-up time: the recipe's training code loads Keras (TensorFlow)
     from ferlib.recipe_training import evaluation_predictor
 
     predict = evaluation_predictor(config)  # one view per image; ten crops with tta="ten-crop"
@@ -203,6 +204,7 @@ def _train_and_save(config, store, rid, fingerprint, model, data, rows, zero_sho
     """Train ``model`` under the store's writer lock and save the finished run (the second
     half of :func:`train_run`); ``predict(model, images)`` gives the class probabilities the
     run is evaluated on."""
+    # saves start-up time: Keras loads TensorFlow
     from ferlib import training
     from ferlib.recipe_training import training_recipe
 

@@ -683,8 +683,6 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
 
 def _p(value) -> str:
     """A p-value in a sentence: ``"p = 0.017"``, ``"p < 0.001"``."""
-    from ferlib.formatting import p_text
-
     text = p_text(value)
     return f"p {text.replace('<', '< ')}" if text.startswith("<") else f"p = {text}"
 
@@ -693,6 +691,7 @@ def verdict_sentence(row) -> str:
     """One row of :func:`ferlib.compare.finetune_verdicts` in words: the verdict, the
     anchor's mean gain with its interval and test, balanced accuracy beside accuracy, the
     other strands where they exist, the CK+ frames apart, and what is missing."""
+    # saves start-up time: figures loads matplotlib
     from ferlib.figures import run_dataset_title
 
     where = f"Model {int(row['model'])} on {run_dataset_title(row['dataset'])}"
@@ -727,6 +726,7 @@ def transfer_findings(verdicts: pd.DataFrame) -> list:
     """The box of the transfer chapter: one sentence per model and data set with a verdict
     (:func:`verdict_sentence`), then the models still untested in one line."""
     lines = [verdict_sentence(row) for _, row in verdicts.iterrows() if row["verdict"] != "untested"]
+    # saves start-up time: figures loads matplotlib
     from ferlib.figures import run_dataset_title
 
     untested = verdicts[verdicts["verdict"] == "untested"]

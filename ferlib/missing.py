@@ -18,10 +18,24 @@ printed by ``python -m ferlib missing --store DIR`` and never written to
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from ferlib import atomic
+from ferlib.campaign import transfer_jobs
 from ferlib.config import PROFILES
-from ferlib.results import MISSING_FILE, paper_experiments, paper_results, read_missing, write_json_atomic
+from ferlib.identity import run_id
+from ferlib.protocol import experiment_config, paper_dataset, protocol_dataset
+from ferlib.results import (
+    MISSING_FILE,
+    PAPER_RESULTS,
+    paper_experiments,
+    paper_results,
+    protocol_runs,
+    read_dataset_summaries,
+    read_missing,
+    write_json_atomic,
+)
 
 #: Training images per second of each model on 2 CPU cores, float32, batch 64, plain
 #: Keras, per backend: Models 1 and 3 measured on a 2-core AMD EPYC with AVX2 (no AVX-512,
@@ -118,10 +132,6 @@ def experiment_run_ids(key, results_dir, *, backends=("tensorflow", "jax"), seed
     """``{backend: run id}`` of experiment ``key``'s protocol run (seed ``seed``, float32)
     on each backend, computed from the data fingerprints of ``results_dir/datasets.json``
     without the data (a fine-tune's from its FER2013 source's id, which it names)."""
-    from ferlib.identity import run_id
-    from ferlib.protocol import experiment_config, protocol_dataset
-    from ferlib.results import read_dataset_summaries
-
     summaries = read_dataset_summaries(results_dir)
     model, dataset, source = key
     ids = {}
@@ -141,19 +151,13 @@ def resumption(key, store, results_dir=None, *, seed: int = 0) -> dict | None:
     "epochs_done", "epochs", "best_epoch", "seconds" (training seconds so far),
     "training" (a live process holds the run's lock), "left" (the rest in words, at the
     pace of the epochs done)}``. Reads the checkpoint's ``state.json`` only (no Keras)."""
-    import json as _json
-
-    from ferlib import atomic
-    from ferlib.protocol import experiment_config
-    from ferlib.results import PAPER_RESULTS
-
     partial = Path(store) / ".partial"
     for backend, rid in experiment_run_ids(key, results_dir or PAPER_RESULTS, seed=seed).items():
         state_path = partial / rid / "state.json"
         if not state_path.is_file():
             continue
         try:
-            state = _json.loads(state_path.read_text())
+            state = json.loads(state_path.read_text())
             history = list(state["history"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
@@ -199,9 +203,6 @@ def transfer_missing(runs, *, models=(1, 2, 3)) -> list:
     (each run's size taken as its data set's protocol run, :func:`run_images`), ``cpu``
     their time on 2 CPU cores, ``needs`` the FER2013 runs (or their weights) the fine-tunes
     start from."""
-    from ferlib.campaign import transfer_jobs
-    from ferlib.results import protocol_runs
-
     runs = list(runs)
     have = protocol_runs(runs, models=models)
     found = []
@@ -227,6 +228,4 @@ def transfer_missing(runs, *, models=(1, 2, 3)) -> list:
 
 
 def _paper_name(dataset: str) -> str:
-    from ferlib.protocol import paper_dataset
-
     return paper_dataset(dataset)

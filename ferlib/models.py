@@ -389,8 +389,6 @@ def forward_flops(model) -> int:
     Training one image costs about three times this (the forward pass, then the gradients
     with respect to the inputs and to the weights, each a product of the same size).
     """
-    import keras
-
     total = 0
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):

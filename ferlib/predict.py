@@ -29,12 +29,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from ferlib import atomic
 from ferlib.datasets.faces import (DEFAULT_MARGIN, detect_faces, haar_detector, read_grey, resize_48,
                                    square_crop_box)
-from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
+from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES, label_index
 from ferlib.store import MODEL_FILE, RunStore
+from ferlib.synthetic import prototype_faces
 
 #: What a run id looks like (:func:`ferlib.identity.run_id`): 16 hex digits.
 RUN_ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
@@ -92,9 +94,6 @@ def synthetic_picture(emotion: str, *, domain: str = "jaffe", seed: int = 0, ups
     pixels (wider on the right), so that the Haar cascade finds it.
 
     Returns a ``(48 * upscale + 2 * border, 48 * upscale + 4 * border)`` uint8 grey image."""
-    from ferlib.labels import label_index
-    from ferlib.synthetic import prototype_faces
-
     if isinstance(upscale, bool) or not isinstance(upscale, int) or upscale < 1:
         raise ValueError(f"upscale must be a positive int, got {upscale!r}")
     if isinstance(border, bool) or not isinstance(border, int) or border < 0:
@@ -142,6 +141,7 @@ def load_run_model(run_id: str, store):
     """The network of run ``run_id`` (its best epoch), loaded with ``safe_mode=True``
     after :func:`predictable_run` checked the run; a weights file Keras cannot read is
     :class:`ferlib.store.BrokenRun` naming it."""
+    # saves start-up time: Keras loads TensorFlow
     import ferlib.models  # noqa: F401  (registers the Standardize layer of standardised runs)
 
     return predictable_run(run_id, store).load_model()
@@ -195,6 +195,7 @@ def predict_images(paths, model) -> list:
         one :class:`ImagePrediction` per path, in order. Every image is read and its faces
         found before any is predicted, so a bad file stops the whole call.
     """
+    # saves start-up time: Keras loads TensorFlow
     from ferlib.training import predict_proba
 
     paths = [Path(p) for p in paths]
@@ -229,8 +230,6 @@ def prediction_rows(predictions) -> list:
 def annotated_image(prediction: ImagePrediction):
     """The image of ``prediction`` in colour (a PIL image) with each face's box and its
     most probable class and probability written above it."""
-    from PIL import Image, ImageDraw, ImageFont
-
     with Image.open(prediction.path) as image:
         picture = image.convert("RGB")
     draw = ImageDraw.Draw(picture)

@@ -671,6 +671,7 @@ def transfer_configs(model: int = 2, profile: str = "paper", data: str = "real",
     ``None`` for a run from scratch. ``backend`` defaults to the running Keras backend.
     """
     if overrides.get("backend") is None:
+        # saves start-up time: Keras loads TensorFlow
         import keras
 
         overrides["backend"] = keras.backend.backend()

@@ -7,7 +7,13 @@ are, never by id).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+
+from ferlib.protocol import departure_text
+from ferlib.results import is_subject_fold, protocol_seed_runs
+from ferlib.study import ROUNDS, study_runs
 
 #: The roles a run plays, in the order the appendix lists them.
 ROLES = ("the paper's experiment", "sensitivity study", "subject-independent fold", "other settings")
@@ -18,6 +24,7 @@ ROUND_WORDS = {"settled": "", "first": "around a start with augmentation",
 
 
 def _experiment(config) -> str:
+    # saves start-up time: figures loads matplotlib
     from ferlib.figures import run_dataset_title
 
     how = "from scratch" if config.source is None else "fine-tuned"
@@ -35,10 +42,6 @@ def run_listing(runs) -> pd.DataFrame:
         folds), ``setting`` (the study's cell, or how the settings depart from the
         protocol's) and ``accuracy`` (test accuracy).
     """
-    from ferlib.protocol import departure_text
-    from ferlib.results import is_subject_fold, protocol_seed_runs
-    from ferlib.study import ROUNDS, study_runs
-
     protocol_ids = {run.id for runs_of in protocol_seed_runs(runs).values() for run in runs_of}
     cells = {}
     for round_name in ROUNDS:
@@ -68,8 +71,8 @@ def run_listing(runs) -> pd.DataFrame:
 def citation(root) -> dict:
     """The reproduction's citation, read from ``CITATION.cff`` at ``root``: ``title``,
     ``authors`` (one string), ``version``, ``license``, ``url``."""
-    from pathlib import Path
-
+    # saves start-up time: PyYAML, a dependency of the book's tools rather than of
+    # ferlib, loads only to read the citation
     import yaml
 
     path = Path(root) / "CITATION.cff"

@@ -97,6 +97,8 @@ def recipe_config(cell: str = "recipe", *, model: int = ABLATION_MODEL, dataset:
     """The config of one ablation cell: the profile's experiment config (with its stated
     deviations), the recipe on top, then the cell's change, then ``overrides`` (``None``
     values ignored, as from the command line)."""
+    # saves start-up time: Keras loads TensorFlow, and the command line reads the recipes
+    # while it builds its options, before the data and training code (scikit-learn) load
     import keras
 
     from ferlib.protocol import experiment_config
@@ -127,6 +129,8 @@ def run_ablation(store, *, data_dir=None, cache_dir=None, cells=None, seeds=ABLA
                  log=print, **options) -> dict:
     """Train (or fetch from ``store``) every run of :func:`ablation_configs`; returns
     ``{cell: [Run, ...]}`` in seed order. The data set is loaded once."""
+    # saves start-up time: the command line reads the recipes while it builds its
+    # options, before the data and training code (scikit-learn, OpenCV) load
     from ferlib.experiment import config_data, train_run
 
     data = "real" if data_dir is not None else "synthetic"

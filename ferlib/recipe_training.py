@@ -29,6 +29,9 @@ import keras
 import numpy as np
 
 from ferlib import schedule as schedules
+from ferlib.identity import LEGACY_VALUES
+from ferlib.recipe_augment import recipe_training_model, ten_crop_proba
+from ferlib.training import predict_proba
 
 #: The config fields a :class:`TrainingRecipe` reads (``tta`` is read at evaluation).
 RECIPE_FIELDS = ("optimizer", "momentum", "weight_decay", "schedule", "plateau_factor", "plateau_patience",
@@ -112,8 +115,6 @@ class TrainingRecipe:
 
     def trainer(self, model, *, seed: int):
         """``model`` behind the recipe's augmenter (:func:`ferlib.recipe_augment.recipe_training_model`)."""
-        from ferlib.recipe_augment import recipe_training_model
-
         return recipe_training_model(model, seed=seed, flip=self.flip, crop_padding=self.crop_padding,
                                      rotation_degrees=self.rotation_degrees, erasing=self.erasing)
 
@@ -121,8 +122,6 @@ class TrainingRecipe:
 def training_recipe(config) -> TrainingRecipe | None:
     """The :class:`TrainingRecipe` of ``config``, or ``None`` when every field of
     :data:`RECIPE_FIELDS` keeps its legacy value (the paper's training, unchanged)."""
-    from ferlib.identity import LEGACY_VALUES
-
     if all(getattr(config, name) == LEGACY_VALUES[name] for name in RECIPE_FIELDS):
         return None
     return TrainingRecipe(learning_rate=config.learning_rate, epochs=config.epochs,
@@ -135,12 +134,8 @@ def evaluation_predictor(config):
     (:func:`ferlib.recipe_augment.ten_crop_proba`) when ``config.tta == "ten-crop"``,
     reflected by ``config.crop_padding`` pixels (4 unless the recipe sets another)."""
     if config.tta == "none":
-        from ferlib.training import predict_proba
-
         return predict_proba
     if config.tta == "ten-crop":
-        from ferlib.recipe_augment import ten_crop_proba
-
         padding = config.crop_padding or 4
         return lambda model, images: ten_crop_proba(model, images, padding=padding)
     raise ValueError(f"tta must be 'none' or 'ten-crop', got {config.tta!r}")

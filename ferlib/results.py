@@ -17,6 +17,7 @@ published book builds on any machine. Export runs into it with
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import shutil
 from collections.abc import Mapping
@@ -26,12 +27,22 @@ import numpy as np
 import pandas as pd
 
 from ferlib import atomic, splits
+from ferlib.config import RunConfig
 from ferlib.evaluation import classification_metrics
+from ferlib.excerpt import shortened
 from ferlib.experiment import PAPER_EXPERIMENTS, load_data
 from ferlib.fingerprint import dataset_fingerprint, file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
 from ferlib.labels import EMOTIONS, NUM_CLASSES
-from ferlib.protocol import experiment_config, experiment_key, subject_fold_config
+from ferlib.protocol import (
+    FINETUNE_SOURCE,
+    experiment_config,
+    experiment_key,
+    split_seed_config,
+    subject_finetune_config,
+    subject_fold_config,
+    subject_protocol,
+)
 from ferlib.store import (CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, check_replaceable_run,
                           read_checksums, seal_files)
 from ferlib.vocabulary import DATASETS, PAPER_DATASETS, PAPER_MODELS, SPLIT_PARTS
@@ -267,8 +278,6 @@ def is_subject_finetune_fold(config) -> bool:
     (:func:`is_subject_fold`)."""
     if config.protocol == "paper" or not config.is_finetune or config.data != "real":
         return False
-    from ferlib.protocol import FINETUNE_SOURCE, subject_finetune_config
-
     if config.source != FINETUNE_SOURCE:
         return False
     try:
@@ -302,8 +311,6 @@ def is_split_seed_run(config) -> bool:
     run of its experiment (:func:`is_paper_config` keeps split seed 0)."""
     if config.protocol != "paper" or config.split_seed == 0 or config.data != "real":
         return False
-    from ferlib.protocol import split_seed_config
-
     try:
         expected = split_seed_config("paper", experiment_key(config), config.split_seed, data="real",
                                      seed=config.seed, source=config.source, source_run=config.source_run,
@@ -370,8 +377,6 @@ def read_missing(results_dir=PAPER_RESULTS) -> list:
 
     Raises ``ValueError`` naming the entry that is malformed.
     """
-    from ferlib.excerpt import shortened
-
     path = Path(results_dir) / MISSING_FILE
     if not path.exists():
         return []
@@ -479,8 +484,6 @@ def row_problems(predictions, where) -> list:
     label that is not a whole number 0..6, a probability that is not a finite number in
     0..1, a missing probability column. Rows are numbered from 0 with their line in the
     file (the header is line 1); at most :data:`ROWS_NAMED` per kind are named."""
-    from ferlib.labels import EMOTIONS, NUM_CLASSES
-
     columns = [f"p_{name}" for name in EMOTIONS]
     missing = [c for c in ("part", "true", "predicted", *columns) if c not in predictions.columns]
     if missing:
@@ -520,8 +523,6 @@ def split_key(config) -> str:
 def part_digest(sources, labels) -> str:
     """The sha256 of a split part's images and labels, whatever their order: of the
     sorted lines ``<source>\t<label>``."""
-    import hashlib
-
     lines = sorted(f"{source}\t{int(label)}\n" for source, label in zip(sources, labels))
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
@@ -532,12 +533,6 @@ def split_parts(dataset) -> dict:
     set: the paper's split (seed 0) and, for a data set with subject-independent folds
     (:func:`ferlib.protocol.subject_protocol`), each of its folds. Recorded in
     ``datasets.json`` so that :func:`split_problems` can check a run's rows without the data."""
-    import dataclasses
-
-    from ferlib import splits
-    from ferlib.config import RunConfig
-    from ferlib.protocol import subject_protocol
-
     configs = [RunConfig(model=2, dataset="jaffe", data="real")]
     try:
         protocol, total = subject_protocol(dataset.name)

@@ -18,6 +18,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import ferlib
+
 #: Set to a commit to stamp a book built from a copy of the tree without git.
 COMMIT_VARIABLE = "FERLIB_GIT_COMMIT"
 
@@ -49,8 +51,6 @@ def build_date(now=None) -> str:
 
 def build_stamp(root=None, *, now=None) -> dict:
     """``{"version", "commit", "date"}`` of this build."""
-    import ferlib
-
     return {"version": ferlib.__version__, "commit": git_commit(root), "date": build_date(now)}
 
 

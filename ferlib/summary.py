@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pandas as pd
 
-from ferlib import paper
+from ferlib import compare, paper, stats
+from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
+from ferlib.protocol import paper_dataset
+from ferlib.tables import accuracy_bounds
 
 #: The four statuses a claim can have, best first.
 STATUSES = ("reproduced", "partly", "not reproduced", "untested")
@@ -115,10 +119,6 @@ def accuracy_agreement(paper_value: float, accuracies, test_n: int, paper_n: int
         paper's binomial error on ``paper_n`` images combined with ours, which is
         ``sd / sqrt(n)`` over seeds, or the binomial error of one run.
     """
-    from ferlib import stats
-    from ferlib.claims import Z_LIMIT, binomial_se
-    from ferlib.tables import accuracy_bounds
-
     values = np.asarray(list(accuracies), dtype=float)
     if values.size == 0 or test_n < 1:
         raise ValueError("accuracies must hold at least one value and test_n must be at least 1")
@@ -152,9 +152,6 @@ def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
         ``gain_sd``, ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
         ``t_p_value`` and ``verdict`` (one of :data:`GAIN_VERDICTS`).
     """
-    from ferlib import compare
-    from ferlib.protocol import paper_dataset
-
     evidence = compare.finetune_over_seeds(seed_runs)
     columns = ["model", "dataset", "seeds", "gain_mean", "gain_sd", "fine_tuned_better", "significant_gains",
                "significant_losses", "t_p_value"]
@@ -202,8 +199,6 @@ def compute_needs(missing) -> dict:
     """``{model: "about N CPU-hours"}`` for the networks whose FER2013 run is missing,
     read from the missing experiments' reasons (:func:`ferlib.results.read_missing`
     rows, or a frame with ``model``, ``dataset``, ``training`` and ``reason``)."""
-    import re
-
     frame = missing if isinstance(missing, pd.DataFrame) else pd.DataFrame(missing)
     needs = {}
     for row in frame.to_dict("records"):
@@ -231,8 +226,6 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
         fine-tune evidence), ``status`` (one of :data:`STATUSES`), ``tested`` (the
         networks with a run) and ``agreements`` (``{model: True/False/None}``).
     """
-    from ferlib.claims import stated_test_sizes
-
     needs = compute_needs(missing) if missing is not None else {}
     sizes = stated_test_sizes()
     if verdicts is None:
@@ -289,6 +282,7 @@ def status_counts(claims: pd.DataFrame) -> dict:
 
 
 def _experiment_label(model, dataset, source) -> str:
+    # saves start-up time: figures loads matplotlib
     from ferlib.figures import run_dataset_title
 
     how = "from scratch" if source is None else "fine-tuned"
@@ -369,6 +363,7 @@ def verdict_sentence(claims: pd.DataFrame) -> str:
 def paper_dataset_title(name: str) -> str:
     """A data set named as the paper names it, titled as the book writes it: the
     paper's CK+ is the seven-class set (``"ckplus"`` -> ``"CK+ (7 classes)"``)."""
+    # saves start-up time: figures loads matplotlib
     from ferlib.figures import run_dataset_title
 
     return run_dataset_title("ckplus7" if name == "ckplus" else name)
@@ -376,8 +371,6 @@ def paper_dataset_title(name: str) -> str:
 
 def _joined_costs(costs) -> str:
     """``["about 17 CPU-hours", "about 42 CPU-hours"]`` -> ``"about 17 and 42 CPU-hours"``."""
-    import re
-
     parsed = [re.fullmatch(r"about (\S+) (.+)", c) for c in costs]
     if all(parsed) and len({m.group(2) for m in parsed}) == 1:
         return f"about {' and '.join(m.group(1) for m in parsed)} {parsed[0].group(2)}"
@@ -424,6 +417,7 @@ def gain_sentence(verdicts: pd.DataFrame) -> str:
 def subject_sentence(subject_cnn: pd.DataFrame) -> str:
     """How the network trained on subject-independent folds does against HOG + logistic
     regression on the same people, or an empty string without complete folds."""
+    # saves start-up time: figures loads matplotlib
     from ferlib.figures import run_dataset_title
 
     done = subject_cnn[subject_cnn["complete"].astype(bool)] if len(subject_cnn) else subject_cnn

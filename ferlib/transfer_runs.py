@@ -72,6 +72,7 @@ def train_transfer_runs(model: int, store, *, data_dir, cache_dir=None, results_
     ``planned`` (with ``dry_run``) every job's label without training any.
     ``max_runs``: stop after this many runs (found or trained).
     """
+    # saves start-up time: Keras loads TensorFlow
     import keras
 
     if max_runs is not None and max_runs < 1:

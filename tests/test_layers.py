@@ -10,7 +10,9 @@ both. The contract, written once in :data:`LAYERS`:
   report, neither imports the command line;
 - no import cycle exists anywhere;
 - an import inside a function is there to save start-up time (Keras loads TensorFlow,
-  matplotlib, the notebook tools), and a comment beside it says so.
+  matplotlib, the notebook tools), and a comment beside it says so; outside the command
+  line, such an import of a module of the package must load a library of
+  :data:`SLOW_LIBRARIES` that the importing module does not load already.
 """
 
 from __future__ import annotations
@@ -27,12 +29,18 @@ LAYERS = {
     "core": ("", "vocabulary", "labels", "paper", "config", "atomic", "fingerprint", "identity", "datasets",
              "synthetic", "pack", "splits", "stats", "evaluation", "augment", "models", "training", "store",
              "experiment", "baselines", "leakage", "diagnostics", "protocol", "results", "study", "missing",
-             "campaign_files", "campaign"),
-    "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "chapter", "book"),
+             "campaign_files", "campaign", "campaign_import", "destinations", "excerpt", "options", "schedule",
+             "recipe_augment", "recipe_training", "recipe", "predict", "transfer_runs"),
+    "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "summary", "provenance",
+               "chapter", "book", "sphinxext"),
     "command": ("cli", "__main__"),
 }
 #: What a comment beside an import inside a function must say.
 LAZY_REASON = "start-up"
+#: The libraries whose import costs start-up time: Keras (with TensorFlow or JAX), the
+#: scientific stack beyond numpy and pandas, the notebook tools.
+SLOW_LIBRARIES = frozenset({"keras", "tensorflow", "jax", "matplotlib", "sklearn", "scipy", "cv2", "PIL",
+                            "IPython", "myst_nb", "jupytext", "nbformat", "papermill"})
 
 
 # --------------------------------------------------------------------------- the import graph
@@ -84,6 +92,70 @@ def import_graph(package: Path) -> dict:
 
         visit(ast.parse(path.read_text(), filename=str(path)), False)
     return graph
+
+
+def libraries_loaded(package: Path, libraries=SLOW_LIBRARIES) -> dict:
+    """``{module: set of libraries}``: the ``libraries`` that importing each module of
+    ``package`` loads, by its imports at the top (outside functions and ``if
+    TYPE_CHECKING:``), its own and those of the package's modules it imports there,
+    transitively."""
+    modules = package_modules(package)
+    own, below = {}, {}
+
+    def resolve(module, target):
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        return target if target and target != module else None
+
+    for name, path in modules.items():
+        own[name], below[name] = set(), set()
+
+        def visit(node):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    continue
+                if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                    visit(ast.Module(body=child.orelse, type_ignores=[]))
+                    continue
+                if isinstance(child, (ast.Import, ast.ImportFrom)):
+                    for target in _targets(child, name, path.name == "__init__.py"):
+                        if target.split(".")[0] == package.name:
+                            found = resolve(name, target)
+                            if found:
+                                below[name].add(found)
+                        elif target.split(".")[0] in libraries:
+                            own[name].add(target.split(".")[0])
+                visit(child)
+
+        visit(ast.parse(path.read_text(), filename=str(path)))
+        # a submodule's import loads its packages first
+        parts = name.split(".")
+        below[name].update(".".join(parts[:i]) for i in range(1, len(parts)))
+
+    loaded = {}
+
+    def collect(module, seen):
+        if module in loaded:
+            return loaded[module]
+        found = set(own[module])
+        for other in below[module] - seen:
+            found |= collect(other, seen | {module})
+        return found
+
+    for name in modules:
+        loaded[name] = collect(name, {name})
+    return loaded
+
+
+def needless_lazy_imports(package: Path, graph: dict, *, allowed=("",)) -> list:
+    """``"a -> b"`` for each import inside a function of ``a`` that loads no library of
+    :data:`SLOW_LIBRARIES` that ``a`` does not load already, so saves no start-up time;
+    modules ``a`` named in ``allowed`` (the command line, which loads each command's
+    modules when it runs) may have them. A module's own package is loaded with it."""
+    loaded = libraries_loaded(package)
+    return sorted(f"{a} -> {b}" for a, imported in graph.items() for b, where in imported.items()
+                  if any(in_function for _, in_function in where) and a not in allowed
+                  and not a.startswith(b + ".") and not loaded[b] - loaded[a])
 
 
 def cycles(graph: dict) -> list:
@@ -220,9 +292,28 @@ def test_the_graph_sees_imports_inside_functions():
     inside = [(a, b) for a, imported in graph.items() for b, where in imported.items()
               if any(in_function for _, in_function in where)]
     assert ("ferlib.experiment", "ferlib.models") in inside  # Keras is imported when a model is built
-    keras = {"ferlib", "ferlib.models", "ferlib.training", "ferlib.augment"}  # "ferlib": from ferlib import training
-    assert all(a == "ferlib.cli" or b in keras for a, b in inside), \
-        "outside the command line, an import inside a function only keeps Keras (TensorFlow) out of start-up"
+    assert "keras" in libraries_loaded(PACKAGE)["ferlib.models"]
+    assert needless_lazy_imports(PACKAGE, graph, allowed=("ferlib.cli",)) == [], \
+        "outside the command line, an import inside a function keeps a slow library (Keras, matplotlib, " \
+        "scikit-learn, the notebook tools) out of start-up; these load none the module has not loaded already"
+
+
+def test_a_lazy_import_must_keep_a_slow_library_out(tmp_path):
+    package = _package(tmp_path, {
+        "__init__.py": "",
+        "light.py": "X = 1\n",
+        "net.py": "import numpy as np\nfrom pkg import deep\n",
+        "deep.py": "import keras\n",
+        "plots.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import matplotlib\n",
+        "user.py": "def f():\n    from pkg import light, net, plots  # start-up\n    return light, net, plots\n",
+        "heavy.py": "import keras\n\n\ndef g():\n    from pkg import net  # start-up\n    return net\n",
+    })
+    loaded = libraries_loaded(package)
+    assert loaded["pkg.net"] == {"keras"} and loaded["pkg.plots"] == set() and loaded["pkg.light"] == set()
+    graph = import_graph(package)
+    assert needless_lazy_imports(package, graph) == ["pkg.heavy -> pkg.net", "pkg.user -> pkg.light",
+                                                      "pkg.user -> pkg.plots"]
+    assert needless_lazy_imports(package, graph, allowed=("pkg.heavy", "pkg.user")) == []
 
 
 def _package(root: Path, files: dict) -> Path:
