@@ -200,3 +200,27 @@ def test_the_documented_fold_commands_train_the_protocols_folds(argv):
     config = cli._config(args, model=args.model, dataset=args.dataset)
     assert config == protocol.subject_fold_config("paper", 2, args.dataset, 6, backend=keras.backend.backend())
     assert results.is_subject_fold(config)
+
+
+def test_each_command_has_one_group_and_help_lists_them_in_order(capsys):
+    from ferlib import cli
+
+    names = [name for group in cli.GROUPS for name in group.COMMANDS]
+    assert sorted(names) == sorted(cli.ORDER) and len(set(cli.ORDER)) == len(cli.ORDER)
+    for group in cli.GROUPS:
+        for name, (add_parser, run) in group.COMMANDS.items():
+            assert run is cli.COMMANDS[name] and run.__module__ == add_parser.__module__ == group.__name__
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert listed == list(cli.ORDER)
+    assert main([cli.ORDER[-1], "--help"]) == 0
+    assert f"usage: python -m ferlib {cli.ORDER[-1]}" in capsys.readouterr().out
+
+
+def test_the_command_line_starts_without_the_slow_libraries():
+    # every command group is imported to build the parser: each must load what it runs only when it runs
+    code = ("import sys, ferlib.cli; ferlib.cli.build_parser(); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow', 'jax', 'matplotlib', "
+            "'sklearn', 'scipy'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
