@@ -91,8 +91,9 @@ def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
     text = landing.read_text(encoding="utf-8")
     first = text.index("<table")
     verdict_table = text[first:text.index("</table>", first)]
-    for status in ("reproduced", "untested"):
-        assert status in verdict_table, f"the landing page's first table has no {status!r} status"
+    assert "reproduced" in verdict_table, "the landing page's first table has no status column"
+    assert "partly" in verdict_table or "untested" in verdict_table, \
+        "the paper's claims for every network: some are tested for one network only"
     assert "the paper’s claim" in verdict_table or "the paper's claim" in verdict_table
     words = words_before_first_table(landing)
     assert words is not None and words <= 350, f"{words} words before the verdict table"

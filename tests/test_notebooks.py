@@ -54,7 +54,8 @@ def outputs_text(notebook) -> str:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
                 parts.append(output["text"])
-            for mime in ("text/plain", "text/html", "text/markdown"):
+            for mime in ("text/plain", "text/html", "text/markdown",
+                         "application/papermill.record/text/plain"):  # a value glued with display=False
                 if mime in output.get("data", {}):
                     parts.append(output["data"][mime])
     return "\n".join(parts)
