@@ -223,23 +223,29 @@ def add_study(commands):
     _add_common(p)
 
 
+def _check_many_seeds_and_cells(args, command: str, known: list) -> None:
+    """The checks of a command that trains cells over several seeds (``study``,
+    ``recipe``): the data folder, ``--seeds`` rather than ``--seed``, and every
+    ``--cells`` name among ``known``."""
+    _check_data_dir(args)
+    if args.seed is not None:
+        raise ValueError(f"{command} takes --seeds (several), not --seed")
+    unknown = [cell for cell in args.cells or () if cell not in known]
+    if unknown:
+        raise ValueError(f"--cells: unknown {unknown}; known: {known}")
+
+
 def cmd_study(args) -> int:
     # saves start-up time: a command loads only what it runs
     from ferlib import study
 
-    _check_data_dir(args)
-    if args.seed is not None:
-        raise ValueError("study takes --seeds (several), not --seed")
+    _check_many_seeds_and_cells(args, "study", list(study.round_cells(args.round)))
     scope = dict(seeds=parse_seeds(args.seeds), profile=args.profile, round=args.round)
     if args.models:
         scope["models"] = tuple(args.models)
     if args.datasets:
         scope["datasets"] = tuple(args.datasets)
     if args.cells:
-        known = study.round_cells(args.round)
-        unknown = [c for c in args.cells if c not in known]
-        if unknown:
-            raise ValueError(f"--cells: unknown {unknown}; known: {list(known)}")
         scope["cells"] = tuple(args.cells)
     runs = study.run_study(args.store, data_dir=args.data_dir, cache_dir=args.cache_dir,
                            verbose=0 if args.quiet else 1, **scope)
@@ -270,15 +276,9 @@ def cmd_recipe(args) -> int:
     # saves start-up time: a command loads only what it runs
     from ferlib import recipe
 
-    _check_data_dir(args)
-    if args.seed is not None:
-        raise ValueError("recipe takes --seeds (several), not --seed")
+    _check_many_seeds_and_cells(args, "recipe", list(recipe.ABLATION) + list(recipe.EVALUATION_CELLS))
     if args.epochs is not None and args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
-    known = list(recipe.ABLATION) + list(recipe.EVALUATION_CELLS)
-    unknown = [cell for cell in args.cells or () if cell not in known]
-    if unknown:
-        raise ValueError(f"--cells: unknown {unknown}; known: {known}")
     runs = recipe.run_ablation(args.store, data_dir=args.data_dir, cache_dir=args.cache_dir, cells=args.cells,
                                seeds=parse_seeds(args.seeds), model=args.model, dataset=args.dataset,
                                profile=args.profile, epochs=args.epochs, limit_train=args.limit_train,
