@@ -115,8 +115,7 @@ def paper_book(tmp_path_factory):
 def test_paper_book_is_built_from_the_committed_results(paper_book):
     from ferlib import results
 
-    build_dir, lines = paper_book
-    assert any("committed results" in line for line in lines)
+    build_dir, _ = paper_book
     committed = results.paper_results(ROOT / results.PAPER_RESULTS)
     provenance = page(build_dir, "notebooks/11_provenance.html")
     for run in results.committed_runs(ROOT / results.PAPER_RESULTS):
@@ -226,37 +225,18 @@ def test_protocol_page_shows_each_round_of_the_study_with_its_verdicts(paper_boo
     assert "What the evidence supports" in conclusions and "of at least 40% over their seeds" in conclusions
 
 
-#: What `jupyter-book build .` reads from the project root (the rest is not the book's).
-ROOT_BUILD_FILES = ("_config.yml", "_toc.yml", "references.bib", "CITATION.cff", "book", "notebooks", "_static",
-                    "results")
-
-
 @pytest.mark.slow
-def test_jupyter_book_build_at_the_root_builds_the_published_book(tmp_path):
-    """`jupyter-book build .`, the first command a Jupyter Book user runs, executes the
-    jupytext sources with Jupyter Book's cache on the results in results/paper and builds
-    every page of the table of contents, with no Sphinx warning."""
-    import os
-    import subprocess
-    import sys
-
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ROOT_BUILD_FILES:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / name)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               TF_CPP_MIN_LOG_LEVEL="2")
-    completed = subprocess.run(
-        [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(project),
-         "--warningiserror", "--keep-going", "--quiet"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=3000)
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
-    html = project / "_build" / "html"
+def test_jupyter_book_build_at_the_root_builds_the_published_book(paper_book):
+    """`jupyter-book build .`, the first command a Jupyter Book user runs (the fixture runs
+    it in a copy of the project's root), executes the jupytext sources with Jupyter Book's
+    cache on the results in results/paper and builds every page of the table of contents,
+    with no Sphinx warning."""
+    build_dir, _ = paper_book
+    html = build_dir / "html"
     for entry in book.toc_entries(ROOT):
         assert (html / f"{entry.file}.html").is_file(), f"{entry.file}: not built"
     landing = (html / f"{book.toc_entries(ROOT)[0].file}.html").read_text(encoding="utf-8")
     assert "<table" in landing and 'id="fig-summary"' in landing and "{glue" not in landing
     conclusions = (html / "book" / "conclusions.html").read_text(encoding="utf-8")
     assert "pasted-text" in conclusions and "Of the paper" in conclusions  # glued across pages
-    assert (project / "_build" / ".jupyter_cache").is_dir(), "the notebooks were not executed with the cache"
+    assert (build_dir / ".jupyter_cache").is_dir(), "the notebooks were not executed with the cache"
