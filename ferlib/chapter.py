@@ -24,9 +24,7 @@ The build of the book (papermill, Jupyter Book) is :mod:`ferlib.book`.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import html
 import io
 import logging
 import math
@@ -44,7 +42,7 @@ from ferlib.config import PROFILES, profile_config, uses_committed_results
 from ferlib.diagnostics import PROBES_FILE, probes_table, read_probes
 from ferlib.excerpt import shortened
 from ferlib.experiment import config_data, prepare, run_split
-from ferlib.formatting import note, to_markdown
+from ferlib.formatting import csv_link, note, table_markdown, to_markdown
 from ferlib.labels import EMOTIONS
 from ferlib.protocol import departure_text, experiment_key, paper_dataset, protocol_dataset, reproduction_runs
 from ferlib.results import (
@@ -220,15 +218,6 @@ def stand_in_faces(name: str, per_class: int, *, seed: int = 0):
 VISIBLE_ROWS = 15
 
 
-def csv_link(frame, filename: str, *, label: str | None = None) -> str:
-    """An HTML link that downloads ``frame`` as ``filename`` (CSV, embedded in the page,
-    so the book needs no extra file)."""
-    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
-    text = html.escape(label or f"Download {filename} (CSV)")
-    return (f'<a class="ferlib-csv" download="{html.escape(filename)}" '
-            f'href="data:text/csv;base64,{payload}">{text}</a>')
-
-
 def long_table(frame, columns=None, *, title: str, filename: str, visible: int = VISIBLE_ROWS,
                data=None, **options):
     """A table for reading: up to ``visible`` rows shown as they are; a longer one
@@ -242,10 +231,10 @@ def long_table(frame, columns=None, *, title: str, filename: str, visible: int =
     # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
 
+    if len(frame) <= visible:
+        return Markdown(table_markdown(frame, columns, filename=filename, data=data, **options))
     body = to_markdown(frame, columns, **options)
     link = csv_link(frame if data is None else data, filename)
-    if len(frame) <= visible:
-        return Markdown(f"{body}\n\n{link}" if len(frame) else body)
     return Markdown(f"::::{{dropdown}} {title} ({len(frame)} rows)\n\n{body}\n\n::::\n\n{link}")
 
 

@@ -4,19 +4,22 @@ The book shows every table through :func:`table` (or :func:`to_markdown`): the c
 to show are chosen and named, accuracies are percentages with their 95% interval, a
 value that does not exist (a missing run, an undefined quantity: ``None``, ``NaN``,
 ``pd.NA``) is a dash, and a note under the table says what a dash means. No DataFrame
-index is shown, and nothing ``NaN`` or ``None`` reaches the page.
+index is shown, and nothing ``NaN`` or ``None`` reaches the page. Beside each table a
+link downloads its rows as CSV (:func:`csv_link`; ``filename=`` of :func:`table`).
 
 A column is a :class:`Column`: a header, a function from a row to its text and an
 alignment. The helpers below make the usual ones::
 
     table(results, [text("model"), dataset(), text("training"),
                     percent("paper"), percent_interval("ours", "ours_low", "ours_high")],
-          missing="no committed run of this experiment")
+          missing="no committed run of this experiment", filename="accuracy_fer2013.csv")
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import html
 import math
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -373,13 +376,41 @@ def to_markdown(frame: pd.DataFrame, columns: Sequence[Column | str] | None = No
     return "\n".join(lines) + ("\n\n" + "\n\n".join(below) if below else "")
 
 
-def table(frame: pd.DataFrame, columns: Sequence[Column | str] | None = None, **options):
-    """:func:`to_markdown` as an IPython Markdown object: a notebook cell that ends with
-    it shows the table (the book renders it as a MyST table)."""
+def csv_link(frame: pd.DataFrame, filename: str, *, label: str | None = None) -> str:
+    """An HTML link (class ``ferlib-csv``) that downloads ``frame`` as ``filename``: its
+    columns as stored, without the index, as UTF-8 CSV embedded in the page (a ``data:``
+    URI, so the book needs no extra file). The label defaults to
+    ``"Download FILENAME (CSV)"``; both are HTML-escaped."""
+    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    label = html.escape(label or f"Download {filename} (CSV)")
+    return (f'<a class="ferlib-csv" download="{html.escape(filename)}" '
+            f'href="data:text/csv;base64,{payload}">{label}</a>')
+
+
+def table_markdown(frame: pd.DataFrame, columns: Sequence[Column | str] | None = None, *,
+                   filename: str | None, data: pd.DataFrame | None = None, **options) -> str:
+    """:func:`to_markdown`, then (when ``frame`` has rows and ``filename`` is given) a
+    :func:`csv_link` that downloads ``data`` (default ``frame``: the columns as stored,
+    not as shown) as ``filename``."""
+    body = to_markdown(frame, columns, **options)
+    if filename is None or not len(frame):
+        return body
+    return f"{body}\n\n{csv_link(frame if data is None else data, filename)}"
+
+
+def table(frame: pd.DataFrame, columns: Sequence[Column | str] | None = None, *,
+          filename: str | None, data: pd.DataFrame | None = None, **options):
+    """:func:`table_markdown` as an IPython Markdown object: a notebook cell that ends
+    with it shows the table (the book renders it as a MyST table) and its CSV download.
+
+    ``filename`` must be given: every table of the book can be downloaded, under a name
+    that says what it holds (``"claims_fer2013.csv"``; one per table on a page, so a
+    table drawn in a loop names its model or data set). ``None`` shows no link.
+    """
     # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
 
-    return Markdown(to_markdown(frame, columns, **options))
+    return Markdown(table_markdown(frame, columns, filename=filename, data=data, **options))
 
 
 def note(markdown: str) -> None:

@@ -76,7 +76,8 @@ BADGES = {"reproduced": "bdg-success", "partly": "bdg-warning", "not reproduced"
 fmt.table(claim_rows, [fmt.template("**{number}.** {claim} ({where})", "the paper's claim"),
                        fmt.text("paper", "paper"),
                        fmt.Column("ours [95% interval]", lambda row: row["ours"].replace("; ", "<br>")),
-                       fmt.Column("status", lambda row: f"{{{BADGES[row['status']]}}}`{row['status']}`")])
+                       fmt.Column("status", lambda row: f"{{{BADGES[row['status']]}}}`{row['status']}`")],
+          filename="claims.csv")
 
 # %% [markdown]
 # ```{glue:figure} summary_accuracy
@@ -140,7 +141,7 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
            fmt.number("significant_gains", "seeds with a significant gain"),
            fmt.p_value("t_p_value", "paired t p"),
            fmt.Column("verdict", lambda row: row["verdict"] if isinstance(row["verdict"], str) else "not decided yet")],
-          empty="No fine-tune has its run from scratch of the same seed yet.")
+          empty="No fine-tune has its run from scratch of the same seed yet.", filename="verdict-per-network.csv")
 
 # %% [markdown]
 # A seed's gain is *significant* when the exact McNemar test, which counts only the
@@ -202,7 +203,7 @@ fmt.table(pd.DataFrame(compute_rows),
            fmt.Column("per run", lambda row: summary.duration_text(3600 * row["hours_per_run"])
                       if row.get("hours_per_run") is not None else fmt.DASH, "right"),
            fmt.number("images_per_s", "images/s")],
-          missing="no run yet")
+          missing="no run yet", filename="compute-per-experiment.csv")
 
 # %% [markdown]
 # All {glue:text}`summary_all_runs` runs behind the book, the sensitivity study and the

@@ -60,19 +60,19 @@ display(Markdown(chapter.description))
 # ### FER2013
 
 # %% tags=["hide-input"]
-fmt.table(views["fer2013"].table.reset_index())
+fmt.table(views["fer2013"].table.reset_index(), filename="images-fer2013.csv")
 
 # %% [markdown]
 # ### CK+ (7 classes)
 
 # %% tags=["hide-input"]
-fmt.table(views["ckplus"].table.reset_index())
+fmt.table(views["ckplus"].table.reset_index(), filename="images-ckplus7.csv")
 
 # %% [markdown]
 # ### JAFFE
 
 # %% tags=["hide-input"]
-fmt.table(views["jaffe"].table.reset_index())
+fmt.table(views["jaffe"].table.reset_index(), filename="images-jaffe.csv")
 
 # %% [markdown]
 # What the loaders mapped, dropped or repaired, and where the paper's Table 1 is off:

@@ -60,7 +60,8 @@ Markdown(f"Model {models[0]}: {network.count_params():,} parameters in the {len(
 glue("all_parameter_counts_match", "yes" if bool(counts["matches"].all()) else "no", display=False)
 fmt.table(counts, [fmt.text("model"), fmt.number("params", "parameters"), fmt.number("trainable"),
                    fmt.number("non_trainable", "non-trainable"), fmt.number("paper_params", "paper: parameters"),
-                   fmt.number("paper_non_trainable", "paper: non-trainable"), fmt.yes_no("matches")])
+                   fmt.number("paper_non_trainable", "paper: non-trainable"), fmt.yes_no("matches")],
+          filename="parameter-counts.csv")
 
 # %% [markdown]
 # ## Layer by layer

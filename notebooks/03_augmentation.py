@@ -85,7 +85,8 @@ glue_figure("augmentation_grid", figures.augmentation_figure(augment.augmentatio
 # %% tags=["hide-input"]
 fmt.table(balance["fer2013"], [fmt.text("emotion", "class"), fmt.number("before"), fmt.number("after"),
                                fmt.number("before_percent", "before, %", digits=1),
-                               fmt.number("after_percent", "after, %", digits=1)])
+                               fmt.number("after_percent", "after, %", digits=1)],
+          filename="class-balance-fer2013.csv")
 
 # %% [markdown]
 # ```{glue:figure} balance_fer2013

@@ -124,7 +124,8 @@ fmt.table(overview.sort_values("model", kind="stable"),
           [fmt.run(seed=None), fmt.dataset(), fmt.number("epochs"),
            fmt.number("best_epoch", "best epoch"), fmt.number("train_images", "training images"),
            fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
-           fmt.number("train_time_s", "training, min", scale=1 / 60)], empty="No run in this book.")
+           fmt.number("train_time_s", "training, min", scale=1 / 60)], empty="No run in this book.",
+          filename="runs.csv", data=overview.sort_values("model", kind="stable").drop(columns=["run_id"]))
 
 # %% [markdown]
 # Experiments of the paper with no run here, and the compute each needs:

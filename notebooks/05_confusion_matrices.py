@@ -69,7 +69,7 @@ def confusion_section(dataset):
     display(fmt.table(pairs, [fmt.text("true", "true class"), fmt.text("predicted", "taken for"),
                               fmt.number("count", "images"),
                               fmt.percent("share_of_true", "share of the true class")],
-                      empty="No mistakes."))
+                      empty="No mistakes.", filename=f"confused-pairs-{dataset}.csv"))
     return pairs
 
 # %% [markdown]
@@ -161,7 +161,7 @@ for name in figures.DATASET_TITLES:
     if len(part):
         display(Markdown(f"**{figures.dataset_title(name)}**"))
         display(fmt.table(part, [fmt.run(seed=None), *(fmt.percent(label, digits=0) for label in EMOTIONS)],
-                          drop_empty=True, missing="no test image of this class"))
+                          drop_empty=True, missing="no test image of this class", filename=f"recall-{name}.csv"))
 
 # %% [markdown]
 # ## Exercises

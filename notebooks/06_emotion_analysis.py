@@ -65,7 +65,8 @@ def emotion_panel(dataset_name):
     display(Markdown(f"Model {model}, {tables.training_label(source)}, seed {run.config.seed}."))
     true = examples["true"].to_numpy()
     if chapter.committed:
-        display(fmt.table(examples, [fmt.emotion("true", "true class"), *fmt.probability_columns()]))
+        display(fmt.table(examples, [fmt.emotion("true", "true class"), *fmt.probability_columns()],
+                          filename=f"probabilities-{dataset_name}.csv"))
         faces, labels = stand_in_faces(dataset_name, faces_per_dataset, seed=seed)
         images = np.stack([faces[np.flatnonzero(labels == label)[0]] for label in true])
         kind = (f"the faces are {STAND_IN} of the same true classes, drawn by ferlib, since the data sets' "

@@ -104,7 +104,8 @@ ACCURACY_COLUMNS = [
 
 
 def accuracy_table(dataset):
-    return fmt.table(accuracy[accuracy["dataset"] == dataset], ACCURACY_COLUMNS, missing=fmt.MISSING_RUN)
+    return fmt.table(accuracy[accuracy["dataset"] == dataset], ACCURACY_COLUMNS, missing=fmt.MISSING_RUN,
+                     filename=f"accuracy-{dataset}.csv")
 
 
 display(Markdown("### FER2013 (Table 5)"))
@@ -133,7 +134,7 @@ fmt.table(over_seeds.assign(dataset=over_seeds["dataset"].map(summary.paper_data
                else f"{100 * row['gain_mean']:+.1f}"), "right"),
            fmt.gains_by_seed(), fmt.number("significant_gains", "significant gains"),
            fmt.p_value("t_p_value", "paired t p")],
-          empty="No fine-tune has its run from scratch of the same seed yet.")
+          empty="No fine-tune has its run from scratch of the same seed yet.", filename="finetune-gains-over-seeds.csv")
 
 # %% [markdown]
 # The same for one seed (seed 0, the paper's one run per experiment), image by image.
@@ -146,7 +147,8 @@ fmt.table(paired.assign(dataset=paired["dataset"].map(summary.paper_dataset_titl
            fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
            fmt.template("{only_fine_tuned} / {only_scratch}", "right only fine-tuned / only scratch", align="right"),
            fmt.p_value("p_value", "McNemar p"), fmt.percent("zero_shot", "zero-shot")],
-          empty="No fine-tune has its run from scratch in this book yet, so no pair can be tested.")
+          empty="No fine-tune has its run from scratch in this book yet, so no pair can be tested.",
+          filename="finetune-pairs.csv")
 
 # %% tags=["remove-cell"]
 finetune_text = findings.finetune_sentence(finetune_summary, paired, beside)
@@ -172,7 +174,7 @@ fmt.table(ranges.assign(dataset=ranges["dataset"].map(summary.paper_dataset_titl
           [fmt.text("dataset", "data set"), fmt.text("training"),
            fmt.percent_range("paper_low", "paper_high", "paper", digits=2),
            fmt.percent_range("ours_low", "ours_high", "ours (seed 0)"),
-           fmt.number("ours_models", "networks with a run")], missing=fmt.MISSING_RUN)
+           fmt.number("ours_models", "networks with a run")], missing=fmt.MISSING_RUN, filename="ranges.csv")
 
 # %% [markdown]
 # ## Beside simple baselines
@@ -187,7 +189,7 @@ fmt.table(ranges.assign(dataset=ranges["dataset"].map(summary.paper_dataset_titl
 fmt.table(compare.baseline_accuracies(baseline_report),
           [fmt.run_dataset(), fmt.number("n", "test images"),
            *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{compare.BASELINE_TITLES[name]} [95% interval]")
-             for name in compare.BASELINES]])
+             for name in compare.BASELINES]], filename="baselines.csv")
 
 # %% [markdown]
 # Every run of the protocol beside the HOG baseline, seed by seed. `p vs HOG` is the
@@ -233,7 +235,7 @@ fmt.table(audit.assign(dataset=audit["dataset"].map(summary.paper_dataset_title)
           [fmt.text("model"), fmt.text("dataset", "data set"), fmt.text("training"), fmt.percent("paper", digits=2),
            fmt.number("stated_n", "stated test size"), fmt.yes_no("stated_n_possible", "possible on it"),
            fmt.number("smallest_possible_n", "smallest size that fits")],
-          missing="the paper states no test size for CK+")
+          missing="the paper states no test size for CK+", filename="paper-accuracies-test-sizes.csv")
 
 # %% [markdown]
 # ## How an interval is computed

@@ -54,7 +54,7 @@ fmt.table(main.assign(dataset=main["dataset"].map(paper_dataset_title)),
            fmt.percent("paper", digits=2),
            fmt.percent_interval("ours", "ours_low", "ours_high", "ours [95% interval]"),
            fmt.text("verdict")],
-          missing=fmt.MISSING_RUN)
+          missing=fmt.MISSING_RUN, filename="claims-tables-5-7.csv")
 
 # %% [markdown]
 # FER2013 again, on PublicTest and PrivateTest together (7,178 images), where some of the
@@ -64,7 +64,7 @@ fmt.table(main.assign(dataset=main["dataset"].map(paper_dataset_title)),
 merged = accuracy[accuracy["test_set"] == claims.MERGED_TEST_SET]
 fmt.table(merged, [fmt.text("model"), fmt.percent("paper", digits=2),
                    fmt.percent_interval("ours", "ours_low", "ours_high", "ours [95% interval]"),
-                   fmt.text("verdict")], missing=fmt.MISSING_RUN)
+                   fmt.text("verdict")], missing=fmt.MISSING_RUN, filename="claims-fer2013-both-test-sets.csv")
 
 # %% [markdown]
 # ## How the paper's numbers are checked
@@ -112,7 +112,8 @@ for name in dict.fromkeys(counts["dataset"]):
     display(fmt.table(counts[counts["dataset"] == name],
                       [fmt.text("class"), fmt.number("paper"), fmt.number("ours"),
                        fmt.number("difference", sign=True), fmt.text("note")],
-                      missing="no count of ours to compare (the note says why)"))
+                      missing="no count of ours to compare (the note says why)",
+                      filename=f"class-counts-{name}.csv"))
 
 # %% [markdown]
 # ## Tables 5-7: can the paper's values come from its test sets?
@@ -124,7 +125,7 @@ for name in dict.fromkeys(counts["dataset"]):
 fmt.table(main.assign(dataset=main["dataset"].map(paper_dataset_title)),
           [fmt.text("model"), fmt.text("dataset", "data set"), fmt.text("training"), fmt.percent("paper", digits=2),
            fmt.number("stated_n", "stated test size"), fmt.yes_no("paper_possible", "possible on it")],
-          missing="the paper states no test size for CK+")
+          missing="the paper states no test size for CK+", filename="paper-values-stated-test-sizes.csv")
 
 # %% tags=["hide-input"]
 display(Markdown(
@@ -143,7 +144,7 @@ fmt.table(range_rows.assign(dataset=range_rows["dataset"].map(paper_dataset_titl
           [fmt.text("dataset", "data set"), fmt.text("training"),
            fmt.percent_range("paper_low", "paper_high", "paper", digits=2),
            fmt.percent_range("ours_low", "ours_high", "ours"), fmt.number("models", "our runs"),
-           fmt.yes_no("overlaps")], missing=fmt.MISSING_RUN)
+           fmt.yes_no("overlaps")], missing=fmt.MISSING_RUN, filename="claims-ranges.csv")
 
 # %% [markdown]
 # ## Does fine-tuning help?
@@ -166,7 +167,7 @@ fmt.table(finetune.assign(dataset=finetune["dataset"].map(paper_dataset_title)),
                      fmt.points("ours_gain", "our gain (points)"), fmt.p_value("p_value", "McNemar p"),
                      fmt.yes_no("significant"),
                      fmt.yes_no("scratch_at_majority", "scratch at the majority class")],
-          missing=fmt.MISSING_RUN)
+          missing=fmt.MISSING_RUN, filename="claims-finetune.csv")
 
 # %% [markdown]
 # A run from scratch is only as good as the training it gets. With the paper profile's
@@ -188,7 +189,8 @@ display(Markdown(
     "per epoch is a cell of the sensitivity study, and the protocol chapter shows how its seeds end."))
 fmt.table(updates, [fmt.dataset(), fmt.number("train_images", "training images"),
                     fmt.number("epoch_images", "images per epoch"), fmt.number("updates_per_epoch", "updates per epoch"),
-                    fmt.number("updates", "updates in all")])
+                    fmt.number("updates", "updates in all")],
+          filename="updates.csv")
 
 # %% [markdown]
 # ## Runs that die before they learn
@@ -220,7 +222,8 @@ else:
     display(fmt.table(collapse, [fmt.text("model"), fmt.dataset(), fmt.text("learning_rate", "learning rate"),
                                  fmt.yes_no("augment", "augmentation"), fmt.number("steps"), fmt.number("probes"), fmt.number("collapsed"),
                                  fmt.number("one_class", "predict one class"),
-                                 fmt.percent("mean_min_live_fraction", "live share of the weakest layer")]))
+                                 fmt.percent("mean_min_live_fraction", "live share of the weakest layer")],
+                      filename="probes-by-setting.csv"))
     display(long_table(probes, [fmt.number("seed"), fmt.text("learning_rate", "learning rate"),
                                fmt.yes_no("augment", "augmentation"),
                                fmt.number("train_loss", "training loss", digits=3),

@@ -139,15 +139,15 @@ glue_figure("study_protocol", figures.study_figure(cell_runs) if cell_runs
 # choose.
 
 # %% tags=["hide-input"]
-def show_verdicts(verdicts):
+def show_verdicts(verdicts, name):
     display(long_table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("cell", "setting changed"),
                                   fmt.number("seeds"), fmt.points("val_change", "validation change (points)"),
                                   fmt.points("test_change", "test change (points)")],
-                       title="Every cell's change", filename="study-verdicts.csv",
+                       title="Every cell's change", filename=f"study-verdicts-{name}.csv",
                        empty="Not enough runs for a verdict yet."))
 
 
-show_verdicts(verdicts)
+show_verdicts(verdicts, "protocol")
 
 
 def show_round(cell_runs, table, name, empty):
@@ -159,7 +159,7 @@ def show_round(cell_runs, table, name, empty):
         return
     study_tables(table, name)
     glue_figure(f"study_{name}", figures.study_figure(cell_runs, round=round_of[name]))
-    show_verdicts(study.study_verdicts(table))
+    show_verdicts(study.study_verdicts(table), name)
 
 
 round_of = {"rate": "rate 0.001", "finetune": "fine-tune", "augmented": "first"}
@@ -271,7 +271,7 @@ glue_values(study.study_glues(first_table, prefix="first"))
 # %% tags=["hide-input"]
 fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
           [fmt.run_dataset(), fmt.text("seeds", "split seeds"), fmt.number("test n", "test images"),
-           "same subject", "same subject and label", "same sequence", "same pixels"])
+           "same subject", "same subject and label", "same sequence", "same pixels"], filename="leakage.csv")
 
 # %% [markdown]
 # What that is worth shows when the same simple models are tested on people they have
@@ -291,7 +291,7 @@ fmt.table(subject, [fmt.run_dataset(), fmt.text("baseline", fmt=compare.BASELINE
                     fmt.percent_interval("subject_independent", "low", "high",
                                          "subject-independent [95% interval]"),
                     fmt.text("split", "subject-independent split")],
-          missing="no run of this baseline on the paper's split")
+          missing="no run of this baseline on the paper's split", filename="baselines-new-people.csv")
 
 # %% [markdown]
 # The same test for a network: Model 2 trained on every fold of the same splits (the
@@ -321,7 +321,8 @@ def show_subject_cnn(cnn, model):
                                                  for row in shown.itertuples()) + "." if len(shown) else ""],
         empty=(f"Model {model} has no subject-independent run yet; `python -m ferlib train "
                f"--model {model} --dataset jaffe --profile paper --protocol loso --fold F --data-dir DATA` "
-               f"trains one fold (on CK+: `--dataset ckplus7 --protocol subject-kfold --folds 10 --fold F`).")))
+               f"trains one fold (on CK+: `--dataset ckplus7 --protocol subject-kfold --folds 10 --fold F`)."),
+        filename=f"model-{model}-new-people.csv"))
 
 
 show_subject_cnn(subject_cnn, SUBJECT_CNN_MODEL)

@@ -52,7 +52,8 @@ glue("repro_date", stamp["date"], display=False)
 # %% tags=["hide-input"]
 fmt.table(trained_with, [fmt.text("python", "Python"), fmt.text("tensorflow", "TensorFlow"),
                          fmt.text("keras", "Keras"), fmt.text("numpy", "NumPy"), fmt.text("backend"),
-                         fmt.text("processor"), fmt.number("cores", "CPU cores"), fmt.number("runs")])
+                         fmt.text("processor"), fmt.number("cores", "CPU cores"), fmt.number("runs")],
+          filename="software-of-the-runs.csv")
 
 # %% [markdown]
 # ## This build
@@ -93,7 +94,7 @@ here = pd.DataFrame([{"what": "Python", "version": platform.python_version()},
                      {"what": "NumPy", "version": numpy.__version__},
                      {"what": "processor", "version": f"{processor_name()}, {os.cpu_count()} logical CPUs"},
                      {"what": "system", "version": f"{platform.system()} {platform.release()}"}])
-fmt.table(here, [fmt.text("what", " "), fmt.text("version")])
+fmt.table(here, [fmt.text("what", " "), fmt.text("version")], filename="software-of-this-page.csv")
 
 # %% [markdown]
 # ## The compute, measured

@@ -79,7 +79,7 @@ fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("verdict"),
                      fmt.number("seeds", "paired seeds"), fmt.points("gain", "gain (points)"),
                      fmt.interval("gain_low", "gain_high", "95% interval"),
                      fmt.text("missing", "not yet tested", fmt=lambda text: text or "nothing")],
-          missing="no run for this strand yet (the last section says what each needs)")
+          missing="no run for this strand yet (the last section says what each needs)", filename="transfer-verdicts.csv")
 
 # %% [markdown]
 # The anchor in detail (the mean over the paired seeds on the paper's split), then the
@@ -90,14 +90,14 @@ display(fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.percent("
                              fmt.percent("fine_tuned", "fine-tuned"), fmt.p_value("seeds_p", "p over seeds"),
                              fmt.percent("scratch_balanced", "balanced, scratch"),
                              fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
-                  missing="no paired seeds yet"))
+                  missing="no paired seeds yet", filename="transfer-verdicts.csv"))
 fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
                      fmt.text("folds", "subject folds paired"), fmt.points("fold_gain", "fold gain (points)"),
                      fmt.p_value("fold_p", "fold p"),
                      fmt.text("split_gains", "gain by split seed (points)",
                               fmt=lambda gains: ", ".join(f"{seed}: {fmt.points_text(gain)}"
                                                           for seed, gain in gains.items()) or fmt.DASH)],
-          missing="no run for this strand yet")
+          missing="no run for this strand yet", filename="transfer-verdicts.csv")
 
 # %% [markdown]
 # ## New people: the subject folds
@@ -115,17 +115,17 @@ glue("subject_pooled_sets", int(subject["complete"].sum()), display=False)
 display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(), fmt.text("split", "folds paired"),
                             fmt.number("scratch_folds", "scratch folds"),
                             fmt.number("fine_tuned_folds", "fine-tuned folds"), fmt.number("n", "images")],
-                  empty="No subject-independent fold is committed yet."))
+                  empty="No subject-independent fold is committed yet.", filename="transfer-subject-folds.csv"))
 if len(subject):
     display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(), fmt.percent("scratch"),
                                 fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
                                 fmt.p_value("p_value", "McNemar p"),
                                 fmt.percent("scratch_balanced", "balanced, scratch"),
                                 fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
-                      missing="shown once every fold of both is committed"))
+                      missing="shown once every fold of both is committed", filename="transfer-subject-folds.csv"))
     display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(),
                                 fmt.gains_by_seed("by_fold", "gain (McNemar p) by fold")],
-                      missing="shown once every fold of both is committed"))
+                      missing="shown once every fold of both is committed", filename="transfer-subject-folds.csv"))
 
 # %% [markdown]
 # {glue:text}`subject_pooled_sets:d` data sets have every fold of both committed. The
@@ -155,17 +155,17 @@ display(fmt.table(splits, [fmt.text("model"), fmt.run_dataset(), fmt.number("spl
                            fmt.number("seeds", "paired seeds"), fmt.percent("scratch"),
                            fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
                            fmt.interval("gain_low", "gain_high", "95% interval")],
-                  missing="one seed: no interval"))
+                  missing="one seed: no interval", filename="transfer-split-seeds.csv"))
 display(fmt.table(splits, [fmt.text("model"), fmt.run_dataset(), fmt.number("split_seed", "split seed"),
                            fmt.p_value("p_value", "p"), fmt.text("test"), fmt.text("state", "reading"),
                            fmt.percent("hog_logistic", "HOG + LR, same split"), fmt.gains_by_seed()],
-                  missing="one seed: no interval"))
+                  missing="one seed: no interval", filename="transfer-split-seeds.csv"))
 fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
                    fmt.text("split_seeds", "split seeds with runs", fmt=lambda s: ", ".join(map(str, s))),
                    fmt.points("gain_spread", "spread of the gain (points)", sign=False),
                    fmt.points("hog_spread", "HOG's spread, same split seeds (points)", sign=False),
                    fmt.points("hog_spread_all", "HOG's spread, every split seed (points)", sign=False)],
-          missing="one split seed: no spread yet")
+          missing="one split seed: no spread yet", filename="transfer-split-spread.csv")
 
 # %% [markdown]
 # ## Seven-class CK+: expression frames and neutral frames
@@ -185,14 +185,16 @@ frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subjec
 display(fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
                            fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
                            fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)")],
-                  missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet."))
+                  missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet.",
+                  filename="transfer-ckplus7-frames.csv"))
 if len(frames):
     display(fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("seed"), fmt.text("frames"),
                                fmt.number("only_fine_tuned", "right only fine-tuned"),
                                fmt.number("only_scratch", "right only from scratch"),
                                fmt.p_value("p_value", "McNemar p"),
                                fmt.percent("scratch_balanced", "balanced, scratch"),
-                               fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")]))
+                               fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
+                      filename="transfer-ckplus7-frames.csv"))
 
 # %% [markdown]
 # The same split for every seven-class CK+ run of the protocol on its own: its accuracy on

@@ -1,7 +1,11 @@
 """Tables for reading (ferlib.formatting): percentages with intervals, dashes with a note
-for what is missing, no index, nothing NaN or None."""
+for what is missing, no index, nothing NaN or None, and a CSV download beside each."""
 
+import base64
+import html
+import io
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -87,6 +91,42 @@ def test_p_values_and_flags():
 def test_gains_by_seed_give_each_seed_its_gain_and_p():
     frame = pd.DataFrame({"by_seed": [{0: (0.119, 0.125), 2: (-0.024, 0.0004)}]})
     assert rows_of(fmt.to_markdown(frame, [fmt.gains_by_seed()])) == [["0: +11.9 (p 0.125), 2: -2.4 (p <0.001)"]]
+
+
+def downloaded(markdown):
+    """The file name and the CSV text of the one download link in ``markdown``."""
+    (name, payload), = re.findall(r'class="ferlib-csv" download="([^"]*)" href="data:text/csv;base64,([^"]*)"',
+                                  markdown)
+    return html.unescape(name), base64.b64decode(payload).decode("utf-8")
+
+
+def test_a_table_comes_with_its_rows_as_csv():
+    frame = pd.DataFrame({"model": [1, 2], "ours": [0.569, np.nan], "note": ["a, \"quoted\" one", "é"]})
+    markdown = fmt.table_markdown(frame, ["model", fmt.percent("ours")], filename="accuracy-fer2013.csv")
+    assert markdown.startswith(fmt.to_markdown(frame, ["model", fmt.percent("ours")]))
+    name, csv = downloaded(markdown)
+    assert name == "accuracy-fer2013.csv" and "Download accuracy-fer2013.csv (CSV)</a>" in markdown
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(csv)), frame)  # every column as stored, not as shown
+    raw = pd.DataFrame({"model": [1, 2], "accuracy": [0.5690123, 0.61]})
+    _, csv = downloaded(fmt.table_markdown(frame, ["model"], filename="x.csv", data=raw))
+    assert csv.splitlines() == ["model,accuracy", "1,0.5690123", "2,0.61"]
+    assert fmt.table(frame, ["model"], filename="x.csv").data == fmt.table_markdown(frame, ["model"], filename="x.csv")
+
+
+def test_an_empty_table_has_no_download_and_none_asks_for_none():
+    empty = pd.DataFrame({"model": pd.Series([], dtype=int)})
+    assert fmt.table_markdown(empty, ["model"], filename="x.csv", empty="No runs.") == "No runs."
+    frame = pd.DataFrame({"model": [1]})
+    assert "ferlib-csv" not in fmt.table_markdown(frame, ["model"], filename=None)
+    with pytest.raises(TypeError, match="filename"):
+        fmt.table(frame, ["model"])  # a table of the book says what its download is called
+
+
+def test_the_download_name_and_label_are_escaped():
+    link = fmt.csv_link(pd.DataFrame({"a": [1]}), 'a"><script>x</script>.csv', label="<b>rows</b> & more")
+    assert "<script>" not in link and "<b>" not in link
+    assert 'download="a&quot;&gt;&lt;script&gt;x&lt;/script&gt;.csv"' in link
+    assert link.endswith(">&lt;b&gt;rows&lt;/b&gt; &amp; more</a>")
 
 
 def test_bad_columns_are_refused():

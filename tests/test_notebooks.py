@@ -96,6 +96,91 @@ def test_every_notebook_declares_the_parameters_it_uses_and_checks_them_first():
     assert build <= set(chapter.PARAMETER_RULES)
 
 
+#: The calls that show a table on a page, and those that make a bare Markdown table.
+TABLE_CALLS = ("table", "long_table")
+BARE_TABLE_CALLS = ("to_markdown", "table_markdown")
+LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
+
+
+def _repeated_functions(tree) -> set:
+    """The functions a notebook calls more than once, or in a loop."""
+    calls = {}
+
+    def visit(node, looping):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
+                calls[child.func.id] = calls.get(child.func.id, 0) + (2 if looping else 1)
+            visit(child, looping or isinstance(child, LOOPS))
+
+    visit(tree, False)
+    return {name for name, count in calls.items() if count > 1}
+
+
+def tables_without_download(source: str) -> list:
+    """Each table a notebook's ``source`` shows without its CSV download: a
+    ``fmt.table``/``long_table`` call with no ``filename=`` (or ``filename=None``), one
+    whose name does not end in ``.csv``, one in a loop or in a function called more than
+    once whose name is not an f-string with a placeholder (each table drawn there needs a
+    name of its own), and a bare ``to_markdown`` table."""
+    tree = ast.parse(source)
+    repeated = _repeated_functions(tree)
+    problems = []
+
+    def check(call, repeating):
+        called = getattr(call.func, "attr", getattr(call.func, "id", None))
+        shown = f"line {call.lineno}: {ast.unparse(call.func)}(...)"
+        name = {keyword.arg: keyword.value for keyword in call.keywords}.get("filename")
+        if called in BARE_TABLE_CALLS:
+            problems.append(f"{shown} makes a table without its download (use fmt.table)")
+        elif called in TABLE_CALLS and (name is None or (isinstance(name, ast.Constant) and name.value is None)):
+            problems.append(f"{shown} gives no filename=")
+        elif called in TABLE_CALLS:
+            parts = name.values if isinstance(name, ast.JoinedStr) else [name]
+            if not (isinstance(parts[-1], ast.Constant) and str(parts[-1].value).endswith(".csv")):
+                problems.append(f"{shown}: filename {ast.unparse(name)} does not end in .csv")
+            if repeating and not any(isinstance(part, ast.FormattedValue) for part in parts):
+                problems.append(f"{shown}: drawn more than once, filename {ast.unparse(name)} "
+                                "names no model or data set")
+
+    def visit(node, repeating):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call):
+                check(child, repeating)
+            again = isinstance(child, LOOPS) or (isinstance(child, ast.FunctionDef) and child.name in repeated)
+            visit(child, repeating or again)
+
+    visit(tree, False)
+    return problems
+
+
+def test_every_table_of_a_notebook_comes_with_its_csv_download():
+    found = {path.name: tables_without_download(path.read_text(encoding="utf-8"))
+             for path in book.notebook_sources(ROOT)}
+    assert not {name: problems for name, problems in found.items() if problems}
+    shown = sum(path.read_text(encoding="utf-8").count("filename=") for path in book.notebook_sources(ROOT))
+    assert shown >= 50  # the book shows over 50 tables: the check above had them to read
+    bad = textwrap.dedent("""
+        fmt.table(frame, ["a"])
+        fmt.table(frame, ["a"], filename=None)
+        long_table(frame, title="t", filename="rows.txt")
+        for name in names:
+            display(fmt.table(frame, ["a"], filename="same.csv"))
+        display(Markdown(fmt.to_markdown(frame)))
+        def show(frame):
+            return fmt.table(frame, ["a"], filename="shown-twice.csv")
+        show(a), show(b)
+        def show_once(frame):
+            return fmt.table(frame, ["a"], filename="fine.csv")
+        show_once(a)
+        for name in names:
+            fmt.table(frame, ["a"], filename=f"rows-{name}.csv")
+        """)
+    problems = tables_without_download(bad)
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 4", "line 6", "line 7", "line 9"], problems
+    assert "no filename=" in problems[0] and ".csv" in problems[2] and "names no model" in problems[3]
+    assert "without its download" in problems[4] and "drawn more than once" in problems[5]
+
+
 def test_a_notebook_gets_only_the_parameters_it_declares(tmp_path):
     notebook = book.convert_notebook(ROOT / "notebooks" / "02_architectures.py", tmp_path / "02.ipynb")
     handed = book.declared_parameters(notebook, book.notebook_parameters(models=[2], seed=5))
