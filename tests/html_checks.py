@@ -10,9 +10,10 @@ empty file). Code (shown behind a toggle) may say ``None``: it is skipped.
 alt text in words; :func:`broken_links` each link to a page or anchor that does not
 exist; :func:`process_word_rate` counts the words about how the book was made per 1,000
 words of prose; :func:`words_before_first_table` counts the prose a reader reads
-before a page's first table. :func:`browser_report` measures a page laid out by
-Chromium (Playwright): its tables wider than their column and whether the page
-itself overflows the window.
+before a page's first table; :func:`tables_without_download` names each table with no
+CSV download link (class ``ferlib-csv``) after it. :func:`browser_report` measures a
+page laid out by Chromium (Playwright): its tables wider than their column and whether
+the page itself overflows the window.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ MISSING_WORDS = re.compile(r"(?<![\w-])(NaN|nan|None|<NA>|NaT)(?![\w-])")
 #: Classes of elements whose text is code, not prose.
 CODE_CLASSES = ("highlight", "cell_input", "literal-block")
 SKIPPED_TAGS = ("script", "style", "pre", "code", "button")
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
              "track", "wbr"}
 #: The smallest image file that can hold a figure (an empty PNG is ~100 bytes).
@@ -50,6 +52,7 @@ class _Page(HTMLParser):
         self.ids = set()  # every id of the page (link targets)
         self.words_before_table = None  # words of article text before its first table
         self.folded = []  # per table: whether it sits in a folded section (<details>)
+        self.sequence = []  # "table", "heading" and "csv" (a download link), in page order
 
     @property
     def _in_article(self):
@@ -88,12 +91,17 @@ class _Page(HTMLParser):
             owner = self._open_figure()
             (owner["images"] if owner is not None else self.loose_images).append(attrs.get("alt") or "")
         if in_article and not skipped:
+            if tag == "a" and "ferlib-csv" in classes:
+                self.sequence.append("csv")
+            if tag in HEADINGS:
+                self.sequence.append("heading")
             if tag == "img":
                 self.images.append(attrs.get("src"))
             if tag == "table":
                 if self.words_before_table is None:
                     self.words_before_table = count_words(" ".join(self.texts))
                 self.tables.append([])
+                self.sequence.append("table")
                 self.folded.append(any(entry[0] == "details" for entry in self.stack))
                 if "dataframe" in classes:
                     self.dataframes += 1
@@ -216,6 +224,24 @@ def tables_too_long(path, *, limit: int = 15) -> list:
         rows = [row for row in table if row and not all(tag == "th" for tag, _ in row)]
         if not folded and len(rows) > limit:
             problems.append(f"table {number}: {len(rows)} rows shown open (at most {limit})")
+    return problems
+
+
+def tables_without_download(path) -> list:
+    """Each table of the article not followed by its CSV download (a link of class
+    ``ferlib-csv``, :func:`ferlib.formatting.csv_link`) before the next table or heading."""
+    parser = _parse(path)
+    problems, number, waiting = [], 0, None  # waiting: the table that still needs its link
+    for event in [*parser.sequence, "end"]:
+        if event == "csv":
+            waiting = None
+            continue
+        if waiting is not None:
+            first_row = parser.tables[waiting - 1][0] if parser.tables[waiting - 1] else []
+            header = " | ".join(text.strip() for _, text in first_row[:3])
+            problems.append(f"table {waiting} ({header}): no CSV download after it")
+        number += event == "table"
+        waiting = number if event == "table" else None
     return problems
 
 

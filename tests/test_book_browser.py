@@ -1,8 +1,9 @@
 """The published book read in a real browser: Debian's Chromium, driven by Playwright, lays
 out every page at 1280 px (a laptop) and 430 px (a phone). A page fails on a table wider
 than its column, a page wider than the window, a figure without a caption or alt text in
-words, a broken link, or more than 15 table rows shown open; the landing page fails without its verdict table before 350
-words of prose; the reader pages fail above 3 words per 1,000 about how the book was
+words, a broken link, more than 15 table rows shown open, or a table of a notebook's
+page without its CSV download; the landing page fails without its verdict table before
+350 words of prose; the reader pages fail above 3 words per 1,000 about how the book was
 produced.
 
 Slow tier: it reads the paper book that ``book_fixtures.paper_book`` builds. It needs
@@ -18,7 +19,7 @@ import pytest
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
 from html_checks import (broken_links, browser_report, count_words, figure_problems, process_words, prose_text,
-                         tables_too_long, words_before_first_table)
+                         tables_too_long, tables_without_download, words_before_first_table)
 
 ROOT = book.project_root()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,6 +28,9 @@ WIDTHS = (1280, 430)
 #: pages about the science.
 APPENDIX = {entry.name for entry in book.toc_entries(ROOT) if entry.part == "Appendix"}
 LANDING = book.toc_entries(ROOT)[0]
+#: The pages made by notebooks: each of their tables comes with its CSV download (the
+#: prose pages' tables, book/*.md, are written by hand).
+NOTEBOOK_PAGES = {entry.file for entry in book.toc_entries(ROOT) if entry.is_notebook}
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (apt-get install chromium)")]
@@ -75,6 +79,8 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
         problems += [f"{name}: {p}" for p in figure_problems(path)]
         problems += [f"{name}: {p}" for p in broken_links(path, html, cache=cache)]
         problems += [f"{name}: {p}" for p in tables_too_long(path)]
+        if path.relative_to(html).with_suffix("").as_posix() in NOTEBOOK_PAGES:
+            problems += [f"{name}: {p}" for p in tables_without_download(path)]
         for width in WIDTHS:
             report = browser_report(browser, path, width)
             if width == 1280:

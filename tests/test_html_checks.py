@@ -95,3 +95,20 @@ def test_a_long_table_must_be_folded(tmp_path):
     assert tables_too_long(page(tmp_path, table)) == ["table 1: 16 rows shown open (at most 15)"]
     assert tables_too_long(page(tmp_path, f"<details><summary>all</summary>{table}</details>")) == []
     assert tables_too_long(page(tmp_path, GOOD_TABLE)) == []
+
+
+def test_a_table_without_its_csv_download_is_found(tmp_path):
+    from html_checks import tables_without_download
+
+    link = "<p><a class='ferlib-csv' download='a.csv' href='data:text/csv;base64,YQo='>Download a.csv (CSV)</a></p>"
+    good = (f"<h2>One</h2>{GOOD_TABLE}<p>– no run</p>{link}<h2>Two</h2>"
+            f"<details><summary>Every run</summary>{GOOD_TABLE}</details>{link}")
+    assert tables_without_download(page(tmp_path, good)) == []
+    assert tables_without_download(page(tmp_path, "<p>no table</p>")) == []
+    bad = f"{GOOD_TABLE}<h2>Next</h2>{link}{GOOD_TABLE}{GOOD_TABLE}{link}{GOOD_TABLE}<a href='x.csv'>x</a>"
+    assert tables_without_download(page(tmp_path, bad)) == [
+        "table 1 (model | ours): no CSV download after it",  # the link comes after the next heading
+        "table 2 (model | ours): no CSV download after it",  # one link for the next table only
+        "table 4 (model | ours): no CSV download after it"]  # a link that is not a download
+    in_code = f"<div class='cell_input'><pre>{GOOD_TABLE}</pre></div>"
+    assert tables_without_download(page(tmp_path, in_code)) == []
