@@ -23,6 +23,7 @@ from ferlib.claims import (  # noqa: F401 (the book's pages read these tables fr
     test_size_audit,
 )
 from ferlib.config import PROFILES, RunConfig
+from ferlib.epochs import training_updates
 from ferlib.labels import EMOTIONS, NUM_CLASSES
 from ferlib.stats import accuracy_bounds
 from ferlib.store import training_seconds
@@ -238,38 +239,6 @@ def images_for_sources(dataset, sources) -> np.ndarray:
 def probability_columns(predictions: pd.DataFrame) -> np.ndarray:
     """The ``(n, 7)`` float probabilities of a predictions table (``p_<class>`` columns)."""
     return predictions[[f"p_{name}" for name in EMOTIONS]].to_numpy(dtype=float)
-
-
-def training_updates(train_counts: Mapping, *, batch_size: int, epochs: int,
-                     balance: str = "oversample", min_epoch_images: int | None = None) -> dict:
-    """How much training a run gets: images per epoch and optimiser updates.
-
-    Args:
-        train_counts: ``{class: training images}`` (classes with 0 images are absent
-            from training; a ``"total"`` entry is ignored).
-        batch_size: images per update; the last, smaller batch of an epoch counts.
-        epochs: epochs trained.
-        balance: ``"oversample"`` (every present class drawn up to the largest, as
-            :func:`ferlib.augment.balanced_indices` does) or ``"none"``.
-        min_epoch_images: an epoch shorter than this is drawn up to this many images
-            (:func:`ferlib.training.epoch_indices`); ``None``: one pass.
-
-    Returns:
-        ``{"train_images", "epoch_images", "updates_per_epoch", "updates"}``.
-    """
-    counts = [int(n) for name, n in train_counts.items() if name != "total" and int(n) > 0]
-    if not counts:
-        raise ValueError("train_counts has no class with training images")
-    if batch_size < 1 or epochs < 1:
-        raise ValueError(f"batch_size and epochs must be at least 1, got {batch_size} and {epochs}")
-    if balance not in ("oversample", "none"):
-        raise ValueError(f"balance must be 'oversample' or 'none', got {balance!r}")
-    epoch_images = len(counts) * max(counts) if balance == "oversample" else sum(counts)
-    if min_epoch_images is not None:
-        epoch_images = max(epoch_images, int(min_epoch_images))
-    per_epoch = -(-epoch_images // batch_size)
-    return {"train_images": sum(counts), "epoch_images": epoch_images,
-            "updates_per_epoch": per_epoch, "updates": per_epoch * epochs}
 
 
 def updates_table(summaries: Mapping, *, profile: str = "paper") -> pd.DataFrame:
