@@ -1,7 +1,8 @@
 """The reproduction's protocol: the paper's 15 experiments under a profile, with the
 per-experiment settings we had to change, each stated with its reason, and the table of
-training choices (:data:`PROTOCOL`), each with how it departs from the paper
-(:func:`deviations` lists every departure).
+training choices (:func:`protocol_choices`), each with how it departs from the paper
+(:func:`deviations` lists every departure), its numbers read from the settings, the
+paper, the source code and the data summary rather than typed.
 
 A profile (:data:`ferlib.config.PROFILES`) gives every run the same settings. Where one
 experiment fails with them (it dies, or its median seed stays at the majority class, on
@@ -18,6 +19,7 @@ from scratch, or the data set a fine-tune starts from.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pandas as pd
 
@@ -31,7 +33,10 @@ from ferlib.config import (
     setting_words,
     uses_committed_results,
 )
+from ferlib.epochs import training_updates
 from ferlib.experiment import experiment_runs
+from ferlib.labels import IMAGE_SIZE
+from ferlib.splits import PAPER_FRACTIONS
 from ferlib.vocabulary import (
     PAPER_DATASET_TITLES,
     PAPER_MODELS,
@@ -42,6 +47,10 @@ from ferlib.vocabulary import (
     protocol_dataset,
 )
 
+#: The paper profile's learning rate, and the lower one its deviations train at.
+_PROFILE_RATE = PROFILES["paper"]["learning_rate"]
+_LOWER_RATE = 1e-4
+
 #: ``{profile: {(model, dataset, source): {"settings": {field: value}, "reason": str}}}``.
 #: Only the named experiment changes: a deviation of a run from scratch does not carry over
 #: to the fine-tunes that start from it. A fine-tune trains with the settings of the run
@@ -50,30 +59,30 @@ from ferlib.vocabulary import (
 EXPERIMENT_DEVIATIONS = {
     "paper": {
         (2, "fer2013", None): {
-            "settings": {"learning_rate": 1e-4},
-            "reason": "At the profile's learning rate (Adam, 0.001) Model 2 dies on FER2013: in "
-                      "the first full run no unit of dense_2 fired for any of 2,000 images after "
+            "settings": {"learning_rate": _LOWER_RATE},
+            "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 dies on FER2013: in "
+                      "a run with augmentation, no unit of dense_2 fired for any of 2,000 images after "
                       "5 epochs, and the model stayed at chance; probes on four seeds each lost "
                       "most units of a late layer within 300 steps. At 0.0001 both probed seeds "
                       "kept most units live. That evidence was gathered with augmentation; the "
-                      "probes without it (the settled protocol) tell the same: at 0.001, three "
+                      "probes without it (as the protocol trains) tell the same: at 0.001, three "
                       "of four seeds kept at most 11 units of one late layer alive after 300 "
                       "steps and answered a single class. Only this run changes: its fine-tunes "
                       "keep the rate of the runs from scratch they are compared with.",
         },
         (2, "ckplus", None): {
-            "settings": {"learning_rate": 1e-4},
-            "reason": "At the profile's learning rate (Adam, 0.001) Model 2 on seven-class CK+ "
+            "settings": {"learning_rate": _LOWER_RATE},
+            "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 on seven-class CK+ "
                       "mostly stays at the majority class: in the sensitivity study's "
                       "learning-rate cells most seeds at 0.001 ended answering 'neutral' for "
                       "every face, so the median seed scored the majority class's share of "
                       "the validation part, while every seed at 0.0001 learned (the protocol "
                       "page gives each seed's validation accuracy). The rate was chosen on validation accuracy, by the "
-                      "study's median rule; on JAFFE the same rule keeps 0.001, so only this "
+                      f"study's median rule; on JAFFE the same rule keeps {_PROFILE_RATE:g}, so only this "
                       "experiment and its fine-tune change.",
         },
         (2, "ckplus", "fer2013"): {
-            "settings": {"learning_rate": 1e-4},
+            "settings": {"learning_rate": _LOWER_RATE},
             "reason": "The fine-tune is compared with the run from scratch on seven-class CK+, "
                       "so it trains at that run's rate: the pair differs only in its starting "
                       "weights.",
@@ -310,7 +319,8 @@ class Choice:
     do, what the protocol does, and why.
 
     ``fields`` are the :class:`~ferlib.config.RunConfig` fields the choice fixes; the
-    protocol's values are read from the paper profile, never repeated here. ``departs``
+    protocol's values are read from the paper profile, never repeated here
+    (:func:`protocol_choices` makes them). ``departs``
     is the sentence that states how the protocol departs from the paper in this choice,
     or fills what the paper leaves open (empty where it does neither); :func:`deviations`
     lists them.
@@ -354,215 +364,348 @@ def _words(*names) -> str:
 
 
 def _slashed(values) -> str:
-    """``{"train": 129, ...}`` -> ``"129/42/42"``; fractions become percentages."""
-    return "/".join(f"{round(100 * v)}" if isinstance(v, float) else f"{v}" for v in values.values())
+    """``{"train": 129, ...}`` or ``(0.6, 0.2, 0.2)`` -> ``"129/42/42"`` or ``"60/20/20"``:
+    fractions become percentages."""
+    values = values.values() if isinstance(values, dict) else values
+    return "/".join(f"{round(100 * v)}" if isinstance(v, float) else f"{v}" for v in values)
 
 
-PROTOCOL = (
-    Choice("epochs",
-           "75, with Adam on the cross-entropy (section 5, for FER2013); no other number is given",
-           "Model 2: 5 epochs of 256 steps; Model 3: 100 epochs of one pass",
-           "75 for every data set",
-           "the paper's number", ("epochs",),
-           departs=f"The paper gives {paper.EPOCHS} epochs for FER2013 only; every run of the protocol "
-                   f"trains for {_PROTOCOL_RUN.epochs} epochs, on JAFFE and CK+ too."),
-    Choice("images per epoch",
-           "a data generator balances the classes and 'generates more training data' (section 6); "
-           "how many images an epoch holds is not said",
-           "Model 2: 256 steps of 256 images per epoch (65,536 images, 1,280 updates in all); "
-           "Model 3: one pass (455 updates per epoch)",
-           "at least 1,024 images per epoch; a data set whose balanced pass is longer keeps its pass "
-           "(CK+ 1,603 images, FER2013 50,505), so only JAFFE (a 140-image pass) changes: 16 updates "
-           "per epoch, 1,200 in all",
-           "with one balanced pass JAFFE gets 225 updates, and Models 1, 2 and 3 all stayed at chance "
-           "that way with augmentation on (the first recipe: the study's first round); 1,200 updates "
-           "is about the 1,280 of Model 2's source code; the study around the protocol has cells for "
-           "one pass and for 2,048 images without augmentation, and the study below compares them with "
-           "the protocol on validation accuracy",
-           ("min_epoch_images",),
-           departs=f"The paper does not say how many images an epoch holds; the protocol draws "
-                   f"{_words('min_epoch_images')}, which lengthens the epochs of JAFFE alone: one balanced "
-                   f"pass of its training part is shorter, those of CK+ and FER2013 are longer."),
-    Choice("batch size",
-           "not stated",
-           "Model 2: 256; Model 3: 64 (1,024 in a TPU version)",
-           "64",
-           "Model 3's source code; a small batch gives the small data sets more updates",
-           ("batch_size",),
-           departs=f"The paper gives no batch size; the protocol trains on {_words('batch_size')}."),
-    Choice("learning rate",
-           "Adam, no rate given",
-           "both 0.001 (Adam's default in Model 2's code, written out in Model 3's)",
-           "0.001; Model 2 on FER2013, and on seven-class CK+ from scratch and fine-tuned, 0.0001 "
-           "(stated deviations)",
-           "both sources; Model 2 dies on FER2013 at 0.001 (the probes on the claims page); on "
-           "seven-class CK+ its median seed stays at the majority class at 0.001 and learns at "
-           "0.0001 (the study's learning-rate cells, below, on validation accuracy); on JAFFE the "
-           "study keeps 0.001",
-           ("learning_rate",),
-           departs=f"The paper gives no learning rate; the protocol uses {_words('learning_rate')} for "
-                   f"every run but these, which use another rate as per-experiment deviations (below): "
-                   f"{_rate_deviations_text()}."),
-    Choice("fine-tuning",
-           "all layers fine-tuned from the FER2013 weights (Fig. 2c); no rate, epochs or schedule",
-           "neither code base fine-tunes",
-           "all layers, with the settings of the run from scratch it is compared with (same rate, "
-           "epochs and images per epoch), so each pair differs only in its starting weights",
-           "a fine-tune that is compared with a run from scratch must differ from it in one thing; "
-           "under the first recipe (augmentation, one pass per epoch) the one-seed JAFFE fine-tune at "
-           "0.001 ended near chance and the one at 0.0001 did not, but under the protocol the fine-tunes "
-           "learn on JAFFE and CK+ (the claims page shows these runs side by side); the sensitivity "
-           "study's fine-tune round trains them at the other rate too",
-           ("source",),
-           departs="Fine-tuning trains all layers with the settings of the run from scratch it is "
-                   "compared with ("
-                   + _words("epochs", "learning_rate", "batch_size", "min_epoch_images", "balance", "augment")
-                   + ", or that run's stated deviation where it has one); the paper gives no separate "
-                     "settings."),
-    Choice("input scaling",
-           "not stated",
-           "Model 2: pixels / 255; Model 3: per-pixel mean and standard deviation over all images "
-           "(test images included)",
-           "pixels / 255 for every model",
-           "Model 2's source; the sensitivity study tries Model 3's per-pixel standardisation "
-           "(statistics of the training part only)",
-           ("input_scaling",),
-           departs=f"The paper does not say how it scaled the pixels; the protocol trains every model on "
-                   f"{_words('input_scaling')}."),
-    Choice("augmentation",
-           "flipping, rotation, cropping, blurring and noise (section 6, Fig. 6); no magnitudes",
-           "none in either",
-           "none (the study's cells use the paper's kinds: left-right flip; rotation up to 36 "
-           "degrees; zoom and shift up to 10%; Gaussian blur, sigma 0.5-1.5 px, on half the "
-           "images; noise of 12.8 grey levels; and the same at half these magnitudes)",
-           "a departure from the paper, chosen on validation: in the study's first round (Model 2 "
-           "on JAFFE, three seeds, the paper's kinds at our magnitudes as the starting point), "
-           "training without augmentation had the highest median validation accuracy, while full "
-           "and half magnitudes left two seeds of three, and one, at chance within the 75 epochs; "
-           "neither source code base augments",
-           ("augment", "augment_scale"),
-           departs="The paper augments its training data (flipping, rotation, cropping, blurring and "
-                   "noise; section 6); the protocol trains without augmentation, chosen on validation: "
-                   "in the first round of the sensitivity study (Model 2 on JAFFE, three seeds), training "
-                   "without it had the highest median validation accuracy (the protocol page)."),
-    Choice("class balancing",
-           "the data generator balances the class distribution (section 6)",
-           "none in either",
-           "each epoch oversamples every class up to the largest one",
-           "the paper; the sensitivity study trains without it",
-           ("balance",)),
-    Choice("validation and stopping",
-           "validation data checks the model after every epoch (section 2); no stopping rule",
-           "Model 2: no validation, last epoch kept; Model 3: validation watched, last epoch kept",
-           "every epoch is evaluated on the validation part and the best one is kept; the test part "
-           "is used once, at the end",
-           "choosing on validation is what validation is for; nothing is ever chosen on test",
-           (),
-           departs="Every run keeps the epoch with the best validation accuracy; the paper does not say "
-                   "which epoch it tested."),
-    Choice("splits",
-           "FER2013 28,709 / 3,589 / 3,589; JAFFE 60/20/20 (129/42/42); CK+ 70/10/20 (section 5); "
-           "whether a person may be in training and test is not said",
-           "Model 2: Training / PublicTest; Model 3: all images pooled and split at random 81/9/10",
-           "FER2013's official Training / PublicTest (validation) / PrivateTest (test); JAFFE 60/20/20 "
-           "and CK+ 70/10/20 stratified by class, CK+ grouped by sequence",
-           "the paper's sizes; people recur across the parts of these splits, which the book measures "
-           "and sets beside subject-independent splits",
-           ("protocol", "split_seed"),
-           departs=f"JAFFE is split {_slashed(paper.SPLIT_SIZES['jaffe'])} (section 5 of the paper), not "
-                   f"{_slashed(paper.JAFFE_SPLIT_SECTION_7)} (section 7); CK+ is split "
-                   f"{_slashed(paper.SPLIT_FRACTIONS['ckplus'])} by sequence (the frames of a sequence stay "
-                   f"in one part), where the paper gives only the fractions. FER2013's PublicTest is our "
-                   f"validation part and PrivateTest our test part, the official use; we also report the two "
-                   f"together ({paper.FER2013_MERGED_TEST_N:,} images)"
-                   f", the only test set some of the paper's FER2013 accuracies fit, a slightly "
-                   f"optimistic number because PublicTest chose the best epoch."),
-    Choice("CK+ classes",
-           "seven classes with 327 neutral images (Table 1)",
-           "not used",
-           "ckplus7: the peak frame of each of the 327 labelled sequences and its neutral first frame, "
-           "contempt counted as disgust; the six-class CK+48 runs are a stated variant",
-           "the paper's Table 1, and its section 5B, which counts contempt as disgust; CK+48 has no "
-           "neutral frames",
-           ("dataset",),
-           departs=f"CK+: the protocol runs the seven-class task as the paper counts it: the peak frame of "
-                   f"each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences and its neutral first "
-                   f"frame ({2 * paper.CKPLUS_LABELLED_SEQUENCES} images), read from a face-crop release that "
-                   f"keeps the first frames. Its {paper.TABLE_1['ckplus']['contempt']} contempt sequences are "
-                   f"counted as disgust, as the paper's section 5B does (no departure there). Runs on the common CK+48 "
-                   f"release (the last three frames of each sequence, no neutral frames, six classes) are "
-                   f"kept as a stated variant outside the protocol."),
-    Choice("JAFFE images",
-           f"{sum(paper.TABLE_1['jaffe'].values())} images, {paper.TABLE_1['jaffe']['disgust']} of them "
-           f"disgust and {paper.TABLE_1['jaffe']['fear']} fear (Table 1); the networks take 48x48 faces "
-           "(section 3), and how the images were brought to that size is not said",
-           "not used",
-           f"the {paper.JAFFE_IMAGES} files as released; the face in each is found with OpenCV's Haar "
-           "cascade (the largest face, a small margin; a central crop where none is found) and resized "
-           "to 48x48",
-           "the files are uncropped 256x256 portraits, while the images of FER2013 and of the CK+ release "
-           "are face crops; a crop frames the JAFFE faces as the networks see the others",
-           (),
-           departs=f"JAFFE: the {paper.JAFFE_IMAGES} files hold {paper.JAFFE_FILE_CLASS_COUNTS['disgust']} "
-                   f"disgust and {paper.JAFFE_FILE_CLASS_COUNTS['fear']} fear images; the paper's Table 1 "
-                   f"says {paper.TABLE_1['jaffe']['disgust']} and {paper.TABLE_1['jaffe']['fear']}. Faces "
-                   "are cropped with OpenCV's Haar cascade before resizing to 48x48; the paper does not say "
-                   "how it resized the 256x256 images."),
-    Choice("layer details",
-           "a Keras summary table per model (section 3): layers, output shapes and parameter counts; "
-           "kernel sizes, padding, pooling windows, strides and dropout rates are not given",
-           "Models 2 and 3 are the networks of these code bases (dropout 0.2 in Model 2's; 0.5 after "
-           "each convolution block, then 0.4, 0.4 and 0.5 in Model 3's); Model 1 has no code base",
-           "the kernel sizes, padding, pooling windows and strides that reproduce every output shape and "
-           "parameter count of the tables (each model builder lists them); the source code's dropout "
-           "rates, and 0.5 for Model 1",
-           "the tables are the paper's only description of the networks; dropout changes no shape or "
-           "count, so the tables cannot decide it",
-           (),
-           departs="Kernel sizes, padding, pooling windows and strides, which the paper's layer tables leave "
-                   "open, are those that reproduce every output shape and parameter count of the tables; "
-                   "dropout rates, which change neither, are those of the source code (Models 2 and 3) or "
-                   "0.5 (Model 1)."),
-    Choice("seeds",
-           "one number per experiment; no seed or spread",
-           "no seed set",
-           "three seeds per experiment where the CPU allows; mean, standard deviation and intervals",
-           "one run cannot tell a difference from noise",
-           ("seed",)),
-    Choice("numerical precision",
-           "not stated", "float32 (Keras default)",
-           "float32 for every run; no run depends on bfloat16 (mixed_bfloat16 is a setting of the run config "
-           "that no run of the protocol uses)",
-           "the Keras default; on a processor without bfloat16 units (AVX2 only, no AVX512_BF16 or AMX) "
-           "bfloat16 products are emulated and no faster, and any use of it would first need an "
-           "equivalence check against float32 with its margin stated in advance", ("precision",)),
-    Choice("optimiser, schedule and loss",
-           "Adam on the cross-entropy (section 5); no schedule, weight decay, label smoothing or "
-           "test-time augmentation is mentioned",
-           "Adam at a constant rate on the cross-entropy in both",
-           "Adam at a constant rate on the plain cross-entropy, no weight decay and no early stopping; "
-           "when augmenting, the paper's kinds; one view of each test image",
-           "the paper's training; a modern recipe (SGD with Nesterov momentum, weight decay, a schedule, "
-           "label smoothing, crops and erasing, ten-crop testing) is a question beyond the paper and "
-           "is kept apart from the protocol",
-           ("optimizer", "weight_decay", "schedule", "early_stopping", "label_smoothing", "augmentation", "tta")),
-)
+def _and(words) -> str:
+    """``["A", "B", "C"]`` -> ``"A, B and C"``."""
+    words = list(words)
+    return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
 
 
-def deviations(profile: str = "paper") -> list:
+#: Model 2's training loop in its source code (:data:`SOURCES`): ``fit_generator`` for 5
+#: epochs of ``steps_per_epoch=batch_size`` steps, each a batch of 256 generated images.
+MODEL_2_SOURCE_TRAINING = {"epochs": 5, "steps_per_epoch": 256, "batch_size": 256}
+#: Model 3's: 100 epochs of one pass over its training part in batches of 64 (1,024 in
+#: its TPU version). Its training part is what is left of all of FER2013's images after
+#: ``held_out`` of them are drawn at random for test, then ``held_out`` of the rest for
+#: validation (scikit-learn's ``train_test_split``, which rounds a held-out part up).
+MODEL_3_SOURCE_TRAINING = {"epochs": 100, "batch_size": 64, "tpu_batch_size": 1024, "held_out": 0.1}
+#: The learning rate of both source code bases: Adam's default in Model 2's, written out
+#: in Model 3's.
+SOURCE_LEARNING_RATE = 1e-3
+
+
+def source_training(fer2013_images: int) -> dict:
+    """What the training loops of the source code bases draw (:data:`MODEL_2_SOURCE_TRAINING`,
+    :data:`MODEL_3_SOURCE_TRAINING`), Model 3's split from ``fer2013_images`` images (all
+    of FER2013's, which its code pools).
+
+    Returns:
+        ``{"model 2": {"epoch_images", "updates"}, "model 3": {"train_images",
+        "updates_per_epoch", "split"}}``: images per epoch and updates in all of Model 2;
+        the training images and updates per epoch of Model 3, and its split as fractions
+        ``{"train", "val", "test"}``.
+    """
+    if isinstance(fer2013_images, bool) or not isinstance(fer2013_images, int) or fer2013_images < 1:
+        raise ValueError(f"fer2013_images must be a whole number of at least 1, got {fer2013_images!r}")
+    model_2, model_3 = MODEL_2_SOURCE_TRAINING, MODEL_3_SOURCE_TRAINING
+    held = model_3["held_out"]
+    rest = fer2013_images - math.ceil(held * fer2013_images)
+    train = rest - math.ceil(held * rest)
+    return {"model 2": {"epoch_images": model_2["steps_per_epoch"] * model_2["batch_size"],
+                        "updates": model_2["epochs"] * model_2["steps_per_epoch"]},
+            "model 3": {"train_images": train, "updates_per_epoch": -(-train // model_3["batch_size"]),
+                        "split": {"train": (1 - held) ** 2, "val": (1 - held) * held, "test": held}}}
+
+
+def _summary_part(summaries, name: str, *keys):
+    """``summaries[run name of name][keys...]``, or a ``ValueError`` naming what is missing."""
+    run_name = protocol_dataset(name, "real")
+    value = summaries
+    for key in (run_name, *keys):
+        if not isinstance(value, dict) or key not in value:
+            path = "".join(f"[{k!r}]" for k in (run_name, *keys))
+            raise ValueError(f"the data summary has no {path}: the protocol's prose counts its epochs from "
+                             f"the summary of the real data sets (results/paper/datasets.json)")
+        value = value[key]
+    return value
+
+
+def epoch_numbers(summaries) -> dict:
+    """The training the protocol's epochs give each of the paper's data sets, counted by
+    :func:`ferlib.epochs.training_updates` from the class counts of its training part,
+    with the settings of the protocol's run (:data:`_PROTOCOL_RUN`: epochs, batch size,
+    balancing, images per epoch).
+
+    Args:
+        summaries: ``{name: summary}`` of the real data sets, as
+            :func:`ferlib.results.read_dataset_summaries` reads them; the data set the
+            protocol runs for each of the paper's (:func:`protocol_dataset`, e.g.
+            ``"ckplus7"``) must have its ``counts["train"]``.
+
+    Returns:
+        ``{name: {"pass", "protocol", "one pass"}}`` by the paper's data set names, in the
+        paper's order: ``pass`` the images of one class-balanced pass of the training
+        part; ``protocol`` and ``"one pass"`` the :func:`ferlib.epochs.training_updates`
+        of the protocol's epochs, and of the same epochs of one pass each.
+    """
+    run = _PROTOCOL_RUN
+    numbers = {}
+    for name in PAPER_DATASET_TITLES:
+        counts = _summary_part(summaries, name, "counts", "train")
+        protocol, one_pass = (training_updates(counts, batch_size=run.batch_size, epochs=run.epochs,
+                                               balance=run.balance, min_epoch_images=minimum)
+                              for minimum in (run.min_epoch_images, None))
+        numbers[name] = {"pass": one_pass["epoch_images"], "protocol": protocol, "one pass": one_pass}
+    return numbers
+
+
+def protocol_choices(summaries) -> tuple:
+    """The table of training choices, one :class:`Choice` each, in the book's order.
+
+    Its numbers are read from where they are set: the protocol's settings from its run
+    (:data:`_PROTOCOL_RUN`), the paper's from :mod:`ferlib.paper`, the source code's from
+    :data:`MODEL_2_SOURCE_TRAINING`, :data:`MODEL_3_SOURCE_TRAINING` and
+    :data:`SOURCE_LEARNING_RATE`, and the images and updates of an epoch from the class
+    counts of the data summary ``summaries`` (:func:`epoch_numbers`; FER2013's ``images``
+    for Model 3's split, :func:`source_training`). The numbers left in the words describe
+    evidence (the rate a past run or a study cell trained at, seeds, units) or code this
+    module does not load (the augmentation magnitudes and dropout rates, in modules that
+    load Keras).
+
+    Args:
+        summaries: ``{name: summary}`` of the real data sets, as
+            :func:`ferlib.results.read_dataset_summaries` reads ``results/paper``.
+    """
+    run = _PROTOCOL_RUN
+    numbers = epoch_numbers(summaries)
+    sources = source_training(_summary_part(summaries, "fer2013", "images"))
+    model_2, model_3 = MODEL_2_SOURCE_TRAINING, MODEL_3_SOURCE_TRAINING
+    lengthened = [name for name, counted in numbers.items() if counted["pass"] < counted["protocol"]["epoch_images"]]
+    kept = sorted((name for name in numbers if name not in lengthened), key=lambda name: numbers[name]["pass"])
+    if not lengthened or not kept:
+        raise ValueError(f"{_words('min_epoch_images')} lengthens the epochs of {len(lengthened)} of the paper's "
+                         f"{len(numbers)} data sets; the protocol's prose says it lengthens some and not others")
+    title = PAPER_DATASET_TITLES.get
+    changed = numbers[lengthened[0]]["protocol"]  # every lengthened epoch draws the minimum
+    jaffe = numbers["jaffe"]
+    kept_words = ", ".join(f"{title(name)} {numbers[name]['pass']:,}" + (" images" if i == 0 else "")
+                           for i, name in enumerate(kept))
+    lengthened_words = _and(f"{title(name)} (a {numbers[name]['pass']:,}-image pass)" for name in lengthened)
+    deviation_rates = _and(f"{rate:g}" for rate in sorted(set(_RATE_DEVIATIONS.values())))
+    fer2013_split = " / ".join(f"{n:,}" for n in paper.SPLIT_SIZES["fer2013"].values())
+    face = f"{IMAGE_SIZE}x{IMAGE_SIZE}"
+    return (
+        Choice("epochs",
+               f"{paper.EPOCHS}, with Adam on the cross-entropy (section 5, for FER2013); no other number is given",
+               f"Model 2: {model_2['epochs']} epochs of {model_2['steps_per_epoch']} steps; Model 3: "
+               f"{model_3['epochs']} epochs of one pass",
+               f"{run.epochs} for every data set",
+               "the paper's number", ("epochs",),
+               departs=f"The paper gives {paper.EPOCHS} epochs for FER2013 only; every run of the protocol "
+                       f"trains for {run.epochs} epochs, on JAFFE and CK+ too."),
+        Choice("images per epoch",
+               "a data generator balances the classes and 'generates more training data' (section 6); "
+               "how many images an epoch holds is not said",
+               f"Model 2: {model_2['steps_per_epoch']} steps of {model_2['batch_size']} images per epoch "
+               f"({sources['model 2']['epoch_images']:,} images, {sources['model 2']['updates']:,} updates in all); "
+               f"Model 3: one pass ({sources['model 3']['updates_per_epoch']:,} updates per epoch)",
+               f"{_words('min_epoch_images')}; a data set whose balanced pass is longer keeps its pass "
+               f"({kept_words}), so only {lengthened_words} change{'s' if len(lengthened) == 1 else ''}: "
+               f"{changed['updates_per_epoch']:,} updates per epoch, {changed['updates']:,} in all",
+               f"with one balanced pass JAFFE gets {jaffe['one pass']['updates']:,} updates, and Models 1, 2 and 3 "
+               "all stayed at chance that way with augmentation on (the 'one pass per epoch' cell of the "
+               f"sensitivity study's augmented-recipe round); {jaffe['protocol']['updates']:,} updates is about "
+               f"the {sources['model 2']['updates']:,} of Model 2's source code; the study around the protocol "
+               "has cells for one pass and for 2,048 images without augmentation, and the study below "
+               "compares them with the protocol on validation accuracy",
+               ("min_epoch_images",),
+               departs=f"The paper does not say how many images an epoch holds; the protocol draws "
+                       f"{_words('min_epoch_images')}, which lengthens the epochs of "
+                       f"{_and(title(name) for name in lengthened)}{' alone' if len(lengthened) == 1 else ''}: "
+                       f"one balanced pass of its training part is shorter, those of "
+                       f"{_and(title(name) for name in kept)} are longer."),
+        Choice("batch size",
+               "not stated",
+               f"Model 2: {model_2['batch_size']}; Model 3: {model_3['batch_size']} "
+               f"({model_3['tpu_batch_size']:,} in a TPU version)",
+               f"{run.batch_size}",
+               "Model 3's source code; a small batch gives the small data sets more updates",
+               ("batch_size",),
+               departs=f"The paper gives no batch size; the protocol trains on {_words('batch_size')}."),
+        Choice("learning rate",
+               "Adam, no rate given",
+               f"both {SOURCE_LEARNING_RATE:g} (Adam's default in Model 2's code, written out in Model 3's)",
+               f"{run.learning_rate:g}; Model 2 on FER2013, and on seven-class CK+ from scratch and fine-tuned, "
+               f"{deviation_rates} (stated deviations)",
+               "both sources; Model 2 dies on FER2013 at 0.001 (the probes on the claims page); on "
+               "seven-class CK+ its median seed stays at the majority class at 0.001 and learns at "
+               "0.0001 (the study's learning-rate cells, below, on validation accuracy); on JAFFE the "
+               f"study keeps {run.learning_rate:g}",
+               ("learning_rate",),
+               departs=f"The paper gives no learning rate; the protocol uses {_words('learning_rate')} for "
+                       f"every run but these, which use another rate as per-experiment deviations (below): "
+                       f"{_rate_deviations_text()}."),
+        Choice("fine-tuning",
+               "all layers fine-tuned from the FER2013 weights (Fig. 2c); no rate, epochs or schedule",
+               "neither code base fine-tunes",
+               "all layers, with the settings of the run from scratch it is compared with (same rate, "
+               "epochs and images per epoch), so each pair differs only in its starting weights",
+               "a fine-tune that is compared with a run from scratch must differ from it in one thing; "
+               "with augmentation and one balanced pass per epoch the one-seed JAFFE fine-tune at "
+               "0.001 ended near chance and the one at 0.0001 did not, but under the protocol the fine-tunes "
+               "learn on JAFFE and CK+ (the claims page shows these runs side by side); the sensitivity "
+               "study's fine-tune round trains them at the other rate too",
+               ("source",),
+               departs="Fine-tuning trains all layers with the settings of the run from scratch it is "
+                       "compared with ("
+                       + _words("epochs", "learning_rate", "batch_size", "min_epoch_images", "balance", "augment")
+                       + ", or that run's stated deviation where it has one); the paper gives no separate "
+                         "settings."),
+        Choice("input scaling",
+               "not stated",
+               "Model 2: pixels / 255; Model 3: per-pixel mean and standard deviation over all images "
+               "(test images included)",
+               "pixels / 255 for every model",
+               "Model 2's source; the sensitivity study tries Model 3's per-pixel standardisation "
+               "(statistics of the training part only)",
+               ("input_scaling",),
+               departs=f"The paper does not say how it scaled the pixels; the protocol trains every model on "
+                       f"{_words('input_scaling')}."),
+        Choice("augmentation",
+               "flipping, rotation, cropping, blurring and noise (section 6, Fig. 6); no magnitudes",
+               "none in either",
+               "none (the study's cells use the paper's kinds: left-right flip; rotation up to 36 "
+               "degrees; zoom and shift up to 10%; Gaussian blur, sigma 0.5-1.5 px, on half the "
+               "images; noise of 12.8 grey levels; and the same at half these magnitudes)",
+               "a departure from the paper, chosen on validation: in the sensitivity study's augmented-recipe "
+               "round (Model 2 on JAFFE, three seeds, one setting changed at a time around the paper's kinds "
+               "at our magnitudes), training without augmentation had the highest median validation accuracy, "
+               "while full and half magnitudes left two seeds of three, and one, at chance within the "
+               f"{run.epochs} epochs; neither source code base augments",
+               ("augment", "augment_scale"),
+               departs="The paper augments its training data (flipping, rotation, cropping, blurring and "
+                       "noise; section 6); the protocol trains without augmentation, chosen on validation: "
+                       "in the sensitivity study's augmented-recipe round (Model 2 on JAFFE, three seeds), "
+                       "training without it had the highest median validation accuracy (the protocol page)."),
+        Choice("class balancing",
+               "the data generator balances the class distribution (section 6)",
+               "none in either",
+               "each epoch oversamples every class up to the largest one",
+               "the paper; the sensitivity study trains without it",
+               ("balance",)),
+        Choice("validation and stopping",
+               "validation data checks the model after every epoch (section 2); no stopping rule",
+               "Model 2: no validation, last epoch kept; Model 3: validation watched, last epoch kept",
+               "every epoch is evaluated on the validation part and the best one is kept; the test part "
+               "is used once, at the end",
+               "choosing on validation is what validation is for; nothing is ever chosen on test",
+               (),
+               departs="Every run keeps the epoch with the best validation accuracy; the paper does not say "
+                       "which epoch it tested."),
+        Choice("splits",
+               f"FER2013 {fer2013_split}; JAFFE "
+               f"{_slashed(paper.SPLIT_FRACTIONS['jaffe'])} ({_slashed(paper.SPLIT_SIZES['jaffe'])}); CK+ "
+               f"{_slashed(paper.SPLIT_FRACTIONS['ckplus'])} (section 5); whether a person may be in training "
+               "and test is not said",
+               "Model 2: Training / PublicTest; Model 3: all images pooled and split at random "
+               f"{_slashed(sources['model 3']['split'])}",
+               "FER2013's official Training / PublicTest (validation) / PrivateTest (test); JAFFE "
+               f"{_slashed(PAPER_FRACTIONS['jaffe'])} and CK+ "
+               f"{_slashed(PAPER_FRACTIONS[protocol_dataset('ckplus', 'real')])} stratified by class, CK+ grouped by "
+               "sequence",
+               "the paper's sizes; people recur across the parts of these splits, which the book measures "
+               "and sets beside subject-independent splits",
+               ("protocol", "split_seed"),
+               departs=f"JAFFE is split {_slashed(paper.SPLIT_SIZES['jaffe'])} (section 5 of the paper), not "
+                       f"{_slashed(paper.JAFFE_SPLIT_SECTION_7)} (section 7); CK+ is split "
+                       f"{_slashed(paper.SPLIT_FRACTIONS['ckplus'])} by sequence (the frames of a sequence stay "
+                       f"in one part), where the paper gives only the fractions. FER2013's PublicTest is our "
+                       f"validation part and PrivateTest our test part, the official use; we also report the two "
+                       f"together ({paper.FER2013_MERGED_TEST_N:,} images)"
+                       f", the only test set some of the paper's FER2013 accuracies fit, a slightly "
+                       f"optimistic number because PublicTest chose the best epoch."),
+        Choice("CK+ classes",
+               f"seven classes with {paper.TABLE_1['ckplus']['neutral']} neutral images (Table 1)",
+               "not used",
+               f"ckplus7: the peak frame of each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences and its "
+               "neutral first frame, contempt counted as disgust; the six-class CK+48 runs are a stated variant",
+               "the paper's Table 1, and its section 5B, which counts contempt as disgust; CK+48 has no "
+               "neutral frames",
+               ("dataset",),
+               departs=f"CK+: the protocol runs the seven-class task as the paper counts it: the peak frame of "
+                       f"each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences and its neutral first "
+                       f"frame ({2 * paper.CKPLUS_LABELLED_SEQUENCES} images), read from a face-crop release that "
+                       f"keeps the first frames. Its {paper.TABLE_1['ckplus']['contempt']} contempt sequences are "
+                       f"counted as disgust, as the paper's section 5B does (no departure there). Runs on the "
+                       f"common CK+48 release (the last three frames of each sequence, no neutral frames, six "
+                       f"classes) are kept as a stated variant outside the protocol."),
+        Choice("JAFFE images",
+               f"{sum(paper.TABLE_1['jaffe'].values())} images, {paper.TABLE_1['jaffe']['disgust']} of them "
+               f"disgust and {paper.TABLE_1['jaffe']['fear']} fear (Table 1); the networks take {face} faces "
+               "(section 3), and how the images were brought to that size is not said",
+               "not used",
+               f"the {paper.JAFFE_IMAGES} files as released; the face in each is found with OpenCV's Haar "
+               "cascade (the largest face, a small margin; a central crop where none is found) and resized "
+               f"to {face}",
+               "the files are uncropped 256x256 portraits, while the images of FER2013 and of the CK+ release "
+               "are face crops; a crop frames the JAFFE faces as the networks see the others",
+               (),
+               departs=f"JAFFE: the {paper.JAFFE_IMAGES} files hold {paper.JAFFE_FILE_CLASS_COUNTS['disgust']} "
+                       f"disgust and {paper.JAFFE_FILE_CLASS_COUNTS['fear']} fear images; the paper's Table 1 "
+                       f"says {paper.TABLE_1['jaffe']['disgust']} and {paper.TABLE_1['jaffe']['fear']}. Faces "
+                       f"are cropped with OpenCV's Haar cascade before resizing to {face}; the paper does not say "
+                       "how it resized the 256x256 images."),
+        Choice("layer details",
+               "a Keras summary table per model (section 3): layers, output shapes and parameter counts; "
+               "kernel sizes, padding, pooling windows, strides and dropout rates are not given",
+               "Models 2 and 3 are the networks of these code bases (dropout 0.2 in Model 2's; 0.5 after "
+               "each convolution block, then 0.4, 0.4 and 0.5 in Model 3's); Model 1 has no code base",
+               "the kernel sizes, padding, pooling windows and strides that reproduce every output shape and "
+               "parameter count of the tables (each model builder lists them); the source code's dropout "
+               "rates, and 0.5 for Model 1",
+               "the tables are the paper's only description of the networks; dropout changes no shape or "
+               "count, so the tables cannot decide it",
+               (),
+               departs="Kernel sizes, padding, pooling windows and strides, which the paper's layer tables leave "
+                       "open, are those that reproduce every output shape and parameter count of the tables; "
+                       "dropout rates, which change neither, are those of the source code (Models 2 and 3) or "
+                       "0.5 (Model 1)."),
+        Choice("seeds",
+               "one number per experiment; no seed or spread",
+               "no seed set",
+               "three seeds per experiment where the CPU allows; mean, standard deviation and intervals",
+               "one run cannot tell a difference from noise",
+               ("seed",)),
+        Choice("numerical precision",
+               "not stated", "float32 (Keras default)",
+               "float32 for every run; no run depends on bfloat16 (mixed_bfloat16 is a setting of the run config "
+               "that no run of the protocol uses)",
+               "the Keras default; on a processor without bfloat16 units (AVX2 only, no AVX512_BF16 or AMX) "
+               "bfloat16 products are emulated and no faster, and any use of it would first need an "
+               "equivalence check against float32 with its margin stated in advance", ("precision",)),
+        Choice("optimiser, schedule and loss",
+               "Adam on the cross-entropy (section 5); no schedule, weight decay, label smoothing or "
+               "test-time augmentation is mentioned",
+               "Adam at a constant rate on the cross-entropy in both",
+               "Adam at a constant rate on the plain cross-entropy, no weight decay and no early stopping; "
+               "when augmenting, the paper's kinds; one view of each test image",
+               "the paper's training; a modern recipe (SGD with Nesterov momentum, weight decay, a schedule, "
+               "label smoothing, crops and erasing, ten-crop testing) is a question beyond the paper and "
+               "is kept apart from the protocol",
+               ("optimizer", "weight_decay", "schedule", "early_stopping", "label_smoothing", "augmentation", "tta")),
+    )
+
+
+def deviations(profile: str = "paper", *, summaries) -> list:
     """Every departure from the paper, as sentences for the book: the ``departs`` of each
-    choice of :data:`PROTOCOL` (they describe the protocol, i.e. the paper profile), then
+    choice of :func:`protocol_choices` (they describe the protocol, i.e. the paper profile;
+    ``summaries``: the data summary of the real data sets they count from), then
     :func:`deviation_lines` of ``profile``."""
-    return [choice.departs for choice in PROTOCOL if choice.departs] + deviation_lines(profile)
+    return [choice.departs for choice in protocol_choices(summaries) if choice.departs] + deviation_lines(profile)
 
 
-def protocol_table(profile: str = "paper"):
-    """:data:`PROTOCOL` as a table (columns ``choice``, ``paper``, ``source code``,
-    ``protocol``, ``settings``, ``why``); ``settings`` shows the profile's values of each
-    choice's fields, read from the config of Model 2 on JAFFE."""
+def protocol_table(profile: str = "paper", *, summaries):
+    """:func:`protocol_choices` of ``summaries`` as a table (columns ``choice``, ``paper``,
+    ``source code``, ``protocol``, ``settings``, ``why``); ``settings`` shows the profile's
+    values of each choice's fields, read from the config of Model 2 on JAFFE."""
     config = experiment_config(profile, (2, "jaffe", None), data="real").to_dict()
     rows = []
-    for choice in PROTOCOL:
+    for choice in protocol_choices(summaries):
         settings = ", ".join(f"{name}={config[name]}" for name in choice.fields
                              if name in config and name not in ("source", "dataset", "seed"))
         rows.append({"choice": choice.name, "paper": choice.paper, "source code": choice.sources,
@@ -570,11 +713,11 @@ def protocol_table(profile: str = "paper"):
     return pd.DataFrame(rows)
 
 
-def protocol_markdown(profile: str = "paper") -> str:
+def protocol_markdown(profile: str = "paper", *, summaries) -> str:
     """:func:`protocol_table` as Markdown for the book: one short block per choice
     (a six-column table of sentences is too wide for a page)."""
     blocks = []
-    for row in protocol_table(profile).itertuples(index=False):
+    for row in protocol_table(profile, summaries=summaries).itertuples(index=False):
         settings = f" (`{row.settings}`)" if row.settings else ""
         blocks.append(f"**{row.choice[0].upper()}{row.choice[1:]}.**\n\n"
                       f"- *Paper:* {row.paper}.\n"

@@ -148,7 +148,7 @@ def test_claims_page_audits_every_reported_accuracy(paper_book):
         assert f"{100 * value:.2f}%" in text, value
     from ferlib.protocol import deviation_lines, deviations
 
-    for line in deviations("paper"):
+    for line in deviations("paper", summaries=results.read_dataset_summaries(ROOT / results.PAPER_RESULTS)):
         assert " ".join(line.split()[:6]) in text, "a departure from the paper is not on the claims page"
     for line in deviation_lines("paper"):
         assert line.split(". ")[0] in text, "a per-experiment deviation is not on the claims page"

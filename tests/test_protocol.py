@@ -2,6 +2,7 @@
 the paper profile is used (CLI, book, committed-results check)."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,14 @@ M2_CK_TUNED = (2, "ckplus", "fer2013")
 #: The experiments the paper profile trains at 0.0001.
 SLOW_KEYS = {M2_FER, M2_CK, M2_CK_TUNED}
 ALL_KEYS = [(m, target, source) for m in (1, 2, 3) for target, source in PAPER_EXPERIMENTS]
+#: The committed data summary of the real data sets, which the protocol's prose counts from.
+SUMMARIES = results.read_dataset_summaries(Path(__file__).resolve().parents[1] / results.PAPER_RESULTS)
+CHOICES = protocol.protocol_choices(SUMMARIES)
+
+
+def choice_named(name):
+    (choice,) = [c for c in CHOICES if c.name == name]
+    return choice
 
 
 def test_paper_profile_states_its_deviations_with_a_reason():
@@ -62,52 +71,123 @@ def test_given_settings_win_over_a_deviation_and_none_is_ignored():
 
 
 def test_deviations_are_the_choices_departures_then_the_experiments():
-    departures = [choice.departs for choice in protocol.PROTOCOL if choice.departs]
-    assert protocol.deviations("paper") == departures + protocol.deviation_lines("paper")
-    assert protocol.deviations("smoke") == departures
-    names = {choice.name for choice in protocol.PROTOCOL if choice.departs}
+    departures = [choice.departs for choice in CHOICES if choice.departs]
+    assert protocol.deviations("paper", summaries=SUMMARIES) == departures + protocol.deviation_lines("paper")
+    assert protocol.deviations("smoke", summaries=SUMMARIES) == departures
+    names = {choice.name for choice in CHOICES if choice.departs}
     assert {"augmentation", "fine-tuning", "splits", "CK+ classes", "JAFFE images", "layer details"} <= names
 
 
 def test_the_augmentation_departure_says_what_the_paper_profile_does():
-    (choice,) = [c for c in protocol.PROTOCOL if c.name == "augmentation"]
+    choice = choice_named("augmentation")
     assert PROFILES["paper"]["augment"] is False
     assert "trains without augmentation" in choice.departs and "section 6" in choice.departs
-    fine_tuning = next(c for c in protocol.PROTOCOL if c.name == "fine-tuning")
+    fine_tuning = choice_named("fine-tuning")
     assert "no augmentation" in fine_tuning.departs
 
 
 def test_the_images_per_epoch_departure_lengthens_jaffe_alone():
     """The sentence says at least min_epoch_images per epoch changes JAFFE only: checked
     on the committed data summaries."""
-    import json
-
-    from ferlib import tables
-    from ferlib.book import project_root
+    from ferlib.epochs import training_updates
 
     minimum = PROFILES["paper"]["min_epoch_images"]
-    (choice,) = [c for c in protocol.PROTOCOL if c.name == "images per epoch"]
+    choice = choice_named("images per epoch")
     assert f"at least {minimum:,} images per epoch" in choice.departs and "JAFFE alone" in choice.departs
-    summaries = json.loads((project_root() / results.PAPER_RESULTS / "datasets.json").read_text())
+    assert "those of CK+ and FER2013 are longer" in choice.departs
     lengthened = {name for name in ("fer2013", "ckplus7", "jaffe")
-                  if tables.training_updates(summaries[name]["counts"]["train"], batch_size=64, epochs=1)
+                  if training_updates(SUMMARIES[name]["counts"]["train"], batch_size=64, epochs=1)
                   ["epoch_images"] < minimum}
     assert lengthened == {"jaffe"}
 
 
+
+def test_the_epochs_the_prose_gives_are_counted_from_the_data_summary_and_the_settings():
+    """The images and updates of the images-per-epoch choice are counted from the committed
+    class counts, the protocol's settings and the source code's training loops, and they
+    are the figures the book has always given (a balanced pass is seven classes times the
+    largest one: FER2013 7 x 7,215, CK+ 7 x 229, JAFFE 7 x 20)."""
+    numbers = protocol.epoch_numbers(SUMMARIES)
+    assert {name: counted["pass"] for name, counted in numbers.items()} == {"fer2013": 50_505, "ckplus": 1_603,
+                                                                          "jaffe": 140}
+    jaffe = numbers["jaffe"]
+    assert (jaffe["protocol"]["updates_per_epoch"], jaffe["protocol"]["updates"]) == (16, 1_200)
+    assert jaffe["one pass"]["updates"] == 225
+    sources = protocol.source_training(SUMMARIES["fer2013"]["images"])
+    assert sources["model 2"] == {"epoch_images": 65_536, "updates": 1_280}
+    assert (sources["model 3"]["train_images"], sources["model 3"]["updates_per_epoch"]) == (29_068, 455)
+    choice = choice_named("images per epoch")
+    assert (f"({sources['model 2']['epoch_images']:,} images, {sources['model 2']['updates']:,} updates in all)"
+            in choice.sources)
+    assert f"one pass ({sources['model 3']['updates_per_epoch']} updates per epoch)" in choice.sources
+    assert f"(CK+ {numbers['ckplus']['pass']:,} images, FER2013 {numbers['fer2013']['pass']:,})" in choice.ours
+    assert (f"only JAFFE (a {jaffe['pass']}-image pass) changes: {jaffe['protocol']['updates_per_epoch']} updates "
+            f"per epoch, {jaffe['protocol']['updates']:,} in all") in choice.ours
+    assert f"JAFFE gets {jaffe['one pass']['updates']} updates" in choice.why
+    assert (f"{jaffe['protocol']['updates']:,} updates is about the {sources['model 2']['updates']:,} of Model 2's"
+            in choice.why)
+    assert "Model 3: all images pooled and split at random 81/9/10" in choice_named("splits").sources
+
+
+def test_the_epoch_numbers_follow_the_counts_they_are_given():
+    """Other class counts give other numbers and other words: nothing is typed."""
+    import copy
+
+    summaries = copy.deepcopy(SUMMARIES)
+    summaries["jaffe"]["counts"]["train"]["fear"] = 30  # a pass of 7 x 30 images
+    summaries["fer2013"]["images"] = 64 * 100
+    choice = next(c for c in protocol.protocol_choices(summaries) if c.name == "images per epoch")
+    assert "JAFFE (a 210-image pass) changes" in choice.ours
+    assert f"JAFFE gets {-(-210 // 64) * PROFILES['paper']['epochs']} updates" in choice.why
+    train = 64 * 100 - 640  # 10% held out for test, then 10% of the rest (576) for validation
+    assert f"one pass ({-(-(train - 576) // 64)} updates per epoch)" in choice.sources
+    summaries["jaffe"]["counts"]["train"]["fear"] = 200  # no data set's pass is shorter than the minimum
+    with pytest.raises(ValueError, match="lengthens the epochs of 0 of the paper's 3 data sets"):
+        protocol.protocol_choices(summaries)
+    del summaries["ckplus7"]
+    with pytest.raises(ValueError, match=r"no \['ckplus7'\]\['counts'\]\['train'\]"):
+        protocol.epoch_numbers(summaries)
+    for bad in (0, True, 12.5):
+        with pytest.raises(ValueError, match="fer2013_images must be a whole number"):
+            protocol.source_training(bad)
+
+
+def test_model_3s_training_part_is_what_scikit_learn_leaves_of_fer2013():
+    """Model 3's code splits all of FER2013 with train_test_split twice (10% each time):
+    source_training gives the training part that leaves."""
+    sklearn = pytest.importorskip("sklearn.model_selection")
+    import numpy as np
+
+    images = SUMMARIES["fer2013"]["images"]
+    rest, _ = sklearn.train_test_split(np.arange(images), test_size=0.1, random_state=42)
+    train, _ = sklearn.train_test_split(rest, test_size=0.1, random_state=41)
+    assert protocol.source_training(images)["model 3"]["train_images"] == len(train)
+
+
+def test_the_learning_rates_of_the_prose_are_the_settings():
+    rate, lower = PROFILES["paper"]["learning_rate"], protocol.experiment_settings("paper", M2_FER)["learning_rate"]
+    choice = choice_named("learning rate")
+    assert choice.ours.startswith(f"{rate:g}; ") and f"fine-tuned, {lower:g} (stated deviations)" in choice.ours
+    assert choice.why.endswith(f"on JAFFE the study keeps {rate:g}")
+    for key in (M2_FER, M2_CK):
+        assert protocol.EXPERIMENT_DEVIATIONS["paper"][key]["reason"].startswith(
+            f"At the profile's learning rate (Adam, {rate:g}) Model 2")
+    assert f"within the {PROFILES['paper']['epochs']} epochs" in choice_named("augmentation").why
+
 def test_the_ck_plus_classes_count_contempt_as_disgust_as_the_paper_does():
     """The paper's section 5B turns contempt into disgust: the protocol follows it there."""
-    (choice,) = [c for c in protocol.PROTOCOL if c.name == "CK+ classes"]
+    choice = choice_named("CK+ classes")
     assert "as the paper's section 5B does" in choice.departs and "section 5B" in choice.why
     assert "because the models have seven outputs" not in choice.departs
 
 
-def test_the_fine_tuning_choice_puts_the_collapse_at_0_001_in_the_first_recipe():
-    (choice,) = [c for c in protocol.PROTOCOL if c.name == "fine-tuning"]
+def test_the_fine_tuning_choice_puts_the_collapse_at_0_001_with_augmentation_and_one_pass():
+    choice = choice_named("fine-tuning")
     assert "loses it at 0.001" not in choice.why
-    assert "under the first recipe" in choice.why and "the fine-tunes learn" in choice.why
-    (epochs,) = [c for c in protocol.PROTOCOL if c.name == "images per epoch"]
+    assert "with augmentation and one balanced pass per epoch" in choice.why and "the fine-tunes learn" in choice.why
+    epochs = choice_named("images per epoch")
     assert "with augmentation on" in epochs.why, "the one-pass runs at chance all augmented"
+    assert "'one pass per epoch' cell of the sensitivity study's augmented-recipe round" in epochs.why
 
 
 def test_a_fine_tune_deviates_exactly_where_the_run_from_scratch_it_is_compared_with_does():
@@ -139,7 +219,7 @@ def test_deviation_lines_name_the_experiment_and_value():
 
 
 def test_the_learning_rate_departure_names_every_experiment_at_another_rate():
-    (choice,) = [c for c in protocol.PROTOCOL if c.name == "learning rate"]
+    choice = choice_named("learning rate")
     assert "Model 2 on FER2013 from scratch (0.0001)" in choice.departs
     assert "Model 2 on CK+ (7 classes) fine-tuned from FER2013 (0.0001)" in choice.departs
     assert choice.departs.count("(0.0001)") == len(SLOW_KEYS)
@@ -303,7 +383,7 @@ def test_cli_reproduce_prints_the_five_runs(smoke_runs, smoke_store, capsys):
 def test_protocol_table_covers_every_training_setting():
     """Every RunConfig field that changes how a run trains is one of the table's choices,
     so no choice the paper leaves open goes unstated."""
-    covered = {name for choice in protocol.PROTOCOL for name in choice.fields}
+    covered = {name for choice in CHOICES for name in choice.fields}
     bookkeeping = {"model", "data", "synthetic_size", "data_seed", "synthetic_expressions", "fold", "folds", "source_run", "backend",
                    "limit_train"}
     # the settings of a recipe choice that the protocol leaves off (momentum of SGD...) keep
@@ -314,8 +394,8 @@ def test_protocol_table_covers_every_training_setting():
     fields = {f.name for f in dataclasses.fields(RunConfig)}
     assert fields - bookkeeping <= covered, f"not in the protocol table: {sorted(fields - bookkeeping - covered)}"
     assert covered <= fields, f"the table names fields RunConfig lacks: {sorted(covered - fields)}"
-    table = protocol.protocol_table()
-    assert list(table["choice"]) == [choice.name for choice in protocol.PROTOCOL]
+    table = protocol.protocol_table(summaries=SUMMARIES)
+    assert list(table["choice"]) == [choice.name for choice in CHOICES]
     row = table.set_index("choice").loc["images per epoch"]
     assert row["settings"] == f"min_epoch_images={PROFILES['paper']['min_epoch_images']}"
     assert table[["paper", "source code", "protocol", "why"]].map(str.strip).ne("").all().all()
