@@ -225,8 +225,8 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     :func:`ferlib.results.committed_runs`; empty for a build without them).
 
     ``finetune_first_fast`` and ``finetune_first_slow``: the test accuracy of the JAFFE
-    fine-tune of ``model`` made under the first recipe (augmentation on, one pass per
-    epoch) at the protocol's learning rate and at a lower one (the newest of each);
+    fine-tune of ``model`` made with augmentation and one balanced pass per epoch, at the
+    protocol's learning rate and at a lower one (the newest of each);
     ``finetune_protocol_<name>`` and ``finetune_protocol_<name>_zero_shot`` for ``jaffe``
     and ``ckplus`` (the protocol's seven-class CK+): the protocol's fine-tunes, every
     committed seed, and their FER2013 networks on the same test images before
@@ -578,7 +578,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
 
 
 def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, dataset: str,
-                   protocol: str = "the settled protocol") -> str:
+                   protocol: str = "the protocol") -> str:
     """One data set's sensitivity study in a sentence: the protocol cell's median validation
     accuracy over seeds, then every other cell's, largest change first, each with the
     seeds that ended above chance on test.

@@ -19,7 +19,7 @@ from ferlib.study import ROUNDS, study_runs
 ROLES = ("the paper's experiment", "sensitivity study", "subject-independent fold", "other settings")
 #: How each round of the sensitivity study (:data:`ferlib.study.ROUNDS`) reads in a listing:
 #: the settings its cells change around.
-ROUND_WORDS = {"settled": "", "first": "around a start with augmentation",
+ROUND_WORDS = {"protocol": "", "augmented recipe": "around the augmented recipe",
                "rate 0.001": "around a run at learning rate 0.001", "fine-tune": "fine-tuned"}
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ferlib import book, chapter, paper, provenance, results, summary
+from ferlib import book, chapter, paper, provenance, results, study, summary
 
 ROOT = book.project_root()
 RESULTS = ROOT / results.PAPER_RESULTS
@@ -221,6 +221,9 @@ def test_every_committed_run_has_one_role_in_the_provenance_appendix():
     protocol = {run.id for rs in results.protocol_seed_runs(runs).values() for run in rs}
     assert set(listing.loc[listing["role"] == provenance.ROLES[0], "run_id"]) == protocol
     assert (listing.loc[listing["role"] == provenance.ROLES[2], "fold"].notna()).all()
+    assert set(provenance.ROUND_WORDS) == set(study.ROUNDS), "every round of the study reads in words"
+    in_study = listing[listing["role"] == provenance.ROLES[1]]
+    assert not in_study["setting"].str.endswith(("(protocol)", "(augmented recipe)")).any()
 
 
 # --------------------------------------------------------------------------- page helpers

@@ -285,7 +285,7 @@ def test_study_sentence_lists_every_cell_against_the_protocol_largest_change_fir
     table = pd.DataFrame([row("protocol", 0.786, 3, 3), row("one pass per epoch", 0.143, 3, 0),
                           row("no class balancing", 0.738, 1, 1), row("protocol", 0.9, 3, 3, dataset="ckplus7")])
     text = findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="jaffe")
-    assert text.startswith("Model 2 on JAFFE: the settled protocol reaches a median validation accuracy of "
+    assert text.startswith("Model 2 on JAFFE: the protocol reaches a median validation accuracy of "
                            "78.6% (3 of 3 seeds above chance on test)")
     assert text.index("one pass per epoch 14.3% (-64.3 points; 0 of 3 seeds above chance)") < \
         text.index("no class balancing 73.8% (-4.8 points; 1 of 1 seed above chance)")
