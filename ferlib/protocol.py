@@ -282,11 +282,19 @@ def subject_fold_config(profile: str, model: int, dataset: str, fold: int, *, da
         data, seed, overrides: as in :func:`experiment_config` (a split given in
             ``overrides`` is replaced by the subject-independent one).
     """
+    return _subject_fold(profile, (model, dataset, None), fold, data=data, seed=seed, **overrides)
+
+
+def _subject_fold(profile: str, key, fold: int, *, data: str, seed: int, **overrides) -> RunConfig:
+    """Experiment ``key`` (``(model, dataset, source)``, the dataset by either name) on
+    fold ``fold`` of :func:`subject_protocol`'s split of its data set; ``ValueError``
+    naming the fold's range when it is out of it."""
+    model, dataset, source = key
     name = protocol_dataset(paper_dataset(dataset), data)
     split, folds = subject_protocol(name)
     if isinstance(fold, bool) or not isinstance(fold, int) or not 0 <= fold < folds:
         raise ValueError(f"fold must be in 0..{folds - 1} for {name} ({split}), got {fold!r}")
-    config = experiment_config(profile, (int(model), paper_dataset(name), None), data=data, seed=seed,
+    config = experiment_config(profile, (int(model), paper_dataset(name), source), data=data, seed=seed,
                                **overrides)
     return dataclasses.replace(config, protocol=split, fold=fold,
                                folds=folds if split == "subject-kfold" else DEFAULT_FOLDS)
@@ -771,14 +779,7 @@ def subject_finetune_config(profile: str, model: int, dataset: str, fold: int, *
     As for :func:`experiment_config` of a fine-tune, ``source`` and ``source_run`` are left
     unset: :func:`ferlib.experiment.finetune_run` fills them in.
     """
-    name = protocol_dataset(paper_dataset(dataset), data)
-    split, folds = subject_protocol(name)
-    if isinstance(fold, bool) or not isinstance(fold, int) or not 0 <= fold < folds:
-        raise ValueError(f"fold must be in 0..{folds - 1} for {name} ({split}), got {fold!r}")
-    config = experiment_config(profile, (int(model), paper_dataset(name), FINETUNE_SOURCE), data=data, seed=seed,
-                               **overrides)
-    return dataclasses.replace(config, protocol=split, fold=fold,
-                               folds=folds if split == "subject-kfold" else DEFAULT_FOLDS)
+    return _subject_fold(profile, (model, dataset, FINETUNE_SOURCE), fold, data=data, seed=seed, **overrides)
 
 
 def split_seed_config(profile: str, key, split_seed: int, *, data: str = "real", seed: int = 0,

@@ -249,11 +249,17 @@ def subject_fold_runs(runs, *, models=PAPER_MODELS) -> dict:
     :func:`committed_runs`; :func:`is_subject_fold`) as
     ``{(model, dataset, seed): {fold: Run}}``, ``dataset`` the name the run trained on
     (``"jaffe"``, ``"ckplus7"``); a newer run of a fold replaces an older one."""
+    return _fold_runs(runs, models, is_subject_fold)
+
+
+def _fold_runs(runs, models, is_fold) -> dict:
+    """``{(model, dataset, seed): {fold: Run}}`` of the runs of ``models`` whose config
+    ``is_fold`` accepts, folds in order; a later run of a fold replaces an earlier one."""
     models = {int(m) for m in models}
     found = {}
     for run in runs:
         config = run.config
-        if config.model in models and is_subject_fold(config):
+        if config.model in models and is_fold(config):
             found.setdefault((config.model, config.dataset, config.seed), {})[config.fold] = run
     return {key: dict(sorted(folds.items())) for key, folds in found.items()}
 
@@ -289,18 +295,12 @@ def is_subject_finetune_fold(config) -> bool:
     return config == expected
 
 
-def subject_finetune_fold_runs(runs, *, models=(1, 2, 3)) -> dict:
+def subject_finetune_fold_runs(runs, *, models=PAPER_MODELS) -> dict:
     """The fine-tuned subject-independent folds among ``runs`` (oldest first;
     :func:`is_subject_finetune_fold`) as ``{(model, dataset, seed): {fold: Run}}``, as
     :func:`subject_fold_runs` gives the folds from scratch; a newer run of a fold replaces
     an older one."""
-    models = {int(m) for m in models}
-    found = {}
-    for run in runs:
-        config = run.config
-        if config.model in models and is_subject_finetune_fold(config):
-            found.setdefault((config.model, config.dataset, config.seed), {})[config.fold] = run
-    return {key: dict(sorted(folds.items())) for key, folds in found.items()}
+    return _fold_runs(runs, models, is_subject_finetune_fold)
 
 
 def is_split_seed_run(config) -> bool:
