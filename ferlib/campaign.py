@@ -55,9 +55,9 @@ import numpy as np
 from ferlib import atomic, study
 from ferlib import campaign_files as files
 from ferlib.config import RunConfig
-from ferlib.experiment import environment, git_commit, prepare, start_model, train_run
+from ferlib.experiment import environment, prepare, start_model, train_run
 from ferlib.fingerprint import dataset_fingerprint, file_sha256
-from ferlib.identity import run_id
+from ferlib.identity import git_commit, run_id
 from ferlib.pack import load_packed, packed_names
 from ferlib.protocol import experiment_config, subject_configs, transfer_configs
 from ferlib.results import (

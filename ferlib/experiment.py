@@ -16,7 +16,6 @@ import datetime
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from ferlib.config import RunConfig
 from ferlib.datasets import load_dataset
 from ferlib.evaluation import classification_metrics, predictions_frame
 from ferlib.fingerprint import dataset_fingerprint
-from ferlib.identity import NUMERICS_VERSION, run_id
+from ferlib.identity import NUMERICS_VERSION, git_commit, run_id
 from ferlib.pack import load_packed
 from ferlib.store import RunStore
 from ferlib.synthetic import make_synthetic
@@ -302,26 +301,6 @@ def finetune_run(source_config: RunConfig, target_config: RunConfig, store, *, d
     target = dataclasses.replace(target_config, source=source_config.dataset, source_run=source_run.id)
     target_run = train_run(target, store, dataset=target_dataset, init_weights_from=source_run, **options)
     return source_run, target_run
-
-
-#: Names the commit where the code runs from a copy of the tree without git (a GPU
-#: machine): ``FERLIB_GIT_COMMIT=<sha> python -m ferlib ...``.
-GIT_COMMIT_VARIABLE = "FERLIB_GIT_COMMIT"
-
-
-def git_commit() -> str:
-    """The project's git commit (with ``-dirty`` if files changed); where git cannot tell
-    (no repository), the value of ``$FERLIB_GIT_COMMIT`` if set, else ``"unknown"``."""
-    root = Path(__file__).resolve().parent.parent
-    given = os.environ.get(GIT_COMMIT_VARIABLE, "").strip() or "unknown"
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return given
-    return (sha + ("-dirty" if dirty else "")) if sha else given
 
 
 def environment() -> dict:

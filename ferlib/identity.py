@@ -18,7 +18,9 @@ compares its losses and probabilities with the ones recorded for the current ver
 
 from __future__ import annotations
 
+import os
 import platform
+import subprocess
 from pathlib import Path
 
 from ferlib.fingerprint import fingerprint_json
@@ -120,3 +122,30 @@ def same_processor_kind(a: dict, b: dict) -> bool:
     if mine is None or theirs is None:  # not recorded: never the same kind
         return False
     return a.get("vendor") == b.get("vendor") and sorted(mine) == sorted(theirs)
+
+
+# --------------------------------------------------------------------------- the code
+
+#: Names the commit where the code runs from a copy of the tree without git (a GPU
+#: machine, a book built from an archive): ``FERLIB_GIT_COMMIT=<sha> python -m ferlib ...``.
+GIT_COMMIT_VARIABLE = "FERLIB_GIT_COMMIT"
+
+
+def git_commit(root=None, *, digits: int | None = None) -> str:
+    """The project's git commit, with ``-dirty`` when tracked files changed; with
+    ``digits``, only its first ``digits`` hex digits (as ``git rev-parse --short``).
+
+    ``root``: the repository (default: the one holding the ``ferlib`` package). Where git
+    cannot tell (no repository), the value of ``$FERLIB_GIT_COMMIT`` (cut likewise) if
+    set, else ``"unknown"``.
+    """
+    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
+    given = os.environ.get(GIT_COMMIT_VARIABLE, "").strip()[:digits] or "unknown"
+    head = ["git", "rev-parse", "HEAD"] if digits is None else ["git", "rev-parse", f"--short={digits}", "HEAD"]
+    try:
+        sha = subprocess.run(head, cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return given
+    return (sha + ("-dirty" if dirty else "")) if sha else given

@@ -7,6 +7,7 @@ stamp is the same whether the book is built with ``python -m ferlib book`` or wi
 
     ferlib 0.1.0 · commit 3fbf28e1b5ed · built 2026-11-24
 
+The commit comes from :func:`ferlib.identity.git_commit` (12 hex digits), as a run's does.
 It imports nothing heavy (no Keras, no TensorFlow): a book build starts Sphinx once.
 """
 
@@ -15,28 +16,9 @@ from __future__ import annotations
 import datetime
 import html
 import os
-import subprocess
-from pathlib import Path
 
 import ferlib
-
-#: Set to a commit to stamp a book built from a copy of the tree without git.
-COMMIT_VARIABLE = "FERLIB_GIT_COMMIT"
-
-
-def git_commit(root=None) -> str:
-    """The short commit of the project (``-dirty`` when tracked files changed), or the
-    value of ``$FERLIB_GIT_COMMIT``, or ``"unknown"`` where git cannot tell."""
-    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
-    given = os.environ.get(COMMIT_VARIABLE, "").strip()[:12] or "unknown"
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return given
-    return (sha + ("-dirty" if dirty else "")) if sha else given
+from ferlib.identity import git_commit
 
 
 def build_date(now=None) -> str:
@@ -51,7 +33,7 @@ def build_date(now=None) -> str:
 
 def build_stamp(root=None, *, now=None) -> dict:
     """``{"version", "commit", "date"}`` of this build."""
-    return {"version": ferlib.__version__, "commit": git_commit(root), "date": build_date(now)}
+    return {"version": ferlib.__version__, "commit": git_commit(root, digits=12), "date": build_date(now)}
 
 
 def footer_html(stamp: dict) -> str:
