@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ferlib import atomic, destinations
 from ferlib.fingerprint import file_sha256
+from ferlib.jsonfile import read_json_object
 from ferlib.results import export_run
 
 FILE_LIMIT = 16 * 2**20
@@ -259,14 +260,7 @@ def read_log(path) -> dict:
     int}`` (:func:`archive_contents`). Raises ``ValueError`` naming the file and the
     entry at fault."""
     path = Path(path)
-    try:
-        record = json.loads(path.read_text())
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 text ({error}); expected a campaign's log") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON ({error}); the file is truncated or not a campaign's log") from None
-    if not isinstance(record, dict):
-        raise ValueError(f"{path}: expected a JSON object (a campaign's log), got {type(record).__name__}")
+    record = read_json_object(path, what="a campaign's log", remedy="the file is truncated or not a campaign's log")
     out_files = record.get("out_files")
     if not isinstance(out_files, dict):
         raise ValueError(f"{path}: has no 'out_files' table (the size and sha256 of each returned file)")

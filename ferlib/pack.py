@@ -40,6 +40,7 @@ import numpy as np
 from ferlib import atomic, destinations
 from ferlib.datasets.base import FaceDataset
 from ferlib.fingerprint import dataset_fingerprint
+from ferlib.jsonfile import read_json_object
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
@@ -216,11 +217,8 @@ def read_pack(pack_dir) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: not found; {pack_dir} is not a data pack "
                                 f"(make one with `python -m ferlib pack --data-dir DATA --out DIR`)")
-    try:
-        manifest = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not valid JSON ({error}); the pack is corrupt, make it again") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != PACK_FORMAT:
+    manifest = read_json_object(path, what=f"a {PACK_FORMAT} manifest", remedy="the pack is corrupt, make it again")
+    if manifest.get("format") != PACK_FORMAT:
         raise ValueError(f"{path}: not a {PACK_FORMAT} manifest")
     if manifest.get("version") != PACK_VERSION:
         raise ValueError(f"{path}: pack version {manifest.get('version')!r}, this ferlib reads version "

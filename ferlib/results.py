@@ -33,6 +33,7 @@ from ferlib.excerpt import shortened
 from ferlib.experiment import PAPER_EXPERIMENTS, load_data
 from ferlib.fingerprint import dataset_fingerprint, file_sha256
 from ferlib.identity import NUMERICS_VERSION, run_id
+from ferlib.jsonfile import read_json_object
 from ferlib.labels import EMOTIONS, NUM_CLASSES
 from ferlib.protocol import (
     FINETUNE_SOURCE,
@@ -709,13 +710,10 @@ def read_dataset_summaries(results_dir=PAPER_RESULTS) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no data summary; make it with "
                                 f"`python -m ferlib datasets --data-dir <root> --save {path}`")
-    try:
-        summaries = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not valid JSON ({str(error)[:200]}); make it again with "
-                         f"`python -m ferlib datasets --data-dir <root> --save {path}`") from None
-    if not isinstance(summaries, dict) or not all(isinstance(v, dict) for v in summaries.values()):
-        raise ValueError(f"{path}: expected an object of data set summaries, got {type(summaries).__name__}")
+    summaries = read_json_object(path, what="data set summaries", remedy=f"make it again with "
+                                 f"`python -m ferlib datasets --data-dir <root> --save {path}`")
+    if not all(isinstance(v, dict) for v in summaries.values()):
+        raise ValueError(f"{path}: expected an object of data set summaries, got an entry that is not an object")
     return summaries
 
 

@@ -43,6 +43,7 @@ from ferlib import atomic, destinations
 from ferlib.config import RunConfig
 from ferlib.excerpt import excerpt
 from ferlib.fingerprint import file_sha256
+from ferlib.jsonfile import read_json_object
 
 REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
 MODEL_FILE = "model.keras"
@@ -106,15 +107,7 @@ class Run:
 
 def _read_json(path: Path) -> dict:
     """A run's JSON file as a dict; :class:`BrokenRun` names the file otherwise."""
-    try:
-        value = json.loads(path.read_text())
-    except UnicodeDecodeError as error:
-        raise BrokenRun(f"{path}: not UTF-8 text ({error})") from None
-    except json.JSONDecodeError as error:
-        raise BrokenRun(f"{path}: not valid JSON ({error}); the file is truncated or was edited") from None
-    if not isinstance(value, dict):
-        raise BrokenRun(f"{path}: expected a JSON object, got {type(value).__name__}")
-    return value
+    return read_json_object(path, error=BrokenRun)
 
 
 def _read_csv(path: Path, columns=()) -> pd.DataFrame:

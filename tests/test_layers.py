@@ -26,11 +26,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ferlib"
 #: under the package (a subpackage counts as one; ``""`` is the package itself). A layer
 #: may import its own modules and those of the layers listed before it.
 LAYERS = {
-    "core": ("", "vocabulary", "labels", "paper", "config", "atomic", "fingerprint", "identity", "datasets",
-             "synthetic", "pack", "splits", "stats", "evaluation", "epochs", "augment", "models", "training",
-             "store", "experiment", "baselines", "leakage", "diagnostics", "protocol", "results", "study", "missing",
-             "campaign_files", "campaign", "campaign_import", "destinations", "excerpt", "options", "schedule",
-             "recipe_augment", "recipe_training", "recipe", "predict", "transfer_runs"),
+    "core": ("", "vocabulary", "labels", "paper", "config", "atomic", "jsonfile", "fingerprint", "identity",
+             "datasets", "synthetic", "pack", "splits", "stats", "evaluation", "epochs", "augment", "models",
+             "training", "store", "experiment", "baselines", "leakage", "diagnostics", "protocol", "results",
+             "study", "missing", "campaign_files", "campaign", "campaign_import", "destinations", "excerpt",
+             "options", "schedule", "recipe_augment", "recipe_training", "recipe", "predict", "transfer_runs"),
     "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "summary", "provenance",
                "chapter", "book", "sphinxext"),
     "command": ("cli", "__main__", "commands"),
