@@ -51,12 +51,12 @@ from ferlib.datasets.base import FaceDataset, make_dataset
 from ferlib.datasets.faces import (
     CENTRAL_CROP_FRACTION,
     DEFAULT_MARGIN,
-    detector_description,
+    crop_notes,
     face_cropper,
     read_grey,
     resize_48,
 )
-from ferlib.datasets.folders import list_class_folders, list_images, relative_name
+from ferlib.datasets.folders import list_class_folders, list_images, match_name, relative_name
 from ferlib.labels import EMOTIONS, IMAGE_SIZE, label_index
 
 #: CK+ emotion code -> class name (``"contempt"`` is not a canonical class).
@@ -102,12 +102,8 @@ def parse_frame_name(name) -> tuple:
     ``"S010_004_00000017.png"`` -> ``("S010", "S010_004", 17)``. Raises ``ValueError``
     naming the file when it does not match ``S<subject>_<sequence>_<frame>.png``.
     """
-    match = FRAME_PATTERN.match(Path(name).name)
-    if not match:
-        raise ValueError(
-            f"{name}: file name does not match the CK+ pattern "
-            f"S<subject>_<sequence>_<frame>.png (e.g. S010_004_00000017.png)"
-        )
+    match = match_name(FRAME_PATTERN, name,
+                       "CK+ pattern S<subject>_<sequence>_<frame>.png (e.g. S010_004_00000017.png)")
     subject = match.group("subject").upper()
     return subject, f"{subject}_{match.group('sequence')}", int(match.group("frame"))
 
@@ -350,14 +346,8 @@ def load_ckplus_original(path, *, last_frames=1, include_neutral=False,
         "emotion codes mapped 0 neutral, 1 anger->angry, 2 contempt, 3 disgust, 4 fear, "
         "5 happy, 6 sadness->sad, 7 surprise",
         _contempt_note(contempt, contempt_images, len(contempt_sequences)),
-        "faces: " + detector_description(crop, margin=margin,
-                                          fallback_fraction=fallback_fraction),
+        *crop_notes(crop, fallbacks, len(labels), margin=margin, fallback_fraction=fallback_fraction),
     ]
-    if crop == "detect":
-        notes.append(
-            f"central-crop fallback (no face found): {len(fallbacks)} of {len(labels)}"
-            + (": " + ", ".join(fallbacks) if fallbacks else "")
-        )
     return make_dataset(name, np.stack(images), labels, subject=subjects,
                         sequence=sequences, source=source, notes=notes)
 
@@ -369,14 +359,10 @@ def parse_crop_name(name) -> tuple:
     ``"S032_003_000000011.png"`` -> ``("S032", "S032_003", 1, 1)`` (crop 1 of frame 1).
     Raises ``ValueError`` naming the file when it does not match :data:`CROP_NAME_PATTERN`.
     """
-    match = CROP_NAME_PATTERN.match(Path(name).name)
-    if not match:
-        raise ValueError(
-            f"{name}: file name does not match the CK+ crop-release pattern "
-            f"S<subject>_<sequence>_<frame>.png with a 3-digit subject and sequence and an "
-            f"8-digit frame, optionally followed by one crop digit (e.g. "
-            f"S010_004_00000017.png, S032_003_000000010.png)"
-        )
+    match = match_name(CROP_NAME_PATTERN, name,
+                       "CK+ crop-release pattern S<subject>_<sequence>_<frame>.png with a 3-digit subject "
+                       "and sequence and an 8-digit frame, optionally followed by one crop digit (e.g. "
+                       "S010_004_00000017.png, S032_003_000000010.png)")
     subject = match.group("subject").upper()
     crop = match.group("crop")
     return (subject, f"{subject}_{match.group('sequence')}", int(match.group("frame")),

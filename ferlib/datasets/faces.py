@@ -307,3 +307,15 @@ def detector_description(crop="detect", *, margin=DEFAULT_MARGIN,
         return f"central square crop, {fallback_fraction:g} of the shorter side"
     return (f"OpenCV {cv2.__version__} Haar cascade {CASCADE_FILE}, largest face, "
             f"margin {margin:g}; fallback central square crop {fallback_fraction:g}")
+
+
+def crop_notes(crop, fallbacks, total: int, *, margin=DEFAULT_MARGIN,
+               fallback_fraction=CENTRAL_CROP_FRACTION) -> list:
+    """A loader's notes on its face crops: the method (:func:`detector_description`) and,
+    with ``crop="detect"``, the files among ``total`` images that fell back to the central
+    crop (``fallbacks``, their names)."""
+    notes = ["faces: " + detector_description(crop, margin=margin, fallback_fraction=fallback_fraction)]
+    if crop == "detect":
+        notes.append(f"central-crop fallback (no face found): {len(fallbacks)} of {total}"
+                     + (": " + ", ".join(fallbacks) if fallbacks else ""))
+    return notes

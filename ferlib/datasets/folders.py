@@ -102,6 +102,16 @@ def relative_name(path, relative_to) -> str:
         return path.name
 
 
+def match_name(pattern, name, expected: str):
+    """The match of ``pattern`` (a compiled regex) on the file name of ``name`` (a name
+    or a path); ``ValueError`` naming the file and ``expected`` (the pattern in words,
+    with an example) when it does not match."""
+    match = pattern.match(Path(name).name)
+    if not match:
+        raise ValueError(f"{name}: file name does not match the {expected}")
+    return match
+
+
 def load_folders(root, *, name=None, relative_to=None) -> FaceDataset:
     """Load a folder of class sub-folders, with optional train/val/test top folders.
 

@@ -25,11 +25,11 @@ from ferlib.datasets.base import FaceDataset, make_dataset
 from ferlib.datasets.faces import (
     CENTRAL_CROP_FRACTION,
     DEFAULT_MARGIN,
-    detector_description,
+    crop_notes,
     face_cropper,
     read_grey_with_mode,
 )
-from ferlib.datasets.folders import list_images, relative_name
+from ferlib.datasets.folders import list_images, match_name, relative_name
 from ferlib.labels import label_index
 
 #: JAFFE expression code -> canonical class name.
@@ -50,12 +50,7 @@ def parse_jaffe_name(name) -> tuple:
     Raises ``ValueError`` naming the file when it does not match ``SUBJECT.EXPRn.ID.tiff``
     or the expression code is not one of :data:`EXPRESSIONS`.
     """
-    match = NAME_PATTERN.match(Path(name).name)
-    if not match:
-        raise ValueError(
-            f"{name}: file name does not match the JAFFE pattern SUBJECT.EXPRn.ID.tiff "
-            f"(e.g. KA.AN1.39.tiff)"
-        )
+    match = match_name(NAME_PATTERN, name, "JAFFE pattern SUBJECT.EXPRn.ID.tiff (e.g. KA.AN1.39.tiff)")
     code = match.group("code").upper()
     if code not in EXPRESSIONS:
         raise ValueError(
@@ -112,14 +107,8 @@ def load_jaffe(path, *, crop="detect", margin=DEFAULT_MARGIN,
         "image modes: " + ", ".join(f"{m} {k}" for m, k in sorted(modes.items()))
         + ("; palette (P) images converted to grey (L) through their colour table"
            if modes.get("P") else ""),
-        "faces: " + detector_description(crop, margin=margin,
-                                          fallback_fraction=fallback_fraction),
+        *crop_notes(crop, fallbacks, len(files), margin=margin, fallback_fraction=fallback_fraction),
     ]
-    if crop == "detect":
-        notes.append(
-            f"central-crop fallback (no face found): {len(fallbacks)} of {len(files)}"
-            + (": " + ", ".join(fallbacks) if fallbacks else "")
-        )
     return make_dataset(
         "jaffe", np.stack(images), labels, subject=subjects,
         source=[relative_name(f, relative_to) for f in files], notes=notes,
