@@ -29,6 +29,7 @@ import keras
 import numpy as np
 
 from ferlib import schedule as schedules
+from ferlib.config import RunConfig
 from ferlib.identity import LEGACY_VALUES
 from ferlib.recipe_augment import recipe_training_model, ten_crop_proba
 from ferlib.training import predict_proba
@@ -41,41 +42,31 @@ RECIPE_FIELDS = ("optimizer", "momentum", "weight_decay", "schedule", "plateau_f
 
 @dataclasses.dataclass(frozen=True)
 class TrainingRecipe:
-    """The training settings of a recipe run (the :class:`~ferlib.config.RunConfig`
-    fields of the same names; ``learning_rate`` is the first epoch's rate)."""
+    """How a recipe run trains, read from its config: the fields of :data:`RECIPE_FIELDS`,
+    ``learning_rate`` (the first epoch's rate) and ``epochs``.
 
-    learning_rate: float
-    epochs: int
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    plateau_factor: float = 0.75
-    plateau_patience: int = 5
-    min_learning_rate: float = 0.0
-    early_stopping: int | None = None
-    label_smoothing: float = 0.0
-    augmentation: str = "paper"
-    flip: bool = True
-    crop_padding: int = 4
-    rotation_degrees: float = 10.0
-    erasing: float = 0.5
+    ``config``: the run's :class:`~ferlib.config.RunConfig` (every field it leaves out
+    keeps the paper's value).
+    """
+
+    config: RunConfig
 
     def make_optimizer(self):
-        """Adam, or SGD with Nesterov momentum, at :attr:`learning_rate`, with decoupled
+        """Adam, or SGD with Nesterov momentum, at the config's ``learning_rate``, with decoupled
         weight decay when it is above 0 (Keras applies ``w -= rate * decay * w`` each step)."""
-        decay = self.weight_decay or None
-        if self.optimizer == "sgd-nesterov":
-            return keras.optimizers.SGD(learning_rate=self.learning_rate, momentum=self.momentum, nesterov=True,
+        config = self.config
+        decay = config.weight_decay or None
+        if config.optimizer == "sgd-nesterov":
+            return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum, nesterov=True,
                                         weight_decay=decay)
-        if self.optimizer == "adam":
-            return keras.optimizers.Adam(learning_rate=self.learning_rate, weight_decay=decay)
-        raise ValueError(f"optimizer must be 'adam' or 'sgd-nesterov', got {self.optimizer!r}")
+        if config.optimizer == "adam":
+            return keras.optimizers.Adam(learning_rate=config.learning_rate, weight_decay=decay)
+        raise ValueError(f"optimizer must be 'adam' or 'sgd-nesterov', got {config.optimizer!r}")
 
     def loss(self):
         """The cross-entropy; with label smoothing, on one-hot targets (:meth:`targets`)."""
-        if self.label_smoothing:
-            return keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
+        if self.config.label_smoothing:
+            return keras.losses.CategoricalCrossentropy(label_smoothing=self.config.label_smoothing)
         return "sparse_categorical_crossentropy"
 
     def compile(self, trainer, steps_per_execution: int = 1) -> None:
@@ -88,15 +79,16 @@ class TrainingRecipe:
         ``(n, classes)`` float32 one-hot rows when label smoothing is on (Keras smooths
         them in the loss)."""
         labels = np.asarray(labels)
-        if not self.label_smoothing:
+        if not self.config.label_smoothing:
             return labels
         return np.eye(classes, dtype=np.float32)[labels]
 
     def learning_rate_of(self, epoch: int, val_scores) -> float:
         """The rate of 0-based ``epoch`` from the validation accuracies before it."""
-        return schedules.epoch_learning_rate(self.schedule, epoch, val_scores, rate=self.learning_rate,
-                                             epochs=self.epochs, factor=self.plateau_factor,
-                                             patience=self.plateau_patience, min_rate=self.min_learning_rate)
+        config = self.config
+        return schedules.epoch_learning_rate(config.schedule, epoch, val_scores, rate=config.learning_rate,
+                                             epochs=config.epochs, factor=config.plateau_factor,
+                                             patience=config.plateau_patience, min_rate=config.min_learning_rate)
 
     def set_learning_rate(self, trainer, epoch: int, val_scores) -> float:
         """Set ``trainer``'s optimiser to the rate of ``epoch``; returns it."""
@@ -106,17 +98,18 @@ class TrainingRecipe:
 
     def stops(self, val_scores) -> bool:
         """Whether training stops after the epochs of ``val_scores`` (:func:`ferlib.schedule.should_stop`)."""
-        return schedules.should_stop(val_scores, self.early_stopping)
+        return schedules.should_stop(val_scores, self.config.early_stopping)
 
     @property
     def own_augmentation(self) -> bool:
         """Whether this recipe augments with its own augmenter (else the paper's, or none)."""
-        return self.augmentation == "recipe"
+        return self.config.augmentation == "recipe"
 
     def trainer(self, model, *, seed: int):
         """``model`` behind the recipe's augmenter (:func:`ferlib.recipe_augment.recipe_training_model`)."""
-        return recipe_training_model(model, seed=seed, flip=self.flip, crop_padding=self.crop_padding,
-                                     rotation_degrees=self.rotation_degrees, erasing=self.erasing)
+        config = self.config
+        return recipe_training_model(model, seed=seed, flip=config.flip, crop_padding=config.crop_padding,
+                                     rotation_degrees=config.rotation_degrees, erasing=config.erasing)
 
 
 def training_recipe(config) -> TrainingRecipe | None:
@@ -124,8 +117,7 @@ def training_recipe(config) -> TrainingRecipe | None:
     :data:`RECIPE_FIELDS` keeps its legacy value (the paper's training, unchanged)."""
     if all(getattr(config, name) == LEGACY_VALUES[name] for name in RECIPE_FIELDS):
         return None
-    return TrainingRecipe(learning_rate=config.learning_rate, epochs=config.epochs,
-                          **{name: getattr(config, name) for name in RECIPE_FIELDS})
+    return TrainingRecipe(config)
 
 
 def evaluation_predictor(config):

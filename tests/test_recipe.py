@@ -152,8 +152,8 @@ def test_cosine_and_constant_rates_and_early_stopping():
 def test_the_optimiser_steps_with_the_rate_the_schedule_sets():
     """The rate set between epochs reaches the compiled train step: one SGD step from the
     same weights moves them in proportion to the rate."""
-    recipe_ = TrainingRecipe(learning_rate=0.02, epochs=4, optimizer="sgd-nesterov", momentum=0.0,
-                             schedule="plateau", plateau_factor=0.25, plateau_patience=1)
+    recipe_ = TrainingRecipe(_config(learning_rate=0.02, epochs=4, optimizer="sgd-nesterov", momentum=0.0,
+                                     schedule="plateau", plateau_factor=0.25, plateau_patience=1))
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")])
     recipe_.compile(model)
@@ -173,7 +173,7 @@ def test_the_optimiser_steps_with_the_rate_the_schedule_sets():
 
 
 def test_label_smoothing_uses_smoothed_one_hot_targets():
-    smooth = TrainingRecipe(learning_rate=0.01, epochs=1, label_smoothing=0.1)
+    smooth = TrainingRecipe(_config(learning_rate=0.01, epochs=1, label_smoothing=0.1))
     targets = smooth.targets(np.array([2, 0]), 7)
     assert targets.shape == (2, 7) and targets[0, 2] == 1 and targets.sum() == 2
     loss = smooth.loss()
@@ -183,11 +183,11 @@ def test_label_smoothing_uses_smoothed_one_hot_targets():
     # with smoothing a confident right answer costs more than without
     assert float(loss(targets, peaked)) > float(keras.losses.CategoricalCrossentropy()(targets, peaked))
     assert float(loss(targets, uniform)) == pytest.approx(math.log(7), rel=1e-5)
-    plain = TrainingRecipe(learning_rate=0.01, epochs=1)
+    plain = TrainingRecipe(_config(learning_rate=0.01, epochs=1))
     assert plain.loss() == "sparse_categorical_crossentropy"
     np.testing.assert_array_equal(plain.targets(np.array([2, 0]), 7), [2, 0])
     assert training_recipe(_config()) is None
-    assert training_recipe(_config(label_smoothing=0.1)).label_smoothing == 0.1
+    assert training_recipe(_config(label_smoothing=0.1)).config.label_smoothing == 0.1
 
 
 # --------------------------------------------------------------------------- augmentation and ten crops
