@@ -33,38 +33,6 @@ def data_dir(request):
     return path
 
 
-def copy_as_fold(run, fold, results_dir):
-    """Copy a committed protocol run from scratch into ``results_dir`` as fold ``fold`` of
-    its data set's subject-independent evaluation (:func:`ferlib.protocol.subject_fold_config`):
-    config and manifest rewritten, sealed, under the id that config gives; its numbers are
-    the protocol run's. A committed fold run that passes the audit, for the code that reads
-    them (no such run can be trained without the real data)."""
-    import json
-    import shutil
-
-    from ferlib import protocol, results
-    from ferlib.identity import run_id
-    from ferlib.store import read_run
-
-    config = protocol.subject_fold_config("paper", run.config.model, run.config.dataset, fold, data="real",
-                                          seed=run.config.seed, backend=run.config.backend,
-                                          precision=run.config.precision)
-    rid = run_id(config, run.manifest["data_fingerprint"], run.manifest["numerics_version"])
-    target = Path(results_dir) / rid
-    shutil.copytree(run.path, target)
-    (target / "config.json").write_text(config.to_json() + "\n")
-    manifest = dict(run.manifest, run_id=rid)
-    (target / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    results.seal_run(target)
-    return read_run(target)
-
-
-@pytest.fixture
-def fold_copier():
-    """:func:`copy_as_fold`, for tests."""
-    return copy_as_fold
-
-
 def copy_as(run, config, results_dir):
     """Copy a committed run into ``results_dir`` under another config (a fine-tuned fold, a
     run on another split seed...): config and manifest rewritten, sealed, under the id that
@@ -85,6 +53,25 @@ def copy_as(run, config, results_dir):
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     results.seal_run(target)
     return read_run(target)
+
+
+def copy_as_fold(run, fold, results_dir):
+    """Copy a committed protocol run from scratch into ``results_dir`` as fold ``fold`` of
+    its data set's subject-independent evaluation (:func:`ferlib.protocol.subject_fold_config`),
+    as :func:`copy_as` does: a committed fold run that passes the audit, for the code that
+    reads them (no such run can be trained without the real data)."""
+    from ferlib import protocol
+
+    config = protocol.subject_fold_config("paper", run.config.model, run.config.dataset, fold, data="real",
+                                          seed=run.config.seed, backend=run.config.backend,
+                                          precision=run.config.precision)
+    return copy_as(run, config, results_dir)
+
+
+@pytest.fixture
+def fold_copier():
+    """:func:`copy_as_fold`, for tests."""
+    return copy_as_fold
 
 
 @pytest.fixture

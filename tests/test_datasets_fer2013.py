@@ -158,25 +158,21 @@ def test_malformed_rows_name_the_file_and_row(tmp_path, monkeypatch, row, mutate
     assert message in text
 
 
-def test_wrong_format_and_missing_files(tmp_path):
+@pytest.mark.parametrize("name, text, message", [
+    ("other.csv", "label,image\n0,1 2 3\n", r"other.csv.*lacks the column\(s\) \['emotion', 'pixels', 'usage'\]"),
+    ("empty.csv", "", "empty.csv: empty file"),
+    ("header.csv", "emotion,pixels,Usage\n", "no data rows"),
+    ("fake.csv.gz", "emotion,pixels,Usage\n", "fake.csv.gz: not a readable gzip file"),
+    ("fake.tar.gz", "hello", "fake.tar.gz: not a readable tar archive"),
+])
+def test_a_file_of_the_wrong_format_is_named(name, text, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        load_fer2013_csv(write_csv(tmp_path / name, text))
+
+
+def test_missing_files_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere.csv"):
         load_fer2013_csv(tmp_path / "nothere.csv")
-    other = write_csv(tmp_path / "other.csv", "label,image\n0,1 2 3\n")
-    with pytest.raises(ValueError, match=r"other.csv.*lacks the column\(s\) \['emotion', "
-                                         r"'pixels', 'usage'\]"):
-        load_fer2013_csv(other)
-    empty = write_csv(tmp_path / "empty.csv", "")
-    with pytest.raises(ValueError, match="empty.csv: empty file"):
-        load_fer2013_csv(empty)
-    header_only = write_csv(tmp_path / "header.csv", "emotion,pixels,Usage\n")
-    with pytest.raises(ValueError, match="no data rows"):
-        load_fer2013_csv(header_only)
-    not_gzip = write_csv(tmp_path / "fake.csv.gz", "emotion,pixels,Usage\n")
-    with pytest.raises(ValueError, match="fake.csv.gz: not a readable gzip file"):
-        load_fer2013_csv(not_gzip)
-    not_tar = write_csv(tmp_path / "fake.tar.gz", "hello")
-    with pytest.raises(ValueError, match="fake.tar.gz: not a readable tar archive"):
-        load_fer2013_csv(not_tar)
     wrong_member = write_tar(tmp_path / "wrong.tar.gz", "x", member="data/other.csv")
     with pytest.raises(FileNotFoundError, match="wrong.tar.gz: no member named fer2013.csv"):
         load_fer2013_csv(wrong_member)
