@@ -3,10 +3,11 @@ parameters.
 
     from ferlib.chapter import open_chapter
 
-    chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models,
-                           seed=seed, epochs=epochs, cache_dir=cache_dir)
+    chapter = open_chapter("07_results", profile=profile, data_dir=data_dir, store=store,
+                           models=models, seed=seed, epochs=epochs, cache_dir=cache_dir)
     runs = chapter.runs()                      # {(model, dataset, source): Run}
     view = chapter.dataset_view("jaffe")       # counts per class and split part
+    chapter.clock.box(profile="quick")         # the page's "reproduce this page" box
 
 A chapter reads its runs and data through one of three backends, chosen once from the
 parameters:
@@ -18,8 +19,9 @@ parameters:
 - :class:`CommittedResults`: the ``paper`` profile without a data directory: the runs
   committed in ``results/paper`` (``store``), read, never trained; no images.
 
-Every notebook validates its parameters first, with :func:`validate_parameters`.
-The build of the book (papermill, Jupyter Book) is :mod:`ferlib.book`.
+Every notebook validates its parameters first, with :func:`validate_parameters`: through
+:func:`open_chapter`, :func:`open_results` (a page on the committed results only) or
+directly. The build of the book (papermill, Jupyter Book) is :mod:`ferlib.book`.
 """
 
 from __future__ import annotations
@@ -496,11 +498,13 @@ class Chapter:
     """A notebook's view of the study: its runs, data sets and committed evidence.
 
     Open one with :func:`open_chapter`. The runs are read (or trained) once, on first use.
+    ``clock``: the page's :class:`PageClock` (``None`` outside a notebook).
     """
 
-    def __init__(self, parameters: Parameters):
+    def __init__(self, parameters: Parameters, *, clock: PageClock | None = None):
         self.parameters = parameters
         self.backend = backend_for(parameters)
+        self.clock = clock
         self._runs = None
 
     def __repr__(self) -> str:
@@ -635,22 +639,44 @@ def committed_results(results_dir=None) -> Path:
     return project_root() / PAPER_RESULTS
 
 
-def open_chapter(*, profile: str = "smoke", data_dir=None, store="runs", models=PAPER_MODELS, seed: int = 0,
-                 epochs=None, cache_dir=None, **others) -> Chapter:
-    """A :class:`Chapter` for a notebook's parameters.
+def open_results(page: str, *, results_dir=None) -> tuple:
+    """``(results_dir, clock)`` for a page that reads the committed results, the first
+    thing its notebook does:
+
+        results_dir, clock = open_results("10_reproducibility", results_dir=results_dir)
+        ...
+        clock.box()                            # the page's last cell
+
+    ``results_dir`` (the notebook's parameter) is checked first, so a wrong value stops
+    the notebook here with a message naming it; the folder is :func:`committed_results`
+    of it. ``page``, the notebook's name, starts the page's :class:`PageClock`.
+    """
+    clock = PageClock(page)
+    return committed_results(results_dir), clock
+
+
+def open_chapter(page: str | None = None, *, profile: str = "smoke", data_dir=None, store="runs",
+                 models=PAPER_MODELS, seed: int = 0, epochs=None, cache_dir=None, **others) -> Chapter:
+    """A :class:`Chapter` for a notebook's parameters, the first thing a chapter's notebook does:
+
+        chapter = open_chapter("04_training_curves", profile=profile, ...)
+        ...
+        chapter.clock.box(profile="quick")     # the page's last cell
 
     Every parameter given, the chapter's and the notebook's own (``others``, e.g.
     ``faces_per_class``), is checked first by :func:`validate_parameters`, so a wrong
     value stops the notebook here with a message naming it. Relative paths (``store``,
     ``data_dir``, ``cache_dir``) start at the project root (:func:`from_root`).
+    ``page``, the notebook's name, starts the page's :class:`PageClock` (``chapter.clock``).
     """
+    clock = PageClock(page) if page is not None else None
     data_dir, store, cache_dir = from_root(data_dir), from_root(store), from_root(cache_dir)
     validate_parameters(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
                         epochs=epochs, cache_dir=cache_dir, **others)
     return Chapter(Parameters(profile=profile, data_dir=None if data_dir is None else str(data_dir),
                               store=str(store), models=tuple(int(m) for m in models), seed=int(seed),
                               epochs=None if epochs is None else int(epochs),
-                              cache_dir=None if cache_dir is None else str(cache_dir)))
+                              cache_dir=None if cache_dir is None else str(cache_dir)), clock=clock)
 
 
 def _whole(value, *, least: int = 0, most: int = options.MAX_IMAGES):

@@ -21,11 +21,9 @@ from myst_nb import glue
 from ferlib import claims, compare, figures, summary
 from ferlib import formatting as fmt
 from ferlib import results as committed
-from ferlib.chapter import PageClock, committed_results, from_root, glue_figure, validate_parameters
+from ferlib.chapter import glue_figure, open_results
 
-clock = PageClock("00_summary")
-validate_parameters(results_dir=from_root(results_dir))
-results_dir = committed_results(results_dir)
+results_dir, clock = open_results("00_summary", results_dir=results_dir)  # checks the parameter first
 runs = committed.committed_runs(results_dir)
 seed_runs = committed.protocol_seed_runs(runs)
 missing = committed.missing_runs(results_dir)

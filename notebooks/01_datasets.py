@@ -12,21 +12,20 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-seed = 0
+seed = 0  # the seed that picks the faces shown
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
-faces_per_class = 4
+faces_per_class = 4  # faces shown of each class, per data set
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import claims, figures, findings, paper
-from ferlib.chapter import STAND_IN, PageClock, glue_figure, open_chapter, stand_in_faces
+from ferlib.chapter import STAND_IN, glue_figure, open_chapter, stand_in_faces
 from ferlib import formatting as fmt
 
-clock = PageClock("01_datasets")
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, seed=seed,
+chapter = open_chapter("01_datasets", profile=profile, data_dir=data_dir, store=store, seed=seed,
                        cache_dir=cache_dir, faces_per_class=faces_per_class)  # checks every parameter first
 views = chapter.dataset_views()
 counts = claims.count_claims(chapter.dataset_summaries())
@@ -197,4 +196,4 @@ display(Markdown(f"In FER2013, disgust is {fer_counts['disgust'] / fer_images:.1
 # ```
 
 # %% tags=["remove-input"]
-clock.box(faces_per_class=faces_per_class)
+chapter.clock.box(faces_per_class=faces_per_class)

@@ -12,22 +12,21 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-seed = 0
+seed = 0  # the seed of the class balancing and of the augmentations shown
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
-faces = 4
+faces = 4  # training faces shown, each with its augmented copies
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import augment, figures, findings, tables
-from ferlib.chapter import STAND_IN, PageClock, glue_figure, open_chapter, stand_in_faces
+from ferlib.chapter import STAND_IN, glue_figure, open_chapter, stand_in_faces
 from ferlib import formatting as fmt
 from ferlib.config import PROFILES
 
-clock = PageClock("03_augmentation")
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, seed=seed,
+chapter = open_chapter("03_augmentation", profile=profile, data_dir=data_dir, store=store, seed=seed,
                        cache_dir=cache_dir, faces=faces)  # checks every parameter first
 views = chapter.dataset_views()
 balance = {}
@@ -157,4 +156,4 @@ display(Markdown(f"Balancing makes a FER2013 epoch {ratio:.2f} times as long as 
 # ```
 
 # %% tags=["remove-input"]
-clock.box(faces=faces)
+chapter.clock.box(faces=faces)

@@ -12,9 +12,9 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-models = [1, 2, 3]
+models = [1, 2, 3]  # the models trained, whose learning curves this page shows
 epochs = None  # None: the profile default
-seed = 0
+seed = 0  # the training seed
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
 
@@ -23,12 +23,11 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import findings, tables
-from ferlib.chapter import PageClock, glue_figure, missing_runs_markdown, open_chapter, overfitting_sentences
+from ferlib.chapter import glue_figure, missing_runs_markdown, open_chapter, overfitting_sentences
 from ferlib import formatting as fmt
 
-clock = PageClock("04_training_curves")
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
+chapter = open_chapter("04_training_curves", profile=profile, data_dir=data_dir, store=store, models=models,
+                       seed=seed, epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 overview = tables.runs_overview(runs)
 missing = chapter.missing_runs()
@@ -217,4 +216,4 @@ display(Markdown("\n".join(f"- {line}" for line in overfits) if overfits else
 # ```
 
 # %% tags=["remove-input"]
-clock.box(profile="quick")
+chapter.clock.box(profile="quick")

@@ -12,28 +12,27 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-models = [1, 2, 3]
+models = [1, 2, 3]  # the models trained; confusion_model picks the one shown
 epochs = None  # None: the profile default
-seed = 0
+seed = 0  # the training seed
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
 confusion_model = None  # None: the best model on the validation part
-top_pairs = 5
+top_pairs = 5  # the most confused pairs of classes named per data set
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import figures, findings, tables
-from ferlib.chapter import PageClock, glue_figure, open_chapter, placeholder_figure
+from ferlib.chapter import glue_figure, open_chapter, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.evaluation import confusion_frame
 from ferlib.labels import EMOTIONS
 
-clock = PageClock("05_confusion_matrices")
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir, confusion_model=confusion_model,
-                       top_pairs=top_pairs)  # checks every parameter first
+chapter = open_chapter("05_confusion_matrices", profile=profile, data_dir=data_dir, store=store, models=models,
+                       seed=seed, epochs=epochs, cache_dir=cache_dir,
+                       confusion_model=confusion_model, top_pairs=top_pairs)  # checks every parameter first
 runs = chapter.runs()
 shown = chapter.pick_runs(model=confusion_model)
 findings.box(findings.confusion_findings(shown))
@@ -184,4 +183,4 @@ for name in figures.DATASET_TITLES:
 # ```
 
 # %% tags=["remove-input"]
-clock.box(confusion_model=2)
+chapter.clock.box(confusion_model=2)

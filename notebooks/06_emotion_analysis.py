@@ -12,12 +12,12 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-models = [1, 2, 3]
+models = [1, 2, 3]  # the models trained; analysis_model picks the one shown
 epochs = None  # None: the profile default
-seed = 0
+seed = 0  # the training seed (and the test faces drawn)
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
-faces_per_dataset = 3
+faces_per_dataset = 3  # test faces shown per data set, with their probabilities
 analysis_model = None  # None: the best model on the validation part
 
 # %% tags=["hide-input"]
@@ -28,13 +28,12 @@ import numpy as np
 from myst_nb import glue
 
 from ferlib import figures, findings, tables
-from ferlib.chapter import STAND_IN, PageClock, glue_figure, open_chapter, placeholder_figure, stand_in_faces
+from ferlib.chapter import STAND_IN, glue_figure, open_chapter, placeholder_figure, stand_in_faces
 from ferlib import formatting as fmt
 
-clock = PageClock("06_emotion_analysis")
-
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir, faces_per_dataset=faces_per_dataset,
+chapter = open_chapter("06_emotion_analysis", profile=profile, data_dir=data_dir, store=store, models=models,
+                       seed=seed, epochs=epochs, cache_dir=cache_dir,
+                       faces_per_dataset=faces_per_dataset,
                        analysis_model=analysis_model)  # checks every parameter first
 runs = chapter.runs()
 shown = chapter.pick_runs(model=analysis_model)
@@ -219,4 +218,4 @@ with tempfile.TemporaryDirectory() as folder:
 # ```
 
 # %% tags=["remove-input"]
-clock.box(faces_per_dataset=faces_per_dataset)
+chapter.clock.box(faces_per_dataset=faces_per_dataset)

@@ -12,9 +12,9 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-models = [1, 2, 3]
+models = [1, 2, 3]  # the models whose runs from scratch and fine-tuned are compared
 epochs = None  # None: the profile default
-seed = 0
+seed = 0  # the training seed
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
 
@@ -25,13 +25,12 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import claims, compare, figures, findings, paper, summary, tables
-from ferlib.chapter import PageClock, glue_figure, glue_values, long_table, open_chapter
+from ferlib.chapter import glue_figure, glue_values, long_table, open_chapter
 from ferlib import formatting as fmt
 from ferlib import results as committed
 
-clock = PageClock("07_results")
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
+chapter = open_chapter("07_results", profile=profile, data_dir=data_dir, store=store, models=models,
+                       seed=seed, epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 results = tables.results_table(runs)
 finetune_summary = tables.finetune_summary(results)
@@ -305,4 +304,4 @@ glue_values(findings.learning_glues(compare.seed_table(seed_runs)))
 # ```
 
 # %% tags=["remove-input"]
-clock.box(profile="quick")
+chapter.clock.box(profile="quick")

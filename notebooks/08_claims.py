@@ -12,9 +12,9 @@
 # %% tags=["parameters", "remove-cell"]
 data_dir = None  # the real data root; None: the results in results/paper (other profiles: synthetic faces)
 profile = "paper"  # paper, quick or smoke (ferlib.config.PROFILES)
-models = [1, 2, 3]
+models = [1, 2, 3]  # the models whose accuracies are set beside the paper's
 epochs = None  # None: the profile default
-seed = 0
+seed = 0  # the training seed
 store = "results/paper"  # where runs are kept; relative paths start at the project root
 cache_dir = None  # where parsed real data is cached
 
@@ -24,14 +24,12 @@ from myst_nb import glue
 
 from ferlib import claims, diagnostics, findings, protocol, tables
 from ferlib.summary import paper_dataset_title
-from ferlib.chapter import (PageClock, committed_results, glue_values, long_table, missing_runs_markdown,
-                            open_chapter)
+from ferlib.chapter import committed_results, glue_values, long_table, missing_runs_markdown, open_chapter
 from ferlib import formatting as fmt
 from ferlib import results as committed
 
-clock = PageClock("08_claims")
-chapter = open_chapter(profile=profile, data_dir=data_dir, store=store, models=models, seed=seed,
-                       epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
+chapter = open_chapter("08_claims", profile=profile, data_dir=data_dir, store=store, models=models,
+                       seed=seed, epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 summaries = chapter.dataset_summaries()
 accuracy = claims.accuracy_claims(runs)
@@ -322,4 +320,4 @@ display(Markdown("\n".join(f"- {line}" for line in protocol.deviations("paper", 
 # ```
 
 # %% tags=["remove-input"]
-clock.box(profile="quick")
+chapter.clock.box(profile="quick")

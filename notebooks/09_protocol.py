@@ -19,15 +19,11 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import (PageClock, committed_results, from_root, glue_figure, glue_values, long_table,
-                            placeholder_figure, validate_parameters)
+from ferlib.chapter import glue_figure, glue_values, long_table, open_results, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
-clock = PageClock("09_protocol")
-
-validate_parameters(results_dir=from_root(results_dir))
-results_dir = committed_results(results_dir)
+results_dir, clock = open_results("09_protocol", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
 subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
 cell_runs = study.study_runs(committed_runs)

@@ -21,12 +21,10 @@ from myst_nb import glue
 from ferlib import summary
 from ferlib import formatting as fmt
 from ferlib import results as committed
-from ferlib.chapter import PageClock, committed_results, from_root, long_table, validate_parameters
+from ferlib.chapter import long_table, open_results
 from ferlib.sphinxext import build_stamp
 
-clock = PageClock("10_reproducibility")
-validate_parameters(results_dir=from_root(results_dir))
-results_dir = committed_results(results_dir)
+results_dir, clock = open_results("10_reproducibility", results_dir=results_dir)  # checks the parameter first
 runs = committed.committed_runs(results_dir)
 compute = summary.compute_table(runs)
 trained_with = summary.environments(runs)

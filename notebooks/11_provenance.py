@@ -19,11 +19,9 @@ from myst_nb import glue
 from ferlib import provenance
 from ferlib import formatting as fmt
 from ferlib import results as committed
-from ferlib.chapter import PageClock, committed_results, from_root, long_table, validate_parameters
+from ferlib.chapter import long_table, open_results
 
-clock = PageClock("11_provenance")
-validate_parameters(results_dir=from_root(results_dir))
-results_dir = committed_results(results_dir)
+results_dir, clock = open_results("11_provenance", results_dir=results_dir)  # checks the parameter first
 runs = committed.committed_runs(results_dir)
 listing = provenance.run_listing(runs)
 glue("provenance_runs", len(listing), display=False)

@@ -17,12 +17,10 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, findings, missing, results
-from ferlib.chapter import PageClock, committed_results, from_root, glue_values, long_table, validate_parameters
+from ferlib.chapter import glue_values, long_table, open_results
 from ferlib import formatting as fmt
 
-clock = PageClock("12_transfer")
-validate_parameters(results_dir=from_root(results_dir))
-results_dir = committed_results(results_dir)
+results_dir, clock = open_results("12_transfer", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
 report = compare.read_baselines(results_dir / "baselines.json")
 RULE = compare.VERDICT_RULE

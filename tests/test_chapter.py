@@ -58,6 +58,19 @@ def test_open_chapter_checks_every_parameter_it_is_given():
         chapter.open_chapter(profile="smoke", faces_per_class=-2)
     opened = chapter.open_chapter(profile="smoke", models=[2], seed=1, faces_per_class=4)
     assert opened.parameters.models == (2,) and opened.parameters.seed == 1
+    assert opened.clock is None  # outside a notebook: no page
+
+
+def test_opening_a_page_starts_its_clock_for_the_reproduce_box(tmp_path):
+    opened = chapter.open_chapter("07_results", profile="smoke", models=[2])
+    assert opened.clock.name == "07_results" and 0 <= opened.clock.seconds < 60
+    box = opened.clock.box(profile="quick").data
+    assert "notebooks/07_results.py" in box and "-p profile quick" in box
+    results_dir, clock = chapter.open_results("12_transfer", results_dir=tmp_path)
+    assert results_dir == tmp_path and clock.name == "12_transfer"
+    assert chapter.open_results("00_summary")[0] == chapter.committed_results()
+    with pytest.raises(ValueError, match="parameter 'results_dir'"):
+        chapter.open_results("00_summary", results_dir=tmp_path / "missing")
 
 
 def test_committed_results_default_to_the_project_and_take_another_folder(tmp_path):

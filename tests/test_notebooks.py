@@ -86,12 +86,16 @@ def test_every_notebook_declares_the_parameters_it_uses_and_checks_them_first():
         for name in names:  # declared and used: named again after the parameters cell
             assert re.search(rf"\b{name}\b", later), f"{path.name} declares {name} but never uses it"
         first = next(c for c in notebook.cells[tagged[0] + 1:] if c.cell_type == "code")
-        checks = [node for node in ast.walk(ast.parse(first.source)) if isinstance(node, ast.Call)
-                  and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("open_chapter",
-                                                                                   "validate_parameters")]
+        calls = {getattr(node.func, "id", getattr(node.func, "attr", None)): node
+                 for node in ast.walk(ast.parse(first.source)) if isinstance(node, ast.Call)}
+        checks = [calls[name] for name in ("open_chapter", "open_results", "validate_parameters") if name in calls]
         assert checks, f"{path.name}: the first code cell does not check the parameters"
         passed = {keyword.arg for keyword in checks[0].keywords}
         assert passed == set(names), f"{path.name}: checks {sorted(passed)}, declares {sorted(names)}"
+        clock = next((calls[name] for name in ("open_chapter", "open_results", "PageClock") if name in calls), None)
+        assert clock is not None and clock.args and isinstance(clock.args[0], ast.Constant), \
+            f"{path.name}: the first code cell does not start the page's clock"
+        assert clock.args[0].value == path.stem, f"{path.name}: its clock is named {clock.args[0].value!r}"
     build = set(book.notebook_parameters())
     assert build <= set(chapter.PARAMETER_RULES)
 
