@@ -120,7 +120,7 @@ def _repeated_functions(tree) -> set:
     return {name for name, count in calls.items() if count > 1}
 
 
-def tables_without_download(source: str) -> list:
+def tables_without_filename(source: str) -> list:
     """Each table a notebook's ``source`` shows without its CSV download: a
     ``fmt.table``/``long_table`` call with no ``filename=`` (or ``filename=None``), one
     whose name does not end in ``.csv``, one in a loop or in a function called more than
@@ -158,7 +158,7 @@ def tables_without_download(source: str) -> list:
 
 
 def test_every_table_of_a_notebook_comes_with_its_csv_download():
-    found = {path.name: tables_without_download(path.read_text(encoding="utf-8"))
+    found = {path.name: tables_without_filename(path.read_text(encoding="utf-8"))
              for path in book.notebook_sources(ROOT)}
     assert not {name: problems for name, problems in found.items() if problems}
     shown = sum(path.read_text(encoding="utf-8").count("filename=") for path in book.notebook_sources(ROOT))
@@ -179,7 +179,7 @@ def test_every_table_of_a_notebook_comes_with_its_csv_download():
         for name in names:
             fmt.table(frame, ["a"], filename=f"rows-{name}.csv")
         """)
-    problems = tables_without_download(bad)
+    problems = tables_without_filename(bad)
     assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 4", "line 6", "line 7", "line 9"], problems
     assert "no filename=" in problems[0] and ".csv" in problems[2] and "names no model" in problems[3]
     assert "without its download" in problems[4] and "drawn more than once" in problems[5]
