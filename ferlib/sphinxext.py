@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime
 import html
 import os
-
 from pathlib import Path
 
 from sphinx.util import logging
