@@ -390,13 +390,17 @@ def write_executed_config(source, target) -> Path:
     (by papermill): Jupyter Book must show their outputs, not execute them again.
 
     ``_config.yml`` itself executes the jupytext sources with Jupyter Book's cache, for
-    ``jupyter-book build .`` at the project root. Written atomically; returns ``target``.
+    ``jupyter-book build .`` at the project root. The copy also names the project's
+    folder (``ferlib_repository_root``, read by :mod:`ferlib.sphinxext`), where the
+    launch buttons' notebooks are. Written atomically; returns ``target``.
     """
     # saves start-up time: PyYAML, one of the book's tools, loads only to build the book
     import yaml
 
     config = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["ferlib_repository_root"] = str(Path(source).resolve().parent)
     return atomic.write_text(target, "# Written by ferlib.book from the project's _config.yml: the notebooks\n"
                                      "# arrive executed by papermill, so Jupyter Book does not execute them.\n"
                              + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))

@@ -126,6 +126,15 @@ long_table(compute, [fmt.text("label", "experiment"), fmt.number("runs"),
 # that every kept run's numbers follow from its stored predictions. Each chapter ends
 # with the command that executes it alone.
 #
+# A chapter can also be run in the browser. The rocket button at the top of its page
+# opens it on Binder: JupyterLab, with the repository and its requirements installed,
+# opens the chapter's source `notebooks/NN_name.py` as a notebook. Colab opens only
+# `.ipynb` notebooks, and the chapters are kept as jupytext `.py` sources: convert one
+# with `jupytext --to ipynb notebooks/07_results.py` in a copy of the repository,
+# upload the `.ipynb` to Colab, and run it where the repository is cloned and its
+# requirements are installed (the notebook reads ferlib and the results kept in the
+# repository).
+#
 # ## How to cite
 #
 # Cite the paper reproduced {cite}`borgalli2022`, and this reproduction by its version

@@ -13,7 +13,8 @@ words of prose; :func:`words_before_first_table` counts the prose a reader reads
 before a page's first table; :func:`tables_without_download` names each table with no
 CSV download link (class ``ferlib-csv``) after it. :func:`browser_report` measures a
 page laid out by Chromium (Playwright): its tables wider than their column and whether
-the page itself overflows the window.
+the page itself overflows the window. :func:`launch_links` lists the page's launch
+buttons (Binder and the like) with the address each opens.
 """
 
 from __future__ import annotations
@@ -243,6 +244,36 @@ def tables_without_download(path) -> list:
         number += event == "table"
         waiting = number if event == "table" else None
     return problems
+
+
+class _LaunchLinks(HTMLParser):
+    """Collects the links inside the theme's launch-buttons dropdown."""
+
+    GROUP = "dropdown-launch-buttons"
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # how deep inside the group's <div>; 0: outside
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div" and (self.depth or self.GROUP in (attrs.get("class") or "").split()):
+            self.depth += 1
+        elif self.depth and tag == "a" and attrs.get("href") is not None:
+            self.links.append(((attrs.get("title") or "").strip(), attrs["href"]))
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.depth:
+            self.depth -= 1
+
+
+def launch_links(path) -> list:
+    """``(title, href)`` of each launch button of the page (``"Launch on Binder"``, its
+    address), in page order; empty when the page has none."""
+    parser = _LaunchLinks()
+    parser.feed(Path(path).read_text(encoding="utf-8"))
+    return parser.links
 
 
 def _ids_of(path, cache) -> set:

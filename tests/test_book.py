@@ -9,7 +9,7 @@ import pytest
 
 from ferlib import book
 from book_fixtures import paper_book as _paper_book, smoke_book as _smoke_book
-from html_checks import page_problems
+from html_checks import launch_links, page_problems
 
 ROOT = book.project_root()
 NOTEBOOKS = [path.stem for path in book.notebook_sources(ROOT)]
@@ -240,3 +240,35 @@ def test_jupyter_book_build_at_the_root_builds_the_published_book(paper_book):
     conclusions = (html / "book" / "conclusions.html").read_text(encoding="utf-8")
     assert "pasted-text" in conclusions and "Of the paper" in conclusions  # glued across pages
     assert (build_dir / ".jupyter_cache").is_dir(), "the notebooks were not executed with the cache"
+
+
+def launch_problems(build_dir) -> list:
+    """Each notebook page of a built book whose launch buttons are not exactly one
+    Binder link to the chapter's jupytext source, a file of the repository."""
+    import yaml
+
+    repository = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
+    org, repo = repository["url"].rstrip("/").split("/")[-2:]
+    problems = []
+    for name in NOTEBOOKS:
+        source = f"notebooks/{name}.py"
+        expected = [("Launch on Binder",
+                     f"https://mybinder.org/v2/gh/{org}/{repo}/{repository['branch']}?urlpath=lab/tree/{source}")]
+        found = launch_links(build_dir / "html" / "notebooks" / f"{name}.html")
+        if found != expected or not (ROOT / source).is_file():
+            problems.append(f"{name}: launch buttons {found}, expected {expected}")
+    return problems
+
+
+@pytest.mark.slow
+def test_launch_buttons_of_python_m_ferlib_book_open_the_jupytext_sources(smoke_book):
+    """The executed build shows notebooks/NN_name.ipynb, which the repository lacks; its
+    Binder buttons open the sources it holds (ferlib.sphinxext)."""
+    build_dir, _, _ = smoke_book
+    assert launch_problems(build_dir) == []
+
+
+@pytest.mark.slow
+def test_launch_buttons_of_jupyter_book_build_open_the_jupytext_sources(paper_book):
+    build_dir, _ = paper_book
+    assert launch_problems(build_dir) == []

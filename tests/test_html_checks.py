@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from html_checks import page_problems
+from html_checks import launch_links, page_problems
 
 GOOD_TABLE = ("<table><thead><tr><th>model</th><th>ours</th></tr></thead>"
               "<tbody><tr><td>1</td><td>56.9%</td></tr><tr><td>2</td><td>–</td></tr></tbody></table>")
@@ -112,3 +112,19 @@ def test_a_table_without_its_csv_download_is_found(tmp_path):
         "table 4 (model | ours): no CSV download after it"]  # a link that is not a download
     in_code = f"<div class='cell_input'><pre>{GOOD_TABLE}</pre></div>"
     assert tables_without_download(page(tmp_path, in_code)) == []
+
+
+def test_launch_links_are_the_links_of_the_launch_dropdown_only(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<div class='header'><a href='https://github.com/o/r' title='Source repository'>r</a>"
+                    "<div class='dropdown dropdown-launch-buttons'><button>rocket</button><ul>"
+                    "<li><a href='https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/n.py&amp;x=1' "
+                    "title='Launch on Binder'><div><span>Binder</span></div></a></li>"
+                    "<li><a href='https://colab.research.google.com/github/o/r/blob/main/n.py' "
+                    "title='Launch on Colab'>Colab</a></li></ul></div>"
+                    "<a href='https://example.org/after'>after</a></div>", encoding="utf-8")
+    assert launch_links(path) == [
+        ("Launch on Binder", "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/n.py&x=1"),
+        ("Launch on Colab", "https://colab.research.google.com/github/o/r/blob/main/n.py")]
+    path.write_text("<div><a href='https://github.com/o/r'>r</a></div>", encoding="utf-8")
+    assert launch_links(path) == []

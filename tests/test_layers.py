@@ -32,7 +32,7 @@ LAYERS = {
              "study", "missing", "campaign_files", "campaign", "campaign_import", "destinations", "excerpt",
              "options", "schedule", "recipe_augment", "recipe_training", "recipe", "predict", "transfer_runs"),
     "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "summary", "provenance",
-               "chapter", "book", "sphinxext"),
+               "chapter", "book", "launch", "sphinxext"),
     "command": ("cli", "__main__", "commands"),
 }
 #: What a comment beside an import inside a function must say.
