@@ -497,7 +497,7 @@ def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
              f"sampling error.",
              f"{summary['impossible']} of the paper's accuracies cannot be a whole number of correct images "
              f"out of the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit "
-             f"PublicTest and PrivateTest together (7,178 images) instead."]
+             f"PublicTest and PrivateTest together ({paper.FER2013_MERGED_TEST_N:,} images) instead."]
     pairs = finetune.dropna(subset=["ours_gain"])
     if len(pairs):
         significant = pairs["significant"].astype(bool)

@@ -19,12 +19,13 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import glue_figure, glue_values, long_table, open_results, placeholder_figure
+from ferlib.chapter import glue_figure, glue_protocol_numbers, glue_values, long_table, open_results, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
 
 results_dir, clock = open_results("09_protocol", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
+glue_protocol_numbers(results_dir)
 subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
 cell_runs = study.study_runs(committed_runs)
 table = study.study_table(cell_runs)
@@ -170,11 +171,12 @@ round_of = {"rate": "rate 0.001", "finetune": "fine-tune", "augmented": "first"}
 #
 # ## CK+ (7 classes) at learning rate 0.001
 #
-# Model 2 on CK+ (7 classes) trains at 0.0001, a stated deviation, so the study's cells
-# around it change one setting of a run at 0.0001. The same settings were also changed
-# around a run at 0.001, the rate of every other experiment; those runs show what each
-# setting does at that rate (on JAFFE, whose protocol rate is 0.001, they are the study
-# above).
+# Model 2 on CK+ (7 classes) trains at {glue:text}`protocol_lower_rate:g`, a stated
+# deviation, so the study's cells around it change one setting of a run at
+# {glue:text}`protocol_lower_rate:g`. The same settings were also changed around a run at
+# {glue:text}`protocol_learning_rate:g`, the rate of every other experiment; those runs
+# show what each setting does at that rate (on JAFFE, whose protocol rate is
+# {glue:text}`protocol_learning_rate:g`, they are the study above).
 
 # %% tags=["hide-input"]
 rate_runs = study.study_runs(committed_runs, datasets=("ckplus7",), round="rate 0.001")
@@ -200,8 +202,9 @@ glue("rate_round_ckplus7_text",
 # ## The fine-tune rate
 #
 # The paper names no learning rate for fine-tuning. The protocol fine-tunes with the
-# settings of the run from scratch it is compared with (Adam at 0.001 on JAFFE, at
-# 0.0001 on CK+ (7 classes)), so that each pair differs only in its starting weights.
+# settings of the run from scratch it is compared with (Adam at
+# {glue:text}`protocol_learning_rate:g` on JAFFE, at {glue:text}`protocol_lower_rate:g` on
+# CK+ (7 classes)), so that each pair differs only in its starting weights.
 # These cells try the other rate: Model 2 fine-tuned from the protocol's FER2013 run of
 # the same seed, on JAFFE and CK+ (7 classes). Their protocol cell is the protocol's own
 # fine-tunes.
@@ -234,7 +237,8 @@ for name in study.STUDY_DATASETS:
 #
 # The paper names its augmentations (flips, rotations, crops, blur, noise) but not
 # their strength. The augmented recipe is the protocol with the paper's kinds at
-# strengths of our own (augmentation on, at least 1,024 images per epoch), and the cells
+# strengths of our own (augmentation on, at least
+# {glue:text}`protocol_min_epoch_images:,` images per epoch), and the cells
 # of this round change one setting at a time around it, on JAFFE: Model 2 in every cell,
 # Models 1 and 3 in a few. Here "protocol" names the augmented recipe itself; its "no
 # augmentation" cell is the protocol above, the same runs. Without augmentation the

@@ -174,6 +174,18 @@ def test_the_learning_rates_of_the_prose_are_the_settings():
             f"At the profile's learning rate (Adam, {rate:g}) Model 2")
     assert f"within the {PROFILES['paper']['epochs']} epochs" in choice_named("augmentation").why
 
+
+def test_the_numbers_the_book_glues_are_the_settings_and_the_counts(monkeypatch):
+    """What the pages glue instead of typing: the protocol run's settings, its lower rate,
+    JAFFE's balanced pass and the images of an epoch of Model 2's source code."""
+    numbers = protocol.protocol_numbers(SUMMARIES)
+    assert numbers == {"epochs": 75, "batch_size": 64, "min_epoch_images": 1024, "learning_rate": 0.001,
+                       "lower_rate": 0.0001, "jaffe_pass": 140, "model_2_source_epoch_images": 65_536}
+    assert numbers["jaffe_pass"] == protocol.epoch_numbers(SUMMARIES)["jaffe"]["pass"]
+    monkeypatch.setitem(protocol._RATE_DEVIATIONS, M2_CK, 3e-4)
+    with pytest.raises(ValueError, match="names one lower learning rate, 0.0001; its deviations train at 0.0001, 0.0003"):
+        protocol.protocol_numbers(SUMMARIES)
+
 def test_the_ck_plus_classes_count_contempt_as_disgust_as_the_paper_does():
     """The paper's section 5B turns contempt into disgust: the protocol follows it there."""
     choice = choice_named("CK+ classes")
