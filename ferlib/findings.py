@@ -224,7 +224,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     """What the fine-tuning rate did, for the prose, from committed runs (e.g.
     :func:`ferlib.results.committed_runs`; empty for a build without them).
 
-    ``finetune_first_fast`` and ``finetune_first_slow``: the test accuracy of the JAFFE
+    ``finetune_one_pass_augmented`` and ``finetune_one_pass_augmented_lower_rate``: the test accuracy of the JAFFE
     fine-tune of ``model`` made with augmentation and one balanced pass per epoch, at the
     protocol's learning rate and at a lower one (the newest of each);
     ``finetune_protocol_<name>`` and ``finetune_protocol_<name>_zero_shot`` for ``jaffe``
@@ -243,8 +243,8 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     def accuracy(found):
         return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
 
-    values = {"finetune_first_fast": accuracy(evidence["first_fast"]),
-              "finetune_first_slow": accuracy(evidence["first_slow"])}
+    values = {f"finetune_{name}": accuracy(evidence[name])
+              for name in ("one_pass_augmented", "one_pass_augmented_lower_rate")}
     for name, target in evidence["targets"].items():
         values[f"finetune_protocol_{name}_rate"] = f"{target['rate']:g}"
         tuned, tested, zero_shot = target["runs"], target["tested"], target["zero_shot"]

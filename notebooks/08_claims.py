@@ -257,9 +257,9 @@ else:
 #
 # The fine-tunes show what the learning rate did. With augmentation and one pass per
 # epoch, the JAFFE fine-tune at 0.001 lost its FER2013 start in its first epochs (its
-# loss jumps, then stays near `log 7`) and ended at {glue:text}`finetune_first_fast`,
+# loss jumps, then stays near `log 7`) and ended at {glue:text}`finetune_one_pass_augmented`,
 # near chance, while the same fine-tune at 0.0001 reached
-# {glue:text}`finetune_first_slow`. Under the protocol, each at the rate of the run from
+# {glue:text}`finetune_one_pass_augmented_lower_rate`. Under the protocol, each at the rate of the run from
 # scratch it is compared with, the fine-tunes end at
 # {glue:text}`finetune_protocol_jaffe_with_start` on JAFFE (at
 # {glue:text}`finetune_protocol_jaffe_rate`) and
