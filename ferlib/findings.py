@@ -27,6 +27,7 @@ from ferlib.compare import (
 )
 from ferlib.config import PROFILES
 from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
+from ferlib.missing import CPU_CORES
 from ferlib.study import STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
 from ferlib.vocabulary import (
@@ -758,4 +759,4 @@ def transfer_missing_sentences(rows) -> list:
     """The runs still to train for the transfer chapter (:func:`ferlib.missing.transfer_missing`),
     one sentence per model and kind, in terms of the compute they need."""
     return [f"Model {row['model']}: {row['runs']} {row['what']}, {row['images'] / 1e6:.1f} million training "
-            f"images, {row['cpu']} on 2 CPU cores; they need {row['needs']}." for row in rows]
+            f"images, {row['cpu']} on {CPU_CORES} CPU cores; they need {row['needs']}." for row in rows]
