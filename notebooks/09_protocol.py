@@ -22,10 +22,15 @@ from ferlib import compare, figures, findings, protocol, results, study
 from ferlib.chapter import glue_figure, glue_protocol_numbers, glue_values, long_table, open_results, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
+from ferlib.vocabulary import SUBJECT_PROTOCOLS
 
 results_dir, clock = open_results("09_protocol", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
 glue_protocol_numbers(results_dir)
+summaries = results.read_dataset_summaries(results_dir)
+for name in ("jaffe", "ckplus7"):  # the people in each data set, and the folds grouped by them
+    glue(f"subjects_{name}", int(summaries[name]["subjects"]), display=False)
+glue("subject_folds_ckplus7", SUBJECT_PROTOCOLS["ckplus7"][1], display=False)
 subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
 cell_runs = study.study_runs(committed_runs)
 table = study.study_table(cell_runs)
@@ -263,8 +268,8 @@ glue_values(study.study_glues(augmented_table, prefix="augmented recipe"))
 #
 # The paper gives the sizes of its parts but not how it drew them. Our split follows
 # those sizes and draws by image, stratified by class (on CK+ by sequence, so a
-# sequence's frames stay together). JAFFE has ten posers and CK+ 118 subjects, so such a
-# split puts the same person in the training and the test part nearly always, often with
+# sequence's frames stay together). JAFFE has {glue:text}`subjects_jaffe` posers and CK+
+# {glue:text}`subjects_ckplus7` subjects, so such a split puts the same person in the training and the test part nearly always, often with
 # the same expression (on CK+ (7 classes), the neutral first frame of another sequence
 # of the same person). Counted from the data, for our split of the paper's sizes with
 # three split seeds (`python -m ferlib leakage --data-dir DATA`):
@@ -276,8 +281,8 @@ fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
 
 # %% [markdown]
 # What that is worth shows when the same simple models are tested on people they have
-# never seen: every fold of leave-one-subject-out on JAFFE and of a 10-fold split grouped
-# by subject on CK+, each image tested once (`python -m ferlib baselines --data-dir DATA
+# never seen: every fold of leave-one-subject-out on JAFFE and of a
+# {glue:text}`subject_folds_ckplus7`-fold split grouped by subject on CK+, each image tested once (`python -m ferlib baselines --data-dir DATA
 # --subject-independent`), beside the same models on the paper's split (seed 0). The
 # two differ in one more way: a fold trains on 80% of the people (on JAFFE 8 of the 10
 # posers; the next fold's people form the validation part), where the paper's split
