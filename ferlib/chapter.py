@@ -46,7 +46,14 @@ from ferlib.excerpt import shortened
 from ferlib.experiment import config_data, prepare, run_split
 from ferlib.formatting import csv_link, note, table_markdown, to_markdown
 from ferlib.labels import EMOTIONS
-from ferlib.protocol import departure_text, experiment_key, paper_dataset, protocol_dataset, reproduction_runs
+from ferlib.protocol import (
+    departure_text,
+    experiment_key,
+    paper_dataset,
+    protocol_dataset,
+    protocol_numbers,
+    reproduction_runs,
+)
 from ferlib.results import (
     PAPER_RESULTS,
     class_split_table,
@@ -637,6 +644,16 @@ def committed_results(results_dir=None) -> Path:
         return Path(validate_parameters(results_dir=from_root(results_dir))["results_dir"])
 
     return project_root() / PAPER_RESULTS
+
+
+def glue_protocol_numbers(results_dir=None) -> dict:
+    """Glue the protocol's numbers (:func:`ferlib.protocol.protocol_numbers`: epochs, batch
+    size, images per epoch, learning rates), each named ``protocol_<name>``, for a page's
+    prose, and return them. They are counted on the real data sets of the committed
+    results (:func:`committed_results` of ``results_dir``), whatever data the page shows."""
+    numbers = protocol_numbers(read_dataset_summaries(committed_results(results_dir)))
+    glue_values(numbers, prefix="protocol_")
+    return numbers
 
 
 def open_results(page: str, *, results_dir=None) -> tuple:

@@ -1192,17 +1192,17 @@ def finetune_rate_evidence(runs, *, model: int = 2) -> dict:
     committed run; empty for a build without them).
 
     Returns:
-        ``{"first_fast": [Run], "first_slow": [Run], "targets": {name: {...}},
-        "above_zero_shot": bool}``: the JAFFE fine-tunes of ``model`` made under the first
-        recipe (augmentation on, one pass per epoch) at the protocol's learning rate and at a
-        lower one, oldest first; for each data set of :data:`ferlib.vocabulary.TARGET_DATASETS`,
+        ``{"one_pass_augmented": [Run], "one_pass_augmented_lower_rate": [Run],
+        "targets": {name: {...}}, "above_zero_shot": bool}``: the JAFFE fine-tunes of
+        ``model`` with augmentation on and one pass per epoch, at the protocol's learning rate
+        and at a lower one, oldest first; for each data set of :data:`ferlib.vocabulary.TARGET_DATASETS`,
         ``rate`` (the protocol's fine-tuning rate), ``runs`` (its fine-tunes, every seed in
         order), ``tested`` (their test accuracies) and ``zero_shot`` (their FER2013 networks on
         the same images before fine-tuning; NaN where not recorded); ``above_zero_shot``:
         whether every one of those fine-tunes beats its network before fine-tuning.
     """
     rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
-    first = [run for run in runs
+    one_pass = [run for run in runs
              if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
              and run.config.data == "real" and run.config.augment and run.config.min_epoch_images is None]
     protocol = protocol_seed_runs(runs, models=(model,))
@@ -1214,6 +1214,6 @@ def finetune_rate_evidence(runs, *, model: int = 2) -> dict:
         above = above and all(t > z for t, z in zip(tested, zero_shot))  # NaN compares False
         targets[name] = {"rate": experiment_config("paper", (model, name, SOURCE_DATASET)).learning_rate,
                          "runs": tuned, "tested": tested, "zero_shot": zero_shot}
-    return {"first_fast": [run for run in first if run.config.learning_rate == rate],
-            "first_slow": [run for run in first if run.config.learning_rate < rate],
+    return {"one_pass_augmented": [run for run in one_pass if run.config.learning_rate == rate],
+            "one_pass_augmented_lower_rate": [run for run in one_pass if run.config.learning_rate < rate],
             "targets": targets, "above_zero_shot": above}

@@ -27,6 +27,7 @@ from ferlib.compare import (
 )
 from ferlib.config import PROFILES
 from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
+from ferlib.missing import CPU_CORES
 from ferlib.study import STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
 from ferlib.vocabulary import (
@@ -224,7 +225,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     """What the fine-tuning rate did, for the prose, from committed runs (e.g.
     :func:`ferlib.results.committed_runs`; empty for a build without them).
 
-    ``finetune_first_fast`` and ``finetune_first_slow``: the test accuracy of the JAFFE
+    ``finetune_one_pass_augmented`` and ``finetune_one_pass_augmented_lower_rate``: the test accuracy of the JAFFE
     fine-tune of ``model`` made with augmentation and one balanced pass per epoch, at the
     protocol's learning rate and at a lower one (the newest of each);
     ``finetune_protocol_<name>`` and ``finetune_protocol_<name>_zero_shot`` for ``jaffe``
@@ -243,8 +244,8 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     def accuracy(found):
         return percent_text(found[-1].metrics["test"]["accuracy"]) if found else DASH
 
-    values = {"finetune_first_fast": accuracy(evidence["first_fast"]),
-              "finetune_first_slow": accuracy(evidence["first_slow"])}
+    values = {f"finetune_{name}": accuracy(evidence[name])
+              for name in ("one_pass_augmented", "one_pass_augmented_lower_rate")}
     for name, target in evidence["targets"].items():
         values[f"finetune_protocol_{name}_rate"] = f"{target['rate']:g}"
         tuned, tested, zero_shot = target["runs"], target["tested"], target["zero_shot"]
@@ -497,7 +498,7 @@ def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
              f"sampling error.",
              f"{summary['impossible']} of the paper's accuracies cannot be a whole number of correct images "
              f"out of the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit "
-             f"PublicTest and PrivateTest together (7,178 images) instead."]
+             f"PublicTest and PrivateTest together ({paper.FER2013_MERGED_TEST_N:,} images) instead."]
     pairs = finetune.dropna(subset=["ours_gain"])
     if len(pairs):
         significant = pairs["significant"].astype(bool)
@@ -758,4 +759,4 @@ def transfer_missing_sentences(rows) -> list:
     """The runs still to train for the transfer chapter (:func:`ferlib.missing.transfer_missing`),
     one sentence per model and kind, in terms of the compute they need."""
     return [f"Model {row['model']}: {row['runs']} {row['what']}, {row['images'] / 1e6:.1f} million training "
-            f"images, {row['cpu']} on 2 CPU cores; they need {row['needs']}." for row in rows]
+            f"images, {row['cpu']} on {CPU_CORES} CPU cores; they need {row['needs']}." for row in rows]

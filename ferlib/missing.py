@@ -1,13 +1,15 @@
 """The paper's experiments without a committed protocol run, each with the compute it
 needs (``results/paper/missing.json``).
 
-The reasons are computed, not written by hand: a run's size is 75 epochs of at least
-1,024 images or one class-balanced pass of its training part, whichever is larger, and
-its time on 2 CPU cores follows from each model's measured training rate on the faster
-of the two backends. So the file cannot drift from the protocol or from the committed
-runs:
+The reasons are computed, not written by hand: a run's size is the protocol's epochs of
+its minimum of images or of one class-balanced pass of its training part, whichever is
+larger (counted from the class counts of ``datasets.json``), and its time on
+:data:`CPU_CORES` CPU cores follows from each model's measured training rate on the
+faster of the two backends. So the file cannot drift from the protocol, the data or the
+committed runs:
 
     entries = missing_entries(PAPER_RESULTS)      # [{"key": [...], "reason": "..."}]
+    run_images((2, "jaffe", None), read_dataset_summaries(PAPER_RESULTS))  # images it draws
     save_missing(PAPER_RESULTS)                   # rewrites missing.json atomically
     resumption((1, "fer2013", None), "runs/paper")  # a run under way: epochs done, from its checkpoint
 
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from ferlib import atomic
 from ferlib.campaign import transfer_jobs
-from ferlib.config import PROFILES
+from ferlib.epochs import training_updates
 from ferlib.identity import run_id
 from ferlib.protocol import experiment_config, paper_dataset, protocol_dataset
 from ferlib.results import (
@@ -37,7 +39,9 @@ from ferlib.results import (
     write_json_atomic,
 )
 
-#: Training images per second of each model on 2 CPU cores, float32, batch 64, plain
+#: The CPU cores the training rates below were measured on.
+CPU_CORES = 2
+#: Training images per second of each model on :data:`CPU_CORES` CPU cores, float32, batch 64, plain
 #: Keras, per backend: Models 1 and 3 measured on a 2-core AMD EPYC with AVX2 (no AVX-512,
 #: no bfloat16 units; ``benchmarks/throughput.py``), Model 2 from the manifests of its
 #: committed FER2013 runs of the protocol (the same processor, no augmentation).
@@ -45,24 +49,30 @@ CPU_IMAGES_PER_S = {1: {"tensorflow": 62, "jax": 97}, 2: {"tensorflow": 530}, 3:
 #: The backends' names in the reasons.
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX"}
 
-#: Training images of one class-balanced pass (7 classes times the largest class of the
-#: training part) of each of the paper's data sets under the protocol's split.
-BALANCED_PASS = {"fer2013": 7 * 7215, "jaffe": 7 * 20, "ckplus": 7 * 229}
-
 ABOUT = ("The paper's experiments with no committed protocol run in this folder, and the compute "
          "they need. Made by `python -m ferlib missing --save`; train a run with `python -m ferlib "
          "train/finetune --profile paper --data-dir DATA` (or `python -m ferlib reproduce`), add it "
          "with `python -m ferlib export`, then run `python -m ferlib missing --save` again.")
 
 
-def run_images(dataset: str, *, profile: str = "paper") -> int:
-    """Training images one protocol run on ``dataset`` (the paper's name) draws in all."""
-    preset = PROFILES[profile]
-    return preset["epochs"] * max(preset.get("min_epoch_images") or 0, BALANCED_PASS[dataset])
+def run_images(key, summaries) -> int:
+    """Training images the protocol run of experiment ``key`` ``(model, dataset, source)``
+    (the paper's data set name) draws in all: its epochs times the images of one epoch,
+    counted by :func:`ferlib.epochs.training_updates` from the class counts of its training
+    part in ``summaries`` (``{name: summary}`` of ``datasets.json``, as
+    :func:`ferlib.results.read_dataset_summaries` reads it)."""
+    config = experiment_config("paper", key, data="real")
+    if config.dataset not in summaries or "train" not in summaries[config.dataset].get("counts", {}):
+        raise ValueError(f"the data summary has no training counts of {config.dataset!r}: a run's size is "
+                         f"counted from them (results/paper/datasets.json)")
+    epoch = training_updates(summaries[config.dataset]["counts"]["train"], batch_size=config.batch_size,
+                             epochs=config.epochs, balance=config.balance,
+                             min_epoch_images=config.min_epoch_images)
+    return config.epochs * epoch["epoch_images"]
 
 
 def fastest_backend(model: int) -> tuple:
-    """``(backend, images/s)``: the backend that trains ``model`` fastest on 2 CPU cores
+    """``(backend, images/s)``: the backend that trains ``model`` fastest on :data:`CPU_CORES` CPU cores
     (:data:`CPU_IMAGES_PER_S`)."""
     return max(CPU_IMAGES_PER_S[model].items(), key=lambda item: item[1])
 
@@ -77,7 +87,7 @@ def rate_words(model: int) -> str:
 
 
 def cpu_time(images: int, model: int) -> str:
-    """``images`` of ``model`` on 2 CPU cores with its fastest backend, in words ("about
+    """``images`` of ``model`` on :data:`CPU_CORES` CPU cores with its fastest backend, in words ("about
     32 min", "about 11 CPU-hours")."""
     seconds = images / fastest_backend(model)[1]
     if seconds < 5400:
@@ -85,23 +95,26 @@ def cpu_time(images: int, model: int) -> str:
     return f"about {round(seconds / 3600)} CPU-hours"
 
 
-def missing_reason(key, have) -> str:
+def missing_reason(key, have, summaries) -> str:
     """Why experiment ``key`` ``(model, dataset, source)`` has no run, given the committed
-    protocol runs ``have`` (``{key: Run}``), in terms of the compute it needs."""
+    protocol runs ``have`` (``{key: Run}``), in terms of the compute it needs (its size
+    counted from the data summary ``summaries``, :func:`run_images`)."""
     model, dataset, source = key
+    cores = f"{CPU_CORES} CPU cores"
     if source is None:
-        images = run_images(dataset)
+        images = run_images(key, summaries)
         if dataset == "fer2013":
-            return (f"75 class-balanced FER2013 epochs are {images / 1e6:.1f} million images; Model {model} "
-                    f"trains at {rate_words(model)} on 2 CPU cores (float32), {cpu_time(images, model)}, "
+            epochs = experiment_config("paper", key, data="real").epochs
+            return (f"{epochs} class-balanced FER2013 epochs are {images / 1e6:.1f} million images; Model {model} "
+                    f"trains at {rate_words(model)} on {cores} (float32), {cpu_time(images, model)}, "
                     f"or minutes on a GPU")
         return (f"not trained yet: {images:,} images, {cpu_time(images, model)} of Model {model} on "
-                f"2 CPU cores ({BACKEND_TITLES[fastest_backend(model)[0]]}, float32)")
+                f"{cores} ({BACKEND_TITLES[fastest_backend(model)[0]]}, float32)")
     start = (model, source, None)
     if start not in have:
         return f"it starts from the FER2013 run of Model {model}, which is missing (see that row)"
     return (f"it starts from the weights of the FER2013 run of Model {model} ({have[start].id}); committed "
-            f"results keep no weights, so that run ({cpu_time(run_images(source), model)} on 2 CPU cores) "
+            f"results keep no weights, so that run ({cpu_time(run_images(start, summaries), model)} on {cores}) "
             f"must be trained again before the fine-tune (minutes)")
 
 
@@ -109,7 +122,8 @@ def missing_entries(results_dir) -> list:
     """``[{"key": [model, dataset, source], "reason": str}]`` for every paper experiment
     without a committed protocol run (seed 0) in ``results_dir``, in the paper's order."""
     have = paper_results(results_dir)
-    return [{"key": list(key), "reason": missing_reason(key, have)}
+    summaries = read_dataset_summaries(results_dir)
+    return [{"key": list(key), "reason": missing_reason(key, have, summaries)}
             for key in paper_experiments() if key not in have]
 
 
@@ -196,14 +210,16 @@ def resumption_text(state: dict, store) -> str:
 # --------------------------------------------------------------------------- the runs that test the fine-tune gain
 
 
-def transfer_missing(runs, *, models=(1, 2, 3)) -> list:
+def transfer_missing(runs, *, models=(1, 2, 3), summaries=None) -> list:
     """The runs of :func:`ferlib.protocol.transfer_configs` not among ``runs`` (e.g. the
     committed ones), counted per model and kind, with the compute they need:
     ``[{"model", "what", "runs", "images", "cpu", "needs"}]``: ``images`` drawn in all
-    (each run's size taken as its data set's protocol run, :func:`run_images`), ``cpu``
-    their time on 2 CPU cores, ``needs`` the FER2013 runs (or their weights) the fine-tunes
-    start from."""
+    (each run's size taken as its data set's protocol run, :func:`run_images`, counted
+    from ``summaries``, by default those of ``results/paper``), ``cpu`` their time on
+    :data:`CPU_CORES` CPU cores, ``needs`` the FER2013 runs (or their weights) the
+    fine-tunes start from."""
     runs = list(runs)
+    summaries = read_dataset_summaries(PAPER_RESULTS) if summaries is None else summaries
     have = protocol_runs(runs, models=models)
     found = []
     for model in models:
@@ -214,9 +230,9 @@ def transfer_missing(runs, *, models=(1, 2, 3)) -> list:
                               [j for j in jobs if j.config.protocol == "paper"])):
             if not chosen:
                 continue
-            images = sum(run_images(_paper_name(job.config.dataset)) for job in chosen)
+            images = sum(run_images((model, _paper_name(job.config.dataset), None), summaries) for job in chosen)
             seeds = sorted({job.source.seed for job in chosen if job.source is not None})
-            start = cpu_time(run_images("fer2013"), model)
+            start = cpu_time(run_images((model, "fer2013", None), summaries), model)
             needs = (f"the FER2013 run of Model {model}, not committed yet ({start})"
                      if (model, "fer2013", None) not in have else
                      f"the weights of Model {model}'s FER2013 run{'s' if len(seeds) > 1 else ''} of seed"

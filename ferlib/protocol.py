@@ -63,9 +63,9 @@ EXPERIMENT_DEVIATIONS = {
             "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 dies on FER2013: in "
                       "a run with augmentation, no unit of dense_2 fired for any of 2,000 images after "
                       "5 epochs, and the model stayed at chance; probes on four seeds each lost "
-                      "most units of a late layer within 300 steps. At 0.0001 both probed seeds "
+                      f"most units of a late layer within 300 steps. At {_LOWER_RATE:g} both probed seeds "
                       "kept most units live. That evidence was gathered with augmentation; the "
-                      "probes without it (as the protocol trains) tell the same: at 0.001, three "
+                      f"probes without it (as the protocol trains) tell the same: at {_PROFILE_RATE:g}, three "
                       "of four seeds kept at most 11 units of one late layer alive after 300 "
                       "steps and answered a single class. Only this run changes: its fine-tunes "
                       "keep the rate of the runs from scratch they are compared with.",
@@ -74,9 +74,9 @@ EXPERIMENT_DEVIATIONS = {
             "settings": {"learning_rate": _LOWER_RATE},
             "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 on seven-class CK+ "
                       "mostly stays at the majority class: in the sensitivity study's "
-                      "learning-rate cells most seeds at 0.001 ended answering 'neutral' for "
+                      f"learning-rate cells most seeds at {_PROFILE_RATE:g} ended answering 'neutral' for "
                       "every face, so the median seed scored the majority class's share of "
-                      "the validation part, while every seed at 0.0001 learned (the protocol "
+                      f"the validation part, while every seed at {_LOWER_RATE:g} learned (the protocol "
                       "page gives each seed's validation accuracy). The rate was chosen on validation accuracy, by the "
                       f"study's median rule; on JAFFE the same rule keeps {_PROFILE_RATE:g}, so only this "
                       "experiment and its fine-tune change.",
@@ -460,6 +460,33 @@ def epoch_numbers(summaries) -> dict:
                               for minimum in (run.min_epoch_images, None))
         numbers[name] = {"pass": one_pass["epoch_images"], "protocol": protocol, "one pass": one_pass}
     return numbers
+
+
+def protocol_numbers(summaries) -> dict:
+    """The protocol's numbers that the book's prose quotes, read from where they are set,
+    for a page to glue (:func:`ferlib.chapter.glue_values`).
+
+    Args:
+        summaries: ``{name: summary}`` of the real data sets, as
+            :func:`ferlib.results.read_dataset_summaries` reads ``results/paper``.
+
+    Returns:
+        ``{"epochs", "batch_size", "min_epoch_images", "learning_rate"}`` of the protocol's
+        run (:data:`_PROTOCOL_RUN`); ``"lower_rate"`` the rate its learning-rate deviations
+        train at; ``"jaffe_pass"`` the images of one class-balanced pass of JAFFE's training part
+        (:func:`epoch_numbers`); ``"model_2_source_epoch_images"`` the images an epoch of
+        Model 2's source code draws (:func:`source_training`).
+    """
+    run = _PROTOCOL_RUN
+    lower = sorted(set(_RATE_DEVIATIONS.values()))
+    if lower != [_LOWER_RATE]:
+        raise ValueError(f"the protocol's prose names one lower learning rate, {_LOWER_RATE:g}; its deviations "
+                         f"train at {', '.join(f'{rate:g}' for rate in lower) or 'none'}")
+    sources = source_training(_summary_part(summaries, "fer2013", "images"))
+    return {"epochs": run.epochs, "batch_size": run.batch_size, "min_epoch_images": run.min_epoch_images,
+            "learning_rate": run.learning_rate, "lower_rate": _LOWER_RATE,
+            "jaffe_pass": epoch_numbers(summaries)["jaffe"]["pass"],
+            "model_2_source_epoch_images": sources["model 2"]["epoch_images"]}
 
 
 def protocol_choices(summaries) -> tuple:

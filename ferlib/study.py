@@ -23,7 +23,7 @@ from ferlib.config import PROFILES
 from ferlib.experiment import config_data, finetune_run, prepare, train_run
 from ferlib.protocol import experiment_config
 from ferlib.stats import above_chance
-from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUND_ALIASES, STUDY_ROUNDS, dataset_title
+from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUNDS, dataset_title
 
 #: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained: the
 #: study around the protocol (no augmentation), its round ``"protocol"``. A cell that sets what the
@@ -42,8 +42,8 @@ CELLS = {
     "learning rate 0.001": {"learning_rate": 1e-3},
 }
 
-#: The round around the augmented recipe the protocol was chosen from (the study's first):
-#: the paper's augmentation kinds at our magnitudes. It decided the augmentation of the
+#: The round around the augmented recipe the protocol was chosen from: the paper's
+#: augmentation kinds at our magnitudes. It decided the augmentation of the
 #: protocol; its cells are ``{cell: fields that differ from the protocol}``.
 AUGMENTED_ROUND = {
     "protocol": {"augment": True},
@@ -85,9 +85,7 @@ FINETUNE_ROUNDS = ("fine-tune",)
 
 
 def round_cells(round: str = DEFAULT_ROUND) -> dict:
-    """The cells of one round of the study (:data:`ROUNDS`; an earlier name of
-    :data:`ferlib.vocabulary.STUDY_ROUND_ALIASES` is accepted)."""
-    round = STUDY_ROUND_ALIASES.get(round, round)
+    """The cells of one round of the study (:data:`ROUNDS`)."""
     if round not in ROUNDS:
         raise ValueError(f"round must be one of {list(ROUNDS)}, got {round!r}")
     return ROUNDS[round]
@@ -373,8 +371,9 @@ def study_markdown(table: pd.DataFrame) -> str:
 
 
 def glue_name(*parts) -> str:
-    """A book glue name from words: ``("first", "jaffe", "half augmentation")`` ->
-    ``"first_jaffe_half_augmentation"`` (every run of other characters becomes ``_``)."""
+    """A book glue name from words: ``("augmented recipe", "jaffe", "half augmentation")``
+    -> ``"augmented_recipe_jaffe_half_augmentation"`` (every run of other characters
+    becomes ``_``)."""
     return "_".join(re.sub(r"[^a-z0-9]+", "_", str(part).lower()).strip("_") for part in parts)
 
 

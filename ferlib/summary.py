@@ -31,6 +31,7 @@ import pandas as pd
 
 from ferlib import compare, paper, stats
 from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
+from ferlib.missing import CPU_CORES
 from ferlib.protocol import paper_dataset
 from ferlib.tables import accuracy_bounds
 
@@ -387,7 +388,7 @@ def untested_sentence(seed_runs: dict, missing=None) -> str:
     costs = [needs.get(m) for m in lacking]
     several = len(lacking) > 1
     cost = (f": {'their' if several else 'its'} FER2013 run{'s' if several else ''} "
-            f"need{'' if several else 's'} {_joined_costs(costs)} on 2 CPU cores" if all(costs) else "")
+            f"need{'' if several else 's'} {_joined_costs(costs)} on {CPU_CORES} CPU cores" if all(costs) else "")
     return f"For {_models_text(lacking)} the paper's question is untested{cost}"
 
 

@@ -138,9 +138,6 @@ SUBJECT_PROTOCOLS = {"jaffe": ("loso", None), "ckplus7": ("subject-kfold", 10), 
 STUDY_ROUNDS = ("protocol", "augmented recipe", "rate 0.001", "fine-tune")
 #: The round the study means when none is named.
 DEFAULT_ROUND = "protocol"
-#: Earlier names of two rounds, still accepted: ``settled`` (the study around the
-#: protocol once it was settled) and ``first`` (the first round, around the augmented recipe).
-STUDY_ROUND_ALIASES = {"settled": "protocol", "first": "augmented recipe"}
 
 # --------------------------------------------------------------------------- baselines
 

@@ -23,7 +23,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import findings, tables
-from ferlib.chapter import glue_figure, missing_runs_markdown, open_chapter, overfitting_sentences
+from ferlib.chapter import glue_figure, glue_protocol_numbers, missing_runs_markdown, open_chapter, overfitting_sentences
 from ferlib import formatting as fmt
 
 chapter = open_chapter("04_training_curves", profile=profile, data_dir=data_dir, store=store, models=models,
@@ -36,6 +36,7 @@ glue("runs_train_time_min", float(overview["train_time_s"].sum() / 60), display=
 glue("runs_epochs", int(overview["epochs"].max()) if len(overview) else 0, display=False)
 glue("runs_missing", len(missing), display=False)
 glue("runs_seed", int(seed), display=False)
+glue_protocol_numbers()
 findings.box(findings.training_findings(overview, missing, 5 * len(models), runs))
 
 # %% [markdown]
@@ -110,9 +111,11 @@ glue_figure("small_curves", figures.training_curves_figure({"Model 2, synthetic 
 # images (solid) and on the validation images (dashed) after each epoch.
 # ```
 #
-# The paper's runs differ in scale, not in kind: the same `fit` call with 75 epochs of at
-# least 1,024 images, batches of 64 and Adam at 0.001 (0.0001 for two experiments of
-# Model 2; {doc}`09_protocol` says why), on the real data sets. ferlib wraps it in
+# The paper's runs differ in scale, not in kind: the same `fit` call with
+# {glue:text}`protocol_epochs` epochs of at least {glue:text}`protocol_min_epoch_images:,`
+# images, batches of {glue:text}`protocol_batch_size` and Adam at
+# {glue:text}`protocol_learning_rate:g` ({glue:text}`protocol_lower_rate:g` for two
+# experiments of Model 2; {doc}`09_protocol` says why), on the real data sets. ferlib wraps it in
 # `ferlib.experiment.train_run`, which also balances the classes of each epoch, keeps
 # the epoch with the best validation accuracy and stores everything the book reads.
 #

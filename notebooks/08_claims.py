@@ -22,9 +22,16 @@ cache_dir = None  # where parsed real data is cached
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import claims, diagnostics, findings, protocol, tables
+from ferlib import claims, diagnostics, findings, paper, protocol, tables
 from ferlib.summary import paper_dataset_title
-from ferlib.chapter import committed_results, glue_values, long_table, missing_runs_markdown, open_chapter
+from ferlib.chapter import (
+    committed_results,
+    glue_protocol_numbers,
+    glue_values,
+    long_table,
+    missing_runs_markdown,
+    open_chapter,
+)
 from ferlib import formatting as fmt
 from ferlib import results as committed
 
@@ -32,6 +39,8 @@ chapter = open_chapter("08_claims", profile=profile, data_dir=data_dir, store=st
                        seed=seed, epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
 runs = chapter.runs()
 summaries = chapter.dataset_summaries()
+numbers = glue_protocol_numbers()  # counted on the real data sets, whatever data this page shows
+glue("claims_merged_images", paper.FER2013_MERGED_TEST_N, display=False)
 accuracy = claims.accuracy_claims(runs)
 summary = claims.claims_summary(accuracy)
 finetune = claims.finetune_claims(runs)
@@ -56,8 +65,9 @@ fmt.table(main.assign(dataset=main["dataset"].map(paper_dataset_title)),
           missing=fmt.MISSING_RUN, filename="claims-tables-5-7.csv")
 
 # %% [markdown]
-# FER2013 again, on PublicTest and PrivateTest together (7,178 images), where some of the
-# paper's FER2013 values fit better (below):
+# FER2013 again, on PublicTest and PrivateTest together
+# ({glue:text}`claims_merged_images:,` images), where some of the paper's FER2013 values
+# fit better (below):
 
 # %% tags=["hide-input"]
 merged = accuracy[accuracy["test_set"] == claims.MERGED_TEST_SET]
@@ -93,8 +103,8 @@ fmt.table(merged, [fmt.text("model"), fmt.percent("paper", digits=2),
 # that resample whole sequences where it matters.
 #
 # FER2013 is reported twice: on PrivateTest (our test part) and on PublicTest and
-# PrivateTest together (7,178 images), because some of the paper's FER2013 values fit
-# only the merged set.
+# PrivateTest together ({glue:text}`claims_merged_images:,` images), because some of the
+# paper's FER2013 values fit only the merged set.
 
 # %% [markdown]
 # ## Table 1: images per class
@@ -130,7 +140,7 @@ fmt.table(main.assign(dataset=main["dataset"].map(paper_dataset_title)),
 display(Markdown(
     f"{summary['impossible']} of the paper's {summary['reported']} accuracies are impossible on "
     f"the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit the "
-    f"merged 7,178-image set of PublicTest and PrivateTest."))
+    f"merged {paper.FER2013_MERGED_TEST_N:,}-image set of PublicTest and PrivateTest."))
 
 # %% [markdown]
 # ## The quoted ranges
@@ -170,15 +180,17 @@ fmt.table(finetune.assign(dataset=finetune["dataset"].map(paper_dataset_title)),
 
 # %% [markdown]
 # A run from scratch is only as good as the training it gets. With the paper profile's
-# 75 epochs, batches of 64, classes drawn up to the largest one and at least 1,024
-# images per epoch, the number of optimiser updates each data set gives is:
+# {glue:text}`protocol_epochs` epochs, batches of {glue:text}`protocol_batch_size`, classes
+# drawn up to the largest one and at least {glue:text}`protocol_min_epoch_images:,` images
+# per epoch, the number of optimiser updates each data set gives is:
 
 # %% tags=["hide-input"]
 updates = tables.updates_table(summaries, profile="paper")
 for row in updates.itertuples():
     glue(f"updates_{row.dataset}", int(row.updates), display=False)
 counts_by_name = updates.set_index("dataset")["updates"]
-jaffe_one_pass = tables.training_updates(summaries["jaffe"]["counts"]["train"], batch_size=64, epochs=75)
+jaffe_one_pass = tables.training_updates(summaries["jaffe"]["counts"]["train"], batch_size=numbers["batch_size"],
+                                         epochs=numbers["epochs"])
 glue("updates_jaffe_one_pass", int(jaffe_one_pass["updates"]), display=False)
 display(Markdown(
     f"JAFFE gets {counts_by_name['jaffe']:,} updates in all, CK+ (7 classes) "
@@ -199,9 +211,9 @@ fmt.table(updates, [fmt.dataset(), fmt.number("train_images", "training images")
 # of a network that gives every face the same probabilities. By then one of its ReLU
 # layers had no {term}`live unit` left, no unit that fired for any image. No gradient
 # passes such a layer, so the network cannot recover however long it trains. The
-# protocol therefore trains this run at 0.0001 and states it as a deviation (the last
-# section of this page lists it, with Model 2's on CK+ (7 classes), whose evidence is in
-# the protocol chapter).
+# protocol therefore trains this run at {glue:text}`protocol_lower_rate:g` and states it
+# as a deviation (the last section of this page lists it, with Model 2's on CK+ (7
+# classes), whose evidence is in the protocol chapter).
 #
 # A probe trains only the first few hundred steps of a run (the same seeds, image order
 # and augmentation as the full run) and then counts each layer's live units on the
@@ -245,9 +257,9 @@ else:
 #
 # The fine-tunes show what the learning rate did. With augmentation and one pass per
 # epoch, the JAFFE fine-tune at 0.001 lost its FER2013 start in its first epochs (its
-# loss jumps, then stays near `log 7`) and ended at {glue:text}`finetune_first_fast`,
+# loss jumps, then stays near `log 7`) and ended at {glue:text}`finetune_one_pass_augmented`,
 # near chance, while the same fine-tune at 0.0001 reached
-# {glue:text}`finetune_first_slow`. Under the protocol, each at the rate of the run from
+# {glue:text}`finetune_one_pass_augmented_lower_rate`. Under the protocol, each at the rate of the run from
 # scratch it is compared with, the fine-tunes end at
 # {glue:text}`finetune_protocol_jaffe_with_start` on JAFFE (at
 # {glue:text}`finetune_protocol_jaffe_rate`) and

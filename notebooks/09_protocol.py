@@ -19,12 +19,18 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from ferlib import compare, figures, findings, protocol, results, study
-from ferlib.chapter import glue_figure, glue_values, long_table, open_results, placeholder_figure
+from ferlib.chapter import glue_figure, glue_protocol_numbers, glue_values, long_table, open_results, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
+from ferlib.vocabulary import SUBJECT_PROTOCOLS
 
 results_dir, clock = open_results("09_protocol", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
+glue_protocol_numbers(results_dir)
+summaries = results.read_dataset_summaries(results_dir)
+for name in ("jaffe", "ckplus7"):  # the people in each data set, and the folds grouped by them
+    glue(f"subjects_{name}", int(summaries[name]["subjects"]), display=False)
+glue("subject_folds_ckplus7", SUBJECT_PROTOCOLS["ckplus7"][1], display=False)
 subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
 cell_runs = study.study_runs(committed_runs)
 table = study.study_table(cell_runs)
@@ -159,7 +165,7 @@ def show_round(cell_runs, table, name, empty):
     show_verdicts(study.study_verdicts(table), name)
 
 
-round_of = {"rate": "rate 0.001", "finetune": "fine-tune", "augmented": "first"}
+round_of = {"rate": "rate 0.001", "finetune": "fine-tune", "augmented": "augmented recipe"}
 
 # %% [markdown]
 # The learning rate is the one choice the protocol makes per experiment. The study's two
@@ -170,11 +176,12 @@ round_of = {"rate": "rate 0.001", "finetune": "fine-tune", "augmented": "first"}
 #
 # ## CK+ (7 classes) at learning rate 0.001
 #
-# Model 2 on CK+ (7 classes) trains at 0.0001, a stated deviation, so the study's cells
-# around it change one setting of a run at 0.0001. The same settings were also changed
-# around a run at 0.001, the rate of every other experiment; those runs show what each
-# setting does at that rate (on JAFFE, whose protocol rate is 0.001, they are the study
-# above).
+# Model 2 on CK+ (7 classes) trains at {glue:text}`protocol_lower_rate:g`, a stated
+# deviation, so the study's cells around it change one setting of a run at
+# {glue:text}`protocol_lower_rate:g`. The same settings were also changed around a run at
+# {glue:text}`protocol_learning_rate:g`, the rate of every other experiment; those runs
+# show what each setting does at that rate (on JAFFE, whose protocol rate is
+# {glue:text}`protocol_learning_rate:g`, they are the study above).
 
 # %% tags=["hide-input"]
 rate_runs = study.study_runs(committed_runs, datasets=("ckplus7",), round="rate 0.001")
@@ -200,8 +207,9 @@ glue("rate_round_ckplus7_text",
 # ## The fine-tune rate
 #
 # The paper names no learning rate for fine-tuning. The protocol fine-tunes with the
-# settings of the run from scratch it is compared with (Adam at 0.001 on JAFFE, at
-# 0.0001 on CK+ (7 classes)), so that each pair differs only in its starting weights.
+# settings of the run from scratch it is compared with (Adam at
+# {glue:text}`protocol_learning_rate:g` on JAFFE, at {glue:text}`protocol_lower_rate:g` on
+# CK+ (7 classes)), so that each pair differs only in its starting weights.
 # These cells try the other rate: Model 2 fine-tuned from the protocol's FER2013 run of
 # the same seed, on JAFFE and CK+ (7 classes). Their protocol cell is the protocol's own
 # fine-tunes.
@@ -234,17 +242,18 @@ for name in study.STUDY_DATASETS:
 #
 # The paper names its augmentations (flips, rotations, crops, blur, noise) but not
 # their strength. The augmented recipe is the protocol with the paper's kinds at
-# strengths of our own (augmentation on, at least 1,024 images per epoch), and the cells
+# strengths of our own (augmentation on, at least
+# {glue:text}`protocol_min_epoch_images:,` images per epoch), and the cells
 # of this round change one setting at a time around it, on JAFFE: Model 2 in every cell,
 # Models 1 and 3 in a few. Here "protocol" names the augmented recipe itself; its "no
 # augmentation" cell is the protocol above, the same runs. Without augmentation the
 # median validation accuracy was highest, so the protocol trains without it.
 
 # %% tags=["hide-input"]
-first_runs = study.study_runs(committed_runs, datasets=("jaffe",), round="augmented recipe")
-first_table = study.study_table(first_runs, round="augmented recipe")
-show_round(first_runs, first_table, "augmented", "No run around the augmented recipe is part of this book.")
-glue_values(study.study_glues(first_table, prefix="first"))
+augmented_runs = study.study_runs(committed_runs, datasets=("jaffe",), round="augmented recipe")
+augmented_table = study.study_table(augmented_runs, round="augmented recipe")
+show_round(augmented_runs, augmented_table, "augmented", "No run around the augmented recipe is part of this book.")
+glue_values(study.study_glues(augmented_table, prefix="augmented recipe"))
 
 # %% [markdown]
 # ```{glue:figure} study_augmented
@@ -259,8 +268,8 @@ glue_values(study.study_glues(first_table, prefix="first"))
 #
 # The paper gives the sizes of its parts but not how it drew them. Our split follows
 # those sizes and draws by image, stratified by class (on CK+ by sequence, so a
-# sequence's frames stay together). JAFFE has ten posers and CK+ 118 subjects, so such a
-# split puts the same person in the training and the test part nearly always, often with
+# sequence's frames stay together). JAFFE has {glue:text}`subjects_jaffe` posers and CK+
+# {glue:text}`subjects_ckplus7` subjects, so such a split puts the same person in the training and the test part nearly always, often with
 # the same expression (on CK+ (7 classes), the neutral first frame of another sequence
 # of the same person). Counted from the data, for our split of the paper's sizes with
 # three split seeds (`python -m ferlib leakage --data-dir DATA`):
@@ -272,8 +281,8 @@ fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
 
 # %% [markdown]
 # What that is worth shows when the same simple models are tested on people they have
-# never seen: every fold of leave-one-subject-out on JAFFE and of a 10-fold split grouped
-# by subject on CK+, each image tested once (`python -m ferlib baselines --data-dir DATA
+# never seen: every fold of leave-one-subject-out on JAFFE and of a
+# {glue:text}`subject_folds_ckplus7`-fold split grouped by subject on CK+, each image tested once (`python -m ferlib baselines --data-dir DATA
 # --subject-independent`), beside the same models on the paper's split (seed 0). The
 # two differ in one more way: a fold trains on 80% of the people (on JAFFE 8 of the 10
 # posers; the next fold's people form the validation part), where the paper's split

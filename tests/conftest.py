@@ -3,6 +3,9 @@
 Real-data tests need the three data sets laid out as in the project's README
 (``fer2013/``, ``jaffe/``, ``ckplus/``). Give their root with ``--data-dir DIR`` or the
 environment variable ``FERLIB_DATA_DIR``; without it those tests are skipped.
+
+The prose snapshots (``snapshot_files.py``) are rewritten instead of compared with
+``--update-snapshots`` or ``FERLIB_UPDATE_SNAPSHOTS=1``.
 """
 
 import os
@@ -19,6 +22,21 @@ def pytest_addoption(parser):
         default=os.environ.get("FERLIB_DATA_DIR"),
         help="root of the real FER2013 / JAFFE / CK+ data (default: $FERLIB_DATA_DIR)",
     )
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite the prose snapshots under tests/snapshots/ instead of comparing (or FERLIB_UPDATE_SNAPSHOTS=1)",
+    )
+
+
+@pytest.fixture
+def snapshot(request):
+    """``snapshot(name, {title: text or lines})``: compare the rendered prose with
+    ``tests/snapshots/<name>.md`` (:func:`snapshot_files.check`), or rewrite it when asked."""
+    from snapshot_files import check, wants_update
+
+    update = wants_update(request.config)
+    return lambda name, sections: check(name, sections, update=update)
 
 
 @pytest.fixture(scope="session")

@@ -242,3 +242,15 @@ def test_glue_values_glues_every_value_under_its_prefixed_name(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, value, display)))
     chapter.glue_values({"agree": 3, "reported": 14}, prefix="claims_")
     assert glued == [("claims_agree", 3, False), ("claims_reported", 14, False)]
+
+
+def test_the_protocol_numbers_are_glued_from_the_committed_data_summary(monkeypatch):
+    import myst_nb
+
+    from ferlib import chapter, protocol
+
+    glued = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.update({name: (value, display)}))
+    numbers = chapter.glue_protocol_numbers()
+    assert numbers == protocol.protocol_numbers(results.read_dataset_summaries(RESULTS))
+    assert glued == {f"protocol_{name}": (value, False) for name, value in numbers.items()}

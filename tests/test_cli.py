@@ -42,6 +42,8 @@ def test_train_twice_gives_one_training_and_one_store_hit(tmp_path, capsys):
     (["train", "--model", "2", "--protocol", "loso", "--folds", "10"], "folds applies to protocol 'subject-kfold'"),
     (["train", "--model", "2", "--protocol", "subject-kfold", "--folds", "10", "--fold", "10"],
      "fold must be in 0..9"),
+    (["study", "--round", "first"], "argument --round: invalid choice: 'first' (choose from 'protocol', "
+                                    "'augmented recipe', 'rate 0.001', 'fine-tune')"),
 ])
 def test_bad_arguments_exit_2_with_a_clear_message(argv, message, tmp_path, capsys):
     assert main(argv + ["--store", str(tmp_path)] if argv[0] != "datasets" else argv) == 2

@@ -5,7 +5,9 @@ import shutil
 from types import SimpleNamespace
 
 from ferlib import missing
-from ferlib.results import MISSING_FILE, PAPER_RESULTS, paper_experiments, paper_results
+from ferlib.results import MISSING_FILE, PAPER_RESULTS, paper_experiments, paper_results, read_dataset_summaries
+
+SUMMARIES = read_dataset_summaries(PAPER_RESULTS)
 
 
 def test_the_committed_missing_file_lists_exactly_the_experiments_without_a_run():
@@ -16,16 +18,31 @@ def test_the_committed_missing_file_lists_exactly_the_experiments_without_a_run(
 
 
 def test_reasons_give_the_compute_each_run_needs():
-    assert missing.run_images("jaffe") == 75 * 1024          # the 1,024-image minimum
-    assert missing.run_images("fer2013") == 75 * 7 * 7215   # one balanced pass is longer
-    fer = missing.missing_reason((3, "fer2013", None), {})
+    assert missing.run_images((2, "jaffe", None), SUMMARIES) == 75 * 1024          # the 1,024-image minimum
+    assert missing.run_images((1, "fer2013", None), SUMMARIES) == 75 * 7 * 7215   # one balanced pass is longer
+    assert missing.run_images((3, "ckplus", None), SUMMARIES) == 75 * 7 * 229     # CK+ (7 classes), neutral largest
+    fer = missing.missing_reason((3, "fer2013", None), {}, SUMMARIES)
+    assert fer.startswith("75 class-balanced FER2013 epochs are 3.8 million images")
     assert "34 CPU-hours" in fer and "GPU" in fer and "31 images/s with TensorFlow (22 with JAX)" in fer
-    assert "about 11 CPU-hours" in missing.missing_reason((1, "fer2013", None), {}), "Model 1 on JAX"
-    assert "min of Model 1" in missing.missing_reason((1, "jaffe", None), {})
-    assert "which is missing" in missing.missing_reason((2, "jaffe", "fer2013"), {})
+    assert "about 11 CPU-hours" in missing.missing_reason((1, "fer2013", None), {}, SUMMARIES), "Model 1 on JAX"
+    assert "min of Model 1" in missing.missing_reason((1, "jaffe", None), {}, SUMMARIES)
+    assert "which is missing" in missing.missing_reason((2, "jaffe", "fer2013"), {}, SUMMARIES)
     start = SimpleNamespace(id="0123456789abcdef")
-    reason = missing.missing_reason((2, "jaffe", "fer2013"), {(2, "fer2013", None): start})
+    reason = missing.missing_reason((2, "jaffe", "fer2013"), {(2, "fer2013", None): start}, SUMMARIES)
     assert "0123456789abcdef" in reason and "2 CPU-hours" in reason
+
+
+def test_a_run_size_follows_the_class_counts_and_a_summary_without_them_is_refused():
+    import copy
+
+    import pytest
+
+    grown = copy.deepcopy(SUMMARIES)
+    grown["fer2013"]["counts"]["train"]["happy"] = 8000
+    assert missing.run_images((1, "fer2013", None), grown) == 75 * 7 * 8000
+    del grown["jaffe"]["counts"]
+    with pytest.raises(ValueError, match="no training counts of 'jaffe'"):
+        missing.run_images((2, "jaffe", None), grown)
 
 
 def test_a_stale_missing_file_is_detected_and_rewritten(tmp_path):
@@ -78,7 +95,8 @@ def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
     assert [(r["model"], r["runs"]) for r in rows] == [(2, 20), (2, 24), (3, 20), (3, 24)]
     assert "weights of Model 2's FER2013 runs of seeds 0, 1, 2" in rows[1]["needs"]
     assert rows[2]["needs"].startswith("the FER2013 run of Model 3, not committed yet")
-    assert rows[0]["images"] == 10 * missing.run_images("jaffe") + 10 * missing.run_images("ckplus")
+    assert rows[0]["images"] == (10 * missing.run_images((2, "jaffe", None), SUMMARIES)
+                                 + 10 * missing.run_images((2, "ckplus", None), SUMMARIES))
     # each committed run of the plan is no longer counted
     folds = sum(1 for run in runs if run.config.model == 2 and is_subject_finetune_fold(run.config))
     splits = sum(1 for run in runs if run.config.model == 2 and is_split_seed_run(run.config))

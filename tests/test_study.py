@@ -52,9 +52,10 @@ def test_on_ck_plus_the_protocols_rate_makes_the_other_rate_the_cell():
     assert _cells_around(model1, study.CELLS, model=1, dataset="ckplus7", seed=0) == ["learning rate 0.001"]
 
 
-def test_the_profile_rate_round_is_the_settled_study_at_0_001():
-    """On JAFFE it is the settled study itself; on seven-class CK+ its protocol cell is
-    the settled round's 0.001 cell, and each of its cells that cell with one change."""
+def test_the_profile_rate_round_is_the_protocol_round_at_0_001():
+    """On JAFFE it is the round around the protocol itself; on seven-class CK+ its
+    protocol cell is that round's 0.001 cell, and each of its cells that cell with one
+    change."""
     rate = "rate 0.001"
     assert "learning rate 0.001" not in study.PROFILE_RATE_ROUND
     for cell in study.PROFILE_RATE_ROUND:
@@ -63,21 +64,22 @@ def test_the_profile_rate_round_is_the_settled_study_at_0_001():
     base = study.cell_config("protocol", model=2, dataset="ckplus7", seed=0, round=rate)
     assert base == study.cell_config("learning rate 0.001", model=2, dataset="ckplus7", seed=0)
     assert _cells_around(base, study.PROFILE_RATE_ROUND, model=2, dataset="ckplus7", seed=0, round=rate) == []
-    settled = study.cell_config("augmentation", model=2, dataset="ckplus7", seed=0)
-    assert study.cell_of(settled, round=rate) is None and study.cell_of(settled) == "augmentation"
+    around_protocol = study.cell_config("augmentation", model=2, dataset="ckplus7", seed=0)
+    assert study.cell_of(around_protocol, round=rate) is None and study.cell_of(around_protocol) == "augmentation"
 
 
 def test_the_augmented_recipe_round_is_the_study_around_the_augmented_start():
     """The augmented recipe's cells are its protocol (augmentation on) with one change; its
     'no augmentation' cell is the protocol, so one run serves both rounds."""
-    first = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="augmented recipe")
-    settled = study.cell_config("protocol", model=2, dataset="jaffe", seed=0)
-    assert first.augment and not settled.augment
-    assert study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, round="augmented recipe") == settled
-    assert study.cell_of(first) == "augmentation" and study.cell_of(first, round="augmented recipe") == "protocol"
+    augmented = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="augmented recipe")
+    protocol = study.cell_config("protocol", model=2, dataset="jaffe", seed=0)
+    assert augmented.augment and not protocol.augment
+    assert study.cell_config("no augmentation", model=2, dataset="jaffe", seed=0, round="augmented recipe") == protocol
+    assert study.cell_of(augmented) == "augmentation"
+    assert study.cell_of(augmented, round="augmented recipe") == "protocol"
     for cell in study.AUGMENTED_ROUND:
         config = study.cell_config(cell, model=2, dataset="jaffe", seed=0, round="augmented recipe")
-        differs = {f.name for f in dataclasses.fields(RunConfig) if getattr(config, f.name) != getattr(first, f.name)}
+        differs = {f.name for f in dataclasses.fields(RunConfig) if getattr(config, f.name) != getattr(augmented, f.name)}
         assert len(differs) <= 1 and (differs or cell == "protocol"), cell
     assert study.changes_epochs_only("one pass per epoch", "augmented recipe")
     assert not study.changes_epochs_only("half augmentation")
@@ -85,15 +87,14 @@ def test_the_augmented_recipe_round_is_the_study_around_the_augmented_start():
         study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="second")
 
 
-def test_the_rounds_earlier_names_still_name_them():
-    """'settled' and 'first', the names of the rounds in the committed notebooks and
-    commands before they were named for what they change, give the same cells."""
+def test_the_rounds_are_named_for_what_they_change_and_no_other_name_is_taken():
     assert list(study.ROUNDS) == ["protocol", "augmented recipe", "rate 0.001", "fine-tune"]
-    assert study.round_cells("settled") is study.round_cells() is study.CELLS
-    assert study.round_cells("first") is study.AUGMENTED_ROUND
-    first = study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="first")
-    assert first == study.cell_config("protocol", model=2, dataset="jaffe", seed=0, round="augmented recipe")
-    assert study.cell_of(first, round="first") == "protocol"
+    assert study.round_cells() is study.round_cells("protocol") is study.CELLS
+    assert study.round_cells("augmented recipe") is study.AUGMENTED_ROUND
+    for old in ("settled", "first"):
+        with pytest.raises(ValueError, match=rf"round must be one of \['protocol', 'augmented recipe', "
+                                             rf"'rate 0.001', 'fine-tune'\], got '{old}'"):
+            study.round_cells(old)
 
 
 def test_configs_come_seed_by_seed_so_every_cell_has_a_first_seed_early():
@@ -193,10 +194,11 @@ def test_study_markdown_and_figure_show_every_cell_and_seed():
     cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7),
                  _run("augmentation", 0, 0.75, 0.65), _run("protocol", 0, 0.9, 0.85, dataset="ckplus7")]
     text = study.study_markdown(study.study_table(cell_runs))
-    lines = text.splitlines()
-    assert len(lines) == 2 + 3
-    assert "| 2 | JAFFE | protocol | 2 | 75.0 ± 7.1% | 75.0% | 65.0 ± 7.1% | 2 of 2 | 70.0, 80.0 | 60.0, 70.0 |" in lines
-    assert "| 2 | JAFFE | augmentation | 1 | 75.0% | 75.0% | 65.0% | 1 of 1 | 75.0 | 65.0 |" in lines
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()]
+    assert len(rows) == 2 + 3 and rows[0][:3] == ["model", "data set", "cell"]
+    assert ["2", "JAFFE", "protocol", "2", "75.0 ± 7.1%", "75.0%", "65.0 ± 7.1%", "2 of 2", "70.0, 80.0",
+            "60.0, 70.0"] in rows
+    assert ["2", "JAFFE", "augmentation", "1", "75.0%", "75.0%", "65.0%", "1 of 1", "75.0", "65.0"] in rows
     from ferlib.figures import study_figure
 
     figure = study_figure(cell_runs)
@@ -210,11 +212,12 @@ def test_study_markdown_and_figure_show_every_cell_and_seed():
 def test_study_glues_name_each_cell_and_give_percentages():
     cell_runs = [_run("protocol", 0, 0.7, 0.6), _run("protocol", 1, 0.8, 0.7), _run("protocol", 2, 0.9, 0.1),
                  _run("learning rate 0.0001", 0, 0.75, 0.65)]
-    values = study.study_glues(study.study_table(cell_runs), prefix="first")
-    assert values["first_jaffe_protocol_seeds"] == 3 and values["first_jaffe_protocol_learned"] == 2
-    assert values["first_jaffe_protocol_val_median"] == pytest.approx(80.0)
-    assert values["first_jaffe_protocol_test_median"] == pytest.approx(60.0)
-    assert values["first_jaffe_learning_rate_0_0001_test_mean"] == pytest.approx(65.0)
+    values = study.study_glues(study.study_table(cell_runs), prefix="augmented recipe")
+    name = "augmented_recipe_jaffe_protocol"
+    assert values[f"{name}_seeds"] == 3 and values[f"{name}_learned"] == 2
+    assert values[f"{name}_val_median"] == pytest.approx(80.0)
+    assert values[f"{name}_test_median"] == pytest.approx(60.0)
+    assert values["augmented_recipe_jaffe_learning_rate_0_0001_test_mean"] == pytest.approx(65.0)
     assert study.study_glues(study.study_table(cell_runs), model=3) == {}
 
 

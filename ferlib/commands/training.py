@@ -25,7 +25,7 @@ from ferlib.commands.common import (
     parse_seeds,
 )
 from ferlib.config import DATASETS, MODEL_IDS, PROFILES
-from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUND_ALIASES, STUDY_ROUNDS
+from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUNDS
 
 
 def add_models(commands):
@@ -213,9 +213,9 @@ def add_study(commands):
                    help="data sets (default: jaffe ckplus7)")
     p.add_argument("--seeds", type=options.seeds, default="0-2", help="seeds: 0,1,2 or 0-3 (default: %(default)s)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
-    p.add_argument("--round", choices=(*STUDY_ROUNDS, *STUDY_ROUND_ALIASES), default=DEFAULT_ROUND,
-                   help="protocol: around the protocol (default; formerly 'settled'); 'augmented recipe': "
-                        "around the augmented recipe the protocol was chosen from (formerly 'first'); "
+    p.add_argument("--round", choices=STUDY_ROUNDS, default=DEFAULT_ROUND,
+                   help="protocol: around the protocol (default); 'augmented recipe': "
+                        "around the augmented recipe the protocol was chosen from; "
                         "'rate 0.001': the protocol's cells at the profile's learning rate; "
                         "fine-tune: fine-tunes from the protocol's FER2013 run of each seed")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
