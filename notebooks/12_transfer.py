@@ -217,7 +217,8 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
 # committed results do not keep, so those runs are trained again first.
 
 # %%
-still = findings.transfer_missing_sentences(missing.transfer_missing(committed_runs))
+still = findings.transfer_missing_sentences(
+    missing.transfer_missing(committed_runs, summaries=results.read_dataset_summaries(results_dir)))
 absent = results.missing_runs(results_dir)
 starts = [f"Model {row.model} on FER2013: {row.reason}." for row in absent.itertuples()
           if row.dataset == "fer2013"]

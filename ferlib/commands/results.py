@@ -93,9 +93,9 @@ def cmd_missing(args) -> int:
                 print(f"  {resumption_text(state, args.store)}")
     # saves start-up time: a command loads only what it runs
     from ferlib.missing import transfer_missing
-    from ferlib.results import committed_runs
+    from ferlib.results import committed_runs, read_dataset_summaries
 
-    for row in transfer_missing(committed_runs(folder)):
+    for row in transfer_missing(committed_runs(folder), summaries=read_dataset_summaries(folder)):
         print(f"model {row['model']}, {row['what']}: {row['runs']} runs not committed, {row['cpu']} on 2 CPU "
               f"cores; they need {row['needs']}")
     if args.save:
