@@ -53,13 +53,13 @@ def test_the_plan_is_the_protocol_s_transfer_runs_for_the_seeds_asked():
 
 
 def test_job_labels_say_the_fold_or_the_split_seed():
-    plan = transfer_runs.transfer_plan(2, training_seeds=(1,), backend="tensorflow")
+    plan = transfer_runs.transfer_plan(3, training_seeds=(1,), backend="tensorflow")
     fold = next(job for job in plan if job.config.protocol == "loso")
     split = next(job for job in plan if job.config.protocol == "paper" and job.source is None)
     assert transfer_runs.job_label(fold.config, fold.source) == (
-        f"model 2 fer2013->jaffe (fine-tune), loso fold {fold.config.fold}, seed 0")
+        f"model 3 fer2013->jaffe (fine-tune), loso fold {fold.config.fold}, seed 0")
     assert transfer_runs.job_label(split.config) == (
-        f"model 2 {split.config.dataset} (scratch), split seed {split.config.split_seed}, seed 1")
+        f"model 3 {split.config.dataset} (scratch), split seed {split.config.split_seed}, seed 1")
 
 
 @pytest.mark.parametrize("settings, words", [
