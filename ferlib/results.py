@@ -36,6 +36,7 @@ from ferlib.identity import NUMERICS_VERSION, run_id
 from ferlib.jsonfile import read_json_object
 from ferlib.labels import EMOTIONS, NUM_CLASSES
 from ferlib.protocol import (
+    EXTRA_SPLIT_SEEDS,
     FINETUNE_SOURCE,
     experiment_config,
     experiment_key,
@@ -532,15 +533,17 @@ def split_parts(dataset) -> dict:
     """``{split key: {"val": {"images", "sha256"}, "test": {...}}}`` (:func:`split_key`,
     :func:`part_digest`) of the splits the protocol's runs make of a loaded real data
     set: the paper's split (seed 0) and, for a data set with subject-independent folds
-    (:func:`ferlib.protocol.subject_protocol`), each of its folds. Recorded in
+    (:func:`ferlib.protocol.subject_protocol`), the paper's split drawn again with each
+    of :data:`ferlib.protocol.EXTRA_SPLIT_SEEDS` and each of its folds. Recorded in
     ``datasets.json`` so that :func:`split_problems` can check a run's rows without the data."""
     configs = [RunConfig(model=2, dataset="jaffe", data="real")]
     try:
         protocol, total = subject_protocol(dataset.name)
-    except ValueError:  # no subject-independent folds (FER2013)
+    except ValueError:  # no subject-independent folds and one official split (FER2013)
         total = 0
     else:
         k = total if protocol == "subject-kfold" else 5
+        configs += [dataclasses.replace(configs[0], split_seed=seed) for seed in EXTRA_SPLIT_SEEDS]
         configs += [dataclasses.replace(configs[0], protocol=protocol, fold=fold, folds=k) for fold in range(total)]
     found = {}
     for config in configs:

@@ -464,3 +464,19 @@ def test_metrics_json_of_the_wrong_shape_is_a_problem_not_a_crash(beside_summary
     results.seal_run(beside_summary)
     problems = results.audit_run(read_run(beside_summary))
     assert f"{beside_summary}: metrics.json val is a list, not a table of metrics" in problems
+
+
+def test_the_data_summary_records_every_split_the_protocol_s_runs_make():
+    """JAFFE's rows are recorded for the paper's split of every split seed the transfer runs
+    use and for each leave-one-subject-out fold; FER2013, with one official split, for
+    split seed 0 only. Two draws of JAFFE's split differ, so their digests do too."""
+    from ferlib.protocol import EXTRA_SPLIT_SEEDS, LOSO_FOLDS
+    from ferlib.synthetic import make_synthetic
+
+    # the summary is made of real data sets, which carry their plain names
+    jaffe = results.split_parts(dataclasses.replace(make_synthetic("jaffe", 140, seed=0), name="jaffe"))
+    assert set(jaffe) == ({f"paper seed {seed}" for seed in (0, *EXTRA_SPLIT_SEEDS)}
+                          | {f"loso fold {fold} seed 0" for fold in range(LOSO_FOLDS["jaffe"])})
+    assert jaffe["paper seed 1"]["test"]["sha256"] != jaffe["paper seed 0"]["test"]["sha256"]
+    fer2013 = dataclasses.replace(make_synthetic("fer2013", 420, seed=0), name="fer2013")
+    assert set(results.split_parts(fer2013)) == {"paper seed 0"}

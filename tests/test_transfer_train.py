@@ -1,11 +1,13 @@
 """ferlib.transfer_runs: the transfer runs trained on this machine, from the committed
 results' fingerprints, never retraining a FER2013 run."""
 
+import shutil
+
 import pytest
 
 from ferlib import transfer_runs
 from ferlib.protocol import finetune_source_config, transfer_configs
-from ferlib.results import PAPER_RESULTS, committed_runs, is_paper_config
+from ferlib.results import DATASETS_FILE, PAPER_RESULTS, committed_runs, is_paper_config
 
 
 def committed_fer2013(model, seed):
@@ -27,11 +29,15 @@ def test_the_source_id_from_the_committed_fingerprints_is_the_committed_fer2013_
 
 
 def test_a_dry_run_plans_the_runs_from_scratch_and_skips_fine_tunes_without_weights(tmp_path):
-    """An empty store: every fine-tune is skipped with the command that trains its FER2013
-    run; the runs from scratch on split seeds 1 and 2 are planned, in the protocol's order."""
+    """An empty store and no committed transfer run (a results folder holding only the data
+    summary): every fine-tune is skipped with the command that trains its FER2013 run; the
+    runs from scratch on split seeds 1 and 2 are planned, in the protocol's order."""
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    shutil.copy(PAPER_RESULTS / DATASETS_FILE, results_dir / DATASETS_FILE)
     report = transfer_runs.train_transfer_runs(2, tmp_path / "store", data_dir=tmp_path, training_seeds=(0,),
-                                               dry_run=True, log=lambda line: None)
-    plan = transfer_runs.transfer_plan(2, training_seeds=(0,), backend="tensorflow")
+                                               results_dir=results_dir, dry_run=True, log=lambda line: None)
+    plan = transfer_runs.transfer_plan(2, results_dir=results_dir, training_seeds=(0,), backend="tensorflow")
     scratch = [job for job in plan if job.source is None]
     tuned = [job for job in plan if job.source is not None]
     assert report["trained"] == []
