@@ -180,19 +180,19 @@ fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
 
 # %%
 frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subject_seed)
-display(fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
-                           fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
-                           fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)")],
-                  missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet.",
-                  filename="transfer-ckplus7-frames.csv"))
+display(long_table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
+                            fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
+                            fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)")],
+                   missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet.",
+                   title="Gain by kind of frame, every pair", filename="transfer-ckplus7-frames.csv"))
 if len(frames):
-    display(fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("seed"), fmt.text("frames"),
-                               fmt.number("only_fine_tuned", "right only fine-tuned"),
-                               fmt.number("only_scratch", "right only from scratch"),
-                               fmt.p_value("p_value", "McNemar p"),
-                               fmt.percent("scratch_balanced", "balanced, scratch"),
-                               fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
-                      filename="transfer-ckplus7-frames.csv"))
+    display(long_table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("seed"), fmt.text("frames"),
+                                fmt.number("only_fine_tuned", "right only fine-tuned"),
+                                fmt.number("only_scratch", "right only from scratch"),
+                                fmt.p_value("p_value", "McNemar p"),
+                                fmt.percent("scratch_balanced", "balanced, scratch"),
+                                fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
+                       title="Paired test by kind of frame, every pair", filename="transfer-ckplus7-frames.csv"))
 
 # %% [markdown]
 # The same split for every seven-class CK+ run of the protocol on its own: its accuracy on
