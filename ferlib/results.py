@@ -273,8 +273,7 @@ def runs_outside_protocol(runs) -> list:
     runs on another split seed (:func:`is_split_seed_run`): runs at other settings, kept as
     evidence. Order is kept."""
     return [run for run in runs if not (is_paper_config(run.config, seed=None) or is_subject_fold(run.config)
-                                        or is_subject_finetune_fold(run.config)
-                                        or is_split_seed_run(run.config))]
+                                        or is_transfer_run(run.config))]
 
 
 def is_subject_finetune_fold(config) -> bool:
@@ -320,6 +319,13 @@ def is_split_seed_run(config) -> bool:
     except ValueError:  # FER2013 keeps its official split
         return False
     return config == expected
+
+
+def is_transfer_run(config) -> bool:
+    """Whether a config is one of the runs that test the fine-tune gain beyond the paper's
+    split (:func:`ferlib.protocol.transfer_configs`): a fine-tuned subject-independent fold
+    (:func:`is_subject_finetune_fold`) or a run on another split seed (:func:`is_split_seed_run`)."""
+    return is_subject_finetune_fold(config) or is_split_seed_run(config)
 
 
 def split_seed_runs(runs, *, models=(1, 2, 3)) -> dict:

@@ -115,8 +115,7 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
     any_seed = {run.id for runs in results.protocol_seed_runs(results.committed_runs(RESULTS)).values()
                 for run in runs}
     folds = {run.id for run in results.committed_runs(RESULTS)
-             if results.is_subject_fold(run.config) or results.is_subject_finetune_fold(run.config)
-             or results.is_split_seed_run(run.config)}
+             if results.is_subject_fold(run.config) or results.is_transfer_run(run.config)}
     assert {run.id for run in protocol_runs.values()} <= any_seed
     assert {run.id for run in outside} | any_seed | folds == committed_ids
     assert not {run.id for run in outside} & any_seed and not folds & (any_seed | {run.id for run in outside})

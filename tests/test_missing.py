@@ -86,11 +86,11 @@ def test_a_run_under_way_is_found_by_its_id_and_its_checkpoint(tmp_path):
 
 
 def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
-    from ferlib.results import committed_runs, is_split_seed_run, is_subject_finetune_fold
+    from ferlib.results import committed_runs, is_split_seed_run, is_subject_finetune_fold, is_transfer_run
 
     runs = committed_runs(PAPER_RESULTS)
     # the plan in full: the committed runs without any that tests the gain
-    before = [run for run in runs if not (is_subject_finetune_fold(run.config) or is_split_seed_run(run.config))]
+    before = [run for run in runs if not is_transfer_run(run.config)]
     rows = missing.transfer_missing(before, models=(2, 3))
     assert [(r["model"], r["runs"]) for r in rows] == [(2, 20), (2, 24), (3, 20), (3, 24)]
     assert "weights of Model 2's FER2013 runs of seeds 0, 1, 2" in rows[1]["needs"]

@@ -158,8 +158,7 @@ def test_split_seed_option_reaches_train_finetune_and_reproduce_but_not_fer2013(
 
 def test_the_campaign_plans_what_is_not_committed(tmp_path, run_copier):
     # the committed runs without any transfer run, so that the whole plan is left to train
-    committed = [run for run in results.committed_runs(RESULTS)
-                 if not (results.is_subject_finetune_fold(run.config) or results.is_split_seed_run(run.config))]
+    committed = [run for run in results.committed_runs(RESULTS) if not results.is_transfer_run(run.config)]
     jobs = plan_jobs(phases=("transfer",), committed=[], backend="jax")
     assert [(j.config, j.source) for j in jobs] == protocol.transfer_configs(2, backend="jax")
     assert all(j.phase == "transfer" for j in jobs)

@@ -28,13 +28,21 @@ def test_the_source_id_from_the_committed_fingerprints_is_the_committed_fer2013_
     assert transfer_runs.source_run_id(other) != runs[0].id
 
 
-def test_a_dry_run_plans_the_runs_from_scratch_and_skips_fine_tunes_without_weights(tmp_path):
-    """An empty store and no committed transfer run (a results folder holding only the data
-    summary): every fine-tune is skipped with the command that trains its FER2013 run; the
-    runs from scratch on split seeds 1 and 2 are planned, in the protocol's order."""
-    results_dir = tmp_path / "results"
-    results_dir.mkdir()
-    shutil.copy(PAPER_RESULTS / DATASETS_FILE, results_dir / DATASETS_FILE)
+@pytest.fixture
+def results_dir(tmp_path):
+    """A results folder with no committed transfer run: the committed data summary alone
+    (the fingerprints the plan reads), so that the whole plan is left to train whatever
+    is committed."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    shutil.copy(PAPER_RESULTS / DATASETS_FILE, folder / DATASETS_FILE)
+    return folder
+
+
+def test_a_dry_run_plans_the_runs_from_scratch_and_skips_fine_tunes_without_weights(tmp_path, results_dir):
+    """An empty store and no committed transfer run: every fine-tune is skipped with the
+    command that trains its FER2013 run; the runs from scratch on split seeds 1 and 2 are
+    planned, in the protocol's order."""
     report = transfer_runs.train_transfer_runs(2, tmp_path / "store", data_dir=tmp_path, training_seeds=(0,),
                                                results_dir=results_dir, dry_run=True, log=lambda line: None)
     plan = transfer_runs.transfer_plan(2, results_dir=results_dir, training_seeds=(0,), backend="tensorflow")
@@ -58,8 +66,8 @@ def test_the_plan_is_the_protocol_s_transfer_runs_for_the_seeds_asked():
     assert {j.config.seed for j in plan if j.config.protocol == "paper"} <= {0, 2}
 
 
-def test_job_labels_say_the_fold_or_the_split_seed():
-    plan = transfer_runs.transfer_plan(3, training_seeds=(1,), backend="tensorflow")
+def test_job_labels_say_the_fold_or_the_split_seed(results_dir):
+    plan = transfer_runs.transfer_plan(3, results_dir=results_dir, training_seeds=(1,), backend="tensorflow")
     fold = next(job for job in plan if job.config.protocol == "loso")
     split = next(job for job in plan if job.config.protocol == "paper" and job.source is None)
     assert transfer_runs.job_label(fold.config, fold.source) == (
