@@ -42,7 +42,7 @@ from ferlib import splits, stats
 from ferlib.evaluation import classification_metrics
 from ferlib.experiment import limit_rows, load_data
 from ferlib.labels import EMOTIONS, NUM_CLASSES
-from ferlib.vocabulary import BASELINES, SUBJECT_PROTOCOLS
+from ferlib.vocabulary import AUDIT_DATASETS, BASELINES, SUBJECT_PROTOCOLS
 
 #: Inverse regularisation strengths tried on the val part.
 C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
@@ -264,7 +264,7 @@ def baseline_record(result, split_seeds) -> dict:
     }
 
 
-def baseline_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds=(0, 1, 2),
+def baseline_table(data_dir=None, datasets=AUDIT_DATASETS, seeds=(0, 1, 2),
                    protocol="paper", *, baselines=BASELINES, cache_dir=None, synthetic_size=None,
                    train_caps=TRAIN_CAPS, threads=1, log=None) -> dict:
     """Every baseline on every data set and split seed: a JSON-ready report.

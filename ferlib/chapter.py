@@ -71,7 +71,7 @@ from ferlib.results import (
 from ferlib.study import ROUNDS, study_runs
 from ferlib.synthetic import make_synthetic
 from ferlib.tables import runs_overview
-from ferlib.vocabulary import MODEL_IDS, PAPER_DATASETS, PAPER_MODELS, dataset_title
+from ferlib.vocabulary import MODEL_IDS, PAPER_DATASETS, PAPER_MODELS, SOURCE_DATASET, TARGET_DATASETS, dataset_title
 
 #: The three data sets of the paper, in the order of its Table 1.
 DATASETS = PAPER_DATASETS
@@ -616,7 +616,7 @@ class Chapter:
 
     def pick_runs(self, *, model=None) -> dict:
         """``{dataset: pick_run(...)}`` for the paper's three data sets, quietly."""
-        return {name: self.pick_run(name, model=model, quiet=True) for name in ("fer2013", "jaffe", "ckplus")}
+        return {name: self.pick_run(name, model=model, quiet=True) for name in (SOURCE_DATASET, *TARGET_DATASETS)}
 
     def curves_figure(self, dataset: str, *, title=None):
         """The learning curves of every run on ``dataset`` (a Figure), or a placeholder

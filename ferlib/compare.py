@@ -10,9 +10,11 @@
   the paper's split; :func:`subject_cnn_comparison`: a CNN's subject-independent folds
   pooled, beside its paper-split accuracy and those baselines;
 - the verdicts the book states, as data (:func:`finetune_verdicts` per network,
-  :func:`finetune_gain_counts`, :func:`hog_verdicts`, :func:`paired_verdict`, :func:`at_majority`, :func:`learned_over_seeds`,
+  :func:`finetune_gain_counts`, :func:`against_hog`, :func:`hog_counts`, :func:`hog_verdicts`,
+  :func:`paired_verdict`, :func:`at_majority`, :func:`learned_over_seeds`,
   :func:`finetune_rate_evidence`), each decided at :data:`ferlib.vocabulary.SIGNIFICANCE`
-  or :data:`ferlib.vocabulary.LEARNED_BALANCED`; :mod:`ferlib.findings` puts them in words.
+  or :data:`ferlib.vocabulary.LEARNED_BALANCED`, and the runs it shows (:func:`best_run`);
+  :mod:`ferlib.findings` and :mod:`ferlib.summary` put them in words.
 
 They read finished runs (committed, or trained by a profile) and, for the baselines, the
 report of :func:`ferlib.baselines.baseline_table` (``results/paper/baselines.json``).
@@ -52,12 +54,16 @@ from ferlib.results import (
 from ferlib.vocabulary import (
     BASELINE_TITLES,
     BASELINES,
+    CONFIDENCE,
     LEARNED_BALANCED,
     MODEL_IDS,
+    PAPER_MODELS,
+    REFERENCE_EXPERIMENT,
     SIGNIFICANCE,
     SOURCE_DATASET,
     SUBJECT_PROTOCOL_TITLES,
     TARGET_DATASETS,
+    TARGET_RUN_DATASETS,
 )
 
 #: A CK+ image's sequence in its file name: ``S010_004_00000017.png`` -> ``S010_004``.
@@ -587,8 +593,8 @@ class VerdictRule:
     entering the verdict.
     """
 
-    level: float = 0.05
-    confidence: float = 0.95
+    level: float = SIGNIFICANCE
+    confidence: float = CONFIDENCE
     min_seeds: int = 2
     split_seeds: tuple = (1, 2)
     subject_seed: int = 0
@@ -725,7 +731,7 @@ def ckplus_frame_accuracy(runs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CKPLUS_FRAME_COLUMNS)
 
 
-def finetune_pairs(runs, *, models=(1, 2, 3)) -> dict:
+def finetune_pairs(runs, *, models=PAPER_MODELS) -> dict:
     """Every fine-tune among ``runs`` (oldest first, e.g. the committed ones) with its run
     from scratch of the same training seed on the same split: the protocol's runs on the
     paper's split (:func:`ferlib.results.protocol_seed_runs`, split seed 0) and on other
@@ -756,7 +762,7 @@ CKPLUS_FINETUNE_FRAME_COLUMNS = ["model", "split", "split_seed", "seed", "frames
                                  "fine_tuned_balanced"]
 
 
-def ckplus_finetune_frames(runs, *, models=(1, 2, 3), subject_seed: int = 0) -> pd.DataFrame:
+def ckplus_finetune_frames(runs, *, models=PAPER_MODELS, subject_seed: int = 0) -> pd.DataFrame:
     """Fine-tuned against from scratch on seven-class CK+, on the peak frames and on the
     neutral frames apart, each part paired image by image with its own exact McNemar test.
 
@@ -918,7 +924,7 @@ SPLIT_SEED_COLUMNS = ["model", "dataset", "split_seed", "seeds", "scratch", "fin
                       "hog_logistic", "by_seed"]
 
 
-def split_seed_comparison(runs, report=None, *, models=(1, 2, 3), rule: VerdictRule = VERDICT_RULE) -> pd.DataFrame:
+def split_seed_comparison(runs, report=None, *, models=PAPER_MODELS, rule: VerdictRule = VERDICT_RULE) -> pd.DataFrame:
     """Fine-tuned against from scratch on each draw of the paper's split: split seed 0 (the
     protocol's runs) and every other split seed with runs, beside HOG + logistic regression
     on the same split.
@@ -1030,7 +1036,7 @@ def combine_strands(seeds: str, folds: str, splits: str) -> str:
     return NO_EVIDENCE
 
 
-def finetune_verdicts(runs, report=None, *, models=(1, 2, 3), datasets=("jaffe", "ckplus7"),
+def finetune_verdicts(runs, report=None, *, models=PAPER_MODELS, datasets=TARGET_RUN_DATASETS,
                       rule: VerdictRule = VERDICT_RULE) -> pd.DataFrame:
     """Does a FER2013 start help? One verdict per model and small data set, by
     :class:`VerdictRule` (:data:`VERDICT_RULE`), with the evidence behind it.
@@ -1160,14 +1166,32 @@ def finetune_gain_counts(paired: pd.DataFrame, beside: pd.DataFrame | None = Non
     return {"pairs": int(len(paired)), "significant": int(len(significant)), "against_majority": against}
 
 
+def against_hog(table: pd.DataFrame, *, level: float = SIGNIFICANCE) -> pd.Series:
+    """Each network of ``table`` against HOG + logistic regression on the same test images
+    (rows of :func:`baseline_comparison` or :func:`subject_cnn_comparison`, with
+    ``cnn_minus_hog`` and ``p_vs_hog``): ``"above"`` or ``"below"`` where the exact McNemar
+    p is below ``level`` with the network ahead or behind, else ``"same"`` (a missing p
+    included); a ``(len(table),)`` str Series on the index of ``table``."""
+    significant = table["p_vs_hog"] < level
+    states = np.where(significant & (table["cnn_minus_hog"] > 0), "above",
+                      np.where(significant & (table["cnn_minus_hog"] < 0), "below", "same"))
+    return pd.Series(states, index=table.index, dtype=object)
+
+
+def hog_counts(table: pd.DataFrame, *, level: float = SIGNIFICANCE) -> dict:
+    """How the networks of ``table`` fare against HOG + logistic regression
+    (:func:`against_hog`): ``{"runs", "above", "below"}``, the rows, and those significantly
+    ahead of it, or behind."""
+    states = against_hog(table, level=level)
+    return {"runs": int(len(table)), "above": int((states == "above").sum()),
+            "below": int((states == "below").sum())}
+
+
 def hog_verdicts(beside: pd.DataFrame, *, level: float = SIGNIFICANCE) -> dict:
-    """The protocol's runs of a :func:`baseline_comparison` against HOG + logistic regression
-    on the same test images: ``{"runs", "above", "below"}``, the runs, and those whose
-    exact McNemar p is below ``level`` with the network ahead, or behind."""
+    """:func:`hog_counts` of the protocol's runs of a :func:`baseline_comparison` (its rows
+    with ``protocol`` true; none without that column)."""
     protocol = beside[beside["protocol"].astype(bool)] if "protocol" in beside else beside.iloc[:0]
-    significant = protocol["p_vs_hog"] < level
-    return {"runs": int(len(protocol)), "above": int((significant & (protocol["cnn_minus_hog"] > 0)).sum()),
-            "below": int((significant & (protocol["cnn_minus_hog"] < 0)).sum())}
+    return hog_counts(protocol, level=level)
 
 
 def paired_verdict(difference, p_value, *, level: float = SIGNIFICANCE) -> str:
@@ -1176,6 +1200,16 @@ def paired_verdict(difference, p_value, *, level: float = SIGNIFICANCE) -> str:
     if p_value >= level:
         return "same"
     return "better" if difference > 0 else "worse"
+
+
+def best_run(overview: pd.DataFrame) -> pd.Series:
+    """The run with the highest test accuracy among the rows of ``overview`` (one per run,
+    with ``accuracy``, e.g. :func:`ferlib.tables.runs_overview`): its row, the first of a
+    tie. Raises ``ValueError`` when no row has an accuracy."""
+    accuracy = pd.to_numeric(overview["accuracy"], errors="coerce") if len(overview) else pd.Series(dtype=float)
+    if accuracy.notna().sum() == 0:
+        raise ValueError("no run with a test accuracy to choose from")
+    return overview.loc[accuracy.idxmax()]
 
 
 def learned_over_seeds(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> pd.DataFrame:
@@ -1193,17 +1227,18 @@ def finetune_rate_evidence(runs, *, model: int = 2) -> dict:
 
     Returns:
         ``{"one_pass_augmented": [Run], "one_pass_augmented_lower_rate": [Run],
-        "targets": {name: {...}}, "above_zero_shot": bool}``: the JAFFE fine-tunes of
-        ``model`` with augmentation on and one pass per epoch, at the protocol's learning rate
+        "targets": {name: {...}}, "above_zero_shot": bool}``: the fine-tunes of ``model`` on
+        the data set of :data:`ferlib.vocabulary.REFERENCE_EXPERIMENT` (JAFFE) with augmentation on and one pass per epoch, at the protocol's learning rate
         and at a lower one, oldest first; for each data set of :data:`ferlib.vocabulary.TARGET_DATASETS`,
         ``rate`` (the protocol's fine-tuning rate), ``runs`` (its fine-tunes, every seed in
         order), ``tested`` (their test accuracies) and ``zero_shot`` (their FER2013 networks on
         the same images before fine-tuning; NaN where not recorded); ``above_zero_shot``:
         whether every one of those fine-tunes beats its network before fine-tuning.
     """
-    rate = experiment_config("paper", (model, "jaffe", None), data="real").learning_rate
+    _, dataset, _ = REFERENCE_EXPERIMENT
+    rate = experiment_config("paper", (model, dataset, None), data="real").learning_rate
     one_pass = [run for run in runs
-             if run.config.model == model and run.config.dataset == "jaffe" and run.config.is_finetune
+             if run.config.model == model and run.config.dataset == dataset and run.config.is_finetune
              and run.config.data == "real" and run.config.augment and run.config.min_epoch_images is None]
     protocol = protocol_seed_runs(runs, models=(model,))
     targets, above = {}, True

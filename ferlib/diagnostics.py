@@ -216,6 +216,21 @@ def read_probes(path) -> list:
     return rows
 
 
+def live_fractions(table: pd.DataFrame) -> pd.Series:
+    """The live share of each probe's weakest layer (``min_live / min_live_units``), one
+    per row of a :func:`probes_table`."""
+    return table["min_live"] / table["min_live_units"]
+
+
+def most_live_probe(table: pd.DataFrame) -> pd.Series:
+    """The probe (a row of a :func:`probes_table`) whose weakest layer kept the largest
+    share of its units live (:func:`live_fractions`), the first of a tie. Raises
+    ``ValueError`` on a table without probes."""
+    if table.empty:
+        raise ValueError("no probe to choose from")
+    return table.loc[live_fractions(table).idxmax()]
+
+
 def collapse_summary(table: pd.DataFrame) -> pd.DataFrame:
     """A :func:`probes_table` grouped by model and settings: ``probes`` (seeds tried),
     ``collapsed`` (how many left a layer without a live unit), ``one_class`` (how many
@@ -225,7 +240,7 @@ def collapse_summary(table: pd.DataFrame) -> pd.DataFrame:
     columns = [*keys, "probes", "collapsed", "one_class", "mean_min_live_fraction"]
     if table.empty:
         return pd.DataFrame(columns=columns)
-    frame = table.assign(min_live_fraction=table["min_live"] / table["min_live_units"],
+    frame = table.assign(min_live_fraction=live_fractions(table),
                          one_class=table["val_predicted_classes"] == 1)
     grouped = frame.groupby(keys, sort=False)
     summary = grouped.agg(probes=("seed", "size"), collapsed=("collapsed", "sum"),

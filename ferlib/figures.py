@@ -27,6 +27,7 @@ from ferlib.vocabulary import (  # noqa: F401 (the book's pages read the titles 
     DEFAULT_ROUND,
     RUN_DATASET_TITLES,
     dataset_title,
+    protocol_dataset,
     run_dataset_title,
 )
 
@@ -433,7 +434,7 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         ax.set_ylim(-0.6, len(part) - 0.4)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
-        ax.set_title(run_dataset_title("ckplus7" if dataset == "ckplus" else dataset), fontsize=11, loc="left")
+        ax.set_title(run_dataset_title(protocol_dataset(dataset)), fontsize=11, loc="left")
         ax.grid(axis="x", color="#eeeeee")
     axes[-1].set_xlabel("test accuracy")
     handles = [axes[0].plot([], [], "D", mfc="white", mec="black", label="paper")[0],

@@ -19,6 +19,7 @@ from ferlib import paper
 from ferlib.claims import at_majority_class, main_test_set
 from ferlib.compare import (
     at_majority,
+    best_run,
     finetune_rate_evidence,
     finetune_gain_counts,
     hog_verdicts,
@@ -26,9 +27,10 @@ from ferlib.compare import (
     paired_verdict,
 )
 from ferlib.config import PROFILES
+from ferlib.diagnostics import live_fractions, most_live_probe
 from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
 from ferlib.missing import CPU_CORES
-from ferlib.study import STUDY_SEEDS, changes_on_every_dataset, largest_changes
+from ferlib.study import STUDY_DATASETS, STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
 from ferlib.vocabulary import (
     LEARNED_BALANCED,
@@ -272,8 +274,8 @@ def probe_sentences(collapse: pd.DataFrame, probes: pd.DataFrame, *, model: int 
     for row in collapse[collapse["model"] == model].itertuples():
         same = probes[(probes["model"] == model) & (probes["learning_rate"] == row.learning_rate)
                       & (probes["augment"] == row.augment) & (probes["steps"] == row.steps)]
-        live = same["min_live"] / same["min_live_units"]
-        most = same.loc[live.idxmax()]
+        live = live_fractions(same)
+        most = most_live_probe(same)
         augmentation = "with augmentation" if row.augment else "without augmentation"
         lines.append(f"Model {model} at {row.learning_rate:g}, {augmentation}: after {int(row.steps)} steps, "
                      f"{int(row.one_class)} of {int(row.probes)} seeds answered a single class, and the "
@@ -384,7 +386,7 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
         hours = overview["train_time_s"].sum() / 3600
         lines.append(f"Training the runs shown took {hours:.1f} hours in all; each keeps the epoch with "
                      f"the best validation accuracy.")
-        best = overview.loc[overview["accuracy"].idxmax()]
+        best = best_run(overview)
         lines.append(f"Highest test accuracy: {_experiment(best['model'], best['dataset'], best['training'])}, "
                      f"{percent_text(best['accuracy'])} on {int(best['test_n']):,} images.")
     return lines
@@ -544,10 +546,9 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
         if not pd.isna(row.p_vs_hog):
             verdict = {"same": "not significantly different", "better": "significantly better",
                        "worse": "significantly worse"}[paired_verdict(row.cnn_minus_hog, row.p_vs_hog)]
-            p_text = "p < 0.001" if row.p_vs_hog < 0.001 else f"p = {row.p_vs_hog:.3f}"
             line += (f"; HOG with logistic regression scores {percent_text(row.hog_logistic)} on the same "
                      f"folds, so the network is {verdict} ({int(row.only_cnn)} images right only by the "
-                     f"network, {int(row.only_hog)} only by HOG; exact McNemar {p_text})")
+                     f"network, {int(row.only_hog)} only by HOG; exact McNemar {_p(row.p_vs_hog)})")
         if row.one_class_folds:
             line += (f". In {int(row.one_class_folds)} of the {row.of} folds the network gave every test "
                      f"face the same class, and the pooled accuracy counts those folds as they are")
@@ -614,7 +615,7 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
     return text + "; changed one at a time, largest change first: " + ", ".join(cells) + "."
 
 
-def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=("jaffe", "ckplus7"),
+def study_both_sentence(verdicts: pd.DataFrame, *, model: int = 2, datasets=STUDY_DATASETS,
                         min_seeds: int = 3) -> str:
     """Whether any one change of the study raises the median validation accuracy on every
     data set of ``datasets`` at once (each cell with at least ``min_seeds`` seeds), from
@@ -692,9 +693,6 @@ def verdict_sentence(row) -> str:
     """One row of :func:`ferlib.compare.finetune_verdicts` in words: the verdict, the
     anchor's mean gain with its interval and test, balanced accuracy beside accuracy, the
     other strands where they exist, the CK+ frames apart, and what is missing."""
-    # saves start-up time: figures loads matplotlib
-    from ferlib.figures import run_dataset_title
-
     where = f"Model {int(row['model'])} on {run_dataset_title(row['dataset'])}"
     if row["verdict"] == "untested":
         return f"{where}: untested ({row['reason']})."
@@ -727,9 +725,6 @@ def transfer_findings(verdicts: pd.DataFrame) -> list:
     """The box of the transfer chapter: one sentence per model and data set with a verdict
     (:func:`verdict_sentence`), then the models still untested in one line."""
     lines = [verdict_sentence(row) for _, row in verdicts.iterrows() if row["verdict"] != "untested"]
-    # saves start-up time: figures loads matplotlib
-    from ferlib.figures import run_dataset_title
-
     untested = verdicts[verdicts["verdict"] == "untested"]
     for model, found in untested.groupby("model", sort=True):
         reasons = list(dict.fromkeys(found["reason"]))

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ferlib import splits
 from ferlib.experiment import load_data
+from ferlib.vocabulary import AUDIT_DATASETS
 
 #: What each count means (written into the report).
 MEASURES = {
@@ -99,7 +100,7 @@ def split_leakage(dataset, split) -> dict:
     return out
 
 
-def leakage_table(data_dir=None, datasets=("jaffe", "ckplus", "fer2013"), seeds=(0, 1, 2),
+def leakage_table(data_dir=None, datasets=AUDIT_DATASETS, seeds=(0, 1, 2),
                   protocol="paper", *, cache_dir=None, synthetic_size=None) -> dict:
     """:func:`split_leakage` for every data set and distinct split: a JSON-ready report.
 

@@ -38,6 +38,7 @@ from ferlib.results import (
     read_missing,
     write_json_atomic,
 )
+from ferlib.vocabulary import PAPER_MODELS
 
 #: The CPU cores the training rates below were measured on.
 CPU_CORES = 2
@@ -210,7 +211,7 @@ def resumption_text(state: dict, store) -> str:
 # --------------------------------------------------------------------------- the runs that test the fine-tune gain
 
 
-def transfer_missing(runs, *, models=(1, 2, 3), summaries=None) -> list:
+def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
     """The runs of :func:`ferlib.protocol.transfer_configs` not among ``runs`` (e.g. the
     committed ones), counted per model and kind, with the compute they need:
     ``[{"model", "what", "runs", "images", "cpu", "needs"}]``: ``images`` drawn in all

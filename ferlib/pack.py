@@ -41,6 +41,7 @@ from ferlib import atomic, destinations
 from ferlib.datasets.base import FaceDataset
 from ferlib.fingerprint import dataset_fingerprint
 from ferlib.jsonfile import read_json_object
+from ferlib.vocabulary import SOURCE_DATASET, TARGET_RUN_DATASETS
 
 PACK_FILE = "pack.json"
 PACK_FORMAT = "ferlib-pack"
@@ -50,7 +51,7 @@ IMAGE_ENCODING = "med-zigzag-lzma2"
 #: :func:`ferlib.datasets.discover.pack_data`): the ones the
 #: GPU campaign trains (``tests/test_transfer_runs.py`` checks them against its plan); the
 #: six-class CK+48 (``ckplus``), a stated variant, is packed only when named.
-PACK_NAMES = ("fer2013", "jaffe", "ckplus7")
+PACK_NAMES = (SOURCE_DATASET, *TARGET_RUN_DATASETS)
 #: LZMA2 settings: literal context of 4 bits and no position bits suit residual bytes
 #: (about 0.5% smaller than the defaults on FER2013).
 _FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9, "lc": 4, "lp": 0, "pb": 0}]

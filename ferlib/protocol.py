@@ -41,7 +41,9 @@ from ferlib.vocabulary import (
     PAPER_DATASET_TITLES,
     PAPER_MODELS,
     PROTOCOL_DATASETS,
+    REFERENCE_EXPERIMENT,
     SUBJECT_PROTOCOLS,
+    TARGET_DATASETS,
     dataset_title,
     paper_dataset,
     protocol_dataset,
@@ -250,7 +252,7 @@ def profile_notes(profile: str) -> list:
 
 #: The paper's data sets that are also tested on people the network has never seen (both
 #: have subject ids; FER2013 has none), in the order of the book.
-SUBJECT_EXPERIMENTS = ("jaffe", "ckplus")
+SUBJECT_EXPERIMENTS = TARGET_DATASETS
 #: Leave-one-subject-out folds per data set: one per subject (JAFFE's ten posers; its
 #: synthetic stand-in draws the same ten).
 LOSO_FOLDS = {"jaffe": len(paper.JAFFE_SUBJECTS)}
@@ -351,8 +353,9 @@ SOURCES = {
     "model 3": "gitshanks/fer2013, fertrain.py (commit c808cf8) and preprocessing.py (commit e88e194)",
 }
 
-#: The protocol's run (Model 2 on JAFFE, from scratch): the settings the departures quote.
-_PROTOCOL_RUN = experiment_config("paper", (2, "jaffe", None), data="real")
+#: The protocol's run (:data:`ferlib.vocabulary.REFERENCE_EXPERIMENT`, Model 2 on JAFFE from
+#: scratch): the settings the departures quote.
+_PROTOCOL_RUN = experiment_config("paper", REFERENCE_EXPERIMENT, data="real")
 #: The experiments of the paper profile trained at another learning rate, and that rate.
 _RATE_DEVIATIONS = {key: entry["settings"]["learning_rate"]
                     for key, entry in EXPERIMENT_DEVIATIONS["paper"].items() if "learning_rate" in entry["settings"]}
@@ -567,10 +570,10 @@ def protocol_choices(summaries) -> tuple:
                f"both {SOURCE_LEARNING_RATE:g} (Adam's default in Model 2's code, written out in Model 3's)",
                f"{run.learning_rate:g}; Model 2 on FER2013, and on seven-class CK+ from scratch and fine-tuned, "
                f"{deviation_rates} (stated deviations)",
-               "both sources; Model 2 dies on FER2013 at 0.001 (the probes on the claims page); on "
-               "seven-class CK+ its median seed stays at the majority class at 0.001 and learns at "
-               "0.0001 (the study's learning-rate cells, below, on validation accuracy); on JAFFE the "
-               f"study keeps {run.learning_rate:g}",
+               f"both sources; Model 2 dies on FER2013 at {_PROFILE_RATE:g} (the probes on the claims "
+               f"page); on seven-class CK+ its median seed stays at the majority class at {_PROFILE_RATE:g} "
+               f"and learns at {_LOWER_RATE:g} (the study's learning-rate cells, below, on validation "
+               f"accuracy); on JAFFE the study keeps {run.learning_rate:g}",
                ("learning_rate",),
                departs=f"The paper gives no learning rate; the protocol uses {_words('learning_rate')} for "
                        f"every run but these, which use another rate as per-experiment deviations (below): "
@@ -582,7 +585,8 @@ def protocol_choices(summaries) -> tuple:
                "epochs and images per epoch), so each pair differs only in its starting weights",
                "a fine-tune that is compared with a run from scratch must differ from it in one thing; "
                "with augmentation and one balanced pass per epoch the one-seed JAFFE fine-tune at "
-               "0.001 ended near chance and the one at 0.0001 did not, but under the protocol the fine-tunes "
+               f"{_PROFILE_RATE:g} ended near chance and the one at {_LOWER_RATE:g} did not, but "
+               "under the protocol the fine-tunes "
                "learn on JAFFE and CK+ (the claims page shows these runs side by side); the sensitivity "
                "study's fine-tune round trains them at the other rate too",
                ("source",),
@@ -737,8 +741,9 @@ def deviations(profile: str = "paper", *, summaries) -> list:
 def protocol_table(profile: str = "paper", *, summaries):
     """:func:`protocol_choices` of ``summaries`` as a table (columns ``choice``, ``paper``,
     ``source code``, ``protocol``, ``settings``, ``why``); ``settings`` shows the profile's
-    values of each choice's fields, read from the config of Model 2 on JAFFE."""
-    config = experiment_config(profile, (2, "jaffe", None), data="real").to_dict()
+    values of each choice's fields, read from the config of
+    :data:`ferlib.vocabulary.REFERENCE_EXPERIMENT` (Model 2 on JAFFE)."""
+    config = experiment_config(profile, REFERENCE_EXPERIMENT, data="real").to_dict()
     rows = []
     for choice in protocol_choices(summaries):
         settings = ", ".join(f"{name}={config[name]}" for name in choice.fields

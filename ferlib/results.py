@@ -328,7 +328,7 @@ def is_transfer_run(config) -> bool:
     return is_subject_finetune_fold(config) or is_split_seed_run(config)
 
 
-def split_seed_runs(runs, *, models=(1, 2, 3)) -> dict:
+def split_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
     """The protocol's runs on other split seeds among ``runs`` (:func:`is_split_seed_run`)
     as ``{(model, dataset, source, split_seed): [Run, ...]}`` (``dataset`` by the paper's
     name, as :func:`protocol_seed_runs` keys it), training seeds in increasing order; of

@@ -23,7 +23,7 @@ from ferlib.config import PROFILES
 from ferlib.experiment import config_data, finetune_run, prepare, train_run
 from ferlib.protocol import experiment_config
 from ferlib.stats import above_chance
-from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUNDS, dataset_title
+from ferlib.vocabulary import DEFAULT_ROUND, STUDY_ROUNDS, TARGET_RUN_DATASETS, dataset_title
 
 #: ``{cell: RunConfig fields that differ from the protocol}``, in the order trained: the
 #: study around the protocol (no augmentation), its round ``"protocol"``. A cell that sets what the
@@ -101,7 +101,7 @@ def changes_epochs_only(cell: str, round: str = DEFAULT_ROUND) -> bool:
 
 #: The study's default scope.
 STUDY_MODELS = (2,)
-STUDY_DATASETS = ("jaffe", "ckplus7")
+STUDY_DATASETS = TARGET_RUN_DATASETS
 STUDY_SEEDS = (0, 1, 2)
 
 

@@ -34,11 +34,12 @@ from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
 from ferlib.missing import CPU_CORES
 from ferlib.protocol import paper_dataset
 from ferlib.tables import accuracy_bounds
+from ferlib.vocabulary import PAPER_MODELS, SOURCE_DATASET, TARGET_DATASETS, protocol_dataset, run_dataset_title
 
 #: The four statuses a claim can have, best first.
 STATUSES = ("reproduced", "partly", "not reproduced", "untested")
 #: The three networks of the paper.
-MODELS = (1, 2, 3)
+MODELS = PAPER_MODELS
 #: How a per-network fine-tune verdict maps to agreement with the paper's claim.
 GAIN_VERDICTS = {"the gain holds": True, "no evidence of a gain": False, "a loss": False, "untested": None}
 
@@ -97,7 +98,7 @@ def paper_points(value) -> str:
 
 
 def _source(training: str):
-    return None if training == "scratch" else "fer2013"
+    return None if training == "scratch" else SOURCE_DATASET
 
 
 def accuracy_agreement(paper_value: float, accuracies, test_n: int, paper_n: int | None,
@@ -203,7 +204,7 @@ def compute_needs(missing) -> dict:
     frame = missing if isinstance(missing, pd.DataFrame) else pd.DataFrame(missing)
     needs = {}
     for row in frame.to_dict("records"):
-        if row.get("dataset") == "fer2013" and row.get("training") == "scratch":
+        if row.get("dataset") == SOURCE_DATASET and row.get("training") == "scratch":
             found = re.search(r"about \d[\d,.]* (?:CPU-hours|min)", str(row.get("reason", "")))
             if found:
                 needs[int(row["model"])] = found.group(0)
@@ -237,7 +238,7 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
         if claim.kind == "accuracy":
             values = [paper.ACCURACY[(m, claim.dataset, _source(claim.training))] for m in MODELS]
             paper_text = (" to ".join(paper_percent(v) for v in (min(values), max(values)))
-                          + (" (\"about 62%\")" if claim.dataset == "fer2013" else ""))
+                          + (" (\"about 62%\")" if claim.dataset == SOURCE_DATASET else ""))
             for model in MODELS:
                 runs = seed_runs.get((model, claim.dataset, _source(claim.training)), [])
                 if not runs:
@@ -250,7 +251,7 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
                 agreements[model] = result["agrees"]
                 ours.append(f"Model {model}: {_percent_interval(result['mean'], result['low'], result['high'])}")
         else:
-            gains = [paper.ACCURACY[(m, claim.dataset, "fer2013")] - paper.ACCURACY[(m, claim.dataset, None)]
+            gains = [paper.ACCURACY[(m, claim.dataset, SOURCE_DATASET)] - paper.ACCURACY[(m, claim.dataset, None)]
                      for m in MODELS]
             paper_text = "gains of " + ", ".join(paper_points(g) for g in gains) + " points"
             part = verdicts[verdicts["dataset"] == claim.dataset].set_index("model")
@@ -283,9 +284,6 @@ def status_counts(claims: pd.DataFrame) -> dict:
 
 
 def _experiment_label(model, dataset, source) -> str:
-    # saves start-up time: figures loads matplotlib
-    from ferlib.figures import run_dataset_title
-
     how = "from scratch" if source is None else "fine-tuned"
     return f"Model {model}, {run_dataset_title(dataset)}, {how}"
 
@@ -364,10 +362,7 @@ def verdict_sentence(claims: pd.DataFrame) -> str:
 def paper_dataset_title(name: str) -> str:
     """A data set named as the paper names it, titled as the book writes it: the
     paper's CK+ is the seven-class set (``"ckplus"`` -> ``"CK+ (7 classes)"``)."""
-    # saves start-up time: figures loads matplotlib
-    from ferlib.figures import run_dataset_title
-
-    return run_dataset_title("ckplus7" if name == "ckplus" else name)
+    return run_dataset_title(protocol_dataset(name))
 
 
 def _joined_costs(costs) -> str:
@@ -381,7 +376,7 @@ def _joined_costs(costs) -> str:
 def untested_sentence(seed_runs: dict, missing=None) -> str:
     """Which networks have no fine-tune yet and what their FER2013 runs need, or that
     every network has one."""
-    lacking = [m for m in MODELS if not any(seed_runs.get((m, d, "fer2013")) for d in ("jaffe", "ckplus"))]
+    lacking = [m for m in MODELS if not any(seed_runs.get((m, d, SOURCE_DATASET)) for d in TARGET_DATASETS)]
     if not lacking:
         return "Every network has its fine-tunes, so the paper's question is tested for all three"
     needs = compute_needs(missing) if missing is not None else {}
@@ -398,7 +393,7 @@ def gain_sentence(verdicts: pd.DataFrame) -> str:
     classes), significant on its own test images for 0 and 2 of 3 seeds"``."""
     if verdicts.empty:
         return "No fine-tune has its run from scratch yet, so no gain is measured"
-    order = {"jaffe": 0, "ckplus": 1}
+    order = {name: i for i, name in enumerate(TARGET_DATASETS)}
     parts = []
     for model, rows in verdicts.groupby("model", sort=True):
         rows = sorted(rows.to_dict("records"), key=lambda r: order.get(r["dataset"], 2))
@@ -418,15 +413,12 @@ def gain_sentence(verdicts: pd.DataFrame) -> str:
 def subject_sentence(subject_cnn: pd.DataFrame) -> str:
     """How the network trained on subject-independent folds does against HOG + logistic
     regression on the same people, or an empty string without complete folds."""
-    # saves start-up time: figures loads matplotlib
-    from ferlib.figures import run_dataset_title
-
     done = subject_cnn[subject_cnn["complete"].astype(bool)] if len(subject_cnn) else subject_cnn
     if done.empty:
         return ""
     parts = [f"{100 * row['accuracy']:.1f}% against {100 * row['hog_logistic']:.1f}% on "
              f"{run_dataset_title(row['dataset'])}" for row in done.to_dict("records")]
-    below = all(row["cnn_minus_hog"] < 0 and row["p_vs_hog"] < 0.05 for row in done.to_dict("records"))
+    below = bool((compare.against_hog(done) == "below").all())
     model = int(done["model"].iloc[0])
     verb = "falls below" if below else "is compared with"
     return f"On people it has never seen, Model {model} {verb} HOG with logistic regression: {', '.join(parts)}"
@@ -461,16 +453,15 @@ def image_worth(n: int) -> str:
     return f"{100 / int(n):.1f}"
 
 
-def baseline_sentence(beside: pd.DataFrame, *, level: float = 0.05) -> str:
+def baseline_sentence(beside: pd.DataFrame) -> str:
     """How the runs compare with logistic regression on HOG features on the same test
     images (:func:`ferlib.compare.baseline_comparison` rows): how many beat it and how
-    many fall below it by more than chance (exact McNemar, p below ``level``)."""
+    many fall below it by more than chance (:func:`ferlib.compare.hog_counts`)."""
     if beside.empty:
         return "No run has the HOG baseline on its test images"
-    above = int(((beside["p_vs_hog"] < level) & (beside["cnn_minus_hog"] > 0)).sum())
-    below = int(((beside["p_vs_hog"] < level) & (beside["cnn_minus_hog"] < 0)).sum())
-    return (f"Against logistic regression on HOG features, on the same test images, {above} of the "
-            f"{len(beside)} runs of the protocol beat it and {below} fall below it by more than chance "
+    counts = compare.hog_counts(beside)
+    return (f"Against logistic regression on HOG features, on the same test images, {counts['above']} of the "
+            f"{counts['runs']} runs of the protocol beat it and {counts['below']} fall below it by more than chance "
             f"(exact McNemar test); the others cannot be told apart from it")
 
 

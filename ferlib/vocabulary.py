@@ -115,6 +115,29 @@ def paper_dataset(name: str) -> str:
     return {run: paper for paper, run in PROTOCOL_DATASETS.items()}.get(name, name)
 
 
+#: The data sets the protocol's runs on the small data sets train on with the real data
+#: (:data:`TARGET_DATASETS` as :func:`protocol_dataset` runs them): ``("jaffe", "ckplus7")``.
+TARGET_RUN_DATASETS = tuple(protocol_dataset(name) for name in TARGET_DATASETS)
+#: The paper's data sets as the split audits (the baselines, the leakage report) take
+#: them, the small ones first: ``("jaffe", "ckplus", "fer2013")``.
+AUDIT_DATASETS = TARGET_DATASETS + (SOURCE_DATASET,)
+
+
+def audit_datasets(data: str = "synthetic") -> tuple:
+    """The data sets a split audit covers by default: :data:`AUDIT_DATASETS`, and with the
+    real data (``data="real"``) each one's protocol data set before it where they differ:
+    ``("jaffe", "ckplus7", "ckplus", "fer2013")`` (seven-class CK+ has no synthetic
+    stand-in)."""
+    if data != "real":
+        return AUDIT_DATASETS
+    return tuple(dict.fromkeys(run for name in AUDIT_DATASETS for run in (protocol_dataset(name, data), name)))
+
+
+#: The experiment ``(model, dataset, source)`` whose settings the protocol's prose quotes
+#: and its table of choices shows: Model 2 on JAFFE, from scratch.
+REFERENCE_EXPERIMENT = (2, "jaffe", None)
+
+
 # --------------------------------------------------------------------------- splits
 
 #: The parts of a split, in order.
@@ -151,6 +174,9 @@ BASELINES = tuple(BASELINE_TITLES)
 #: The significance level of every test a verdict counts (exact McNemar, the one-sided
 #: binomial test against the majority class, the tests over seeds).
 SIGNIFICANCE = 0.05
+#: The confidence level of the intervals a verdict is decided by (the t-interval of the
+#: mean gain over seeds): 95%.
+CONFIDENCE = 1 - SIGNIFICANCE
 #: Differences of two accuracies on independent test sets up to this many standard
 #: errors count as sampling error (about a 95% two-sided band).
 SAMPLING_ERROR_Z = 1.96

@@ -345,6 +345,35 @@ def test_hog_verdicts_count_the_protocol_runs_above_and_below_hog():
     assert compare.hog_verdicts(beside.iloc[:0]) == {"runs": 0, "above": 0, "below": 0}
 
 
+def test_against_hog_decides_each_row_and_hog_counts_count_them():
+    table = pd.DataFrame({"cnn_minus_hog": [0.1, -0.2, 0.05, -0.3, -0.1],
+                          "p_vs_hog": [0.01, 0.001, 0.4, float("nan"), 0.05]}, index=[5, 6, 7, 8, 9])
+    states = compare.against_hog(table)
+    assert list(states.index) == [5, 6, 7, 8, 9]
+    assert list(states) == ["above", "below", "same", "same", "same"], "a missing p and p = level decide nothing"
+    assert list(compare.against_hog(table, level=0.1)) == ["above", "below", "same", "same", "below"]
+    assert compare.hog_counts(table) == {"runs": 5, "above": 1, "below": 1}
+    assert compare.hog_counts(table.iloc[:0]) == {"runs": 0, "above": 0, "below": 0}
+
+
+def test_the_verdict_rule_decides_at_the_vocabularys_level_and_confidence():
+    from ferlib.vocabulary import CONFIDENCE, SIGNIFICANCE
+
+    assert (compare.VERDICT_RULE.level, compare.VERDICT_RULE.confidence) == (SIGNIFICANCE, CONFIDENCE)
+    assert CONFIDENCE == 0.95 and SIGNIFICANCE == 0.05
+
+
+def test_best_run_is_the_first_row_with_the_highest_accuracy():
+    overview = pd.DataFrame({"run": ["a", "b", "c", "d"], "accuracy": [0.5, 0.8, float("nan"), 0.8]},
+                            index=[3, 1, 4, 2])
+    assert compare.best_run(overview)["run"] == "b"
+    assert compare.best_run(overview.iloc[2:])["run"] == "d", "a missing accuracy is never the best"
+    with pytest.raises(ValueError, match="no run with a test accuracy"):
+        compare.best_run(overview.iloc[2:3])
+    with pytest.raises(ValueError, match="no run with a test accuracy"):
+        compare.best_run(overview.iloc[:0])
+
+
 def test_paired_verdict_reads_the_sign_only_below_the_level():
     assert compare.paired_verdict(0.2, 0.01) == "better"
     assert compare.paired_verdict(-0.2, 0.01) == "worse"

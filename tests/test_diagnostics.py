@@ -10,8 +10,8 @@ import pytest
 from ferlib.cli import main, parse_seeds
 from ferlib.config import profile_config
 from ferlib.diagnostics import (
-    PROBE_KEY, collapse_summary, dead_layers, live_units, merge_probes, probe_collapse, probes_table, read_probes,
-    relu_layers,
+    PROBE_KEY, collapse_summary, dead_layers, live_fractions, live_units, merge_probes, most_live_probe,
+    probe_collapse, probes_table, read_probes, relu_layers,
 )
 from ferlib.models import build_model
 
@@ -155,6 +155,18 @@ def test_collapse_summary_counts_collapsed_seeds_per_setting():
     assert summary.loc[1e-4, "mean_min_live_fraction"] == pytest.approx(0.5)
     assert summary.loc[1e-3, "one_class"] == 2  # _row predicts one class
     assert collapse_summary(probes_table([])).empty
+
+
+def test_most_live_probe_is_the_largest_live_share_not_the_most_units():
+    import pandas as pd
+
+    table = pd.DataFrame({"seed": [0, 1, 2, 3], "min_live": [100, 64, 32, 0], "min_live_units": [1024, 128, 64, 64]},
+                         index=[7, 5, 9, 8])
+    assert live_fractions(table).tolist() == pytest.approx([100 / 1024, 0.5, 0.5, 0.0])
+    assert most_live_probe(table)["seed"] == 1, "the first of a tie, by share and not by count"
+    assert most_live_probe(table.iloc[[0, 3]])["seed"] == 0
+    with pytest.raises(ValueError, match="no probe"):
+        most_live_probe(table.iloc[:0])
 
 
 def test_probe_starts_like_train_run(tmp_path):

@@ -176,6 +176,19 @@ def test_the_learning_rates_of_the_prose_are_the_settings():
     assert f"within the {PROFILES['paper']['epochs']} epochs" in choice_named("augmentation").why
 
 
+def test_the_rates_the_learning_rate_and_fine_tuning_reasons_quote_follow_the_settings(monkeypatch):
+    """The rates in the reasons are glued from the profile's rate and the deviations' lower
+    one: change them and the words change with them."""
+    monkeypatch.setattr(protocol, "_PROFILE_RATE", 2e-3)
+    monkeypatch.setattr(protocol, "_LOWER_RATE", 5e-4)
+    choices = {choice.name: choice for choice in protocol.protocol_choices(SUMMARIES)}
+    rate, tune = choices["learning rate"].why, choices["fine-tuning"].why
+    assert "dies on FER2013 at 0.002" in rate and "majority class at 0.002 and learns at 0.0005" in rate
+    assert "fine-tune at 0.002 ended near chance and the one at 0.0005 did not" in tune
+    assert "0.0001" not in rate + tune
+    assert "dies on FER2013 at 0.001" in choice_named("learning rate").why, "the protocol's own rates"
+
+
 def test_the_numbers_the_book_glues_are_the_settings_and_the_counts(monkeypatch):
     """What the pages glue instead of typing: the protocol run's settings, its lower rate,
     JAFFE's balanced pass and the images of an epoch of Model 2's source code."""

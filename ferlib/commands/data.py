@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ferlib import options
 from ferlib.commands.common import _add_pack, _check_data_dir, parse_seeds
-from ferlib.vocabulary import SUBJECT_PROTOCOLS
+from ferlib.vocabulary import SUBJECT_PROTOCOLS, audit_datasets
 
 
 def add_datasets(commands):
@@ -98,7 +98,7 @@ def _datasets_text(report) -> str:
 def _add_split_audit(commands, name, text):
     """The parser of ``baselines`` or ``leakage``: the data, the data sets, the split seeds
     and protocol, and where the report goes."""
-    names = ("jaffe", "ckplus7", "ckplus", "fer2013")
+    names = audit_datasets("real")
     p = commands.add_parser(name, help=text)
     p.add_argument("--data-dir", default=None,
                    help="root of the real data sets; without it, synthetic stand-ins are used")
@@ -132,7 +132,7 @@ def add_leakage(commands):
 def _audit_datasets(args) -> tuple:
     if args.datasets:
         return tuple(args.datasets)
-    return ("jaffe", "ckplus7", "ckplus", "fer2013") if args.data_dir else ("jaffe", "ckplus", "fer2013")
+    return audit_datasets("real" if args.data_dir else "synthetic")
 
 
 def _save_report(report, path):
