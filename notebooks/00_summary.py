@@ -80,13 +80,13 @@ fmt.table(claim_rows, [fmt.template("**{number}.** {claim} ({where})", "the pape
 # %% [markdown]
 # ```{glue:figure} summary_accuracy
 # :name: fig-summary
-# :alt: Three panels, FER2013, JAFFE and CK+ with 7 classes. Each row is one experiment of the paper, a network trained from scratch or fine-tuned. A diamond marks the paper's accuracy, a dot ours with a bar for its 95% interval and ticks for single seeds; rows without a run say so. Vertical lines mark chance, the majority class and the two logistic-regression baselines.
+# :alt: Three panels, FER2013, JAFFE and CK+ (7 classes). Each row is one experiment of the paper, a network trained from scratch or fine-tuned. A diamond marks the paper's accuracy, a dot ours with a bar for its 95% interval and ticks for single seeds; rows without a run say so. Vertical lines mark chance, the majority class and the two logistic-regression baselines.
 #
 # The paper's Tables 5-7 beside ours. Diamonds: the paper's test accuracy. Dots: our mean
 # test accuracy over seeds, with its 95% interval (bar) and each seed (ticks). Vertical
 # lines, on the same test images: chance (one class in seven), always answering the
-# most frequent class (on CK+ with 7 classes, "neutral" is half the test images), and
-# logistic regression on pixels and on HOG features.
+# most frequent class (which on CK+ (7 classes) is "neutral", half the test images),
+# and logistic regression on pixels and on HOG features.
 # ```
 #
 # The verdict rule: an accuracy of ours agrees with the paper's when the two differ by

@@ -159,7 +159,7 @@ display(Markdown(missing_runs_markdown(missing)))
 #
 # ```{glue:figure} curves_ckplus
 # :name: fig-curves-ckplus
-# :alt: Accuracy and loss per epoch on CK+ with 7 classes, training solid and validation dashed, one row of two panels per run.
+# :alt: Accuracy and loss per epoch on CK+ (7 classes), training solid and validation dashed, one row of two panels per run.
 #
 # Learning curves on CK+ (the paper's Fig. 9), as in {numref}`fig-curves-fer2013`.
 # ```

@@ -135,7 +135,7 @@ pairs = confusion_section("jaffe")
 #
 # ```{glue:figure} confusion_ckplus
 # :name: fig-confusion-ckplus
-# :alt: Two seven-by-seven heatmaps of CK+ test images with 7 classes, counts and shares of each true class, every cell labelled.
+# :alt: Two seven-by-seven heatmaps of CK+ (7 classes) test images, counts and shares of each true class, every cell labelled.
 #
 # Confusion matrix on the test part of CK+ (7 classes) (the paper's Table 4), as in
 # {numref}`fig-confusion-fer2013`. Half the test faces are neutral.

@@ -58,9 +58,9 @@ findings.box(findings.transfer_findings(verdicts))
 # too; *a loss* is the mirror; otherwise there is *no evidence of a gain*. Without the
 # anchor a network is *untested*. A missing strand does not block a verdict, but the table
 # says which strands each verdict stands on. The rule judges accuracy, the paper's
-# measure; balanced accuracy (the mean recall over classes) is given beside it, and on
-# seven-class CK+ the gain on the expression (peak) frames and on the neutral first frames
-# apart.
+# measure; balanced accuracy (the mean recall over classes) is given beside it,
+# and on CK+ (7 classes) the gain on the expression (peak) frames and on the neutral
+# first frames apart.
 
 # %%
 glue("rule_min_seeds", RULE.min_seeds, display=False)
@@ -137,7 +137,7 @@ if len(subject):
 # gain on each split seed with runs (split seed 0 is the protocol's), and beside it
 # HOG + logistic regression on the same split: its accuracy moves by
 # {glue:text}`hog_spread_jaffe:.1f` points on JAFFE and {glue:text}`hog_spread_ckplus7:.1f`
-# points on seven-class CK+ over split seeds {glue:text}`hog_split_seeds`, from the split
+# points on CK+ (7 classes) over split seeds {glue:text}`hog_split_seeds`, from the split
 # alone.
 
 # %%
@@ -166,10 +166,10 @@ fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
           missing="one split seed: no spread yet", filename="transfer-split-spread.csv")
 
 # %% [markdown]
-# ## Seven-class CK+: expression frames and neutral frames
+# ## CK+ (7 classes): expression frames and neutral frames
 #
-# Half of a seven-class CK+ test part is the neutral first frames of its sequences, all of
-# one class, and many test people have a neutral frame of another sequence in training. A
+# Half of the test part of CK+ (7 classes) is the neutral first frames of its sequences, all
+# of one class, and many test people have a neutral frame of another sequence in training. A
 # gain can come from naming expressions better or from telling a face at rest from one
 # that is not. Each comparison below is split into the two kinds of frame (read from each
 # image's file name: the release's `neutral` folder, or frame one of a sequence) and
@@ -183,7 +183,7 @@ frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subjec
 display(fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
                            fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
                            fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)")],
-                  missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet.",
+                  missing="pooled subject folds have no split seed", empty="No pair of runs on CK+ (7 classes) yet.",
                   filename="transfer-ckplus7-frames.csv"))
 if len(frames):
     display(fmt.table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("seed"), fmt.text("frames"),
@@ -195,9 +195,9 @@ if len(frames):
                       filename="transfer-ckplus7-frames.csv"))
 
 # %% [markdown]
-# The same split for every seven-class CK+ run of the protocol on its own: its accuracy on
-# each kind of frame, with a 95% Wilson interval (balanced accuracy on the neutral frames,
-# one class, is their accuracy).
+# The same split for every run of the protocol on CK+ (7 classes), on its own: its accuracy
+# on each kind of frame, with a 95% Wilson interval (balanced accuracy on the
+# neutral frames, one class, is their accuracy).
 
 # %%
 protocol_ck = [run for found in results.protocol_seed_runs(committed_runs).values() for run in found
@@ -206,8 +206,8 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
            [fmt.text("model"), fmt.text("training"), fmt.number("seed"), fmt.text("frames"),
             fmt.number("n", "images"), fmt.percent_interval("accuracy", "low", "high", "accuracy [95% interval]"),
             fmt.percent("balanced_accuracy", "balanced accuracy")],
-           title="Every seven-class CK+ run of the protocol, by kind of frame", filename="ckplus7-frames.csv",
-           empty="No protocol run on seven-class CK+ is committed.")
+           title="Every run of the protocol on CK+ (7 classes), by kind of frame", filename="ckplus7-frames.csv",
+           empty="No run of the protocol on CK+ (7 classes) yet.")
 
 # %% [markdown]
 # ## What the missing strands need

@@ -1,0 +1,84 @@
+"""The book's prose, read from its sources: one name per thing.
+
+The pages are the jupytext notebooks and the Markdown pages that ``_toc.yml`` lists
+(:func:`ferlib.book.toc_entries`); the sentences that ferlib writes into them are read
+from their snapshots (``tests/snapshots``, see ``test_snapshots.py``), so a sentence of
+ferlib that brings a banned name back fails here once its snapshot is updated.
+"""
+
+import re
+
+import jupytext
+import pytest
+
+from ferlib import book
+from snapshot_files import SNAPSHOTS
+
+ROOT = book.project_root()
+ENTRIES = book.toc_entries(ROOT)
+
+#: Names the book no longer uses for CK+: it says "CK+ (7 classes)" and "CK+48 (6 classes)".
+BANNED_NAMES = {
+    r"seven[- ]class CK\+": "CK+ (7 classes)",
+    r"six[- ]class CK\+48": "CK+48 (6 classes)",
+    r"CK\+ ?7\b": "CK+ (7 classes)",
+    r"CK\+ with (?:7|seven) classes": "CK+ (7 classes)",
+}
+#: The data set's name in code, which prose outside code spans does not use.
+CODE_NAME = re.compile(r"\bckplus7\b")
+
+
+def source_path(entry):
+    """The file a page of the book is written in."""
+    return ROOT / f"{entry.file}.py" if entry.is_notebook else ROOT / f"{entry.file}.md"
+
+
+def page_markdown(entry) -> str:
+    """A page's Markdown: a notebook's Markdown cells in order, or a Markdown page."""
+    path = source_path(entry)
+    if entry.is_notebook:
+        cells = jupytext.read(path).cells
+        return "\n\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    return path.read_text(encoding="utf-8")
+
+
+def outside_code(markdown: str) -> str:
+    """``markdown`` without fenced blocks of code and without inline spans in backticks
+    (inline code, and the targets of roles: glued keys, cited keys, file names)."""
+    markdown = re.sub(r"^(`{3,})(?:bash|python|text|console)?\n.*?^\1\s*$", "", markdown, flags=re.M | re.S)
+    return re.sub(r"`[^`\n]*`", "", markdown)
+
+
+def banned_names(text: str, *, prose: str | None = None) -> list:
+    """Each banned name of CK+ in ``text`` with the name to use instead; ``prose`` (the
+    text outside code) is also searched for the data set's code name."""
+    found = [f"{match.group(0)!r} (write {name})" for pattern, name in BANNED_NAMES.items()
+             for match in re.finditer(pattern, text, flags=re.IGNORECASE)]
+    if prose is not None:
+        found += [f"{match.group(0)!r} in prose (write CK+ (7 classes))" for match in CODE_NAME.finditer(prose)]
+    return found
+
+
+def test_one_name_per_data_set_in_the_books_prose():
+    """Every page, the whole source of a notebook included (its tables' titles and empty
+    messages are prose too), and every snapshot of ferlib's sentences names CK+ as the
+    glossary does."""
+    problems = []
+    for entry in ENTRIES:
+        path = source_path(entry)
+        problems += [f"{path.relative_to(ROOT)}: {found}" for found in
+                     banned_names(path.read_text(encoding="utf-8"), prose=outside_code(page_markdown(entry)))]
+    for path in sorted(SNAPSHOTS.glob("*.md")):
+        problems += [f"tests/snapshots/{path.name}: {found}" for found in banned_names(path.read_text())]
+    readme = ROOT / "README.md"
+    problems += [f"README.md: {found}" for found in banned_names(readme.read_text(encoding="utf-8"))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_name_check_finds_each_banned_variant():
+    text = "On seven-class CK+ and the six-class CK+48, CK+ 7 and CK+ with 7 classes."
+    assert len(banned_names(text)) == 4
+    assert banned_names("CK+ (7 classes) and CK+48 (6 classes); CK+ is half neutral.") == []
+    prose = outside_code("The `ckplus7` set, {glue:text}`hog_spread_ckplus7:.1f` points.\n"
+                         "```bash\npython -m ferlib train --dataset ckplus7\n```\nBut ckplus7 here.")
+    assert banned_names("", prose=prose) == ["'ckplus7' in prose (write CK+ (7 classes))"]
