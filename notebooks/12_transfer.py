@@ -224,5 +224,48 @@ starts = [f"Model {row.model} on FER2013: {row.reason}." for row in absent.itert
           if row.dataset == "fer2013"]
 display(Markdown("\n".join(f"- {line}" for line in starts + still) or "Nothing: every strand has its runs."))
 
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise}
+# :label: ex-transfer-seeds
+#
+# Three paired seeds of a network gain 15, 2 and 10 points from fine-tuning. Compute the
+# 95% t-interval of the mean gain with `ferlib.stats.seed_summary([15, 2, 10])["interval"]`.
+# What does the anchor say under the rule above? Add a fourth seed that gains 9 points:
+# what changes, and why?
+# ```
+#
+# ```{solution} ex-transfer-seeds
+# :class: dropdown
+#
+# The mean gain is 9 points, but the interval runs from about -7 to +25 points: it holds
+# zero, so the anchor shows neither a gain nor a loss, and the verdict is *no evidence of
+# a gain*. With a fourth seed at 9 points the mean stays at 9 while the interval narrows
+# to about +0.5 to +17.5 points, wholly above zero: a gain. With three seeds the t
+# quantile is 4.3 and the spread of one seed (here the one at 2 points) weighs heavily;
+# a mean gain of several points is not yet evidence until the seeds agree or are many.
+# ```
+#
+# ```{exercise}
+# :label: ex-transfer-frames
+#
+# In the table of expression and neutral frames above, take a pair on the expression
+# frames and compute its exact McNemar p yourself with
+# `scipy.stats.binomtest(b, b + c).pvalue`, where `b` is "right only fine-tuned" and `c`
+# "right only from scratch". Why do the images both runs get right, or both get wrong,
+# not enter the test?
+# ```
+#
+# ```{solution} ex-transfer-frames
+# :class: dropdown
+#
+# The p-value equals the table's "McNemar p": the exact test asks whether `b` out of
+# `b + c` disagreements is more lopsided than a fair coin would make it. Images both runs
+# get right, or both get wrong, say nothing about which run is better, so they carry no
+# evidence either way; only the disagreements do. A large gain built on few
+# disagreements can still be chance.
+# ```
+
 # %% tags=["remove-input"]
 clock.box()

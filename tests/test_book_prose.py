@@ -1,4 +1,5 @@
-"""The book's prose, read from its sources: one name per thing.
+"""The book's prose, read from its sources: one name per thing, and exercises with
+their solutions on every chapter.
 
 The pages are the jupytext notebooks and the Markdown pages that ``_toc.yml`` lists
 (:func:`ferlib.book.toc_entries`); the sentences that ferlib writes into them are read
@@ -82,3 +83,42 @@ def test_the_name_check_finds_each_banned_variant():
     prose = outside_code("The `ckplus7` set, {glue:text}`hog_spread_ckplus7:.1f` points.\n"
                          "```bash\npython -m ferlib train --dataset ckplus7\n```\nBut ckplus7 here.")
     assert banned_names("", prose=prose) == ["'ckplus7' in prose (write CK+ (7 classes))"]
+
+
+#: The parts whose pages are chapters (not the landing page, the glossary and the page
+#: for teachers, or the appendices): each ends with exercises.
+EXERCISE_PARTS = ("Results", "The study, section by section", "Evidence")
+EXERCISE = re.compile(r"^(`{3,})\{exercise\}[^\n]*\n:label: *(\S+)", re.M)
+SOLUTION = re.compile(r"^`{3,}\{solution\} *(\S+)", re.M)
+
+
+def exercises(markdown: str) -> tuple:
+    """``(exercise labels, solution targets)`` of a page's Markdown, in order."""
+    return [label for _, label in EXERCISE.findall(markdown)], SOLUTION.findall(markdown)
+
+
+def test_every_chapter_has_an_exercise_with_its_solution():
+    """At least one exercise per chapter, each with one solution on the same page, and
+    no label used twice in the book."""
+    chapters = [entry for entry in ENTRIES if entry.part in EXERCISE_PARTS]
+    assert {"07_results", "12_transfer", "conclusions", "method", "09_protocol"} <= {e.name for e in chapters}
+    problems, seen = [], {}
+    for entry in chapters:
+        labels, solved = exercises(page_markdown(entry))
+        if not labels:
+            problems.append(f"{entry.file}: no exercise")
+        problems += [f"{entry.file}: exercise {label} has {solved.count(label)} solutions"
+                     for label in labels if solved.count(label) != 1]
+        problems += [f"{entry.file}: a solution of {label}, which is no exercise of the page"
+                     for label in set(solved) - set(labels)]
+        for label in labels:
+            if label in seen:
+                problems.append(f"{entry.file}: exercise label {label} is also used by {seen[label]}")
+            seen[label] = entry.file
+    assert not problems, "\n".join(problems)
+
+
+def test_exercises_are_found_with_either_fence():
+    page = ("```{exercise}\n:label: ex-a\n\nQ\n```\n\n```{solution} ex-a\n:class: dropdown\n\nA\n```\n"
+            "````{exercise}\n:label: ex-b\n\n```bash\nrun\n```\n````\n")
+    assert exercises(page) == (["ex-a", "ex-b"], ["ex-a"])
