@@ -1,5 +1,5 @@
-"""The book's prose, read from its sources: one name per thing, and exercises with
-their solutions on every chapter.
+"""The book's prose, read from its sources: an abstract of at most 200 words, one
+name per thing, and exercises with their solutions on every chapter.
 
 The pages are the jupytext notebooks and the Markdown pages that ``_toc.yml`` lists
 (:func:`ferlib.book.toc_entries`); the sentences that ferlib writes into them are read
@@ -9,14 +9,45 @@ ferlib that brings a banned name back fails here once its snapshot is updated.
 
 import re
 
-import jupytext
 import pytest
 
-from ferlib import book
+from book_sources import (ABSTRACT_START, abstract_markdown, abstract_text, landing_values, outside_code,
+                          page_markdown, plain_text, source_path)
+from ferlib import book, results
+from html_checks import count_words
 from snapshot_files import SNAPSHOTS
 
 ROOT = book.project_root()
 ENTRIES = book.toc_entries(ROOT)
+RESULTS = ROOT / results.PAPER_RESULTS
+#: The most words the landing page's abstract may have (issue 28: 200 words or fewer).
+ABSTRACT_WORDS = 200
+
+
+def test_the_abstract_has_at_most_200_words():
+    """The abstract as a reader reads it, its numbers and sentences glued from the
+    committed results by the calls the landing page makes: when they grow, this fails."""
+    text = abstract_text(landing_values(RESULTS))
+    words = count_words(text)
+    assert text.startswith("Abstract. Borgalli and Surve [2022] report")
+    assert "Of the paper's" in text and "{" not in text  # the verdict glued in, no role left
+    assert words <= ABSTRACT_WORDS, f"the abstract has {words} words (at most {ABSTRACT_WORDS}):\n{text}"
+
+
+def test_the_abstract_is_counted_as_rendered(tmp_path):
+    """The count sees the glued sentences, not their keys: an abstract whose glued
+    sentence is long fails, and a key without a value is an error."""
+    landing = tmp_path / "landing.py"
+    landing.write_text(f"# %% [markdown]\n# {ABSTRACT_START} {{cite:t}}`borgalli2022` report that\n"
+                       "# {glue:text}`summary_verdict`, {term}`HOG <HOG>`.\n#\n# Not the abstract.\n")
+    assert abstract_markdown(landing).endswith("{term}`HOG <HOG>`.")
+    assert abstract_text({"verdict": "all of it"}, landing) == (
+        "Abstract. Borgalli and Surve [2022] report that all of it, HOG.")
+    assert count_words(abstract_text({"verdict": "word " * 200}, landing)) > ABSTRACT_WORDS
+    with pytest.raises(KeyError, match="summary_verdict"):
+        abstract_text({}, landing)
+    with pytest.raises(ValueError, match="doc"):
+        plain_text("See {doc}`07_results`.", {})
 
 #: Names the book no longer uses for CK+: it says "CK+ (7 classes)" and "CK+48 (6 classes)".
 BANNED_NAMES = {
@@ -27,27 +58,6 @@ BANNED_NAMES = {
 }
 #: The data set's name in code, which prose outside code spans does not use.
 CODE_NAME = re.compile(r"\bckplus7\b")
-
-
-def source_path(entry):
-    """The file a page of the book is written in."""
-    return ROOT / f"{entry.file}.py" if entry.is_notebook else ROOT / f"{entry.file}.md"
-
-
-def page_markdown(entry) -> str:
-    """A page's Markdown: a notebook's Markdown cells in order, or a Markdown page."""
-    path = source_path(entry)
-    if entry.is_notebook:
-        cells = jupytext.read(path).cells
-        return "\n\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
-    return path.read_text(encoding="utf-8")
-
-
-def outside_code(markdown: str) -> str:
-    """``markdown`` without fenced blocks of code and without inline spans in backticks
-    (inline code, and the targets of roles: glued keys, cited keys, file names)."""
-    markdown = re.sub(r"^(`{3,})(?:bash|python|text|console)?\n.*?^\1\s*$", "", markdown, flags=re.M | re.S)
-    return re.sub(r"`[^`\n]*`", "", markdown)
 
 
 def banned_names(text: str, *, prose: str | None = None) -> list:
@@ -122,3 +132,4 @@ def test_exercises_are_found_with_either_fence():
     page = ("```{exercise}\n:label: ex-a\n\nQ\n```\n\n```{solution} ex-a\n:class: dropdown\n\nA\n```\n"
             "````{exercise}\n:label: ex-b\n\n```bash\nrun\n```\n````\n")
     assert exercises(page) == (["ex-a", "ex-b"], ["ex-a"])
+
