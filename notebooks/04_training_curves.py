@@ -120,6 +120,9 @@ glue_figure("small_curves", figures.training_curves_figure({"Model 2, synthetic 
 # the epoch with the best validation accuracy and stores everything the book reads.
 #
 # ## The runs of the paper's experiments
+#
+# Beside each test accuracy, its 95% {term}`Wilson interval`: the true accuracies that
+# the number of right answers on that many test images leaves plausible.
 
 # %% tags=["hide-input"]
 fmt.table(overview.sort_values("model", kind="stable"),

@@ -59,7 +59,7 @@ def confusion_section(dataset):
     low, high = tables.accuracy_bounds(test["accuracy"], test["n"])
     display(Markdown(f"Model {model}, {tables.training_label(source)}, seed {run.config.seed}: test accuracy "
                      f"{fmt.percent_interval_text(test['accuracy'], low, high)} on {test['n']:,} images "
-                     f"(95% interval in brackets)."))
+                     f"(95% {{term}}`Wilson interval` in brackets)."))
     glue_figure(f"confusion_{dataset}", figures.confusion_figure(
         test["confusion"], title=f"{figures.run_dataset_title(run.config.dataset)}, model {model} "
                                  f"({tables.training_label(source)})"))

@@ -49,7 +49,7 @@ findings.box(findings.transfer_findings(verdicts))
 #    poser out; CK+ is split into folds grouped by person), fine-tuned and from scratch,
 #    training seed {glue:text}`rule_subject_seed`. Pooled, each image is tested once, by
 #    the fold that holds its person out, and the two networks are paired image by image
-#    (exact McNemar test at {glue:text}`rule_level`).
+#    (exact {term}`McNemar test` at {glue:text}`rule_level`).
 # 3. **Split seeds**: the paper's split drawn again with split seeds
 #    {glue:text}`rule_split_seeds`, each judged as the anchor is (a single pair by its exact
 #    McNemar test).
@@ -58,7 +58,7 @@ findings.box(findings.transfer_findings(verdicts))
 # too; *a loss* is the mirror; otherwise there is *no evidence of a gain*. Without the
 # anchor a network is *untested*. A missing strand does not block a verdict, but the table
 # says which strands each verdict stands on. The rule judges accuracy, the paper's
-# measure; balanced accuracy (the mean recall over classes) is given beside it,
+# measure; {term}`balanced accuracy` (the mean recall over classes) is given beside it,
 # and on CK+ (7 classes) the gain on the expression (peak) frames and on the neutral
 # first frames apart.
 
@@ -135,7 +135,7 @@ if len(subject):
 #
 # One draw of the paper's split decides a lot on small test parts. Below, the fine-tune
 # gain on each split seed with runs (split seed 0 is the protocol's), and beside it
-# HOG + logistic regression on the same split: its accuracy moves by
+# {term}`HOG` + logistic regression on the same split: its accuracy moves by
 # {glue:text}`hog_spread_jaffe:.1f` points on JAFFE and {glue:text}`hog_spread_ckplus7:.1f`
 # points on CK+ (7 classes) over split seeds {glue:text}`hog_split_seeds`, from the split
 # alone.
@@ -196,7 +196,7 @@ if len(frames):
 
 # %% [markdown]
 # The same split for every run of the protocol on CK+ (7 classes), on its own: its accuracy
-# on each kind of frame, with a 95% Wilson interval (balanced accuracy on the
+# on each kind of frame, with a 95% {term}`Wilson interval` (balanced accuracy on the
 # neutral frames, one class, is their accuracy).
 
 # %%

@@ -1,5 +1,6 @@
 """The book's prose, read from its sources: an abstract of at most 200 words, one
-name per thing, and exercises with their solutions on every chapter.
+name per thing, statistical terms linked to the glossary at their first use, and
+exercises with their solutions on every chapter.
 
 The pages are the jupytext notebooks and the Markdown pages that ``_toc.yml`` lists
 (:func:`ferlib.book.toc_entries`); the sentences that ferlib writes into them are read
@@ -14,6 +15,7 @@ import pytest
 from book_sources import (ABSTRACT_START, abstract_markdown, abstract_text, landing_values, outside_code,
                           page_markdown, plain_text, source_path)
 from ferlib import book, results
+from ferlib import formatting as fmt
 from html_checks import count_words
 from snapshot_files import SNAPSHOTS
 
@@ -133,3 +135,37 @@ def test_exercises_are_found_with_either_fence():
             "````{exercise}\n:label: ex-b\n\n```bash\nrun\n```\n````\n")
     assert exercises(page) == (["ex-a", "ex-b"], ["ex-a"])
 
+
+#: The pages on which each statistical term of :data:`ferlib.formatting.GLOSSARY_TERMS`
+#: links to the glossary where it is first used: the landing page, the paper's sections
+#: and the transfer chapter.
+TERM_PAGES = ("00_summary", "01_datasets", "02_architectures", "03_augmentation", "04_training_curves",
+              "05_confusion_matrices", "06_emotion_analysis", "12_transfer")
+
+
+def glued_where_known(markdown: str, values: dict) -> str:
+    """``markdown`` with the landing page's glued sentences in place of their roles (they
+    come first on the page), the other roles left as written."""
+    return re.sub(r"\{glue:text\}`summary_(\w+)`",
+                  lambda match: values.get(match.group(1), match.group(0)), markdown)
+
+
+def test_statistical_terms_link_to_the_glossary_at_their_first_use():
+    """On each page, the first McNemar, Wilson interval, balanced accuracy and HOG of its
+    prose (the landing page's glued sentences included) is a ``{term}`` role: linking the
+    first uses again changes nothing. The boxes of findings link theirs themselves
+    (:func:`ferlib.findings.box`)."""
+    values = landing_values(RESULTS)
+    pages = {entry.name: entry for entry in ENTRIES}
+    problems = []
+    for name in TERM_PAGES:
+        markdown = page_markdown(pages[name])
+        if name == "00_summary":
+            markdown = glued_where_known(markdown, values)
+        linked = fmt.link_terms(markdown)
+        if linked != markdown:
+            first = next(i for i, (a, b) in enumerate(zip(linked, markdown)) if a != b)
+            problems.append(f"{name}: first use not linked: ...{markdown[max(0, first - 60):first + 40]!r}")
+    assert not problems, "\n".join(problems)
+    landing = glued_where_known(page_markdown(pages["00_summary"]), values)
+    assert landing.index("{term}`HOG`") < landing.index("HOG with logistic regression")  # before the glued one
