@@ -28,7 +28,16 @@ from ferlib.compare import (
 )
 from ferlib.config import PROFILES
 from ferlib.diagnostics import live_fractions, most_live_probe
-from ferlib.formatting import DASH, admonition, p_text, percent_interval_text, percent_text, points_text, range_text
+from ferlib.formatting import (
+    DASH,
+    admonition,
+    link_terms,
+    p_text,
+    percent_interval_text,
+    percent_text,
+    points_text,
+    range_text,
+)
 from ferlib.missing import CPU_CORES
 from ferlib.study import STUDY_DATASETS, STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
@@ -304,11 +313,12 @@ BOX_TITLE = "What we found"
 
 def box(lines):
     """The "what we found" box of a chapter: ``lines`` as a MyST admonition that a
-    notebook cell shows (an IPython Markdown object)."""
+    notebook cell shows (an IPython Markdown object). The box comes first on its page, so
+    the statistical terms it uses are linked to the glossary there (:func:`link_terms`)."""
     # saves start-up time: IPython loads only in a notebook
     from IPython.display import Markdown
 
-    return Markdown(admonition(BOX_TITLE, list(lines)))
+    return Markdown(link_terms(admonition(BOX_TITLE, list(lines))))
 
 
 def _experiment(model, dataset, training) -> str:

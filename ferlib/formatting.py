@@ -21,6 +21,7 @@ import base64
 import dataclasses
 import html
 import math
+import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 
@@ -431,6 +432,44 @@ def admonition(title: str, lines: Sequence[str], *, kind: str = "admonition", cs
     """A MyST admonition (a titled box) holding ``lines`` as a bullet list, as Markdown."""
     body = "\n".join(f"- {line}" for line in lines) if lines else "Nothing to report."
     return f":::{{{kind}}} {title}\n:class: {css}\n\n{body}\n:::"
+
+
+#: The statistical terms a generated text links to the glossary at their first use: a
+#: pattern of the words as sentences write them -> the glossary's entry.
+GLOSSARY_TERMS = {
+    r"McNemar(?: test)?": "McNemar test",
+    r"Wilson interval": "Wilson interval",
+    r"[Bb]alanced accuracy": "Balanced accuracy",
+    r"HOG": "HOG",
+}
+
+
+def link_terms(markdown: str, terms: Mapping[str, str] = GLOSSARY_TERMS) -> str:
+    """``markdown`` with the first use of each of ``terms`` (:data:`GLOSSARY_TERMS`)
+    written as a MyST ``{term}`` role, which links it to its glossary entry:
+    ``"the exact McNemar test"`` -> ``"the exact {term}`McNemar test`"``, ``"exact
+    McNemar, p < 0.05"`` -> ``"exact {term}`McNemar <McNemar test>`, p < 0.05"``. Words
+    in backticks (code, roles) are left as they are, and a term already linked there
+    counts as used."""
+    pieces = re.split(r"(\{[\w:-]+\}`[^`]*`|`[^`]*`)", markdown)
+    linked = set()
+    for i, piece in enumerate(pieces):
+        for pattern, entry in terms.items():
+            if entry in linked:
+                continue
+            if i % 2:  # a span in backticks: a term role there is the first use
+                if re.fullmatch(r"\{term\}`(?:[^`<]*<)?" + re.escape(entry) + r">?`", piece, flags=re.I):
+                    linked.add(entry)
+                continue
+            found = re.search(rf"\b{pattern}\b", piece)
+            if found is None:
+                continue
+            words = found.group(0)
+            role = f"{{term}}`{words}`" if words.lower() == entry.lower() else f"{{term}}`{words} <{entry}>`"
+            piece = piece[:found.start()] + role + piece[found.end():]
+            linked.add(entry)
+        pieces[i] = piece
+    return "".join(pieces)
 
 
 # --------------------------------------------------------------------------- the book's recurring tables

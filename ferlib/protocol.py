@@ -74,7 +74,7 @@ EXPERIMENT_DEVIATIONS = {
         },
         (2, "ckplus", None): {
             "settings": {"learning_rate": _LOWER_RATE},
-            "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 on seven-class CK+ "
+            "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 on CK+ (7 classes) "
                       "mostly stays at the majority class: in the sensitivity study's "
                       f"learning-rate cells most seeds at {_PROFILE_RATE:g} ended answering 'neutral' for "
                       "every face, so the median seed scored the majority class's share of "
@@ -85,7 +85,7 @@ EXPERIMENT_DEVIATIONS = {
         },
         (2, "ckplus", "fer2013"): {
             "settings": {"learning_rate": _LOWER_RATE},
-            "reason": "The fine-tune is compared with the run from scratch on seven-class CK+, "
+            "reason": "The fine-tune is compared with the run from scratch on CK+ (7 classes), "
                       "so it trains at that run's rate: the pair differs only in its starting "
                       "weights.",
         },
@@ -568,10 +568,10 @@ def protocol_choices(summaries) -> tuple:
         Choice("learning rate",
                "Adam, no rate given",
                f"both {SOURCE_LEARNING_RATE:g} (Adam's default in Model 2's code, written out in Model 3's)",
-               f"{run.learning_rate:g}; Model 2 on FER2013, and on seven-class CK+ from scratch and fine-tuned, "
+               f"{run.learning_rate:g}; Model 2 on FER2013, and on CK+ (7 classes) from scratch and fine-tuned, "
                f"{deviation_rates} (stated deviations)",
                f"both sources; Model 2 dies on FER2013 at {_PROFILE_RATE:g} (the probes on the claims "
-               f"page); on seven-class CK+ its median seed stays at the majority class at {_PROFILE_RATE:g} "
+               f"page); on CK+ (7 classes) its median seed stays at the majority class at {_PROFILE_RATE:g} "
                f"and learns at {_LOWER_RATE:g} (the study's learning-rate cells, below, on validation "
                f"accuracy); on JAFFE the study keeps {run.learning_rate:g}",
                ("learning_rate",),
@@ -661,18 +661,19 @@ def protocol_choices(summaries) -> tuple:
         Choice("CK+ classes",
                f"seven classes with {paper.TABLE_1['ckplus']['neutral']} neutral images (Table 1)",
                "not used",
-               f"ckplus7: the peak frame of each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences and its "
-               "neutral first frame, contempt counted as disgust; the six-class CK+48 runs are a stated variant",
+               f"CK+ (7 classes): the peak frame of each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences "
+               "and its neutral first frame, contempt counted as disgust; the CK+48 (6 classes) runs are a stated "
+               "variant",
                "the paper's Table 1, and its section 5B, which counts contempt as disgust; CK+48 has no "
                "neutral frames",
                ("dataset",),
-               departs=f"CK+: the protocol runs the seven-class task as the paper counts it: the peak frame of "
+               departs=f"CK+: the protocol runs CK+ (7 classes) as the paper counts it: the peak frame of "
                        f"each of the {paper.CKPLUS_LABELLED_SEQUENCES} labelled sequences and its neutral first "
                        f"frame ({2 * paper.CKPLUS_LABELLED_SEQUENCES} images), read from a face-crop release that "
                        f"keeps the first frames. Its {paper.TABLE_1['ckplus']['contempt']} contempt sequences are "
                        f"counted as disgust, as the paper's section 5B does (no departure there). Runs on the "
-                       f"common CK+48 release (the last three frames of each sequence, no neutral frames, six "
-                       f"classes) are kept as a stated variant outside the protocol."),
+                       f"common CK+48 (6 classes) release (the last three frames of each sequence, no neutral "
+                       f"frames) are kept as a stated variant outside the protocol."),
         Choice("JAFFE images",
                f"{sum(paper.TABLE_1['jaffe'].values())} images, {paper.TABLE_1['jaffe']['disgust']} of them "
                f"disgust and {paper.TABLE_1['jaffe']['fear']} fear (Table 1); the networks take {face} faces "

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ferlib import compare, paper, stats
+from ferlib import formatting as fmt
 from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
 from ferlib.missing import CPU_CORES
 from ferlib.protocol import paper_dataset
@@ -351,12 +352,19 @@ def _count_words(n: int, singular: str, plural: str) -> str:
 
 def verdict_sentence(claims: pd.DataFrame) -> str:
     """``"Of the paper's 7 claims, 1 is reproduced, 1 partly, 3 are not and 2 are
-    untested."``"""
+    untested"``; a status no claim has is left out after the first
+    (``"..., 1 is reproduced, 2 partly and 4 are not"``)."""
     counts = status_counts(claims)
-    parts = [f"{counts['reproduced']} {'is' if counts['reproduced'] == 1 else 'are'} reproduced",
-             f"{counts['partly']} partly", f"{counts['not reproduced']} {'is' if counts['not reproduced'] == 1 else 'are'} not",
-             f"{counts['untested']} {'is' if counts['untested'] == 1 else 'are'} untested"]
-    return f"Of the paper's {len(claims)} claims, {', '.join(parts[:-1])} and {parts[-1]}"
+
+    def verb(n):
+        return "is" if n == 1 else "are"
+
+    parts = [f"{counts['reproduced']} {verb(counts['reproduced'])} reproduced"]
+    parts += [f"{counts['partly']} partly"] if counts["partly"] else []
+    parts += [f"{counts['not reproduced']} {verb(counts['not reproduced'])} not"] if counts["not reproduced"] else []
+    parts += [f"{counts['untested']} {verb(counts['untested'])} untested"] if counts["untested"] else []
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
+    return f"Of the paper's {len(claims)} claims, {listed}"
 
 
 def paper_dataset_title(name: str) -> str:
@@ -387,10 +395,14 @@ def untested_sentence(seed_runs: dict, missing=None) -> str:
     return f"For {_models_text(lacking)} the paper's question is untested{cost}"
 
 
-def gain_sentence(verdicts: pd.DataFrame) -> str:
+def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
     """The fine-tune gains measured so far, network by network, over seeds:
     ``"Fine-tuned from FER2013, Model 2 gains 15.9 points on JAFFE and 9.3 on CK+ (7
-    classes), significant on its own test images for 0 and 2 of 3 seeds"``."""
+    classes), significant on its own test images for 0 and 2 of 3 seeds"``, then the
+    verdicts decided (``"(the gain holds on JAFFE; no evidence of a gain on CK+ (7
+    classes))"``, or ``"(no evidence of a gain on both)"``). Without ``seeds``, the
+    abstract's shorter form, which gives the number of seeds but not how many of them
+    are significant alone: ``"..., 9.3 on CK+ (7 classes) over 3 seeds"``."""
     if verdicts.empty:
         return "No fine-tune has its run from scratch yet, so no gain is measured"
     order = {name: i for i, name in enumerate(TARGET_DATASETS)}
@@ -400,13 +412,16 @@ def gain_sentence(verdicts: pd.DataFrame) -> str:
         verb = "gains" if all(r["gain_mean"] > 0 for r in rows) else "changes by"
         gains = " and ".join(f"{100 * r['gain_mean']:.1f}{' points' if i == 0 else ''} on {paper_dataset_title(r['dataset'])}"
                              for i, r in enumerate(rows))
-        seeds = {int(r["seeds"]) for r in rows}
+        seed_counts = {int(r["seeds"]) for r in rows}
         significant = " and ".join(str(int(r["significant_gains"])) for r in rows)
-        of = (f"of {_count_words(seeds.pop(), 'seed', 'seeds')}" if len(seeds) == 1
-              else "of " + " and ".join(str(int(r["seeds"])) for r in rows) + " seeds")
-        decided = [f"{r['verdict']} on {paper_dataset_title(r['dataset'])}" for r in rows if isinstance(r.get("verdict"), str)]
-        parts.append(f"Model {model} {verb} {gains}, significant on its own test images for {significant} {of}"
-                     + (f" ({'; '.join(decided)})" if decided else ""))
+        counted = (_count_words(seed_counts.pop(), "seed", "seeds") if len(seed_counts) == 1
+                   else " and ".join(str(int(r["seeds"])) for r in rows) + " seeds")
+        said = [r["verdict"] for r in rows if isinstance(r.get("verdict"), str)]
+        decided = ([f"{said[0]} on both"] if len(said) == 2 == len(rows) and said[0] == said[1] else
+                   [f"{r['verdict']} on {paper_dataset_title(r['dataset'])}" for r in rows
+                    if isinstance(r.get("verdict"), str)])
+        over = f", significant on its own test images for {significant} of {counted}" if seeds else f" over {counted}"
+        parts.append(f"Model {model} {verb} {gains}{over}" + (f" ({'; '.join(decided)})" if decided else ""))
     return "Fine-tuned from FER2013, " + "; ".join(parts)
 
 
@@ -480,3 +495,49 @@ def accuracy_sentences(accuracy: pd.DataFrame) -> list:
         lines.append(f"{paper_dataset_title(dataset)}, {how}, mean over seeds: {ours}"
                      + (f"; {_models_text(none)}: no run" if none else "") + ".")
     return lines
+
+
+def landing_sentences(claims: pd.DataFrame, verdicts: pd.DataFrame, seed_runs: dict, *, missing,
+                      subject_cnn: pd.DataFrame, leakage: dict, audit: dict, accuracy: pd.DataFrame,
+                      baselines: pd.DataFrame) -> dict:
+    """The sentences and numbers the landing page glues as ``summary_<key>``: its
+    abstract, and the results its prose quotes (the conclusions glue some of them too).
+
+    Args:
+        claims: :func:`claim_table`; verdicts: :func:`finetune_verdicts`; seed_runs:
+            the protocol's runs by experiment; missing: the missing runs.
+        subject_cnn: :func:`ferlib.compare.subject_cnn_comparison`.
+        leakage: the leakage report (``leakage.json``).
+        audit: :func:`ferlib.claims.claims_summary` of the paper's accuracies.
+        accuracy: :func:`ferlib.compare.accuracy_summary`; baselines:
+            :func:`ferlib.compare.baseline_accuracies` (one row per data set).
+
+    Returns ``{key: text}``, each sentence without its full stop.
+    """
+    by_dataset = baselines.set_index("dataset")
+    ckplus = accuracy[(accuracy["dataset"] == "ckplus") & (accuracy["training"] == "scratch")].dropna(subset=["ours"])
+    fer2013 = accuracy[accuracy["dataset"] == "fer2013"].dropna(subset=["ours"])
+    if len(ckplus):
+        ckplus_text = (f"on CK+ (7 classes) the networks trained from scratch score "
+                       f"{fmt.range_text(ckplus['ours'].min(), ckplus['ours'].max())} against the paper's "
+                       f"{paper_percent(ckplus['paper'].min())} to {paper_percent(ckplus['paper'].max())}")
+        gap = fmt.range_text(*(ckplus["ours"] - ckplus["paper"]).agg(["min", "max"])).replace("%", "")
+    else:
+        ckplus_text, gap = "on CK+ (7 classes) no network has a run from scratch yet", fmt.DASH
+    return {
+        "verdict": verdict_sentence(claims),
+        "gains": gain_sentence(verdicts),
+        "gain_verdicts": gain_sentence(verdicts, seeds=False),
+        "untested": untested_sentence(seed_runs, missing),
+        "subject": subject_sentence(subject_cnn),
+        "leakage": leakage_sentence(leakage),
+        "ckplus": ckplus_text,
+        "ckplus_hog": fmt.percent_text(by_dataset["hog_logistic"]["ckplus7"]),
+        "impossible": f"{audit['impossible']} of the paper's {audit['reported']} accuracies",
+        "fer2013": "; ".join(f"Model {row['model']} reaches {fmt.percent_text(row['ours'])} on FER2013 against "
+                             f"the paper's {paper_percent(row['paper'])}" for row in fer2013.to_dict("records"))
+                   or "No network has a FER2013 run yet",
+        "jaffe_image": image_worth(stated_test_sizes()["jaffe"]),
+        "ckplus_gap": gap,
+        "ckplus_majority": fmt.percent_text(by_dataset["majority"]["ckplus7"]),
+    }

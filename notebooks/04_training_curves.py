@@ -120,6 +120,9 @@ glue_figure("small_curves", figures.training_curves_figure({"Model 2, synthetic 
 # the epoch with the best validation accuracy and stores everything the book reads.
 #
 # ## The runs of the paper's experiments
+#
+# Beside each test accuracy, its 95% {term}`Wilson interval`: the true accuracies that
+# the number of right answers on that many test images leaves plausible.
 
 # %% tags=["hide-input"]
 fmt.table(overview.sort_values("model", kind="stable"),
@@ -159,7 +162,7 @@ display(Markdown(missing_runs_markdown(missing)))
 #
 # ```{glue:figure} curves_ckplus
 # :name: fig-curves-ckplus
-# :alt: Accuracy and loss per epoch on CK+ with 7 classes, training solid and validation dashed, one row of two panels per run.
+# :alt: Accuracy and loss per epoch on CK+ (7 classes), training solid and validation dashed, one row of two panels per run.
 #
 # Learning curves on CK+ (the paper's Fig. 9), as in {numref}`fig-curves-fer2013`.
 # ```

@@ -59,7 +59,7 @@ def confusion_section(dataset):
     low, high = tables.accuracy_bounds(test["accuracy"], test["n"])
     display(Markdown(f"Model {model}, {tables.training_label(source)}, seed {run.config.seed}: test accuracy "
                      f"{fmt.percent_interval_text(test['accuracy'], low, high)} on {test['n']:,} images "
-                     f"(95% interval in brackets)."))
+                     f"(95% {{term}}`Wilson interval` in brackets)."))
     glue_figure(f"confusion_{dataset}", figures.confusion_figure(
         test["confusion"], title=f"{figures.run_dataset_title(run.config.dataset)}, model {model} "
                                  f"({tables.training_label(source)})"))
@@ -135,7 +135,7 @@ pairs = confusion_section("jaffe")
 #
 # ```{glue:figure} confusion_ckplus
 # :name: fig-confusion-ckplus
-# :alt: Two seven-by-seven heatmaps of CK+ test images with 7 classes, counts and shares of each true class, every cell labelled.
+# :alt: Two seven-by-seven heatmaps of CK+ (7 classes) test images, counts and shares of each true class, every cell labelled.
 #
 # Confusion matrix on the test part of CK+ (7 classes) (the paper's Table 4), as in
 # {numref}`fig-confusion-fer2013`. Half the test faces are neutral.

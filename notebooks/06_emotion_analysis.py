@@ -116,7 +116,7 @@ emotion_panel("ckplus")
 # %% [markdown]
 # ```{glue:figure} emotions_ckplus
 # :name: fig-emotions-ckplus
-# :alt: Test faces of CK+ with 7 classes, each beside a bar chart of the seven class probabilities.
+# :alt: Test faces of CK+ (7 classes), each beside a bar chart of the seven class probabilities.
 #
 # The same on CK+ (7 classes) test faces: {glue:text}`emotions_kind_ckplus`.
 # ```

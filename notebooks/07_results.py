@@ -74,7 +74,7 @@ display(Markdown(chapter.description))
 #
 # ```{glue:figure} results_accuracy
 # :name: fig-results-accuracy
-# :alt: Three panels, FER2013, JAFFE and CK+ with 7 classes, one row per experiment. Diamonds mark the paper's accuracies, dots with bars our means over seeds with their 95% intervals, and vertical lines chance, the majority class and two logistic-regression baselines.
+# :alt: Three panels, FER2013, JAFFE and CK+ (7 classes), one row per experiment. Diamonds mark the paper's accuracies, dots with bars our means over seeds with their 95% intervals, and vertical lines chance, the majority class and two logistic-regression baselines.
 #
 # The paper's accuracy (diamond) beside ours: the mean over seeds with its 95%
 # t-interval (bar) and each seed (ticks), or one run with its Wilson interval. The

@@ -197,7 +197,7 @@ glue("rate_round_ckplus7_text",
 # %% [markdown]
 # ```{glue:figure} study_rate
 # :name: fig-study-rate
-# :alt: Dot plot of the study's cells on CK+ with 7 classes around a run at learning rate 0.001, validation and test accuracy per seed.
+# :alt: Dot plot of the study's cells on CK+ (7 classes) around a run at learning rate 0.001, validation and test accuracy per seed.
 #
 # The same settings changed around a run at 0.001 on CK+ (7 classes), drawn as in
 # {numref}`fig-study`.
@@ -231,7 +231,7 @@ for name in study.STUDY_DATASETS:
 # %% [markdown]
 # ```{glue:figure} study_finetune
 # :name: fig-study-finetune
-# :alt: Dot plot of Model 2 fine-tuned from FER2013 at two learning rates on JAFFE and CK+ with 7 classes, validation and test accuracy per seed.
+# :alt: Dot plot of Model 2 fine-tuned from FER2013 at two learning rates on JAFFE and CK+ (7 classes), validation and test accuracy per seed.
 #
 # Fine-tuned from FER2013 at the protocol's rate and at the other one, drawn as in
 # {numref}`fig-study`.

@@ -49,7 +49,7 @@ findings.box(findings.transfer_findings(verdicts))
 #    poser out; CK+ is split into folds grouped by person), fine-tuned and from scratch,
 #    training seed {glue:text}`rule_subject_seed`. Pooled, each image is tested once, by
 #    the fold that holds its person out, and the two networks are paired image by image
-#    (exact McNemar test at {glue:text}`rule_level`).
+#    (exact {term}`McNemar test` at {glue:text}`rule_level`).
 # 3. **Split seeds**: the paper's split drawn again with split seeds
 #    {glue:text}`rule_split_seeds`, each judged as the anchor is (a single pair by its exact
 #    McNemar test).
@@ -58,9 +58,9 @@ findings.box(findings.transfer_findings(verdicts))
 # too; *a loss* is the mirror; otherwise there is *no evidence of a gain*. Without the
 # anchor a network is *untested*. A missing strand does not block a verdict, but the table
 # says which strands each verdict stands on. The rule judges accuracy, the paper's
-# measure; balanced accuracy (the mean recall over classes) is given beside it, and on
-# seven-class CK+ the gain on the expression (peak) frames and on the neutral first frames
-# apart.
+# measure; {term}`balanced accuracy` (the mean recall over classes) is given beside it,
+# and on CK+ (7 classes) the gain on the expression (peak) frames and on the neutral
+# first frames apart.
 
 # %%
 glue("rule_min_seeds", RULE.min_seeds, display=False)
@@ -135,9 +135,9 @@ if len(subject):
 #
 # One draw of the paper's split decides a lot on small test parts. Below, the fine-tune
 # gain on each split seed with runs (split seed 0 is the protocol's), and beside it
-# HOG + logistic regression on the same split: its accuracy moves by
+# {term}`HOG` + logistic regression on the same split: its accuracy moves by
 # {glue:text}`hog_spread_jaffe:.1f` points on JAFFE and {glue:text}`hog_spread_ckplus7:.1f`
-# points on seven-class CK+ over split seeds {glue:text}`hog_split_seeds`, from the split
+# points on CK+ (7 classes) over split seeds {glue:text}`hog_split_seeds`, from the split
 # alone.
 
 # %%
@@ -166,10 +166,10 @@ fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
           missing="one split seed: no spread yet", filename="transfer-split-spread.csv")
 
 # %% [markdown]
-# ## Seven-class CK+: expression frames and neutral frames
+# ## CK+ (7 classes): expression frames and neutral frames
 #
-# Half of a seven-class CK+ test part is the neutral first frames of its sequences, all of
-# one class, and many test people have a neutral frame of another sequence in training. A
+# Half of the test part of CK+ (7 classes) is the neutral first frames of its sequences, all
+# of one class, and many test people have a neutral frame of another sequence in training. A
 # gain can come from naming expressions better or from telling a face at rest from one
 # that is not. Each comparison below is split into the two kinds of frame (read from each
 # image's file name: the release's `neutral` folder, or frame one of a sequence) and
@@ -183,7 +183,7 @@ frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subjec
 display(long_table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
                             fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
                             fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)")],
-                   missing="pooled subject folds have no split seed", empty="No pair of runs on seven-class CK+ yet.",
+                   missing="pooled subject folds have no split seed", empty="No pair of runs on CK+ (7 classes) yet.",
                    title="Gain by kind of frame, every pair", filename="transfer-ckplus7-frames.csv"))
 if len(frames):
     display(long_table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("seed"), fmt.text("frames"),
@@ -195,9 +195,9 @@ if len(frames):
                        title="Paired test by kind of frame, every pair", filename="transfer-ckplus7-frames.csv"))
 
 # %% [markdown]
-# The same split for every seven-class CK+ run of the protocol on its own: its accuracy on
-# each kind of frame, with a 95% Wilson interval (balanced accuracy on the neutral frames,
-# one class, is their accuracy).
+# The same split for every run of the protocol on CK+ (7 classes), on its own: its accuracy
+# on each kind of frame, with a 95% {term}`Wilson interval` (balanced accuracy on the
+# neutral frames, one class, is their accuracy).
 
 # %%
 protocol_ck = [run for found in results.protocol_seed_runs(committed_runs).values() for run in found
@@ -206,8 +206,8 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
            [fmt.text("model"), fmt.text("training"), fmt.number("seed"), fmt.text("frames"),
             fmt.number("n", "images"), fmt.percent_interval("accuracy", "low", "high", "accuracy [95% interval]"),
             fmt.percent("balanced_accuracy", "balanced accuracy")],
-           title="Every seven-class CK+ run of the protocol, by kind of frame", filename="ckplus7-frames.csv",
-           empty="No protocol run on seven-class CK+ is committed.")
+           title="Every run of the protocol on CK+ (7 classes), by kind of frame", filename="ckplus7-frames.csv",
+           empty="No run of the protocol on CK+ (7 classes) yet.")
 
 # %% [markdown]
 # ## What the missing strands need
@@ -223,6 +223,49 @@ absent = results.missing_runs(results_dir)
 starts = [f"Model {row.model} on FER2013: {row.reason}." for row in absent.itertuples()
           if row.dataset == "fer2013"]
 display(Markdown("\n".join(f"- {line}" for line in starts + still) or "Nothing: every strand has its runs."))
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise}
+# :label: ex-transfer-seeds
+#
+# Three paired seeds of a network gain 15, 2 and 10 points from fine-tuning. Compute the
+# 95% t-interval of the mean gain with `ferlib.stats.seed_summary([15, 2, 10])["interval"]`.
+# What does the anchor say under the rule above? Add a fourth seed that gains 9 points:
+# what changes, and why?
+# ```
+#
+# ```{solution} ex-transfer-seeds
+# :class: dropdown
+#
+# The mean gain is 9 points, but the interval runs from about -7 to +25 points: it holds
+# zero, so the anchor shows neither a gain nor a loss, and the verdict is *no evidence of
+# a gain*. With a fourth seed at 9 points the mean stays at 9 while the interval narrows
+# to about +0.5 to +17.5 points, wholly above zero: a gain. With three seeds the t
+# quantile is 4.3 and the spread of one seed (here the one at 2 points) weighs heavily;
+# a mean gain of several points is not yet evidence until the seeds agree or are many.
+# ```
+#
+# ```{exercise}
+# :label: ex-transfer-frames
+#
+# In the table of expression and neutral frames above, take a pair on the expression
+# frames and compute its exact McNemar p yourself with
+# `scipy.stats.binomtest(b, b + c).pvalue`, where `b` is "right only fine-tuned" and `c`
+# "right only from scratch". Why do the images both runs get right, or both get wrong,
+# not enter the test?
+# ```
+#
+# ```{solution} ex-transfer-frames
+# :class: dropdown
+#
+# The p-value equals the table's "McNemar p": the exact test asks whether `b` out of
+# `b + c` disagreements is more lopsided than a fair coin would make it. Images both runs
+# get right, or both get wrong, say nothing about which run is better, so they carry no
+# evidence either way; only the disagreements do. A large gain built on few
+# disagreements can still be chance.
+# ```
 
 # %% tags=["remove-input"]
 clock.box()

@@ -179,7 +179,40 @@ def test_gain_sentence_groups_a_networks_data_sets():
     sentence = summary.gain_sentence(verdicts)
     assert "Model 2 gains 15.9 points on JAFFE and 9.3 on CK+" in sentence
     assert sentence.endswith("for 0 and 2 of 3 seeds")
+    assert summary.gain_sentence(verdicts, seeds=False) == (
+        "Fine-tuned from FER2013, Model 2 gains 15.9 points on JAFFE and 9.3 on CK+ (7 classes) over 3 seeds")
+    decided = verdicts.assign(verdict=["no evidence of a gain", "the gain holds"], seeds=[3, 2])
+    assert summary.gain_sentence(decided, seeds=False).endswith(
+        "over 2 and 3 seeds (the gain holds on JAFFE; no evidence of a gain on CK+ (7 classes))")
+    same = verdicts.assign(verdict="no evidence of a gain")
+    assert summary.gain_sentence(same).endswith("for 0 and 2 of 3 seeds (no evidence of a gain on both)")
+    assert summary.gain_sentence(same.iloc[[0]]).endswith("(no evidence of a gain on CK+ (7 classes))")
     assert "No fine-tune" in summary.gain_sentence(verdicts.iloc[0:0])
+
+
+def test_the_verdict_sentence_counts_the_statuses_present():
+    claims = pd.DataFrame({"status": ["reproduced", "partly", "partly", "not reproduced", "untested"]})
+    assert summary.verdict_sentence(claims) == (
+        "Of the paper's 5 claims, 1 is reproduced, 2 partly, 1 is not and 1 is untested")
+    assert summary.verdict_sentence(claims.iloc[[1, 3, 3]]) == (
+        "Of the paper's 3 claims, 0 are reproduced, 1 partly and 2 are not")
+    assert summary.verdict_sentence(claims.iloc[[0]]).endswith("claims, 1 is reproduced")
+
+
+def test_landing_sentences_without_runs_say_so():
+    """The landing page's sentences before any run: nothing is typed, nothing fails."""
+    claims = pd.DataFrame({"status": ["untested"] * 7})
+    accuracy = pd.DataFrame(columns=["model", "dataset", "training", "ours", "paper"])
+    baselines = pd.DataFrame([{"dataset": "ckplus7", "hog_logistic": 0.848, "majority": 0.5}])
+    sentences = summary.landing_sentences(
+        claims, pd.DataFrame(), {}, missing=None, subject_cnn=pd.DataFrame(columns=["complete"]), leakage={},
+        audit={"impossible": 7, "reported": 15}, accuracy=accuracy, baselines=baselines)
+    assert sentences["verdict"] == "Of the paper's 7 claims, 0 are reproduced and 7 are untested"
+    assert sentences["ckplus"] == "on CK+ (7 classes) no network has a run from scratch yet"
+    assert sentences["fer2013"] == "No network has a FER2013 run yet"
+    assert sentences["ckplus_hog"] == "84.8%" and sentences["ckplus_majority"] == "50.0%"
+    assert sentences["gains"] == sentences["gain_verdicts"] and sentences["gains"].startswith("No fine-tune")
+    assert sentences["impossible"] == "7 of the paper's 15 accuracies" and sentences["subject"] == ""
 
 
 def test_leakage_and_subject_sentences():

@@ -135,6 +135,9 @@ def test_confusion_findings_name_the_most_frequent_mistake():
 def test_box_is_a_titled_admonition():
     box = findings.box(["a line"])
     assert box.data.startswith(":::{admonition} What we found") and "- a line" in box.data
+    linked = findings.box(["balanced accuracy 63.5% (exact McNemar, p < 0.05)", "balanced accuracy again"]).data
+    assert "- {term}`balanced accuracy` 63.5% (exact {term}`McNemar <McNemar test>`, p < 0.05)" in linked
+    assert "- balanced accuracy again" in linked  # the first use only
 
 
 def test_a_run_at_the_majority_class_is_called_out():

@@ -147,3 +147,24 @@ def test_admonition_is_a_myst_box():
     box = fmt.admonition("What we found", ["one", "two"])
     assert box.startswith(":::{admonition} What we found") and box.endswith(":::")
     assert "- one\n- two" in box
+
+
+def test_link_terms_links_each_statistical_term_once_at_its_first_use():
+    text = ("Against HOG, exact McNemar, p < 0.05; the McNemar test again; balanced accuracy 63%, "
+            "Balanced accuracy 70%; a Wilson interval; `HOG` in code; HOG once more.")
+    assert fmt.link_terms(text) == (
+        "Against {term}`HOG`, exact {term}`McNemar <McNemar test>`, p < 0.05; the McNemar test again; "
+        "{term}`balanced accuracy` 63%, Balanced accuracy 70%; a {term}`Wilson interval`; `HOG` in code; "
+        "HOG once more.")
+    assert fmt.link_terms("{term}`HOG` features, then HOG.") == "{term}`HOG` features, then HOG."  # linked already
+    assert fmt.link_terms("HOGS and WilsonX are no terms.") == "HOGS and WilsonX are no terms."
+    assert set(fmt.GLOSSARY_TERMS.values()) <= set(glossary_entries())
+
+
+def glossary_entries() -> list:
+    """The entries of the book's glossary page, as it defines them."""
+    from ferlib.book import project_root
+
+    text = (project_root() / "book" / "glossary.md").read_text(encoding="utf-8")
+    return [line for line in text.split("```{glossary}", 1)[1].splitlines() if line and not line[0].isspace()
+            and not line.startswith("```")]

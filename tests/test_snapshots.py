@@ -14,6 +14,7 @@ import types
 import pytest
 
 from ferlib import book, claims, compare, findings, missing, protocol, results, study, summary
+from book_sources import abstract_text, landing_values
 from snapshot_files import UPDATE_VARIABLE, check, render, wants_update
 
 ROOT = book.project_root()
@@ -32,8 +33,9 @@ def committed():
 
 
 def test_the_landing_pages_answer(committed, snapshot):
-    """The sentences of 00_summary: the verdict, the gains, the untested networks, new
-    people, the people in both parts; and 07_results' box."""
+    """The sentences of 00_summary: its abstract as a reader reads it, the verdict, the
+    gains, the untested networks, new people, the people in both parts; and 07_results'
+    box."""
     runs, seed_runs = committed["runs"], committed["seed_runs"]
     missing_runs = results.missing_runs(RESULTS)
     verdicts = summary.finetune_verdicts(seed_runs, runs, committed["baselines"])
@@ -42,6 +44,7 @@ def test_the_landing_pages_answer(committed, snapshot):
     accuracy = compare.accuracy_summary(seed_runs, compare.baseline_accuracies(committed["baselines"]))
     beside = compare.baseline_comparison(runs, committed["baselines"])
     snapshot("landing", {
+        "Abstract": abstract_text(landing_values(RESULTS)),
         "Verdict": summary.verdict_sentence(claim_rows),
         "Claims": [f"{row.number}. {row.claim} ({row.status}): paper {row.paper}; ours {row.ours}"
                    for row in claim_rows.itertuples()],
