@@ -19,6 +19,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from ferlib import interrupt
 from ferlib.commands import book, campaign, data, predict, results, training
 from ferlib.commands.common import (  # the helpers the commands share, importable from here as before
     DEFAULT_STORE,
@@ -70,32 +71,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    # saves start-up time: a command loads only what it runs
-    from ferlib.store import RunLocked
-
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, or an option argparse refused (its message is printed)
         return stop.code
-    try:
-        check_folder_options(args)
-        _resolve_pack(args)
-        with warnings.catch_warnings():
-            warnings.showwarning = _one_line_warning
-            return COMMANDS[args.command](args)
-    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback
+    with interrupt.watch():  # Ctrl-C during a training stops it at the end of a batch
+        try:
+            check_folder_options(args)
+            _resolve_pack(args)
+            with warnings.catch_warnings():
+                warnings.showwarning = _one_line_warning
+                return COMMANDS[args.command](args)
+        except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback
+            pass
+        except Exception as error:
+            if not interrupt.requested():
+                return _error_status(error)
+            # an error that Ctrl-C caused (in a library's code): the interrupt is what happened
         print(interrupted_line(argv), file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, FloatingPointError, RunLocked) as error:
+
+
+def _error_status(error: Exception) -> int:
+    """Print ``error`` as one line and return exit status 2 for the errors of bad input
+    (0 for a closed pipe); raise any other error again."""
+    # saves start-up time: a command loads only what it runs
+    from ferlib.store import RunLocked
+
+    if isinstance(error, (ValueError, FileNotFoundError, FloatingPointError, RunLocked)):
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except OSError as error:  # a file where a folder is expected, permissions, a full disk
-        if isinstance(error, BrokenPipeError):  # the reader went away (``| head``): stop quietly
-            sys.stderr.close()
-            return 0
+    if isinstance(error, BrokenPipeError):  # the reader went away (``| head``): stop quietly
+        sys.stderr.close()
+        return 0
+    if isinstance(error, OSError):  # a file where a folder is expected, permissions, a full disk
         where = f" {error.filename}" if getattr(error, "filename", None) else ""
         print(f"error:{where}: {error.strerror or error}", file=sys.stderr)
         return 2
+    raise error
 
 
 def interrupted_line(argv=None) -> str:

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from ferlib import atomic
+from ferlib import atomic, interrupt
 from ferlib.augment import augment_magnitudes, balanced_indices, make_augmenter
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -256,50 +256,54 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
     resumed_from = start
 
     seen, seconds = 0, 0.0
-    for epoch in range(start, epochs):
-        rate = None
-        if recipe is not None:  # --- the recipe: early stopping and the rate, from val only ---
-            scores = [row["val_accuracy"] for row in rows]
-            if recipe.stops(scores):
-                if verbose:
-                    log(f"  early stop after epoch {epoch}: no better val_accuracy since epoch {best_epoch}")
-                break
-            rate = recipe.set_learning_rate(trainer, epoch, scores)
-        order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance,
-                              min_images=min_epoch_images)
-        reseed_generators(trainer, seed=seed, epoch=epoch)
-        targets = train_y[order] if recipe is None else recipe.targets(train_y[order], model.output_shape[-1])
-        tic = time.perf_counter()
-        result = trainer.fit(
-            train_x[order], targets, batch_size=batch_size, epochs=epoch + 1,
-            initial_epoch=epoch, shuffle=False, verbose=2 if verbose >= 2 else 0,
-        )
-        took = time.perf_counter() - tic
-        val_loss, val_acc = model_evaluate(model, val_x, val_y, batch_size)
-        seen, seconds = seen + len(order), seconds + took
-        row = {
-            "epoch": epoch + 1,
-            "loss": float(result.history["loss"][-1]),
-            "accuracy": float(result.history["accuracy"][-1]),
-            "val_loss": val_loss,
-            "val_accuracy": val_acc,
-            "seconds": round(took, 3),
-        }
-        if rate is not None:
-            row["learning_rate"] = rate
-        check_finite(model, row)
-        rows.append(row)
-        improved = val_acc > best_score  # ties keep the earlier epoch
-        if improved:
-            best_score, best_epoch = val_acc, epoch + 1
-            best_weights = model.get_weights()
-        if ckpt is not None:
-            state = write_checkpoint(ckpt, epoch=epoch + 1, trainer=trainer, model=model, improved=improved,
-                                     state=dict(state, history=rows, best_epoch=best_epoch, best_score=best_score))
-        if verbose:
-            log(f"  epoch {epoch + 1:3d}/{epochs}: loss {row['loss']:.4f} acc {row['accuracy']:.4f} "
-                f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} ({took:.1f} s, "
-                f"{len(order) / took:.0f} images/s)")
+    # Ctrl-C under the command line stops the training at the end of a batch (ferlib.interrupt):
+    # raised inside TensorFlow's tracing it could be swallowed or turned into another error
+    with interrupt.deferred():
+        for epoch in range(start, epochs):
+            rate = None
+            if recipe is not None:  # --- the recipe: early stopping and the rate, from val only ---
+                scores = [row["val_accuracy"] for row in rows]
+                if recipe.stops(scores):
+                    if verbose:
+                        log(f"  early stop after epoch {epoch}: no better val_accuracy since epoch {best_epoch}")
+                    break
+                rate = recipe.set_learning_rate(trainer, epoch, scores)
+            order = epoch_indices(train_y, seed=seed, epoch=epoch, balance=balance,
+                                  min_images=min_epoch_images)
+            reseed_generators(trainer, seed=seed, epoch=epoch)
+            targets = train_y[order] if recipe is None else recipe.targets(train_y[order], model.output_shape[-1])
+            tic = time.perf_counter()
+            result = trainer.fit(
+                train_x[order], targets, batch_size=batch_size, epochs=epoch + 1,
+                initial_epoch=epoch, shuffle=False, verbose=2 if verbose >= 2 else 0,
+                callbacks=[StopWhenInterrupted()],
+            )
+            took = time.perf_counter() - tic
+            val_loss, val_acc = model_evaluate(model, val_x, val_y, batch_size)
+            seen, seconds = seen + len(order), seconds + took
+            row = {
+                "epoch": epoch + 1,
+                "loss": float(result.history["loss"][-1]),
+                "accuracy": float(result.history["accuracy"][-1]),
+                "val_loss": val_loss,
+                "val_accuracy": val_acc,
+                "seconds": round(took, 3),
+            }
+            if rate is not None:
+                row["learning_rate"] = rate
+            check_finite(model, row)
+            rows.append(row)
+            improved = val_acc > best_score  # ties keep the earlier epoch
+            if improved:
+                best_score, best_epoch = val_acc, epoch + 1
+                best_weights = model.get_weights()
+            if ckpt is not None:
+                state = write_checkpoint(ckpt, epoch=epoch + 1, trainer=trainer, model=model, improved=improved,
+                                         state=dict(state, history=rows, best_epoch=best_epoch, best_score=best_score))
+            if verbose:
+                log(f"  epoch {epoch + 1:3d}/{epochs}: loss {row['loss']:.4f} acc {row['accuracy']:.4f} "
+                    f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} ({took:.1f} s, "
+                    f"{len(order) / took:.0f} images/s)")
 
     model.set_weights(best_weights)
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS) + (["learning_rate"] if recipe is not None else []))
@@ -307,6 +311,18 @@ def fit(model, train_x, train_y, val_x, val_y, *, epochs: int, batch_size: int,
             "train_images": int(seen), "resumed_from_epoch": int(resumed_from),
             "jit_compile": bool(trainer.jit_compile)}
     return history, info
+
+
+class StopWhenInterrupted(keras.callbacks.Callback):
+    """Raise ``KeyboardInterrupt`` at the end of the batch during which Ctrl-C was pressed
+    (:func:`ferlib.interrupt.raise_if_requested`); it changes nothing else. It only reads a
+    flag, so Keras may call it from its callback thread, as it calls its own (a callback
+    that is not ``async_safe`` would make every batch wait for the one before)."""
+
+    async_safe = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        interrupt.raise_if_requested()
 
 
 class TrainingDiverged(FloatingPointError):

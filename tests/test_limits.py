@@ -210,6 +210,83 @@ def test_ctrl_c_gives_one_line_saying_how_to_resume(monkeypatch, capsys):
                                 "training goes on from its last finished epoch)"]
 
 
+def _press_ctrl_c_swallowed():
+    """Send this process SIGINT and swallow the ``KeyboardInterrupt``, as Python does when
+    the signal lands in a finaliser inside a library."""
+    import signal
+
+    try:
+        signal.raise_signal(signal.SIGINT)
+    except KeyboardInterrupt:
+        pass
+
+
+def test_a_swallowed_ctrl_c_still_stops_the_training_at_its_first_batch_end():
+    import numpy as np
+
+    from ferlib import interrupt
+    from ferlib.models import build_model
+    from ferlib.training import fit
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (32, 48, 48), dtype=np.uint8), np.arange(32) % 7
+    epochs_done = []
+    with interrupt.watch():
+        _press_ctrl_c_swallowed()
+        assert interrupt.requested()
+        with pytest.raises(KeyboardInterrupt):
+            fit(build_model(1, seed=0), images, labels, images[:8], labels[:8], epochs=50, batch_size=8,
+                learning_rate=1e-3, seed=0, augment=False, log=epochs_done.append)
+    assert epochs_done == []  # stopped inside the first epoch, not after 50
+    assert not interrupt.requested()  # the next command starts afresh
+
+
+def test_ctrl_c_inside_a_deferred_block_waits_for_its_safe_point_and_a_second_one_does_not():
+    import signal
+
+    from ferlib import interrupt
+
+    reached = []
+    with interrupt.watch():
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt.deferred():
+                signal.raise_signal(signal.SIGINT)  # recorded only
+                reached.append("after the first Ctrl-C")
+                interrupt.raise_if_requested()
+                reached.append("after the safe point")
+        assert reached == ["after the first Ctrl-C"]
+    with interrupt.watch():  # a new command: the first Ctrl-C is recorded afresh
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt.deferred():
+                signal.raise_signal(signal.SIGINT)
+                reached.append("after the first Ctrl-C")
+                signal.raise_signal(signal.SIGINT)  # a second Ctrl-C: at once
+                reached.append("after the second Ctrl-C")
+    assert reached == ["after the first Ctrl-C"] * 2
+
+
+def test_an_error_that_ctrl_c_caused_is_reported_as_the_interrupt(monkeypatch, capsys):
+    import signal
+
+    from ferlib import cli
+
+    def interrupted_then_broken(args):
+        _press_ctrl_c_swallowed()
+        raise TypeError("Exception encountered when calling RandomTranslation.call()")  # what Keras raised
+
+    def broken(args):
+        raise TypeError("a bug")
+
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setitem(cli.COMMANDS, "train", interrupted_then_broken)
+    assert cli.main(["train", "--model", "2", "--dataset", "jaffe"]) == 130
+    assert [line[:12] for line in capsys.readouterr().err.splitlines()] == ["interrupted:"]
+    assert signal.getsignal(signal.SIGINT) is handler  # Python's own handler is back
+    monkeypatch.setitem(cli.COMMANDS, "train", broken)
+    with pytest.raises(TypeError, match="a bug"):  # without Ctrl-C a bug stays a bug
+        cli.main(["train", "--model", "2", "--dataset", "jaffe"])
+
+
 def test_ctrl_c_in_a_real_process_prints_no_traceback(tmp_path):
     """SIGINT to ``python -m ferlib train`` (a long smoke run) once it trains: one line,
     exit 130."""
