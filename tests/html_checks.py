@@ -12,8 +12,9 @@ exist; :func:`process_word_rate` counts the words about how the book was made pe
 words of prose; :func:`words_before_first_table` counts the prose a reader reads
 before a page's first table; :func:`tables_without_download` names each table with no
 CSV download link (class ``ferlib-csv``) after it. :func:`browser_report` measures a
-page laid out by Chromium (Playwright): its tables wider than their column and whether
-the page itself overflows the window. :func:`launch_links` lists the page's launch
+page laid out by Chromium (Playwright): its tables wider than their column, whether
+each of those scrolls in a box of its own with its first column held in view, and
+whether the page itself overflows the window. :func:`launch_links` lists the page's launch
 buttons (Binder and the like) with the address each opens.
 """
 
@@ -357,24 +358,113 @@ _MEASURE = """() => {
   return {tables, figures, pageWidth: document.documentElement.scrollWidth, window: window.innerWidth};
 }"""
 
+#: How a reader gets at a table wider than its box (``index``: its number among the
+#: article's tables): the element that scrolls it sideways, whether that element is the
+#: table's own box (the table, or wrappers holding nothing else) and fits the column,
+#: and, scrolled to its right end, each row whose first cell is not held at the box's
+#: left edge, is see-through, or lies under another cell; and how wide that column is.
+_READ_WIDE_TABLE = """(index) => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('article');
+  const table = Array.from((article || document).querySelectorAll('table'))[index - 1];
+  const column = article ? article.getBoundingClientRect().width : window.innerWidth;
+  const own = [table];
+  for (let box = table; box.parentElement && box.parentElement.children.length === 1
+       && box.parentElement !== article; box = box.parentElement) own.push(box.parentElement);
+  let scroller = null;
+  for (let box = table; box; box = box.parentElement) {
+    const overflow = getComputedStyle(box).overflowX;
+    if (box.scrollWidth > box.clientWidth + 1 && (overflow === 'auto' || overflow === 'scroll'
+        || box === document.documentElement || box === document.body)) { scroller = box; break; }
+  }
+  const name = box => box === null ? 'nothing (the content spills out or is cut)'
+    : box === document.documentElement || box === document.body ? 'the page'
+    : box === article ? 'the article' : '<' + box.tagName.toLowerCase()
+      + (box.className ? ' class=' + JSON.stringify(String(box.className)) : '') + '>';
+  const result = {scroller: name(scroller), own: own.includes(scroller),
+                  boxWidth: scroller ? scroller.getBoundingClientRect().width : 0, column, rows: 0, loose: [],
+                  labels: 0, inside: scroller ? scroller.clientWidth : 0};
+  if (!result.own) return result;
+  const opaque = color => { const m = color.match(/rgba?\\(([^)]*)\\)/);
+    if (!m) return false; const parts = m[1].split(/[ ,\\/]+/).filter(Boolean);
+    return parts.length < 4 || parseFloat(parts[3]) >= 1; };
+  const before = scroller.scrollLeft;
+  const rows = Array.from(table.rows);
+  result.rows = rows.length;
+  rows.forEach((row, r) => {
+    const cell = row.cells[0];
+    if (!cell) return;
+    row.scrollIntoView({block: 'center'});
+    scroller.scrollLeft = scroller.scrollWidth;  // to its right end (scrollIntoView may move it)
+    if (scroller.scrollLeft < 1) { result.loose.push(`row ${r + 1}: the box does not scroll`); return; }
+    const edge = scroller.getBoundingClientRect().left + scroller.clientLeft;
+    const rect = cell.getBoundingClientRect();
+    result.labels = Math.max(result.labels, rect.width);
+    const style = getComputedStyle(cell);
+    const hit = document.elementFromPoint(rect.left + Math.min(4, rect.width / 2), rect.top + rect.height / 2);
+    const why = [];
+    if (Math.abs(rect.left - edge) > 1.5) why.push(`moves ${Math.round(edge - rect.left)} px with the scroll`);
+    if (!opaque(style.backgroundColor)) why.push(`has a see-through background (${style.backgroundColor})`);
+    if (!hit || !cell.contains(hit)) why.push('lies under another cell');
+    if (why.length) result.loose.push(`row ${r + 1}: ${why.join(', ')}`);
+  });
+  scroller.scrollLeft = before;
+  window.scrollTo(0, 0);
+  return result;
+}"""
+
+
+def _read_wide_table(page, table):
+    """``(own_box, problems)`` for ``table``, a measured table wider than its box or its
+    column: whether a box of its own scrolls it sideways, and why a reader cannot use it
+    (empty when that box fits the column and holds the first column in place, opaque
+    and on top, that column taking at most half of the box)."""
+    label = f"table {table['index']} ({table['header']})"
+    found = page.evaluate(_READ_WIDE_TABLE, table["index"])
+    if not found["own"]:
+        return False, [f"{label}: scrolled by {found['scroller']}, not by a box of its own"]
+    if found["boxWidth"] > found["column"] + 1:
+        return True, [f"{label}: its scrolling box is {found['boxWidth']:.0f} px wide "
+                      f"in a {found['column']:.0f} px column"]
+    if found["loose"]:
+        return True, [f"{label}: its first column does not stay in view, opaque and on top, while the table scrolls "
+                      f"({len(found['loose'])} of {found['rows']} rows; {found['loose'][0]})"]
+    if found["labels"] > found["inside"] / 2:
+        return True, [f"{label}: its first column takes {found['labels']:.0f} of the {found['inside']:.0f} px "
+                      "it scrolls in, leaving less than half to the cells that scroll"]
+    return True, []
+
 
 def browser_report(page, path, width: int) -> dict:
     """Lay out the page at ``path`` in a Playwright ``page`` (Chromium) ``width`` pixels
     wide, with every folded section open, and measure it.
 
-    Returns ``{"clipped": [...], "overflow": bool, "figures_too_wide": [...], "tables": n}``:
-    the tables whose content is wider than their box (it scrolls or is cut) or than the
-    article's column, whether the page is wider than the window, and the figures wider
-    than the article's column.
+    Returns ``{"clipped": [...], "scrolling": n, "unusable": [...], "overflow": bool,
+    "figures_too_wide": [...], "tables": n}``:
+
+    - ``clipped``: the tables whose content is wider than their box (it scrolls or is
+      cut) or than the article's column;
+    - ``scrolling``: how many of those scroll sideways in a box of their own;
+    - ``unusable``: of the clipped tables, each one a reader cannot use, with why: it is
+      not scrolled by a box of its own (the table, or wrappers holding nothing else)
+      that fits the column, but by the page or the article, or it is cut; or its first
+      column, the row labels, does not stay at the box's left edge, opaque and on top,
+      when the table is scrolled to its right end; or that column takes more than half
+      of the box;
+    - ``overflow``: whether the page is wider than the window;
+    - ``figures_too_wide``: the figures wider than the article's column;
+    - ``tables``: the number of tables in the article.
     """
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(Path(path).resolve().as_uri())
     found = page.evaluate(_MEASURE)
+    wide = [t for t in found["tables"]
+            if t["client"] > 0 and (t["scroll"] > t["client"] + 1 or t["width"] > t["column"] + 1)]
     clipped = [f"table {t['index']} ({t['header']}): {max(t['scroll'], t['width']):.0f} px of content in "
-               f"{min(t['client'], t['column']):.0f} px"
-               for t in found["tables"]
-               if t["client"] > 0 and (t["scroll"] > t["client"] + 1 or t["width"] > t["column"] + 1)]
+               f"{min(t['client'], t['column']):.0f} px" for t in wide]
+    read = [_read_wide_table(page, t) for t in wide]
+    unusable = [problem for _, problems in read for problem in problems]
     too_wide = [f"figure {i}: {f['width']:.0f} px in a {f['column']:.0f} px column"
                 for i, f in enumerate(found["figures"], 1) if f["width"] > f["column"] + 1]
-    return {"clipped": clipped, "overflow": found["pageWidth"] > found["window"] + 1,
+    return {"clipped": clipped, "scrolling": sum(own for own, _ in read), "unusable": unusable,
+            "overflow": found["pageWidth"] > found["window"] + 1,
             "figures_too_wide": too_wide, "tables": len(found["tables"])}
