@@ -96,3 +96,12 @@ def fold_copier():
 def run_copier():
     """:func:`copy_as`, for tests."""
     return copy_as
+
+
+@pytest.fixture(scope="session")
+def jax_checks(tmp_path_factory):
+    """The slow tier's checks on Keras's JAX backend, run once per pytest run in one
+    subprocess (:func:`jax_session.slow_checks`): Keras and JAX start once for all of them."""
+    import jax_session
+
+    return jax_session.slow_checks(tmp_path_factory.mktemp("jax-runs"))
