@@ -34,9 +34,9 @@ def start(name: str, build) -> None:
     threading.Thread(target=run, name=f"background {name}", daemon=True).start()
 
 
-def result(name: str, build):
+def result(name: str, build=None):
     """What ``build()`` returned (or raise what it raised), run as job ``name``: started now
-    if no one started it, waited for if it is still running."""
+    if no one started it (``build`` is needed then), waited for if it is still running."""
     start(name, build)
     job = _JOBS[name]
     job["done"].wait()

@@ -59,13 +59,23 @@ def data_dir(request):
     return path
 
 
-def _write_real_pack(data_dir, tmp_path_factory):
+def _start_real_pack(data_dir, tmp_path_factory) -> None:
+    """Start writing ``real_pack`` in the background (background.py), unless it was started.
+    The data root is made absolute here, in the calling thread: a test that changes the
+    working folder while the pack is written must not move the data under it."""
+    import background
+
+    root = Path(data_dir).resolve()
+    background.start("real pack", lambda: _write_real_pack(data_dir, root, tmp_path_factory))
+
+
+def _write_real_pack(data_dir, root, tmp_path_factory):
     # saves start-up time: the packer loads only where a test packs the real data
     from ferlib.datasets.discover import pack_data
 
     cache = tmp_path_factory.mktemp("cache")
     out = tmp_path_factory.mktemp("real") / "pack"
-    pack_data(data_dir, out, cache_dir=cache)
+    pack_data(root, out, cache_dir=cache)
     return data_dir, cache, out
 
 
@@ -80,7 +90,8 @@ def real_pack(request, tmp_path_factory):
     path, why = real_data_root(request.config)
     if path is None:
         pytest.skip(why)
-    return background.result("real pack", lambda: _write_real_pack(path, tmp_path_factory))
+    _start_real_pack(path, tmp_path_factory)
+    return background.result("real pack")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,7 +111,7 @@ def background_builds(request, tmp_path_factory):
         book_fixtures.start_paper_book(tmp_path_factory)
     path, _ = real_data_root(request.config)
     if "real_pack" in wanted and path is not None:
-        background.start("real pack", lambda: _write_real_pack(path, tmp_path_factory))
+        _start_real_pack(path, tmp_path_factory)
     yield
     background.stop()
 
