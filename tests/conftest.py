@@ -39,16 +39,81 @@ def snapshot(request):
     return lambda name, sections: check(name, sections, update=update)
 
 
+def real_data_root(config):
+    """``(the real data root, None)``, or ``(None, why the real-data tests skip)``."""
+    value = config.getoption("--data-dir")
+    if not value:
+        return None, "real data not given: pass --data-dir DIR or set FERLIB_DATA_DIR"
+    path = Path(value)
+    if not path.is_dir():
+        return None, f"real data directory {path} does not exist"
+    return path, None
+
+
 @pytest.fixture(scope="session")
 def data_dir(request):
     """The real data root, or skip the test with the reason why."""
-    value = request.config.getoption("--data-dir")
-    if not value:
-        pytest.skip("real data not given: pass --data-dir DIR or set FERLIB_DATA_DIR")
-    path = Path(value)
-    if not path.is_dir():
-        pytest.skip(f"real data directory {path} does not exist")
+    path, why = real_data_root(request.config)
+    if path is None:
+        pytest.skip(why)
     return path
+
+
+def _start_real_pack(data_dir, tmp_path_factory) -> None:
+    """Start writing ``real_pack`` in the background (background.py), unless it was started.
+    The data root is made absolute here, in the calling thread: a test that changes the
+    working folder while the pack is written must not move the data under it."""
+    import background
+
+    root = Path(data_dir).resolve()
+    background.start("real pack", lambda: _write_real_pack(data_dir, root, tmp_path_factory))
+
+
+def _write_real_pack(data_dir, root, tmp_path_factory):
+    # saves start-up time: the packer loads only where a test packs the real data
+    from ferlib.datasets.discover import pack_data
+
+    cache = tmp_path_factory.mktemp("cache")
+    out = tmp_path_factory.mktemp("real") / "pack"
+    pack_data(root, out, cache_dir=cache)
+    return data_dir, cache, out
+
+
+@pytest.fixture(scope="session")
+def real_pack(request, tmp_path_factory):
+    """``(data root, the parse cache, the pack)``: the real data sets written as a data pack
+    by :func:`ferlib.datasets.discover.pack_data` (xz compressing FER2013 takes minutes on
+    one core, so ``background_builds`` starts it when the run begins); skips without the
+    real data."""
+    import background
+
+    path, why = real_data_root(request.config)
+    if path is None:
+        pytest.skip(why)
+    _start_real_pack(path, tmp_path_factory)
+    return background.result("real pack")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_builds(request, tmp_path_factory):
+    """Start the slow tier's long one-core builds that the selected tests use (the paper
+    book, ``book_fixtures.paper_book``; the real data pack, ``real_pack``) when the run
+    begins, so that they run on the other core beside the tests before their first
+    reader (background.py); the fixtures that read them wait for them. Ends the builds
+    still running when the session ends early."""
+    import background
+
+    tmp_path_factory.getbasetemp()  # made here, once: the builds' threads would race to make one each
+    wanted = set().union(*(getattr(item, "fixturenames", ()) for item in request.session.items))
+    if "paper_book" in wanted:
+        import book_fixtures
+
+        book_fixtures.start_paper_book(tmp_path_factory)
+    path, _ = real_data_root(request.config)
+    if "real_pack" in wanted and path is not None:
+        _start_real_pack(path, tmp_path_factory)
+    yield
+    background.stop()
 
 
 def copy_as(run, config, results_dir):
@@ -96,3 +161,12 @@ def fold_copier():
 def run_copier():
     """:func:`copy_as`, for tests."""
     return copy_as
+
+
+@pytest.fixture(scope="session")
+def jax_checks(tmp_path_factory):
+    """The slow tier's checks on Keras's JAX backend, run once per pytest run in one
+    subprocess (:func:`jax_session.slow_checks`): Keras and JAX start once for all of them."""
+    import jax_session
+
+    return jax_session.slow_checks(tmp_path_factory.mktemp("jax-runs"))

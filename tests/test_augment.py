@@ -1,20 +1,12 @@
 """Tests of ferlib.augment: the augmenter, the Fig. 6 grid and class balancing."""
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
 
+import jax_session
 from ferlib import augment
 from ferlib.labels import EMOTIONS
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 ALL_OFF = dict(flip=False, rotation=0.0, zoom=0.0, translation=0.0, blur=0.0, noise=0.0)
 
@@ -244,41 +236,9 @@ def test_class_balance_table():
         augment.class_balance_table(labels, np.array([0, 7]))
 
 
-_JAX_SCRIPT = """
-import json
-import numpy as np
-import keras
-from ferlib import augment
-assert keras.backend.backend() == "jax", keras.backend.backend()
-images = np.linspace(0, 255, 4 * 48 * 48, dtype="float32").reshape(4, 48, 48, 1)
-images = images[:, :, ::-1] * 0.5 + images.transpose(0, 2, 1, 3) * 0.5
-out_a = np.asarray(augment.make_augmenter(seed=0, blur=1.0)(images, training=True))
-out_b = np.asarray(augment.make_augmenter(seed=0, blur=1.0)(images, training=True))
-infer = np.asarray(augment.make_augmenter(seed=0)(images, training=False))
-print("RESULT" + json.dumps({
-    "shape": list(out_a.shape),
-    "min": float(out_a.min()),
-    "max": float(out_a.max()),
-    "changed": float(np.abs(out_a - images).mean()),
-    "deterministic": bool(np.array_equal(out_a, out_b)),
-    "identity_at_inference": bool(np.array_equal(infer, images)),
-}))
-"""
-
-
 @pytest.mark.slow
-def test_augmenter_runs_on_jax_backend():
-    if importlib.util.find_spec("jax") is None:
-        pytest.skip("jax is not installed, so the JAX backend cannot be checked")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", _JAX_SCRIPT],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT"))
-    result = json.loads(line[len("RESULT"):])
+def test_augmenter_runs_on_jax_backend(jax_checks):
+    result = jax_session.result(jax_checks, "augmenter")
     assert result["shape"] == [4, 48, 48, 1]
     assert 0.0 <= result["min"] and result["max"] <= 255.0
     assert result["changed"] > 1.0

@@ -187,20 +187,42 @@ def _tiny_pack(path):
     write_pack({name: dataclasses.replace(d, name=name) for name, d in made.items()}, path)
 
 
-_SAME_NUMBERS = textwrap.dedent("""
-    import json, sys
+#: After the campaign, in one process on its machine's software (JAX, no TensorFlow):
+#: ``campaign-import`` of its returned files, ``check`` of the results they went into, and
+#: the FER2013 run trained again the default way (checkpoints, 1 step per call), which
+#: must give the campaign's numbers. Prints ``RESULT {json}``: each command's exit code and
+#: output, and ``same_numbers`` (a line, or the traceback of what differed).
+_AFTER_CAMPAIGN = textwrap.dedent("""
+    import contextlib, io, json, sys, traceback
     import numpy as np
+    from ferlib.cli import main
     from ferlib.experiment import train_run
     from ferlib.store import read_run
-    pack, store, other = sys.argv[1:4]
-    campaign_run = read_run(store)
-    again = train_run(campaign_run.config, other, data_dir=pack, verbose=0)  # checkpoints, 1 step per call
-    assert again.id == campaign_run.id
-    np.testing.assert_array_equal(again.history["loss"], campaign_run.history["loss"])
-    np.testing.assert_array_equal(again.history["val_loss"], campaign_run.history["val_loss"])
-    cols = [c for c in again.predictions.columns if c.startswith("p_")]
-    np.testing.assert_array_equal(again.predictions[cols].to_numpy(), campaign_run.predictions[cols].to_numpy())
-    print("same numbers", again.id, again.manifest["steps_per_execution"], campaign_run.manifest["steps_per_execution"])
+    steps = json.loads(sys.argv[1])
+
+    def command(argv):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+        return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+    def same_numbers(pack, store, other):
+        campaign_run = read_run(store)
+        again = train_run(campaign_run.config, other, data_dir=pack, verbose=0)  # checkpoints, 1 step per call
+        assert again.id == campaign_run.id
+        np.testing.assert_array_equal(again.history["loss"], campaign_run.history["loss"])
+        np.testing.assert_array_equal(again.history["val_loss"], campaign_run.history["val_loss"])
+        cols = [c for c in again.predictions.columns if c.startswith("p_")]
+        np.testing.assert_array_equal(again.predictions[cols].to_numpy(), campaign_run.predictions[cols].to_numpy())
+        return (f"same numbers {again.id} {again.manifest['steps_per_execution']} "
+                f"{campaign_run.manifest['steps_per_execution']}")
+
+    result = {"import": command(steps["import"]), "check": command(steps["check"])}
+    try:
+        result["same_numbers"] = same_numbers(*steps["same_numbers"])
+    except Exception:
+        result["same_numbers"] = traceback.format_exc()
+    print("RESULT" + json.dumps(result))
 """)
 
 
@@ -237,21 +259,21 @@ def test_campaign_rehearsal_on_cpu_with_jax_and_no_tensorflow(tmp_path):
     fer = trained[0]["run_id"]
     assert f"{fer}{files.WEIGHTS_SUFFIX}" in record["out_files"]
 
-    import_argv = [sys.executable, "-m", "ferlib", "campaign-import", *map(str, returned),
-                   "--to", str(tmp_path / "results"), "--store", str(tmp_path / "local"), "--profile", "smoke"]
-    imported = subprocess.run(import_argv, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
-    assert imported.returncode == 0, imported.stdout + imported.stderr
+    steps = {"import": ["campaign-import", *map(str, returned), "--to", str(tmp_path / "results"),
+                        "--store", str(tmp_path / "local"), "--profile", "smoke"],
+             "check": ["check", "--results", str(tmp_path / "results")],
+             "same_numbers": [str(tmp_path / "pack"), str(tmp_path / "store" / fer), str(tmp_path / "again")]}
+    after = subprocess.run([sys.executable, "-c", _AFTER_CAMPAIGN, json.dumps(steps)],
+                           capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
+    lines = [line for line in after.stdout.splitlines() if line.startswith("RESULT")]
+    assert after.returncode == 0 and lines, after.stdout[-3000:] + after.stderr[-3000:]
+    result = json.loads(lines[-1][len("RESULT"):])
+    imported, check = result["import"], result["check"]
+    assert imported["code"] == 0, imported["stdout"] + imported["stderr"]
     runs = {run.id: run for run in committed_runs(tmp_path / "results")}
     assert set(runs) == {job["run_id"] for job in trained}
     assert runs[trained[1]["run_id"]].config.source_run == fer
     assert (tmp_path / "local" / fer / "model.keras").exists()
-    check = subprocess.run([sys.executable, "-m", "ferlib", "check", "--results", str(tmp_path / "results")],
-                           capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
-    assert check.returncode == 0 and "problem:" not in check.stdout, check.stdout + check.stderr
-
-    same = subprocess.run([sys.executable, "-c", _SAME_NUMBERS, str(tmp_path / "pack"),
-                           str(tmp_path / "store" / fer), str(tmp_path / "again")],
-                          capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
-    assert same.returncode == 0, same.stdout[-3000:] + same.stderr[-3000:]
-    assert "same numbers" in same.stdout
+    assert check["code"] == 0 and "problem:" not in check["stdout"], check["stdout"] + check["stderr"]
+    assert result["same_numbers"].startswith("same numbers"), result["same_numbers"][-3000:]
     print(f"rehearsal: campaign {seconds:.0f} s ({record['elapsed_s']} s inside)")

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+import jax_session
 from ferlib.cli import main
 
 SMOKE = ["--profile", "smoke", "--epochs", "1", "--limit-train", "64", "--quiet"]
@@ -61,16 +62,17 @@ def test_python_dash_m_entry_point(tmp_path):
 
 
 @pytest.mark.slow
-def test_jax_backend_trains_the_same_code(tmp_path):
-    pytest.importorskip("jax", reason="jax is not installed")
-    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
-    argv = ["train", "--model", "2", "--dataset", "jaffe", "--store", str(tmp_path)] + SMOKE
-    for _ in range(2):  # twice: the second is a store hit on the JAX backend as well
-        out = subprocess.run([sys.executable, "-m", "ferlib", *argv], capture_output=True, text=True,
-                             env=env, timeout=600)
-        assert out.returncode == 0, out.stderr[-2000:]
-    runs = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
-    assert len(runs) == 1
+def test_jax_backend_trains_the_same_code(jax_checks):
+    """``train`` on Keras's JAX backend, twice into one store: the second is a store hit
+    there as well (run in-process by the slow tier's one JAX subprocess, tests/jax_session.py)."""
+    first, second, _ = jax_session.result(jax_checks, "cli")
+    for done in (first, second):
+        assert done["code"] == 0, done["stderr"][-2000:]
+    run_id = first["stdout"].split()[1].rstrip(":")
+    assert second["stdout"].split()[1].rstrip(":") == run_id
+    store = jax_checks["cli_store"]
+    runs = [p for p in store.iterdir() if not p.name.startswith(".")]
+    assert [p.name for p in runs] == [run_id]
     manifest = json.loads((runs[0] / "manifest.json").read_text())
     config = json.loads((runs[0] / "config.json").read_text())
     assert manifest["backend"] == "jax" and config["backend"] == "jax"

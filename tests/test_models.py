@@ -1,11 +1,6 @@
 """Tests of ferlib.models: the paper's three CNNs, checked against its tables."""
 
-import importlib.util
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -13,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import jax_session
 from ferlib import models, paper
 from ferlib.vocabulary import MODEL_IDS, PAPER_MODELS
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -122,40 +116,8 @@ def test_model_summary_text():
     assert "average_pooling2d_1" in text
 
 
-_JAX_SCRIPT = """
-import json, sys
-import numpy as np
-import keras
-from ferlib import models, paper
-from ferlib.vocabulary import MODEL_IDS, PAPER_MODELS
-assert keras.backend.backend() == "jax", keras.backend.backend()
-result = {}
-images = np.random.default_rng(0).integers(0, 256, (2, 48, 48, 1)).astype("float32")
-for model_id in [int(arg) for arg in sys.argv[1:]]:
-    model = models.build_model(model_id, seed=0)
-    probs = np.asarray(model(images, training=False))
-    result[str(model_id)] = {
-        "params": int(model.count_params()),
-        "shape": list(probs.shape),
-        "row_sums": probs.sum(axis=1).tolist(),
-    }
-print("RESULT" + json.dumps(result))
-"""
-
-
-def _check_models_on_jax(model_ids):
-    """Build and run ``model_ids`` in a subprocess with ``KERAS_BACKEND=jax``."""
-    if importlib.util.find_spec("jax") is None:
-        pytest.skip("jax is not installed, so the JAX backend cannot be checked")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", _JAX_SCRIPT, *map(str, model_ids)],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT"))
-    result = json.loads(line[len("RESULT"):])
+def _check_models_on_jax(result, model_ids):
+    """``result``: :func:`jax_session.models` of ``model_ids``, run on Keras's JAX backend."""
     assert sorted(result) == sorted(str(m) for m in model_ids)
     for model_id in model_ids:
         entry = result[str(model_id)]
@@ -165,12 +127,12 @@ def _check_models_on_jax(model_ids):
 
 
 def test_smallest_model_runs_on_jax_backend():
-    _check_models_on_jax([2])
+    _check_models_on_jax(jax_session.result(jax_session.run_checks({"models": [2]}), "models"), [2])
 
 
 @pytest.mark.slow
-def test_all_models_run_on_jax_backend():
-    _check_models_on_jax(list(PAPER_MODELS))
+def test_all_models_run_on_jax_backend(jax_checks):
+    _check_models_on_jax(jax_session.result(jax_checks, "models"), list(PAPER_MODELS))
 
 
 def test_forward_flops_count_the_multiply_adds_of_convolutions_and_dense_layers(tmp_path):

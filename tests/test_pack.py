@@ -10,7 +10,6 @@ import pytest
 
 from ferlib import pack
 from ferlib.datasets import find_datasets, load_dataset
-from ferlib.datasets.discover import pack_data
 from ferlib.experiment import load_data
 from ferlib.fingerprint import dataset_fingerprint
 from ferlib.synthetic import make_synthetic
@@ -130,17 +129,7 @@ def test_cli_pack_and_pack_option(small, tmp_path, capsys, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the real data
-
-
-@pytest.fixture(scope="module")
-def real_pack(request, tmp_path_factory):
-    value = request.config.getoption("--data-dir")
-    if not value or not Path(value).is_dir():
-        pytest.skip("real data not given: pass --data-dir DIR or set FERLIB_DATA_DIR")
-    cache = tmp_path_factory.mktemp("cache")
-    out = tmp_path_factory.mktemp("real") / "pack"
-    pack_data(value, out, cache_dir=cache)
-    return Path(value), cache, out
+# (the fixture real_pack, conftest.py, writes the real data sets as a pack)
 
 
 @pytest.mark.realdata

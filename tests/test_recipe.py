@@ -6,14 +6,12 @@ do what they say, and it trains at smoke scale."""
 import dataclasses
 import json
 import math
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 
+import jax_session
 from ferlib import identity, recipe, schedule
 from ferlib.labels import EMOTIONS
 from ferlib.config import RECIPE_DEPENDENT, RunConfig
@@ -335,14 +333,12 @@ def test_train_recipe_and_the_ablation_from_the_command_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_the_recipe_trains_on_jax(tmp_path):
-    pytest.importorskip("jax", reason="jax is not installed")
-    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
-    argv = ["train", "--model", "2", "--dataset", "jaffe", "--recipe", "modern", "--profile", "smoke",
-            "--epochs", "2", "--limit-train", "64", "--quiet", "--store", str(tmp_path)]
-    out = subprocess.run([sys.executable, "-m", "ferlib", *argv], capture_output=True, text=True, env=env,
-                         timeout=600)
-    assert out.returncode == 0, out.stderr[-2000:]
-    rid = out.stdout.split()[1].rstrip(":")
-    assert json.loads((tmp_path / rid / "config.json").read_text())["backend"] == "jax"
-    assert "learning_rate" in (tmp_path / rid / "history.csv").read_text()
+def test_the_recipe_trains_on_jax(jax_checks):
+    """The modern recipe's ``train`` on Keras's JAX backend (run in-process by the slow
+    tier's one JAX subprocess, tests/jax_session.py)."""
+    *_, done = jax_session.result(jax_checks, "cli")
+    assert done["code"] == 0, done["stderr"][-2000:]
+    rid = done["stdout"].split()[1].rstrip(":")
+    store = jax_checks["recipe_store"]
+    assert json.loads((store / rid / "config.json").read_text())["backend"] == "jax"
+    assert "learning_rate" in (store / rid / "history.csv").read_text()
