@@ -94,7 +94,7 @@ import pandas as pd
 from ferlib import figures
 from ferlib.summary import paper_dataset_title
 
-small = pd.DataFrame({"epoch": range(1, 9), **history.history})
+small = pd.DataFrame({"epoch": [epoch + 1 for epoch in history.epoch], **history.history})
 glue("small_test_accuracy", f"{test_accuracy:.1%}", display=False)
 glue("small_best_val", f"{max(history.history['val_accuracy']):.1%}", display=False)
 glue_figure("small_curves", figures.training_curves_figure({"Model 2, synthetic JAFFE-like faces": small}))

@@ -7,7 +7,8 @@ call a loader on a path: :func:`load_fer2013`, :func:`load_jaffe`, :func:`load_c
 original release's emotion frames; six classes from CK+48) and ``ckplus7`` (the paper's
 seven-class CK+, with the neutral first frames). Each is registered with
 :func:`register_loader` (:mod:`ferlib.datasets.registry`): a new data set is its loader,
-that registration and its entry in :data:`ferlib.vocabulary.DATASET_INFO`.
+with that registration, in a module named after it (``ferlib/datasets/<name>.py``, found
+by name), and its entry in :data:`ferlib.vocabulary.DATASET_INFO`.
 """
 
 from ferlib.datasets.base import SPLIT_NAMES, FaceDataset, make_dataset

@@ -25,6 +25,7 @@ layouts accounts for, with what was expected.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from ferlib.datasets.base import FaceDataset
@@ -48,6 +49,7 @@ from ferlib.datasets.fer2013 import load_fer2013
 from ferlib.datasets.folders import load_folders, relative_name
 from ferlib.datasets.jaffe import load_jaffe
 from ferlib.datasets.registry import LOADERS, register_loader
+from ferlib.vocabulary import DATASET_INFO
 # the module, not its names: ferlib.pack reads FaceDataset from this package, so when it
 # is imported first it is still loading while this module is
 from ferlib import pack
@@ -172,6 +174,28 @@ def _load_ckplus7(path, **options) -> FaceDataset:
     """The paper's seven-class CK+: the original release (with :data:`CKPLUS7_ORIGINAL_OPTIONS`,
     which :func:`load_dataset` sets) or a crop release with a ``neutral/`` folder."""
     return (load_ckplus_original if _ck_original(path) else load_ckplus_crops)(path, **options)
+
+
+def _register_own_modules() -> None:
+    """Import the module ``ferlib/datasets/<name>.py`` of each data set of
+    :data:`ferlib.vocabulary.DATASET_INFO` that has no loader registered above, so that a
+    new data set is that one module (its loader, registered with :func:`register_loader`)
+    plus its entry in the vocabulary. Raises ``ImportError`` naming a data set that still
+    has no loader."""
+    for name in DATASET_INFO:
+        if name not in LOADERS:
+            try:
+                importlib.import_module(f"{__package__}.{name}")
+            except ModuleNotFoundError as error:
+                if error.name != f"{__package__}.{name}":
+                    raise
+    missing = [name for name in DATASET_INFO if name not in LOADERS]
+    if missing:
+        raise ImportError(f"data sets {missing} of ferlib.vocabulary.DATASET_INFO have no loader: register one "
+                          f"with @register_loader in ferlib/datasets/<name>.py")
+
+
+_register_own_modules()
 
 
 def dataset_names() -> tuple:

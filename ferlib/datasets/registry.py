@@ -1,7 +1,9 @@
 """The loaders of the data sets, by name: how each is found under a data root and read.
 
 A data set is an entry of :data:`ferlib.vocabulary.DATASET_INFO` (its name, title and
-classes) plus a loader registered here::
+classes) plus a loader registered here, in a module of its own named after it
+(``ferlib/datasets/mine.py``, which :mod:`ferlib.datasets.discover` imports when the
+package loads)::
 
     @register_loader("mine", accepted="mine/<emotion>/*.png")
     def load_mine(path, *, relative_to=None) -> FaceDataset:
