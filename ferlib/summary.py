@@ -364,7 +364,8 @@ def verdict_sentence(claims: pd.DataFrame) -> str:
     parts += [f"{counts['not reproduced']} {verb(counts['not reproduced'])} not"] if counts["not reproduced"] else []
     parts += [f"{counts['untested']} {verb(counts['untested'])} untested"] if counts["untested"] else []
     listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
-    return f"Of the paper's {len(claims)} claims, {listed}"
+    noun = "claim" if len(claims) == 1 else "claims"
+    return f"Of the paper's {len(claims)} {noun}, {listed}"
 
 
 def paper_dataset_title(name: str) -> str:
