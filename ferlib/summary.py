@@ -359,10 +359,11 @@ def verdict_sentence(claims: pd.DataFrame) -> str:
     def verb(n):
         return "is" if n == 1 else "are"
 
-    parts = [f"{counts['reproduced']} {verb(counts['reproduced'])} reproduced"]
-    parts += [f"{counts['partly']} partly"] if counts["partly"] else []
-    parts += [f"{counts['not reproduced']} {verb(counts['not reproduced'])} not"] if counts["not reproduced"] else []
-    parts += [f"{counts['untested']} {verb(counts['untested'])} untested"] if counts["untested"] else []
+    parts = []
+    for status, word in zip(STATUSES, ("reproduced", None, "not", "untested")):  # "partly" takes no verb
+        n = counts[status]
+        if n or not parts:  # the first status always, the others where a claim has them
+            parts.append(f"{n} partly" if word is None else f"{n} {verb(n)} {word}")
     listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
     noun = "claim" if len(claims) == 1 else "claims"
     return f"Of the paper's {len(claims)} {noun}, {listed}"
@@ -417,10 +418,9 @@ def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
         significant = " and ".join(str(int(r["significant_gains"])) for r in rows)
         counted = (_count_words(seed_counts.pop(), "seed", "seeds") if len(seed_counts) == 1
                    else " and ".join(str(int(r["seeds"])) for r in rows) + " seeds")
-        said = [r["verdict"] for r in rows if isinstance(r.get("verdict"), str)]
-        decided = ([f"{said[0]} on both"] if len(said) == 2 == len(rows) and said[0] == said[1] else
-                   [f"{r['verdict']} on {paper_dataset_title(r['dataset'])}" for r in rows
-                    if isinstance(r.get("verdict"), str)])
+        said = [(r["verdict"], r["dataset"]) for r in rows if isinstance(r.get("verdict"), str)]
+        decided = ([f"{said[0][0]} on both"] if len(said) == 2 == len(rows) and said[0][0] == said[1][0] else
+                   [f"{verdict} on {paper_dataset_title(dataset)}" for verdict, dataset in said])
         over = f", significant on its own test images for {significant} of {counted}" if seeds else f" over {counted}"
         parts.append(f"Model {model} {verb} {gains}{over}" + (f" ({'; '.join(decided)})" if decided else ""))
     return "Fine-tuned from FER2013, " + "; ".join(parts)

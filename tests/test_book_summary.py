@@ -172,27 +172,35 @@ def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):
         summary.finetune_verdicts(seed_runs, runs, report)
 
 
-def _gain_verdicts():
-    return pd.DataFrame([
+def _gain_cases() -> dict:
+    """The fine-tune verdicts the gain sentence is tested on: none decided, one per data
+    set, one shared by both."""
+    verdicts = pd.DataFrame([
         {"model": 2, "dataset": "ckplus", "seeds": 3, "gain_mean": 0.093, "significant_gains": 2, "verdict": None},
         {"model": 2, "dataset": "jaffe", "seeds": 3, "gain_mean": 0.159, "significant_gains": 0, "verdict": None}])
+    return {"undecided": verdicts,
+            "decided": verdicts.assign(verdict=["no evidence of a gain", "the gain holds"], seeds=[3, 2]),
+            "same": verdicts.assign(verdict="no evidence of a gain")}
+
+
+#: The claims the verdict sentence is tested on.
+CLAIMS = pd.DataFrame({"status": ["reproduced", "partly", "partly", "not reproduced", "untested"]})
 
 
 def test_gain_sentence_groups_a_networks_data_sets():
-    verdicts = _gain_verdicts()
+    cases = _gain_cases()
+    verdicts, decided, same = cases["undecided"], cases["decided"], cases["same"]
     sentence = summary.gain_sentence(verdicts)
     assert sentence.count("Model 2") == 1  # one network, its data sets together
     assert sentence.index("JAFFE") < sentence.index("CK+")  # in the vocabulary's order of data sets
     assert not sentence.endswith(")")  # no verdict given, none said
-    decided = verdicts.assign(verdict=["no evidence of a gain", "the gain holds"], seeds=[3, 2])
     assert summary.gain_sentence(decided).endswith(")")
-    same = verdicts.assign(verdict="no evidence of a gain")
     assert summary.gain_sentence(same).count("no evidence of a gain") == 1  # a shared verdict said once
     assert summary.gain_sentence(verdicts.iloc[0:0]).startswith("No fine-tune")
 
 
 def test_the_verdict_sentence_counts_the_statuses_present():
-    claims = pd.DataFrame({"status": ["reproduced", "partly", "partly", "not reproduced", "untested"]})
+    claims = CLAIMS
     assert summary.verdict_sentence(claims).startswith("Of the paper's 5 claims")
     assert "untested" not in summary.verdict_sentence(claims.iloc[[1, 3, 3]])  # only the statuses present
     assert summary.verdict_sentence(claims.iloc[[0]]).endswith("1 claim, 1 is reproduced")
@@ -202,10 +210,9 @@ def test_the_summary_sentences_of_every_case_read_as_recorded(snapshot):
     """The words of the cases above, in one file (tests/snapshots/summary_cases.md): the
     gain sentence with and without seeds, with a verdict per data set, one shared verdict
     and one data set; the verdict sentence for five, three and one claims."""
-    verdicts = _gain_verdicts()
-    decided = verdicts.assign(verdict=["no evidence of a gain", "the gain holds"], seeds=[3, 2])
-    same = verdicts.assign(verdict="no evidence of a gain")
-    claims = pd.DataFrame({"status": ["reproduced", "partly", "partly", "not reproduced", "untested"]})
+    cases = _gain_cases()
+    verdicts, decided, same = cases["undecided"], cases["decided"], cases["same"]
+    claims = CLAIMS
     snapshot("summary_cases", {
         "Fine-tune gains": [summary.gain_sentence(verdicts), summary.gain_sentence(verdicts, seeds=False),
                             summary.gain_sentence(decided, seeds=False), summary.gain_sentence(same),
