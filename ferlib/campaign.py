@@ -15,8 +15,9 @@ Jobs, in this order (:func:`plan_jobs`):
    of Model 2 (``subject_models``), seed 0, that are not committed;
 4. ``transfer``: the runs that test the fine-tune gain beyond the paper's split
    (:func:`ferlib.protocol.transfer_configs`) for Model 2 (``transfer_models``) that are
-   not committed: the fine-tunes of every subject-independent fold, then JAFFE and CK+ on
-   split seeds 1 and 2, from scratch and fine-tuned, training seeds 0 to 2;
+   not committed: the fine-tunes of every subject-independent fold (each after its fold
+   from scratch where that has no committed run), then JAFFE and CK+ on split seeds 1
+   and 2, from scratch and fine-tuned, training seeds 0 to 2;
 5. ``study``: the sensitivity study's fine-tune round for Model 2 (the fine-tunes whose
    FER2013 source is also a job of ``seeds``), then the cells of its round around the protocol
    (:mod:`ferlib.study`) for Models 1 and 3.
@@ -59,7 +60,7 @@ from ferlib.experiment import environment, prepare, start_model, train_run
 from ferlib.fingerprint import dataset_fingerprint, file_sha256
 from ferlib.identity import git_commit, run_id
 from ferlib.pack import load_packed, packed_names
-from ferlib.protocol import experiment_config, subject_configs, transfer_configs
+from ferlib.protocol import experiment_config, subject_configs, subject_fold_config, transfer_configs
 from ferlib.results import (
     experiment_key,
     paper_experiments,
@@ -167,8 +168,14 @@ def subject_jobs(profile, *, models, committed, seed=0, **settings) -> list:
 def transfer_jobs(profile, *, models, committed, **settings) -> list:
     """Jobs for :func:`ferlib.protocol.transfer_configs` of ``models`` that have no
     committed run (:func:`ferlib.results.subject_finetune_fold_runs`,
-    :func:`ferlib.results.split_seed_runs`), model by model, in that function's order."""
+    :func:`ferlib.results.split_seed_runs`), model by model, in that function's order.
+
+    A fine-tuned fold is only read beside the same fold trained from scratch, so a fold
+    from scratch with no committed run (:func:`ferlib.results.subject_fold_runs`) comes
+    as a ``subject`` job just before its fine-tune: a plan stopped at any point leaves
+    whole pairs."""
     folds, splits = subject_finetune_fold_runs(committed, models=models), split_seed_runs(committed, models=models)
+    scratch_folds = subject_fold_runs(committed, models=models)
 
     def done(config, source) -> bool:
         if config.protocol != "paper":
@@ -177,8 +184,18 @@ def transfer_jobs(profile, *, models, committed, **settings) -> list:
         key = (model, dataset, source.dataset if source else None, config.split_seed)
         return config.seed in {run.config.seed for run in splits.get(key, [])}
 
-    return [Job("transfer", config, source) for model in models
-            for config, source in transfer_configs(model, profile, "real", **settings) if not done(config, source)]
+    run_settings = {key: settings[key] for key in ("backend", "precision") if key in settings}
+    jobs = []
+    for model in models:
+        for config, source in transfer_configs(model, profile, "real", **settings):
+            if config.protocol != "paper":
+                pair = subject_fold_config(profile, model, config.dataset, config.fold, data="real",
+                                           seed=config.seed, **run_settings)
+                if pair.fold not in scratch_folds.get((model, pair.dataset, pair.seed), {}):
+                    jobs.append(Job("subject", pair))
+            if not done(config, source):
+                jobs.append(Job("transfer", config, source))
+    return jobs
 
 
 def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 2), study_models=(1, 3),
@@ -211,7 +228,21 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 
             jobs += study_jobs(profile, models=finetune_models, committed=committed, round="fine-tune",
                                **settings)
         jobs += study_jobs(profile, models=study_models, committed=committed, **settings)
-    return jobs
+    return _without_repeated_folds(jobs)
+
+
+def _without_repeated_folds(jobs) -> list:
+    """``jobs`` without the second job of a fold from scratch (the ``subject`` and
+    ``transfer`` phases can both ask for one); the study's cells may share a config with
+    another phase's job and are all kept."""
+    seen, kept = set(), []
+    for job in jobs:
+        if job.phase == "subject":
+            if job.config in seen:
+                continue
+            seen.add(job.config)
+        kept.append(job)
+    return kept
 
 
 # --------------------------------------------------------------------------- time

@@ -212,8 +212,9 @@ def resumption_text(state: dict, store) -> str:
 
 
 def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
-    """The runs of :func:`ferlib.protocol.transfer_configs` not among ``runs`` (e.g. the
-    committed ones), counted per model and kind, with the compute they need:
+    """The runs of :func:`ferlib.protocol.transfer_configs`, with the folds from scratch
+    their fine-tuned folds are compared with (:func:`ferlib.campaign.transfer_jobs`), not
+    among ``runs`` (e.g. the committed ones), counted per model and kind, with the compute they need:
     ``[{"model", "what", "runs", "images", "cpu", "needs"}]``: ``images`` drawn in all
     (each run's size taken as its data set's protocol run, :func:`run_images`, counted
     from ``summaries``, by default those of ``results/paper``), ``cpu`` their time on
@@ -225,8 +226,11 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
     found = []
     for model in models:
         jobs = transfer_jobs("paper", models=(model,), committed=runs, backend="tensorflow", precision="float32")
-        for what, chosen in (("fine-tunes of the subject-independent folds",
-                              [j for j in jobs if j.config.protocol != "paper"]),
+        fold_jobs = [j for j in jobs if j.config.protocol != "paper"]
+        scratch = sum(j.source is None for j in fold_jobs)
+        for what, chosen in ((f"runs on the subject-independent folds ({len(fold_jobs) - scratch} fine-tuned, "
+                              f"{scratch} from scratch)" if scratch else
+                              "fine-tunes of the subject-independent folds", fold_jobs),
                              ("runs on split seeds 1 and 2, from scratch and fine-tuned",
                               [j for j in jobs if j.config.protocol == "paper"])):
             if not chosen:

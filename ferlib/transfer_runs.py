@@ -1,8 +1,9 @@
 """Train, on this machine, the runs that test the fine-tune gain beyond the paper's split.
 
 :func:`ferlib.protocol.transfer_configs` defines them: the fine-tunes of every
-subject-independent fold (each paired with the committed fold trained from scratch),
-then JAFFE and seven-class CK+ on split seeds 1 and 2, from scratch and fine-tuned.
+subject-independent fold (each paired with the same fold trained from scratch, which is
+trained first where it has no committed run), then JAFFE and seven-class CK+ on split
+seeds 1 and 2, from scratch and fine-tuned.
 A fine-tune starts from the protocol's FER2013 run of its training seed; this module
 never trains that run itself (hours on a CPU): a fine-tune whose FER2013 run has no
 weights in the store is skipped with the command that trains it.

@@ -92,7 +92,10 @@ def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
     # the plan in full: the committed runs without any that tests the gain
     before = [run for run in runs if not is_transfer_run(run.config)]
     rows = missing.transfer_missing(before, models=(2, 3))
-    assert [(r["model"], r["runs"]) for r in rows] == [(2, 20), (2, 24), (3, 20), (3, 24)]
+    # Model 3 has no fold from scratch committed: each fine-tuned fold brings its pair
+    assert [(r["model"], r["runs"]) for r in rows] == [(2, 20), (2, 24), (3, 40), (3, 24)]
+    assert rows[0]["what"] == "fine-tunes of the subject-independent folds"
+    assert rows[2]["what"] == "runs on the subject-independent folds (20 fine-tuned, 20 from scratch)"
     assert "weights of Model 2's FER2013 runs of seeds 0, 1, 2" in rows[1]["needs"]
     assert rows[2]["needs"].startswith("the FER2013 run of Model 3, not committed yet")
     assert rows[0]["images"] == (10 * missing.run_images((2, "jaffe", None), SUMMARIES)

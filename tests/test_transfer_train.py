@@ -68,8 +68,10 @@ def test_the_plan_is_the_protocol_s_transfer_runs_for_the_seeds_asked():
 
 def test_job_labels_say_the_fold_or_the_split_seed(results_dir):
     plan = transfer_runs.transfer_plan(3, results_dir=results_dir, training_seeds=(1,), backend="tensorflow")
-    fold = next(job for job in plan if job.config.protocol == "loso")
+    # Model 3 has no committed fold from scratch: each fine-tuned fold follows its own
+    scratch, fold = [job for job in plan if job.config.protocol == "loso"][:2]
     split = next(job for job in plan if job.config.protocol == "paper" and job.source is None)
+    assert transfer_runs.job_label(scratch.config) == "model 3 jaffe (scratch), loso fold 0, seed 0"
     assert transfer_runs.job_label(fold.config, fold.source) == (
         f"model 3 fer2013->jaffe (fine-tune), loso fold {fold.config.fold}, seed 0")
     assert transfer_runs.job_label(split.config) == (
