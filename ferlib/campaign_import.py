@@ -9,7 +9,8 @@
    member count and bytes the log records (:func:`ferlib.campaign_files.extract_runs`);
 3. each run: readable and sealed (``sha256.txt`` matches), holding a run's files only,
    on the real data and of the protocol's kinds (:func:`is_protocol_kind`: a protocol
-   run of any seed, a subject-independent fold or a cell of the sensitivity study),
+   run of any seed, a subject-independent fold from scratch or fine-tuned, a run on
+   another split seed or a cell of the sensitivity study),
    exported into a staging results folder and audited there
    (:func:`ferlib.results.audit_run`, its rows against the ``datasets.json`` of
    ``results_dir``); one run id in two archives must be one run;
@@ -45,6 +46,7 @@ from ferlib.results import (
     export_run,
     is_paper_config,
     is_subject_fold,
+    is_transfer_run,
     paper_results,
     protocol_seed_runs,
     read_dataset_summaries,
@@ -77,11 +79,15 @@ class _Staged:
 def is_protocol_kind(config, *, profile: str = "paper") -> bool:
     """Whether ``config`` is a run a campaign of ``profile`` trains on the real data: a
     protocol run of any seed (:func:`ferlib.results.is_paper_config`), one of its
-    subject-independent folds (:func:`ferlib.results.is_subject_fold`) or a cell of a
-    round of the sensitivity study (:func:`ferlib.study.cell_of`)."""
+    subject-independent folds (:func:`ferlib.results.is_subject_fold`), one of the runs
+    that test the fine-tune gain beyond the paper's split (the paper profile's
+    ``transfer`` phase: :func:`ferlib.results.is_transfer_run`) or a cell of a round of
+    the sensitivity study (:func:`ferlib.study.cell_of`)."""
     if config.data != "real":
         return False
     if is_paper_config(config, seed=None, profile=profile) or is_subject_fold(config, profile=profile):
+        return True
+    if profile == "paper" and is_transfer_run(config):
         return True
     return any(study.cell_of(config, profile=profile, round=round) is not None for round in study.ROUNDS)
 
@@ -205,7 +211,8 @@ def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profi
             if not is_protocol_kind(run.config, profile=profile):
                 problems.append(f"{where}: {run.config.label()} seed {run.config.seed} ({run.config.data} data) is "
                                 f"not a run a {profile} campaign trains on the real data (a protocol run, a "
-                                f"subject-independent fold or a cell of the study)")
+                                f"subject-independent fold, a run that tests the fine-tune gain or a cell "
+                                f"of the study)")
                 continue
             checksums = read_checksums(run.path)
             if run.id in staged:

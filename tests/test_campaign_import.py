@@ -310,6 +310,25 @@ def test_only_real_data_runs_of_the_protocols_kinds_come_in(tmp_path, results, c
     assert not (results / subject.name).exists(), "all or nothing"
 
 
+def test_the_runs_that_test_the_fine_tune_gain_come_in(tmp_path, results):
+    """The campaign's transfer phase trains fine-tuned subject folds and runs on other
+    split seeds: the gate takes them (it refused them as not of the protocol's kinds)."""
+    from ferlib.results import committed_runs, is_split_seed_run, is_subject_finetune_fold
+
+    runs = committed_runs(RESULTS)
+    fold = next(run for run in runs if is_subject_finetune_fold(run.config))
+    split = next(run for run in runs if is_split_seed_run(run.config) and run.config.is_finetune)
+    off = edited_copy(fold, tmp_path, config=dataclasses.replace(fold.config, learning_rate=0.5))
+    out = campaign_folder(tmp_path / "out", [fold.path, split.path])
+    report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
+    assert not report["problems"], report["problems"]
+    assert sorted(report["imported"]) == sorted([fold.id, split.id])
+    # a fine-tuned fold at other settings is still refused
+    out = campaign_folder(tmp_path / "out2", [off])
+    report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
+    assert any("is not a run a paper campaign" in p for p in report["problems"]), report["problems"]
+
+
 def test_weights_are_checked_before_they_are_sealed(tmp_path, results, committed):
     import keras
 
