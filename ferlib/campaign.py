@@ -14,7 +14,8 @@ Jobs, in this order (:func:`plan_jobs`):
    JAFFE leave-one-subject-out, CK+ 10 folds grouped by subject, the baselines' folds)
    of Model 2 (``subject_models``), seed 0, that are not committed;
 4. ``transfer``: the runs that test the fine-tune gain beyond the paper's split
-   (:func:`ferlib.protocol.transfer_configs`) for Model 2 (``transfer_models``) that are
+   (:func:`ferlib.protocol.transfer_configs`) for every model (``transfer_models``; the
+   fine-tunes of Models 1 and 3 wait for their FER2013 runs of the ``protocol`` phase) that are
    not committed: the fine-tunes of every subject-independent fold (each after its fold
    from scratch where that has no committed run), then JAFFE and CK+ on split seeds 1
    and 2, from scratch and fine-tuned, training seeds 0 to 2;
@@ -172,7 +173,7 @@ def transfer_jobs(profile, *, models, committed, **settings) -> list:
 
     A fine-tuned fold is only read beside the same fold trained from scratch, so a fold
     from scratch with no committed run (:func:`ferlib.results.subject_fold_runs`) comes
-    as a ``subject`` job just before its fine-tune: a plan stopped at any point leaves
+    as a job of its own just before its fine-tune: a plan stopped at any point leaves
     whole pairs."""
     folds, splits = subject_finetune_fold_runs(committed, models=models), split_seed_runs(committed, models=models)
     scratch_folds = subject_fold_runs(committed, models=models)
@@ -192,14 +193,14 @@ def transfer_jobs(profile, *, models, committed, **settings) -> list:
                 pair = subject_fold_config(profile, model, config.dataset, config.fold, data="real",
                                            seed=config.seed, **run_settings)
                 if pair.fold not in scratch_folds.get((model, pair.dataset, pair.seed), {}):
-                    jobs.append(Job("subject", pair))
+                    jobs.append(Job("transfer", pair))
             if not done(config, source):
                 jobs.append(Job("transfer", config, source))
     return jobs
 
 
 def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 2), study_models=(1, 3),
-              subject_models=(2,), finetune_models=(2,), transfer_models=(2,), committed=(), backend,
+              subject_models=(2,), finetune_models=(2,), transfer_models=PAPER_MODELS, committed=(), backend,
               precision="float32") -> list:
     """Every job of the campaign, in the order they are tried (see the module docstring).
 
@@ -232,12 +233,12 @@ def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 
 
 
 def _without_repeated_folds(jobs) -> list:
-    """``jobs`` without the second job of a fold from scratch (the ``subject`` and
-    ``transfer`` phases can both ask for one); the study's cells may share a config with
-    another phase's job and are all kept."""
+    """``jobs`` without the second job of a subject-independent fold from scratch (the
+    ``subject`` and ``transfer`` phases can both ask for one); other jobs are all kept
+    (the study's cells may share a config with another phase's job)."""
     seen, kept = set(), []
     for job in jobs:
-        if job.phase == "subject":
+        if job.source is None and job.config.protocol != "paper":
             if job.config in seen:
                 continue
             seen.add(job.config)

@@ -159,7 +159,9 @@ def test_split_seed_option_reaches_train_finetune_and_reproduce_but_not_fer2013(
 def test_the_campaign_plans_what_is_not_committed(tmp_path, run_copier):
     # the committed runs without any transfer run, so that the whole plan is left to train
     committed = [run for run in results.committed_runs(RESULTS) if not results.is_transfer_run(run.config)]
-    jobs = plan_jobs(phases=("transfer",), committed=committed, backend="jax")
+    # by default every model's gain is tested
+    assert {j.config.model for j in plan_jobs(phases=("transfer",), committed=committed, backend="jax")} == {1, 2, 3}
+    jobs = plan_jobs(phases=("transfer",), transfer_models=(2,), committed=committed, backend="jax")
     assert [(j.config, j.source) for j in jobs] == protocol.transfer_configs(2, backend="jax")
     assert all(j.phase == "transfer" for j in jobs)
     assert jobs[0].label == "transfer: model 2 fer2013->jaffe seed 0 loso fold 0"
@@ -169,7 +171,7 @@ def test_the_campaign_plans_what_is_not_committed(tmp_path, run_copier):
                                                   source_run=tuned.config.source_run), tmp_path),
             run_copier(tuned, dataclasses.replace(jobs[21].config, backend=tuned.config.backend, source="fer2013",
                                                   source_run=tuned.config.source_run), tmp_path)]
-    left = plan_jobs(phases=("transfer",), committed=committed + done, backend="tensorflow")
+    left = plan_jobs(phases=("transfer",), transfer_models=(2,), committed=committed + done, backend="tensorflow")
     assert len(left) == len(jobs) - 2
     assert [j.label for j in left[:2]] == ["transfer: model 2 fer2013->jaffe seed 0 loso fold 1",
                                            "transfer: model 2 fer2013->jaffe seed 0 loso fold 2"]
@@ -302,13 +304,13 @@ def test_a_small_data_call_finds_fer2013_sources_by_id_and_never_trains_them(tmp
 def test_a_fold_fine_tune_comes_after_its_fold_from_scratch_when_that_is_not_committed():
     committed = results.committed_runs(RESULTS)
     plan = transfer_jobs("paper", models=(1, 2), committed=committed, backend="tensorflow", precision="float32")
-    scratch = [job for job in plan if job.phase == "subject"]
+    scratch = [job for job in plan if job.source is None and job.config.protocol != "paper"]
     # Model 2's folds from scratch are committed; Model 1 has none, so each of its 20 comes
     # just before the fine-tune of the same fold
     assert {job.config.model for job in scratch} == {1} and len(scratch) == 20
     for job in scratch:
         tuned = plan[plan.index(job) + 1]
-        assert tuned.phase == "transfer" and tuned.source is not None
+        assert job.phase == tuned.phase == "transfer" and tuned.source is not None
         assert (tuned.config.model, tuned.config.dataset, tuned.config.protocol, tuned.config.fold) == (
             job.config.model, job.config.dataset, job.config.protocol, job.config.fold)
         assert results.is_subject_fold(job.config) and not job.config.is_finetune
@@ -316,5 +318,6 @@ def test_a_fold_fine_tune_comes_after_its_fold_from_scratch_when_that_is_not_com
     # folds from scratch: the campaign trains each once
     jobs = plan_jobs(phases=("subject", "transfer"), subject_models=(2,), transfer_models=(2,), committed=[],
                      backend="jax")
-    assert sum(job.phase == "subject" for job in jobs) == 20
+    assert sum(job.source is None and job.config.protocol != "paper" for job in jobs) == 20
+    assert all(job.phase == "subject" for job in jobs[:20]), "the subject phase keeps its folds"
     assert len({(job.config, job.source) for job in jobs}) == len(jobs)

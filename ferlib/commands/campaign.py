@@ -77,9 +77,10 @@ def add_campaign(commands):
     p.add_argument("--subject-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
                    help="models of the subject phase: every subject-independent fold of JAFFE and "
                         "CK+ (default: 2)")
-    p.add_argument("--transfer-models", type=int, nargs="+", choices=MODEL_IDS, default=[2],
-                   help="models of the transfer phase: fine-tunes of every subject-independent fold, "
-                        "and JAFFE and CK+ on split seeds 1 and 2 (default: 2)")
+    p.add_argument("--transfer-models", type=int, nargs="+", choices=MODEL_IDS, default=list(MODEL_IDS),
+                   help="models of the transfer phase: fine-tunes of every subject-independent fold (with "
+                        "the fold from scratch where it is not committed), and JAFFE and CK+ on split "
+                        "seeds 1 and 2 (default: 1 2 3)")
     p.add_argument("--results", default=None, help="committed results (default: results/paper)")
     p.add_argument("--precision", default="float32", help="Keras dtype policy: float32 (default) or mixed_bfloat16")
     p.add_argument("--matmul-precision", choices=("float32",), default="float32",
