@@ -222,12 +222,35 @@ def paper_results(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int =
 def protocol_runs(runs, *, models=PAPER_MODELS, seed: int = 0) -> dict:
     """The protocol's runs among ``runs`` (oldest first, e.g. :func:`committed_runs`) as
     ``{(model, dataset, source): Run}``; a newer run of an experiment replaces an older one."""
-    models = {int(m) for m in models}
+    runs = list(runs)
+    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
     for run in runs:
-        if run.config.model in models and is_paper_config(run.config, seed=seed):
+        if run.config.model in models and is_paper_config(run.config, seed=seed) and run.id not in other:
             found[experiment_key(run.config)] = run
     return found
+
+
+def other_starts(runs) -> set:
+    """The ids of the fine-tunes among ``runs`` that start from a run also among ``runs``
+    which is not the protocol's FER2013 run of their model and seed (the modern recipe's
+    network, a cell of the sensitivity study): whatever their own settings, they test
+    another start than the protocol's, so no protocol run, fold or split-seed run is read
+    from them (:func:`runs_outside_protocol` lists them). A fine-tune whose source is not
+    among ``runs`` is judged by its config alone."""
+    runs = list(runs)
+    by_id = {run.id: run for run in runs}
+    other = set()
+    for run in runs:
+        config = run.config
+        source = by_id.get(config.source_run) if config.is_finetune else None
+        if source is None:
+            continue
+        start = source.config
+        if not (start.model == config.model and start.dataset == config.source and start.seed == config.seed
+                and is_paper_config(start, seed=None)):
+            other.add(run.id)
+    return other
 
 
 def is_subject_fold(config, *, profile: str = "paper") -> bool:
@@ -257,11 +280,12 @@ def subject_fold_runs(runs, *, models=PAPER_MODELS) -> dict:
 def _fold_runs(runs, models, is_fold) -> dict:
     """``{(model, dataset, seed): {fold: Run}}`` of the runs of ``models`` whose config
     ``is_fold`` accepts, folds in order; a later run of a fold replaces an earlier one."""
-    models = {int(m) for m in models}
+    runs = list(runs)
+    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
     for run in runs:
         config = run.config
-        if config.model in models and is_fold(config):
+        if config.model in models and is_fold(config) and run.id not in other:
             found.setdefault((config.model, config.dataset, config.seed), {})[config.fold] = run
     return {key: dict(sorted(folds.items())) for key, folds in found.items()}
 
@@ -271,9 +295,12 @@ def runs_outside_protocol(runs) -> list:
     any experiment with any seed, nor one of its subject-independent folds from scratch or
     fine-tuned (:func:`is_subject_fold`, :func:`is_subject_finetune_fold`), nor one of its
     runs on another split seed (:func:`is_split_seed_run`): runs at other settings, kept as
-    evidence. Order is kept."""
-    return [run for run in runs if not (is_paper_config(run.config, seed=None) or is_subject_fold(run.config)
-                                        or is_transfer_run(run.config))]
+    evidence, and the fine-tunes that start from another run than the protocol's
+    (:func:`other_starts`). Order is kept."""
+    runs = list(runs)
+    other = other_starts(runs)
+    return [run for run in runs if run.id in other or not (
+        is_paper_config(run.config, seed=None) or is_subject_fold(run.config) or is_transfer_run(run.config))]
 
 
 def is_subject_finetune_fold(config) -> bool:
@@ -333,11 +360,12 @@ def split_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
     as ``{(model, dataset, source, split_seed): [Run, ...]}`` (``dataset`` by the paper's
     name, as :func:`protocol_seed_runs` keys it), training seeds in increasing order; of
     two runs of one seed the newer (later in ``runs``) is kept."""
-    models = {int(m) for m in models}
+    runs = list(runs)
+    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
     for run in runs:
         config = run.config
-        if config.model in models and is_split_seed_run(config):
+        if config.model in models and is_split_seed_run(config) and run.id not in other:
             model, dataset, source = experiment_key(config)
             found.setdefault((model, dataset, source, config.split_seed), {})[config.seed] = run
     return {key: [by_seed[seed] for seed in sorted(by_seed)] for key, by_seed in sorted(
@@ -347,10 +375,11 @@ def split_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
 def protocol_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
     """Every seed's protocol run among ``runs``: ``{(model, dataset, source): [Run, ...]}``,
     seeds in increasing order."""
-    models = {int(m) for m in models}
+    runs = list(runs)
+    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
     for run in sorted(runs, key=lambda r: r.config.seed):
-        if run.config.model in models and is_paper_config(run.config, seed=None):
+        if run.config.model in models and is_paper_config(run.config, seed=None) and run.id not in other:
             found.setdefault(experiment_key(run.config), []).append(run)
     return found
 

@@ -480,3 +480,31 @@ def test_the_data_summary_records_every_split_the_protocol_s_runs_make():
     assert jaffe["paper seed 1"]["test"]["sha256"] != jaffe["paper seed 0"]["test"]["sha256"]
     fer2013 = dataclasses.replace(make_synthetic("fer2013", 420, seed=0), name="fer2013")
     assert set(results.split_parts(fer2013)) == {"paper seed 0"}
+
+
+def test_a_fine_tune_from_another_start_is_no_protocol_run(tmp_path, run_copier):
+    """A fine-tune of the protocol's settings that starts from the modern recipe's network
+    (``finetune --recipe``) has the protocol fine-tune's config but another source run: it
+    must not replace the protocol's fine-tune, nor count as a fold, but be kept apart."""
+    from ferlib.protocol import subject_finetune_config
+    from ferlib.recipe import recipe_config
+
+    runs = results.committed_runs(RESULTS)
+    tuned = results.protocol_runs(runs)[(2, "jaffe", "fer2013")]
+    start = next(run for run in runs if run.id == tuned.config.source_run)
+    recipe_start = run_copier(start, recipe_config("recipe", model=2, seed=tuned.config.seed,
+                                                   backend=start.config.backend), tmp_path)
+    other = run_copier(tuned, dataclasses.replace(tuned.config, source_run=recipe_start.id), tmp_path)
+    fold_config = subject_finetune_config("paper", 2, "jaffe", 3, seed=0, backend=tuned.config.backend,
+                                          source="fer2013", source_run=recipe_start.id)
+    fold = run_copier(tuned, fold_config, tmp_path)
+    assert results.is_paper_config(other.config) and results.is_subject_finetune_fold(fold.config), (
+        "by its config alone each looks like the protocol's")
+    every = runs + [recipe_start, other, fold]
+    assert results.other_starts(every) >= {other.id, fold.id}
+    assert results.protocol_runs(every)[(2, "jaffe", "fer2013")].id == tuned.id
+    assert fold.id not in {run.id for folds in results.subject_finetune_fold_runs(every).values()
+                           for run in folds.values()}
+    assert {other.id, fold.id} <= {run.id for run in results.runs_outside_protocol(every)}
+    # without its start among the runs, a fine-tune is judged by its config
+    assert results.protocol_runs(runs + [other])[(2, "jaffe", "fer2013")].id == other.id
