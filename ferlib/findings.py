@@ -593,7 +593,7 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
                    protocol: str = "the protocol") -> str:
     """One data set's sensitivity study in a sentence: the protocol cell's median validation
     accuracy over seeds, then every other cell's, largest change first, each with the
-    seeds that ended above chance on test.
+    seeds whose test accuracy beat the majority class (:func:`ferlib.study.learned`).
 
     Args:
         table: :func:`ferlib.study.study_table` output.
@@ -611,7 +611,7 @@ def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, d
         return ""
 
     def seeds_text(row) -> str:
-        return f"{int(row['learned'])} of {_seeds(row['seeds'])} above chance"
+        return f"{int(row['learned'])} of {_seeds(row['seeds'])} beat the majority class"
 
     base = part.loc["protocol"]
     text = (f"Model {model} on {dataset_title(dataset)}: {protocol} reaches a median validation "

@@ -256,7 +256,7 @@ def learned(run) -> bool:
 
 def study_table(cell_runs, *, round: str = DEFAULT_ROUND) -> pd.DataFrame:
     """One row per (model, data set, cell): seeds, mean and sd of validation and test
-    accuracy over seeds, the seeds above chance on test (:func:`learned`), and each
+    accuracy over seeds, the seeds that beat the majority class on test (:func:`learned`), and each
     seed's validation and test accuracy.
 
     Columns: ``model``, ``dataset``, ``cell``, ``seeds``, ``val_mean``, ``val_sd``,
@@ -354,12 +354,12 @@ def _mean_sd(mean, sd) -> str:
 
 def study_markdown(table: pd.DataFrame) -> str:
     """A :func:`study_table` as a Markdown table for the book: accuracies as percentages,
-    mean ± sd over seeds (no sd for one seed), the seeds above chance, each seed's
+    mean ± sd over seeds (no sd for one seed), the seeds that beat the majority class, each seed's
     validation and test accuracy (seeds in increasing order)."""
     def by_seed(values) -> str:
         return ", ".join(f"{100 * v:.1f}" for _, v in sorted(values.items()))
 
-    lines = ["| model | data set | cell | seeds | validation | median validation | test | above chance "
+    lines = ["| model | data set | cell | seeds | validation | median validation | test | beat the majority class "
              "| validation by seed | test by seed |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in table.itertuples():

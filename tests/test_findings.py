@@ -324,9 +324,9 @@ def test_study_sentence_lists_every_cell_against_the_protocol_largest_change_fir
     table = _study_table()
     text = findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="jaffe")
     assert text.startswith("Model 2 on JAFFE: the protocol reaches") and "accuracy of 78.6%" in text
-    assert "(3 of 3 seeds above chance on test)" in text
+    assert "(3 of 3 seeds beat the majority class on test)" in text
     assert text.index("one pass per epoch 14.3% (-64.3 points;") < text.index("no class balancing 73.8% (-4.8 points;")
-    assert "0 of 3 seeds above chance" in text and "1 of 1 seed above chance" in text
+    assert "0 of 3 seeds beat the majority class" in text and "1 of 1 seed beat the majority class" in text
     alone = findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="ckplus7")
     assert alone.endswith("; no other cell has a run yet.") and "CK+ (7 classes)" in alone
     assert findings.study_sentence(table, study.study_verdicts(table), model=3, dataset="jaffe") == ""
