@@ -485,6 +485,7 @@ class CommittedResults(_Backend):
             twin = twins.get(key)
             if twin is not None and (twin.config.dataset != run.config.dataset or run.config.protocol != "paper"):
                 twin = None  # a six-class CK+48 run, or a fold tested on other images than the paper's split
+            row["run_dataset"] = run.config.dataset
             row["departures"] = departure_text(run.config)
             row["protocol_accuracy"] = twin.metrics["test"]["accuracy"] if twin else float("nan")
             rows.append(row)
@@ -587,11 +588,13 @@ class Chapter:
     def evidence_runs(self):
         """The committed runs outside the protocol that are in no round of the sensitivity
         study (shown on its own page), as :func:`ferlib.tables.runs_overview` rows plus
+        ``run_dataset`` (the data set it trained on: ``"ckplus"`` is CK+48),
         ``final_train_loss``, ``departures`` (how its settings differ from the
         protocol's) and the same experiment's protocol run's ``protocol_accuracy`` (NaN
         where it has none on the same data set and split: a six-class CK+48 run has no
         seven-class twin, a subject-independent fold tests other images). Empty unless this chapter shows the committed results."""
-        columns = list(runs_overview({}).columns) + ["final_train_loss", "departures", "protocol_accuracy"]
+        columns = list(runs_overview({}).columns) + ["run_dataset", "final_train_loss", "departures",
+                                                      "protocol_accuracy"]
         rows = self.backend.evidence_rows()
         return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
 

@@ -12,7 +12,7 @@ import json
 import math
 
 from ferlib import paper
-from ferlib.vocabulary import DATASETS, MODEL_IDS, SPLIT_PROTOCOLS
+from ferlib.vocabulary import DATASETS, MODEL_IDS, SPLIT_PROTOCOLS, run_dataset_title
 
 #: The split protocols a run may use (:data:`ferlib.vocabulary.SPLIT_PROTOCOLS`).
 PROTOCOLS = SPLIT_PROTOCOLS
@@ -350,6 +350,11 @@ def profile_config(profile: str, *, model: int, dataset: str, data: str = "synth
     return RunConfig(**values)
 
 
+#: A split protocol (:data:`ferlib.vocabulary.SPLIT_PROTOCOLS`) in words.
+SPLIT_WORDS = {"paper": "the paper's split", "subject-kfold": "folds grouped by subject",
+               "loso": "one subject left out"}
+
+
 def setting_words(name, value) -> str:
     """One profile setting in words, e.g. ``batches of 16``."""
     words = {
@@ -363,6 +368,12 @@ def setting_words(name, value) -> str:
                                     "standard deviation" if v == "standardize" else "pixels divided by 255"),
         "min_epoch_images": lambda v: "one pass per epoch" if v is None else f"at least {v:,} images per epoch",
         "synthetic_expressions": lambda v: f"{v} expressions",
+        "dataset": lambda v: run_dataset_title(v),
+        "protocol": lambda v: SPLIT_WORDS.get(v, f"split {v}"),
+        "fold": lambda v: f"fold {v}",
+        "folds": lambda v: f"{v} folds",
+        "augment_scale": lambda v: f"augmentation magnitudes x{v:g}",
+        "split_seed": lambda v: f"split seed {v}",
     }
     return words[name](value) if name in words else f"{name.replace('_', ' ')} {value}"
 

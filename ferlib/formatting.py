@@ -276,9 +276,12 @@ def run(model: str = "model", training: str = "training", seed: str | None = "se
 
 
 def experiment(model: str = "model", dataset_column: str = "dataset", training: str = "training",
-               header: str = "experiment") -> Column:
-    """One of the paper's experiments in words: ``"Model 2 on JAFFE, fine-tuned"``."""
-    return Column(header, lambda row: f"Model {int(row[model])} on {dataset_title(row[dataset_column])}, "
+               header: str = "experiment", *, run_names: bool = False) -> Column:
+    """One of the paper's experiments in words: ``"Model 2 on JAFFE, fine-tuned"``.
+    ``run_names``: ``dataset_column`` holds a run's own data set (``"ckplus"`` is then
+    CK+48, :func:`ferlib.vocabulary.run_dataset_title`), not the paper's name."""
+    title = run_dataset_title if run_names else dataset_title
+    return Column(header, lambda row: f"Model {int(row[model])} on {title(row[dataset_column])}, "
                                       f"{row[training]}")
 
 

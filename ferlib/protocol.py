@@ -138,20 +138,22 @@ def departures(config, profile: str = "paper") -> dict:
     return {name: (ours[name], theirs[name]) for name in ours if ours[name] != theirs[name]}
 
 
-#: How an unset value of a setting reads in :func:`departure_text`.
-UNSET_SETTING = {"min_epoch_images": "one pass"}
-
-
 def departure_text(config, profile: str = "paper", *, with_protocol: bool = True) -> str:
-    """:func:`departures` in words, e.g. ``"min epoch images one pass (protocol: 1024)"``,
-    or without ``with_protocol`` just ``"min epoch images one pass"`` (an unset value
-    reads as :data:`UNSET_SETTING` says, else ``"unset"``)."""
+    """:func:`departures` in words (:func:`ferlib.config.setting_words`), e.g.
+    ``"one pass per epoch (protocol: at least 1,024 images per epoch)"``, or without
+    ``with_protocol`` just ``"one pass per epoch"``."""
     def word(name, value):
-        return UNSET_SETTING.get(name, "unset") if value is None else f"{value}"
+        if value is None and name not in ("limit_train", "min_epoch_images"):
+            return f"{name.replace('_', ' ')} unset"
+        return setting_words(name, value)
 
-    return ", ".join(f"{name.replace('_', ' ')} {word(name, value)}"
-                     + (f" (protocol: {word(name, expected)})" if with_protocol else "")
-                     for name, (value, expected) in departures(config, profile).items())
+    changed = departures(config, profile)
+    words = {name: (word(name, value), word(name, expected)) for name, (value, expected) in changed.items()}
+    if "protocol" in changed:  # a subject-independent fold: its fold and fold count in one phrase
+        words.pop("fold", None), words.pop("folds", None)
+        of = f" of {config.folds}" if config.protocol == "subject-kfold" else ""
+        words["protocol"] = (f"{words['protocol'][0]}, fold {config.fold}{of}", words["protocol"][1])
+    return ", ".join(ours + (f" (protocol: {theirs})" if with_protocol else "") for ours, theirs in words.values())
 
 
 def deviation_lines(profile: str = "paper") -> list:

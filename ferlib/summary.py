@@ -281,6 +281,37 @@ def status_counts(claims: pd.DataFrame) -> dict:
     return {status: int((claims["status"] == status).sum()) for status in STATUSES}
 
 
+def interval_notes(seed_runs: dict) -> list:
+    """Sentences for the intervals over seeds a reader could misread, one per experiment
+    of ``seed_runs`` (:func:`ferlib.results.protocol_seed_runs`) with two seeds or more:
+
+    - every seed scored the same test accuracy: the t-interval has no width, which says
+      nothing of the test part's own sampling error; the sentence gives the Wilson
+      interval of one run on its test images instead;
+    - the t-interval reaches below 0% or above 100% and is clipped there.
+
+    Returns ``[]`` when there is none."""
+    notes = []
+    for (model, dataset, source), runs in sorted(seed_runs.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
+        if len(runs) < 2:
+            continue
+        accuracies = np.array([float(run.metrics["test"]["accuracy"]) for run in runs])
+        label = _experiment_label(model, dataset, source)
+        if np.ptp(accuracies) == 0:
+            n = int(runs[0].metrics["test"]["n"])
+            low, high = accuracy_bounds(float(accuracies[0]), n)
+            notes.append(f"{label}: all {len(runs)} seeds scored {100 * accuracies[0]:.1f}%, so the interval "
+                         f"over seeds has no width; on its {n:,} test images one run's Wilson interval is "
+                         f"[{100 * low:.1f}, {100 * high:.1f}].")
+            continue
+        low, high = stats.seed_summary(accuracies)["interval"]
+        cut = " and ".join(bound for bound, out in (("0%", low < 0), ("100%", high > 1)) if out)
+        if cut:
+            notes.append(f"{label}: the seeds scored {', '.join(f'{100 * a:.1f}' for a in accuracies)}%, so "
+                         f"far apart that the interval over {len(runs)} seeds is cut at {cut}.")
+    return notes
+
+
 # --------------------------------------------------------------------------- compute
 
 

@@ -77,7 +77,13 @@ fmt.table(claim_rows, [fmt.template("**{number}.** {claim} ({where})", "the pape
 # *partly* when some tested network agrees, *not reproduced* when none does, and
 # *untested* when no network has a run. A claim about a gain takes each network's
 # verdict on the fine-tune ({ref}`verdict-per-network`).
-#
+
+# %% tags=["remove-input"]
+interval_notes = summary.interval_notes(seed_runs)
+if interval_notes:
+    display(Markdown("Intervals to read with care: " + " ".join(interval_notes)))
+
+# %% [markdown]
 # ## Scope
 #
 # The paper asks one question: does a network that first learned FER2013 beat the same
@@ -180,7 +186,7 @@ fmt.table(pd.DataFrame(compute_rows),
           [fmt.text("experiment"), fmt.number("runs", "runs (seeds)"),
            fmt.Column("training in all", lambda row: row["needs"] if isinstance(row.get("needs"), str)
                       else summary.duration_text(3600 * row["train_hours"]), "right"),
-           fmt.Column("per run", lambda row: summary.duration_text(3600 * row["hours_per_run"])
+           fmt.Column("per run (median)", lambda row: summary.duration_text(3600 * row["hours_per_run"])
                       if row.get("hours_per_run") is not None else fmt.DASH, "right"),
            fmt.number("images_per_s", "images/s")],
           missing="no run yet", filename="compute-per-experiment.csv")

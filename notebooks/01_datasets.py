@@ -74,9 +74,10 @@ fmt.table(views["ckplus"].table.reset_index(), filename="images-ckplus7.csv")
 fmt.table(views["jaffe"].table.reset_index(), filename="images-jaffe.csv")
 
 # %% [markdown]
-# What the loaders mapped, dropped or repaired, and where the paper's Table 1 is off:
+# What the loaders mapped, dropped or repaired, and where the paper's Table 1 is off
+# (folded: the loaders' own notes, file by file):
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input", "hide-output"]
 display(Markdown("\n".join([*(f"- {view.title}: {note}" for view in views.values() for note in view.notes),
                             *(f"- The paper: {erratum}" for erratum in paper.ERRATA)])))
 

@@ -113,6 +113,9 @@ display(Markdown("### JAFFE (Table 6)"))
 display(accuracy_table("jaffe"))
 display(Markdown("### CK+ (7 classes) (Table 7)"))
 display(accuracy_table("ckplus"))
+interval_notes = summary.interval_notes(seed_runs)
+if interval_notes:
+    display(Markdown("Intervals to read with care: " + " ".join(interval_notes)))
 
 # %% [markdown]
 # ## Fine-tuned against from scratch

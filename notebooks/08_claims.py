@@ -235,7 +235,8 @@ else:
                                  fmt.number("one_class", "predict one class"),
                                  fmt.percent("mean_min_live_fraction", "live share of the weakest layer")],
                       filename="probes-by-setting.csv"))
-    display(long_table(probes, [fmt.number("seed"), fmt.text("learning_rate", "learning rate"),
+    display(long_table(probes, [fmt.text("model"), fmt.dataset(), fmt.number("seed"),
+                               fmt.text("learning_rate", "learning rate"),
                                fmt.yes_no("augment", "augmentation"),
                                fmt.number("train_loss", "training loss", digits=3),
                                fmt.percent("val_accuracy", "validation accuracy"),
@@ -272,7 +273,8 @@ else:
 glue_values(findings.finetune_rate_glues(committed.committed_runs(chapter.results_dir) if chapter.committed
                                          else []))
 evidence = chapter.evidence_runs()
-long_table(evidence, [fmt.experiment(), fmt.number("seed"), fmt.text("departures", "settings"),
+long_table(evidence, [fmt.experiment(dataset_column="run_dataset", run_names=True), fmt.number("seed"),
+                      fmt.text("departures", "settings"),
                       fmt.number("final_train_loss", "final training loss", digits=3),
                       fmt.percent_interval("accuracy", "accuracy_low", "accuracy_high", "test accuracy [95% interval]"),
                       fmt.percent("protocol_accuracy", "protocol's accuracy")],

@@ -131,6 +131,7 @@ def test_evidence_runs_are_the_committed_runs_outside_the_protocol():
         assert not results.is_paper_config(run.config, seed=None)
         assert row.final_train_loss == pytest.approx(run.history["loss"].iloc[-1])
         assert row.departures and "protocol:" in row.departures
+        assert row.run_dataset == run.config.dataset
         twin = protocol_runs.get(results.experiment_key(run.config))
         if twin is None or twin.config.dataset != run.config.dataset or run.config.protocol != "paper":
             assert pd.isna(row.protocol_accuracy)

@@ -350,3 +350,20 @@ def test_license_citation_and_book_agree_on_version_licence_and_repository():
     entry_text = provenance.bibtex(entry, commit="0123456789ab")
     assert entry_text.startswith("@software{ferlib,") and "commit 0123456789ab" in entry_text
     assert entry["url"] in entry_text and entry["version"] in entry_text
+
+
+def test_intervals_a_reader_could_misread_are_explained():
+    from ferlib.tables import accuracy_bounds
+
+    equal = [fake_run(28 / 42, seed=s) for s in range(3)]
+    spread = [fake_run(a, seed=s) for s, a in enumerate((0.786, 0.810, 0.548))]
+    close = [fake_run(a, seed=s) for s, a in enumerate((0.70, 0.72, 0.71))]
+    notes = summary.interval_notes({(1, "jaffe", None): equal, (3, "jaffe", None): spread,
+                                    (2, "jaffe", None): close, (2, "fer2013", None): [fake_run(0.6, n=3589)]})
+    low, high = accuracy_bounds(28 / 42, 42)
+    assert notes == [
+        f"Model 1, JAFFE, from scratch: all 3 seeds scored 66.7%, so the interval over seeds has no width; "
+        f"on its 42 test images one run's Wilson interval is [{100 * low:.1f}, {100 * high:.1f}].",
+        "Model 3, JAFFE, from scratch: the seeds scored 78.6, 81.0, 54.8%, so far apart that the interval "
+        "over 3 seeds is cut at 100%."]
+    assert summary.interval_notes({(2, "jaffe", None): close}) == []

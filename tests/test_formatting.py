@@ -168,3 +168,11 @@ def glossary_entries() -> list:
     text = (project_root() / "book" / "glossary.md").read_text(encoding="utf-8")
     return [line for line in text.split("```{glossary}", 1)[1].splitlines() if line and not line[0].isspace()
             and not line.startswith("```")]
+
+
+def test_an_experiment_names_a_run_s_own_data_set_when_asked():
+    row = {"model": 2, "dataset": "ckplus", "training": "from scratch"}
+    assert fmt.experiment().render(row) == "Model 2 on CK+, from scratch"
+    assert fmt.experiment(run_names=True).render(row) == "Model 2 on CK+48 (6 classes), from scratch"
+    assert fmt.experiment(run_names=True).render({**row, "dataset": "ckplus7"}) == (
+        "Model 2 on CK+ (7 classes), from scratch")

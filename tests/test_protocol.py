@@ -323,7 +323,11 @@ def test_only_the_protocols_folds_are_subject_folds():
     assert results.is_subject_fold(dataclasses.replace(fold, backend="jax", precision="mixed_bfloat16"))
     augmented = dataclasses.replace(fold, augment=True)
     assert not results.is_subject_fold(augmented)
-    assert protocol.departure_text(augmented).startswith("protocol loso (protocol: paper), fold 3")
+    assert protocol.departure_text(augmented) == (
+        "one subject left out, fold 3 (protocol: the paper's split), augmentation (protocol: no augmentation)")
+    ck_fold = protocol.subject_fold_config("paper", 2, "ckplus", 4, backend="tensorflow")
+    assert protocol.departure_text(ck_fold).startswith(
+        "folds grouped by subject, fold 4 of 10 (protocol: the paper's split)")
     kfold_jaffe = dataclasses.replace(fold, protocol="subject-kfold", folds=10)
     assert not results.is_subject_fold(kfold_jaffe), "JAFFE's folds leave one subject out"
     ck = protocol.subject_fold_config("paper", 2, "ckplus", 3, backend="tensorflow")
@@ -437,5 +441,8 @@ def test_departure_text_names_settings_in_words():
     config = protocol.experiment_config("paper", (2, "jaffe", None), data="real")
     one_pass = dataclasses.replace(config, min_epoch_images=None)
     text = protocol.departure_text(one_pass)
-    assert text == "min epoch images one pass (protocol: 1024)"
+    assert text == "one pass per epoch (protocol: at least 1,024 images per epoch)"
+    other = dataclasses.replace(config, dataset="ckplus", augment=True, augment_scale=0.5)
+    assert protocol.departure_text(other, with_protocol=False) == (
+        "CK+48 (6 classes), Adam at learning rate 0.001, augmentation, augmentation magnitudes x0.5")
     assert "None" not in text
