@@ -541,11 +541,11 @@ def subject_cnn_sentences(cnn: pd.DataFrame) -> list:
         if row.folds == 0:
             if (cnn["folds"] > 0).any():
                 lines.append(f"{name}: none of the {row.of} subject-independent folds of Model {row.model} with "
-                             f"the protocol's settings is committed yet.")
+                             f"the protocol's settings has a run yet.")
             continue
         if not row.complete:
             lines.append(f"{name}: {row.folds} of the {row.of} subject-independent folds of Model {row.model} "
-                         f"are committed; its pooled accuracy waits for the other {row.of - row.folds}.")
+                         f"have a run; its pooled accuracy waits for the other {row.of - row.folds}.")
             continue
         seed = f", seed {int(row.seed)}" if not pd.isna(getattr(row, "seed", np.nan)) else ""
         line = (f"{name}: Model {row.model} tested on people it has never seen ({SUBJECT_PROTOCOL_TITLES[row.protocol]}"
@@ -573,7 +573,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
     (optional) :func:`ferlib.compare.subject_cnn_comparison`."""
     lines = []
     if len(table):
-        lines.append(f"The sensitivity study has {int(table['seeds'].sum())} committed runs in "
+        lines.append(f"The sensitivity study has {int(table['seeds'].sum())} runs in "
                      f"{len(table)} (model, data set, setting) cells.")
     for top in largest_changes(verdicts).itertuples():
         lines.append(f"Model {top.model} on {dataset_title(top.dataset)}: the change that moves median validation "
@@ -586,7 +586,7 @@ def protocol_findings(table: pd.DataFrame, verdicts: pd.DataFrame, subject_rows:
                          f"{percent_text(row.paper_split)} on the paper's split.")
     if subject_cnn is not None:
         lines.extend(subject_cnn_sentences(subject_cnn))
-    return lines or ["No run of the sensitivity study is committed yet."]
+    return lines or ["The sensitivity study has no run yet."]
 
 
 def study_sentence(table: pd.DataFrame, verdicts: pd.DataFrame, *, model: int, dataset: str,
@@ -675,9 +675,10 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
         if not row.agrees:
             text += f", yet the protocol trains this experiment at {ours}: the rule picks {other}"
         elif row.protocol_rate == profile_rate:
-            text += f", so this experiment keeps the profile's {ours}"
+            text += f", so this experiment keeps the {ours} of the other experiments"
         else:
-            text += f", so this experiment trains at {ours}, a stated deviation from the profile's {profile_rate:g}"
+            text += (f", so this experiment trains at {ours}, a stated deviation from the {profile_rate:g} of the "
+                     f"other experiments")
         text += "."
         if not pd.isna(row.study_seeds_rule_rate) and row.study_seeds_rule_rate != row.rule_rate:
             first = f"{row.study_seeds_rule_rate:g}"
@@ -685,7 +686,8 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
                             if first == ours else (row.study_seeds_other_val_median, row.study_seeds_protocol_val_median))
             text += (f" Over seeds {_listed([str(seed) for seed in STUDY_SEEDS])} alone, the study's usual "
                      f"seeds, the rule picked {first} ({percent_text(mine)} against {percent_text(theirs)}); the "
-                     f"seeds added since turned the verdict, and it counts every committed seed.")
+                     f"seeds trained after them turned the verdict to {ours}. The choice rests on every seed "
+                     f"there is, and it changed as seeds were added.")
         lines.append(text)
     return lines
 

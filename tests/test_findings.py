@@ -218,7 +218,7 @@ def _subject_rows():
 def test_subject_cnn_sentences_give_a_complete_set_its_test_and_a_partial_one_its_count():
     rows = _subject_rows()
     jaffe, ck, none = findings.subject_cnn_sentences(rows)
-    assert "none of the 10 subject-independent folds of Model 2" in none and none.endswith("committed yet.")
+    assert "none of the 10 subject-independent folds of Model 2" in none and none.endswith("has a run yet.")
     assert jaffe.startswith("JAFFE: Model 2 tested on people it has never seen")
     assert "scores 46.9% [40.0%, 54.0%], against 63.5%" in jaffe and "paper's split" in jaffe
     assert "(mean over 3 seeds)" in jaffe
@@ -458,15 +458,16 @@ def test_rate_choice_sentences_say_where_the_protocol_deviates_and_where_the_rul
     assert deviates.startswith("Model 2 on CK+ (7 classes) ended above the majority class")
     assert "in 5 of 5 seeds at 0.0001 and in 2 of 5 seeds at 0.001" in deviates
     assert "0.0001 scores 85.0% and 0.001 50.0%" in deviates and "85.0% and 40.0%" in deviates
-    assert deviates.endswith("at 0.0001, a stated deviation from the profile's 0.001.")
+    assert deviates.endswith("at 0.0001, a stated deviation from the 0.001 of the other experiments.")
     assert "0.001 scores 80.0% and 0.0001 70.0%" in kept and "80.0% and 70.0%" in kept
-    assert kept.endswith("so this experiment keeps the profile's 0.001.")
+    assert kept.endswith("so this experiment keeps the 0.001 of the other experiments.")
     wrong = findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85)))
     assert wrong[0].endswith("at 0.0001: the rule picks 0.001.")
     assert "the study's usual seeds" not in " ".join(lines + wrong)
     (ck, _) = findings.rate_choice_sentences(study.rate_choices(_turned_rate_table()))
     assert "Over seeds 0, 1 and 2 alone" in ck and "the rule picked 0.001 (90.0% against 85.0%)" in ck
-    assert ck.endswith("turned the verdict, and it counts every committed seed.")
+    assert ck.endswith("turned the verdict to 0.0001. The choice rests on every seed there is, and it changed as "
+                       "seeds were added.")
     assert findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85).iloc[:0])) == []
 
 
