@@ -29,7 +29,7 @@ from ferlib.config import RunConfig
 from ferlib.datasets import load_dataset
 from ferlib.evaluation import classification_metrics, predictions_frame
 from ferlib.fingerprint import dataset_fingerprint
-from ferlib.identity import NUMERICS_VERSION, git_commit, run_id
+from ferlib.identity import NUMERICS_VERSION, git_commit, processor, run_id
 from ferlib.pack import load_packed
 from ferlib.store import RunStore
 from ferlib.synthetic import make_synthetic
@@ -336,6 +336,7 @@ def environment() -> dict:
         "device": device,
         "versions": versions,
         "hardware": {"machine": platform.machine(), "processor": cpu_name(),
+                     "vector_extensions": processor()["vector_extensions"],
                      "cpu_count": os.cpu_count(), "platform": sys.platform},
     }
 

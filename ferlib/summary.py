@@ -341,7 +341,7 @@ def compute_table(runs) -> pd.DataFrame:
     for (model, dataset, source), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
         seconds = [float(r.manifest.get("train_seconds") or 0.0) for r in members]
         speeds = [float(r.manifest["train_images_per_s"]) for r in members if r.manifest.get("train_images_per_s")]
-        processors = sorted({str((r.manifest.get("hardware") or {}).get("processor") or "unknown") for r in members})
+        processors = sorted({processor_label(r.manifest.get("hardware") or {}) for r in members})
         precisions = sorted({str(r.manifest.get("precision") or "float32") for r in members})
         rows.append({"model": model, "dataset": dataset, "training": "scratch" if source is None else "fine-tuned",
                      "label": _experiment_label(model, dataset, source), "runs": len(members),
@@ -350,6 +350,22 @@ def compute_table(runs) -> pd.DataFrame:
                      "processor": ", ".join(processors), "precision": ", ".join(precisions)})
     return pd.DataFrame(rows, columns=["model", "dataset", "training", "label", "runs", "train_hours",
                                        "hours_per_run", "images_per_s", "processor", "precision"])
+
+
+#: ``(/proc/cpuinfo flag, name)``: the widest vector extension names a processor's kind
+#: (two processors of one name can differ: an AMD EPYC with AVX-512 trains about twice as
+#: fast as one with AVX2 only).
+WIDEST_EXTENSION = (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"),
+                    ("sve", "SVE"), ("asimd", "NEON"))
+
+
+def processor_label(hardware: dict) -> str:
+    """A manifest's ``hardware`` as ``"AMD EPYC (AVX-512)"``: the processor's name and the
+    widest vector extension it recorded (the name alone where the run recorded none)."""
+    name = str((hardware or {}).get("processor") or "unknown")
+    found = set((hardware or {}).get("vector_extensions") or ())
+    widest = next((label for flag, label in WIDEST_EXTENSION if flag in found), None)
+    return f"{name} ({widest})" if widest else name
 
 
 def environments(runs) -> pd.DataFrame:
@@ -366,7 +382,7 @@ def environments(runs) -> pd.DataFrame:
         hardware = manifest.get("hardware") or {}
         key = (versions.get("python", "unknown"), versions.get("tensorflow", "–"), versions.get("keras", "unknown"),
                versions.get("numpy", "unknown"), manifest.get("backend", "unknown"),
-               str(hardware.get("processor") or "unknown"), int(hardware.get("cpu_count") or 0))
+               processor_label(hardware), int(hardware.get("cpu_count") or 0))
         counts[key] = counts.get(key, 0) + 1
     rows = [dict(zip(("python", "tensorflow", "keras", "numpy", "backend", "processor", "cores"), key), runs=n)
             for key, n in sorted(counts.items(), key=lambda kv: -kv[1])]

@@ -367,3 +367,12 @@ def test_intervals_a_reader_could_misread_are_explained():
         "Model 3, JAFFE, from scratch: the seeds scored 78.6, 81.0, 54.8%, so far apart that the interval "
         "over 3 seeds is cut at 100%."]
     assert summary.interval_notes({(2, "jaffe", None): close}) == []
+
+
+def test_a_processor_is_named_with_its_widest_vector_extension():
+    assert summary.processor_label({"processor": "AMD EPYC", "vector_extensions": ["avx", "avx2", "fma"]}) == (
+        "AMD EPYC (AVX2)")
+    assert summary.processor_label({"processor": "Intel Xeon", "vector_extensions": ["avx2", "avx512f", "amx_tile"]}) == (
+        "Intel Xeon (AMX)")
+    assert summary.processor_label({"processor": "AMD EPYC"}) == "AMD EPYC", "older runs recorded no extension"
+    assert summary.processor_label({}) == "unknown"
