@@ -61,7 +61,7 @@ def test_ck48_counts_contempt_and_notes(tmp_path):
     assert (dataset.labels[contempt_rows] == DISGUST).all()
     assert "CK+48/contempt/S010_002_00000007.png" in dataset.source.tolist()
     notes = "\n".join(dataset.notes)
-    assert "contempt mapped to disgust (our choice; the paper does not say): 3 images, 1 sequences" in notes
+    assert "contempt mapped to disgust (as the paper's section 5B does): 3 images, 1 sequence" in notes
     assert "no neutral class" in notes
     assert set(dataset.split) == {""}
 
@@ -73,7 +73,7 @@ def test_ck48_last_frames_and_contempt_drop(tmp_path):
     two = load_ckplus48(root, last_frames=2, contempt="drop")
     assert len(two) == 6 and set(np.unique(two.images)) == {80, 90}
     assert DISGUST not in two.labels
-    assert any("contempt dropped: 2 images, 1 sequences" in n for n in two.notes)
+    assert any("contempt dropped (the paper maps it to disgust): 2 images, 1 sequence" in n for n in two.notes)
     for bad in (0, -1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="last_frames must be a positive integer"):
             load_ckplus48(root, last_frames=bad)
@@ -160,7 +160,7 @@ def test_original_release_last_frame_with_face_detection(tmp_path):
     assert dataset.source[0] == "ckplus/cohn-kanade-images/S005/001/S005_001_00000004.png"
     notes = "\n".join(dataset.notes)
     assert "3 labelled sequences of 4; 1 without an emotion file skipped" in notes
-    assert "contempt mapped to disgust (our choice; the paper does not say): 1 images, 1 sequences" in notes
+    assert "contempt mapped to disgust (as the paper's section 5B does): 1 image, 1 sequence" in notes
     assert ("central-crop fallback (no face found): 1 of 3: "
             "ckplus/cohn-kanade-images/S011/001/S011_001_00000003.png") in notes
     # The detected crops hold the face (bright oval) in the middle, background round it.
@@ -348,7 +348,7 @@ def test_crop_release_seven_classes_neutral_err_contempt_multi_crop(tmp_path):
     assert ("dropped the neutral frames of 3 sequences without an emotion label (3 files"
             in notes)
     assert "327" not in notes and "of each labelled sequence, 4 of 4" in notes
-    assert "contempt mapped to disgust (our choice; the paper does not say): 1 images" in notes
+    assert "contempt mapped to disgust (as the paper's section 5B does): 1 image," in notes
     assert "3 groups, 7 files in the release, 3 groups among the kept frames (4 extra" in notes
     assert "highest Pearson correlation" in notes
     assert "128x128 (15), resized to 48x48 with cv2.INTER_AREA" in notes
@@ -386,7 +386,7 @@ def test_crop_release_contempt_drop_and_peak_is_last_frame(tmp_path):
     assert "S010_002_00000009.png" not in rows and "S010_002_00000001.png" in rows
     assert "S010_004_00000019.png" in rows and "S010_004_00000012.png" not in rows
     assert any("1 earlier frames dropped" in n for n in dropped.notes)
-    assert any("contempt dropped: 1 images, 1 sequences" in n for n in dropped.notes)
+    assert any("contempt dropped (the paper maps it to disgust): 1 image, 1 sequence" in n for n in dropped.notes)
 
 
 def test_crop_release_errors_name_the_folder_or_file(tmp_path):

@@ -155,7 +155,7 @@ def test_ckplus7_counts_sequences_subjects_and_notes(ckplus7):
     assert ("327 of 327; dropped the neutral frames of 266 sequences without an emotion "
             "label (284 files" in notes)
     assert "55 groups, 112 files in the release, 38 groups among the kept frames (39 extra" in notes
-    assert "contempt mapped to disgust (our choice; the paper does not say): 18 images" in notes
+    assert "contempt mapped to disgust (as the paper's section 5B does): 18 images" in notes
     assert "128x128 (977), resized to 48x48" in notes
     np.testing.assert_array_equal(cached.images, dataset.images)
     assert (cached.labels == dataset.labels).all() and cached.notes == dataset.notes

@@ -31,9 +31,10 @@ every box was saved with a crop digit appended to the 8-digit frame field
 (``S032_003_000000010.png``, ``S032_003_000000011.png``: two crops of frame 1); the
 loader keeps one crop per frame by :data:`MULTI_CROP_RULE`.
 
-CK+ has an eighth class, contempt, which the paper lists in its Table 1 but does not say
-how it used with seven-output networks: ``contempt="disgust"`` (default, ours) maps it
-to disgust, ``contempt="drop"`` drops those images. ``notes`` says which.
+CK+ has an eighth class, contempt, which the paper lists apart in its Table 1 and, by its
+section 5B, turns into disgust for its seven-output networks: ``contempt="disgust"``
+(default, as the paper does) maps it to disgust, ``contempt="drop"`` drops those images.
+``notes`` says which.
 Subjects are ``"S010"`` and sequences ``"S010_004"``.
 """
 
@@ -125,11 +126,16 @@ def _class_of(name: str, contempt: str):
     return label_index(name)
 
 
+def _counted(n: int, noun: str) -> str:
+    """``"1 image"``, ``"18 images"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _contempt_note(contempt: str, n_images: int, n_sequences: int) -> str:
+    counts = f"{_counted(n_images, 'image')}, {_counted(n_sequences, 'sequence')}"
     if contempt == "disgust":
-        return (f"contempt mapped to disgust (our choice; the paper does not say): {n_images} images, "
-                f"{n_sequences} sequences")
-    return f"contempt dropped: {n_images} images, {n_sequences} sequences"
+        return f"contempt mapped to disgust (as the paper's section 5B does): {counts}"
+    return f"contempt dropped (the paper maps it to disgust): {counts}"
 
 
 def load_ckplus48(path, *, last_frames=None, contempt="disgust",
