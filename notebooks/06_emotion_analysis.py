@@ -129,9 +129,12 @@ emotion_panel("ckplus")
 # probabilities (`--out` writes the image with each face boxed and labelled). The same
 # function (`ferlib.predict.predict_images`) reads image files here: one synthetic
 # person drawn with each expression and saved as PNG (and, with a data directory, JAFFE's
-# own photographs), predicted by the FER2013 network of this page.
+# own photographs). Where this page has the weights of its FER2013 network (a run
+# trained on your own computer), that network gives each face its seven probabilities;
+# the published results keep no weights, so a book built from them shows the faces the
+# detector finds and crops, which is what the network would be given.
 
-# %%
+# %% tags=["hide-input"]
 # --- begin: predict on image files (ferlib.predict), as the command does ---
 import tempfile
 from pathlib import Path
@@ -179,12 +182,12 @@ with tempfile.TemporaryDirectory() as folder:
             captions=[p.name for p in files]))
     else:
         crops = [predict.image_faces(path)[2][0] for path in files]
-        display(Markdown("The committed runs keep no weights (results in git hold none), so no network "
-                         "predicts here; these are the faces the detector finds and crops in the image "
-                         "files. With a run trained into a local store, `python -m ferlib predict` "
-                         "gives their seven probabilities."))
+        display(Markdown("No FER2013 network with its weights is at hand here (the published results keep "
+                         "none), so these are the faces the detector finds and crops in the image files. With a "
+                         "run trained on your own computer, `python -m ferlib predict` gives their seven "
+                         "probabilities."))
         glue("predict_files_kind", "the faces the detector finds and crops in the files (no network: the "
-                                   "committed runs keep no weights)", display=False)
+                                   "published results keep no weights)", display=False)
         glue_figure("predict_files", figures.sample_faces_figure(crops, truth, per_class=1, seed=seed,
                                                                  title="Faces found in the image files"))
 # --- end: predict on image files ---

@@ -62,7 +62,7 @@ findings.box(findings.transfer_findings(verdicts))
 # and on CK+ (7 classes) the gain on the expression (peak) frames and on the neutral
 # first frames apart.
 
-# %%
+# %% tags=["remove-cell"]
 glue("rule_min_seeds", RULE.min_seeds, display=False)
 glue("rule_confidence", 100 * RULE.confidence, display=False)
 glue("rule_level", RULE.level, display=False)
@@ -72,7 +72,7 @@ glue("rule_split_seeds", " and ".join(str(seed) for seed in RULE.split_seeds), d
 # %% [markdown]
 # ## The verdicts
 
-# %%
+# %% tags=["hide-input"]
 fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("verdict"),
                      fmt.number("seeds", "paired seeds"), fmt.points("gain", "gain (points)"),
                      fmt.interval("gain_low", "gain_high", "95% interval"),
@@ -83,7 +83,7 @@ fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("verdict"),
 # The anchor in detail (the mean over the paired seeds on the paper's split), then the
 # other two strands where they have runs:
 
-# %%
+# %% tags=["hide-input"]
 display(fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.percent("scratch", "scratch"),
                              fmt.percent("fine_tuned", "fine-tuned"), fmt.p_value("seeds_p", "p over seeds"),
                              fmt.percent("scratch_balanced", "balanced, scratch"),
@@ -106,7 +106,7 @@ fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
 # the pooled accuracies and the exact McNemar test on the images only one of the two got
 # right.
 
-# %%
+# %% tags=["hide-input"]
 subject = compare.subject_finetune_comparison(committed_runs, models=(1, 2, 3), seed=RULE.subject_seed)
 subject = subject[(subject["scratch_folds"] > 0) | (subject["fine_tuned_folds"] > 0)]
 glue("subject_pooled_sets", int(subject["complete"].sum()), display=False)
@@ -140,7 +140,7 @@ if len(subject):
 # points on CK+ (7 classes) over split seeds {glue:text}`hog_split_seeds`, from the split
 # alone.
 
-# %%
+# %% tags=["hide-input"]
 splits = compare.split_seed_comparison(committed_runs, report, rule=RULE)
 spread = compare.split_seed_spread(splits, report)
 for dataset in ("jaffe", "ckplus7"):
@@ -178,7 +178,7 @@ fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
 # expression frames and {glue:text}`transfer_2_ckplus7_neutral_gain:.1f` points on the
 # neutral frames (Model 2).
 
-# %%
+# %% tags=["hide-input"]
 frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subject_seed)
 display(long_table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
                             fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
@@ -199,7 +199,7 @@ if len(frames):
 # on each kind of frame, with a 95% {term}`Wilson interval` (balanced accuracy on the
 # neutral frames, one class, is their accuracy).
 
-# %%
+# %% tags=["hide-input"]
 protocol_ck = [run for found in results.protocol_seed_runs(committed_runs).values() for run in found
                if run.config.dataset == "ckplus7"]
 long_table(compare.ckplus_frame_accuracy(protocol_ck),
@@ -216,7 +216,7 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
 # (minutes on a GPU). A fine-tune starts from the weights of its FER2013 run, which the
 # committed results do not keep, so those runs are trained again first.
 
-# %%
+# %% tags=["hide-input"]
 still = findings.transfer_missing_sentences(
     missing.transfer_missing(committed_runs, summaries=results.read_dataset_summaries(results_dir)))
 absent = results.missing_runs(results_dir)

@@ -222,6 +222,25 @@ def test_executed_notebooks_are_tagged_for_reading(tmp_path):
     assert [cell.metadata.get("tags", []) for cell in nbformat.read(path, as_version=4).cells] == tags
 
 
+def test_every_code_cell_of_a_chapter_says_how_it_shows():
+    """``jupyter-book build .`` executes the jupytext sources as they are, without
+    :func:`ferlib.book.tag_for_reading`: a code cell without a tag would show its code
+    there, unfolded, while ``python -m ferlib book`` folds it. So each code cell of each
+    chapter carries ``hide-input`` or one of the tags that keep its way of showing."""
+    import jupytext
+
+    allowed = {"hide-input", *book.KEPT_CELL_TAGS, *book.REMOVED_CELL_TAGS}
+    untagged = []
+    for entry in book.toc_entries(ROOT):
+        if not entry.is_notebook:
+            continue
+        cells = jupytext.read(ROOT / f"{entry.file}.py").cells
+        untagged += [f"{entry.file}.py, code cell {i}: {cell.source.splitlines()[0] if cell.source else ''!r}"
+                     for i, cell in enumerate(c for c in cells if c.cell_type == "code")
+                     if not allowed & set(cell.metadata.get("tags", []))]
+    assert not untagged, "code cells without a tag saying how they show:\n" + "\n".join(untagged)
+
+
 def test_seed_runs_and_baselines_come_from_the_committed_results_only():
     committed = chapter.open_chapter(profile="paper", store=RESULTS)
     seeds = committed.seed_runs()
