@@ -478,7 +478,7 @@ def protocol_numbers(summaries) -> dict:
     Returns:
         ``{"epochs", "batch_size", "min_epoch_images", "learning_rate"}`` of the protocol's
         run (:data:`_PROTOCOL_RUN`); ``"lower_rate"`` the rate its learning-rate deviations
-        train at; ``"jaffe_pass"`` the images of one class-balanced pass of JAFFE's training part
+        train at, and ``"lower_rate_experiments"`` which, in words (``"3 experiments of Model 2"``); ``"jaffe_pass"`` the images of one class-balanced pass of JAFFE's training part
         (:func:`epoch_numbers`); ``"model_2_source_epoch_images"`` the images an epoch of
         Model 2's source code draws (:func:`source_training`).
     """
@@ -488,8 +488,12 @@ def protocol_numbers(summaries) -> dict:
         raise ValueError(f"the protocol's prose names one lower learning rate, {_LOWER_RATE:g}; its deviations "
                          f"train at {', '.join(f'{rate:g}' for rate in lower) or 'none'}")
     sources = source_training(_summary_part(summaries, "fer2013", "images"))
+    models = sorted({model for model, _, _ in _RATE_DEVIATIONS})
+    named = f"Model {models[0]}" if len(models) == 1 else "Models " + " and ".join(map(str, models))
+    n = len(_RATE_DEVIATIONS)
     return {"epochs": run.epochs, "batch_size": run.batch_size, "min_epoch_images": run.min_epoch_images,
             "learning_rate": run.learning_rate, "lower_rate": _LOWER_RATE,
+            "lower_rate_experiments": f"{n} experiment{'s' if n != 1 else ''} of {named}",
             "jaffe_pass": epoch_numbers(summaries)["jaffe"]["pass"],
             "model_2_source_epoch_images": sources["model 2"]["epoch_images"]}
 

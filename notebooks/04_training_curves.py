@@ -114,8 +114,8 @@ glue_figure("small_curves", figures.training_curves_figure({"Model 2, synthetic 
 # The paper's runs differ in scale, not in kind: the same `fit` call with
 # {glue:text}`protocol_epochs` epochs of at least {glue:text}`protocol_min_epoch_images:,`
 # images, batches of {glue:text}`protocol_batch_size` and Adam at
-# {glue:text}`protocol_learning_rate:g` ({glue:text}`protocol_lower_rate:g` for two
-# experiments of Model 2; {doc}`09_protocol` says why), on the real data sets. ferlib wraps it in
+# {glue:text}`protocol_learning_rate:g` ({glue:text}`protocol_lower_rate:g` for
+# {glue:text}`protocol_lower_rate_experiments`; {doc}`09_protocol` says why), on the real data sets. ferlib wraps it in
 # `ferlib.experiment.train_run`, which also balances the classes of each epoch, keeps
 # the epoch with the best validation accuracy and stores everything the book reads.
 #

@@ -194,7 +194,9 @@ def test_the_numbers_the_book_glues_are_the_settings_and_the_counts(monkeypatch)
     JAFFE's balanced pass and the images of an epoch of Model 2's source code."""
     numbers = protocol.protocol_numbers(SUMMARIES)
     assert numbers == {"epochs": 75, "batch_size": 64, "min_epoch_images": 1024, "learning_rate": 0.001,
-                       "lower_rate": 0.0001, "jaffe_pass": 140, "model_2_source_epoch_images": 65_536}
+                       "lower_rate": 0.0001, "lower_rate_experiments": "3 experiments of Model 2", "jaffe_pass": 140,
+                       "model_2_source_epoch_images": 65_536}
+    assert numbers["lower_rate_experiments"].startswith(f"{len(protocol._RATE_DEVIATIONS)} experiments")
     assert numbers["jaffe_pass"] == protocol.epoch_numbers(SUMMARIES)["jaffe"]["pass"]
     monkeypatch.setitem(protocol._RATE_DEVIATIONS, M2_CK, 3e-4)
     with pytest.raises(ValueError, match="names one lower learning rate, 0.0001; its deviations train at 0.0001, 0.0003"):
