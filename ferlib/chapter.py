@@ -189,24 +189,76 @@ def placeholder_figure(text: str):
     return figure
 
 
+#: A validation loss "climbs" when its last value is this many times its lowest or more.
+CLIMB_FACTOR = 1.5
+#: A training loss has "fallen" when it reaches this share of its first epoch's value or less.
+FALLEN_SHARE = 0.5
+#: A validation loss "swings" when, over the second half of training, it doubles or halves
+#: from one epoch to the next at least this many times.
+SWINGS = 3
+
+
+def _swings(val_loss: np.ndarray) -> int:
+    """How often ``val_loss`` (per epoch) doubles or halves from one epoch to the next over
+    the second half of training."""
+    half = val_loss[len(val_loss) // 2:]
+    ratio = half[1:] / np.maximum(half[:-1], 1e-12)
+    return int(((ratio >= 2) | (ratio <= 0.5)).sum())
+
+
 def overfitting_sentences(histories) -> list:
     """For each run's history (``{label: DataFrame}`` with ``epoch``, ``val_loss`` and
-    ``loss``): where its validation loss rises well above its lowest value (by half again
-    or more) while the training loss falls further, a sentence saying it overfits, with
-    the epochs (without that fall, a sentence saying the training went wrong)."""
+    ``loss`` per epoch) whose validation loss ends :data:`CLIMB_FACTOR` times its lowest
+    value or more, a sentence with the epochs and what the training loss did meanwhile:
+
+    - it falls below its value at the lowest validation loss later on, or stays at or
+      under :data:`FALLEN_SHARE` of its first epoch's value: the network overfits (it fits
+      its training images ever better while the validation loss climbs);
+    - it had fallen that far but climbs back above it: the training became unstable;
+    - it never falls that far: the network does not even learn its training images, so
+      the training itself went wrong.
+
+    Where the validation loss also swings (:data:`SWINGS` or more epochs over the second
+    half where it doubles or halves), the sentence says so, with its range there.
+    """
     lines = []
     for label, history in histories.items():
         if history.empty or "val_loss" not in history:
             continue
-        lowest = history.loc[history["val_loss"].idxmin()]
-        last = history.iloc[-1]
-        if float(last["val_loss"]) >= 1.5 * float(lowest["val_loss"]):
-            falling = "loss" in history and float(last["loss"]) < float(lowest["loss"])
-            lines.append(f"{label}: the validation loss falls to {lowest['val_loss']:.2f} at epoch "
-                         f"{int(lowest['epoch'])}, then climbs to {last['val_loss']:.2f} by epoch {int(last['epoch'])}"
-                         + (" while the training loss keeps falling: the network overfits, learning its training "
-                            "images rather than expressions." if falling else
-                            ", though the training loss does not fall: the training itself went wrong."))
+        val_loss = history["val_loss"].to_numpy(dtype=float)
+        low = int(np.argmin(val_loss))
+        epochs = history["epoch"].to_numpy()
+        if val_loss[-1] < CLIMB_FACTOR * val_loss[low]:
+            continue
+        text = (f"{label}: the validation loss falls to {val_loss[low]:.2f} at epoch {int(epochs[low])}, then "
+                f"climbs to {val_loss[-1]:.2f} by epoch {int(epochs[-1])}")
+        if "loss" in history:
+            loss = history["loss"].to_numpy(dtype=float)
+            fallen = FALLEN_SHARE * loss[0]
+            after = low + int(np.argmin(loss[low:]))
+            if loss[after] < loss[low]:
+                text += (f" while the training loss keeps falling, to {loss[after]:.2f} by epoch "
+                         f"{int(epochs[after])}: the network overfits, learning its training images rather than "
+                         f"expressions.")
+            elif loss[low] <= fallen and loss[-1] <= fallen:
+                text += (f" while the training loss stays low ({loss[low]:.2f} there, {loss[-1]:.2f} at the end): "
+                         f"the network overfits, learning its training images rather than expressions.")
+            elif loss[low] <= fallen:
+                text += (f", and the training loss climbs back too, from {loss[low]:.2f} to {loss[-1]:.2f}: the "
+                         f"training became unstable.")
+            else:
+                text += (f", though the training loss never falls below {FALLEN_SHARE:.0%} of its first epoch's "
+                         f"({loss[0]:.2f} to {loss.min():.2f} at best): the network does not even learn its "
+                         f"training images, so the training itself went wrong.")
+        else:
+            text += "."
+        swings = _swings(val_loss)
+        if swings >= SWINGS:
+            half = val_loss[len(val_loss) // 2:]
+            text += (f" Over the second half of training the validation loss also swings between "
+                     f"{half.min():.2f} and {half.max():.2f}, doubling or halving from one epoch to the next "
+                     f"{swings} times, so the epoch kept decides much of the result.")
+        lines.append(text)
     return lines
 
 

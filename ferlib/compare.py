@@ -405,10 +405,13 @@ def _subject_entry(subject_report, dataset, protocol, folds, split_seed) -> dict
                  == (dataset, protocol, folds, split_seed)), None)
 
 
-def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 0) -> pd.DataFrame:
+def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 0,
+                           fine_tuned: bool = False) -> pd.DataFrame:
     """A CNN tested on people it has never seen: its subject-independent folds pooled per
     data set, beside its own accuracy on the paper's split and the baselines' on the same
-    subject-independent folds.
+    subject-independent folds; trained from scratch, or with ``fine_tuned`` the same folds
+    fine-tuned from FER2013 (:func:`ferlib.results.subject_finetune_fold_runs`, beside the
+    fine-tune on the paper's split).
 
     Args:
         runs: finished runs, e.g. every committed one: the folds are those of
@@ -417,6 +420,8 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
         subject_report: ``results/paper/baselines_subject.json`` (:func:`read_baselines`).
         model: the model.
         seed: the training seed of the folds, and of the paper-split run set beside them.
+        fine_tuned: the fine-tuned folds (and fine-tunes on the paper's split) instead of
+            the folds from scratch.
 
     Returns:
         one row per data set of :data:`ferlib.protocol.SUBJECT_EXPERIMENTS` (named as the
@@ -439,8 +444,9 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
     tests another number of images than the baselines' folds.
     """
     check_choice("model", model, MODEL_IDS)
-    folds_of = subject_fold_runs(runs, models=(model,))
+    folds_of = (subject_finetune_fold_runs if fine_tuned else subject_fold_runs)(runs, models=(model,))
     paper_runs = protocol_seed_runs(runs, models=(model,))
+    source = SOURCE_DATASET if fine_tuned else None
     rows = []
     for paper_name in SUBJECT_EXPERIMENTS:
         dataset = protocol_dataset(paper_name, "real")
@@ -459,7 +465,7 @@ def subject_cnn_comparison(runs, subject_report, *, model: int = 2, seed: int = 
                                  f"the baselines' folds {entry['images']}: not the same data")
             low, high = stats.accuracy_interval(pooled["correct"], pooled["n"])
             row.update(accuracy=pooled["correct"] / pooled["n"], low=low, high=high)
-        by_seed = paper_runs.get((model, paper_name, None), [])
+        by_seed = paper_runs.get((model, paper_name, source), [])
         same_seed = [run for run in by_seed if run.config.seed == seed]
         accuracies = [run.metrics["test"]["accuracy"] for run in by_seed]
         row.update(paper_split=same_seed[-1].metrics["test"]["accuracy"] if same_seed else np.nan,

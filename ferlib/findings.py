@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ferlib import paper
-from ferlib.claims import at_majority_class, main_test_set
+from ferlib.claims import Z_LIMIT, at_majority_class, main_test_set
 from ferlib.compare import (
     at_majority,
     best_run,
@@ -274,6 +274,48 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     return values
 
 
+#: Keras' default learning rate for Adam (``keras.optimizers.Adam()``).
+ADAM_DEFAULT_RATE = 1e-3
+
+
+def _augmentation_words(flags) -> str:
+    """``{True, False}`` -> ``"with and without augmentation"``."""
+    flags = {bool(flag) for flag in flags}
+    return ("with and without augmentation" if len(flags) == 2 else
+            "with augmentation" if flags == {True} else "without augmentation")
+
+
+def dying_sentence(probes: pd.DataFrame, *, model: int = 2) -> str:
+    """What the collapse probes of ``model`` on FER2013 (a :func:`ferlib.diagnostics.probes_table`)
+    say, in one sentence for the landing page: at the highest rate probed, how many probes
+    lost most units of a layer (the weakest layer's live share below one half) and how
+    many answered one class for every face; at each lower rate, the least live share of
+    a weakest layer. "Dies" where most probes do both, else "keeps learning". ``"Model 2 dies on FER2013 at Adam's default learning rate of 0.001:
+    after 300 steps, most units of one layer no longer fire for any image in 8 of 8 probes
+    (4 seeds, with and without augmentation; at most 25.8% stay live), and 6 of them answer
+    one class for every face; at 0.0001 the weakest layer of each of 2 probes keeps 71.7%
+    or more of its units live"``."""
+    mine = probes[(probes["model"] == model) & (probes["dataset"] == "fer2013")] if len(probes) else probes
+    if mine.empty:
+        return f"No probe of Model {model} on FER2013 is part of the results"
+    rate = float(mine["learning_rate"].max())
+    fast = mine[mine["learning_rate"] == rate]
+    live = live_fractions(fast)
+    most_dead, one_class, n = int((live < 0.5).sum()), int((fast["val_predicted_classes"] == 1).sum()), len(fast)
+    named = f"Adam's default learning rate of {rate:g}" if rate == ADAM_DEFAULT_RATE else f"a learning rate of {rate:g}"
+    steps = _listed(sorted({str(int(s)) for s in fast["steps"]}))
+    dies = 2 * most_dead > n and 2 * one_class > n
+    text = (f"Model {model} {'dies' if dies else 'keeps learning'} on FER2013 at {named}: after "
+            f"{steps} steps, most units of one layer no longer fire for any image in {most_dead} of {n} "
+            f"probe{'s' if n != 1 else ''} "
+            f"({_seeds(fast['seed'].nunique())}, {_augmentation_words(fast['augment'])}; at most "
+            f"{percent_text(live.max())} stay live), and {one_class} of them answer one class for every face")
+    for lower, found in sorted(mine[mine["learning_rate"] < rate].groupby("learning_rate"), reverse=True):
+        text += (f"; at {lower:g} the weakest layer of each of {len(found)} probe{'s' if len(found) != 1 else ''} "
+                 f"keeps {percent_text(live_fractions(found).min())} or more of its units live")
+    return text
+
+
 def probe_sentences(collapse: pd.DataFrame, probes: pd.DataFrame, *, model: int = 2) -> list:
     """What the probes of ``model`` show, one sentence per setting (learning rate,
     augmentation), from :func:`ferlib.diagnostics.collapse_summary` and the probes
@@ -500,6 +542,33 @@ def majority_findings(beside: pd.DataFrame) -> list:
                          f"frequent class ({percent_text(row.majority)} of these test images), so this run "
                          f"has learned nothing it shows, whatever its distance from the paper.")
     return lines
+
+
+def z_exercise_glues(accuracy: pd.DataFrame, *, model: int = 2, dataset: str = "fer2013") -> dict:
+    """The numbers of the claims page's exercise on the z of one accuracy, from its row of
+    :func:`ferlib.claims.accuracy_claims` (the paper's own test set), as text for its
+    solution, named ``exercise_z_<name>``: ``paper`` (the paper's accuracy), ``paper_se``,
+    ``ours``, ``ours_se``, ``difference`` and ``se`` (of the difference) in points, ``z``
+    and ``reading`` (whether ``|z|`` is within :data:`ferlib.claims.Z_LIMIT`). Without a
+    run of ours the values are dashes and the reading says so."""
+    rows = main_test_set(accuracy)
+    row = rows[(rows["model"] == model) & (rows["dataset"] == dataset) & (rows["training"] == "scratch")]
+    if row.empty:
+        raise ValueError(f"no paper accuracy for Model {model} on {dataset} from scratch")
+    row = row.iloc[0]
+    paper_se = 100 * np.sqrt(row["paper"] * (1 - row["paper"]) / row["stated_n"])
+    values = {"paper": f"{100 * row['paper']:.2f}%", "paper_se": f"{paper_se:.2f}"}
+    if not np.isfinite(row["z"]):
+        return {f"exercise_z_{name}": value for name, value in {
+            **values, "ours": DASH, "ours_se": DASH, "difference": DASH, "se": DASH, "z": DASH,
+            "reading": f"no run of ours of Model {model} on {dataset_title(dataset)} to compare"}.items()}
+    within = abs(row["z"]) <= Z_LIMIT
+    values.update(ours=percent_text(row["ours"], digits=2), ours_se=f"{100 * row['ours_se']:.2f}",
+                  difference=points_text(row["difference"], digits=2), se=f"{100 * row['se']:.2f}", z=f"{row['z']:.2f}",
+                  reading=(f"within {Z_LIMIT} in size, so the difference is no larger than sampling error"
+                           if within else f"beyond {Z_LIMIT} in size, so the difference is larger than "
+                           f"sampling error alone would make it"))
+    return {f"exercise_z_{name}": value for name, value in values.items()}
 
 
 def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
@@ -731,6 +800,38 @@ def verdict_sentence(row) -> str:
     if row["missing"]:
         text += f" Not yet tested: {row['missing']}."
     return text
+
+
+def _frames_source(peak: float, neutral: float) -> str:
+    """Which kind of CK+ frame a fine-tune gain comes from, by the sign of the gain on
+    each (points or fractions)."""
+    if neutral > 0 >= peak:
+        return "it comes from the neutral faces"
+    if peak > 0 >= neutral:
+        return "it comes from the expressions"
+    return "it holds on both" if peak > 0 else "it is no gain on either"
+
+
+def ckplus_frames_sentence(verdicts: pd.DataFrame) -> str:
+    """Where the fine-tune gain on CK+ (7 classes) comes from, per network with paired
+    seeds (:func:`ferlib.compare.finetune_verdicts` rows with ``peak_gain`` and
+    ``neutral_gain``, the mean gains over seeds on each kind of frame): ``"On CK+ (7
+    classes) the fine-tune gain of Model 2, +9.3 points, is +21.7 on the neutral first
+    frames and -3.0 on the expression (peak) frames: it comes from the neutral faces, and
+    its balanced accuracy moves only from 73.8% to 74.8%"``. "Only" where the balanced
+    accuracy moves by less than half the gain in accuracy. An empty string where no
+    network has paired seeds on CK+ (7 classes)."""
+    rows = verdicts[(verdicts["dataset"] == "ckplus7") & np.isfinite(verdicts["peak_gain"].astype(float))]
+    parts = []
+    for row in rows.sort_values("model").to_dict("records"):
+        only = " only" if abs(row["balanced_gain"]) < abs(row["gain"]) / 2 else ""
+        parts.append(f"the fine-tune gain of Model {int(row['model'])}, {points_text(row['gain'])} points, is "
+                     f"{points_text(row['neutral_gain'])} on the neutral first frames and "
+                     f"{points_text(row['peak_gain'])} on the expression (peak) frames: "
+                     f"{_frames_source(row['peak_gain'], row['neutral_gain'])}, and its balanced accuracy "
+                     f"moves{only} from {percent_text(row['scratch_balanced'])} to "
+                     f"{percent_text(row['fine_tuned_balanced'])}")
+    return f"On {run_dataset_title('ckplus7')} " + "; ".join(parts) if parts else ""
 
 
 def transfer_findings(verdicts: pd.DataFrame) -> list:

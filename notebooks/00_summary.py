@@ -18,7 +18,7 @@ import json
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import claims, compare, figures, summary
+from ferlib import claims, compare, diagnostics, figures, findings, summary
 from ferlib import formatting as fmt
 from ferlib import results as committed
 from ferlib.chapter import glue_figure, open_results
@@ -30,14 +30,21 @@ missing = committed.missing_runs(results_dir)
 verdicts = summary.finetune_verdicts(seed_runs, runs, compare.read_baselines(results_dir / "baselines.json"))
 claim_rows = summary.claim_table(seed_runs, missing, verdicts=verdicts)
 baselines = compare.baseline_accuracies(compare.read_baselines(results_dir / "baselines.json"))
-subject_cnn = compare.subject_cnn_comparison(runs, compare.read_baselines(results_dir / "baselines_subject.json"))
+subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
+subject_cnn = compare.subject_cnn_comparison(runs, subject_report)
+subject_tuned = compare.subject_cnn_comparison(runs, subject_report, fine_tuned=True)
 audit = claims.claims_summary(claims.accuracy_claims(committed.paper_results(results_dir)))
 accuracy = compare.accuracy_summary(seed_runs, baselines)
 sentences = summary.landing_sentences(
-    claim_rows, verdicts, seed_runs, missing=missing, subject_cnn=subject_cnn, audit=audit, accuracy=accuracy,
-    baselines=baselines, leakage=json.loads((results_dir / "leakage.json").read_text()))
+    claim_rows, verdicts, seed_runs, missing=missing, subject_cnn=subject_cnn, subject_tuned=subject_tuned,
+    audit=audit, accuracy=accuracy, baselines=baselines, leakage=json.loads((results_dir / "leakage.json").read_text()))
 for name, sentence in sentences.items():
     glue(f"summary_{name}", sentence, display=False)
+transfer = compare.finetune_verdicts(runs, compare.read_baselines(results_dir / "baselines.json"))
+glue("summary_ckplus_frames", findings.ckplus_frames_sentence(transfer), display=False)
+probes_file = results_dir / diagnostics.PROBES_FILE
+probes = diagnostics.probes_table(diagnostics.read_probes(probes_file) if probes_file.exists() else [])
+glue("summary_dying", findings.dying_sentence(probes), display=False)
 glue_figure("summary_accuracy", figures.accuracy_intervals_figure(accuracy))
 
 # %% [markdown]
@@ -137,6 +144,10 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
 # folds by a rule stated before the runs; where it is not decided yet, the row gives the
 # evidence per seed. {doc}`07_results` has every number.
 #
+# {glue:text}`summary_ckplus_frames`. Half of the CK+ (7 classes) images are neutral
+# first frames, so a gain there can come from telling neutral faces from expressive
+# ones rather than from recognising the expressions ({doc}`12_transfer`).
+#
 # ## Beyond the paper
 #
 # - **Simple baselines.** Logistic regression on HOG features, which describe the
@@ -148,9 +159,7 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
 # - **The paper's own numbers.** An accuracy on `n` test images is a whole number of
 #   correct images divided by `n`; several of the paper's values are not
 #   ({doc}`08_claims`).
-# - **Runs that die.** At Adam's default learning rate Model 2 stops learning on
-#   FER2013 within a few hundred steps: its ReLU units stop firing for every image. A
-#   rate ten times smaller keeps them alive ({doc}`08_claims`).
+# - **Runs that die.** {glue:text}`summary_dying` ({doc}`08_claims`).
 #
 # ## What was easy, and what was hard
 #
@@ -198,7 +207,7 @@ fmt.table(pd.DataFrame(compute_rows),
 #
 # ## Reading this book
 #
-# - **Results**: {doc}`07_results` (Tables 5-7 with intervals and baselines),
+# - **The answer in full**: {doc}`07_results` (Tables 5-7 with intervals and baselines),
 #   {doc}`08_claims` (every number of the paper, audited) and the
 #   {doc}`../book/conclusions`.
 # - **The study, section by section**: the learning strategy, the method, then one

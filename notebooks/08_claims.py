@@ -45,6 +45,7 @@ accuracy = claims.accuracy_claims(runs)
 summary = claims.claims_summary(accuracy)
 finetune = claims.finetune_claims(runs)
 glue_values(summary, prefix="claims_")
+glue_values(findings.z_exercise_glues(accuracy))  # the numbers of the z exercise's solution
 findings.box(findings.claims_findings(summary, finetune))
 
 # %% [markdown]
@@ -327,10 +328,14 @@ display(Markdown("\n".join(f"- {line}" for line in protocol.deviations("paper", 
 # ```{solution} ex-claims-z
 # :class: dropdown
 #
-# `sqrt(0.6158 × 0.3842 / 3589)` is about 0.81 points. Ours has a similar error; the
-# difference divided by the square root of the sum of the two squared errors is the z
-# in the verdict table. Beyond 1.96 in size, the difference is more than two runs on
-# test sets of these sizes would show by chance alone.
+# The paper's standard error is `sqrt(0.6158 × 0.3842 / 3589)`, about
+# {glue:text}`exercise_z_paper_se` points. Our seed-0 run scores
+# {glue:text}`exercise_z_ours` on the same test images, with a standard error of
+# {glue:text}`exercise_z_ours_se` points. The difference,
+# {glue:text}`exercise_z_difference` points, divided by the square root of the sum of
+# the two squared errors ({glue:text}`exercise_z_se` points) gives
+# z = {glue:text}`exercise_z_z`: {glue:text}`exercise_z_reading`. This is the z behind
+# that row's verdict in the first table of this page.
 # ```
 
 # %% tags=["remove-input"]

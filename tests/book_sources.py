@@ -56,10 +56,11 @@ def landing_values(results_dir) -> dict:
     missing = results.missing_runs(results_dir)
     verdicts = summary.finetune_verdicts(seed_runs, runs, compare.read_baselines(results_dir / "baselines.json"))
     baselines = compare.baseline_accuracies(compare.read_baselines(results_dir / "baselines.json"))
+    subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
     return summary.landing_sentences(
         summary.claim_table(seed_runs, missing, verdicts=verdicts), verdicts, seed_runs, missing=missing,
-        subject_cnn=compare.subject_cnn_comparison(runs,
-                                                   compare.read_baselines(results_dir / "baselines_subject.json")),
+        subject_cnn=compare.subject_cnn_comparison(runs, subject_report),
+        subject_tuned=compare.subject_cnn_comparison(runs, subject_report, fine_tuned=True),
         audit=claims.claims_summary(claims.accuracy_claims(results.paper_results(results_dir))),
         accuracy=compare.accuracy_summary(seed_runs, baselines), baselines=baselines,
         leakage=json.loads((results_dir / "leakage.json").read_text()))

@@ -245,11 +245,30 @@ def test_leakage_and_subject_sentences():
     assert summary.leakage_sentence(report) == "Every JAFFE test image has its poser in the training part"
     report["rows"][0]["same_subject"]["count"] = 40
     assert summary.leakage_sentence(report).startswith("40 of the 42 JAFFE test images")
-    cnn = pd.DataFrame([{"model": 2, "dataset": "ckplus7", "complete": True, "accuracy": 0.694,
+    cnn = pd.DataFrame([{"model": 2, "dataset": "jaffe", "complete": True, "accuracy": 0.347,
+                         "hog_logistic": 0.563, "cnn_minus_hog": -0.22, "p_vs_hog": 1e-6},
+                        {"model": 2, "dataset": "ckplus7", "complete": True, "accuracy": 0.694,
                          "hog_logistic": 0.878, "cnn_minus_hog": -0.18, "p_vs_hog": 1e-6}])
     sentence = summary.subject_sentence(cnn)
-    assert "Model 2 falls below HOG" in sentence and sentence.endswith(": 69.4% against 87.8% on CK+ (7 classes)")
-    assert summary.subject_sentence(cnn.assign(complete=False)) == ""
+    assert sentence == ("On people absent from training, HOG with logistic regression scores 56.3% on JAFFE and "
+                        "87.8% on CK+ (7 classes); trained from scratch, Model 2 falls below it (34.7%, 69.4%)")
+    tuned = cnn.assign(accuracy=[0.573, 0.853], cnn_minus_hog=[0.01, -0.02], p_vs_hog=[0.92, 0.14])
+    assert summary.subject_sentence(cnn, tuned) == sentence + "; fine-tuned, it matches it (57.3%, 85.3%)", \
+        "the network fine-tuned on the same folds: not told apart from HOG on either"
+    mixed = tuned.assign(p_vs_hog=[0.92, 0.01])
+    assert summary.subject_sentence(cnn, mixed).endswith("; fine-tuned, it is set beside it (57.3%, 85.3%)")
+    assert summary.subject_sentence(cnn, tuned.assign(complete=[True, False])) == sentence, \
+        "a fine-tuned set without every fold is not said"
+    assert summary.subject_sentence(cnn.assign(complete=False), tuned) == ""
+
+
+def test_the_baseline_sentence_agrees_in_number():
+    """One run is "falls", several "fall" (and "beats" / "beat")."""
+    beside = pd.DataFrame({"p_vs_hog": [0.001, 0.001, 0.001, 0.5], "cnn_minus_hog": [0.1, 0.1, -0.1, 0.0]})
+    sentence = summary.baseline_sentence(beside)
+    assert "of the 4 runs of the protocol, 2 beat it and 1 falls below it by more than chance" in sentence
+    sentence = summary.baseline_sentence(beside.iloc[[0, 2, 2]])
+    assert "1 beats it and 2 fall below it" in sentence
 
 
 # --------------------------------------------------------------------------- compute, provenance
@@ -312,7 +331,33 @@ def test_overfitting_is_said_where_validation_loss_climbs():
     assert len(lines) == 1 and "overfits" in lines[0] and "1.20 at epoch 2" in lines[0] and "3.20 by epoch 4" in lines[0]
     stuck = climbing.assign(loss=[1.9, 1.9, 1.95, 1.95])
     (line,) = chapter.overfitting_sentences({"Model 2": stuck})
-    assert "overfits" not in line and "went wrong" in line
+    assert "overfits" not in line and "went wrong" in line and "(1.90 to 1.90 at best)" in line
+
+
+def test_a_training_loss_near_zero_that_ends_a_little_higher_is_overfitting_not_a_failure():
+    """Model 3 on JAFFE: the training loss falls from 3.8 to 0.10 by the epoch of the lowest
+    validation loss, reaches 0.02 later and ends at 0.13, while the validation loss swings.
+    Comparing only the last training loss with the one at the lowest validation loss
+    called this a training that went wrong."""
+    epochs = np.arange(1, 13)
+    val_loss = [1.9, 1.9, 2.2, 1.3, 0.9, 0.65, 8.7, 2.0, 0.84, 1.5, 3.5, 4.4]
+    loss = [3.8, 2.0, 1.2, 0.6, 0.3, 0.10, 0.12, 0.09, 0.02, 0.06, 0.08, 0.13]
+    history = pd.DataFrame({"epoch": epochs, "val_loss": val_loss, "loss": loss})
+    (line,) = chapter.overfitting_sentences({"Model 3 on JAFFE": history})
+    assert "went wrong" not in line
+    assert "0.65 at epoch 6, then climbs to 4.40 by epoch 12" in line
+    assert "the training loss keeps falling, to 0.02 by epoch 9: the network overfits" in line
+    assert "the validation loss also swings between 0.84 and 8.70" in line, "over epochs 7 to 12"
+    assert "doubling or halving from one epoch to the next 3 times" in line
+    calm = history.assign(val_loss=[1.9, 1.9, 1.8, 1.3, 0.9, 0.65, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3])
+    (line,) = chapter.overfitting_sentences({"Model 3 on JAFFE": calm})
+    assert "overfits" in line and "swings" not in line
+    flat = history.assign(loss=[3.8, 2.0, 1.2, 0.6, 0.3, 0.02, 0.05, 0.09, 0.1, 0.2, 0.3, 0.4])
+    (line,) = chapter.overfitting_sentences({"Model 3": flat})
+    assert "stays low (0.02 there, 0.40 at the end): the network overfits" in line
+    unstable = flat.assign(loss=[3.8, 2.0, 1.2, 0.6, 0.3, 0.02, 0.05, 0.09, 0.5, 1.2, 2.0, 2.5])
+    (line,) = chapter.overfitting_sentences({"Model 3": unstable})
+    assert "climbs back too, from 0.02 to 2.50: the training became unstable" in line
 
 
 def test_stand_in_faces_cover_every_class():

@@ -296,6 +296,31 @@ def test_subject_cnn_comparison_never_pools_a_partial_set():
     assert other_seed.loc["jaffe", "folds"] == 0
 
 
+def test_subject_cnn_comparison_reads_the_fine_tuned_folds_when_asked():
+    """``fine_tuned=True``: the same folds fine-tuned from FER2013, beside the fine-tune on
+    the paper's split; the folds from scratch are left out, and the other way round."""
+    from ferlib.protocol import experiment_config, subject_finetune_config
+
+    tuned = []
+    for run in JAFFE_FOLDS:
+        config = subject_finetune_config("paper", 2, "jaffe", run.config.fold, source="fer2013", source_run="src",
+                                         backend="tensorflow")
+        tuned.append(SimpleNamespace(id=f"t{run.config.fold}", config=config,
+                                     predictions=run.predictions.assign(predicted=run.predictions["true"]),
+                                     metrics={"test": {"accuracy": 1.0}}))
+    paper_tuned = SimpleNamespace(id="pt", metrics={"test": {"accuracy": 0.95}}, config=experiment_config(
+        "paper", (2, "jaffe", "fer2013"), data="real", source="fer2013", source_run="src", backend="tensorflow"))
+    runs = [*JAFFE_FOLDS, *tuned, _paper_run(0.9), paper_tuned]
+    fine = compare.subject_cnn_comparison(runs, SUBJECT_REPORT, fine_tuned=True).set_index("dataset").loc["jaffe"]
+    assert (fine["folds"], fine["complete"], fine["n"], fine["correct"]) == (10, True, 29, 29)
+    assert fine["accuracy"] == 1.0 and fine["paper_split"] == 0.95 and fine["paper_seeds"] == 1
+    assert fine["hog_logistic"] == 0.56, "the same folds, so the same baselines"
+    scratch = compare.subject_cnn_comparison(runs, SUBJECT_REPORT).set_index("dataset").loc["jaffe"]
+    assert scratch["accuracy"] == pytest.approx(9 / 29) and scratch["paper_split"] == 0.9
+    only_scratch = compare.subject_cnn_comparison(JAFFE_FOLDS, SUBJECT_REPORT, fine_tuned=True)
+    assert (only_scratch["folds"] == 0).all()
+
+
 def test_subject_cnn_comparison_refuses_folds_that_test_an_image_twice_or_other_data():
     twice = _fold_run(5, [True] * 3)
     twice.predictions.loc[twice.predictions.index[-1], "source"] = "jaffe-f4-0"  # fold 4's first image

@@ -34,6 +34,26 @@ def test_accuracy_findings_give_interval_and_verdict_per_run():
     assert "(z = " in first and "counting the sampling error of both test sets" in second
 
 
+def test_the_z_exercise_gets_its_numbers_and_reading_from_the_accuracy_row():
+    """The solution's numbers are those of the row of ``claims.accuracy_claims`` (the
+    paper's own test set): the paper's and our standard errors, the difference, its error,
+    z and whether |z| is within 1.96; without a run, dashes and a reading that says so."""
+    paper_value = paper.ACCURACY[(2, "fer2013", None)]
+    far = findings.z_exercise_glues(claims.accuracy_claims({(2, "fer2013", None): fake_run(0.55, 3589)},
+                                                           merged=False))
+    se_paper, se_ours = np.sqrt(paper_value * (1 - paper_value) / 3589), np.sqrt(0.55 * 0.45 / 3589)
+    z = (round(0.55 * 3589) / 3589 - paper_value) / np.hypot(se_paper, se_ours)
+    assert far["exercise_z_paper"] == "61.58%" and far["exercise_z_paper_se"] == f"{100 * se_paper:.2f}"
+    assert far["exercise_z_ours"] == "55.00%" and far["exercise_z_ours_se"] == f"{100 * se_ours:.2f}"
+    assert far["exercise_z_z"] == f"{z:.2f}" and z < -1.96
+    assert far["exercise_z_reading"].startswith("beyond 1.96 in size")
+    close = findings.z_exercise_glues(claims.accuracy_claims({(2, "fer2013", None): fake_run(0.61, 3589)},
+                                                             merged=False))
+    assert close["exercise_z_reading"].startswith("within 1.96 in size")
+    none = findings.z_exercise_glues(claims.accuracy_claims({}, merged=False))
+    assert none["exercise_z_z"] == "–" and none["exercise_z_reading"] == "no run of ours of Model 2 on FER2013 to compare"
+
+
 def test_finetune_sentence_without_and_with_pairs():
     results = tables.results_table({(2, "jaffe", None): fake_run(0.5, 42)})
     assert "none of our runs can test this" in findings.finetune_sentence(tables.finetune_summary(results))
@@ -299,6 +319,50 @@ def test_probe_sentences_count_the_seeds_at_one_class_and_name_the_liveliest():
     assert findings.probe_sentences(diagnostics.collapse_summary(probes), probes, model=3) == []
 
 
+def test_the_dying_sentence_counts_probes_that_lost_most_of_a_layer_and_the_rate_that_keeps_them():
+    """At the highest rate: probes whose weakest layer kept under half its units, and those
+    that answered one class; at a lower rate the least live share. "Dies" needs most probes
+    to do both; no probe, no claim."""
+    slow = _probes().assign(seed=[0, 1, 0, 1], learning_rate=1e-4, augment=True, val_predicted_classes=5,
+                            min_live=[752, 734, 800, 900], min_live_units=1024)
+    sentence = findings.dying_sentence(pd.concat([_probes(), slow.iloc[:2]], ignore_index=True))
+    assert sentence.startswith("Model 2 dies on FER2013 at Adam's default learning rate of 0.001: after 300 steps")
+    assert "no longer fire for any image in 4 of 4 probes (4 seeds, without augmentation; at most 25.8% stay live)" \
+        in sentence
+    assert "and 3 of them answer one class for every face" in sentence
+    assert sentence.endswith("; at 0.0001 the weakest layer of each of 2 probes keeps 71.7% or more of its units live")
+    lively = _probes().assign(min_live=[3, 600, 700, 100])
+    assert findings.dying_sentence(lively).startswith("Model 2 keeps learning"), "1 of 4 loses most units: not most"
+    assert "in 1 of 4 probes" in findings.dying_sentence(lively)
+    assert findings.dying_sentence(_probes(), model=3) == "No probe of Model 3 on FER2013 is part of the results"
+    assert "at a learning rate of 0.002" in findings.dying_sentence(_probes().assign(learning_rate=2e-3))
+
+
+def _ckplus_verdicts(peak, neutral, balanced=(0.738, 0.748)):
+    """Rows of ``compare.finetune_verdicts``: Model 2 on JAFFE, and on CK+ (7 classes)
+    with a gain of +9.3 points, ``peak`` and ``neutral`` on each kind of frame."""
+    return pd.DataFrame([
+        {"model": 2, "dataset": "jaffe", "gain": 0.159, "peak_gain": np.nan, "neutral_gain": np.nan,
+         "scratch_balanced": 0.635, "fine_tuned_balanced": 0.794, "balanced_gain": 0.159},
+        {"model": 2, "dataset": "ckplus7", "gain": 0.093, "peak_gain": peak, "neutral_gain": neutral,
+         "scratch_balanced": balanced[0], "fine_tuned_balanced": balanced[1],
+         "balanced_gain": balanced[1] - balanced[0]},
+        {"model": 1, "dataset": "ckplus7", "gain": np.nan, "peak_gain": np.nan, "neutral_gain": np.nan,
+         "scratch_balanced": np.nan, "fine_tuned_balanced": np.nan, "balanced_gain": np.nan}])
+
+
+def test_the_ckplus_frames_sentence_says_which_frames_the_gain_comes_from():
+    sentence = findings.ckplus_frames_sentence(_ckplus_verdicts(-0.030, 0.217))
+    assert sentence == ("On CK+ (7 classes) the fine-tune gain of Model 2, +9.3 points, is +21.7 on the neutral "
+                        "first frames and -3.0 on the expression (peak) frames: it comes from the neutral faces, "
+                        "and its balanced accuracy moves only from 73.8% to 74.8%")
+    assert "it comes from the expressions" in findings.ckplus_frames_sentence(_ckplus_verdicts(0.2, -0.01))
+    both = findings.ckplus_frames_sentence(_ckplus_verdicts(0.08, 0.1, balanced=(0.70, 0.78)))
+    assert "it holds on both" in both and "moves from 70.0% to 78.0%" in both, "a large move is not 'only'"
+    assert "no gain on either" in findings.ckplus_frames_sentence(_ckplus_verdicts(-0.02, 0.0))
+    assert findings.ckplus_frames_sentence(_ckplus_verdicts(np.nan, np.nan)) == "", "no paired seeds, nothing said"
+
+
 def test_subject_glues_give_each_baseline_on_both_splits_in_percent():
     subject = pd.DataFrame({"dataset": ["jaffe", "ckplus7"], "baseline": ["hog_logistic", "logistic_pixels"],
                             "paper_split": [32 / 42, 106 / 132], "subject_independent": [120 / 213, 256 / 327]})
@@ -522,6 +586,8 @@ def test_the_sentences_of_these_cases_match_their_snapshot(snapshot):
         "Emotions": findings.emotion_findings(_emotion_picked()),
         "New people": findings.subject_cnn_sentences(_subject_rows()),
         "Probes": findings.probe_sentences(diagnostics.collapse_summary(probes), probes),
+        "Runs that die": findings.dying_sentence(probes),
+        "CK+ frames": findings.ckplus_frames_sentence(_ckplus_verdicts(-0.030, 0.217)),
         "Study, JAFFE": findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="jaffe"),
         "Study, CK+ alone": findings.study_sentence(table, study.study_verdicts(table), model=2, dataset="ckplus7"),
         "Study, one data set against the other": findings.study_both_sentence(MIXED),

@@ -13,7 +13,7 @@ import types
 
 import pytest
 
-from ferlib import book, claims, compare, findings, missing, protocol, results, study, summary
+from ferlib import book, claims, compare, diagnostics, findings, missing, protocol, results, study, summary
 from book_sources import abstract_text, landing_values
 from snapshot_files import UPDATE_VARIABLE, check, render, wants_update
 
@@ -29,18 +29,20 @@ def committed():
     return {"runs": runs, "seed_runs": results.protocol_seed_runs(runs), "paper": results.paper_results(RESULTS),
             "baselines": compare.read_baselines(RESULTS / "baselines.json"),
             "subject": compare.read_baselines(RESULTS / "baselines_subject.json"),
-            "summaries": results.read_dataset_summaries(RESULTS)}
+            "summaries": results.read_dataset_summaries(RESULTS),
+            "probes": diagnostics.probes_table(diagnostics.read_probes(RESULTS / diagnostics.PROBES_FILE))}
 
 
 def test_the_landing_pages_answer(committed, snapshot):
     """The sentences of 00_summary: its abstract as a reader reads it, the verdict, the
-    gains, the untested networks, new people, the people in both parts; and 07_results'
-    box."""
+    gains, the untested networks, new people, the people in both parts, where the CK+ gain
+    comes from, the runs that die; and 07_results' box."""
     runs, seed_runs = committed["runs"], committed["seed_runs"]
     missing_runs = results.missing_runs(RESULTS)
     verdicts = summary.finetune_verdicts(seed_runs, runs, committed["baselines"])
     claim_rows = summary.claim_table(seed_runs, missing_runs, verdicts=verdicts)
     subject_cnn = compare.subject_cnn_comparison(runs, committed["subject"])
+    subject_tuned = compare.subject_cnn_comparison(runs, committed["subject"], fine_tuned=True)
     accuracy = compare.accuracy_summary(seed_runs, compare.baseline_accuracies(committed["baselines"]))
     beside = compare.baseline_comparison(runs, committed["baselines"])
     snapshot("landing", {
@@ -50,10 +52,13 @@ def test_the_landing_pages_answer(committed, snapshot):
                    for row in claim_rows.itertuples()],
         "Gains": summary.gain_sentence(verdicts),
         "Untested": summary.untested_sentence(seed_runs, missing_runs),
-        "New people": summary.subject_sentence(subject_cnn),
+        "New people": summary.subject_sentence(subject_cnn, subject_tuned),
         "People in both parts": summary.leakage_sentence(json.loads((RESULTS / "leakage.json").read_text())),
         "Accuracies": summary.accuracy_sentences(accuracy),
         "Baselines": summary.baseline_sentence(beside[beside["protocol"].astype(bool)]),
+        "CK+ frames": findings.ckplus_frames_sentence(
+            compare.finetune_verdicts(runs, committed["baselines"], rule=compare.VERDICT_RULE)),
+        "Runs that die": findings.dying_sentence(committed["probes"]),
     })
 
 
