@@ -1023,7 +1023,9 @@ VERDICT_COLUMNS = ["model", "dataset", "verdict", "complete", "missing", "reason
                    "seeds_state", "scratch_balanced", "fine_tuned_balanced", "balanced_gain",
                    "folds", "fold_n", "fold_gain", "fold_p", "fold_scratch_balanced", "fold_fine_tuned_balanced",
                    "folds_state", "split_seeds", "split_gains", "split_p", "splits_state", "split_gain_spread",
-                   "hog_spread", "peak_gain", "neutral_gain"]
+                   "hog_spread", "peak_gain", "neutral_gain", "blocked_by"]
+#: The strands of :class:`VerdictRule` as :func:`blocking_strands` names them.
+STRANDS = ("seeds", "folds", "split")
 
 
 def combine_strands(seeds: str, folds: str, splits: str) -> str:
@@ -1040,6 +1042,43 @@ def combine_strands(seeds: str, folds: str, splits: str) -> str:
     if seeds == "loss" and all(state == "loss" for state in others):
         return LOSS
     return NO_EVIDENCE
+
+
+def blocking_strands(verdict: str, *, seeds_state: str, seeds_p: float, folds_state: str, fold_p: float,
+                     split_states: dict, split_p: dict) -> list:
+    """The strands that kept a verdict of :func:`combine_strands` from being
+    :data:`GAIN_HOLDS`: for :data:`NO_EVIDENCE`, every strand present whose state is not a
+    gain (the anchor, the pooled subject folds, and each split seed of the third strand on
+    its own); for any other verdict, none.
+
+    Args:
+        verdict: the verdict the states gave.
+        seeds_state, seeds_p: the anchor's state and p-value (:func:`judge_pairs`).
+        folds_state, fold_p: the subject folds' state and pooled McNemar p.
+        split_states, split_p: ``{split seed: state}`` and ``{split seed: p}`` of the split
+            seeds with a pair (a split seed absent from them has no runs and blocks nothing).
+
+    Returns:
+        ``[{"strand", "split_seed", "state", "p_value"}, ...]`` in the rule's order of
+        strands (:data:`STRANDS`; ``split_seed`` is None but for ``"split"``), each state
+        ``"neither"`` or ``"loss"``; never empty for :data:`NO_EVIDENCE`.
+    """
+    if verdict != NO_EVIDENCE:
+        return []
+    found = []
+    if seeds_state != "gain":
+        found.append({"strand": "seeds", "split_seed": None, "state": seeds_state, "p_value": float(seeds_p)})
+    if folds_state not in ("gain", "missing"):
+        found.append({"strand": "folds", "split_seed": None, "state": folds_state, "p_value": float(fold_p)})
+    for split_seed in sorted(split_states):
+        if split_states[split_seed] not in ("gain", "missing"):
+            found.append({"strand": "split", "split_seed": int(split_seed), "state": split_states[split_seed],
+                          "p_value": float(split_p[split_seed])})
+    if not found:
+        raise ValueError(f"{NO_EVIDENCE!r} with every strand present a gain: the states given "
+                         f"(seeds {seeds_state!r}, folds {folds_state!r}, split seeds {split_states}) "
+                         f"do not give that verdict")
+    return found
 
 
 def finetune_verdicts(runs, report=None, *, models=PAPER_MODELS, datasets=TARGET_RUN_DATASETS,
@@ -1071,7 +1110,9 @@ def finetune_verdicts(runs, report=None, *, models=PAPER_MODELS, datasets=TARGET
         ``split_gain_spread`` (largest minus smallest mean gain over split seed 0 and those)
         and ``hog_spread`` (HOG's on the same split seeds, NaN without the report); on
         seven-class CK+, ``peak_gain`` and ``neutral_gain``, the mean gain over the anchor's
-        seeds on the expression frames and on the neutral frames apart (NaN elsewhere).
+        seeds on the expression frames and on the neutral frames apart (NaN elsewhere);
+        ``blocked_by``: for :data:`NO_EVIDENCE`, the strands that kept the gain from
+        holding, each with its state and p-value (:func:`blocking_strands`), else ``[]``.
     """
     runs = list(runs)
     pairs = finetune_pairs(runs, models=models)
@@ -1123,6 +1164,10 @@ def finetune_verdicts(runs, report=None, *, models=PAPER_MODELS, datasets=TARGET
                                           else np.nan),
                        hog_spread=max(hog) - min(hog) if len(hog) > 1 and len(used) > 1 else np.nan)
             row["verdict"] = combine_strands(seeds["state"], folds_state, splits_state)
+            row["blocked_by"] = blocking_strands(
+                row["verdict"], seeds_state=seeds["state"], seeds_p=seeds["p_value"], folds_state=folds_state,
+                fold_p=row["fold_p"], split_states={int(s): state for s, state in zip(extra["split_seed"], extra["state"])},
+                split_p=row["split_p"])
             absent = [what for what, state in (
                 (f"paired seeds on the paper's split ({len(results)} of the {rule.min_seeds} needed)",
                  seeds["state"]),

@@ -47,6 +47,7 @@ from ferlib.vocabulary import (
     SIGNIFICANCE,
     SUBJECT_PROTOCOL_TITLES,
     dataset_title,
+    protocol_dataset,
     run_dataset_title,
 )
 
@@ -571,12 +572,61 @@ def z_exercise_glues(accuracy: pd.DataFrame, *, model: int = 2, dataset: str = "
     return {f"exercise_z_{name}": value for name, value in values.items()}
 
 
-def claims_findings(summary: dict, finetune: pd.DataFrame) -> list:
+def _experiment_name(row) -> str:
+    """``"Model 2 on FER2013"``, ``"Model 2 fine-tuned on CK+ (7 classes)"`` (the paper's
+    data set names, titled as the book writes them)."""
+    where = run_dataset_title(protocol_dataset(row["dataset"]))
+    if row["dataset"] == "fer2013":
+        return f"Model {int(row['model'])} on {where}"
+    how = "from scratch" if row["training"] == "scratch" else "fine-tuned"
+    return f"Model {int(row['model'])} {how} on {where}"
+
+
+def rule_difference_sentence(differences: pd.DataFrame) -> str:
+    """What the audit's table of the paper's accuracies judges, beside what the first
+    page's claims table judges, and where their verdicts differ, from
+    :func:`ferlib.summary.verdict_differences` (``.attrs["compared"]``: the experiments
+    judged by both).
+
+    Returns:
+        e.g. ``"This table judges seed 0 alone against the paper's value, with the
+        binomial error of the test set; the claims table on the first page judges our mean
+        over seeds, with its standard error over seeds. The two verdicts differ for Model 2
+        on FER2013 (within sampling error here, beyond it over 3 seeds); they agree for the
+        other 8 of the 9 experiments with a run of ours. The first page's verdict, over
+        seeds, is the one the book reports."``, or that they agree for every experiment
+        judged by both.
+    """
+    text = ("This table judges seed 0 alone against the paper's value, with the binomial error of the test "
+            "set; the claims table on the first page judges our mean over seeds, with its standard error over "
+            "seeds.")
+    compared = int(differences.attrs.get("compared", 0))
+    if differences.empty:
+        if not compared:
+            return text + " No experiment has a run of ours to judge by both yet."
+        return text + f" The two verdicts agree for every one of the {compared} experiments with a run of ours."
+    named = [f"{_experiment_name(row)} ({'within' if row['seed0_agrees'] else 'beyond'} sampling error here, "
+             f"{'within' if row['seeds_agree'] else 'beyond'} it over {_seeds(row['seeds'])})"
+             for row in differences.to_dict("records")]
+    return (text + f" The two verdicts differ for {_listed(named)}; they agree for the other "
+            f"{compared - len(differences)} of the {compared} experiments with a run of ours. The first "
+            f"page's verdict, over seeds, is the one the book reports.")
+
+
+def claims_findings(summary: dict, finetune: pd.DataFrame, differences: pd.DataFrame | None = None) -> list:
     """For the claims chapter, from :func:`ferlib.claims.claims_summary` and
-    :func:`ferlib.claims.finetune_claims`."""
+    :func:`ferlib.claims.finetune_claims`; with ``differences``
+    (:func:`ferlib.summary.verdict_differences` of the same accuracies, judged by both
+    rules for the same experiments), also how many agree on the mean over seeds, as the
+    first page judges them."""
+    agree = f"{summary['agree']} of those agree with the paper within sampling error"
+    if differences is not None and int(differences.attrs.get("compared", -1)) == summary["compared"]:
+        over_seeds = (summary["agree"] - int((differences["seed0_agrees"] & ~differences["seeds_agree"]).sum())
+                      + int((~differences["seed0_agrees"] & differences["seeds_agree"]).sum()))
+        agree += (f" on seed 0 alone, and {over_seeds} on the mean over seeds, as the first page's claims "
+                  f"table judges them")
     lines = [f"{summary['compared']} of the paper's {summary['reported']} accuracies have a run of ours "
-             f"(one run each, as in the paper); {summary['agree']} of those agree with the paper within "
-             f"sampling error.",
+             f"(one run each, as in the paper); {agree}.",
              f"{summary['impossible']} of the paper's accuracies cannot be a whole number of correct images "
              f"out of the test-set size it states; {summary['fit_merged']} of its 3 FER2013 accuracies fit "
              f"PublicTest and PrivateTest together ({paper.FER2013_MERGED_TEST_N:,} images) instead."]
@@ -770,6 +820,60 @@ def _p(value) -> str:
     return f"p {text.replace('<', '< ')}" if text.startswith("<") else f"p = {text}"
 
 
+#: How the book names each strand of :class:`ferlib.compare.VerdictRule`
+#: (:data:`ferlib.compare.STRANDS`); a split seed is named by its number.
+STRAND_TITLES = {"seeds": "training seeds", "folds": "subject folds", "split": "split seed"}
+
+
+def _strand_title(blocker: dict) -> str:
+    """``{"strand": "split", "split_seed": 2}`` -> ``"split seed 2"``."""
+    title = STRAND_TITLES[blocker["strand"]]
+    return f"{title} {int(blocker['split_seed'])}" if blocker["strand"] == "split" else title
+
+
+def _strand_evidence(blocker: dict) -> str:
+    """What a blocking strand shows: ``"p = 0.062"``, ``"a loss, p = 0.004"`` (no p-value
+    where its test gave none)."""
+    parts = ["a loss"] if blocker["state"] == "loss" else []
+    if not pd.isna(blocker["p_value"]):
+        parts.append(_p(blocker["p_value"]))
+    return ", ".join(parts)
+
+
+def blocker_text(blocked_by) -> str:
+    """The strands that kept a gain from holding (:func:`ferlib.compare.blocking_strands`),
+    for a table cell: ``"split seed 2: p = 0.062"``, several joined by commas
+    (``"training seeds: p = 0.051, split seed 2: a loss, p = 0.004"``); ``""`` for none."""
+    parts = []
+    for blocker in blocked_by or ():
+        evidence = _strand_evidence(blocker)
+        parts.append(f"{_strand_title(blocker)}: {evidence}" if evidence else _strand_title(blocker))
+    return ", ".join(parts)
+
+
+def blocker_phrase(blocked_by) -> str:
+    """The same strands for a sentence: ``"split seed 2 (p = 0.062)"``, ``"the training
+    seeds (p = 0.051) and split seed 2 (p = 0.062)"``; ``""`` for none."""
+    parts = []
+    for blocker in blocked_by or ():
+        title = _strand_title(blocker)
+        title = title if blocker["strand"] == "split" else f"the {title}"
+        evidence = _strand_evidence(blocker)
+        parts.append(f"{title} ({evidence})" if evidence else title)
+    return _listed(parts) if parts else ""
+
+
+def verdict_text(verdict, blocked_by=()) -> str:
+    """A verdict of :func:`ferlib.compare.finetune_verdicts` as a table cell shows it:
+    ``"no evidence of a gain (split seed 2: p = 0.062)"``, naming the strands that blocked
+    the gain (:func:`blocker_text`); other verdicts as they are, and a verdict not
+    decided yet (None) as ``"not decided yet"``."""
+    if not isinstance(verdict, str):
+        return "not decided yet"
+    blockers = blocker_text(blocked_by if isinstance(blocked_by, (list, tuple)) else ())
+    return f"{verdict} ({blockers})" if blockers else verdict
+
+
 def verdict_sentence(row) -> str:
     """One row of :func:`ferlib.compare.finetune_verdicts` in words: the verdict, the
     anchor's mean gain with its interval and test, balanced accuracy beside accuracy, the
@@ -777,7 +881,8 @@ def verdict_sentence(row) -> str:
     where = f"Model {int(row['model'])} on {run_dataset_title(row['dataset'])}"
     if row["verdict"] == "untested":
         return f"{where}: untested ({row['reason']})."
-    text = (f"{where}: {row['verdict']}. Fine-tuned from FER2013 it scores {points_text(row['gain'])} points "
+    blocked = blocker_phrase(row.get("blocked_by"))
+    text = (f"{where}: {row['verdict']}{f', blocked by {blocked}' if blocked else ''}. Fine-tuned from FER2013 it scores {points_text(row['gain'])} points "
             f"over the run from scratch on the paper's split, the mean over {int(row['seeds'])} paired "
             f"seed{'s' if int(row['seeds']) != 1 else ''}")
     if np.isfinite(row["gain_low"]):
@@ -865,6 +970,19 @@ def transfer_glues(verdicts: pd.DataFrame) -> dict:
 
 def transfer_missing_sentences(rows) -> list:
     """The runs still to train for the transfer chapter (:func:`ferlib.missing.transfer_missing`),
-    one sentence per model and kind, in terms of the compute they need."""
-    return [f"Model {row['model']}: {row['runs']} {row['what']}, {row['images'] / 1e6:.1f} million training "
-            f"images, {row['cpu']} on {CPU_CORES} CPU cores; they need {row['needs']}." for row in rows]
+    one sentence per model and kind, in terms of the compute they need. Runs that only add
+    training seeds to a strand that already has its pairs (``adds_seeds``) say so, and
+    which seeds: ``"Model 2: 16 more runs on split seeds 1 and 2, from scratch and
+    fine-tuned (training seeds 1 and 2), would add seeds to a strand that is complete:
+    ..."``."""
+    lines = []
+    for row in rows:
+        size = (f"{row['images'] / 1e6:.1f} million training images, {row['cpu']} on {CPU_CORES} CPU cores; "
+                f"they need {row['needs']}.")
+        if row.get("adds_seeds"):
+            lines.append(f"Model {row['model']}: {row['runs']} more {row['what']} (training "
+                         f"seed{'s' if len(row['training_seeds']) != 1 else ''} {_listed(row['training_seeds'])}), "
+                         f"would add seeds to a strand that is complete: {size}")
+        else:
+            lines.append(f"Model {row['model']}: {row['runs']} {row['what']}, {size}")
+    return lines

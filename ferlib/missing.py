@@ -36,6 +36,7 @@ from ferlib.results import (
     protocol_runs,
     read_dataset_summaries,
     read_missing,
+    split_seed_runs,
     write_json_atomic,
 )
 from ferlib.vocabulary import PAPER_MODELS
@@ -215,14 +216,20 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
     """The runs of :func:`ferlib.protocol.transfer_configs`, with the folds from scratch
     their fine-tuned folds are compared with (:func:`ferlib.campaign.transfer_jobs`), not
     among ``runs`` (e.g. the committed ones), counted per model and kind, with the compute they need:
-    ``[{"model", "what", "runs", "images", "cpu", "needs"}]``: ``images`` drawn in all
-    (each run's size taken as its data set's protocol run, :func:`run_images`, counted
-    from ``summaries``, by default those of ``results/paper``), ``cpu`` their time on
-    :data:`CPU_CORES` CPU cores, ``needs`` the FER2013 runs (or their weights) the
-    fine-tunes start from."""
+    ``[{"model", "what", "runs", "images", "cpu", "needs", "training_seeds", "adds_seeds"}]``:
+    ``images`` drawn in all (each run's size taken as its data set's protocol run,
+    :func:`run_images`, counted from ``summaries``, by default those of ``results/paper``),
+    ``cpu`` their time on :data:`CPU_CORES` CPU cores, ``needs`` the FER2013 runs (or
+    their weights) the fine-tunes start from, ``training_seeds`` the training seeds of
+    the runs (sorted), and ``adds_seeds`` whether they only add training seeds to a
+    strand that already has its pairs: every (data set, split seed) they train already
+    has a fine-tune and its run from scratch of one training seed among ``runs`` (the
+    split seeds' strand is then complete; subject folds: always False, their runs make
+    the strand)."""
     runs = list(runs)
     summaries = read_dataset_summaries(PAPER_RESULTS) if summaries is None else summaries
     have = protocol_runs(runs, models=models)
+    paired = _paired_split_seeds(runs, models=models)
     found = []
     for model in models:
         jobs = transfer_jobs("paper", models=(model,), committed=runs, backend="tensorflow", precision="float32")
@@ -243,8 +250,26 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
                      f"the weights of Model {model}'s FER2013 run{'s' if len(seeds) > 1 else ''} of seed"
                      f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, which committed results do "
                      f"not keep ({start}{' each' if len(seeds) > 1 else ''} to train again)")
+            splits = {(model, _paper_name(job.config.dataset), job.config.split_seed) for job in chosen
+                      if job.config.protocol == "paper"}
             found.append({"model": model, "what": what, "runs": len(chosen), "images": images,
-                          "cpu": cpu_time(images, model), "needs": needs})
+                          "cpu": cpu_time(images, model), "needs": needs,
+                          "training_seeds": sorted({int(job.config.seed) for job in chosen}),
+                          "adds_seeds": bool(splits) and splits <= paired})
+    return found
+
+
+def _paired_split_seeds(runs, *, models) -> set:
+    """``{(model, dataset, split_seed)}`` (the paper's data set names) with a fine-tune and
+    its run from scratch of the same training seed on another split seed among ``runs``."""
+    by_key = split_seed_runs(runs, models=models)
+    found = set()
+    for (model, dataset, source, split_seed), tuned in by_key.items():
+        if source is None:
+            continue
+        scratch = {run.config.seed for run in by_key.get((model, dataset, None, split_seed), [])}
+        if scratch & {run.config.seed for run in tuned}:
+            found.add((model, dataset, split_seed))
     return found
 
 

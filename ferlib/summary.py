@@ -29,7 +29,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ferlib import compare, paper, stats
+from ferlib import compare, findings, paper, stats
 from ferlib import formatting as fmt
 from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
 from ferlib.missing import CPU_CORES
@@ -139,6 +139,66 @@ def accuracy_agreement(paper_value: float, accuracies, test_n: int, paper_n: int
             "z": float(z), "agrees": bool(abs(z) <= limit)}
 
 
+def experiment_agreement(key, runs) -> dict:
+    """:func:`accuracy_agreement` of one experiment of the paper, ``key`` ``(model,
+    dataset, source)`` (the paper's names), from its runs over seeds (at least one):
+    the rule the claims table judges an accuracy claim by, network by network."""
+    runs = list(runs)
+    if not runs:
+        raise ValueError(f"experiment {key} has no run to judge")
+    return accuracy_agreement(paper.ACCURACY[tuple(key)], [run.metrics["test"]["accuracy"] for run in runs],
+                              runs[0].metrics["test"]["n"], stated_test_sizes().get(key[1]))
+
+
+def seed_agreements(seed_runs: dict) -> pd.DataFrame:
+    """Every experiment of the paper with a run, judged as the claims table judges it
+    (:func:`experiment_agreement`: our mean over seeds, its standard error over seeds).
+
+    Args:
+        seed_runs: ``{(model, dataset, source): [Run, ...]}`` (:func:`ferlib.results.protocol_seed_runs`).
+
+    Returns:
+        one row per experiment with runs, in the paper's order: ``model``, ``dataset``
+        (the paper's name), ``training`` (``"scratch"`` or ``"fine-tuned"``), ``seeds``,
+        ``mean``, ``low``, ``high``, ``z`` and ``agrees``.
+    """
+    rows = []
+    for key in paper.ACCURACY:
+        runs = seed_runs.get(key) or []
+        if not runs:
+            continue
+        found = experiment_agreement(key, runs)
+        rows.append({"model": int(key[0]), "dataset": key[1], "training": "scratch" if key[2] is None else "fine-tuned",
+                     "seeds": found["n"], "mean": found["mean"], "low": found["low"], "high": found["high"],
+                     "z": found["z"], "agrees": found["agrees"]})
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "seeds", "mean", "low", "high", "z", "agrees"])
+
+
+def verdict_differences(seed0: pd.DataFrame, over_seeds: pd.DataFrame) -> pd.DataFrame:
+    """The experiments whose two verdicts differ: the audit's, seed 0 against the paper's
+    value with the binomial error of the test set (:func:`ferlib.claims.main_test_set` of
+    :func:`ferlib.claims.accuracy_claims`, ``within_sampling_error``), and the claims
+    table's, the mean over seeds (:func:`seed_agreements`, ``agrees``).
+
+    Returns:
+        one row per experiment judged by both whose verdicts differ, in the paper's
+        order: ``model``, ``dataset``, ``training``, ``seed0_agrees``, ``seeds_agree``
+        and ``seeds`` (the number of seeds of the mean); ``compared``, the number of
+        experiments judged by both, is in ``.attrs``.
+    """
+    columns = ["model", "dataset", "training", "seed0_agrees", "seeds_agree", "seeds"]
+    judged = seed0.dropna(subset=["ours"])
+    judged = judged[judged["within_sampling_error"].notna()]
+    mine = judged[["model", "dataset", "training", "within_sampling_error"]].astype({"model": int})
+    both = mine.merge(over_seeds[["model", "dataset", "training", "agrees", "seeds"]],
+                      on=["model", "dataset", "training"], how="inner")
+    differ = both[both["within_sampling_error"].astype(bool) != both["agrees"].astype(bool)]
+    table = differ.rename(columns={"within_sampling_error": "seed0_agrees", "agrees": "seeds_agree"})
+    table = table.astype({"seed0_agrees": bool, "seeds_agree": bool})[columns].reset_index(drop=True)
+    table.attrs["compared"] = int(len(both))
+    return table
+
+
 def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
     """The per-network verdict on the paper's conclusion, one row per (model, small
     data set) with a fine-tune and its run from scratch of the same seed.
@@ -153,18 +213,20 @@ def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
     Returns:
         columns ``model``, ``dataset`` (the paper's names), ``seeds``, ``gain_mean``,
         ``gain_sd``, ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
-        ``t_p_value`` and ``verdict`` (one of :data:`GAIN_VERDICTS`).
+        ``t_p_value``, ``verdict`` (one of :data:`GAIN_VERDICTS`) and ``blocked_by`` (the
+        strands that kept the gain from holding, :func:`ferlib.compare.blocking_strands`).
     """
     evidence = compare.finetune_over_seeds(seed_runs)
     columns = ["model", "dataset", "seeds", "gain_mean", "gain_sd", "fine_tuned_better", "significant_gains",
                "significant_losses", "t_p_value"]
     rows = evidence[columns].copy()
     if rows.empty:
-        return rows.assign(verdict=pd.Series(dtype=object))
+        return rows.assign(verdict=pd.Series(dtype=object), blocked_by=pd.Series(dtype=object))
     if runs is None:
         runs = [run for group in seed_runs.values() for run in group]
     decided = compare.finetune_verdicts(list(runs), report, models=tuple(sorted({int(m) for m in rows["model"]})))
-    decided = decided[["model", "dataset", "verdict"]].assign(dataset=lambda t: t["dataset"].map(paper_dataset))
+    decided = decided[["model", "dataset", "verdict", "blocked_by"]].assign(
+        dataset=lambda t: t["dataset"].map(paper_dataset))
     unknown = set(decided["verdict"].dropna()) - set(GAIN_VERDICTS)
     if unknown:
         raise ValueError(f"compare.finetune_verdicts gave verdicts {sorted(unknown)}; expected {sorted(GAIN_VERDICTS)}")
@@ -230,7 +292,6 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
         networks with a run) and ``agreements`` (``{model: True/False/None}``).
     """
     needs = compute_needs(missing) if missing is not None else {}
-    sizes = stated_test_sizes()
     if verdicts is None:
         verdicts = finetune_verdicts(seed_runs)
     rows = []
@@ -246,9 +307,7 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
                     agreements[model] = None
                     untested.append(model)
                     continue
-                result = accuracy_agreement(paper.ACCURACY[(model, claim.dataset, _source(claim.training))],
-                                            [run.metrics["test"]["accuracy"] for run in runs],
-                                            runs[0].metrics["test"]["n"], sizes.get(claim.dataset))
+                result = experiment_agreement((model, claim.dataset, _source(claim.training)), runs)
                 agreements[model] = result["agrees"]
                 ours.append(f"Model {model}: {_percent_interval(result['mean'], result['low'], result['high'])}")
         else:
@@ -267,7 +326,8 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
                 seeds = int(row["seeds"])
                 evidence = (f"{100 * row['gain_mean']:+.1f} points, significant alone for "
                             f"{int(row['significant_gains'])} of {_count_words(seeds, 'seed', 'seeds')}")
-                ours.append(f"Model {model}: {verdict + ', ' if isinstance(verdict, str) else ''}{evidence}")
+                said = f"{findings.verdict_text(verdict, row.get('blocked_by'))}, " if isinstance(verdict, str) else ""
+                ours.append(f"Model {model}: {said}{evidence}")
         if untested:
             ours.append(_untested_text(untested, needs))
         rows.append({"number": claim.number, "claim": claim.text, "where": claim.where, "paper": paper_text,
@@ -446,14 +506,50 @@ def untested_sentence(seed_runs: dict, missing=None) -> str:
     return f"For {_models_text(lacking)} the paper's question is untested{cost}"
 
 
+def _blocked(row) -> list:
+    """The strands that blocked a row's gain (``blocked_by``; ``[]`` where it has none)."""
+    found = row.get("blocked_by")
+    return list(found) if isinstance(found, (list, tuple)) else []
+
+
+def verdict_clause(rows, *, compact: bool = False) -> str:
+    """One network's verdicts on its small data sets (rows of :func:`finetune_verdicts`,
+    in the order of :data:`ferlib.vocabulary.TARGET_DATASETS`), each "no evidence of a
+    gain" with the strands that blocked it (:func:`ferlib.findings.blocker_phrase`):
+    ``"no evidence of a gain on both, blocked on JAFFE by split seed 2 (p = 0.062) and on
+    CK+ (7 classes) by the training seeds (p = 0.051)"``, or ``"the gain holds on JAFFE
+    and no evidence of a gain on CK+ (7 classes), blocked by the training seeds (p =
+    0.051)"``; ``""`` when no verdict is decided. ``compact`` (the abstract's form): one
+    verdict on both data sets, each blocked by one strand, names them in the data sets'
+    order: ``"..., blocked by split seed 2 (p = 0.062) and by the training seeds (p =
+    0.051) respectively"``."""
+    said = [r for r in rows if isinstance(r.get("verdict"), str)]
+    if not said:
+        return ""
+    if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"]:
+        blocked = [(r, findings.blocker_phrase(_blocked(r))) for r in said]
+        if compact and all(len(_blocked(r)) == 1 for r in said):
+            return f"{said[0]['verdict']} on both, blocked by {' and by '.join(p for _, p in blocked)} respectively"
+        several = any(len(_blocked(r)) > 1 for r in said)  # "x and y" inside: the data sets apart by a comma
+        where = (", and " if several else " and ").join(
+            f"on {paper_dataset_title(r['dataset'])} by {phrase}" for r, phrase in blocked if phrase)
+        return f"{said[0]['verdict']} on both" + (f", blocked {where}" if where else "")
+    parts = []
+    for r in said:
+        phrase = findings.blocker_phrase(_blocked(r))
+        parts.append(f"{r['verdict']} on {paper_dataset_title(r['dataset'])}" + (f", blocked by {phrase}" if phrase else ""))
+    return " and ".join(parts)
+
+
 def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
     """The fine-tune gains measured so far, network by network, over seeds:
     ``"Fine-tuned from FER2013, Model 2 gains 15.9 points on JAFFE and 9.3 on CK+ (7
     classes), significant on its own test images for 0 and 2 of 3 seeds"``, then the
-    verdicts decided (``"(the gain holds on JAFFE; no evidence of a gain on CK+ (7
-    classes))"``, or ``"(no evidence of a gain on both)"``). Without ``seeds``, the
-    abstract's shorter form, which gives the number of seeds but not how many of them
-    are significant alone: ``"..., 9.3 on CK+ (7 classes) over 3 seeds"``."""
+    verdicts decided with what blocked a gain (:func:`verdict_clause`, after a colon:
+    ``": no evidence of a gain on both, blocked on JAFFE by split seed 2 (p = 0.062) and
+    ..."``). Without ``seeds``, the abstract's shorter form, which gives the number of
+    seeds but not how many of them are significant alone (``"..., 9.3 on CK+ (7 classes)
+    over 3 seeds"``), and the verdicts' compact form."""
     if verdicts.empty:
         return "No fine-tune has its run from scratch yet, so no gain is measured"
     order = {name: i for i, name in enumerate(TARGET_DATASETS)}
@@ -467,11 +563,9 @@ def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
         significant = " and ".join(str(int(r["significant_gains"])) for r in rows)
         counted = (_count_words(seed_counts.pop(), "seed", "seeds") if len(seed_counts) == 1
                    else " and ".join(str(int(r["seeds"])) for r in rows) + " seeds")
-        said = [(r["verdict"], r["dataset"]) for r in rows if isinstance(r.get("verdict"), str)]
-        decided = ([f"{said[0][0]} on both"] if len(said) == 2 == len(rows) and said[0][0] == said[1][0] else
-                   [f"{verdict} on {paper_dataset_title(dataset)}" for verdict, dataset in said])
+        decided = verdict_clause(rows, compact=not seeds)
         over = f", significant on its own test images for {significant} of {counted}" if seeds else f" over {counted}"
-        parts.append(f"Model {model} {verb} {gains}{over}" + (f" ({'; '.join(decided)})" if decided else ""))
+        parts.append(f"Model {model} {verb} {gains}{over}" + (f": {decided}" if decided else ""))
     return "Fine-tuned from FER2013, " + "; ".join(parts)
 
 

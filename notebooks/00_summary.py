@@ -49,7 +49,7 @@ glue_figure("summary_accuracy", figures.accuracy_intervals_figure(accuracy))
 
 # %% [markdown]
 # **Abstract.** {cite:t}`borgalli2022` report that three convolutional networks
-# fine-tuned from FER2013 beat the same networks trained from scratch on JAFFE and CK+.
+# fine-tuned from FER2013 beat training from scratch on JAFFE and CK+.
 # We reran their experiments, choosing on validation data what the paper leaves open.
 # {glue:text}`summary_verdict`. {glue:text}`summary_fer2013`; {glue:text}`summary_ckplus`,
 # and logistic regression on {term}`HOG` features {glue:text}`summary_ckplus_hog`.
@@ -133,7 +133,7 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
            fmt.points("gain_mean", "mean gain (points)"), fmt.points("gain_sd", "sd (points)", sign=False),
            fmt.number("significant_gains", "seeds with a significant gain"),
            fmt.p_value("t_p_value", "paired t p"),
-           fmt.Column("verdict", lambda row: row["verdict"] if isinstance(row["verdict"], str) else "not decided yet")],
+           fmt.Column("verdict", lambda row: findings.verdict_text(row["verdict"], row["blocked_by"]))],
           empty="No fine-tune has its run from scratch of the same seed yet.", filename="verdict-per-network.csv")
 
 # %% [markdown]
@@ -141,8 +141,10 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
 # test images one run gets right and the other wrong, gives p below 0.05; the paired t
 # test asks the same of the mean gain over seeds. The per-network verdict (the gain
 # holds, no evidence of a gain, or a loss) combines seeds, splits and subject-independent
-# folds by a rule stated before the runs; where it is not decided yet, the row gives the
-# evidence per seed. {doc}`07_results` has every number.
+# folds by a rule stated before the runs; a gain holds only when every strand shows one,
+# so "no evidence of a gain" names in brackets each strand that did not, with its p-value.
+# Where the verdict is not decided yet, the row gives the evidence per seed.
+# {doc}`12_transfer` gives the rule and every strand, {doc}`07_results` every number.
 #
 # {glue:text}`summary_ckplus_frames`. Half of the CK+ (7 classes) images are neutral
 # first frames, so a gain there can come from telling neutral faces from expressive

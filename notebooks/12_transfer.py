@@ -57,7 +57,9 @@ findings.box(findings.transfer_findings(verdicts))
 # *The gain holds* when the anchor shows a gain and every other strand present shows one
 # too; *a loss* is the mirror; otherwise there is *no evidence of a gain*. Without the
 # anchor a network is *untested*. A missing strand does not block a verdict, but the table
-# says which strands each verdict stands on. The rule judges accuracy, the paper's
+# says which strands each verdict stands on; where there is no evidence of a gain, the
+# verdict names in brackets each strand present that showed none (a split seed on its
+# own), with its p-value. The rule judges accuracy, the paper's
 # measure; {term}`balanced accuracy` (the mean recall over classes) is given beside it,
 # and on CK+ (7 classes) the gain on the expression (peak) frames and on the neutral
 # first frames apart.
@@ -73,7 +75,8 @@ glue("rule_split_seeds", " and ".join(str(seed) for seed in RULE.split_seeds), d
 # ## The verdicts
 
 # %% tags=["hide-input"]
-fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.text("verdict"),
+fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
+                     fmt.Column("verdict", lambda row: findings.verdict_text(row["verdict"], row["blocked_by"])),
                      fmt.number("seeds", "paired seeds"), fmt.points("gain", "gain (points)"),
                      fmt.interval("gain_low", "gain_high", "95% interval"),
                      fmt.text("missing", "not yet tested", fmt=lambda text: text or "nothing")],
@@ -212,9 +215,10 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
 # %% [markdown]
 # ## What the missing strands need
 #
-# The runs that would complete each verdict, and the compute they take on 2 CPU cores
-# (minutes on a GPU). A fine-tune starts from the weights of its FER2013 run, which the
-# committed results do not keep, so those runs are trained again first.
+# The runs that would complete each verdict, or add training seeds to a strand that
+# already has its pairs, and the compute they take on 2 CPU cores (minutes on a GPU). A
+# fine-tune starts from the weights of its FER2013 run, which the committed results do
+# not keep, so those runs are trained again first.
 
 # %% tags=["hide-input"]
 still = findings.transfer_missing_sentences(

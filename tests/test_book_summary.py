@@ -135,6 +135,99 @@ def test_claim_table_on_the_committed_results():
     assert summary.verdict_sentence(claims).startswith(f"Of the paper's {len(claims)} claims")
 
 
+def _experiment_names(row) -> str:
+    """How the sentence names an experiment, written out here to check it."""
+    where = {"fer2013": "FER2013", "jaffe": "JAFFE", "ckplus": "CK+ (7 classes)"}[row["dataset"]]
+    how = "" if row["dataset"] == "fer2013" else (" from scratch" if row["training"] == "scratch" else " fine-tuned")
+    return f"Model {row['model']}{how} on {where}"
+
+
+def test_the_audit_names_each_experiment_whose_two_verdicts_differ():
+    """The audit's table judges seed 0 with the binomial error of the test set, the first
+    page's claims table the mean over seeds: the sentence beside the audit's table names
+    exactly the experiments where the two verdicts differ, each computed here from the
+    committed results on its own."""
+    from ferlib import claims
+    from ferlib import findings
+
+    runs = results.committed_runs(RESULTS)
+    seed_runs = results.protocol_seed_runs(runs)
+    main = claims.main_test_set(claims.accuracy_claims(results.paper_results(RESULTS)))
+    sizes = claims.stated_test_sizes()
+    seed0, over = {}, {}
+    for row in main.dropna(subset=["ours"]).to_dict("records"):
+        key = (row["model"], row["dataset"], None if row["training"] == "scratch" else "fer2013")
+        seed0[key] = bool(row["within_sampling_error"])
+        values = [run.metrics["test"]["accuracy"] for run in seed_runs[key]]
+        over[key] = summary.accuracy_agreement(row["paper"], values, seed_runs[key][0].metrics["test"]["n"],
+                                               sizes.get(row["dataset"]))["agrees"]
+    differ = {key for key in seed0 if seed0[key] != over[key]}
+    agreements = summary.seed_agreements(seed_runs)
+    # the claims table judges by the same rule, network by network
+    claim_rows = summary.claim_table(seed_runs)
+    for claim, row in zip(summary.CLAIMS, claim_rows.to_dict("records")):
+        if claim.kind == "accuracy":
+            mine = agreements[(agreements["dataset"] == claim.dataset) & (agreements["training"] == claim.training)]
+            assert {int(m): bool(a) for m, a in zip(mine["model"], mine["agrees"])} == {
+                m: a for m, a in row["agreements"].items() if a is not None}
+    differences = summary.verdict_differences(main, agreements)
+    assert differences.attrs["compared"] == len(seed0)
+    got = {(int(r["model"]), r["dataset"], None if r["training"] == "scratch" else "fer2013")
+           for r in differences.to_dict("records")}
+    assert got == differ
+    sentence = findings.rule_difference_sentence(differences)
+    assert sentence.startswith("This table judges seed 0 alone against the paper's value, with the binomial error")
+    for key in seed0:
+        name = _experiment_names({"model": key[0], "dataset": key[1],
+                                  "training": "scratch" if key[2] is None else "fine-tuned"})
+        assert (name in sentence) == (key in differ), name
+    if differ:
+        assert sentence.endswith("The first page's verdict, over seeds, is the one the book reports.")
+        for key in differ:
+            here = "within" if seed0[key] else "beyond"
+            there = "within" if over[key] else "beyond"
+            assert f"({here} sampling error here, {there} it over {len(seed_runs[key])} seeds)" in sentence
+    else:
+        assert "agree for every one of the" in sentence
+
+
+def test_two_rules_that_agree_everywhere_say_so_and_a_difference_either_way_is_named():
+    from ferlib import findings
+
+    seed0 = pd.DataFrame([
+        {"model": 2, "dataset": "fer2013", "training": "scratch", "ours": 0.60, "within_sampling_error": True},
+        {"model": 1, "dataset": "jaffe", "training": "scratch", "ours": 0.67, "within_sampling_error": False},
+        {"model": 2, "dataset": "ckplus", "training": "fine-tuned", "ours": 0.88, "within_sampling_error": False},
+        {"model": 3, "dataset": "jaffe", "training": "fine-tuned", "ours": np.nan, "within_sampling_error": None}])
+    over = pd.DataFrame([
+        {"model": 2, "dataset": "fer2013", "training": "scratch", "agrees": True, "seeds": 3},
+        {"model": 1, "dataset": "jaffe", "training": "scratch", "agrees": False, "seeds": 1},
+        {"model": 2, "dataset": "ckplus", "training": "fine-tuned", "agrees": False, "seeds": 3}])
+    none = summary.verdict_differences(seed0, over)
+    assert none.empty and none.attrs["compared"] == 3
+    sentence = findings.rule_difference_sentence(none)
+    assert sentence.endswith("The two verdicts agree for every one of the 3 experiments with a run of ours.")
+    assert "Model" not in sentence and "reports" not in sentence
+    flipped = over.assign(agrees=[False, True, False])
+    both = summary.verdict_differences(seed0, flipped)
+    assert list(zip(both["model"], both["dataset"])) == [(2, "fer2013"), (1, "jaffe")]
+    sentence = findings.rule_difference_sentence(both)
+    assert ("differ for Model 2 on FER2013 (within sampling error here, beyond it over 3 seeds) and Model 1 "
+            "from scratch on JAFFE (beyond sampling error here, within it over 1 seed); they agree for the other "
+            "1 of the 3 experiments") in sentence
+    assert "CK+" not in sentence
+    empty = summary.verdict_differences(seed0.iloc[[3]], over)
+    assert findings.rule_difference_sentence(empty).endswith("No experiment has a run of ours to judge by both yet.")
+    box = findings.claims_findings({"compared": 3, "reported": 15, "agree": 1, "impossible": 7, "fit_merged": 2},
+                                   pd.DataFrame(columns=["ours_gain"]), both)[0]
+    assert box.endswith("1 of those agree with the paper within sampling error on seed 0 alone, and 1 on the mean "
+                        "over seeds, as the first page's claims table judges them.")
+    box = findings.claims_findings({"compared": 3, "reported": 15, "agree": 1, "impossible": 7, "fit_merged": 2},
+                                   pd.DataFrame(columns=["ours_gain"]), summary.verdict_differences(
+                                       seed0, over.assign(agrees=[False, False, False])))[0]
+    assert "and 0 on the mean over seeds" in box
+
+
 def test_untested_networks_are_named_with_the_compute_they_need():
     missing = pd.DataFrame([{"model": 1, "dataset": "fer2013", "training": "scratch",
                              "reason": "75 epochs ..., about 17 CPU-hours, or minutes on a GPU"},
@@ -172,15 +265,26 @@ def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):
         summary.finetune_verdicts(seed_runs, runs, report)
 
 
+#: Strands that blocked a gain, as compare.blocking_strands gives them.
+SEEDS_BLOCK = [{"strand": "seeds", "split_seed": None, "state": "neither", "p_value": 0.051}]
+SPLIT_BLOCK = [{"strand": "split", "split_seed": 2, "state": "neither", "p_value": 0.062}]
+
+
 def _gain_cases() -> dict:
     """The fine-tune verdicts the gain sentence is tested on: none decided, one per data
-    set, one shared by both."""
+    set, one shared by both (each blocked by one strand), and one shared by both where
+    one data set is blocked by two strands."""
     verdicts = pd.DataFrame([
-        {"model": 2, "dataset": "ckplus", "seeds": 3, "gain_mean": 0.093, "significant_gains": 2, "verdict": None},
-        {"model": 2, "dataset": "jaffe", "seeds": 3, "gain_mean": 0.159, "significant_gains": 0, "verdict": None}])
+        {"model": 2, "dataset": "ckplus", "seeds": 3, "gain_mean": 0.093, "significant_gains": 2, "verdict": None,
+         "blocked_by": []},
+        {"model": 2, "dataset": "jaffe", "seeds": 3, "gain_mean": 0.159, "significant_gains": 0, "verdict": None,
+         "blocked_by": []}])
     return {"undecided": verdicts,
-            "decided": verdicts.assign(verdict=["no evidence of a gain", "the gain holds"], seeds=[3, 2]),
-            "same": verdicts.assign(verdict="no evidence of a gain")}
+            "decided": verdicts.assign(verdict=["no evidence of a gain", "the gain holds"], seeds=[3, 2],
+                                       blocked_by=[SEEDS_BLOCK, []]),
+            "same": verdicts.assign(verdict="no evidence of a gain", blocked_by=[SEEDS_BLOCK, SPLIT_BLOCK]),
+            "two strands": verdicts.assign(verdict="no evidence of a gain",
+                                           blocked_by=[SEEDS_BLOCK, SEEDS_BLOCK + SPLIT_BLOCK])}
 
 
 #: The claims the verdict sentence is tested on.
@@ -193,10 +297,38 @@ def test_gain_sentence_groups_a_networks_data_sets():
     sentence = summary.gain_sentence(verdicts)
     assert sentence.count("Model 2") == 1  # one network, its data sets together
     assert sentence.index("JAFFE") < sentence.index("CK+")  # in the vocabulary's order of data sets
-    assert not sentence.endswith(")")  # no verdict given, none said
-    assert summary.gain_sentence(decided).endswith(")")
+    assert ": " not in sentence and "evidence" not in sentence  # no verdict given, none said
+    assert summary.gain_sentence(decided).endswith(
+        ": the gain holds on JAFFE and no evidence of a gain on CK+ (7 classes), blocked by the training seeds "
+        "(p = 0.051)")
     assert summary.gain_sentence(same).count("no evidence of a gain") == 1  # a shared verdict said once
     assert summary.gain_sentence(verdicts.iloc[0:0]).startswith("No fine-tune")
+
+
+def test_a_verdict_names_the_strands_that_blocked_the_gain_on_each_data_set():
+    """The strand that blocked each data set's gain is named with its p-value beside that
+    data set; the abstract's compact form names them in the data sets' order, and falls
+    back to naming each data set where one has several."""
+    cases = _gain_cases()
+    rows = sorted(cases["same"].to_dict("records"), key=lambda r: r["dataset"] != "jaffe")
+    assert summary.verdict_clause(rows) == ("no evidence of a gain on both, blocked on JAFFE by split seed 2 "
+                                            "(p = 0.062) and on CK+ (7 classes) by the training seeds (p = 0.051)")
+    assert summary.verdict_clause(rows, compact=True) == (
+        "no evidence of a gain on both, blocked by split seed 2 (p = 0.062) and by the training seeds (p = 0.051) "
+        "respectively")
+    two = sorted(cases["two strands"].to_dict("records"), key=lambda r: r["dataset"] != "jaffe")
+    assert summary.verdict_clause(two, compact=True) == summary.verdict_clause(two)
+    assert summary.verdict_clause(two).endswith(
+        "on JAFFE by the training seeds (p = 0.051) and split seed 2 (p = 0.062), and on CK+ (7 classes) by the "
+        "training seeds (p = 0.051)")
+    held = [dict(r, verdict="the gain holds", blocked_by=[]) for r in rows]
+    assert summary.verdict_clause(held) == "the gain holds on both" == summary.verdict_clause(held, compact=True)
+    assert summary.verdict_clause([dict(r, verdict=None) for r in rows]) == ""
+    claims = summary.claim_table({}, verdicts=cases["same"].assign(
+        gain_sd=0.03, fine_tuned_better=3, significant_losses=0, t_p_value=0.05))
+    gains = claims.set_index("number")["ours"]
+    assert gains[6].startswith("Model 2: no evidence of a gain (split seed 2: p = 0.062), +15.9 points")
+    assert gains[7].startswith("Model 2: no evidence of a gain (training seeds: p = 0.051), +9.3 points")
 
 
 def test_the_verdict_sentence_counts_the_statuses_present():
@@ -216,6 +348,7 @@ def test_the_summary_sentences_of_every_case_read_as_recorded(snapshot):
     snapshot("summary_cases", {
         "Fine-tune gains": [summary.gain_sentence(verdicts), summary.gain_sentence(verdicts, seeds=False),
                             summary.gain_sentence(decided, seeds=False), summary.gain_sentence(same),
+                            summary.gain_sentence(same, seeds=False), summary.gain_sentence(cases["two strands"]),
                             summary.gain_sentence(same.iloc[[0]]), summary.gain_sentence(verdicts.iloc[0:0])],
         "Claims": [summary.verdict_sentence(claims), summary.verdict_sentence(claims.iloc[[1, 3, 3]]),
                    summary.verdict_sentence(claims.iloc[[0]]),

@@ -4,6 +4,8 @@ import json
 import shutil
 from types import SimpleNamespace
 
+import pytest
+
 from ferlib import missing
 from ferlib.results import MISSING_FILE, PAPER_RESULTS, paper_experiments, paper_results, read_dataset_summaries
 
@@ -34,8 +36,6 @@ def test_reasons_give_the_compute_each_run_needs():
 
 def test_a_run_size_follows_the_class_counts_and_a_summary_without_them_is_refused():
     import copy
-
-    import pytest
 
     grown = copy.deepcopy(SUMMARIES)
     grown["fer2013"]["counts"]["train"]["happy"] = 8000
@@ -106,3 +106,30 @@ def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
     left = [(2, 20 - folds), (2, 24 - splits)]
     rows = missing.transfer_missing(runs, models=(2,))
     assert [(r["model"], r["runs"]) for r in rows] == [row for row in left if row[1]]
+
+
+def test_runs_on_split_seeds_that_already_have_their_pairs_only_add_seeds():
+    """A split seed's strand is complete once each (data set, split seed) has a fine-tune
+    and its run from scratch of one training seed: the runs still planned there add
+    training seeds; without a pair on one of them, they complete the strand."""
+    from ferlib.results import committed_runs, is_split_seed_run, split_seed_runs
+
+    runs = committed_runs(PAPER_RESULTS)
+    plan = missing.transfer_missing(runs, models=(1, 2, 3))
+    for row in plan:
+        if "split seeds" not in row["what"]:
+            assert row["adds_seeds"] is False
+            continue
+        keys = {(d, s) for (m, d, source, s), found in split_seed_runs(runs, models=(row["model"],)).items()
+                if source is not None and {r.config.seed for r in found}
+                & {r.config.seed for r in split_seed_runs(runs, models=(row["model"],)).get((m, d, None, s), [])}}
+        assert row["adds_seeds"] == (len(keys) == 4), row  # two data sets times split seeds 1 and 2
+        assert row["training_seeds"] == sorted(set(row["training_seeds"])) and row["training_seeds"]
+    two = next((r for r in plan if r["model"] == 2 and "split seeds" in r["what"]), None)
+    if two is None or not two["adds_seeds"]:
+        pytest.skip("the committed results have no complete split-seed strand of Model 2 with runs still planned")
+    # the fine-tunes on split seed 2 gone: that split seed has no pair, and the runs complete the strand
+    dropped = [r for r in runs if not (r.config.model == 2 and is_split_seed_run(r.config)
+                                       and r.config.split_seed == 2 and r.config.source is not None)]
+    again = next(r for r in missing.transfer_missing(dropped, models=(2,)) if "split seeds" in r["what"])
+    assert not again["adds_seeds"] and again["runs"] > two["runs"]

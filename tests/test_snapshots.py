@@ -72,8 +72,11 @@ def test_the_what_we_found_boxes(committed, snapshot):
     subject = compare.subject_comparison(committed["subject"], committed["baselines"])
     subject_cnn = compare.subject_cnn_comparison(runs, committed["subject"], model=2)
     transfer = compare.finetune_verdicts(runs, committed["baselines"], rule=compare.VERDICT_RULE)
+    differences = summary.verdict_differences(claims.main_test_set(accuracy),
+                                              summary.seed_agreements(committed["seed_runs"]))
     snapshot("findings", {
-        "Claims": findings.claims_findings(claims.claims_summary(accuracy), finetune),
+        "Claims": findings.claims_findings(claims.claims_summary(accuracy), finetune, differences),
+        "Seed 0 and the mean over seeds": findings.rule_difference_sentence(differences),
         "Protocol": findings.protocol_findings(table, verdicts, subject, subject_cnn),
         "Study on JAFFE": findings.study_sentence(table, verdicts, model=2, dataset="jaffe"),
         "Study on CK+ (7 classes)": findings.study_sentence(table, verdicts, model=2, dataset="ckplus7"),

@@ -323,5 +323,123 @@ def test_the_verdicts_in_words_give_the_evidence_and_what_is_missing(snapshot):
     assert still.startswith("Model 2: 20 fine-tunes of the subject-independent folds")
     assert "2.0 million training images" in still
     assert "about 3 CPU-hours" in still and still.endswith(f"they need {rows[0]['needs']}.")
+    blocked = compare.finetune_verdicts(evidence(splits=((10, 30), (30, 10))), REPORT, models=(2,),
+                                        datasets=("jaffe",))
+    more = findings.transfer_missing_sentences([{**rows[0], "what": "runs on split seeds 1 and 2, from scratch and "
+                                                 "fine-tuned", "runs": 16, "training_seeds": [1, 2], "adds_seeds": True}])
     snapshot("transfer_cases", {"Verdicts": lines, "No fine-tune": findings.transfer_findings(table.iloc[:0]),
-                                "Still to train": [still]})
+                                "A verdict blocked by a split seed": findings.transfer_findings(blocked),
+                                "Still to train": [still, *more]})
+
+
+# --------------------------------------------------------------------------- what blocked a gain
+
+
+@pytest.mark.parametrize("seeds, folds, splits, blocked", [
+    ("gain", "gain", {1: "gain", 2: "gain"}, []),
+    ("gain", "missing", {}, []),
+    ("gain", "gain", {1: "gain", 2: "neither"}, [("split", 2, "neither")]),
+    ("gain", "neither", {1: "loss", 2: "gain"}, [("folds", None, "neither"), ("split", 1, "loss")]),
+    ("neither", "gain", {1: "gain"}, [("seeds", None, "neither")]),
+    ("loss", "gain", {1: "loss", 2: "loss"}, [("seeds", None, "loss"), ("split", 1, "loss"), ("split", 2, "loss")]),
+    ("loss", "loss", {2: "loss"}, []),
+    ("missing", "neither", {1: "neither"}, []),
+])
+def test_a_verdict_names_each_strand_present_that_kept_the_gain_from_holding(seeds, folds, splits, blocked):
+    """What blocks "the gain holds": every strand present that is not a gain, a split seed
+    on its own; a missing strand blocks nothing, and only "no evidence of a gain" is blocked."""
+    splits_state = ("missing" if not splits else "gain" if all(s == "gain" for s in splits.values())
+                    else "loss" if all(s == "loss" for s in splits.values()) else "neither")
+    verdict = compare.combine_strands(seeds, folds, splits_state)
+    found = compare.blocking_strands(verdict, seeds_state=seeds, seeds_p=0.051, folds_state=folds, fold_p=0.3,
+                                     split_states=splits, split_p={s: 0.01 * s for s in splits})
+    assert [(b["strand"], b["split_seed"], b["state"]) for b in found] == blocked
+    assert bool(found) == (verdict == compare.NO_EVIDENCE)
+    p_of = {"seeds": 0.051, "folds": 0.3}
+    assert all(b["p_value"] == (0.01 * b["split_seed"] if b["strand"] == "split" else p_of[b["strand"]]) for b in found)
+    with pytest.raises(ValueError, match="every strand present a gain"):
+        compare.blocking_strands(compare.NO_EVIDENCE, seeds_state="gain", seeds_p=0.01, folds_state="gain",
+                                 fold_p=0.01, split_states={1: "gain"}, split_p={1: 0.01})
+
+
+def test_the_verdicts_carry_the_strands_that_blocked_them():
+    held = compare.finetune_verdicts(evidence(), REPORT, models=(2,), datasets=("jaffe",)).iloc[0]
+    assert held["verdict"] == compare.GAIN_HOLDS and held["blocked_by"] == []
+    flat = compare.finetune_verdicts(evidence(folds=(2, 2)), REPORT, models=(2,), datasets=("jaffe",)).iloc[0]
+    assert [(b["strand"], b["state"]) for b in flat["blocked_by"]] == [("folds", "neither")]
+    assert flat["blocked_by"][0]["p_value"] == flat["fold_p"]
+    lost = compare.finetune_verdicts(evidence(splits=((10, 30), (30, 10))), models=(2,), datasets=("jaffe",)).iloc[0]
+    assert [(b["strand"], b["split_seed"], b["state"]) for b in lost["blocked_by"]] == [("split", 2, "loss")]
+    assert lost["blocked_by"][0]["p_value"] == lost["split_p"][2]
+    unsure = compare.finetune_verdicts(evidence(seeds=((10, 30), (20, 10), (12, 25))), models=(2,),
+                                       datasets=("jaffe",)).iloc[0]
+    assert unsure["seeds_state"] == "neither" and unsure["verdict"] == compare.NO_EVIDENCE
+    assert [b["strand"] for b in unsure["blocked_by"]] == ["seeds"]
+    assert unsure["blocked_by"][0]["p_value"] == unsure["seeds_p"]
+    loss = compare.finetune_verdicts(evidence(seeds=((20, 10), (23, 11), (25, 12)), folds=(3, 1),
+                                              splits=((30, 10), (30, 12))), models=(2,)).iloc[0]
+    assert loss["verdict"] == compare.LOSS and loss["blocked_by"] == []
+
+
+def test_the_committed_verdicts_name_exactly_the_strands_that_are_not_gains():
+    """On the committed runs: each "no evidence of a gain" names every strand present that
+    is not a gain (the split seeds one by one, as split_seed_comparison reads them), and
+    nothing else."""
+    from ferlib import book, results
+
+    folder = book.project_root() / results.PAPER_RESULTS
+    runs = results.committed_runs(folder)
+    report = compare.read_baselines(folder / "baselines.json")
+    table = compare.finetune_verdicts(runs, report)
+    splits = compare.split_seed_comparison(runs, report)
+    assert (table["verdict"] == compare.NO_EVIDENCE).any(), "the committed runs have a blocked verdict to check"
+    for row in table.itertuples():
+        if row.verdict != compare.NO_EVIDENCE:
+            assert row.blocked_by == []
+            continue
+        mine = splits[(splits["model"] == row.model) & (splits["dataset"] == row.dataset)
+                      & splits["split_seed"].isin(compare.VERDICT_RULE.split_seeds)]
+        expected = ([("seeds", None)] if row.seeds_state != "gain" else []) + \
+                   ([("folds", None)] if row.folds_state not in ("gain", "missing") else []) + \
+                   [("split", int(s)) for s, state in zip(mine["split_seed"], mine["state"]) if state != "gain"]
+        assert [(b["strand"], b["split_seed"]) for b in row.blocked_by] == expected
+        p_of = {"seeds": row.seeds_p, "folds": row.fold_p}
+        for b in row.blocked_by:
+            assert b["p_value"] == (row.split_p[b["split_seed"]] if b["strand"] == "split" else p_of[b["strand"]])
+
+
+def test_a_blocked_verdict_in_words_names_its_strands_and_p_values():
+    from ferlib import findings
+
+    split = [{"strand": "split", "split_seed": 2, "state": "neither", "p_value": 0.0617}]
+    both = [{"strand": "seeds", "split_seed": None, "state": "neither", "p_value": 0.051},
+            {"strand": "split", "split_seed": 1, "state": "loss", "p_value": 0.0004}]
+    assert findings.verdict_text(compare.NO_EVIDENCE, split) == "no evidence of a gain (split seed 2: p = 0.062)"
+    assert findings.verdict_text(compare.NO_EVIDENCE, both) == (
+        "no evidence of a gain (training seeds: p = 0.051, split seed 1: a loss, p < 0.001)")
+    assert findings.verdict_text(compare.GAIN_HOLDS, []) == compare.GAIN_HOLDS
+    assert findings.verdict_text(None, float("nan")) == "not decided yet"
+    assert findings.blocker_phrase(both) == "the training seeds (p = 0.051) and split seed 1 (a loss, p < 0.001)"
+    no_p = [{"strand": "folds", "split_seed": None, "state": "neither", "p_value": float("nan")}]
+    assert findings.blocker_text(no_p) == "subject folds" and findings.blocker_phrase(no_p) == "the subject folds"
+    table = compare.finetune_verdicts(evidence(splits=((10, 30), (30, 10))), models=(2,), datasets=("jaffe",))
+    (line,) = findings.transfer_findings(table)
+    p = findings.blocker_phrase(table.iloc[0]["blocked_by"])
+    assert p.startswith("split seed 2 (a loss, p ")
+    assert line.startswith(f"Model 2 on JAFFE: {compare.NO_EVIDENCE}, blocked by {p}. Fine-tuned")
+
+
+def test_runs_that_only_add_seeds_to_a_complete_strand_say_so():
+    from ferlib import findings
+
+    row = {"model": 2, "what": "runs on split seeds 1 and 2, from scratch and fine-tuned", "runs": 16,
+           "images": 1_600_000, "cpu": "about 50 min", "needs": "the weights of Model 2's FER2013 runs",
+           "training_seeds": [1, 2], "adds_seeds": True}
+    more, new = findings.transfer_missing_sentences([row, {**row, "adds_seeds": False, "training_seeds": [0, 1, 2],
+                                                           "runs": 24}])
+    assert more.startswith("Model 2: 16 more runs on split seeds 1 and 2, from scratch and fine-tuned "
+                           "(training seeds 1 and 2), would add seeds to a strand that is complete: ")
+    assert more.endswith(f"they need {row['needs']}.") and "1.6 million training images" in more
+    assert new.startswith("Model 2: 24 runs on split seeds 1 and 2") and "more" not in new and "complete" not in new
+    (one,) = findings.transfer_missing_sentences([{**row, "training_seeds": [2], "runs": 8}])
+    assert "(training seed 2), would add seeds" in one
