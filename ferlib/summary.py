@@ -493,8 +493,9 @@ def _joined_costs(costs) -> str:
 
 
 def untested_sentence(seed_runs: dict, missing=None) -> str:
-    """Which networks have no fine-tune yet and what their FER2013 runs need, or that
-    every network has one."""
+    """Which networks have no fine-tune yet and what their FER2013 runs need (``"Models
+    1 and 3 are untested: their FER2013 runs need about 11 and 34 CPU-hours on 2 CPU
+    cores"``), or that every network has one."""
     lacking = [m for m in MODELS if not any(seed_runs.get((m, d, SOURCE_DATASET)) for d in TARGET_DATASETS)]
     if not lacking:
         return "Every network has its fine-tunes, so the paper's question is tested for all three"
@@ -503,7 +504,7 @@ def untested_sentence(seed_runs: dict, missing=None) -> str:
     several = len(lacking) > 1
     cost = (f": {'their' if several else 'its'} FER2013 run{'s' if several else ''} "
             f"need{'' if several else 's'} {_joined_costs(costs)} on {CPU_CORES} CPU cores" if all(costs) else "")
-    return f"For {_models_text(lacking)} the paper's question is untested{cost}"
+    return f"{_models_text(lacking)} {'are' if several else 'is'} untested{cost}"
 
 
 def _blocked(row) -> list:
@@ -521,15 +522,15 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
     and no evidence of a gain on CK+ (7 classes), blocked by the training seeds (p =
     0.051)"``; ``""`` when no verdict is decided. ``compact`` (the abstract's form): one
     verdict on both data sets, each blocked by one strand, names them in the data sets'
-    order: ``"..., blocked by split seed 2 (p = 0.062) and by the training seeds (p =
-    0.051) respectively"``."""
+    order: ``"..., blocked by split seed 2 (p = 0.062) and the training seeds (p = 0.051)
+    respectively"``."""
     said = [r for r in rows if isinstance(r.get("verdict"), str)]
     if not said:
         return ""
     if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"]:
         blocked = [(r, findings.blocker_phrase(_blocked(r))) for r in said]
         if compact and all(len(_blocked(r)) == 1 for r in said):
-            return f"{said[0]['verdict']} on both, blocked by {' and by '.join(p for _, p in blocked)} respectively"
+            return f"{said[0]['verdict']} on both, blocked by {' and '.join(p for _, p in blocked)} respectively"
         several = any(len(_blocked(r)) > 1 for r in said)  # "x and y" inside: the data sets apart by a comma
         where = (", and " if several else " and ").join(
             f"on {paper_dataset_title(r['dataset'])} by {phrase}" for r, phrase in blocked if phrase)
@@ -548,8 +549,9 @@ def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
     verdicts decided with what blocked a gain (:func:`verdict_clause`, after a colon:
     ``": no evidence of a gain on both, blocked on JAFFE by split seed 2 (p = 0.062) and
     ..."``). Without ``seeds``, the abstract's shorter form, which gives the number of
-    seeds but not how many of them are significant alone (``"..., 9.3 on CK+ (7 classes)
-    over 3 seeds"``), and the verdicts' compact form."""
+    seeds but not how many of them are significant alone (``"Fine-tuned, Model 2 gains ...,
+    9.3 on CK+ (7 classes) over 3 seeds"``: the abstract has said from what), and the
+    verdicts' compact form."""
     if verdicts.empty:
         return "No fine-tune has its run from scratch yet, so no gain is measured"
     order = {name: i for i, name in enumerate(TARGET_DATASETS)}
@@ -566,7 +568,7 @@ def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
         decided = verdict_clause(rows, compact=not seeds)
         over = f", significant on its own test images for {significant} of {counted}" if seeds else f" over {counted}"
         parts.append(f"Model {model} {verb} {gains}{over}" + (f": {decided}" if decided else ""))
-    return "Fine-tuned from FER2013, " + "; ".join(parts)
+    return ("Fine-tuned from FER2013, " if seeds else "Fine-tuned, ") + "; ".join(parts)
 
 
 #: How a network's pooled subject folds fare against HOG + logistic regression on the

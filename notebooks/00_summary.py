@@ -52,7 +52,7 @@ glue_figure("summary_accuracy", figures.accuracy_intervals_figure(accuracy))
 # fine-tuned from FER2013 beat training from scratch on JAFFE and CK+.
 # We reran their experiments, choosing on validation data what the paper leaves open.
 # {glue:text}`summary_verdict`. {glue:text}`summary_fer2013`; {glue:text}`summary_ckplus`,
-# and logistic regression on {term}`HOG` features {glue:text}`summary_ckplus_hog`.
+# and {term}`HOG` with logistic regression {glue:text}`summary_ckplus_hog`.
 # {glue:text}`summary_gain_verdicts`. {glue:text}`summary_untested`.
 # {glue:text}`summary_leakage`. {glue:text}`summary_subject`.
 # {glue:text}`summary_impossible` cannot come from the test-set sizes it states.

@@ -235,7 +235,9 @@ def test_untested_networks_are_named_with_the_compute_they_need():
                              "reason": "... about 42 CPU-hours, or minutes on a GPU"}])
     assert summary.compute_needs(missing) == {1: "about 17 CPU-hours", 3: "about 42 CPU-hours"}
     sentence = summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, missing)
-    assert sentence.startswith("For Models 1 and 3 the paper's question is untested")
+    assert sentence.startswith("Models 1 and 3 are untested: their FER2013 runs")
+    one = summary.untested_sentence({(m, "jaffe", "fer2013"): [object()] for m in (1, 2)}, missing)
+    assert one == "Model 3 is untested: its FER2013 run needs about 42 CPU-hours on 2 CPU cores"
     assert sentence.endswith("need about 17 and 42 CPU-hours on 2 CPU cores")
     every = {(m, "jaffe", "fer2013"): [object()] for m in (1, 2, 3)}
     assert "tested for all three" in summary.untested_sentence(every, missing)
@@ -314,7 +316,7 @@ def test_a_verdict_names_the_strands_that_blocked_the_gain_on_each_data_set():
     assert summary.verdict_clause(rows) == ("no evidence of a gain on both, blocked on JAFFE by split seed 2 "
                                             "(p = 0.062) and on CK+ (7 classes) by the training seeds (p = 0.051)")
     assert summary.verdict_clause(rows, compact=True) == (
-        "no evidence of a gain on both, blocked by split seed 2 (p = 0.062) and by the training seeds (p = 0.051) "
+        "no evidence of a gain on both, blocked by split seed 2 (p = 0.062) and the training seeds (p = 0.051) "
         "respectively")
     two = sorted(cases["two strands"].to_dict("records"), key=lambda r: r["dataset"] != "jaffe")
     assert summary.verdict_clause(two, compact=True) == summary.verdict_clause(two)
