@@ -239,7 +239,8 @@ else:
                                  fmt.number("one_class", "predict one class"),
                                  fmt.percent("mean_min_live_fraction", "live share of the weakest layer")],
                       filename="probes-by-setting.csv"))
-    display(long_table(probes, [fmt.text("model"), fmt.dataset(), fmt.number("seed"),
+    display(long_table(probes, [fmt.Column("probe", lambda row: f"Model {int(row['model'])}, "
+                                                         f"{fmt.run_dataset_title(row['dataset'])}, seed {int(row['seed'])}"),
                                fmt.text("learning_rate", "learning rate"),
                                fmt.yes_no("augment", "augmentation"),
                                fmt.number("train_loss", "training loss", digits=3),
