@@ -222,13 +222,19 @@ def paper_results(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int =
 def protocol_runs(runs, *, models=PAPER_MODELS, seed: int = 0) -> dict:
     """The protocol's runs among ``runs`` (oldest first, e.g. :func:`committed_runs`) as
     ``{(model, dataset, source): Run}``; a newer run of an experiment replaces an older one."""
-    runs = list(runs)
-    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
-    for run in runs:
-        if run.config.model in models and is_paper_config(run.config, seed=seed) and run.id not in other:
+    for run in _readable_runs(runs, models):
+        if is_paper_config(run.config, seed=seed):
             found[experiment_key(run.config)] = run
     return found
+
+
+def _readable_runs(runs, models) -> list:
+    """The runs of ``runs`` (order kept) of ``models`` that a reader of the protocol's runs
+    may take: every one but the fine-tunes from another start (:func:`other_starts`)."""
+    runs = list(runs)
+    models, other = {int(m) for m in models}, other_starts(runs)
+    return [run for run in runs if run.config.model in models and run.id not in other]
 
 
 def other_starts(runs) -> set:
@@ -280,12 +286,10 @@ def subject_fold_runs(runs, *, models=PAPER_MODELS) -> dict:
 def _fold_runs(runs, models, is_fold) -> dict:
     """``{(model, dataset, seed): {fold: Run}}`` of the runs of ``models`` whose config
     ``is_fold`` accepts, folds in order; a later run of a fold replaces an earlier one."""
-    runs = list(runs)
-    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
-    for run in runs:
+    for run in _readable_runs(runs, models):
         config = run.config
-        if config.model in models and is_fold(config) and run.id not in other:
+        if is_fold(config):
             found.setdefault((config.model, config.dataset, config.seed), {})[config.fold] = run
     return {key: dict(sorted(folds.items())) for key, folds in found.items()}
 
@@ -360,12 +364,10 @@ def split_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
     as ``{(model, dataset, source, split_seed): [Run, ...]}`` (``dataset`` by the paper's
     name, as :func:`protocol_seed_runs` keys it), training seeds in increasing order; of
     two runs of one seed the newer (later in ``runs``) is kept."""
-    runs = list(runs)
-    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
-    for run in runs:
+    for run in _readable_runs(runs, models):
         config = run.config
-        if config.model in models and is_split_seed_run(config) and run.id not in other:
+        if is_split_seed_run(config):
             model, dataset, source = experiment_key(config)
             found.setdefault((model, dataset, source, config.split_seed), {})[config.seed] = run
     return {key: [by_seed[seed] for seed in sorted(by_seed)] for key, by_seed in sorted(
@@ -375,11 +377,9 @@ def split_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
 def protocol_seed_runs(runs, *, models=PAPER_MODELS) -> dict:
     """Every seed's protocol run among ``runs``: ``{(model, dataset, source): [Run, ...]}``,
     seeds in increasing order."""
-    runs = list(runs)
-    models, other = {int(m) for m in models}, other_starts(runs)
     found = {}
-    for run in sorted(runs, key=lambda r: r.config.seed):
-        if run.config.model in models and is_paper_config(run.config, seed=None) and run.id not in other:
+    for run in sorted(_readable_runs(runs, models), key=lambda r: r.config.seed):
+        if is_paper_config(run.config, seed=None):
             found.setdefault(experiment_key(run.config), []).append(run)
     return found
 
