@@ -34,6 +34,7 @@ from ferlib import formatting as fmt
 from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
 from ferlib.missing import CPU_CORES
 from ferlib.protocol import paper_dataset
+from ferlib.store import training_seconds
 from ferlib.tables import accuracy_bounds
 from ferlib.vocabulary import PAPER_MODELS, SOURCE_DATASET, TARGET_DATASETS, protocol_dataset, run_dataset_title
 
@@ -389,7 +390,7 @@ def compute_table(runs) -> pd.DataFrame:
     Returns:
         one row per experiment ``(model, data set, source)``, sorted by model: ``model``,
         ``dataset``, ``training``, ``runs``, ``train_hours`` (the training seconds of all
-        its runs, in hours), ``hours_per_run`` (their median), ``images_per_s`` (median
+        its runs, every epoch of a resumed run included, in hours), ``hours_per_run`` (their median), ``images_per_s`` (median
         training images per second), ``processor`` and ``precision`` (as the manifests
         record them, joined when several).
     """
@@ -399,7 +400,7 @@ def compute_table(runs) -> pd.DataFrame:
         groups.setdefault((config.model, config.dataset, config.source), []).append(run)
     rows = []
     for (model, dataset, source), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
-        seconds = [float(r.manifest.get("train_seconds") or 0.0) for r in members]
+        seconds = [float(training_seconds(r) or 0.0) for r in members]
         speeds = [float(r.manifest["train_images_per_s"]) for r in members if r.manifest.get("train_images_per_s")]
         processors = sorted({processor_label(r.manifest.get("hardware") or {}) for r in members})
         precisions = sorted({str(r.manifest.get("precision") or "float32") for r in members})

@@ -420,6 +420,11 @@ def test_compute_table_sums_the_measured_training_time():
     row = table.iloc[0]
     assert row["runs"] == 2 and row["train_hours"] == pytest.approx(1.5) and row["images_per_s"] == 450
     assert row["label"] == "Model 2, JAFFE, from scratch" and row["processor"] == "cpu A"
+    resumed = types.SimpleNamespace(config=config, history=pd.DataFrame({"seconds": [1000.0, 1000.0, 1600.0]}),
+                                    manifest={"train_seconds": 1600.0, "resumed_from_epoch": 2,
+                                              "train_images_per_s": 450.0, "hardware": {"processor": "cpu A"}})
+    row = summary.compute_table([*runs, resumed]).iloc[0]  # a resumed run counts all its epochs
+    assert row["runs"] == 3 and row["train_hours"] == pytest.approx(2.5)
     assert summary.duration_text(45) == "45 s" and summary.duration_text(600) == "10 min"
     assert summary.duration_text(7200) == "2.0 h" and summary.duration_text(float("nan")) == "–"
 
