@@ -60,11 +60,12 @@ glue_figure("summary_accuracy", figures.accuracy_intervals_figure(accuracy))
 # %% tags=["remove-input"]
 BADGES = {"reproduced": "bdg-success", "partly": "bdg-warning", "not reproduced": "bdg-danger",
           "untested": "bdg-muted"}
+# each claim's status beside it; on a phone, one card per claim (formatting.STACKED_CLASS)
 fmt.table(claim_rows, [fmt.template("**{number}.** {claim} ({where})", "the paper's claim"),
+                       fmt.Column("status", lambda row: f"{{{BADGES[row['status']]}}}`{row['status']}`"),
                        fmt.text("paper", "paper"),
-                       fmt.Column("ours [95% interval]", lambda row: row["ours"].replace("; ", "<br>")),
-                       fmt.Column("status", lambda row: f"{{{BADGES[row['status']]}}}`{row['status']}`")],
-          filename="claims.csv")
+                       fmt.Column("ours [95% interval]", lambda row: row["ours"].replace("; ", "<br>"))],
+          filename="claims.csv", stacked=True)
 
 # %% [markdown]
 # ```{glue:figure} summary_accuracy

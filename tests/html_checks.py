@@ -14,8 +14,9 @@ before a page's first table; :func:`tables_without_download` names each table wi
 CSV download link (class ``ferlib-csv``) after it. :func:`browser_report` measures a
 page laid out by Chromium (Playwright): its tables wider than their column, whether
 each of those scrolls in a box of its own with its first column held in view, and
-whether the page itself overflows the window. :func:`launch_links` lists the page's launch
-buttons (Binder and the like) with the address each opens.
+whether the page itself overflows the window; :func:`card_problems` whether a table made
+to be read as cards on a phone (:data:`ferlib.formatting.STACKED_CLASS`) is. :func:`launch_links`
+lists the page's launch buttons (Binder and the like) with the address each opens.
 """
 
 from __future__ import annotations
@@ -468,3 +469,42 @@ def browser_report(page, path, width: int) -> dict:
     return {"clipped": clipped, "scrolling": sum(own for own, _ in read), "unusable": unusable,
             "overflow": found["pageWidth"] > found["window"] + 1,
             "figures_too_wide": too_wide, "tables": len(found["tables"])}
+
+
+#: How the rows of a table read as cards (``index``: its number among the article's
+#: tables): per body row, each cell narrower than the table or beyond the window's edges,
+#: each cell not below the one before it, and each cell after the first whose column
+#: header (class ``ferlib-label``) is not shown.
+_READ_CARDS = """(index) => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('article');
+  const table = Array.from((article || document).querySelectorAll('table'))[index - 1];
+  if (!table) return ['no such table'];
+  const box = table.getBoundingClientRect();
+  const problems = [];
+  const body = table.tBodies.length ? Array.from(table.tBodies[0].rows) : Array.from(table.rows).slice(1);
+  body.forEach((row, r) => {
+    const cells = Array.from(row.cells);
+    cells.forEach((cell, c) => {
+      const rect = cell.getBoundingClientRect();
+      const where = `row ${r + 1}, cell ${c + 1}`;
+      if (rect.width < 0.9 * box.width) problems.push(`${where}: ${Math.round(rect.width)} px wide in a ${Math.round(box.width)} px table`);
+      if (rect.left < -1 || rect.right > window.innerWidth + 1) problems.push(`${where}: beyond the window's edge`);
+      if (c > 0 && rect.top < cells[c - 1].getBoundingClientRect().bottom - 1) problems.push(`${where}: beside the cell before it, not under it`);
+      const label = cell.querySelector('.ferlib-label');
+      if (c > 0 && (!label || getComputedStyle(label).display === 'none')) problems.push(`${where}: its column's header is not shown`);
+    });
+  });
+  return problems;
+}"""
+
+
+def card_problems(page, path, width: int, index: int = 1) -> list:
+    """Lay out the page at ``path`` in a Playwright ``page`` ``width`` pixels wide and say
+    why its table number ``index`` (1: the article's first) does not read as one card
+    per row: a cell narrower than nine tenths of the table or beyond the window's edge, a
+    cell beside the one before it rather than under it, or a cell after the first without
+    its column's header shown. Empty: every row is a card, read top to bottom without
+    scrolling sideways."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(Path(path).resolve().as_uri())
+    return page.evaluate(_READ_CARDS, index)

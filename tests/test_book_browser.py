@@ -12,6 +12,7 @@ Chromium (``apt-get install chromium``) and the ``playwright`` package (no brows
 download: it drives the system's Chromium).
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,8 +20,8 @@ import pytest
 
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
-from html_checks import (broken_links, browser_report, count_words, figure_problems, process_words, prose_text,
-                         tables_too_long, tables_without_download, words_before_first_table)
+from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, process_words,
+                         prose_text, tables_too_long, tables_without_download, words_before_first_table)
 
 ROOT = book.project_root()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -119,6 +120,37 @@ def test_the_books_style_makes_a_wide_table_usable_on_a_phone(browser, tmp_path)
     assert len(report["clipped"]) == 1 and not report["overflow"]
 
 
+def _cards_page(tmp_path, css: str) -> Path:
+    """A page whose article holds a table made to be read as cards on a phone, as the
+    book renders :func:`ferlib.formatting.to_markdown` with ``stacked=True``: a claim,
+    its status, the paper's value and ours, each cell after the first with its header."""
+    cells = lambda r: (f"<td><strong>{r}.</strong> A claim of the paper about a network and a data set, long enough "
+                       f"to wrap</td>" + "".join(f'<td><span class="ferlib-label">{h}:</span> {v}</td>' for h, v in
+                                                  (("status", "not reproduced"), ("paper", "61.19% to 61.62%"),
+                                                   ("ours [95% interval]", "Model 2: 59.4% [58.0, 60.7]"))))
+    page = tmp_path / "cards.html"
+    page.write_text(f"<!DOCTYPE html><html><head><style>{css}</style></head><body><article class='bd-article'>"
+                    f"<div class='ferlib-stacked docutils container'><table><thead><tr><th>the paper's claim</th>"
+                    f"<th>status</th><th>paper</th><th>ours [95% interval]</th></tr></thead><tbody>"
+                    + "".join(f"<tr>{cells(r)}</tr>" for r in (1, 2, 3)) + "</tbody></table></div></article></body></html>")
+    return page
+
+
+def test_the_books_style_reads_a_stacked_table_as_cards_on_a_phone(browser, tmp_path):
+    """At 430 px the book's style sheet lays a stacked table out as one card per row: each
+    cell across the card, under the one before it, after its column's header. At 1280 px,
+    and on a phone without the style sheet, it is a table of narrow columns: the check
+    says so."""
+    book_css = (ROOT / "_static" / "ferlib.css").read_text(encoding="utf-8")
+    page = _cards_page(tmp_path, book_css)
+    assert card_problems(browser, page, 430) == []
+    assert browser_report(browser, page, 430)["clipped"] == []
+    laptop = card_problems(browser, page, 1280)
+    assert any("px wide in a" in p for p in laptop) and any("header is not shown" in p for p in laptop), laptop
+    bare = card_problems(browser, _cards_page(tmp_path, ""), 430)
+    assert any("beside the cell before it" in p for p in bare), bare
+
+
 def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
     build_dir, _ = paper_book
     html = build_dir / "html"
@@ -161,6 +193,11 @@ def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
     for width in WIDTHS:  # the verdict table can be read whole, even on a phone
         report = browser_report(browser, landing, width)
         assert not [p for p in report["clipped"] if p.startswith("table 1 ")], f"{width} px: {report['clipped']}"
+    # on a phone, one card per claim: the claim, then its status, the paper's value and ours
+    problems = card_problems(browser, landing, 430)
+    assert not problems, "the verdict table at 430 px:\n" + "\n".join(problems)
+    headers = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", verdict_table, re.S)]
+    assert headers[1:2] == ["status"], f"the status is not the claim's neighbour: {headers}"
 
 
 def test_reader_pages_speak_of_the_science(paper_book):
