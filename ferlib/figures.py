@@ -31,6 +31,15 @@ from ferlib.vocabulary import (  # noqa: F401 (the book's pages read the titles 
     run_dataset_title,
 )
 
+#: How the book's pages show a figure: ``DISPLAY_DPI`` CSS pixels per inch of its size
+#: (a figure 7.2 inches wide fills about 720 px of the column, shrunk to fit a narrower
+#: one), drawn at ``FIGURE_DPI`` pixels per inch: two image pixels per CSS pixel, so that
+#: text stays sharp on a high-density screen (2 or 3 device pixels per CSS pixel: phones,
+#: most laptops) and where the column shrinks the figure
+#: (:func:`ferlib.chapter.figure_image`).
+DISPLAY_DPI = 100
+FIGURE_DPI = 200
+
 #: One colour per class, in the canonical order (matplotlib's tab10 subset).
 CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f")
 

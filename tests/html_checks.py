@@ -414,6 +414,27 @@ _READ_WIDE_TABLE = """(index) => {
 }"""
 
 
+#: The fewest image pixels per CSS pixel a figure is shown at for its text to be sharp on
+#: a screen of 2 device pixels per CSS pixel (:data:`ferlib.figures.FIGURE_DPI` draws 2;
+#: rounding the width a page gives it may lose one).
+SHARP_PIXELS = 1.9
+#: The largest image file a figure of the book may be (the heaviest figures are 150-300 KiB
+#: at the book's resolution).
+MAX_FIGURE_BYTES = 512 * 1024
+
+
+def large_images(path, *, limit: int = MAX_FIGURE_BYTES) -> list:
+    """Each image file of the page's article larger than ``limit`` bytes, with its size."""
+    problems = []
+    for src in _parse(path).images:
+        if not src or src.startswith(("data:", "http:", "https:")):
+            continue
+        image = (Path(path).parent / src.split("#")[0].split("?")[0]).resolve()
+        if image.is_file() and image.stat().st_size > limit:
+            problems.append(f"an image of {image.stat().st_size // 1024} KiB ({src}; at most {limit // 1024} KiB)")
+    return problems
+
+
 def _read_wide_table(page, table):
     """``(own_box, problems)`` for ``table``, a measured table wider than its box or its
     column: whether a box of its own scrolls it sideways, and why a reader cannot use it
@@ -453,6 +474,9 @@ def browser_report(page, path, width: int) -> dict:
       of the box;
     - ``overflow``: whether the page is wider than the window;
     - ``figures_too_wide``: the figures wider than the article's column;
+    - ``figures_blurry``: the figures whose image has fewer than :data:`SHARP_PIXELS`
+      pixels per CSS pixel it is shown at (a high-density screen, a phone's or most
+      laptops', shows 2 or more device pixels per CSS pixel);
     - ``tables``: the number of tables in the article.
     """
     page.set_viewport_size({"width": width, "height": 900})
@@ -466,9 +490,12 @@ def browser_report(page, path, width: int) -> dict:
     unusable = [problem for _, problems in read for problem in problems]
     too_wide = [f"figure {i}: {f['width']:.0f} px in a {f['column']:.0f} px column"
                 for i, f in enumerate(found["figures"], 1) if f["width"] > f["column"] + 1]
+    blurry = [f"figure {i}: {f['natural']} image pixels shown {f['width']:.0f} px wide (fewer than "
+              f"{SHARP_PIXELS} per pixel shown: its text is blurred on a high-density screen)"
+              for i, f in enumerate(found["figures"], 1) if f["width"] > 0 and f["natural"] < SHARP_PIXELS * f["width"]]
     return {"clipped": clipped, "scrolling": sum(own for own, _ in read), "unusable": unusable,
             "overflow": found["pageWidth"] > found["window"] + 1,
-            "figures_too_wide": too_wide, "tables": len(found["tables"])}
+            "figures_too_wide": too_wide, "figures_blurry": blurry, "tables": len(found["tables"])}
 
 
 #: How the rows of a table read as cards (``index``: its number among the article's

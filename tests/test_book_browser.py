@@ -20,8 +20,9 @@ import pytest
 
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
-from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, process_words,
-                         prose_text, tables_too_long, tables_without_download, words_before_first_table)
+from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, large_images,
+                         process_words, prose_text, tables_too_long, tables_without_download,
+                         words_before_first_table)
 
 ROOT = book.project_root()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,6 +75,23 @@ def test_the_checks_find_a_clipped_table_and_an_overflowing_page(browser, tmp_pa
 #: A table too wide for a phone: three rows, each a label and twelve values that cannot wrap.
 WIDE_ROWS = "".join(f"<tr><th>row {r}</th>" + "".join(f"<td>value_{r}_{i}_unbreakable</td>" for i in range(12))
                     + "</tr>" for r in range(3))
+
+
+def test_the_checks_find_a_blurred_figure_and_a_heavy_image(browser, tmp_path):
+    """A figure whose image has as many pixels as it is shown at is blurred on a
+    high-density screen; one with twice as many is not. An image file over the limit is
+    named."""
+    from PIL import Image
+
+    Image.new("RGB", (600, 200), "white").save(tmp_path / "plain.png")
+    page = tmp_path / "figures.html"
+    page.write_text("<html><body><article class='bd-article'>"
+                    "<figure><img src='plain.png' width='600'><figcaption>Shown at its pixels.</figcaption></figure>"
+                    "<figure><img src='plain.png' width='300'><figcaption>Shown at half.</figcaption></figure>"
+                    "</article></body></html>")
+    report = browser_report(browser, page, 1280)
+    assert len(report["figures_blurry"]) == 1 and report["figures_blurry"][0].startswith("figure 1: 600 image pixels")
+    assert large_images(page) == [] and len(large_images(page, limit=100)) == 2
 
 
 def _page_with(tmp_path, css: str, article_css: str = "", label: str = "") -> Path:
@@ -161,6 +179,7 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
         problems += [f"{name}: {p}" for p in figure_problems(path)]
         problems += [f"{name}: {p}" for p in broken_links(path, html, cache=cache)]
         problems += [f"{name}: {p}" for p in tables_too_long(path)]
+        problems += [f"{name}: {p}" for p in large_images(path)]
         if path.relative_to(html).with_suffix("").as_posix() in NOTEBOOK_PAGES:
             problems += [f"{name}: {p}" for p in tables_without_download(path)]
         for width in WIDTHS:
@@ -172,7 +191,7 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
                 scrolling[width] = scrolling.get(width, 0) + report["scrolling"]
             if report["overflow"]:
                 problems.append(f"{name} at {width} px: the page is wider than the window")
-            problems += [f"{name} at {width} px: {p}" for p in report["figures_too_wide"]]
+            problems += [f"{name} at {width} px: {p}" for p in report["figures_too_wide"] + report["figures_blurry"]]
     print(f"tables that scroll in their own box: {scrolling}")
     assert not problems, "\n".join(problems)
 
