@@ -318,6 +318,21 @@ _PROCESS = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(PROCESS_WOR
                       + r")\b", re.IGNORECASE)
 
 
+#: Words of the book's own history, of when and how its runs were produced: none belongs
+#: on a page about the science (each thing is named for what it is: a run is trained, not
+#: committed; the protocol is the protocol, not the settled one).
+HISTORY_WORDS = ("committed", "first round", "settled", "first recipe", "session", "sessions", "this build",
+                 "run store", "hash", "hashes", "rebuild")
+_HISTORY = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(HISTORY_WORDS, key=len, reverse=True))
+                      + r")\b", re.IGNORECASE)
+
+
+def history_words(text: str) -> list:
+    """Each word of :data:`HISTORY_WORDS` in ``text`` with the words around it (up to 40
+    characters each side), as found."""
+    return [text[max(0, m.start() - 40):m.end() + 40] for m in _HISTORY.finditer(text)]
+
+
 def prose_text(path) -> str:
     """The article's visible text, outside code and the page title."""
     return " ".join(" ".join(_parse(path).texts).split())

@@ -20,8 +20,8 @@ import pytest
 
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
-from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, large_images,
-                         process_words, prose_text, tables_too_long, tables_without_download,
+from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, history_words,
+                         large_images, process_words, prose_text, tables_too_long, tables_without_download,
                          words_before_first_table)
 
 ROOT = book.project_root()
@@ -220,13 +220,22 @@ def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
 
 
 def test_reader_pages_speak_of_the_science(paper_book):
+    """The pages about the science (all but the appendix): at most 3 words about how the book
+    was produced per 1,000 words, over the book and on each page, and none of the book's
+    own history (html_checks.HISTORY_WORDS)."""
     build_dir, _ = paper_book
     words = found = 0
+    problems = []
     for path in book_pages(build_dir / "html"):
         if path.stem in APPENDIX:
             continue
         text = prose_text(path)
-        words += count_words(text)
-        found += len(process_words(text))
+        here, seen = count_words(text), process_words(text)
+        words += here
+        found += len(seen)
+        if 1000 * len(seen) > 3 * here:
+            problems.append(f"{path.stem}: {len(seen)} process words in {here} ({seen})")
+        problems += [f"{path.stem}: ...{context}..." for context in history_words(text)]
     assert words > 10_000
     assert 1000 * found / words <= 3, f"{found} process words in {words} ({1000 * found / words:.1f} per 1,000)"
+    assert not problems, "\n".join(problems)
