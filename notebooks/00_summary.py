@@ -179,7 +179,8 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
 #
 # ## Compute
 #
-# Measured while training, per experiment of the paper (every seed), on 2 CPU cores:
+# Measured while training, per experiment of the paper (every seed) and the processor
+# it was trained on, with 2 CPU cores:
 
 # %% tags=["remove-input"]
 protocol_runs = [run for runs_of in seed_runs.values() for run in runs_of]
@@ -195,7 +196,7 @@ all_hours = summary.compute_table(runs)["train_hours"].sum()
 glue("summary_all_runs", len(runs), display=False)
 glue("summary_all_hours", f"{all_hours:.1f}", display=False)
 fmt.table(pd.DataFrame(compute_rows),
-          [fmt.text("experiment"), fmt.number("runs", "runs (seeds)"),
+          [fmt.text("experiment"), fmt.text("processor"), fmt.number("runs", "runs (seeds)"),
            fmt.Column("training in all", lambda row: row["needs"] if isinstance(row.get("needs"), str)
                       else summary.duration_text(3600 * row["train_hours"]), "right"),
            fmt.Column("per run (median)", lambda row: summary.duration_text(3600 * row["hours_per_run"])

@@ -203,6 +203,12 @@ def _parse(path) -> _Page:
 MACHINE_ALT = re.compile(r"(^|/)[0-9a-f]{16,}|\.(png|jpe?g|svg|gif)$", re.IGNORECASE)
 
 
+def page_tables(path) -> list:
+    """The article's tables, in page order: each a list of rows, a row a list of cell texts
+    (header and body cells alike)."""
+    return [[[text.strip() for _, text in row] for row in table] for table in _parse(path).tables]
+
+
 def figure_problems(path) -> list:
     """Each image of the page's article that a reader gets without a caption: outside a
     ``<figure>``, in a figure without ``<figcaption>``, or with alt text that is empty or

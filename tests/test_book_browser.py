@@ -21,8 +21,8 @@ import pytest
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
 from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, history_words,
-                         large_images, process_words, prose_text, tables_too_long, tables_without_download,
-                         words_before_first_table)
+                         large_images, page_tables, process_words, prose_text, tables_too_long,
+                         tables_without_download, words_before_first_table)
 
 ROOT = book.project_root()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -217,6 +217,29 @@ def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
     assert not problems, "the verdict table at 430 px:\n" + "\n".join(problems)
     headers = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", verdict_table, re.S)]
     assert headers[1:2] == ["status"], f"the status is not the claim's neighbour: {headers}"
+
+
+#: The pages with a table of the compute the runs took (summary.compute_table).
+COMPUTE_PAGES = ("notebooks/00_summary", "notebooks/10_reproducibility")
+
+
+def test_the_compute_tables_name_the_processor_of_each_row(paper_book):
+    """Each row of the compute tables that has runs names the processor they were timed
+    on, so that rows measured on different processors can be told apart."""
+    build_dir, _ = paper_book
+    found = 0
+    for name in COMPUTE_PAGES:
+        for table in page_tables(build_dir / "html" / f"{name}.html"):
+            headers = table[0] if table else []
+            if "images/s" not in headers:
+                continue
+            found += 1
+            assert "processor" in headers, f"{name}: a compute table without a processor column: {headers}"
+            column, runs = headers.index("processor"), next(i for i, h in enumerate(headers) if h.startswith("runs"))
+            for cells in table[1:]:
+                if cells[runs] not in ("0", "–"):
+                    assert cells[column] not in ("", "–"), f"{name}: a row without its processor: {cells}"
+    assert found == len(COMPUTE_PAGES), f"{found} compute tables found"
 
 
 def test_reader_pages_speak_of_the_science(paper_book):
