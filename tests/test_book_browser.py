@@ -2,10 +2,14 @@
 out every page at 1280 px (a laptop) and 430 px (a phone). A page fails on a table wider
 than its column at 1280 px; at 430 px, on a wide table that does not scroll in a box of
 its own with its first column (the row labels) held in view; at both, on a page wider
-than the window, a figure without a caption or alt text in words, a broken link, more
-than 15 table rows shown open, or a table of a notebook's page without its CSV download;
-the landing page fails without its verdict table before 350 words of prose; the reader
-pages fail above 3 words per 1,000 about how the book was produced.
+than the window, a figure without a caption or alt text in words, a figure with fewer
+than 1.9 image pixels per pixel shown (blurred on a high-density screen) or an image over
+512 KiB, a broken link, more than 15 table rows shown open, or a table of a notebook's
+page without its CSV download; the landing page fails without its verdict table before
+350 words of prose, or when that table is not one card per claim at 430 px; the compute
+tables fail on a row without its processor; the reader pages fail above 3 words per
+1,000 about how the book was produced (over the book and on any page) and on any word of
+its own history.
 
 Slow tier: it reads the paper book that ``book_fixtures.paper_book`` builds. It needs
 Chromium (``apt-get install chromium``) and the ``playwright`` package (no browser
