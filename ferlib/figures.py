@@ -126,18 +126,21 @@ def class_counts_figure(counts: Mapping, *, title: str | None = None) -> Figure:
     """
     if not counts:
         raise ValueError("counts is empty: give at least one data set")
-    fig = Figure(figsize=(3.6 * len(counts), 3.2), layout="constrained")
+    # three panels fill the book's column at about their size: the counts stay readable
+    fig = Figure(figsize=(max(3.6, 2.45 * len(counts)), 3.0), layout="constrained")
     axes = fig.subplots(1, len(counts), squeeze=False)[0]
-    for ax, (name, per_class) in zip(axes, counts.items()):
+    for number, (ax, (name, per_class)) in enumerate(zip(axes, counts.items())):
         unknown = set(per_class) - set(EMOTIONS)
         if unknown:
             raise ValueError(f"counts[{name!r}]: unknown classes {sorted(unknown)}; expected {EMOTIONS}")
         values = [int(per_class.get(c, 0)) for c in EMOTIONS]
         bars = ax.bar(range(NUM_CLASSES), values, color=CLASS_COLOURS)
         ax.bar_label(bars, fontsize=7)
-        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right")
-        ax.set_title(f"{dataset_title(name)}: {sum(values)} images")
-        ax.set_ylabel("images")
+        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right", fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_title(f"{dataset_title(name)}: {sum(values):,} images", fontsize=9)
+        if number == 0:
+            ax.set_ylabel("images", fontsize=8)
         ax.margins(y=0.15)
     if title:
         fig.suptitle(title)
