@@ -141,30 +141,52 @@ def glue_values(values, *, prefix: str = "") -> None:
         glue(f"{prefix}{name}", value, display=False)
 
 
-def show(figure, *, dpi: int = 100):
-    """Display a matplotlib Figure as a PNG in a notebook (any backend).
+def png_image(figure, *, dpi: int = figures.FIGURE_DPI) -> tuple:
+    """A matplotlib Figure as PNG bytes, RGB (the figures are opaque: no alpha channel to
+    carry), at ``dpi`` pixels per inch of its size, cropped to what it draws.
+
+    Returns:
+        ``(png, width)``: the bytes and the width in CSS pixels at which a page shows
+        it, :data:`ferlib.figures.DISPLAY_DPI` per inch (half the PNG's pixels at the
+        default :data:`ferlib.figures.FIGURE_DPI`).
+    """
+    # saves start-up time: Pillow loads only where a figure is drawn
+    from PIL import Image as PILImage
+
+    if dpi < figures.DISPLAY_DPI:
+        raise ValueError(f"dpi must be at least {figures.DISPLAY_DPI} (the page's pixels per inch), got {dpi!r}")
+    drawn = io.BytesIO()
+    figure.savefig(drawn, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    image = PILImage.open(io.BytesIO(drawn.getvalue())).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", optimize=True)
+    return buffer.getvalue(), max(1, round(image.width * figures.DISPLAY_DPI / dpi))
+
+
+def show(figure, *, dpi: int = figures.FIGURE_DPI):
+    """Display a matplotlib Figure as a PNG in a notebook (any backend), at the book's
+    resolution (:func:`png_image`).
 
     Returns ``None``, so a notebook cell shows the image once.
     """
     # saves start-up time: IPython loads only in a notebook
-    from IPython.display import Image, display
+    from IPython.display import display
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    display(Image(data=buffer.getvalue(), format="png"))
+    display(figure_image(figure, dpi=dpi))
 
 
-def figure_image(figure, *, dpi: int = 100):
-    """A matplotlib Figure as an IPython ``Image`` (PNG), for :func:`glue_figure`."""
+def figure_image(figure, *, dpi: int = figures.FIGURE_DPI):
+    """A matplotlib Figure as an IPython ``Image`` (PNG), for :func:`glue_figure`: drawn at
+    ``dpi`` and shown :data:`ferlib.figures.DISPLAY_DPI` CSS pixels per inch wide (its
+    ``width``, which the book's page gives the ``<img>``; :func:`png_image`)."""
     # saves start-up time: IPython loads only in a notebook
     from IPython.display import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return Image(data=buffer.getvalue(), format="png")
+    png, width = png_image(figure, dpi=dpi)
+    return Image(data=png, format="png", width=width)
 
 
-def glue_figure(name: str, figure, *, dpi: int = 100) -> None:
+def glue_figure(name: str, figure, *, dpi: int = figures.FIGURE_DPI) -> None:
     """Glue a matplotlib Figure under ``name`` without showing it: the page shows it
     where its prose places it, numbered and captioned, with alt text in words::
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
@@ -30,6 +31,15 @@ from ferlib.vocabulary import (  # noqa: F401 (the book's pages read the titles 
     protocol_dataset,
     run_dataset_title,
 )
+
+#: How the book's pages show a figure: ``DISPLAY_DPI`` CSS pixels per inch of its size
+#: (a figure 7.2 inches wide fills about 720 px of the column, shrunk to fit a narrower
+#: one), drawn at ``FIGURE_DPI`` pixels per inch: two image pixels per CSS pixel, so that
+#: text stays sharp on a high-density screen (2 or 3 device pixels per CSS pixel: phones,
+#: most laptops) and where the column shrinks the figure
+#: (:func:`ferlib.chapter.figure_image`).
+DISPLAY_DPI = 100
+FIGURE_DPI = 200
 
 #: One colour per class, in the canonical order (matplotlib's tab10 subset).
 CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f")
@@ -116,18 +126,21 @@ def class_counts_figure(counts: Mapping, *, title: str | None = None) -> Figure:
     """
     if not counts:
         raise ValueError("counts is empty: give at least one data set")
-    fig = Figure(figsize=(3.6 * len(counts), 3.2), layout="constrained")
+    # three panels fill the book's column at about their size: the counts stay readable
+    fig = Figure(figsize=(max(3.6, 2.45 * len(counts)), 3.0), layout="constrained")
     axes = fig.subplots(1, len(counts), squeeze=False)[0]
-    for ax, (name, per_class) in zip(axes, counts.items()):
+    for number, (ax, (name, per_class)) in enumerate(zip(axes, counts.items())):
         unknown = set(per_class) - set(EMOTIONS)
         if unknown:
             raise ValueError(f"counts[{name!r}]: unknown classes {sorted(unknown)}; expected {EMOTIONS}")
         values = [int(per_class.get(c, 0)) for c in EMOTIONS]
         bars = ax.bar(range(NUM_CLASSES), values, color=CLASS_COLOURS)
         ax.bar_label(bars, fontsize=7)
-        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right")
-        ax.set_title(f"{dataset_title(name)}: {sum(values)} images")
-        ax.set_ylabel("images")
+        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right", fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_title(f"{dataset_title(name)}: {sum(values):,} images", fontsize=9)
+        if number == 0:
+            ax.set_ylabel("images", fontsize=8)
         ax.margins(y=0.15)
     if title:
         fig.suptitle(title)
@@ -319,6 +332,18 @@ def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None
     return fig
 
 
+#: The study figure's layout, in inches: the height of one cell's row, the height a row of
+#: panels adds for its title and axis, and the figure's width (two panels side by side,
+#: shown at about the width of the book's column: its text stays at its size).
+STUDY_CELL_HEIGHT = 0.3
+STUDY_PANEL_EXTRA = 0.75
+STUDY_WIDTH = 7.2
+#: How the study figure draws validation and test accuracy and the mean test bar.
+STUDY_VAL = {"marker": "o", "mfc": "none", "color": "#6baed6", "ms": 5, "ls": "none"}
+STUDY_TEST = {"marker": "o", "color": "#08519c", "ms": 5, "ls": "none"}
+STUDY_BAR = "#deebf7"
+
+
 def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_ROUND) -> Figure:
     """The sensitivity study: validation and test accuracy of every seed in every cell.
 
@@ -328,10 +353,13 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
         round: the study's round the cells belong to (:data:`ferlib.study.ROUNDS`).
 
     Returns:
-        a Figure with one axis per (model, data set): one row per cell, a dot per seed
-        (hollow: validation, filled: test), a bar at the mean test accuracy, a dashed
-        line at chance (one over the number of classes in the test part) and, where it
-        differs, a dotted line at the majority class of the test part.
+        a Figure with one axis per (model, data set), two side by side: one row per cell,
+        a dot per seed (hollow: validation, filled: test), a bar at the mean test accuracy,
+        a dashed line at chance (one over the number of classes in the test part) and,
+        where it differs, a dotted line at the majority class of the test part; a legend
+        under the panels says which is which. Every cell's row is
+        :data:`STUDY_CELL_HEIGHT` inches high in every panel: the two panels side by side
+        are as high as the one with more cells, the other's cells at its top.
     """
     cell_order = round_cells(round)
     if not cell_runs:
@@ -340,34 +368,52 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
     for cell, run in cell_runs:
         groups.setdefault((run.config.model, run.config.dataset), []).append((cell, run))
     keys = sorted(groups)
+    cells_of = {key: [c for c in cell_order if any(cell == c for cell, _ in groups[key])] for key in keys}
     columns = min(2, len(keys))
     rows = -(-len(keys) // columns)
-    fig = Figure(figsize=(5.2 * columns, (0.42 * len(cell_order) + 1.2) * rows), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    for ax in axes[len(keys):]:
+    slots = [max(len(cells_of[key]) for key in keys[row * columns:(row + 1) * columns]) for row in range(rows)]
+    height = sum(STUDY_CELL_HEIGHT * n + STUDY_PANEL_EXTRA for n in slots) + 0.6
+    fig = Figure(figsize=(STUDY_WIDTH, height), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False,
+                        gridspec_kw={"height_ratios": [STUDY_CELL_HEIGHT * n + STUDY_PANEL_EXTRA for n in slots]})
+    for ax in axes.ravel()[len(keys):]:
         ax.set_visible(False)
-    for ax, key in zip(axes, keys):
-        cells = [c for c in cell_order if any(cell == c for cell, _ in groups[key])]
-        y = {cell: i for i, cell in enumerate(reversed(cells))}
-        chance = None
+    lines = set()
+    for number, key in enumerate(keys):
+        ax = axes[number // columns, number % columns]
+        cells = cells_of[key]
+        rows_here = slots[number // columns]
+        y = {cell: rows_here - 1 - i for i, cell in enumerate(cells)}  # from the top down
         for cell, run in groups[key]:
-            val, test = run.metrics["val"]["accuracy"], run.metrics["test"]["accuracy"]
-            ax.plot(val, y[cell] + 0.12, "o", mfc="none", color="#6baed6", ms=5)
-            ax.plot(test, y[cell] - 0.12, "o", color="#08519c", ms=5)
-            present = sum(1 for row in run.metrics["test"]["confusion"] if sum(row))
-            chance = 1 / present
-            majority = max(map(sum, run.metrics["test"]["confusion"])) / sum(map(sum, run.metrics["test"]["confusion"]))
+            ax.plot(run.metrics["val"]["accuracy"], y[cell] + 0.14, **STUDY_VAL)
+            ax.plot(run.metrics["test"]["accuracy"], y[cell] - 0.14, **STUDY_TEST)
+            confusion = run.metrics["test"]["confusion"]
+            chance = 1 / sum(1 for row in confusion if sum(row))
+            majority = max(map(sum, confusion)) / sum(map(sum, confusion))
         for cell in cells:
             tests = [run.metrics["test"]["accuracy"] for c, run in groups[key] if c == cell]
-            ax.barh(y[cell], np.mean(tests), height=0.6, color="#deebf7", zorder=0)
+            ax.barh(y[cell], np.mean(tests), height=0.7, color=STUDY_BAR, zorder=0)
         ax.axvline(chance, ls="--", color="grey", lw=1)
+        lines.add("chance")
         if majority > chance + 1e-9:  # on CK+ (7 classes) always answering "neutral" scores half
             ax.axvline(majority, ls=":", color="#636363", lw=1.2)
+            lines.add("majority")
         ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
+        ax.set_ylim(-0.5, rows_here - 0.5)
         ax.set_xlim(0, 1)
-        ax.set_xlabel("accuracy (hollow: validation, filled: test; bar: mean test)", fontsize=8)
+        ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_xlabel("accuracy", fontsize=8)
         model, dataset = key
-        ax.set_title(f"Model {model}, {dataset_title(dataset)}", fontsize=10)
+        ax.set_title(f"Model {model}, {dataset_title(dataset)}", fontsize=9.5)
+    handles = [axes[0, 0].plot([], [], label="validation accuracy, each seed", **STUDY_VAL)[0],
+               axes[0, 0].plot([], [], label="test accuracy, each seed", **STUDY_TEST)[0],
+               Patch(color=STUDY_BAR, label="mean test accuracy")]
+    if "chance" in lines:
+        handles.append(axes[0, 0].plot([], [], ls="--", color="grey", lw=1, label="chance")[0])
+    if "majority" in lines:
+        handles.append(axes[0, 0].plot([], [], ls=":", color="#636363", lw=1.2, label="majority class")[0])
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
     return fig

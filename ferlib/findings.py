@@ -427,7 +427,7 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
     runs table; with the ``runs`` behind the overview (``{(model, dataset, source): Run}``),
     also each run no better than always answering its test part's most frequent class
     (:func:`ferlib.claims.at_majority_class`)."""
-    lines = [f"{len(overview)} of the paper's {experiments} experiments have a run in this build"
+    lines = [f"{len(overview)} of the paper's {experiments} experiments have a run"
              + (f"; the other {len(missing)} are listed below with the compute each needs."
                 if len(missing) else ".")]
     for (model, dataset, source), run in (runs or {}).items():
@@ -448,7 +448,7 @@ def training_findings(overview: pd.DataFrame, missing: pd.DataFrame, experiments
 def _per_picked_run(picked: dict, describe) -> list:
     """One line per data set of ``picked`` (``{dataset: ((model, dataset, source), run) or
     None}``): ``describe(key, run)`` for the run shown, or that the build has none."""
-    return [f"{dataset_title(dataset)}: no run to show in this build." if found is None
+    return [f"{dataset_title(dataset)}: no run to show." if found is None
             else f"{dataset_title(dataset)} {describe(*found)}" for dataset, found in picked.items()]
 
 
@@ -511,11 +511,11 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
     :func:`ferlib.compare.finetune_comparison`, and over seeds, :func:`finetune_seeds_sentence`
     of ``over_seeds``: :func:`ferlib.compare.finetune_over_seeds`), and how the protocol's
     runs compare with the HOG baseline."""
-    lines = accuracy_findings(accuracy) or ["No experiment of the paper has a run in this build."]
+    lines = accuracy_findings(accuracy) or ["No experiment of the paper has a run."]
     for row in (seeds.itertuples() if seeds is not None else []):
         if row.seeds > 1:
             each = ", ".join(percent_text(value) for _, value in sorted(row.by_seed.items()))
-            lines.append(f"Over its {row.seeds} committed seeds, {_experiment(row.model, row.dataset, row.training)} "
+            lines.append(f"Over its {row.seeds} seeds, {_experiment(row.model, row.dataset, row.training)} "
                          f"averages {percent_text(row.mean)} (each seed: {each}).")
     sentence = finetune_sentence(finetune_summary, paired, beside)
     lines.append(sentence[0].upper() + sentence[1:] + ".")
@@ -526,7 +526,7 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
     hog = hog_verdicts(beside)
     if hog["runs"]:
         lines.append(f"Against logistic regression on HOG features, on the same test images: of the "
-                     f"protocol's {hog['runs']} committed runs, {hog['above']} beat it and {hog['below']} fell "
+                     f"protocol's {hog['runs']} runs, {hog['above']} beat it and {hog['below']} fell "
                      f"below it by more than chance (exact McNemar test); the rest cannot be told apart from it.")
     return lines
 
@@ -644,7 +644,7 @@ def claims_findings(summary: dict, finetune: pd.DataFrame, differences: pd.DataF
         lines.append(line + ".")
     else:
         lines.append("The paper's main claim, that fine-tuning beats training from scratch, has no pair of "
-                     "runs to test it in this build.")
+                     "runs to test it.")
     return lines
 
 
@@ -804,9 +804,9 @@ def rate_choice_sentences(choices: pd.DataFrame, *, profile: str = "paper") -> l
             mine, theirs = ((row.study_seeds_protocol_val_median, row.study_seeds_other_val_median)
                             if first == ours else (row.study_seeds_other_val_median, row.study_seeds_protocol_val_median))
             text += (f" Over seeds {_listed([str(seed) for seed in STUDY_SEEDS])} alone, the study's usual "
-                     f"seeds, the rule picked {first} ({percent_text(mine)} against {percent_text(theirs)}); the "
-                     f"seeds trained after them turned the verdict to {ours}. The choice rests on every seed "
-                     f"there is, and it changed as seeds were added.")
+                     f"seeds, the rule would pick {first} ({percent_text(mine)} against {percent_text(theirs)}); "
+                     f"over every seed it picks {ours}, and the choice rests on every seed: which rate wins "
+                     f"depends on which seeds are counted.")
         lines.append(text)
     return lines
 
@@ -948,7 +948,7 @@ def transfer_findings(verdicts: pd.DataFrame) -> list:
         reasons = list(dict.fromkeys(found["reason"]))
         lines.append(f"Model {int(model)} on {_listed(run_dataset_title(d) for d in found['dataset'])}: untested "
                      f"({'; '.join(reasons)}).")
-    return lines or ["No fine-tune is committed yet: every network is untested."]
+    return lines or ["No fine-tune has been trained: every network is untested."]
 
 
 def transfer_glues(verdicts: pd.DataFrame) -> dict:

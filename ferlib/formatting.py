@@ -335,9 +335,17 @@ def auto_columns(frame: pd.DataFrame) -> list:
     return columns
 
 
+#: The class of a table read as one card per row on a phone (``_static/ferlib.css``): its
+#: cells stack under the row's first cell, each after its column's header.
+STACKED_CLASS = "ferlib-stacked"
+#: The class of the header repeated inside each cell of a stacked table (hidden where the
+#: table is laid out as a table).
+LABEL_CLASS = "ferlib-label"
+
+
 def to_markdown(frame: pd.DataFrame, columns: Sequence[Column | str] | None = None, *, missing: str | None = None,
                 notes: Sequence[str] = (), empty: str = "Nothing to show.",
-                drop_empty: bool = False) -> str:
+                drop_empty: bool = False, stacked: bool = False) -> str:
     """``frame`` as a Markdown table with the given columns, one row per frame row.
 
     Args:
@@ -350,6 +358,11 @@ def to_markdown(frame: pd.DataFrame, columns: Sequence[Column | str] | None = No
         notes: further notes, one line each, under the table.
         empty: the text shown instead of a table when ``frame`` has no rows.
         drop_empty: leave out the columns in which every cell is a dash.
+        stacked: on a phone, show each row as a card (the first cell, then each other
+            cell under it after its column's header) instead of narrow columns: the
+            table goes in a container of class :data:`STACKED_CLASS` and every cell but
+            the first starts with its header in a span of class :data:`LABEL_CLASS`,
+            which only the phone layout shows (``_static/ferlib.css``).
 
     Returns:
         Markdown text: the table, then its notes.
@@ -372,12 +385,17 @@ def to_markdown(frame: pd.DataFrame, columns: Sequence[Column | str] | None = No
         rows = [[row[i] for i in keep] for row in rows]
     lines = ["| " + " | ".join(_cell(c.header) for c in columns) + " |",
              "|" + "|".join("---:" if c.align == "right" else ":---" for c in columns) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    labels = [f'<span class="{LABEL_CLASS}">{html.escape(_cell(c.header), quote=False)}:</span> ' if stacked and i else ""
+              for i, c in enumerate(columns)]
+    lines += ["| " + " | ".join(label + cell for label, cell in zip(labels, row)) + " |" for row in rows]
     below = []
     if missing and any(cell == DASH for row in rows for cell in row):
         below.append(f"{DASH} {missing}")
     below.extend(notes)
-    return "\n".join(lines) + ("\n\n" + "\n\n".join(below) if below else "")
+    body = "\n".join(lines)
+    if stacked:
+        body = f":::{{container}} {STACKED_CLASS}\n\n{body}\n:::"
+    return body + ("\n\n" + "\n\n".join(below) if below else "")
 
 
 def csv_link(frame: pd.DataFrame, filename: str, *, label: str | None = None) -> str:

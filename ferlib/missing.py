@@ -115,7 +115,7 @@ def missing_reason(key, have, summaries) -> str:
     start = (model, source, None)
     if start not in have:
         return f"it starts from the FER2013 run of Model {model}, which is missing (see that row)"
-    return (f"it starts from the weights of the FER2013 run of Model {model} ({have[start].id}); committed "
+    return (f"it starts from the weights of the FER2013 run of Model {model} ({have[start].id}); the "
             f"results keep no weights, so that run ({cpu_time(run_images(start, summaries), model)} on {cores}) "
             f"must be trained again before the fine-tune (minutes)")
 
@@ -245,11 +245,11 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
             images = sum(run_images((model, _paper_name(job.config.dataset), None), summaries) for job in chosen)
             seeds = sorted({job.source.seed for job in chosen if job.source is not None})
             start = cpu_time(run_images((model, "fer2013", None), summaries), model)
-            needs = (f"the FER2013 run of Model {model}, not committed yet ({start})"
+            needs = (f"the FER2013 run of Model {model}, not trained yet ({start})"
                      if (model, "fer2013", None) not in have else
                      f"the weights of Model {model}'s FER2013 run{'s' if len(seeds) > 1 else ''} of seed"
-                     f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, which committed results do "
-                     f"not keep ({start}{' each' if len(seeds) > 1 else ''} to train again)")
+                     f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, which are not kept with the results "
+                     f"({start}{' each' if len(seeds) > 1 else ''} to train again)")
             splits = {(model, _paper_name(job.config.dataset), job.config.split_seed) for job in chosen
                       if job.config.protocol == "paper"}
             found.append({"model": model, "what": what, "runs": len(chosen), "images": images,

@@ -62,7 +62,7 @@ EXPERIMENT_DEVIATIONS = {
     "paper": {
         (2, "fer2013", None): {
             "settings": {"learning_rate": _LOWER_RATE},
-            "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 dies on FER2013: in "
+            "reason": f"At the other experiments' learning rate (Adam, {_PROFILE_RATE:g}) Model 2 dies on FER2013: in "
                       "a run with augmentation, no unit of dense_2 fired for any of 2,000 images after "
                       "5 epochs, and the model stayed at chance; probes on four seeds each lost "
                       f"most units of a late layer within 300 steps. At {_LOWER_RATE:g} both probed seeds "
@@ -74,7 +74,7 @@ EXPERIMENT_DEVIATIONS = {
         },
         (2, "ckplus", None): {
             "settings": {"learning_rate": _LOWER_RATE},
-            "reason": f"At the profile's learning rate (Adam, {_PROFILE_RATE:g}) Model 2 on CK+ (7 classes) "
+            "reason": f"At the other experiments' learning rate (Adam, {_PROFILE_RATE:g}) Model 2 on CK+ (7 classes) "
                       "mostly stays at the majority class: in the sensitivity study's "
                       f"learning-rate cells most seeds at {_PROFILE_RATE:g} ended answering 'neutral' for "
                       "every face, so the median seed scored the majority class's share of "

@@ -382,35 +382,40 @@ def _experiment_label(model, dataset, source) -> str:
 
 
 def compute_table(runs) -> pd.DataFrame:
-    """The compute the runs took, measured, from their manifests.
+    """The compute the runs took, measured, from their manifests: one row per experiment
+    and processor, so that runs timed on different processors are never pooled.
 
     Args:
         runs: a list of :class:`ferlib.store.Run` (e.g. every run in ``results/paper``).
 
     Returns:
-        one row per experiment ``(model, data set, source)``, sorted by model: ``model``,
-        ``dataset``, ``training``, ``runs``, ``train_hours`` (the training seconds of all
-        its runs, every epoch of a resumed run included, in hours), ``hours_per_run`` (their median), ``images_per_s`` (median
-        training images per second), ``processor`` and ``precision`` (as the manifests
-        record them, joined when several).
+        one row per experiment ``(model, data set, source)`` and processor
+        (:func:`processor_label` of each run's ``hardware``), sorted by model, then
+        processor: ``model``, ``dataset``, ``training``, ``label``, ``processor``,
+        ``runs``, ``train_hours`` (the training seconds of all its runs, every epoch of a
+        resumed run included, in hours), ``hours_per_run`` (their median),
+        ``images_per_s`` (median training images per second) and ``precision`` (as the
+        manifests record it, joined when several).
     """
     groups = {}
     for run in runs:
         config = run.config
-        groups.setdefault((config.model, config.dataset, config.source), []).append(run)
+        processor = processor_label(run.manifest.get("hardware") or {})
+        groups.setdefault((config.model, config.dataset, config.source, processor), []).append(run)
     rows = []
-    for (model, dataset, source), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]))):
+    for (model, dataset, source, processor), members in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3])):
         seconds = [float(training_seconds(r) or 0.0) for r in members]
         speeds = [float(r.manifest["train_images_per_s"]) for r in members if r.manifest.get("train_images_per_s")]
-        processors = sorted({processor_label(r.manifest.get("hardware") or {}) for r in members})
         precisions = sorted({str(r.manifest.get("precision") or "float32") for r in members})
         rows.append({"model": model, "dataset": dataset, "training": "scratch" if source is None else "fine-tuned",
-                     "label": _experiment_label(model, dataset, source), "runs": len(members),
-                     "train_hours": sum(seconds) / 3600, "hours_per_run": float(np.median(seconds)) / 3600,
+                     "label": _experiment_label(model, dataset, source), "processor": processor,
+                     "runs": len(members), "train_hours": sum(seconds) / 3600,
+                     "hours_per_run": float(np.median(seconds)) / 3600,
                      "images_per_s": float(np.median(speeds)) if speeds else float("nan"),
-                     "processor": ", ".join(processors), "precision": ", ".join(precisions)})
-    return pd.DataFrame(rows, columns=["model", "dataset", "training", "label", "runs", "train_hours",
-                                       "hours_per_run", "images_per_s", "processor", "precision"])
+                     "precision": ", ".join(precisions)})
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "label", "processor", "runs", "train_hours",
+                                       "hours_per_run", "images_per_s", "precision"])
 
 
 #: ``(/proc/cpuinfo flag, name)``: the widest vector extension names a processor's kind

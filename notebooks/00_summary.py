@@ -60,11 +60,12 @@ glue_figure("summary_accuracy", figures.accuracy_intervals_figure(accuracy))
 # %% tags=["remove-input"]
 BADGES = {"reproduced": "bdg-success", "partly": "bdg-warning", "not reproduced": "bdg-danger",
           "untested": "bdg-muted"}
+# each claim's status beside it; on a phone, one card per claim (formatting.STACKED_CLASS)
 fmt.table(claim_rows, [fmt.template("**{number}.** {claim} ({where})", "the paper's claim"),
+                       fmt.Column("status", lambda row: f"{{{BADGES[row['status']]}}}`{row['status']}`"),
                        fmt.text("paper", "paper"),
-                       fmt.Column("ours [95% interval]", lambda row: row["ours"].replace("; ", "<br>")),
-                       fmt.Column("status", lambda row: f"{{{BADGES[row['status']]}}}`{row['status']}`")],
-          filename="claims.csv")
+                       fmt.Column("ours [95% interval]", lambda row: row["ours"].replace("; ", "<br>"))],
+          filename="claims.csv", stacked=True)
 
 # %% [markdown]
 # ```{glue:figure} summary_accuracy
@@ -178,7 +179,8 @@ fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_
 #
 # ## Compute
 #
-# Measured while training, per experiment of the paper (every seed), on 2 CPU cores:
+# Measured while training, per experiment of the paper (every seed) and the processor
+# it was trained on, with 2 CPU cores:
 
 # %% tags=["remove-input"]
 protocol_runs = [run for runs_of in seed_runs.values() for run in runs_of]
@@ -194,7 +196,7 @@ all_hours = summary.compute_table(runs)["train_hours"].sum()
 glue("summary_all_runs", len(runs), display=False)
 glue("summary_all_hours", f"{all_hours:.1f}", display=False)
 fmt.table(pd.DataFrame(compute_rows),
-          [fmt.text("experiment"), fmt.number("runs", "runs (seeds)"),
+          [fmt.text("experiment"), fmt.text("processor"), fmt.number("runs", "runs (seeds)"),
            fmt.Column("training in all", lambda row: row["needs"] if isinstance(row.get("needs"), str)
                       else summary.duration_text(3600 * row["train_hours"]), "right"),
            fmt.Column("per run (median)", lambda row: summary.duration_text(3600 * row["hours_per_run"])

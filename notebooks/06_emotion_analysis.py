@@ -43,7 +43,7 @@ findings.box(findings.emotion_findings(shown))
 # Section 9 of the paper {cite}`borgalli2022` shows test faces next to the network's
 # probability for each of the seven classes (its Fig. 10). Here the faces are drawn from
 # the test part of each data set (distinct classes where possible) and the
-# probabilities are those the run stored for them. The true class's bar is outlined in
+# probabilities are those the network gave them. The true class's bar is outlined in
 # red, the predicted class's bar is dark.
 
 # %% tags=["hide-input"]
@@ -69,7 +69,7 @@ def emotion_panel(dataset_name):
         faces, labels = stand_in_faces(dataset_name, faces_per_dataset, seed=seed)
         images = np.stack([faces[np.flatnonzero(labels == label)[0]] for label in true])
         kind = (f"the faces are {STAND_IN} of the same true classes, drawn by ferlib, since the data sets' "
-                f"photographs cannot be shown here; the bars are the run's stored probabilities for the real test "
+                f"photographs cannot be shown here; the bars are the probabilities the network gave the real test "
                 f"faces listed in the table above")
     else:
         data, _ = chapter.dataset(dataset_name, limited=True)
@@ -129,10 +129,10 @@ emotion_panel("ckplus")
 # probabilities (`--out` writes the image with each face boxed and labelled). The same
 # function (`ferlib.predict.predict_images`) reads image files here: one synthetic
 # person drawn with each expression and saved as PNG (and, with a data directory, JAFFE's
-# own photographs). Where this page has the weights of its FER2013 network (a run
-# trained on your own computer), that network gives each face its seven probabilities;
-# the published results keep no weights, so a book built from them shows the faces the
-# detector finds and crops, which is what the network would be given.
+# own photographs). Where the weights of the FER2013 network are at hand (a network
+# trained on your own computer), it gives each face its seven probabilities; the results
+# that come with this book hold each network's predictions but not its weights, so below
+# are the faces the detector finds and crops, which is what the network would be given.
 
 # %% tags=["hide-input"]
 # --- begin: predict on image files (ferlib.predict), as the command does ---
@@ -182,12 +182,12 @@ with tempfile.TemporaryDirectory() as folder:
             captions=[p.name for p in files]))
     else:
         crops = [predict.image_faces(path)[2][0] for path in files]
-        display(Markdown("No FER2013 network with its weights is at hand here (the published results keep "
-                         "none), so these are the faces the detector finds and crops in the image files. With a "
+        display(Markdown("No FER2013 network with its weights is at hand here (the results hold "
+                         "predictions, not weights), so these are the faces the detector finds and crops in the image files. With a "
                          "run trained on your own computer, `python -m ferlib predict` gives their seven "
                          "probabilities."))
         glue("predict_files_kind", "the faces the detector finds and crops in the files (no network: the "
-                                   "published results keep no weights)", display=False)
+                                   "results hold no weights)", display=False)
         glue_figure("predict_files", figures.sample_faces_figure(crops, truth, per_class=1, seed=seed,
                                                                  title="Faces found in the image files"))
 # --- end: predict on image files ---

@@ -183,7 +183,7 @@ fmt.table(finetune.assign(dataset=finetune["dataset"].map(paper_dataset_title)),
           missing=fmt.MISSING_RUN, filename="claims-finetune.csv")
 
 # %% [markdown]
-# A run from scratch is only as good as the training it gets. With the paper profile's
+# A run from scratch is only as good as the training it gets. With the protocol's
 # {glue:text}`protocol_epochs` epochs, batches of {glue:text}`protocol_batch_size`, classes
 # drawn up to the largest one and at least {glue:text}`protocol_min_epoch_images:,` images
 # per epoch, the number of optimiser updates each data set gives is:

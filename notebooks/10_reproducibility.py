@@ -97,13 +97,15 @@ fmt.table(here, [fmt.text("what", " "), fmt.text("version")], filename="software
 # %% [markdown]
 # ## The compute, measured
 #
-# Training time per kind of run, as each run measured it (only the training loop:
-# loading the data and testing are left out), summed over its seeds. All
+# Training time per kind of run and processor, as each run measured it (only the
+# training loop: loading the data and testing are left out), summed over its seeds; runs
+# of one kind trained on different processors are separate rows, since their speeds
+# differ. All
 # {glue:text}`repro_runs` runs took {glue:text}`repro_hours` hours of training on 2 CPU
 # cores. CK+48 (6 classes) rows are a variant outside the protocol.
 
 # %% tags=["hide-input"]
-long_table(compute, [fmt.text("label", "experiment"), fmt.number("runs"),
+long_table(compute, [fmt.text("label", "experiment"), fmt.text("processor"), fmt.number("runs"),
                      fmt.Column("training in all", lambda row: summary.duration_text(3600 * row["train_hours"]), "right"),
                      fmt.Column("per run (median)", lambda row: summary.duration_text(3600 * row["hours_per_run"]), "right"),
                      fmt.number("images_per_s", "images/s"), fmt.text("precision")],

@@ -10,7 +10,7 @@
 # # Does a FER2013 start help? The verdict per network
 
 # %% tags=["parameters", "remove-cell"]
-results_dir = None  # the committed results this page reads; None: results/paper of this project
+results_dir = None  # the results this page reads; None: results/paper of this project
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
@@ -104,9 +104,8 @@ fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
 # ## New people: the subject folds
 #
 # The paper's split puts the same people in the training and the test part. On the subject
-# folds no test person is ever seen in training. Beside each data set: the folds of the
-# fine-tune and of the run from scratch committed, and, once every fold of both is there,
-# the pooled accuracies and the exact McNemar test on the images only one of the two got
+# folds no test person is ever seen in training. Beside each data set: how many folds have
+# a fine-tune and a run from scratch, and, once every fold has both, the pooled accuracies and the exact McNemar test on the images only one of the two got
 # right.
 
 # %% tags=["hide-input"]
@@ -116,20 +115,20 @@ glue("subject_pooled_sets", int(subject["complete"].sum()), display=False)
 display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(), fmt.text("split", "folds paired"),
                             fmt.number("scratch_folds", "scratch folds"),
                             fmt.number("fine_tuned_folds", "fine-tuned folds"), fmt.number("n", "images")],
-                  empty="No subject-independent fold is committed yet.", filename="transfer-subject-folds.csv"))
+                  empty="No subject-independent fold has been trained.", filename="transfer-subject-folds.csv"))
 if len(subject):
     display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(), fmt.percent("scratch"),
                                 fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)"),
                                 fmt.p_value("p_value", "McNemar p"),
                                 fmt.percent("scratch_balanced", "balanced, scratch"),
                                 fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
-                      missing="shown once every fold of both is committed", filename="transfer-subject-folds.csv"))
+                      missing="shown once every fold has both runs", filename="transfer-subject-folds.csv"))
     display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(),
                                 fmt.gains_by_seed("by_fold", "gain (McNemar p) by fold")],
-                      missing="shown once every fold of both is committed", filename="transfer-subject-folds.csv"))
+                      missing="shown once every fold has both runs", filename="transfer-subject-folds.csv"))
 
 # %% [markdown]
-# {glue:text}`subject_pooled_sets:d` data sets have every fold of both committed. The
+# {glue:text}`subject_pooled_sets:d` data sets have both runs for every fold. The
 # folds from scratch are on the protocol page; their fine-tunes are trained with
 # `python -m ferlib finetune --protocol loso --fold F` (JAFFE) or `--protocol subject-kfold
 # --folds 10 --fold F` (CK+), each from the FER2013 run of the same training seed.
@@ -217,8 +216,8 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
 #
 # The runs that would complete each verdict, or add training seeds to a strand that
 # already has its pairs, and the compute they take on 2 CPU cores (minutes on a GPU). A
-# fine-tune starts from the weights of its FER2013 run, which the committed results do
-# not keep, so those runs are trained again first.
+# fine-tune starts from the weights of its FER2013 run, which are not kept with the
+# results, so those runs are trained again first.
 
 # %% tags=["hide-input"]
 still = findings.transfer_missing_sentences(

@@ -14,8 +14,9 @@ before a page's first table; :func:`tables_without_download` names each table wi
 CSV download link (class ``ferlib-csv``) after it. :func:`browser_report` measures a
 page laid out by Chromium (Playwright): its tables wider than their column, whether
 each of those scrolls in a box of its own with its first column held in view, and
-whether the page itself overflows the window. :func:`launch_links` lists the page's launch
-buttons (Binder and the like) with the address each opens.
+whether the page itself overflows the window; :func:`card_problems` whether a table made
+to be read as cards on a phone (:data:`ferlib.formatting.STACKED_CLASS`) is. :func:`launch_links`
+lists the page's launch buttons (Binder and the like) with the address each opens.
 """
 
 from __future__ import annotations
@@ -202,6 +203,12 @@ def _parse(path) -> _Page:
 MACHINE_ALT = re.compile(r"(^|/)[0-9a-f]{16,}|\.(png|jpe?g|svg|gif)$", re.IGNORECASE)
 
 
+def page_tables(path) -> list:
+    """The article's tables, in page order: each a list of rows, a row a list of cell texts
+    (header and body cells alike)."""
+    return [[[text.strip() for _, text in row] for row in table] for table in _parse(path).tables]
+
+
 def figure_problems(path) -> list:
     """Each image of the page's article that a reader gets without a caption: outside a
     ``<figure>``, in a figure without ``<figcaption>``, or with alt text that is empty or
@@ -317,6 +324,21 @@ _PROCESS = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(PROCESS_WOR
                       + r")\b", re.IGNORECASE)
 
 
+#: Words of the book's own history, of when and how its runs were produced: none belongs
+#: on a page about the science (each thing is named for what it is: a run is trained, not
+#: committed; the protocol is the protocol, not the settled one).
+HISTORY_WORDS = ("committed", "first round", "settled", "first recipe", "session", "sessions", "this build",
+                 "run store", "hash", "hashes", "rebuild")
+_HISTORY = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(HISTORY_WORDS, key=len, reverse=True))
+                      + r")\b", re.IGNORECASE)
+
+
+def history_words(text: str) -> list:
+    """Each word of :data:`HISTORY_WORDS` in ``text`` with the words around it (up to 40
+    characters each side), as found."""
+    return [text[max(0, m.start() - 40):m.end() + 40] for m in _HISTORY.finditer(text)]
+
+
 def prose_text(path) -> str:
     """The article's visible text, outside code and the page title."""
     return " ".join(" ".join(_parse(path).texts).split())
@@ -413,6 +435,27 @@ _READ_WIDE_TABLE = """(index) => {
 }"""
 
 
+#: The fewest image pixels per CSS pixel a figure is shown at for its text to be sharp on
+#: a screen of 2 device pixels per CSS pixel (:data:`ferlib.figures.FIGURE_DPI` draws 2;
+#: rounding the width a page gives it may lose one).
+SHARP_PIXELS = 1.9
+#: The largest image file a figure of the book may be (the heaviest figures are 150-300 KiB
+#: at the book's resolution).
+MAX_FIGURE_BYTES = 512 * 1024
+
+
+def large_images(path, *, limit: int = MAX_FIGURE_BYTES) -> list:
+    """Each image file of the page's article larger than ``limit`` bytes, with its size."""
+    problems = []
+    for src in _parse(path).images:
+        if not src or src.startswith(("data:", "http:", "https:")):
+            continue
+        image = (Path(path).parent / src.split("#")[0].split("?")[0]).resolve()
+        if image.is_file() and image.stat().st_size > limit:
+            problems.append(f"an image of {image.stat().st_size // 1024} KiB ({src}; at most {limit // 1024} KiB)")
+    return problems
+
+
 def _read_wide_table(page, table):
     """``(own_box, problems)`` for ``table``, a measured table wider than its box or its
     column: whether a box of its own scrolls it sideways, and why a reader cannot use it
@@ -452,6 +495,9 @@ def browser_report(page, path, width: int) -> dict:
       of the box;
     - ``overflow``: whether the page is wider than the window;
     - ``figures_too_wide``: the figures wider than the article's column;
+    - ``figures_blurry``: the figures whose image has fewer than :data:`SHARP_PIXELS`
+      pixels per CSS pixel it is shown at (a high-density screen, a phone's or most
+      laptops', shows 2 or more device pixels per CSS pixel);
     - ``tables``: the number of tables in the article.
     """
     page.set_viewport_size({"width": width, "height": 900})
@@ -465,6 +511,48 @@ def browser_report(page, path, width: int) -> dict:
     unusable = [problem for _, problems in read for problem in problems]
     too_wide = [f"figure {i}: {f['width']:.0f} px in a {f['column']:.0f} px column"
                 for i, f in enumerate(found["figures"], 1) if f["width"] > f["column"] + 1]
+    blurry = [f"figure {i}: {f['natural']} image pixels shown {f['width']:.0f} px wide (fewer than "
+              f"{SHARP_PIXELS} per pixel shown: its text is blurred on a high-density screen)"
+              for i, f in enumerate(found["figures"], 1) if f["width"] > 0 and f["natural"] < SHARP_PIXELS * f["width"]]
     return {"clipped": clipped, "scrolling": sum(own for own, _ in read), "unusable": unusable,
             "overflow": found["pageWidth"] > found["window"] + 1,
-            "figures_too_wide": too_wide, "tables": len(found["tables"])}
+            "figures_too_wide": too_wide, "figures_blurry": blurry, "tables": len(found["tables"])}
+
+
+#: How the rows of a table read as cards (``index``: its number among the article's
+#: tables): per body row, each cell narrower than the table or beyond the window's edges,
+#: each cell not below the one before it, and each cell after the first whose column
+#: header (class ``ferlib-label``) is not shown.
+_READ_CARDS = """(index) => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('article');
+  const table = Array.from((article || document).querySelectorAll('table'))[index - 1];
+  if (!table) return ['no such table'];
+  const box = table.getBoundingClientRect();
+  const problems = [];
+  const body = table.tBodies.length ? Array.from(table.tBodies[0].rows) : Array.from(table.rows).slice(1);
+  body.forEach((row, r) => {
+    const cells = Array.from(row.cells);
+    cells.forEach((cell, c) => {
+      const rect = cell.getBoundingClientRect();
+      const where = `row ${r + 1}, cell ${c + 1}`;
+      if (rect.width < 0.9 * box.width) problems.push(`${where}: ${Math.round(rect.width)} px wide in a ${Math.round(box.width)} px table`);
+      if (rect.left < -1 || rect.right > window.innerWidth + 1) problems.push(`${where}: beyond the window's edge`);
+      if (c > 0 && rect.top < cells[c - 1].getBoundingClientRect().bottom - 1) problems.push(`${where}: beside the cell before it, not under it`);
+      const label = cell.querySelector('.ferlib-label');
+      if (c > 0 && (!label || getComputedStyle(label).display === 'none')) problems.push(`${where}: its column's header is not shown`);
+    });
+  });
+  return problems;
+}"""
+
+
+def card_problems(page, path, width: int, index: int = 1) -> list:
+    """Lay out the page at ``path`` in a Playwright ``page`` ``width`` pixels wide and say
+    why its table number ``index`` (1: the article's first) does not read as one card
+    per row: a cell narrower than nine tenths of the table or beyond the window's edge, a
+    cell beside the one before it rather than under it, or a cell after the first without
+    its column's header shown. Empty: every row is a card, read top to bottom without
+    scrolling sideways."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(Path(path).resolve().as_uri())
+    return page.evaluate(_READ_CARDS, index)

@@ -2,16 +2,21 @@
 out every page at 1280 px (a laptop) and 430 px (a phone). A page fails on a table wider
 than its column at 1280 px; at 430 px, on a wide table that does not scroll in a box of
 its own with its first column (the row labels) held in view; at both, on a page wider
-than the window, a figure without a caption or alt text in words, a broken link, more
-than 15 table rows shown open, or a table of a notebook's page without its CSV download;
-the landing page fails without its verdict table before 350 words of prose; the reader
-pages fail above 3 words per 1,000 about how the book was produced.
+than the window, a figure without a caption or alt text in words, a figure with fewer
+than 1.9 image pixels per pixel shown (blurred on a high-density screen) or an image over
+512 KiB, a broken link, more than 15 table rows shown open, or a table of a notebook's
+page without its CSV download; the landing page fails without its verdict table before
+350 words of prose, or when that table is not one card per claim at 430 px; the compute
+tables fail on a row without its processor; the reader pages fail above 3 words per
+1,000 about how the book was produced (over the book and on any page) and on any word of
+its own history.
 
 Slow tier: it reads the paper book that ``book_fixtures.paper_book`` builds. It needs
 Chromium (``apt-get install chromium``) and the ``playwright`` package (no browser
 download: it drives the system's Chromium).
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,8 +24,9 @@ import pytest
 
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
-from html_checks import (broken_links, browser_report, count_words, figure_problems, process_words, prose_text,
-                         tables_too_long, tables_without_download, words_before_first_table)
+from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, history_words,
+                         large_images, page_tables, process_words, prose_text, tables_too_long,
+                         tables_without_download, words_before_first_table)
 
 ROOT = book.project_root()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -75,6 +81,23 @@ WIDE_ROWS = "".join(f"<tr><th>row {r}</th>" + "".join(f"<td>value_{r}_{i}_unbrea
                     + "</tr>" for r in range(3))
 
 
+def test_the_checks_find_a_blurred_figure_and_a_heavy_image(browser, tmp_path):
+    """A figure whose image has as many pixels as it is shown at is blurred on a
+    high-density screen; one with twice as many is not. An image file over the limit is
+    named."""
+    from PIL import Image
+
+    Image.new("RGB", (600, 200), "white").save(tmp_path / "plain.png")
+    page = tmp_path / "figures.html"
+    page.write_text("<html><body><article class='bd-article'>"
+                    "<figure><img src='plain.png' width='600'><figcaption>Shown at its pixels.</figcaption></figure>"
+                    "<figure><img src='plain.png' width='300'><figcaption>Shown at half.</figcaption></figure>"
+                    "</article></body></html>")
+    report = browser_report(browser, page, 1280)
+    assert len(report["figures_blurry"]) == 1 and report["figures_blurry"][0].startswith("figure 1: 600 image pixels")
+    assert large_images(page) == [] and len(large_images(page, limit=100)) == 2
+
+
 def _page_with(tmp_path, css: str, article_css: str = "", label: str = "") -> Path:
     """A page whose article holds a paragraph and the wide table, styled by ``css``."""
     rows = WIDE_ROWS.replace("<th>row 0</th>", f"<th>row 0{label}</th>")
@@ -119,6 +142,37 @@ def test_the_books_style_makes_a_wide_table_usable_on_a_phone(browser, tmp_path)
     assert len(report["clipped"]) == 1 and not report["overflow"]
 
 
+def _cards_page(tmp_path, css: str) -> Path:
+    """A page whose article holds a table made to be read as cards on a phone, as the
+    book renders :func:`ferlib.formatting.to_markdown` with ``stacked=True``: a claim,
+    its status, the paper's value and ours, each cell after the first with its header."""
+    cells = lambda r: (f"<td><strong>{r}.</strong> A claim of the paper about a network and a data set, long enough "
+                       f"to wrap</td>" + "".join(f'<td><span class="ferlib-label">{h}:</span> {v}</td>' for h, v in
+                                                  (("status", "not reproduced"), ("paper", "61.19% to 61.62%"),
+                                                   ("ours [95% interval]", "Model 2: 59.4% [58.0, 60.7]"))))
+    page = tmp_path / "cards.html"
+    page.write_text(f"<!DOCTYPE html><html><head><style>{css}</style></head><body><article class='bd-article'>"
+                    f"<div class='ferlib-stacked docutils container'><table><thead><tr><th>the paper's claim</th>"
+                    f"<th>status</th><th>paper</th><th>ours [95% interval]</th></tr></thead><tbody>"
+                    + "".join(f"<tr>{cells(r)}</tr>" for r in (1, 2, 3)) + "</tbody></table></div></article></body></html>")
+    return page
+
+
+def test_the_books_style_reads_a_stacked_table_as_cards_on_a_phone(browser, tmp_path):
+    """At 430 px the book's style sheet lays a stacked table out as one card per row: each
+    cell across the card, under the one before it, after its column's header. At 1280 px,
+    and on a phone without the style sheet, it is a table of narrow columns: the check
+    says so."""
+    book_css = (ROOT / "_static" / "ferlib.css").read_text(encoding="utf-8")
+    page = _cards_page(tmp_path, book_css)
+    assert card_problems(browser, page, 430) == []
+    assert browser_report(browser, page, 430)["clipped"] == []
+    laptop = card_problems(browser, page, 1280)
+    assert any("px wide in a" in p for p in laptop) and any("header is not shown" in p for p in laptop), laptop
+    bare = card_problems(browser, _cards_page(tmp_path, ""), 430)
+    assert any("beside the cell before it" in p for p in bare), bare
+
+
 def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
     build_dir, _ = paper_book
     html = build_dir / "html"
@@ -129,6 +183,7 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
         problems += [f"{name}: {p}" for p in figure_problems(path)]
         problems += [f"{name}: {p}" for p in broken_links(path, html, cache=cache)]
         problems += [f"{name}: {p}" for p in tables_too_long(path)]
+        problems += [f"{name}: {p}" for p in large_images(path)]
         if path.relative_to(html).with_suffix("").as_posix() in NOTEBOOK_PAGES:
             problems += [f"{name}: {p}" for p in tables_without_download(path)]
         for width in WIDTHS:
@@ -140,7 +195,7 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
                 scrolling[width] = scrolling.get(width, 0) + report["scrolling"]
             if report["overflow"]:
                 problems.append(f"{name} at {width} px: the page is wider than the window")
-            problems += [f"{name} at {width} px: {p}" for p in report["figures_too_wide"]]
+            problems += [f"{name} at {width} px: {p}" for p in report["figures_too_wide"] + report["figures_blurry"]]
     print(f"tables that scroll in their own box: {scrolling}")
     assert not problems, "\n".join(problems)
 
@@ -161,16 +216,53 @@ def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
     for width in WIDTHS:  # the verdict table can be read whole, even on a phone
         report = browser_report(browser, landing, width)
         assert not [p for p in report["clipped"] if p.startswith("table 1 ")], f"{width} px: {report['clipped']}"
+    # on a phone, one card per claim: the claim, then its status, the paper's value and ours
+    problems = card_problems(browser, landing, 430)
+    assert not problems, "the verdict table at 430 px:\n" + "\n".join(problems)
+    headers = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", verdict_table, re.S)]
+    assert headers[1:2] == ["status"], f"the status is not the claim's neighbour: {headers}"
+
+
+#: The pages with a table of the compute the runs took (summary.compute_table).
+COMPUTE_PAGES = ("notebooks/00_summary", "notebooks/10_reproducibility")
+
+
+def test_the_compute_tables_name_the_processor_of_each_row(paper_book):
+    """Each row of the compute tables that has runs names the processor they were timed
+    on, so that rows measured on different processors can be told apart."""
+    build_dir, _ = paper_book
+    found = 0
+    for name in COMPUTE_PAGES:
+        for table in page_tables(build_dir / "html" / f"{name}.html"):
+            headers = table[0] if table else []
+            if "images/s" not in headers:
+                continue
+            found += 1
+            assert "processor" in headers, f"{name}: a compute table without a processor column: {headers}"
+            column, runs = headers.index("processor"), next(i for i, h in enumerate(headers) if h.startswith("runs"))
+            for cells in table[1:]:
+                if cells[runs] not in ("0", "–"):
+                    assert cells[column] not in ("", "–"), f"{name}: a row without its processor: {cells}"
+    assert found == len(COMPUTE_PAGES), f"{found} compute tables found"
 
 
 def test_reader_pages_speak_of_the_science(paper_book):
+    """The pages about the science (all but the appendix): at most 3 words about how the book
+    was produced per 1,000 words, over the book and on each page, and none of the book's
+    own history (html_checks.HISTORY_WORDS)."""
     build_dir, _ = paper_book
     words = found = 0
+    problems = []
     for path in book_pages(build_dir / "html"):
         if path.stem in APPENDIX:
             continue
         text = prose_text(path)
-        words += count_words(text)
-        found += len(process_words(text))
+        here, seen = count_words(text), process_words(text)
+        words += here
+        found += len(seen)
+        if 1000 * len(seen) > 3 * here:
+            problems.append(f"{path.stem}: {len(seen)} process words in {here} ({seen})")
+        problems += [f"{path.stem}: ...{context}..." for context in history_words(text)]
     assert words > 10_000
     assert 1000 * found / words <= 3, f"{found} process words in {words} ({1000 * found / words:.1f} per 1,000)"
+    assert not problems, "\n".join(problems)

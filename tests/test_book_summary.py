@@ -425,6 +425,12 @@ def test_compute_table_sums_the_measured_training_time():
                                               "train_images_per_s": 450.0, "hardware": {"processor": "cpu A"}})
     row = summary.compute_table([*runs, resumed]).iloc[0]  # a resumed run counts all its epochs
     assert row["runs"] == 3 and row["train_hours"] == pytest.approx(2.5)
+    other = types.SimpleNamespace(config=config, manifest={"train_seconds": 900.0, "train_images_per_s": 900.0,
+                                                           "hardware": {"processor": "cpu A",
+                                                                        "vector_extensions": ["avx", "avx512f"]}})
+    table = summary.compute_table([*runs, other])  # the same processor's name, a wider vector unit: another row
+    assert list(table["processor"]) == ["cpu A", "cpu A (AVX-512)"] and list(table["runs"]) == [2, 1]
+    assert list(table["images_per_s"]) == [450, 900] and list(table["label"]) == ["Model 2, JAFFE, from scratch"] * 2
     assert summary.duration_text(45) == "45 s" and summary.duration_text(600) == "10 min"
     assert summary.duration_text(7200) == "2.0 h" and summary.duration_text(float("nan")) == "–"
 

@@ -81,3 +81,53 @@ def test_committed_results_default_to_the_project_and_take_another_folder(tmp_pa
     assert chapter.committed_results(tmp_path) == tmp_path
     with pytest.raises(ValueError, match="parameter 'results_dir'"):
         chapter.committed_results(tmp_path / "missing")
+
+
+#: The largest PNG a figure of the book may be at the book's resolution (the heaviest,
+#: the sensitivity study's and the summary figure, are 150-200 KiB).
+MAX_FIGURE_KIB = 400
+
+
+def test_a_figure_is_drawn_at_twice_the_pixels_a_page_shows_it_at():
+    """Every figure of the book goes through figure_image: its PNG has FIGURE_DPI pixels per
+    inch, twice the DISPLAY_DPI CSS pixels per inch the page shows it at (the ``width`` it
+    carries), so text stays sharp on a high-density screen; RGB, no alpha channel."""
+    import io
+
+    from IPython.core.formatters import format_display_data
+    from PIL import Image
+
+    from ferlib import figures
+
+    assert figures.FIGURE_DPI == 2 * figures.DISPLAY_DPI
+    figure = figures.Figure(figsize=(7.2, 3.0))
+    figure.add_subplot().plot([0, 1], [0, 1])
+    shown = chapter.figure_image(figure)
+    _, metadata = format_display_data(shown)
+    width = metadata["image/png"]["width"]
+    image = Image.open(io.BytesIO(shown.data))
+    assert image.mode == "RGB" and abs(image.width - 2 * width) <= 1
+    assert 0.75 * 7.2 * figures.DISPLAY_DPI <= width <= 7.2 * figures.DISPLAY_DPI  # cropped to what it draws
+    png, half = chapter.png_image(figure, dpi=figures.DISPLAY_DPI)  # one pixel per CSS pixel
+    assert Image.open(io.BytesIO(png)).width == half == pytest.approx(width, abs=1)
+    with pytest.raises(ValueError, match="dpi must be at least 100"):
+        chapter.png_image(figure, dpi=72)
+
+
+def test_the_books_heaviest_figures_stay_small_at_its_resolution():
+    """The figures with the most marks, drawn from the results in the repository at the
+    book's resolution, stay under MAX_FIGURE_KIB each: the summary figure and the
+    sensitivity study's."""
+    from ferlib import compare, figures, results, study
+
+    results_dir = chapter.project_root() / "results" / "paper"
+    runs = results.committed_runs(results_dir)
+    seed_runs = results.protocol_seed_runs(runs)
+    baselines = compare.baseline_accuracies(compare.read_baselines(results_dir / "baselines.json"))
+    drawn = {"summary": figures.accuracy_intervals_figure(compare.accuracy_summary(seed_runs, baselines))}
+    for name in study.ROUNDS:
+        drawn[name] = figures.study_figure(study.study_runs(runs, round=name), round=name)
+    for name, figure in drawn.items():
+        png, width = chapter.png_image(figure)
+        assert len(png) <= MAX_FIGURE_KIB * 1024, f"{name}: {len(png) // 1024} KiB"
+        assert width <= 7.5 * figures.DISPLAY_DPI, f"{name}: {width} px wide, wider than the book's column"

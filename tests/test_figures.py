@@ -62,6 +62,10 @@ def test_class_counts_one_panel_per_dataset_with_the_counts():
     assert heights == [5, 1, 4, 9, 6, 4, 6]
     assert fig.axes[0].get_title() == "FER2013: 35 images"
     assert fig.axes[1].get_title() == "JAFFE (synthetic): 21 images"
+    three = figures.class_counts_figure({**counts, "ckplus7": {c: 1200 for c in EMOTIONS}})
+    assert three.axes[2].get_title() == "CK+ (7 classes): 8,400 images"
+    # three panels at about the column's width (7.5 inches at most): the counts are not shrunk away
+    assert three.get_figwidth() <= 7.5 and min(t.get_fontsize() for t in three.axes[0].texts) >= 7
     with pytest.raises(ValueError, match="unknown classes"):
         figures.class_counts_figure({"x": {"contempt": 3}})
 

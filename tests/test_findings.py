@@ -149,7 +149,7 @@ def test_confusion_findings_name_the_most_frequent_mistake():
     lines = findings.confusion_findings({"jaffe": ((2, "jaffe", None), run), "ckplus": None})
     assert lines[0].startswith("JAFFE (Model 2, scratch): 50.0% of 42 test images right")
     assert "angry taken for disgust" in lines[0]
-    assert lines[1] == "CK+: no run to show in this build."
+    assert lines[1] == "CK+: no run to show."
 
 
 def test_box_is_a_titled_admonition():
@@ -210,7 +210,7 @@ def test_emotion_findings_give_the_true_class_probability_and_top_two_share():
     # the true class gets 0.6 and 0.0 (mean 30%); it is among the two most probable for 1 of 2
     assert lines[0].startswith("JAFFE (Model 3): the true class gets 30.0%")
     assert "two most probable classes for 50.0% of the test images" in lines[0]
-    assert lines[1] == "CK+: no run to show in this build."
+    assert lines[1] == "CK+: no run to show."
 
 
 def _subject_rows():
@@ -529,9 +529,9 @@ def test_rate_choice_sentences_say_where_the_protocol_deviates_and_where_the_rul
     assert wrong[0].endswith("at 0.0001: the rule picks 0.001.")
     assert "the study's usual seeds" not in " ".join(lines + wrong)
     (ck, _) = findings.rate_choice_sentences(study.rate_choices(_turned_rate_table()))
-    assert "Over seeds 0, 1 and 2 alone" in ck and "the rule picked 0.001 (90.0% against 85.0%)" in ck
-    assert ck.endswith("turned the verdict to 0.0001. The choice rests on every seed there is, and it changed as "
-                       "seeds were added.")
+    assert "Over seeds 0, 1 and 2 alone" in ck and "the rule would pick 0.001 (90.0% against 85.0%)" in ck
+    assert ck.endswith("over every seed it picks 0.0001, and the choice rests on every seed: which rate wins depends "
+                       "on which seeds are counted.")
     assert findings.rate_choice_sentences(study.rate_choices(_rate_table(0.5, 0.85).iloc[:0])) == []
 
 

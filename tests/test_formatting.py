@@ -39,6 +39,24 @@ def test_texts_of_single_values():
         assert fmt.range_text(missing, 0.5) == fmt.DASH
 
 
+def test_a_stacked_table_names_each_cells_column_inside_it_for_a_phone():
+    """``stacked=True``: the table sits in a container of the class the style sheet lays out
+    as cards on a phone, and every cell but the first starts with its column's header (the
+    first cell is the card's title); the notes stay under the container."""
+    frame = pd.DataFrame({"claim": ["Each network reaches 62%"], "status": ["partly"], "paper": [0.612]})
+    columns = [fmt.text("claim", "the paper's claim"), fmt.text("status"), fmt.percent("paper", "paper [%]")]
+    markdown = fmt.to_markdown(frame, columns, stacked=True, notes=["A note."])
+    lines = markdown.splitlines()
+    assert lines[0] == f":::{{container}} {fmt.STACKED_CLASS}" and lines[-3] == ":::" and lines[-1] == "A note."
+    assert rows_of(markdown) == [["Each network reaches 62%",
+                                  f'<span class="{fmt.LABEL_CLASS}">status:</span> partly',
+                                  f'<span class="{fmt.LABEL_CLASS}">paper [%]:</span> 61.2%']]
+    assert "the paper's claim |" in markdown  # the header row is the table's own
+    plain = fmt.to_markdown(frame, columns)
+    assert fmt.STACKED_CLASS not in plain and fmt.LABEL_CLASS not in plain
+    assert rows_of(plain) == [["Each network reaches 62%", "partly", "61.2%"]]
+
+
 def test_table_has_no_index_no_nan_and_a_note_for_dashes():
     frame = pd.DataFrame({"model": [1, 2], "ours": [0.569, np.nan], "low": [0.553, np.nan],
                           "high": [0.585, np.nan], "test_n": pd.array([3589, pd.NA], dtype="Int64"),

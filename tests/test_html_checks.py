@@ -81,6 +81,13 @@ def test_process_words_and_words_before_the_first_table(tmp_path):
     assert [w.lower() for w in process_words(text)] == ["committed", "settled", "run store", "this build"]
     assert process_word_rate(text) == pytest.approx(1000 * 4 / 14)
     assert process_words("The protocol trains Model 2 on FER2013.") == []
+    from html_checks import history_words
+
+    assert len(history_words(text)) == 4 and history_words(text)[0].startswith("The committed runs")
+    assert history_words("A session of the first round; sessions.") == ["A session of the first round; sessions.",
+                                                                      "A session of the first round; sessions.",
+                                                                      "A session of the first round; sessions."]
+    assert history_words("The code of Model 2 (commit 55f578f) was trained; the profile of a face.") == []
     path = page(tmp_path, "<h1>A long title of many words</h1><p>One two [three] – four.</p>" + GOOD_TABLE
                 + "<p>after the table</p>")
     assert words_before_first_table(path) == 4 and prose_text(path).startswith("One two")

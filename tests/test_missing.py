@@ -97,7 +97,7 @@ def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
     assert rows[0]["what"] == "fine-tunes of the subject-independent folds"
     assert rows[2]["what"] == "runs on the subject-independent folds (20 fine-tuned, 20 from scratch)"
     assert "weights of Model 2's FER2013 runs of seeds 0, 1, 2" in rows[1]["needs"]
-    assert rows[2]["needs"].startswith("the FER2013 run of Model 3, not committed yet")
+    assert rows[2]["needs"].startswith("the FER2013 run of Model 3, not trained yet")
     assert rows[0]["images"] == (10 * missing.run_images((2, "jaffe", None), SUMMARIES)
                                  + 10 * missing.run_images((2, "ckplus", None), SUMMARIES))
     # each committed run of the plan is no longer counted

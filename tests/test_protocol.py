@@ -172,7 +172,7 @@ def test_the_learning_rates_of_the_prose_are_the_settings():
     assert choice.why.endswith(f"on JAFFE the study keeps {rate:g}")
     for key in (M2_FER, M2_CK):
         assert protocol.EXPERIMENT_DEVIATIONS["paper"][key]["reason"].startswith(
-            f"At the profile's learning rate (Adam, {rate:g}) Model 2")
+            f"At the other experiments' learning rate (Adam, {rate:g}) Model 2")
     assert f"within the {PROFILES['paper']['epochs']} epochs" in choice_named("augmentation").why
 
 

@@ -316,7 +316,7 @@ def test_the_verdicts_in_words_give_the_evidence_and_what_is_missing(snapshot):
     assert glues["transfer_2_jaffe_verdict"] == compare.GAIN_HOLDS
     assert glues["transfer_2_jaffe_gain"] == pytest.approx(100 * 35 / 3 / 42)
     assert np.isnan(glues["transfer_1_jaffe_gain"]) and glues["transfer_1_jaffe_seeds"] == 0
-    assert findings.transfer_findings(table.iloc[:0]) == ["No fine-tune is committed yet: every network is untested."]
+    assert findings.transfer_findings(table.iloc[:0]) == ["No fine-tune has been trained: every network is untested."]
     rows = [{"model": 2, "what": "fine-tunes of the subject-independent folds", "runs": 20, "images": 1_970_000,
              "cpu": "about 3 CPU-hours", "needs": "the weights of Model 2's FER2013 run of seed 0"}]
     (still,) = findings.transfer_missing_sentences(rows)
