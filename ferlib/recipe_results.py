@@ -213,6 +213,19 @@ def accuracy_table(runs, *, recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
 
 
+def recipe_histories(runs, *, recipe: str = DEFAULT_RECIPE) -> dict:
+    """``{label: history}`` (each run's ``history.csv``) of the recipe's runs on FER2013,
+    one per seed, then of the protocol's run of the same seeds, for
+    :func:`ferlib.figures.training_curves_figure`; empty without a recipe run."""
+    runs = list(runs)
+    ours = recipe_runs(runs, recipe=recipe).get("recipe", [])
+    protocol = {run.config.seed: run for run in protocol_seed_runs(runs, models=(ABLATION_MODEL,)).get(EXPERIMENT, [])}
+    found = {f"Recipe, seed {run.config.seed}": run.history for run in ours}
+    found.update({f"Protocol, seed {run.config.seed}": protocol[run.config.seed].history for run in ours
+                  if run.config.seed in protocol})
+    return found
+
+
 # --------------------------------------------------------------------------- the ablation on validation
 
 
@@ -290,21 +303,33 @@ MISSING_COLUMNS = ["what", "planned", "runs", "seeds", "images", "cpu", "rate", 
 
 def missing_table(runs, summaries) -> pd.DataFrame:
     """The recipe's plan per group (:func:`ferlib.missing.recipe_missing`): columns
-    :data:`MISSING_COLUMNS` (``runs``: not committed yet, of ``planned``)."""
-    return pd.DataFrame(recipe_missing(runs, summaries=summaries), columns=MISSING_COLUMNS)
+    :data:`MISSING_COLUMNS` (``runs``: not committed yet, of ``planned``; ``needs``
+    None for runs from scratch) plus ``group``."""
+    rows = recipe_missing(runs, summaries=summaries)
+    frame = pd.DataFrame(rows, columns=["group", *MISSING_COLUMNS])
+    frame["needs"] = [row["needs"] or None for row in rows]
+    return frame
+
+
+#: The plan's groups in a sentence: ``{group: (one run, several runs)}``.
+GROUP_WORDS = {"recipe": ("final run of the recipe on FER2013", "final runs of the recipe on FER2013"),
+               "ablation": ("run of its ablation", "runs of its ablation"),
+               "fine-tune": ("fine-tune of its network", "fine-tunes of its network")}
 
 
 def missing_sentence(missing: pd.DataFrame) -> str:
-    """The runs still to train and the compute they need, in one sentence (empty when
-    none is missing)."""
+    """The runs still to train (:func:`missing_table`) and the compute they need, in one
+    sentence: ``"These 30 runs (2 final runs of the recipe on FER2013, 24 runs of its
+    ablation and 4 fine-tunes of its network) need about 74 CPU-hours on a 2-core
+    processor."``; empty when none is missing."""
     left = missing[missing["runs"] > 0]
     if left.empty:
         return ""
     count = int(left["runs"].sum())
-    parts = [f"{row.runs} of {row.what} ({row.cpu})" for row in left.itertuples()]
-    return (f"{count} run{'s' if count > 1 else ''} of the recipe {'are' if count > 1 else 'is'} not committed "
-            f"yet: {'; '.join(parts)}. Together they need {cpu_words(float(left['seconds'].sum()))} on a "
-            f"{CPU_CORES}-core processor.")
+    parts = [f"{row.runs} {GROUP_WORDS[row.group][row.runs > 1]}" for row in left.itertuples()]
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    what = f"This run ({listed}) needs" if count == 1 else f"These {count} runs ({listed}) need"
+    return f"{what} {cpu_words(float(left['seconds'].sum()))} of training on a {CPU_CORES}-core processor."
 
 
 # --------------------------------------------------------------------------- the findings
@@ -319,6 +344,16 @@ def glues(runs) -> dict:
             "protocol": percent_text(protocol["accuracy"]),
             "protocol_interval": percent_interval_text(protocol["accuracy"], protocol["low"], protocol["high"]),
             "protocol_seeds": str(protocol["seeds"]), "goal": percent_text(GOAL_ACCURACY, 0)}
+
+
+def setting_glues(recipe: str = DEFAULT_RECIPE) -> dict:
+    """The recipe's settings the page's prose names, as text, from
+    :data:`ferlib.recipe.RECIPES`: ``plateau_factor``, ``plateau_patience``,
+    ``crop_padding`` (pixels), ``rotation_degrees``, ``learning_rate``, ``epochs``."""
+    fields = recipe_fields(recipe)
+    return {"plateau_factor": f"{fields['plateau_factor']:g}", "plateau_patience": str(fields["plateau_patience"]),
+            "crop_padding": str(fields["crop_padding"]), "rotation_degrees": f"{fields['rotation_degrees']:g}",
+            "learning_rate": f"{fields['learning_rate']:g}", "epochs": str(fields["epochs"])}
 
 
 def _best_step(ablation: pd.DataFrame) -> str | None:
@@ -344,7 +379,8 @@ def recipe_findings(runs, summaries, *, recipe: str = DEFAULT_RECIPE) -> list:
     if final is None:
         lines.append("No run of the recipe is committed yet, so the question stays open: this page gives the "
                      "recipe, the ablation that will test each of its steps on validation, and the runs still "
-                     f"to train. {missing_sentence(missing)}")
+                     "to train.")
+        lines.append(missing_sentence(missing))
         return lines
     reach = percent_interval_text(final["accuracy"], final["low"], final["high"])
     over = (f"over {int(final['seeds'])} seeds (t-interval)" if final["interval"] == "t over seeds"
