@@ -60,6 +60,9 @@ FIELD_NOTES = {
     "batch_size": ("images per update", "the protocol's"),
     "balance": ("class oversampling in each epoch", BOTH),
 }
+#: The fields of the recipe's augmentation and test-time views; the others are its
+#: optimisation (:func:`choices_table`'s ``part``).
+AUGMENTATION_FIELDS = ("augment", "augmentation", "flip", "crop_padding", "rotation_degrees", "erasing", "tta")
 #: Values in words, per field.
 VALUE_WORDS = {
     "optimizer": {"adam": "Adam", "sgd-nesterov": "SGD, Nesterov momentum"},
@@ -114,6 +117,7 @@ def protocol_config():
 
 def choices_table(recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
     """One row per field the recipe sets (:data:`ferlib.recipe.RECIPES`), in its order:
+    ``part`` (``"optimisation"``, or ``"augmentation"`` for :data:`AUGMENTATION_FIELDS`),
     ``setting`` (the config field), ``what`` (:data:`FIELD_NOTES`), ``recipe`` and
     ``protocol`` (the value in words, or :data:`NOT_USED`), ``source``. ``ValueError``
     for a field without a note."""
@@ -124,9 +128,10 @@ def choices_table(recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
         if field not in FIELD_NOTES:
             raise ValueError(f"the recipe sets {field!r}, which FIELD_NOTES does not describe")
         what, source = FIELD_NOTES[field]
-        rows.append({"setting": field, "what": what, "recipe": setting_text(ours, field),
-                     "protocol": setting_text(theirs, field), "source": source})
-    return pd.DataFrame(rows, columns=["setting", "what", "recipe", "protocol", "source"])
+        rows.append({"part": "augmentation" if field in AUGMENTATION_FIELDS else "optimisation", "setting": field,
+                     "what": what, "recipe": setting_text(ours, field), "protocol": setting_text(theirs, field),
+                     "source": source})
+    return pd.DataFrame(rows, columns=["part", "setting", "what", "recipe", "protocol", "source"])
 
 
 def cell_changes(cell: str, recipe: str = DEFAULT_RECIPE) -> str:

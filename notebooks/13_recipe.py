@@ -52,15 +52,18 @@ findings.box(recipe_results.recipe_findings(committed_runs, summaries))
 #
 # Each setting the recipe changes (`ferlib.recipe.RECIPES`), its value beside the
 # protocol's for Model 2 on FER2013 (whose learning rate is a stated deviation,
-# {doc}`09_protocol`), and where it comes from. A setting marked "not used" has no effect
-# on that training: momentum belongs to SGD, the plateau's factor to the plateau schedule,
-# the steps of the augmentation to the recipe's augmentation.
+# {doc}`09_protocol`), and where it comes from: first how the network is optimised, then
+# how its training images are augmented and its test images viewed. A setting marked
+# "not used" has no effect on that training: momentum belongs to SGD, the plateau's
+# factor to the plateau schedule, the steps of the augmentation to the recipe's
+# augmentation.
 
 # %% tags=["hide-input"]
-fmt.table(recipe_results.choices_table(),
-          [fmt.code("setting"), fmt.text("what", "what it is"), fmt.text("recipe", "the recipe"),
-           fmt.text("protocol", "the protocol"), fmt.text("source", "the recipe's value from")],
-          filename="recipe-choices.csv")
+choices = recipe_results.choices_table()
+columns = [fmt.code("setting"), fmt.text("what", "what it is"), fmt.text("recipe", "the recipe"),
+           fmt.text("protocol", "the protocol"), fmt.text("source", "the recipe's value from")]
+display(fmt.table(choices[choices["part"] == "optimisation"], columns, filename="recipe-optimisation.csv"))
+fmt.table(choices[choices["part"] == "augmentation"], columns, filename="recipe-augmentation.csv")
 
 # %% [markdown]
 # ### What is chosen on which images

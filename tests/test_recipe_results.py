@@ -281,6 +281,11 @@ def test_the_choices_table_has_every_setting_of_the_recipe_beside_the_protocols(
     assert table.loc["momentum", "protocol"] == table.loc["crop_padding", "protocol"] == recipe_results.NOT_USED
     assert table.loc["epochs", "protocol"] == str(protocol.epochs)
     assert table["source"].str.len().min() > 0
+    assert set(table.loc[list(recipe_results.AUGMENTATION_FIELDS), "part"]) == {"augmentation"}
+    assert set(table.drop(list(recipe_results.AUGMENTATION_FIELDS))["part"]) == {"optimisation"}
+    from ferlib.chapter import VISIBLE_ROWS
+
+    assert table["part"].value_counts().max() <= VISIBLE_ROWS  # the page shows each part open
 
 
 def test_a_recipe_setting_without_a_note_is_refused(monkeypatch):
