@@ -349,10 +349,10 @@ def recipe_missing(runs, *, summaries=None, seeds=None) -> list:
             one = config_images(next(p for p in plan if p.group == "recipe").config, summaries)
             parts = []
             if absent:
-                parts.append(f"the recipe's FER2013 {_seeds_words(absent)}, not committed yet (see above)")
+                parts.append(f"the recipe's FER2013 {_seeds_words(absent)}, still to train (see above)")
             if present:
-                parts.append(f"the weights of the recipe's FER2013 {_seeds_words(present)}, which committed "
-                             f"results do not keep ({cpu_words(one / recipe_rate(model)[1])}"
+                parts.append(f"the weights of the recipe's FER2013 {_seeds_words(present)}, which the "
+                             f"published results do not keep ({cpu_words(one / recipe_rate(model)[1])}"
                              f"{' each' if len(present) > 1 else ''} to train again)")
             needs = "; ".join(parts)
         rows.append({"group": group, "what": what, "planned": len(members), "runs": len(left),

@@ -380,11 +380,11 @@ def recipe_findings(runs, summaries, *, recipe: str = DEFAULT_RECIPE) -> list:
     final = ours.iloc[-1] if len(ours) else None
     protocol = (f"the protocol reaches {values['protocol_interval']} on PrivateTest over "
                 f"{values['protocol_seeds']} seed{'s' if values['protocol_seeds'] != '1' else ''}"
-                if values["protocol_seeds"] != "0" else "no run of the protocol's is committed")
+                if values["protocol_seeds"] != "0" else "the protocol has no run of it")
     lines = [f"The paper reports {values['paper_exact']} for Model 2 on FER2013; {protocol}."]
     missing = missing_table(runs, summaries)
     if final is None:
-        lines.append("No run of the recipe is committed yet, so the question stays open: this page gives the "
+        lines.append("The recipe has no run yet, so the question stays open: this page gives the "
                      "recipe, the ablation that will test each of its steps on validation, and the runs still "
                      "to train.")
         lines.append(missing_sentence(missing))

@@ -149,13 +149,13 @@ fmt.table(recipe_results.accuracy_table(committed_runs),
            fmt.percent_interval("accuracy", "low", "high", "PrivateTest [95% interval]"),
            fmt.text("interval", "interval"), fmt.percent("val_accuracy", "PublicTest (validation)")],
           missing="not given (the paper prints one number)",
-          notes=[] if final_runs else ["No run of the recipe is committed yet: its rows appear here once one is."],
+          notes=[] if final_runs else ["The recipe has no run yet: its rows appear here with its first run."],
           filename="recipe-privatetest.csv")
 
 # %% [markdown]
 # ```{glue:figure} recipe_curves
 # :name: fig-recipe-curves
-# :alt: Accuracy and loss per epoch of the recipe's runs on FER2013 and of the protocol's runs of the same seeds, training solid and validation dashed; a line of text where no run of the recipe is committed yet.
+# :alt: Accuracy and loss per epoch of the recipe's runs on FER2013 and of the protocol's runs of the same seeds, training solid and validation dashed; a line of text while the recipe has no run yet.
 #
 # Where training stops: accuracy and loss per epoch on the training part (solid) and on
 # validation (dashed) of each run of the recipe, then of the protocol's run of the same
@@ -165,12 +165,12 @@ fmt.table(recipe_results.accuracy_table(committed_runs),
 # %% tags=["remove-cell"]
 histories = recipe_results.recipe_histories(committed_runs)
 glue_figure("recipe_curves", figures.training_curves_figure(histories) if histories else
-            placeholder_figure("No run of the recipe is committed yet"))
+            placeholder_figure("The recipe has no run yet"))
 
 # %% [markdown]
 # ### The ablation on validation
 #
-# Each cell with committed runs: its mean validation accuracy over its seeds, and its
+# Each cell with runs: its mean validation accuracy over its seeds, and its
 # change from the recipe's mean in percentage points (a cell that costs accuracy shows a
 # negative change).
 
@@ -180,7 +180,7 @@ fmt.table(ablation[ablation["seeds"] > 0],
           [fmt.text("cell"), fmt.number("seeds"), fmt.percent("val_mean", "PublicTest, mean"),
            fmt.points("val_sd", "sd over seeds (points)", sign=False),
            fmt.points("val_change", "change from the recipe (points)")],
-          empty="No run of the ablation is committed yet: the plan above lists its cells.",
+          empty="The ablation has no run yet: the plan above lists its cells.",
           filename="recipe-ablation.csv")
 
 # %% [markdown]
@@ -198,13 +198,13 @@ fmt.table(recipe_results.transfer_table(committed_runs),
            fmt.percent("protocol_start", "protocol's start"), fmt.percent("recipe_start", "recipe's start"),
            fmt.points_with_p("gain_vs_scratch", "p_vs_scratch", "gain on scratch (points, p)"),
            fmt.points_with_p("gain_vs_protocol", "p_vs_protocol", "gain on the protocol's start (points, p)")],
-          missing="the protocol's run of this seed is not committed",
-          empty="No fine-tune of the recipe's network is committed yet.", filename="recipe-transfer.csv")
+          missing="the protocol has no run of this seed",
+          empty="The recipe's network has no fine-tune yet.", filename="recipe-transfer.csv")
 
 # %% [markdown]
 # ## The runs still to train
 #
-# The runs the question needs, by group, those not committed yet and the training they
+# The runs the question needs, by group, those still to train and the training they
 # take on a 2-core processor. The FER2013 runs are counted at the recipe's measured
 # training rate (`benchmarks/recipe.py`, its CPU time per image on a 2-core AMD EPYC), the
 # fine-tunes at the protocol's; each run's images are counted from its own settings and
@@ -213,11 +213,11 @@ fmt.table(recipe_results.transfer_table(committed_runs),
 # %% tags=["hide-input"]
 missing = recipe_results.missing_table(committed_runs, summaries)
 display(fmt.table(missing, [fmt.text("what"), fmt.number("planned", "runs planned"),
-                            fmt.number("runs", "not committed"), fmt.number("images", "training images"),
+                            fmt.number("runs", "still to train"), fmt.number("images", "training images"),
                             fmt.text("cpu", "training time"), fmt.text("rate", "measured rate"),
                             fmt.text("needs", "they start from")],
                   missing="nothing (trained from scratch)", filename="recipe-missing.csv"))
-Markdown(recipe_results.missing_sentence(missing) or "Every run of the recipe is committed.")
+Markdown(recipe_results.missing_sentence(missing) or "Every run of the recipe is in.")
 
 # %% [markdown]
 # With the real data, the commands that train them, in this order (a fine-tune needs the

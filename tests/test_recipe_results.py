@@ -165,13 +165,13 @@ def test_an_empty_results_folder_gives_the_missing_state(empty_results):
     assert table["seconds"].sum() == pytest.approx(expected)
     oversampled = next(p for p in plan if p.cell == "class oversampling").config
     assert missing.config_images(oversampled, summaries) > missing.config_images(plan[0].config, summaries)
-    assert "not committed yet" in table["needs"].iloc[-1] and table["needs"].iloc[0] is None
+    assert "still to train (see above)" in table["needs"].iloc[-1] and table["needs"].iloc[0] is None
     sentence = recipe_results.missing_sentence(table)
     assert sentence.startswith(f"These {len(plan)} runs (2 final runs of the recipe on FER2013, ")
     assert f"need {missing.cpu_words(expected)} of training on a 2-core processor" in sentence
     lines = recipe_results.recipe_findings(runs, summaries)
-    assert "no run of the protocol's is committed" in lines[0]
-    assert lines[1].startswith("No run of the recipe is committed yet") and lines[-1] == sentence
+    assert "the protocol has no run of it" in lines[0]
+    assert lines[1].startswith("The recipe has no run yet") and lines[-1] == sentence
     assert len(recipe_results.accuracy_table(runs)) == 1  # the paper's number alone
     assert recipe_results.transfer_table(runs).empty
     assert (recipe_results.ablation_results(runs)["seeds"] == 0).all()
