@@ -220,8 +220,9 @@ display(fmt.table(missing, [fmt.text("what"), fmt.number("planned", "runs planne
 Markdown(recipe_results.missing_sentence(missing) or "Every run of the recipe is in.")
 
 # %% [markdown]
-# With the real data, the commands that train them, in this order (a fine-tune needs the
-# weights of the recipe's FER2013 run of its seed in the same run store):
+# With the real data, the commands that train them, in this order (a fine-tune starts
+# from the weights of the recipe's FER2013 run of its seed, kept in the folder `--store`
+# names):
 #
 # ```bash
 # python -m ferlib recipe --data-dir DATA --store runs/paper --seeds 0-1 --cells recipe
