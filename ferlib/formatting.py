@@ -304,6 +304,13 @@ def gains_by_seed(column: str = "by_seed", header: str = "gain (McNemar p) by se
         f"{seed}: {points_text(gain)} (p {p_text(p)})" for seed, (gain, p) in dict(values).items()))
 
 
+def points_with_p(column: str, p_column: str, header: str) -> Column:
+    """A difference in percentage points with its p-value in one cell: ``"+3.1 (p 0.012)"``
+    (a dash where the difference is missing)."""
+    return Column(header, lambda row: DASH if is_missing(row[column]) else
+                  f"{points_text(row[column])} (p {p_text(row[p_column])})", "right")
+
+
 def yes_no(column: str, header: str | None = None) -> Column:
     """A flag as ``yes`` / ``no``."""
     return Column(header if header is not None else column.replace("_", " "),

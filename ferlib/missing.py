@@ -16,6 +16,12 @@ committed runs:
 The resumption state of a run being trained depends on a local run store, so it is
 printed by ``python -m ferlib missing --store DIR`` and never written to
 ``missing.json``, which follows from the committed results alone.
+
+Beyond the paper's experiments, ``python -m ferlib missing`` also prints the runs that test
+the fine-tune gain beyond the paper's split (:func:`transfer_missing`) and those of the
+modern recipe (:func:`recipe_missing`, at the recipe's own measured rate,
+:data:`RECIPE_CPU_IMAGES_PER_S`); neither is an experiment of the paper, so neither is
+written to ``missing.json``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from ferlib.campaign import transfer_jobs
 from ferlib.epochs import training_updates
 from ferlib.identity import run_id
 from ferlib.protocol import experiment_config, paper_dataset, protocol_dataset
+from ferlib.recipe_runs import PLAN_GROUPS, planned_done, recipe_plan
 from ferlib.results import (
     MISSING_FILE,
     PAPER_RESULTS,
@@ -48,6 +55,15 @@ CPU_CORES = 2
 #: no bfloat16 units; ``benchmarks/throughput.py``), Model 2 from the manifests of its
 #: committed FER2013 runs of the protocol (the same processor, no augmentation).
 CPU_IMAGES_PER_S = {1: {"tensorflow": 62, "jax": 97}, 2: {"tensorflow": 530}, 3: {"tensorflow": 31, "jax": 22}}
+#: Training images per second of the modern recipe (:mod:`ferlib.recipe`) with Model 2 on
+#: :data:`CPU_CORES` CPU cores, float32, batch 64, TensorFlow (its augmenter, SGD with
+#: Nesterov momentum, label smoothing): ``python benchmarks/recipe.py --steps 10`` on the
+#: same 2-core AMD EPYC as the rates above measured 6.69 ms of CPU time per image, so
+#: :data:`CPU_CORES` / 6.69 ms. It ran beside another training job, which inflates CPU
+#: time: the same measurement gave the paper's training 6.90 ms per image, where its
+#: committed runs trained at 530 images/s, so this rate errs on the slow side. The
+#: ablation's cells are counted at the same rate.
+RECIPE_CPU_IMAGES_PER_S = {2: {"tensorflow": 299}}
 #: The backends' names in the reasons.
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX"}
 
@@ -63,7 +79,13 @@ def run_images(key, summaries) -> int:
     counted by :func:`ferlib.epochs.training_updates` from the class counts of its training
     part in ``summaries`` (``{name: summary}`` of ``datasets.json``, as
     :func:`ferlib.results.read_dataset_summaries` reads it)."""
-    config = experiment_config("paper", key, data="real")
+    return config_images(experiment_config("paper", key, data="real"), summaries)
+
+
+def config_images(config, summaries) -> int:
+    """Training images a run of ``config`` draws in all: its epochs times the images of one
+    epoch (:func:`ferlib.epochs.training_updates`), counted from the class counts of its
+    data set's training part in ``summaries`` (as :func:`run_images`)."""
     if config.dataset not in summaries or "train" not in summaries[config.dataset].get("counts", {}):
         raise ValueError(f"the data summary has no training counts of {config.dataset!r}: a run's size is "
                          f"counted from them (results/paper/datasets.json)")
@@ -91,7 +113,12 @@ def rate_words(model: int) -> str:
 def cpu_time(images: int, model: int) -> str:
     """``images`` of ``model`` on :data:`CPU_CORES` CPU cores with its fastest backend, in words ("about
     32 min", "about 11 CPU-hours")."""
-    seconds = images / fastest_backend(model)[1]
+    return cpu_words(images / fastest_backend(model)[1])
+
+
+def cpu_words(seconds: float) -> str:
+    """Seconds of training on :data:`CPU_CORES` CPU cores in words: ``"about 32 min"``,
+    ``"about 11 CPU-hours"``."""
     if seconds < 5400:
         return f"about {max(1, round(seconds / 60))} min"
     return f"about {round(seconds / 3600)} CPU-hours"
@@ -275,3 +302,67 @@ def _paired_split_seeds(runs, *, models) -> set:
 
 def _paper_name(dataset: str) -> str:
     return paper_dataset(dataset)
+
+
+# --------------------------------------------------------------------------- the modern recipe's runs
+
+
+def recipe_rate(model: int = 2) -> tuple:
+    """``(backend, images/s)``: the fastest measured training rate of the modern recipe on
+    ``model`` (:data:`RECIPE_CPU_IMAGES_PER_S`)."""
+    if model not in RECIPE_CPU_IMAGES_PER_S:
+        raise ValueError(f"the recipe's training rate is measured for Model(s) {sorted(RECIPE_CPU_IMAGES_PER_S)} "
+                         f"only, not Model {model} (benchmarks/recipe.py --model {model} measures it)")
+    return max(RECIPE_CPU_IMAGES_PER_S[model].items(), key=lambda item: item[1])
+
+
+def recipe_missing(runs, *, summaries=None, seeds=None) -> list:
+    """The runs of the modern recipe's plan (:func:`ferlib.recipe_runs.recipe_plan`) not
+    among ``runs`` (e.g. the committed ones), per group of the plan, with the compute they
+    need: ``[{"group", "what", "planned", "runs", "seeds", "images", "seconds", "cpu",
+    "rate", "needs"}]``, a row for every group (``runs`` 0 where all are there):
+    ``planned`` and ``runs`` (missing) count runs, ``seeds`` the training seeds of the
+    missing ones, ``images`` the training images they draw (each counted from its own
+    config and the class counts of ``summaries``, by default those of ``results/paper``),
+    ``seconds`` their training time on :data:`CPU_CORES` CPU cores (FER2013 runs at the
+    recipe's measured rate, :data:`RECIPE_CPU_IMAGES_PER_S`, the fine-tunes at the
+    protocol's, :data:`CPU_IMAGES_PER_S`), ``cpu`` the same in words, ``rate`` the rate in
+    words, and ``needs`` what they start from (empty for runs from scratch)."""
+    runs = list(runs)
+    summaries = read_dataset_summaries(PAPER_RESULTS) if summaries is None else summaries
+    plan = recipe_plan() if seeds is None else recipe_plan(seeds=seeds)
+    done = planned_done(plan, runs)
+    rows = []
+    for group, what in PLAN_GROUPS.items():
+        members = [(i, planned) for i, planned in enumerate(plan) if planned.group == group]
+        left = [planned for i, planned in members if i not in done]
+        model = members[0][1].config.model
+        backend, rate = fastest_backend(model) if group == "fine-tune" else recipe_rate(model)
+        images = sum(config_images(planned.config, summaries) for planned in left)
+        seconds = images / rate
+        needs = ""
+        if group == "fine-tune" and left:
+            starts = sorted({planned.seed for planned in left})
+            committed = {plan[i].seed for i in done if plan[i].group == "recipe"}
+            absent = [seed for seed in starts if seed not in committed]
+            present = [seed for seed in starts if seed in committed]
+            one = config_images(next(p for p in plan if p.group == "recipe").config, summaries)
+            parts = []
+            if absent:
+                parts.append(f"the recipe's FER2013 {_seeds_words(absent)}, still to train (see above)")
+            if present:
+                parts.append(f"the weights of the recipe's FER2013 {_seeds_words(present)}, which the "
+                             f"published results do not keep ({cpu_words(one / recipe_rate(model)[1])}"
+                             f"{' each' if len(present) > 1 else ''} to train again)")
+            needs = "; ".join(parts)
+        rows.append({"group": group, "what": what, "planned": len(members), "runs": len(left),
+                     "seeds": sorted({planned.seed for planned in left}), "images": images, "seconds": seconds,
+                     "cpu": cpu_words(seconds) if left else "none",
+                     "rate": f"{rate:,} images/s with {BACKEND_TITLES[backend]}", "needs": needs})
+    return rows
+
+
+def _seeds_words(seeds) -> str:
+    """``"run of seed 0"`` or ``"runs of seeds 0, 1"``."""
+    many = len(seeds) > 1
+    return f"run{'s' if many else ''} of seed{'s' if many else ''} {', '.join(map(str, seeds))}"

@@ -97,10 +97,8 @@ def recipe_config(cell: str = "recipe", *, model: int = ABLATION_MODEL, dataset:
     """The config of one ablation cell: the profile's experiment config (with its stated
     deviations), the recipe on top, then the cell's change, then ``overrides`` (``None``
     values ignored, as from the command line)."""
-    # saves start-up time: Keras loads TensorFlow, and the command line reads the recipes
-    # while it builds its options, before the data and training code (scikit-learn) load
-    import keras
-
+    # saves start-up time: the command line reads the recipes while it builds its options,
+    # before the data and training code (scikit-learn) load
     from ferlib.protocol import experiment_config
 
     if cell not in ABLATION:
@@ -108,7 +106,12 @@ def recipe_config(cell: str = "recipe", *, model: int = ABLATION_MODEL, dataset:
         raise ValueError(f"cell must be one of {known}, got {cell!r}"
                          + (" (it is read from the recipe's runs, not trained)" if cell in EVALUATION_CELLS else ""))
     given = {name: value for name, value in overrides.items() if value is not None}
-    settings = {"backend": keras.backend.backend(), **recipe_fields(recipe), **ABLATION[cell], **given}
+    if "backend" not in given:
+        # saves start-up time: Keras loads TensorFlow, needed only to name the backend
+        import keras
+
+        given["backend"] = keras.backend.backend()
+    settings = {**recipe_fields(recipe), **ABLATION[cell], **given}
     return experiment_config(profile, (model, dataset, None), data=data, seed=seed, **settings)
 
 

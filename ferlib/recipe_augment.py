@@ -36,7 +36,7 @@ import numbers
 import keras
 import numpy as np
 
-from ferlib.augment import ClipToRange, VALUE_RANGE, _layer_seeds
+from ferlib.augment import ClipToRange, VALUE_RANGE, _check_seed, _faces_as_batch, _layer_seeds, _to_uint8
 from ferlib.labels import IMAGE_SIZE
 
 #: Random erasing's share of the image area and aspect ratio (torchvision's defaults).
@@ -215,3 +215,60 @@ def ten_crop_proba(model, images, *, padding: int = 4, batch_size: int = 256) ->
     probs = np.asarray(model.predict(flat, batch_size=batch_size, verbose=0), dtype=np.float64)
     mean = probs.reshape(tens, n, -1).mean(axis=0)
     return (mean / mean.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- the figures' grids
+
+#: The panels of :func:`recipe_augmentation_grid`, in order.
+RECIPE_GRID_KEYS = ("original", "flip", "crop", "rotation", "erasing", "all together")
+#: The five windows of :func:`ten_crop_views`, in order (views 5-9 are their mirror images).
+TEN_CROP_WINDOWS = ("top left", "top right", "bottom left", "bottom right", "centre")
+
+
+def recipe_augmentation_grid(images, seed: int = 0, *, crop_padding: int = 4, rotation_degrees: float = 10.0,
+                             erasing: float = 0.5) -> dict:
+    """Each step of the recipe's augmentation alone, and all of them together, on the
+    same faces.
+
+    Args:
+        images: ``(k, 48, 48)`` or ``(k, 48, 48, 1)`` faces, values in 0..255.
+        seed: seeds every augmenter, so the figure is reproducible.
+        crop_padding, rotation_degrees, erasing: the recipe's magnitudes
+            (:func:`make_recipe_augmenter`).
+
+    Returns:
+        ``{panel: (k, 48, 48) uint8}`` with the keys of :data:`RECIPE_GRID_KEYS` in that
+        order. So that every panel shows its step, the flip and erasing panels apply them
+        to every face, where training does so with probability 1/2 and ``erasing``;
+        ``"all together"`` is the training augmenter itself.
+    """
+    batch = _faces_as_batch(images)
+    seed = _check_seed(seed)
+    if seed is None:
+        raise ValueError("recipe_augmentation_grid needs an int seed, got None")
+    off = dict(flip=False, crop_padding=0, rotation_degrees=0.0, erasing=0.0)
+    settings = {
+        "crop": {**off, "crop_padding": crop_padding},
+        "rotation": {**off, "rotation_degrees": rotation_degrees},
+        "erasing": {**off, "erasing": 1.0},
+        "all together": dict(flip=True, crop_padding=crop_padding, rotation_degrees=rotation_degrees,
+                             erasing=erasing),
+    }
+    grid = {"original": _to_uint8(batch), "flip": _to_uint8(batch[:, :, ::-1, :])}
+    for name, kwargs in settings.items():
+        grid[name] = _to_uint8(make_recipe_augmenter(seed=seed, **kwargs)(batch, training=True))
+    return {key: grid[key] for key in RECIPE_GRID_KEYS}
+
+
+def ten_crop_grid(image, padding: int = 4) -> dict:
+    """The ten test views of one face (:func:`ten_crop_views`) as
+    ``{window: (2, 48, 48) uint8}``: for each window of :data:`TEN_CROP_WINDOWS`, the view
+    and its mirror image."""
+    face = np.asarray(image)
+    if face.ndim == 3 and face.shape[-1] == 1:
+        face = face[..., 0]
+    if face.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"image must have shape ({IMAGE_SIZE}, {IMAGE_SIZE}[, 1]), got {np.shape(image)}")
+    views = ten_crop_views(face[None], padding)[:, 0]
+    half = len(TEN_CROP_WINDOWS)
+    return {name: np.stack([views[i], views[i + half]]).astype(np.uint8) for i, name in enumerate(TEN_CROP_WINDOWS)}

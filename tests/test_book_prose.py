@@ -99,7 +99,7 @@ def test_the_name_check_finds_each_banned_variant():
 
 #: The parts whose pages are chapters (not the landing page, the glossary and the page
 #: for teachers, or the appendices): each ends with exercises.
-EXERCISE_PARTS = ("Results", "The study, section by section", "Evidence")
+EXERCISE_PARTS = ("Results", "The study, section by section", "Beyond the paper", "Evidence")
 EXERCISE = re.compile(r"^(`{3,})\{exercise\}[^\n]*\n:label: *(\S+)", re.M)
 SOLUTION = re.compile(r"^`{3,}\{solution\} *(\S+)", re.M)
 
@@ -113,7 +113,8 @@ def test_every_chapter_has_an_exercise_with_its_solution():
     """At least one exercise per chapter, each with one solution on the same page, and
     no label used twice in the book."""
     chapters = [entry for entry in ENTRIES if entry.part in EXERCISE_PARTS]
-    assert {"07_results", "12_transfer", "conclusions", "method", "09_protocol"} <= {e.name for e in chapters}
+    assert {"07_results", "12_transfer", "conclusions", "method", "09_protocol", "13_recipe"} <= {
+        e.name for e in chapters}
     problems, seen = [], {}
     for entry in chapters:
         labels, solved = exercises(page_markdown(entry))
@@ -137,10 +138,10 @@ def test_exercises_are_found_with_either_fence():
 
 
 #: The pages on which each statistical term of :data:`ferlib.formatting.GLOSSARY_TERMS`
-#: links to the glossary where it is first used: the landing page, the paper's sections
-#: and the transfer chapter.
+#: links to the glossary where it is first used: the landing page, the paper's sections,
+#: the transfer chapter and the recipe's.
 TERM_PAGES = ("00_summary", "01_datasets", "02_architectures", "03_augmentation", "04_training_curves",
-              "05_confusion_matrices", "06_emotion_analysis", "12_transfer")
+              "05_confusion_matrices", "06_emotion_analysis", "12_transfer", "13_recipe")
 
 
 def glued_where_known(markdown: str, values: dict) -> str:

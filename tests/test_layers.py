@@ -30,10 +30,10 @@ LAYERS = {
              "datasets", "synthetic", "pack", "splits", "stats", "evaluation", "epochs", "augment", "models",
              "training", "store", "experiment", "baselines", "leakage", "diagnostics", "protocol", "results",
              "study", "missing", "campaign_files", "campaign", "campaign_import", "destinations", "excerpt",
-             "options", "interrupt", "schedule", "recipe_augment", "recipe_training", "recipe", "predict",
-             "transfer_runs"),
+             "options", "interrupt", "schedule", "recipe_augment", "recipe_training", "recipe", "recipe_runs",
+             "predict", "transfer_runs"),
     "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "summary", "provenance",
-               "chapter", "book", "launch", "sphinxext"),
+               "recipe_results", "chapter", "book", "launch", "sphinxext"),
     "command": ("cli", "__main__", "commands"),
 }
 #: What a comment beside an import inside a function must say.

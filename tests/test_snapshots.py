@@ -13,7 +13,7 @@ import types
 
 import pytest
 
-from ferlib import book, claims, compare, diagnostics, findings, missing, protocol, results, study, summary
+from ferlib import book, claims, compare, diagnostics, findings, missing, protocol, recipe_results, results, study, summary
 from book_sources import abstract_text, landing_values
 from snapshot_files import UPDATE_VARIABLE, check, render, wants_update
 
@@ -98,6 +98,21 @@ def test_the_protocols_departures_and_the_missing_runs(committed, snapshot):
         "Choices": [f"{choice.name}: {choice.ours} | {choice.why}" for choice in protocol.protocol_choices(summaries)],
         "Missing runs": [f"{key}: {entry['reason']}" for entry in missing.missing_entries(RESULTS)
                          for key in [tuple(entry["key"])]],
+    })
+
+
+def test_the_recipe_page(committed, snapshot):
+    """The recipe page's box, its settings beside the protocol's, what each cell of its
+    ablation changes, and the runs still to train with the compute they need."""
+    runs, summaries = committed["runs"], committed["summaries"]
+    missing_runs = recipe_results.missing_table(runs, summaries)
+    snapshot("recipe", {
+        "What we found": recipe_results.recipe_findings(runs, summaries),
+        "Choices": [f"{row.setting}: {row.recipe} | protocol: {row.protocol} | {row.source}"
+                    for row in recipe_results.choices_table().itertuples()],
+        "Ablation": [f"{row.cell}: {row.changes} ({row.how})" for row in recipe_results.ablation_plan().itertuples()],
+        "Runs still to train": [f"{row.what}: {row.runs} of {row.planned}, {row.cpu}; {row.needs or 'from scratch'}"
+                                for row in missing_runs.itertuples()],
     })
 
 

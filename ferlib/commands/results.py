@@ -92,12 +92,18 @@ def cmd_missing(args) -> int:
             if state is not None:
                 print(f"  {resumption_text(state, args.store)}")
     # saves start-up time: a command loads only what it runs
-    from ferlib.missing import transfer_missing
+    from ferlib.missing import CPU_CORES, recipe_missing, transfer_missing
     from ferlib.results import committed_runs, read_dataset_summaries
 
-    for row in transfer_missing(committed_runs(folder), summaries=read_dataset_summaries(folder)):
+    runs, summaries = committed_runs(folder), read_dataset_summaries(folder)
+    for row in transfer_missing(runs, summaries=summaries):
         print(f"model {row['model']}, {row['what']}: {row['runs']} runs not committed, {row['cpu']} on 2 CPU "
               f"cores; they need {row['needs']}")
+    for row in recipe_missing(runs, summaries=summaries):
+        if row["runs"]:
+            print(f"beyond the paper, {row['what']}: {row['runs']} of {row['planned']} runs not committed, "
+                  f"{row['cpu']} on {CPU_CORES} CPU cores at {row['rate']}"
+                  + (f"; they need {row['needs']}" if row["needs"] else ""))
     if args.save:
         print(f"wrote {save_missing(folder)} ({len(entries)} experiments)")
     return 0
