@@ -95,10 +95,11 @@ def config_images(config, summaries) -> int:
     return config.epochs * epoch["epoch_images"]
 
 
-def fastest_backend(model: int) -> tuple:
+def fastest_backend(model: int, rates=None) -> tuple:
     """``(backend, images/s)``: the backend that trains ``model`` fastest on :data:`CPU_CORES` CPU cores
-    (:data:`CPU_IMAGES_PER_S`)."""
-    return max(CPU_IMAGES_PER_S[model].items(), key=lambda item: item[1])
+    (``rates``, ``{model: {backend: images/s}}``; by default the protocol's, :data:`CPU_IMAGES_PER_S`)."""
+    rates = CPU_IMAGES_PER_S if rates is None else rates
+    return max(rates[model].items(), key=lambda item: item[1])
 
 
 def rate_words(model: int) -> str:
@@ -274,8 +275,7 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
             start = cpu_time(run_images((model, "fer2013", None), summaries), model)
             needs = (f"the FER2013 run of Model {model}, not trained yet ({start})"
                      if (model, "fer2013", None) not in have else
-                     f"the weights of Model {model}'s FER2013 run{'s' if len(seeds) > 1 else ''} of seed"
-                     f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, which are not kept with the results "
+                     f"the weights of Model {model}'s FER2013 {_seeds_words(seeds)}, which are not kept with the results "
                      f"({start}{' each' if len(seeds) > 1 else ''} to train again)")
             splits = {(model, _paper_name(job.config.dataset), job.config.split_seed) for job in chosen
                       if job.config.protocol == "paper"}
@@ -313,7 +313,7 @@ def recipe_rate(model: int = 2) -> tuple:
     if model not in RECIPE_CPU_IMAGES_PER_S:
         raise ValueError(f"the recipe's training rate is measured for Model(s) {sorted(RECIPE_CPU_IMAGES_PER_S)} "
                          f"only, not Model {model} (benchmarks/recipe.py --model {model} measures it)")
-    return max(RECIPE_CPU_IMAGES_PER_S[model].items(), key=lambda item: item[1])
+    return fastest_backend(model, RECIPE_CPU_IMAGES_PER_S)
 
 
 def recipe_missing(runs, *, summaries=None, seeds=None) -> list:

@@ -165,13 +165,15 @@ def ablation_plan(recipe: str = DEFAULT_RECIPE, seeds=ABLATION_SEEDS) -> pd.Data
 # --------------------------------------------------------------------------- PrivateTest
 
 
-def _seed_row(what: str, accuracies, n: int, val) -> dict:
-    """A row of :func:`accuracy_table` for ``accuracies`` over seeds (one run: its Wilson
-    interval on ``n`` test images; several: the t-interval of their mean)."""
+def _seed_row(what: str, runs) -> dict:
+    """A row of :func:`accuracy_table` for the test accuracies of ``runs`` over seeds (one
+    run: its Wilson interval on its test images; several: the t-interval of their mean)."""
+    accuracies = [run.metrics["test"]["accuracy"] for run in runs]
+    val = [run.metrics["val"]["accuracy"] for run in runs]
     row = {"what": what, "seeds": len(accuracies), "accuracy": np.nan, "low": np.nan, "high": np.nan,
            "interval": None, "val_accuracy": float(np.mean(val)) if len(val) else np.nan}
     if len(accuracies) == 1:
-        low, high = stats.accuracy_bounds(accuracies[0], n)
+        low, high = stats.accuracy_bounds(accuracies[0], runs[0].metrics["test"]["n"])
         row.update(accuracy=float(accuracies[0]), low=low, high=high, interval="Wilson")
     elif accuracies:
         summary = stats.seed_summary(accuracies)
@@ -184,9 +186,7 @@ def protocol_summary(runs) -> dict:
     """The protocol's Model 2 on FER2013 over its seeds among ``runs``: ``seeds``,
     ``accuracy`` (mean test accuracy), ``low``, ``high`` (:func:`_seed_row`'s interval)."""
     found = protocol_seed_runs(runs, models=(ABLATION_MODEL,)).get(EXPERIMENT, [])
-    row = _seed_row("protocol", [run.metrics["test"]["accuracy"] for run in found],
-                    found[0].metrics["test"]["n"] if found else 0,
-                    [run.metrics["val"]["accuracy"] for run in found])
+    row = _seed_row("protocol", found)
     return {name: row[name] for name in ("seeds", "accuracy", "low", "high")}
 
 
@@ -205,16 +205,11 @@ def accuracy_table(runs, *, recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
     rows = [{"what": "the paper", "seeds": np.nan, "accuracy": paper.ACCURACY[EXPERIMENT], "low": np.nan,
              "high": np.nan, "interval": None, "val_accuracy": np.nan}]
     if protocol:
-        rows.append(_seed_row(f"the protocol, mean over {len(protocol)} seeds",
-                              [run.metrics["test"]["accuracy"] for run in protocol], protocol[0].metrics["test"]["n"],
-                              [run.metrics["val"]["accuracy"] for run in protocol]))
+        rows.append(_seed_row(f"the protocol, mean over {len(protocol)} seeds", protocol))
     for run in ours:
-        rows.append(_seed_row(f"the recipe, seed {run.config.seed}", [run.metrics["test"]["accuracy"]],
-                              run.metrics["test"]["n"], [run.metrics["val"]["accuracy"]]))
+        rows.append(_seed_row(f"the recipe, seed {run.config.seed}", [run]))
     if len(ours) > 1:
-        rows.append(_seed_row(f"the recipe, mean over {len(ours)} seeds",
-                              [run.metrics["test"]["accuracy"] for run in ours], ours[0].metrics["test"]["n"],
-                              [run.metrics["val"]["accuracy"] for run in ours]))
+        rows.append(_seed_row(f"the recipe, mean over {len(ours)} seeds", ours))
     return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
 
 
