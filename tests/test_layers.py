@@ -31,7 +31,7 @@ LAYERS = {
              "training", "store", "experiment", "baselines", "leakage", "diagnostics", "protocol", "results",
              "study", "missing", "campaign_files", "campaign", "campaign_import", "destinations", "excerpt",
              "options", "interrupt", "schedule", "recipe_augment", "recipe_training", "recipe", "recipe_runs",
-             "predict", "transfer_runs"),
+             "predict", "transfer_runs", "precision_check"),
     "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "summary", "provenance",
                "recipe_results", "chapter", "book", "launch", "sphinxext"),
     "command": ("cli", "__main__", "commands"),
