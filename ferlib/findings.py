@@ -986,3 +986,33 @@ def transfer_missing_sentences(rows) -> list:
         else:
             lines.append(f"Model {row['model']}: {row['runs']} {row['what']}, {size}")
     return lines
+
+
+def precision_check_sentences(check: pd.DataFrame, validated) -> list:
+    """What the bfloat16 equivalence check says, from :func:`ferlib.tables.precision_check_table`
+    and :func:`ferlib.precision_check.validated_models` (a set of model numbers): a sentence
+    on the finished cells, one on those still waiting, and which models may train on
+    FER2013 in bfloat16."""
+    done = check[~check["verdict"].str.startswith("waiting")]
+    waiting = check[check["verdict"].str.startswith("waiting")]
+    lines = []
+    if len(done):
+        differ = done[done["verdict"] == "differs"]
+        worst = done.loc[done["difference"].abs().idxmax()]
+        lines.append(f"{len(done) - len(differ)} of {len(done)} finished cells are equivalent; the largest "
+                     f"difference of means is {points_text(worst['difference'] / 100)} points (Model {worst['model']}, "
+                     f"{dataset_title(worst['dataset'])})."
+                     + (" " + "; ".join(f"Model {row.model} on {dataset_title(row.dataset)} differs by "
+                                       f"{points_text(row.difference / 100)} points" for row in differ.itertuples()) + "."
+                        if len(differ) else ""))
+    if len(waiting):
+        runs = int(waiting["verdict"].str.extract(r"(\d+)")[0].astype(int).sum())
+        lines.append(f"{len(waiting)} of {len(check)} cells still wait for {runs} "
+                     f"run{'s' if runs != 1 else ''}.")
+    models = sorted(int(m) for m in validated)
+    named = (f"Model {models[0]}" if len(models) == 1 else f"Models {_listed(models)}") if models else ""
+    lines.append(f"bfloat16 is validated for {named}: "
+                 f"{'its FER2013 run' if len(models) == 1 else 'their FER2013 runs'} may use it as a stated "
+                 f"deviation."
+                 if models else "No model is validated yet: every run of the protocol trains in float32.")
+    return lines

@@ -28,11 +28,17 @@ check as its evidence. A model with a failing cell trains in float32. Fine-tunes
 runs on JAFFE and CK+ stay in float32 whatever the verdict: they are cheap.
 
     precision_verdict([0.62, 0.55, 0.60], [0.60, 0.57, 0.58])   # {"passes": True, ...}
+    check_plan()                   # the bfloat16 configs the check trains
+    check_cells(committed_runs())  # each cell's runs and verdict (or what it waits for)
+    validated_models(committed_runs())   # {1, 2}: models allowed bfloat16 on FER2013
 """
 
 from __future__ import annotations
 
 import math
+
+from ferlib.protocol import FINETUNE_SOURCE, experiment_config, experiment_key, paper_dataset
+from ferlib.results import is_paper_config
 
 #: The models checked on the small data sets, and the data sets (the protocol's names).
 CHECK_MODELS = (1, 2, 3)
@@ -86,3 +92,87 @@ def _accuracies(values, name: str) -> list:
                 or math.isnan(value):
             raise ValueError(f"{name}: accuracies are fractions in [0, 1], got {value!r}")
     return [float(value) for value in values]
+
+
+def check_keys() -> list:
+    """The check's cells as ``(model, dataset, bfloat16 seeds, float32 seeds)``, data sets by
+    the protocol's names (``"jaffe"``, ``"ckplus7"``, ``"fer2013"``), in table order."""
+    cells = [(model, dataset, CHECK_SEEDS, CHECK_SEEDS) for model in CHECK_MODELS for dataset in CHECK_DATASETS]
+    cells.append((FER2013_CHECK_MODEL, FINETUNE_SOURCE, FER2013_CHECK_SEEDS, CHECK_SEEDS))
+    return cells
+
+
+def check_config(model: int, dataset: str, seed: int, *, precision: str = CHECKED_PRECISION,
+                 backend: str = "tensorflow"):
+    """The config of one run of the check: the protocol's run from scratch of ``model`` on
+    ``dataset`` (real data, its stated deviations) with ``seed`` and ``precision``."""
+    return experiment_config("paper", (int(model), dataset, None), data="real", seed=seed, backend=backend,
+                             precision=precision)
+
+
+def check_plan(*, backend: str = "tensorflow") -> list:
+    """The bfloat16 configs the check trains, cell by cell (:func:`check_keys`); the float32
+    runs it compares them with are the protocol's."""
+    return [check_config(model, dataset, seed, backend=backend)
+            for model, dataset, seeds, _ in check_keys() for seed in seeds]
+
+
+def _cell_of(config):
+    """``(model, dataset)`` of the check cell whose run ``config`` is, in either precision
+    (the protocol's run of a checked seed in float32, the check's run in bfloat16), or ``None``."""
+    if config.data != "real" or config.is_finetune or config.precision not in (REFERENCE_PRECISION,
+                                                                               CHECKED_PRECISION):
+        return None
+    model, dataset, _ = experiment_key(config)
+    for cell_model, cell_dataset, checked_seeds, reference_seeds in check_keys():
+        if (cell_model, paper_dataset(cell_dataset)) != (model, dataset):
+            continue
+        if config.precision == REFERENCE_PRECISION:
+            ok = config.seed in reference_seeds and is_paper_config(config, seed=None)
+        else:
+            ok = config.seed in checked_seeds and config == check_config(
+                model, cell_dataset, config.seed, backend=config.backend)
+        return (cell_model, cell_dataset) if ok else None
+    return None
+
+
+def check_cells(runs) -> list:
+    """Each cell of the check with its runs among ``runs`` (oldest first, e.g.
+    :func:`ferlib.results.committed_runs`; a newer run of a seed replaces an older one)
+    and, once both precisions have every seed, its verdict.
+
+    Returns:
+        one dict per cell of :func:`check_keys`, in order: ``model``, ``dataset``,
+        ``reference`` and ``checked`` (``{seed: Run}``, float32 and bfloat16), ``waiting``
+        (how many runs are still missing) and ``verdict`` (:func:`precision_verdict`, or
+        ``None`` while runs are missing).
+    """
+    found = {}
+    for run in runs:
+        cell = _cell_of(run.config)
+        if cell is not None:
+            side = "reference" if run.config.precision == REFERENCE_PRECISION else "checked"
+            found.setdefault((cell, side), {})[run.config.seed] = run
+    cells = []
+    for model, dataset, checked_seeds, reference_seeds in check_keys():
+        reference = dict(sorted(found.get(((model, dataset), "reference"), {}).items()))
+        checked = dict(sorted(found.get(((model, dataset), "checked"), {}).items()))
+        waiting = (len(set(reference_seeds) - set(reference)) + len(set(checked_seeds) - set(checked)))
+        verdict = None if waiting else precision_verdict(
+            [run.metrics["test"]["accuracy"] for run in reference.values()],
+            [run.metrics["test"]["accuracy"] for run in checked.values()])
+        cells.append({"model": model, "dataset": dataset, "reference": reference, "checked": checked,
+                      "waiting": waiting, "verdict": verdict})
+    return cells
+
+
+def validated_models(runs) -> set:
+    """The models for which bfloat16 passes the check among ``runs``: every cell of the model
+    and the FER2013 cell have their runs and pass (the rule in the module docstring)."""
+    cells = check_cells(runs)
+    fer2013 = [cell for cell in cells if cell["dataset"] == FINETUNE_SOURCE]
+    if not all(cell["verdict"] and cell["verdict"]["passes"] for cell in fer2013):
+        return set()
+    return {model for model in CHECK_MODELS
+            if all(cell["verdict"] and cell["verdict"]["passes"] for cell in cells
+                   if cell["model"] == model and cell["dataset"] != FINETUNE_SOURCE)}

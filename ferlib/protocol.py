@@ -130,10 +130,10 @@ def experiment_config(profile: str, key, *, data: str = "synthetic", **overrides
 
 def departures(config, profile: str = "paper") -> dict:
     """How a real-data config departs from its experiment's protocol config (same seed,
-    backend, precision and source run): ``{field: (value, protocol value)}``."""
+    backend and source run; a precision other than the protocol's is a departure): ``{field: (value, protocol value)}``."""
     expected = experiment_config(profile, experiment_key(config), data=config.data, seed=config.seed,
                                  source=config.source, source_run=config.source_run,
-                                 backend=config.backend, precision=config.precision)
+                                 backend=config.backend)
     ours, theirs = config.to_dict(), expected.to_dict()
     return {name: (ours[name], theirs[name]) for name in ours if ours[name] != theirs[name]}
 

@@ -197,13 +197,16 @@ def committed_runs(results_dir=PAPER_RESULTS) -> list:
 
 def is_paper_config(config, *, seed: int | None = 0, profile: str = "paper") -> bool:
     """Whether a config is the paper profile (or ``profile``) on the real data with the
-    given seed (``None``: its own seed; any backend and precision), with its experiment's
-    stated deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others."""
+    given seed (``None``: its own seed; any backend), with its experiment's stated
+    deviations (:data:`ferlib.protocol.EXPERIMENT_DEVIATIONS`) and no others. The numerical
+    precision is part of the protocol: float32 unless a stated deviation says otherwise,
+    so a bfloat16 run of the equivalence check (:mod:`ferlib.precision_check`) is no
+    protocol run."""
     if seed is None:
         seed = config.seed
     expected = experiment_config(profile, experiment_key(config), data="real", seed=seed,
                                  source=config.source, source_run=config.source_run,
-                                 backend=config.backend, precision=config.precision)
+                                 backend=config.backend)
     return config == expected
 
 
@@ -262,14 +265,14 @@ def other_starts(runs) -> set:
 def is_subject_fold(config, *, profile: str = "paper") -> bool:
     """Whether a config is one fold of the protocol's subject-independent evaluation
     (:func:`ferlib.protocol.subject_fold_config`): the paper profile (or ``profile``) on the
-    real data, from scratch, with its experiment's stated deviations, its own seed, fold, backend and
-    precision, and the split of :func:`ferlib.protocol.subject_protocol`. Such a run is
+    real data, from scratch, with its experiment's stated deviations, its own seed, fold and backend,
+    and the split of :func:`ferlib.protocol.subject_protocol`. Such a run is
     no protocol run of its experiment (:func:`is_paper_config`: it tests other images)."""
     if config.protocol == "paper" or config.is_finetune or config.data != "real":
         return False
     try:
         expected = subject_fold_config(profile, config.model, config.dataset, config.fold, data="real",
-                                       seed=config.seed, backend=config.backend, precision=config.precision)
+                                       seed=config.seed, backend=config.backend)
     except ValueError:  # a data set without subject folds, a fold out of range
         return False
     return config == expected
@@ -310,8 +313,8 @@ def runs_outside_protocol(runs) -> list:
 def is_subject_finetune_fold(config) -> bool:
     """Whether a config is one fold of the subject-independent evaluation fine-tuned from
     FER2013 (:func:`ferlib.protocol.subject_finetune_config`): the paper profile on the real
-    data, the fine-tune experiment's stated deviations, its own seed, fold, backend,
-    precision and source run, on the split of :func:`ferlib.protocol.subject_protocol`.
+    data, the fine-tune experiment's stated deviations, its own seed, fold, backend
+    and source run, on the split of :func:`ferlib.protocol.subject_protocol`.
     Neither a protocol run (:func:`is_paper_config`) nor a fold from scratch
     (:func:`is_subject_fold`)."""
     if config.protocol == "paper" or not config.is_finetune or config.data != "real":
@@ -320,7 +323,7 @@ def is_subject_finetune_fold(config) -> bool:
         return False
     try:
         expected = subject_finetune_config("paper", config.model, config.dataset, config.fold, data="real",
-                                           seed=config.seed, backend=config.backend, precision=config.precision,
+                                           seed=config.seed, backend=config.backend,
                                            source=config.source, source_run=config.source_run)
     except ValueError:  # a data set without subject folds, a fold out of range
         return False
@@ -338,15 +341,15 @@ def subject_finetune_fold_runs(runs, *, models=PAPER_MODELS) -> dict:
 def is_split_seed_run(config) -> bool:
     """Whether a config is an experiment of the protocol on another draw of the paper's
     split (:func:`ferlib.protocol.split_seed_config`): JAFFE or CK+, from scratch or
-    fine-tuned, the paper profile with its stated deviations, its own seed, backend and
-    precision, a split seed other than 0. Such a run tests other images than the protocol's
+    fine-tuned, the paper profile with its stated deviations, its own seed and backend, a
+    split seed other than 0. Such a run tests other images than the protocol's
     run of its experiment (:func:`is_paper_config` keeps split seed 0)."""
     if config.protocol != "paper" or config.split_seed == 0 or config.data != "real":
         return False
     try:
         expected = split_seed_config("paper", experiment_key(config), config.split_seed, data="real",
                                      seed=config.seed, source=config.source, source_run=config.source_run,
-                                     backend=config.backend, precision=config.precision)
+                                     backend=config.backend)
     except ValueError:  # FER2013 keeps its official split
         return False
     return config == expected

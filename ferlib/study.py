@@ -127,12 +127,11 @@ def cell_config(cell: str, *, model: int, dataset: str, seed: int, profile: str 
 def source_config(config, *, profile: str = "paper"):
     """The from-scratch config a fine-tune round's ``config`` starts from: the protocol's
     run of the same model and seed on :data:`FINETUNE_SOURCE` (with that experiment's
-    stated deviations, e.g. Model 2's FER2013 learning rate), same data kind, backend and
-    precision."""
+    stated deviations, e.g. Model 2's FER2013 learning rate), same data kind and backend."""
     if not config.is_finetune:
         raise ValueError(f"{config.label()}: not a fine-tune, so it has no source run")
     return experiment_config(profile, (config.model, config.source, None), data=config.data, seed=config.seed,
-                             backend=config.backend, precision=config.precision)
+                             backend=config.backend)
 
 
 def is_protocol_alias(cell: str, config, *, profile: str = "paper", round: str = DEFAULT_ROUND) -> bool:
@@ -142,8 +141,7 @@ def is_protocol_alias(cell: str, config, *, profile: str = "paper", round: str =
     if cell == "protocol":
         return False
     protocol = cell_config("protocol", model=config.model, dataset=config.dataset, seed=config.seed,
-                           profile=profile, data=config.data, round=round, backend=config.backend,
-                           precision=config.precision)
+                           profile=profile, data=config.data, round=round, backend=config.backend)
     return dataclasses.replace(protocol, source_run=config.source_run) == config
 
 
@@ -222,8 +220,7 @@ def cell_of(config, *, profile: str = "paper", round: str = DEFAULT_ROUND) -> st
     for cell in round_cells(round):
         try:
             expected = cell_config(cell, model=config.model, dataset=config.dataset, seed=config.seed,
-                                   profile=profile, data=config.data, backend=config.backend,
-                                   precision=config.precision, round=round)
+                                   profile=profile, data=config.data, backend=config.backend, round=round)
         except ValueError:
             continue
         if dataclasses.replace(expected, source_run=config.source_run) == config:

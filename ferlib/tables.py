@@ -260,3 +260,44 @@ def updates_table(summaries: Mapping, *, profile: str = "paper") -> pd.DataFrame
                                                  min_epoch_images=preset.get("min_epoch_images"))}
             for name, summary in summaries.items()]
     return pd.DataFrame(rows, columns=["dataset", "train_images", "epoch_images", "updates_per_epoch", "updates"])
+
+
+def precision_check_table(cells) -> pd.DataFrame:
+    """The bfloat16 equivalence check as a table, one row per cell of
+    :func:`ferlib.precision_check.check_cells` (in its order).
+
+    Columns: ``model``, ``dataset``; ``float32_seeds`` and ``bfloat16_seeds`` (how many
+    runs of each precision); ``float32_mean``, ``float32_low``, ``float32_high`` (mean test
+    accuracy and the seeds' range, fractions); ``bfloat16_mean``; ``difference`` (bfloat16
+    minus float32, percentage points); ``seeds_by_seed`` (``"seed: float32 / bfloat16"``
+    accuracies in percent, for the seeds with both); ``verdict``: ``"equivalent"`` (within
+    the margin), ``"equivalent (within the seed range)"``, ``"differs"``, or ``"waiting for
+    N runs"``. Means and differences are missing (NaN) where a precision has no run.
+    """
+    rows = []
+    for cell in cells:
+        reference = {seed: run.metrics["test"]["accuracy"] for seed, run in cell["reference"].items()}
+        checked = {seed: run.metrics["test"]["accuracy"] for seed, run in cell["checked"].items()}
+        reference_mean = float(np.mean(list(reference.values()))) if reference else np.nan
+        checked_mean = float(np.mean(list(checked.values()))) if checked else np.nan
+        verdict = cell["verdict"]
+        if verdict is None:
+            words = f"waiting for {cell['waiting']} run" + ("s" if cell["waiting"] != 1 else "")
+        elif verdict["within_margin"]:
+            words = "equivalent"
+        elif verdict["within_range"]:
+            words = "equivalent (within the seed range)"
+        else:
+            words = "differs"
+        paired = [f"{seed}: {100 * reference[seed]:.1f} / {100 * checked[seed]:.1f}"
+                  for seed in sorted(set(reference) & set(checked))]
+        rows.append({"model": cell["model"], "dataset": cell["dataset"],
+                     "float32_seeds": len(reference), "bfloat16_seeds": len(checked),
+                     "float32_mean": reference_mean,
+                     "float32_low": min(reference.values()) if reference else np.nan,
+                     "float32_high": max(reference.values()) if reference else np.nan,
+                     "bfloat16_mean": checked_mean, "difference": 100 * (checked_mean - reference_mean),
+                     "seeds_by_seed": "; ".join(paired), "verdict": words})
+    columns = ["model", "dataset", "float32_seeds", "bfloat16_seeds", "float32_mean", "float32_low",
+               "float32_high", "bfloat16_mean", "difference", "seeds_by_seed", "verdict"]
+    return pd.DataFrame(rows, columns=columns)
