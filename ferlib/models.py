@@ -102,13 +102,22 @@ def _conv(filters, kernel_size, padding, name, seeds):
     )
 
 
-def _dense(units, activation, name, seeds):
+def _dense(units, activation, name, seeds, *, dtype=None):
     return keras.layers.Dense(
         units,
         activation=activation,
         kernel_initializer=seeds.kernel_initializer(),
         name=name,
+        dtype=dtype,
     )
+
+
+def _output(num_classes, name, seeds):
+    """The softmax output layer, computed in float32 whatever the dtype policy: under
+    ``mixed_bfloat16`` a bfloat16 softmax gives probabilities that sum to 1 only within
+    about 0.2%, and the loss would be taken on them (Keras' mixed-precision guide keeps
+    the output layer in float32). Under float32 it is the same layer."""
+    return _dense(num_classes, "softmax", name, seeds, dtype="float32")
 
 
 def _dropout(rate, name, seeds):
@@ -177,7 +186,7 @@ def _dense_head(num_classes, dropout, seeds):
         _dropout(dropout, "dropout_1", seeds),
         _dense(1024, "relu", "dense_2", seeds),
         _dropout(dropout, "dropout_2", seeds),
-        _dense(num_classes, "softmax", "dense_3", seeds),
+        _output(num_classes, "dense_3", seeds),
     ]
 
 
@@ -275,7 +284,7 @@ def _model_3_layers(num_classes, seeds):
         _dropout(0.4, "dropout_6", seeds),
         _dense(128, "relu", "dense_3", seeds),
         _dropout(0.5, "dropout_7", seeds),
-        _dense(num_classes, "softmax", "dense_4", seeds),
+        _output(num_classes, "dense_4", seeds),
     ]
     return layers
 

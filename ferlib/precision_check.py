@@ -1,7 +1,8 @@
 """Is bfloat16 training equivalent to float32 for these networks? The rule, fixed first.
 
 Keras' ``mixed_bfloat16`` policy computes convolutions and products in bfloat16 and
-keeps the weights in float32. On a processor with bfloat16 units (AVX512_BF16, AMX)
+keeps the weights in float32 (and the networks keep their softmax output in float32:
+:func:`ferlib.models.build_model`). On a processor with bfloat16 units (AVX512_BF16, AMX)
 it trains Model 1 about 2.4 times as fast as float32, so the long FER2013 runs could
 use it. Whether it changes what the networks learn is an empirical question; this
 module states the test and its margin *before* any bfloat16 run is looked at, and

@@ -81,7 +81,7 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 # ## bfloat16 against float32
 #
 # A processor with bfloat16 units trains Model 1 more than twice as fast in Keras'
-# `mixed_bfloat16` policy (products in bfloat16, weights kept in float32) as in float32,
+# `mixed_bfloat16` policy (products in bfloat16; weights and the softmax output in float32) as in float32,
 # which would shorten the long FER2013 runs. Whether the networks then learn the same
 # thing is tested before any run of the protocol relies on it, by a rule fixed in advance
 # (`ferlib.precision_check`). Each cell trains one network from scratch under the

@@ -158,3 +158,18 @@ def test_forward_flops_count_the_multiply_adds_of_convolutions_and_dense_layers(
     assert found["AVX2"] and found["AVX-512"] and found["AVX512_BF16"] and not found["AMX"]
     assert not any(throughput.cpu_extensions(tmp_path / "absent").values())
     assert throughput.training_flops(2) == 3 * forward_flops(models.build_model(2))
+
+
+@pytest.mark.parametrize("model_id", [1, 2, 3])
+def test_the_softmax_stays_float32_under_mixed_bfloat16(model_id):
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = models.build_model(model_id, seed=0)
+        images = np.random.default_rng(0).uniform(0, 255, (4, 48, 48, 1)).astype("float32")
+        probabilities = keras.ops.convert_to_numpy(model(images))
+        assert model.layers[-2].compute_dtype == "bfloat16", "the rest of the network computes in bfloat16"
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert model.layers[-1].compute_dtype == "float32" and probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
