@@ -201,7 +201,7 @@ def transfer_jobs(profile, *, models, committed, **settings) -> list:
 
 def plan_jobs(*, profile="paper", phases=PHASES, models=PAPER_MODELS, seeds=(1, 2), study_models=(1, 3),
               subject_models=(2,), finetune_models=(2,), transfer_models=PAPER_MODELS, committed=(), backend,
-              precision="float32") -> list:
+              precision=None) -> list:
     """Every job of the campaign, in the order they are tried (see the module docstring).
 
     ``committed``: the runs already in the results folder (:func:`ferlib.results.committed_runs`).

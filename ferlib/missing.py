@@ -260,7 +260,7 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
     paired = _paired_split_seeds(runs, models=models)
     found = []
     for model in models:
-        jobs = transfer_jobs("paper", models=(model,), committed=runs, backend="tensorflow", precision="float32")
+        jobs = transfer_jobs("paper", models=(model,), committed=runs, backend="tensorflow", precision=None)
         fold_jobs = [j for j in jobs if j.config.protocol != "paper"]
         scratch = sum(j.source is None for j in fold_jobs)
         for what, chosen in ((f"runs on the subject-independent folds ({len(fold_jobs) - scratch} fine-tuned, "

@@ -44,7 +44,7 @@ def transfer_plan(model: int, *, results_dir=PAPER_RESULTS, training_seeds=(0, 1
     if not seeds or any(s < 0 for s in seeds):
         raise ValueError(f"training_seeds must be whole numbers of at least 0, got {training_seeds!r}")
     jobs = transfer_jobs("paper", models=(int(model),), committed=committed_runs(results_dir), backend=backend,
-                         precision="float32", training_seeds=seeds)
+                         precision=None, training_seeds=seeds)
     return [job for job in jobs if job.config.protocol != "paper" or job.config.seed in seeds]
 
 

@@ -165,3 +165,30 @@ def test_sentences_count_cells_runs_and_name_the_validated_models():
     assert lines[1] == "5 of 7 cells still wait for 30 runs."
     assert lines[2].startswith("No model is validated yet")
     assert "Models 1 and 2" in precision_check_sentences(precision_check_table(cells), {1, 2})[-1]
+
+
+def test_every_bfloat16_deviation_of_the_protocol_is_validated_by_the_committed_check():
+    from ferlib.protocol import EXPERIMENT_DEVIATIONS, FINETUNE_SOURCE
+
+    validated = pc.validated_models(committed_runs())
+    for (model, dataset, source), entry in EXPERIMENT_DEVIATIONS["paper"].items():
+        if entry["settings"].get("precision", pc.REFERENCE_PRECISION) != pc.REFERENCE_PRECISION:
+            assert (dataset, source) == (FINETUNE_SOURCE, None), "bfloat16 is for a long FER2013 run only"
+            assert model in validated, f"Model {model} trains in bfloat16 without a passing check"
+
+
+def test_plans_follow_a_precision_deviation_of_the_protocol(monkeypatch):
+    """The campaign and the transfer plans take each run's precision from the protocol, so a
+    stated bfloat16 deviation of a FER2013 run reaches it (and only it) without an option."""
+    from ferlib import campaign, protocol
+
+    deviations = dict(protocol.EXPERIMENT_DEVIATIONS["paper"])
+    deviations[(3, "fer2013", None)] = {"settings": {"precision": "mixed_bfloat16"}, "reason": "a test"}
+    monkeypatch.setitem(protocol.EXPERIMENT_DEVIATIONS, "paper", deviations)
+    jobs = campaign.plan_jobs(phases=("protocol",), models=(3,), backend="tensorflow", committed=())
+    precisions = {(job.config.dataset, job.config.source): job.config.precision for job in jobs}
+    assert precisions[("fer2013", None)] == "mixed_bfloat16"
+    assert {p for key, p in precisions.items() if key != ("fer2013", None)} == {"float32"}
+    transfer = campaign.transfer_jobs("paper", models=(3,), committed=[], backend="tensorflow", precision=None)
+    assert transfer and all(job.config.precision == "float32" for job in transfer)
+    assert {job.source.precision for job in transfer if job.source is not None} == {"mixed_bfloat16"}

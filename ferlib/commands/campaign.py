@@ -82,7 +82,9 @@ def add_campaign(commands):
                         "the fold from scratch where it is not committed), and JAFFE and CK+ on split "
                         "seeds 1 and 2 (default: 1 2 3)")
     p.add_argument("--results", default=None, help="committed results (default: results/paper)")
-    p.add_argument("--precision", default="float32", help="Keras dtype policy: float32 (default) or mixed_bfloat16")
+    p.add_argument("--precision", default=None,
+                   help="Keras dtype policy of every run: float32 or mixed_bfloat16 (default: the protocol's, "
+                        "float32 but where a stated deviation says otherwise)")
     p.add_argument("--matmul-precision", choices=("float32",), default="float32",
                    help="JAX float32 matrix products: exact float32 (TF32 would change a run's "
                         "numbers but not its id, so it is not offered until the id covers it)")
