@@ -81,10 +81,11 @@ glue("model3_source", protocol.SOURCES["model 3"], display=False)
 # ## bfloat16 against float32
 #
 # A processor with bfloat16 units trains Model 1 more than twice as fast in Keras'
-# `mixed_bfloat16` policy (products in bfloat16; weights and the softmax output in float32) as in float32,
-# which would shorten the long FER2013 runs. Whether the networks then learn the same
-# thing is tested before any run of the protocol relies on it, by a rule fixed in advance
-# (`ferlib.precision_check`). Each cell trains one network from scratch under the
+# `mixed_bfloat16` policy ({term}`bfloat16` products; weights and the softmax output in
+# float32) as in float32, which would shorten the long FER2013 runs. Whether the networks
+# then learn the same thing is tested before any run of the protocol relies on it, by an
+# {term}`equivalence check` whose rule was fixed in advance (`ferlib.precision_check`).
+# Each cell trains one network from scratch under the
 # protocol, with the same seeds in both precisions and nothing else changed: the three
 # networks on JAFFE and CK+ (7 classes) with seeds 0 to 2, and Model 2 on FER2013 with
 # one bfloat16 seed against its three float32 seeds. A cell is equivalent when the mean
