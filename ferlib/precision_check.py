@@ -177,3 +177,14 @@ def validated_models(runs) -> set:
     return {model for model in CHECK_MODELS
             if all(cell["verdict"] and cell["verdict"]["passes"] for cell in cells
                    if cell["model"] == model and cell["dataset"] != FINETUNE_SOURCE)}
+
+
+def missing_check_runs(runs) -> list:
+    """The bfloat16 runs of :func:`check_plan` that ``runs`` lack (on any backend), in plan
+    order, as ``(model, dataset, seed)``; the float32 runs are the protocol's, which
+    ``python -m ferlib missing`` lists with the paper's experiments."""
+    have = set()
+    for cell in check_cells(runs):
+        have |= {(cell["model"], cell["dataset"], seed) for seed in cell["checked"]}
+    return [(config.model, config.dataset, config.seed) for config in check_plan()
+            if (config.model, config.dataset, config.seed) not in have]

@@ -192,3 +192,11 @@ def test_plans_follow_a_precision_deviation_of_the_protocol(monkeypatch):
     transfer = campaign.transfer_jobs("paper", models=(3,), committed=[], backend="tensorflow", precision=None)
     assert transfer and all(job.config.precision == "float32" for job in transfer)
     assert {job.source.precision for job in transfer if job.source is not None} == {"mixed_bfloat16"}
+
+
+def test_missing_check_runs_lists_the_bfloat16_runs_not_yet_there():
+    runs = [_run(pc.check_config(2, "jaffe", s), 0.6, f"b{s}") for s in (0, 2)]
+    missing = pc.missing_check_runs(runs)
+    assert len(missing) == 19 - 2
+    assert (2, "jaffe", 1) in missing and (2, "jaffe", 0) not in missing and (2, "fer2013", 0) in missing
+    assert missing[0] == (1, "jaffe", 0), "in the plan's order"

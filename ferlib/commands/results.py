@@ -104,6 +104,13 @@ def cmd_missing(args) -> int:
             print(f"beyond the paper, {row['what']}: {row['runs']} of {row['planned']} runs not committed, "
                   f"{row['cpu']} on {CPU_CORES} CPU cores at {row['rate']}"
                   + (f"; they need {row['needs']}" if row["needs"] else ""))
+    # saves start-up time: a command loads only what it runs
+    from ferlib.precision_check import CHECKED_PRECISION, missing_check_runs
+
+    for model, dataset, seed in missing_check_runs(runs):
+        print(f"the bfloat16 equivalence check: model {model} {dataset} seed {seed} not committed: python -m "
+              f"ferlib train --model {model} --dataset {dataset} --seed {seed} --precision {CHECKED_PRECISION} "
+              f"--profile paper --data-dir DATA")
     if args.save:
         print(f"wrote {save_missing(folder)} ({len(entries)} experiments)")
     return 0
