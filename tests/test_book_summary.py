@@ -64,6 +64,21 @@ def test_the_copied_config_turns_execution_off_and_the_root_one_executes(tmp_pat
     assert written["title"] == root_config["title"]
 
 
+def test_the_book_skips_hidden_folders_and_reads_its_chapters():
+    """`jupyter-book build .` run where pytest ran reads no page from .pytest_cache (its
+    README.md warned "not included in any toctree"), nor from another hidden folder."""
+    import yaml
+    from jupyter_book.config import yaml_to_sphinx
+    from sphinx.util.matching import Matcher
+
+    config = yaml_to_sphinx(yaml.safe_load((ROOT / "_config.yml").read_text()))[0]
+    excluded = Matcher(config.get("exclude_patterns", []))
+    for hidden in (".pytest_cache", ".benchmarks", ".github", ".venv", "notebooks/.ipynb_checkpoints", "_build"):
+        assert excluded(hidden), hidden
+    chapters = [entry.file for entry in book.toc_entries(ROOT)]
+    assert chapters and not [path for path in ("book", "notebooks", "_static", *chapters) if excluded(path)]
+
+
 def test_every_notebook_runs_with_the_published_book_as_its_default():
     """Executed without parameters (as `jupyter-book build .` executes them), a notebook
     reads the results in results/paper."""
