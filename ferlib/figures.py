@@ -11,12 +11,14 @@ a notebook shows a returned figure when it is a cell's last value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from ferlib.labels import EMOTIONS, IMAGE_SIZE, NUM_CLASSES
@@ -40,9 +42,61 @@ from ferlib.vocabulary import (  # noqa: F401 (the book's pages read the titles 
 #: (:func:`ferlib.chapter.figure_image`).
 DISPLAY_DPI = 100
 FIGURE_DPI = 200
+#: The margin, in inches, that :func:`ferlib.chapter.png_image` leaves around what a figure
+#: draws when it crops the figure (matplotlib's ``savefig.pad_inches``).
+CROP_PAD = 0.1
+#: The width a figure may take in the book's column, in CSS pixels, measured in Chromium:
+#: in a laptop's window 1280 px wide and in a phone's 430 px wide. A page shows a figure
+#: at its size (``DISPLAY_DPI``) or, where it is wider, shrunk to that width.
+COLUMN_PX = 672
+PHONE_COLUMN_PX = 382
+#: The smallest text a figure shows on a phone, in CSS pixels (``PHONE_COLUMN_PX``):
+#: matplotlib's default text, 10 pt in a figure 6.4 inches wide, shows at about 8.5; two
+#: panels side by side at 7.5 inches with 7 pt legends showed 5.
+PHONE_TEXT_PX = 7
 
 #: One colour per class, in the canonical order (matplotlib's tab10 subset).
 CLASS_COLOURS = ("#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f")
+
+
+def shown_scale(width: float, column_px: float = COLUMN_PX) -> float:
+    """How large a page shows a figure ``width`` inches wide in a column ``column_px`` CSS
+    pixels wide: 1 at its size (:data:`DISPLAY_DPI` pixels per inch, the crop's margins
+    included), less where the column shrinks it to its width."""
+    if width <= 0 or column_px <= 0:
+        raise ValueError(f"width and column_px must be positive, got {width!r} and {column_px!r}")
+    return min(1.0, column_px / ((width + 2 * CROP_PAD) * DISPLAY_DPI))
+
+
+def shown_text_px(figure: Figure, column_px: float = PHONE_COLUMN_PX) -> float:
+    """The height, in CSS pixels, of the smallest text of ``figure`` (titles, labels, tick
+    labels, legends, numbers on the marks) where a page shows it in a column ``column_px``
+    wide (:func:`shown_scale`); ``inf`` for a figure without text."""
+    figure.draw_without_rendering()  # lays out the ticks and the legends: every text is there
+    sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    return min(sizes, default=math.inf) * DISPLAY_DPI / 72 * shown_scale(figure.get_figwidth(), column_px)
+
+
+def readable_on_a_phone(figure: Figure, *, px: float = PHONE_TEXT_PX) -> Figure:
+    """Raise every text of ``figure`` smaller than it must be to show at least ``px`` CSS
+    pixels high on a phone (a column :data:`PHONE_COLUMN_PX` wide, :func:`shown_scale`)
+    to that size; the larger text stays as it is. Panels side by side shrink with their
+    figure to the phone's column; this keeps their words and numbers readable there.
+
+    Returns:
+        ``figure`` itself, its text changed in place: the least size, in points of the
+        figure, is ``px`` CSS pixels divided by the scale the phone shows the figure at.
+    """
+    least = math.ceil(10 * px * 72 / DISPLAY_DPI / shown_scale(figure.get_figwidth(), PHONE_COLUMN_PX)) / 10
+    for ax in figure.axes:
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            labels = axis.get_ticklabels(which="both")
+            if labels and min(label.get_fontsize() for label in labels) < least:
+                ax.tick_params(axis=name, which="both", labelsize=least)
+    for text in figure.findobj(Text):
+        if text.get_fontsize() < least:
+            text.set_fontsize(least)
+    return figure
 
 
 def _check_faces(images, name="images") -> np.ndarray:
@@ -110,7 +164,13 @@ def sample_faces_figure(images, labels, *, per_class: int = 4, seed: int = 0,
                                 ha="right", va="center")
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
+
+
+#: The class counts' width and the height of each data set's panel, in inches: a figure
+#: shown at its size in the book's column and at three quarters of it on a phone.
+COUNTS_WIDTH = 5.0
+COUNTS_PANEL_HEIGHT = 1.7
 
 
 def class_counts_figure(counts: Mapping, *, title: str | None = None) -> Figure:
@@ -122,29 +182,32 @@ def class_counts_figure(counts: Mapping, *, title: str | None = None) -> Figure:
         title: the figure's title.
 
     Returns:
-        a Figure with one axis per data set, each with 7 bars labelled with counts.
+        a Figure :data:`COUNTS_WIDTH` inches wide with one axis per data set, one above
+        the other (the class names under the lowest), each with 7 bars labelled with
+        counts.
     """
     if not counts:
         raise ValueError("counts is empty: give at least one data set")
-    # three panels fill the book's column at about their size: the counts stay readable
-    fig = Figure(figsize=(max(3.6, 2.45 * len(counts)), 3.0), layout="constrained")
-    axes = fig.subplots(1, len(counts), squeeze=False)[0]
-    for number, (ax, (name, per_class)) in enumerate(zip(axes, counts.items())):
+    # the panels one above the other, each as wide as the figure: a phone shows its counts
+    # at about their size, where three side by side were shrunk to half
+    fig = Figure(figsize=(COUNTS_WIDTH, COUNTS_PANEL_HEIGHT * len(counts) + 0.5), layout="constrained")
+    axes = fig.subplots(len(counts), 1, squeeze=False, sharex=True)[:, 0]
+    for ax, (name, per_class) in zip(axes, counts.items()):
         unknown = set(per_class) - set(EMOTIONS)
         if unknown:
             raise ValueError(f"counts[{name!r}]: unknown classes {sorted(unknown)}; expected {EMOTIONS}")
         values = [int(per_class.get(c, 0)) for c in EMOTIONS]
         bars = ax.bar(range(NUM_CLASSES), values, color=CLASS_COLOURS)
-        ax.bar_label(bars, fontsize=7)
-        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, rotation=45, ha="right", fontsize=8)
+        ax.bar_label(bars, labels=[f"{v:,}" for v in values], fontsize=8)
+        ax.set_xticks(range(NUM_CLASSES), EMOTIONS, fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
-        ax.set_title(f"{dataset_title(name)}: {sum(values):,} images", fontsize=9)
-        if number == 0:
-            ax.set_ylabel("images", fontsize=8)
-        ax.margins(y=0.15)
+        ax.set_title(f"{dataset_title(name)}: {sum(values):,} images", fontsize=9.5)
+        ax.set_ylabel("images", fontsize=8)
+        ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+        ax.margins(y=0.2)
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
 
 
 def balancing_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure:
@@ -171,7 +234,12 @@ def balancing_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure
     ax.set_ylim(0, 1.25 * max(1, float(table[["before", "after"]].to_numpy().max())))
     ax.legend(loc="upper left", ncol=2, frameon=False)  # above the bars, which stop at 1/1.25
     ax.set_title(title or "Class balance of the training set")
-    return fig
+    return readable_on_a_phone(fig)
+
+
+#: The widest an augmentation grid is drawn, in inches: shown at its size in the book's
+#: column, with 8 operations side by side (faces 0.8 inches, 48 pixels, wide).
+GRID_WIDTH = 6.5
 
 
 def augmentation_figure(grid: Mapping, *, title: str | None = None) -> Figure:
@@ -184,7 +252,7 @@ def augmentation_figure(grid: Mapping, *, title: str | None = None) -> Figure:
 
     Returns:
         a Figure with ``k`` rows (faces) and one column per operation, titled
-        with the operation's name.
+        with the operation's name; at most :data:`GRID_WIDTH` inches wide.
     """
     if not grid:
         raise ValueError("grid is empty")
@@ -193,7 +261,8 @@ def augmentation_figure(grid: Mapping, *, title: str | None = None) -> Figure:
     if len(sizes) != 1:
         raise ValueError(f"every grid entry must hold the same number of faces, got {sorted(sizes)}")
     k = sizes.pop()
-    fig = Figure(figsize=(1.2 * len(panels), 1.25 * k + 0.4), layout="constrained")
+    side = min(1.2, GRID_WIDTH / len(panels))  # a face's side in inches: the grid fits the column
+    fig = Figure(figsize=(side * len(panels), (side + 0.05) * k + 0.4), layout="constrained")
     axes = fig.subplots(k, len(panels), squeeze=False)
     for col, (name, faces) in enumerate(panels.items()):
         axes[0, col].set_title(name, fontsize=9)
@@ -201,7 +270,12 @@ def augmentation_figure(grid: Mapping, *, title: str | None = None) -> Figure:
             _show_face(axes[row, col], faces[row])
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
+
+
+#: The learning curves' width in inches: their two panels side by side are shown at their
+#: size in the book's column (:data:`COLUMN_PX`), so their text reads at its size.
+CURVES_WIDTH = 6.5
 
 
 def training_curves_figure(histories: Mapping, *, title: str | None = None) -> Figure:
@@ -214,8 +288,8 @@ def training_curves_figure(histories: Mapping, *, title: str | None = None) -> F
         title: the figure's title.
 
     Returns:
-        a Figure with ``len(histories)`` rows and 2 columns (accuracy, loss);
-        training is drawn solid, validation dashed.
+        a Figure :data:`CURVES_WIDTH` inches wide with ``len(histories)`` rows and 2
+        columns (accuracy, loss); training is drawn solid, validation dashed.
     """
     if not histories:
         raise ValueError("histories is empty")
@@ -224,34 +298,41 @@ def training_curves_figure(histories: Mapping, *, title: str | None = None) -> F
         missing = needed - set(history.columns)
         if missing:
             raise ValueError(f"history {label!r} lacks the columns {sorted(missing)}")
-    fig = Figure(figsize=(7.5, 2.2 * len(histories) + 0.5), layout="constrained")
+    # two panels side by side, shown at their size in the book's column (CURVES_WIDTH)
+    fig = Figure(figsize=(CURVES_WIDTH, 2.2 * len(histories) + 0.5), layout="constrained")
     axes = fig.subplots(len(histories), 2, squeeze=False)
     for row, (label, history) in enumerate(histories.items()):
         for col, metric in enumerate(("accuracy", "loss")):
             ax = axes[row, col]
             ax.plot(history["epoch"], history[metric], "-o", ms=3, label="train")
             ax.plot(history["epoch"], history[f"val_{metric}"], "--s", ms=3, label="validation")
-            ax.set_title(f"{label}: {metric}", fontsize=9)
+            ax.set_title(f"{label}: {metric}", fontsize=10)
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if metric == "accuracy":
                 ax.set_ylim(0, 1)
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=9)
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
+
+
+#: The confusion figure's width in inches: shown at its size in the book's column and at
+#: more than three quarters of it on a phone.
+CONFUSION_WIDTH = 4.8
 
 
 def confusion_figure(confusion, *, title: str | None = None) -> Figure:
-    """A confusion matrix as two heatmaps: counts (left) and each row normalised (right),
-    the layout of the paper's Tables 2-4.
+    """A confusion matrix as two heatmaps: counts (above) and each row normalised
+    (below), the numbers of the paper's Tables 2-4.
 
     Args:
         confusion: ``(7, 7)`` int counts, rows = true class, columns = predicted.
         title: the figure's title.
 
     Returns:
-        a Figure with two heatmap axes (plus a colour bar each), every cell annotated.
+        a Figure :data:`CONFUSION_WIDTH` inches wide with two heatmap axes, one above the
+        other (plus a colour bar each), every cell annotated.
     """
     confusion = np.asarray(confusion)
     if confusion.shape != (NUM_CLASSES, NUM_CLASSES):
@@ -260,8 +341,10 @@ def confusion_figure(confusion, *, title: str | None = None) -> Figure:
         raise ValueError("confusion must hold non-negative counts")
     totals = confusion.sum(axis=1, keepdims=True)
     normalised = np.divide(confusion, totals, out=np.zeros(confusion.shape), where=totals > 0)
-    fig = Figure(figsize=(8.6, 4.2), layout="constrained")  # shown about 700 px wide: numbers stay legible
-    axes = fig.subplots(1, 2)
+    # one heatmap above the other, each as wide as the figure: a phone shows their numbers
+    # at about their size, where two side by side were shrunk to half
+    fig = Figure(figsize=(CONFUSION_WIDTH, 2 * CONFUSION_WIDTH - 1.2), layout="constrained")
+    axes = fig.subplots(2, 1)
     panels = ((confusion, "counts", "d", None), (normalised, "normalised by true class", ".2f", 1.0))
     for ax, (values, name, fmt, vmax) in zip(axes, panels):
         image = ax.imshow(values, cmap="Blues", vmin=0, vmax=vmax)
@@ -278,7 +361,7 @@ def confusion_figure(confusion, *, title: str | None = None) -> Figure:
         ax.set_title(name)
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
 
 
 def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None,
@@ -329,7 +412,7 @@ def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None
                          fontsize=8)
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
 
 
 #: The study figure's layout, in inches: the height of one cell's row, the height a row of
@@ -416,7 +499,7 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)
 
 
 #: How each baseline of :data:`ferlib.vocabulary.BASELINES` is drawn: colour, line style.
@@ -495,4 +578,4 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8.5, frameon=False)
     if title:
         fig.suptitle(title)
-    return fig
+    return readable_on_a_phone(fig)

@@ -139,7 +139,7 @@ glue("faces_note", "The data sets' licences do not allow their photographs in th
 #
 # ```{glue:figure} class_counts
 # :name: fig-class-counts
-# :alt: Three bar charts, one per data set, with the number of images of each of the seven classes labelled on the bars.
+# :alt: Three bar charts, one per data set, one above the other, with the number of images of each of the seven classes labelled on the bars.
 #
 # Images per class in each data set. FER2013's classes are far from balanced; CK+ (7
 # classes) is half neutral.

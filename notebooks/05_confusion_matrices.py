@@ -104,10 +104,10 @@ result
 #
 # ```{glue:figure} confusion_fer2013
 # :name: fig-confusion-fer2013
-# :alt: Two seven-by-seven heatmaps of FER2013 test images, counts on the left and shares of each true class on the right, rows the true class and columns the predicted class, every cell labelled.
+# :alt: Two seven-by-seven heatmaps of FER2013 test images, counts above and shares of each true class below, rows the true class and columns the predicted class, every cell labelled.
 #
-# Confusion matrix on FER2013's test part (the paper's Table 2): counts (left) and each
-# row as shares of its true class (right); rows are the true class, columns the
+# Confusion matrix on FER2013's test part (the paper's Table 2): counts (above) and each
+# row as shares of its true class (below); rows are the true class, columns the
 # predicted one, so the diagonal holds the faces recognised.
 # ```
 

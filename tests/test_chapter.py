@@ -117,7 +117,7 @@ def test_a_figure_is_drawn_at_twice_the_pixels_a_page_shows_it_at():
 def test_the_books_heaviest_figures_stay_small_at_its_resolution():
     """The figures with the most marks, drawn from the results in the repository at the
     book's resolution, stay under MAX_FIGURE_KIB each: the summary figure and the
-    sensitivity study's."""
+    sensitivity study's (two panels side by side); their text reads on a phone."""
     from ferlib import compare, figures, results, study
 
     results_dir = chapter.project_root() / "results" / "paper"
@@ -131,3 +131,4 @@ def test_the_books_heaviest_figures_stay_small_at_its_resolution():
         png, width = chapter.png_image(figure)
         assert len(png) <= MAX_FIGURE_KIB * 1024, f"{name}: {len(png) // 1024} KiB"
         assert width <= 7.5 * figures.DISPLAY_DPI, f"{name}: {width} px wide, wider than the book's column"
+        assert figures.shown_text_px(figure) >= figures.PHONE_TEXT_PX, f"{name}: its text is too small on a phone"

@@ -64,8 +64,13 @@ def test_class_counts_one_panel_per_dataset_with_the_counts():
     assert fig.axes[1].get_title() == "JAFFE (synthetic): 21 images"
     three = figures.class_counts_figure({**counts, "ckplus7": {c: 1200 for c in EMOTIONS}})
     assert three.axes[2].get_title() == "CK+ (7 classes): 8,400 images"
-    # three panels at about the column's width (7.5 inches at most): the counts are not shrunk away
-    assert three.get_figwidth() <= 7.5 and min(t.get_fontsize() for t in three.axes[0].texts) >= 7
+    assert [t.get_text() for t in three.axes[2].texts] == ["1,200"] * 7
+    # one panel above the other, shown at its size in the book's column: the counts are not shrunk away
+    three.draw_without_rendering()
+    boxes = [ax.get_position() for ax in three.axes]
+    assert boxes[0].y0 > boxes[1].y1 and boxes[1].y0 > boxes[2].y1
+    assert figures.shown_scale(three.get_figwidth(), figures.COLUMN_PX) == 1
+    assert min(t.get_fontsize() for t in three.axes[0].texts) >= 7
     with pytest.raises(ValueError, match="unknown classes"):
         figures.class_counts_figure({"x": {"contempt": 3}})
 
@@ -109,12 +114,23 @@ def test_training_curves_plot_train_and_validation_per_run():
         figures.training_curves_figure({"x": history([0.1]).drop(columns="val_loss")})
 
 
+def test_learning_curves_fill_the_column_at_their_size():
+    """The learning curves (Figs. 7-9) are shown at their size, 90-100% of the book's
+    column wide, their smallest text at 7 pt or more (a CSS point is 4/3 CSS pixels)."""
+    fig = figures.training_curves_figure({"Model 2, scratch": history([0.2, 0.4, 0.5, 0.55])})
+    shown = (fig.get_figwidth() + 2 * figures.CROP_PAD) * figures.DISPLAY_DPI
+    assert 0.9 * figures.COLUMN_PX <= shown <= figures.COLUMN_PX
+    assert figures.shown_text_px(fig, figures.COLUMN_PX) >= 7 * 4 / 3
+
+
 def test_confusion_figure_shows_counts_and_row_normalised_values():
     confusion = np.diag([2, 1, 3, 4, 5, 6, 7])
     confusion[0, 1] = 2
     fig = figures.confusion_figure(confusion, title="t")
     heatmaps = image_axes(fig)
     assert len(heatmaps) == 2
+    fig.draw_without_rendering()
+    assert heatmaps[0].get_position().y0 > heatmaps[1].get_position().y1  # counts above, shares below
     np.testing.assert_array_equal(heatmaps[0].images[0].get_array(), confusion)
     np.testing.assert_allclose(heatmaps[1].images[0].get_array()[0, :2], [0.5, 0.5])
     texts = {t.get_text() for t in heatmaps[1].texts}
@@ -330,3 +346,64 @@ def test_accuracy_intervals_figure_draws_paper_ours_and_baselines():
         v for (m, d, s), v in paper.ACCURACY.items() if d == "jaffe")
     with pytest.raises(ValueError, match="lacks the columns"):
         figures.accuracy_intervals_figure(summary.drop(columns=["paper"]))
+
+
+def test_readable_on_a_phone_raises_only_the_small_text():
+    fig = Figure(figsize=(7.2, 3.0))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.legend(fontsize=5)
+    ax.set_title("large", fontsize=20)
+    ax.tick_params(labelsize=6)
+    ax.text(0.5, 0.5, "a note", fontsize=4)
+    assert figures.shown_text_px(fig) < 5
+    assert figures.readable_on_a_phone(fig) is fig
+    assert figures.shown_text_px(fig) >= figures.PHONE_TEXT_PX
+    assert ax.title.get_fontsize() == 20
+    assert figures.shown_text_px(Figure()) == float("inf")
+
+
+def test_shown_scale_is_the_columns_share_of_the_figure():
+    assert figures.shown_scale(7.2, 688) == pytest.approx(688 / 740)
+    assert figures.shown_scale(3.0, 688) == 1
+    with pytest.raises(ValueError, match="width"):
+        figures.shown_scale(0.0)
+
+
+def _summary():
+    from types import SimpleNamespace
+
+    from ferlib import compare
+
+    runs = [SimpleNamespace(metrics={"test": {"accuracy": a, "n": 42}}) for a in (0.5, 0.6, 0.7)]
+    baselines = pd.DataFrame([{"dataset": "jaffe", "n": 42, "majority": 0.14, "logistic_pixels": 0.69,
+                               "hog_logistic": 0.76}])
+    return compare.accuracy_summary({(2, "jaffe", None): runs}, baselines)
+
+
+#: Every figure of ferlib.figures drawn on small data, as the book draws it (the sensitivity
+#: study's figure is drawn from the repository's results in tests/test_chapter.py).
+PHONE_FIGURES = {
+    "sample faces": lambda: figures.sample_faces_figure(faces(21), np.arange(21) % 7, per_class=4, title="t"),
+    "class counts": lambda: figures.class_counts_figure(
+        {name: {c: 1000 + 937 * i for i, c in enumerate(EMOTIONS)} for name in ("fer2013", "ckplus7", "jaffe")}),
+    "balancing": lambda: figures.balancing_figure(pd.DataFrame({"emotion": list(EMOTIONS),
+                                                                "before": [5, 1, 2, 3, 4, 5, 6], "after": [6] * 7})),
+    "augmentation": lambda: figures.augmentation_figure(
+        {name: faces(4, seed=i) for i, name in enumerate(["original", "flip", "rotation", "zoom", "translation",
+                                                          "blur", "noise", "combined"])}),
+    "training curves": lambda: figures.training_curves_figure({f"Model {m}, scratch": history([0.2, 0.4, 0.5])
+                                                               for m in (1, 2, 3)}, title="t"),
+    "confusion": lambda: figures.confusion_figure(np.full((7, 7), 1234), title="t"),
+    "emotion analysis": lambda: figures.emotion_analysis_figure(faces(3), np.full((3, 7), 1 / 7), np.arange(3),
+                                                                captions=["a", "b", "c"], title="t"),
+    "accuracy intervals": lambda: figures.accuracy_intervals_figure(_summary()),
+}
+
+
+@pytest.mark.parametrize("name", PHONE_FIGURES)
+def test_every_figure_reads_on_a_phone(name):
+    """Shrunk to a phone's column, a figure's smallest text is still PHONE_TEXT_PX high
+    (it was 5 px where two or three panels sat side by side with 7-8 pt text)."""
+    fig = PHONE_FIGURES[name]()
+    assert figures.shown_text_px(fig, figures.PHONE_COLUMN_PX) >= figures.PHONE_TEXT_PX
