@@ -270,7 +270,8 @@ def precision_check_table(cells) -> pd.DataFrame:
     runs of each precision); ``float32_mean``, ``float32_low``, ``float32_high`` (mean test
     accuracy and the seeds' range, fractions); ``bfloat16_mean``; ``difference`` (bfloat16
     minus float32, percentage points); ``seeds_by_seed`` (``"seed: float32 / bfloat16"``
-    accuracies in percent, for the seeds with both); ``verdict``: ``"equivalent"`` (within
+    accuracies in percent, for the seeds with both); ``bfloat16_by_seed`` (the bfloat16
+    accuracies in percent, seeds in order, e.g. ``"71.4, 69.0"``); ``verdict``: ``"equivalent"`` (within
     the margin), ``"equivalent (within the seed range)"``, ``"differs"``, or ``"waiting for
     N runs"``. Means and differences are missing (NaN) where a precision has no run.
     """
@@ -291,13 +292,14 @@ def precision_check_table(cells) -> pd.DataFrame:
             words = "differs"
         paired = [f"{seed}: {100 * reference[seed]:.1f} / {100 * checked[seed]:.1f}"
                   for seed in sorted(set(reference) & set(checked))]
+        by_seed = ", ".join(f"{100 * checked[seed]:.1f}" for seed in sorted(checked))
         rows.append({"model": cell["model"], "dataset": cell["dataset"],
                      "float32_seeds": len(reference), "bfloat16_seeds": len(checked),
                      "float32_mean": reference_mean,
                      "float32_low": min(reference.values()) if reference else np.nan,
                      "float32_high": max(reference.values()) if reference else np.nan,
                      "bfloat16_mean": checked_mean, "difference": 100 * (checked_mean - reference_mean),
-                     "seeds_by_seed": "; ".join(paired), "verdict": words})
+                     "seeds_by_seed": "; ".join(paired), "bfloat16_by_seed": by_seed, "verdict": words})
     columns = ["model", "dataset", "float32_seeds", "bfloat16_seeds", "float32_mean", "float32_low",
-               "float32_high", "bfloat16_mean", "difference", "seeds_by_seed", "verdict"]
+               "float32_high", "bfloat16_mean", "difference", "seeds_by_seed", "bfloat16_by_seed", "verdict"]
     return pd.DataFrame(rows, columns=columns)

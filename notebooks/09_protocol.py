@@ -105,10 +105,11 @@ precision_table = precision_check_table(precision_cells)
 fmt.note("\n".join(f"- {line}" for line in findings.precision_check_sentences(
     precision_table, precision_check.validated_models(committed_runs))))
 fmt.table(precision_table,
-          [fmt.template("Model {model}", "network"), fmt.run_dataset(), fmt.percent("float32_mean", "float32 mean"),
-           fmt.percent_range("float32_low", "float32_high", "float32 seeds' range"),
-           fmt.percent("bfloat16_mean", "bfloat16 mean"), fmt.number("difference", "difference (points)", digits=1, sign=True),
-           fmt.text("seeds_by_seed", "seed: float32 / bfloat16 (%)"), fmt.text("verdict")],
+          [fmt.template("Model {model}", "network"), fmt.run_dataset(),
+           fmt.Column("float32: mean (seeds' range)", lambda row: f"{fmt.percent_text(row['float32_mean'])} "
+                      f"({fmt.range_text(row['float32_low'], row['float32_high'])})", "right"),
+           fmt.text("bfloat16_by_seed", "bfloat16 by seed (%)"), fmt.percent("bfloat16_mean", "bfloat16 mean"),
+           fmt.number("difference", "difference (points)", digits=1, sign=True), fmt.text("verdict")],
           missing="no bfloat16 run yet", stacked=True, filename="precision_check.csv")
 
 # %% [markdown]

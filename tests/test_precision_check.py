@@ -141,6 +141,7 @@ def test_table_gives_means_range_difference_and_verdict_words():
     assert jaffe["float32_mean"] == pytest.approx(0.60) and (jaffe["float32_low"], jaffe["float32_high"]) == (0.55, 0.65)
     assert jaffe["difference"] == pytest.approx(1.0) and jaffe["verdict"] == "equivalent"
     assert jaffe["seeds_by_seed"] == "0: 60.0 / 61.0; 1: 55.0 / 61.0; 2: 65.0 / 61.0"
+    assert jaffe["bfloat16_by_seed"] == "61.0, 61.0, 61.0"
     assert table.loc[(2, "fer2013")]["verdict"] == "differs"
     assert table.loc[(1, "jaffe")]["verdict"] == "waiting for 6 runs"
     assert table.loc[(1, "jaffe")]["bfloat16_seeds"] == 0
