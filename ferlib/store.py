@@ -407,7 +407,9 @@ class RunStore:
             (tmp / "config.json").write_text(config.to_json() + "\n")
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             history.to_csv(tmp / "history.csv", index=False)
-            (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+            # one line: a run's metrics (confusion matrices, per-class tables) are read by code, and
+            # indented they were a tenth of the results a GPU call carries (python -m json.tool shows them)
+            (tmp / "metrics.json").write_text(json.dumps(metrics, sort_keys=True, separators=(",", ":")) + "\n")
             predictions.to_csv(tmp / "predictions.csv", index=False)
             if model is not None:
                 model.save(tmp / MODEL_FILE)

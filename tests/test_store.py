@@ -96,6 +96,18 @@ def test_an_edited_metric_of_a_run_the_store_wrote_is_caught(tmp_path):
         assert store.get(run.id) is None
 
 
+def test_metrics_are_written_on_one_line_and_read_back_equal(tmp_path):
+    """metrics.json is one line (indented, the metrics were a tenth of the results a GPU
+    call carries: tests/test_transfer_runs.py counts them) and reads back as written."""
+    run = smallest_committed_run()
+    saved = RunStore(tmp_path / "store").save(run.id, config=run.config, manifest=run.manifest,
+                                              history=run.history, metrics=run.metrics,
+                                              predictions=run.predictions)
+    text = (saved.path / "metrics.json").read_text()
+    assert text.count("\n") == 1 and len(text) < len(json.dumps(run.metrics, sort_keys=True))
+    assert saved.metrics == run.metrics
+
+
 def test_runs_command_names_the_broken_folder_and_lists_the_others(store, tmp_path, capsys):
     (rid,) = [p.name for p in store.root.iterdir()]
     other = store.root / "0123456789abcdef"
