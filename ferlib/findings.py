@@ -39,6 +39,7 @@ from ferlib.formatting import (
     range_text,
 )
 from ferlib.missing import CPU_CORES
+from ferlib.protocol import FINETUNE_SOURCE
 from ferlib.study import STUDY_DATASETS, STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
 from ferlib.vocabulary import (
@@ -1009,10 +1010,22 @@ def precision_check_sentences(check: pd.DataFrame, validated) -> list:
         runs = int(waiting["verdict"].str.extract(r"(\d+)")[0].astype(int).sum())
         lines.append(f"{len(waiting)} of {len(check)} cells still wait for {runs} "
                      f"run{'s' if runs != 1 else ''}.")
+    def named(numbers):
+        return f"Model {numbers[0]}" if len(numbers) == 1 else f"Models {_listed(numbers)}"
+
     models = sorted(int(m) for m in validated)
-    named = (f"Model {models[0]}" if len(models) == 1 else f"Models {_listed(models)}") if models else ""
-    lines.append(f"bfloat16 is validated for {named}: "
-                 f"{'its FER2013 run' if len(models) == 1 else 'their FER2013 runs'} may use it as a stated "
-                 f"deviation."
-                 if models else "No model is validated yet: every run of the protocol trains in float32.")
+    small = done[done["dataset"] != FINETUNE_SOURCE]
+    failed = {int(m) for m in small[small["verdict"] == "differs"]["model"]}
+    if (done[done["dataset"] == FINETUNE_SOURCE]["verdict"] == "differs").any():  # no network can pass
+        failed = {int(m) for m in check["model"]}
+    failed = sorted(failed)
+    if models:
+        lines.append(f"bfloat16 is validated for {named(models)}: "
+                     f"{'its FER2013 run' if len(models) == 1 else 'their FER2013 runs'} may use it as a stated "
+                     f"deviation.")
+    if failed:
+        lines.append(f"{named(failed)} {'fails' if len(failed) == 1 else 'fail'} the check (a cell differs): "
+                     f"{'its FER2013 run trains' if len(failed) == 1 else 'their FER2013 runs train'} in float32.")
+    if not models and not failed:
+        lines.append("No network is validated yet: every run of the protocol trains in float32.")
     return lines

@@ -164,8 +164,16 @@ def test_sentences_count_cells_runs_and_name_the_validated_models():
     assert lines[0].startswith("1 of 2 finished cells are equivalent")
     assert "Model 2 on FER2013 differs by -9.0 points" in lines[0]
     assert lines[1] == "5 of 7 cells still wait for 30 runs."
-    assert lines[2].startswith("No model is validated yet")
-    assert "Models 1 and 2" in precision_check_sentences(precision_check_table(cells), {1, 2})[-1]
+    assert lines[2] == "Models 1, 2 and 3 fail the check (a cell differs): their FER2013 runs train in float32."
+    cells, runs = _cells_with()
+    waiting = precision_check_sentences(precision_check_table(cells), pc.validated_models(runs))
+    assert waiting[-1].startswith("No network is validated yet")
+    cells, runs = _cells_with(jaffe_bf16=(0.70, 0.70, 0.70))
+    one = precision_check_sentences(precision_check_table(cells), pc.validated_models(runs))
+    assert one[-1] == "Model 2 fails the check (a cell differs): its FER2013 run trains in float32."
+    cells, _ = _cells_with(fer2013_bf16=0.59)
+    assert precision_check_sentences(precision_check_table(cells), {1, 2})[-1].startswith(
+        "bfloat16 is validated for Models 1 and 2: their FER2013 runs")
 
 
 def test_every_bfloat16_deviation_of_the_protocol_is_validated_by_the_committed_check():
