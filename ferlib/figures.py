@@ -77,6 +77,15 @@ def shown_text_px(figure: Figure, column_px: float = PHONE_COLUMN_PX) -> float:
     return min(sizes, default=math.inf) * DISPLAY_DPI / 72 * shown_scale(figure.get_figwidth(), column_px)
 
 
+def shown_panel_px(figure: Figure, column_px: float = PHONE_COLUMN_PX) -> float:
+    """The width, in CSS pixels, of the narrowest visible panel (axis) of ``figure`` where
+    a page shows it in a column ``column_px`` wide (:func:`shown_scale`): how much room
+    its marks have; ``inf`` for a figure without axes."""
+    figure.draw_without_rendering()  # constrained layout places the axes when drawn
+    widths = [ax.get_window_extent().width / figure.dpi for ax in figure.axes if ax.get_visible()]
+    return min(widths, default=math.inf) * DISPLAY_DPI * shown_scale(figure.get_figwidth(), column_px)
+
+
 def readable_on_a_phone(figure: Figure, *, px: float = PHONE_TEXT_PX) -> Figure:
     """Raise every text of ``figure`` smaller than it must be to show at least ``px`` CSS
     pixels high on a phone (a column :data:`PHONE_COLUMN_PX` wide, :func:`shown_scale`)
@@ -415,16 +424,36 @@ def emotion_analysis_figure(images, probabilities, true_labels, *, captions=None
     return readable_on_a_phone(fig)
 
 
-#: The study figure's layout, in inches: the height of one cell's row, the height a row of
-#: panels adds for its title and axis, and the figure's width (two panels side by side,
-#: shown at about the width of the book's column: its text stays at its size).
+#: The study figure's layout, in inches: the height of one cell's row, the height each
+#: panel adds for its title and its axis's numbers, and the figure's width. Its panels
+#: are one above the other, each as wide as the figure: shown at its size in the book's
+#: column (:data:`COLUMN_PX`) and at four fifths of it on a phone (:data:`PHONE_COLUMN_PX`),
+#: where two panels side by side, 7.2 inches wide, were shrunk to half.
 STUDY_CELL_HEIGHT = 0.3
-STUDY_PANEL_EXTRA = 0.75
-STUDY_WIDTH = 7.2
+STUDY_PANEL_EXTRA = 0.55
+STUDY_WIDTH = 4.5
 #: How the study figure draws validation and test accuracy and the mean test bar.
 STUDY_VAL = {"marker": "o", "mfc": "none", "color": "#6baed6", "ms": 5, "ls": "none"}
 STUDY_TEST = {"marker": "o", "color": "#08519c", "ms": 5, "ls": "none"}
 STUDY_BAR = "#deebf7"
+
+
+def _percent_axis(ax, step: float) -> None:
+    """An x axis from 0 to 100% with a labelled tick and a light grid line every ``step``
+    (a fraction), the numbers written as percentages."""
+    ax.set_xlim(0, 1)
+    ax.set_xticks(np.linspace(0, 1, round(1 / step) + 1))
+    ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
+    ax.grid(axis="x", color="#eeeeee", zorder=0)
+    ax.set_axisbelow(True)
+
+
+def _legend_place(title: str | None) -> str:
+    """Where a figure of panels one above the other puts its legend (matplotlib's ``loc``):
+    above the panels, where a phone's reader meets the key before scrolling through them;
+    under them where the figure has a ``title`` (matplotlib's constrained layout draws a
+    figure's title and a legend above its panels at the same height)."""
+    return "outside lower center" if title else "outside upper center"
 
 
 def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_ROUND) -> Figure:
@@ -436,13 +465,13 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
         round: the study's round the cells belong to (:data:`ferlib.study.ROUNDS`).
 
     Returns:
-        a Figure with one axis per (model, data set), two side by side: one row per cell,
-        a dot per seed (hollow: validation, filled: test), a bar at the mean test accuracy,
-        a dashed line at chance (one over the number of classes in the test part) and,
-        where it differs, a dotted line at the majority class of the test part; a legend
-        under the panels says which is which. Every cell's row is
-        :data:`STUDY_CELL_HEIGHT` inches high in every panel: the two panels side by side
-        are as high as the one with more cells, the other's cells at its top.
+        a Figure :data:`STUDY_WIDTH` inches wide with one axis per (model, data set), one
+        above the other: one row per cell, a dot per seed (hollow: validation, filled:
+        test), a bar at the mean test accuracy, a dashed line at chance (one over the
+        number of classes in the test part) and, where it differs, a dotted line at the
+        majority class of the test part; a legend above the panels (under them with a
+        ``title``) says which is which.
+        Every cell's row is :data:`STUDY_CELL_HEIGHT` inches high in every panel.
     """
     cell_order = round_cells(round)
     if not cell_runs:
@@ -452,21 +481,17 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
         groups.setdefault((run.config.model, run.config.dataset), []).append((cell, run))
     keys = sorted(groups)
     cells_of = {key: [c for c in cell_order if any(cell == c for cell, _ in groups[key])] for key in keys}
-    columns = min(2, len(keys))
-    rows = -(-len(keys) // columns)
-    slots = [max(len(cells_of[key]) for key in keys[row * columns:(row + 1) * columns]) for row in range(rows)]
-    height = sum(STUDY_CELL_HEIGHT * n + STUDY_PANEL_EXTRA for n in slots) + 0.6
+    counts = [len(cells_of[key]) for key in keys]
+    # the panels one above the other, each as wide as the figure: a phone shows them at
+    # four fifths of their size, where two side by side were shrunk to half
+    height = STUDY_CELL_HEIGHT * sum(counts) + STUDY_PANEL_EXTRA * len(keys) + 0.9 + (0.3 if title else 0)
     fig = Figure(figsize=(STUDY_WIDTH, height), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False,
-                        gridspec_kw={"height_ratios": [STUDY_CELL_HEIGHT * n + STUDY_PANEL_EXTRA for n in slots]})
-    for ax in axes.ravel()[len(keys):]:
-        ax.set_visible(False)
+    # each axis as high as its cells: every cell's row is equally high in every panel
+    axes = fig.subplots(len(keys), 1, squeeze=False, gridspec_kw={"height_ratios": counts})[:, 0]
     lines = set()
-    for number, key in enumerate(keys):
-        ax = axes[number // columns, number % columns]
+    for ax, key in zip(axes, keys):
         cells = cells_of[key]
-        rows_here = slots[number // columns]
-        y = {cell: rows_here - 1 - i for i, cell in enumerate(cells)}  # from the top down
+        y = {cell: len(cells) - 1 - i for i, cell in enumerate(cells)}  # from the top down
         for cell, run in groups[key]:
             ax.plot(run.metrics["val"]["accuracy"], y[cell] + 0.14, **STUDY_VAL)
             ax.plot(run.metrics["test"]["accuracy"], y[cell] - 0.14, **STUDY_TEST)
@@ -475,28 +500,27 @@ def study_figure(cell_runs, *, title: str | None = None, round: str = DEFAULT_RO
             majority = max(map(sum, confusion)) / sum(map(sum, confusion))
         for cell in cells:
             tests = [run.metrics["test"]["accuracy"] for c, run in groups[key] if c == cell]
-            ax.barh(y[cell], np.mean(tests), height=0.7, color=STUDY_BAR, zorder=0)
+            ax.barh(y[cell], np.mean(tests), height=0.7, color=STUDY_BAR, zorder=0.5)
         ax.axvline(chance, ls="--", color="grey", lw=1)
         lines.add("chance")
         if majority > chance + 1e-9:  # on CK+ (7 classes) always answering "neutral" scores half
             ax.axvline(majority, ls=":", color="#636363", lw=1.2)
             lines.add("majority")
-        ax.set_yticks(list(y.values()), list(y.keys()), fontsize=8)
-        ax.set_ylim(-0.5, rows_here - 0.5)
-        ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
-        ax.tick_params(axis="x", labelsize=8)
-        ax.set_xlabel("accuracy", fontsize=8)
+        ax.set_yticks(list(y.values()), list(y.keys()), fontsize=9)
+        ax.set_ylim(-0.5, len(cells) - 0.5)
+        _percent_axis(ax, 0.25)
+        ax.tick_params(axis="x", labelsize=8.5)
         model, dataset = key
-        ax.set_title(f"Model {model}, {dataset_title(dataset)}", fontsize=9.5)
-    handles = [axes[0, 0].plot([], [], label="validation accuracy, each seed", **STUDY_VAL)[0],
-               axes[0, 0].plot([], [], label="test accuracy, each seed", **STUDY_TEST)[0],
+        ax.set_title(f"Model {model}, {dataset_title(dataset)}", fontsize=10, loc="left")
+    axes[-1].set_xlabel("accuracy", fontsize=9)
+    handles = [axes[0].plot([], [], label="validation, each seed", **STUDY_VAL)[0],
+               axes[0].plot([], [], label="test, each seed", **STUDY_TEST)[0],
                Patch(color=STUDY_BAR, label="mean test accuracy")]
     if "chance" in lines:
-        handles.append(axes[0, 0].plot([], [], ls="--", color="grey", lw=1, label="chance")[0])
+        handles.append(axes[0].plot([], [], ls="--", color="grey", lw=1, label="chance")[0])
     if "majority" in lines:
-        handles.append(axes[0, 0].plot([], [], ls=":", color="#636363", lw=1.2, label="majority class")[0])
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+        handles.append(axes[0].plot([], [], ls=":", color="#636363", lw=1.2, label="majority class")[0])
+    fig.legend(handles=handles, loc=_legend_place(title), ncol=2, fontsize=9, frameon=False)
     if title:
         fig.suptitle(title)
     return readable_on_a_phone(fig)
@@ -510,6 +534,23 @@ CHANCE = 1 / NUM_CLASSES
 CHANCE_STYLE = ("#bdbdbd", (0, (1, 3)))
 
 
+#: The summary figure's layout, in inches: its width, the height of one experiment's row
+#: (room for a two-line label: the network and training, then the number of seeds) and
+#: the height each data set's panel adds for its title and axis. Its panels are one above
+#: the other: shown at its size in the book's column (:data:`COLUMN_PX`) and at more
+#: than three quarters of it on a phone (:data:`PHONE_COLUMN_PX`), where at 7.2 inches it
+#: was shrunk to half.
+SUMMARY_WIDTH = 4.7
+SUMMARY_ROW_HEIGHT = 0.4
+SUMMARY_PANEL_EXTRA = 0.55
+
+
+def _experiment_label(model, training, seeds) -> str:
+    """A row's label in the summary figure: ``Model 2, fine-tuned`` and, under it, the
+    number of seeds where there are several."""
+    return f"Model {model}, {training}" + (f"\n{seeds} seeds" if seeds > 1 else "")
+
+
 def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None) -> Figure:
     """Tables 5-7 as a figure: for each data set and experiment, the paper's accuracy,
     ours with its 95% interval, and the baselines as vertical lines.
@@ -521,10 +562,12 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         title: the figure's title.
 
     Returns:
-        a Figure with one axis per data set, one row per (model, training): a diamond at
-        the paper's value, a dot with a bar for ours (the mean over seeds with its
-        t-interval, or one run with its Wilson interval), ticks at each seed's accuracy
-        where there are several, "no run" where we have none, and a vertical line per baseline.
+        a Figure :data:`SUMMARY_WIDTH` inches wide with one axis per data set, one above
+        the other, and one row per (model, training): a diamond at the paper's value, a
+        dot with a bar for ours (the mean over seeds with its t-interval, or one run with
+        its Wilson interval), ticks at each seed's accuracy where there are several, "no
+        run" where we have none, and a vertical line per baseline; a legend above the
+        panels (under them with a ``title``) says which is which.
     """
     needed = {"model", "dataset", "training", "paper", "seeds", "ours", "low", "high"}
     if needed - set(summary.columns):
@@ -533,7 +576,8 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         raise ValueError("summary is empty")
     datasets = list(dict.fromkeys(summary["dataset"]))  # the paper's order: Tables 5, 6, 7
     counts = [int((summary["dataset"] == d).sum()) for d in datasets]
-    fig = Figure(figsize=(7.2, 1.2 + 0.36 * sum(counts) + 0.4 * len(datasets)), layout="constrained")
+    height = SUMMARY_ROW_HEIGHT * sum(counts) + SUMMARY_PANEL_EXTRA * len(datasets) + 1.3 + (0.3 if title else 0)
+    fig = Figure(figsize=(SUMMARY_WIDTH, height), layout="constrained")
     axes = fig.subplots(len(datasets), 1, squeeze=False, sharex=True,
                         gridspec_kw={"height_ratios": counts})[:, 0]
     colours = {"scratch": "#2171b5", "fine-tuned": "#d94801"}
@@ -543,7 +587,7 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
         for row_y, row in zip(y, part.to_dict("records")):
             ax.plot(row["paper"], row_y, "D", mfc="white", mec="black", ms=6, zorder=3)
             if row["seeds"] == 0 or pd.isna(row["ours"]):
-                ax.text(0.01, row_y, "no run", va="center", fontsize=8, color="grey")
+                ax.text(0.01, row_y, "no run", va="center", fontsize=8.5, color="grey")
                 continue
             colour = colours.get(row["training"], "black")
             if not pd.isna(row["low"]):
@@ -558,24 +602,24 @@ def accuracy_intervals_figure(summary: pd.DataFrame, *, title: str | None = None
                 colour, style = BASELINE_STYLES[name]
                 ax.axvline(float(values.iloc[0]), color=colour, ls=style, lw=1.2, zorder=1)
         ax.axvline(CHANCE, color=CHANCE_STYLE[0], ls=CHANCE_STYLE[1], lw=1, zorder=1)
-        ax.set_yticks(y, [f"Model {m}, {t}" + (f" ({n} seeds)" if n > 1 else "")
-                          for m, t, n in zip(part["model"], part["training"], part["seeds"])], fontsize=9)
+        labels = [_experiment_label(m, t, n) for m, t, n in zip(part["model"], part["training"], part["seeds"])]
+        ax.set_yticks(y, labels, fontsize=9, linespacing=1.1)
         ax.set_ylim(-0.6, len(part) - 0.4)
-        ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
-        ax.set_title(run_dataset_title(protocol_dataset(dataset)), fontsize=11, loc="left")
-        ax.grid(axis="x", color="#eeeeee")
-    axes[-1].set_xlabel("test accuracy")
+        _percent_axis(ax, 0.2)
+        ax.tick_params(axis="x", labelbottom=True, labelsize=8.5)  # every panel's numbers: it is read alone
+        ax.set_title(run_dataset_title(protocol_dataset(dataset)), fontsize=10.5, loc="left")
+    axes[-1].set_xlabel("test accuracy", fontsize=9)
     handles = [axes[0].plot([], [], "D", mfc="white", mec="black", label="paper")[0],
-               axes[0].plot([], [], "o-", color=colours["scratch"], label="ours, from scratch [95% interval]")[0],
-               axes[0].plot([], [], "o-", color=colours["fine-tuned"], label="ours, fine-tuned [95% interval]")[0]]
+               axes[0].plot([], [], "o-", color=colours["scratch"], label="ours, from scratch")[0],
+               axes[0].plot([], [], "o-", color=colours["fine-tuned"], label="ours, fine-tuned")[0],
+               axes[0].plot([], [], "|-", color="#525252", ms=10, mew=1.5, label="95% interval, a tick per seed")[0]]
     for name in BASELINES:
         if name in summary and summary[name].notna().any():
             colour, style = BASELINE_STYLES[name]
             handles.append(axes[0].plot([], [], color=colour, ls=style, label=BASELINE_TITLES[name])[0])
     handles.append(axes[0].plot([], [], color=CHANCE_STYLE[0], ls=CHANCE_STYLE[1],
-                                label=f"chance (1/{NUM_CLASSES}, a guess at random)")[0])
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8.5, frameon=False)
+                                label=f"chance (1 in {NUM_CLASSES})")[0])
+    fig.legend(handles=handles, loc=_legend_place(title), ncol=2, fontsize=9, frameon=False)
     if title:
         fig.suptitle(title)
     return readable_on_a_phone(fig)

@@ -327,7 +327,8 @@ def test_accuracy_intervals_figure_draws_paper_ours_and_baselines():
     axes = fig.axes
     assert [ax.get_title(loc="left") for ax in axes] == ["FER2013", "JAFFE", "CK+ (7 classes)"]
     jaffe = axes[1]
-    assert "Model 2, scratch (3 seeds)" in [t.get_text() for t in jaffe.get_yticklabels()]
+    labels = [t.get_text() for t in jaffe.get_yticklabels()]
+    assert "Model 2, scratch\n3 seeds" in labels and "Model 1, scratch" in labels  # one run: no count
     assert sum(t.get_text() == "no run" for t in jaffe.texts) == 4  # Model 3 from scratch and the fine-tunes
     assert sum(t.get_text() == "no run" for t in axes[2].texts) == 6
     def is_chance(line):
@@ -407,3 +408,84 @@ def test_every_figure_reads_on_a_phone(name):
     (it was 5 px where two or three panels sat side by side with 7-8 pt text)."""
     fig = PHONE_FIGURES[name]()
     assert figures.shown_text_px(fig, figures.PHONE_COLUMN_PX) >= figures.PHONE_TEXT_PX
+
+
+def test_shown_panel_px_is_the_narrowest_panels_width_where_shown():
+    fig = Figure(figsize=(7.8, 3.0))
+    fig.subplots_adjust(left=0, right=1, wspace=0)
+    fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})  # 5.85 and 1.95 inches
+    assert figures.shown_panel_px(fig, 800) == pytest.approx(195)  # 800 px shows 780: at its size
+    assert figures.shown_panel_px(fig, 400) == pytest.approx(195 * 400 / 800)
+    assert figures.shown_panel_px(Figure()) == float("inf")
+
+
+def _study_runs():
+    """The sensitivity study's protocol round on JAFFE (every cell, three seeds) and its
+    protocol cell on CK+ (7 classes), for two networks: fake runs, as
+    :func:`ferlib.study.study_runs` gives them."""
+    from types import SimpleNamespace
+
+    from ferlib import study
+
+    def confusion(accuracy, n=70):
+        matrix = np.zeros((7, 7), dtype=int)
+        for i in range(n):
+            matrix[i % 7, i % 7 if i < accuracy * n else (i + 1) % 7] += 1
+        return matrix.tolist()
+
+    runs = []
+    for model in (1, 2):
+        for dataset, cells in (("jaffe", list(study.round_cells("protocol"))), ("ckplus7", ["protocol"])):
+            for number, cell in enumerate(cells):
+                for seed in range(3):
+                    accuracy = 0.3 + 0.05 * number + 0.1 * seed
+                    config = study.cell_config(cell, model=model, dataset=dataset, seed=seed)
+                    runs.append((cell, SimpleNamespace(config=config, metrics={
+                        "val": {"accuracy": accuracy + 0.05}, "test": {"accuracy": accuracy,
+                                                                       "confusion": confusion(accuracy)}})))
+    return runs
+
+
+#: The figures with several panels of dots and lines that were 7.2 inches wide, shown at
+#: half their size on a phone: the summary of the paper's Tables 5-7 and the sensitivity
+#: study (drawn from the repository's results in tests/test_chapter.py too).
+STACKED_FIGURES = {
+    "accuracy intervals": lambda: figures.accuracy_intervals_figure(_summary()),
+    "study": lambda: figures.study_figure(_study_runs()),
+    "study with a title": lambda: figures.study_figure(_study_runs(), title="The sensitivity study"),
+    "accuracy intervals with a title": lambda: figures.accuracy_intervals_figure(_summary(), title="Tables 5-7"),
+}
+
+
+def assert_reads_in_both_columns(fig, name):
+    """``fig``'s panels are one above the other, as wide as each other, its legend above
+    them (under them where it has a title) covering none; its text reads at PHONE_TEXT_PX or more in the laptop's column
+    and the phone's; a phone shows it at 70% of its size or more (it was 52%) with every
+    panel at least 200 px wide (the study's were 77), and nothing it draws sticks out of
+    the figure (the page would shrink it more than shown_scale says)."""
+    from ferlib import chapter
+
+    for column in (figures.COLUMN_PX, figures.PHONE_COLUMN_PX):
+        assert figures.shown_text_px(fig, column) >= figures.PHONE_TEXT_PX, f"{name}: text too small at {column} px"
+    assert figures.shown_scale(fig.get_figwidth(), figures.PHONE_COLUMN_PX) >= 0.7, f"{name}: shrunk on a phone"
+    assert figures.shown_scale(fig.get_figwidth(), figures.COLUMN_PX) == 1, f"{name}: shrunk on a laptop"
+    assert figures.shown_panel_px(fig, figures.PHONE_COLUMN_PX) >= 200, f"{name}: its panels are narrow on a phone"
+    boxes = [ax.get_window_extent() for ax in fig.axes]
+    assert len({round(box.x0) for box in boxes}) == 1 and len({round(box.x1) for box in boxes}) == 1, \
+        f"{name}: panels side by side"
+    assert all(upper.y0 > lower.y1 for upper, lower in zip(boxes, boxes[1:])), f"{name}: panels overlap"
+    (legend,) = fig.legends
+    key = legend.get_window_extent()
+    if fig.get_suptitle():  # the title above the panels, the legend under them
+        assert fig._suptitle.get_window_extent().y0 >= boxes[0].y1, f"{name}: the title covers a panel"
+        assert key.y1 <= boxes[-1].y0, f"{name}: the legend covers a panel"
+    else:
+        assert key.y0 >= boxes[0].y1, f"{name}: the legend covers a panel"
+    _, width = chapter.png_image(fig, dpi=figures.DISPLAY_DPI)
+    assert width <= (fig.get_figwidth() + 2 * figures.CROP_PAD) * figures.DISPLAY_DPI + 1, \
+        f"{name}: {width} px drawn, wider than the figure"
+
+
+@pytest.mark.parametrize("name", STACKED_FIGURES)
+def test_the_summary_and_study_figures_read_on_a_phone_and_a_laptop(name):
+    assert_reads_in_both_columns(STACKED_FIGURES[name](), name)
