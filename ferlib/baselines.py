@@ -165,7 +165,7 @@ def fit_baseline(name, dataset, split, seed=0, *, max_train=None, c_grid=C_GRID,
         ``source``, ``true``, ``predicted``, ``correct``.
 
     The test rows keep the data set's row order, as ``train_run`` writes them in a
-    CNN run's ``predictions.csv`` (its rows with ``part == "test"``, after the val
+    CNN run's ``predictions.csv.gz`` (its rows with ``part == "test"``, after the val
     rows): with the same data set and split the two line up row for row, which
     :func:`paired_correctness` checks through ``source``.
     """
@@ -211,7 +211,7 @@ def paired_correctness(sources, correct, predictions: pd.DataFrame):
     Args:
         sources: ``(m,)`` the baseline's test images (``source`` names, in order).
         correct: ``(m,)`` bool (or a string of ``0``/``1``), the baseline right or not.
-        predictions: a CNN run's ``predictions.csv`` (``part``, ``true``,
+        predictions: a CNN run's ``predictions.csv.gz`` (``part``, ``true``,
             ``predicted``, ``source``); its ``part == "test"`` rows are used.
 
     Returns:

@@ -184,7 +184,9 @@ def archive_contents(path) -> dict:
 MAX_ARCHIVE_MEMBERS = 20_000
 MAX_ARCHIVE_BYTES = 2**30
 #: The largest file of a run an import extracts, whatever the log says (FER2013's
-#: ``predictions.csv``, the largest, is about 1 MiB).
+#: predictions, the largest, are about 0.7 MiB as a plain ``predictions.csv`` of an older
+#: run, 0.2 MiB as ``predictions.csv.gz``; reading them decompresses at most
+#: :data:`ferlib.store.MAX_PREDICTIONS_BYTES`).
 MAX_MEMBER_BYTES = 16 * 2**20
 
 

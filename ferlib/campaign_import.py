@@ -28,6 +28,7 @@ the run store beside their run's files, and ``missing.json`` drops what is now c
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import shutil
 import tempfile
 import zipfile
@@ -56,9 +57,12 @@ from ferlib.results import (
 )
 from ferlib.store import (
     CHECKSUMS_FILE,
+    LEGACY_PREDICTIONS_FILE,
     MODEL_FILE,
+    PREDICTIONS_FILE,
     REQUIRED_FILES,
     RunStore,
+    read_predictions_text,
     read_checksums,
     read_run,
     run_problems,
@@ -164,9 +168,9 @@ def weights_problem(path, config, shown) -> str | None:
 
 def run_difference(old, new) -> str:
     """How the returned run ``new`` differs from the committed run ``old`` of the same id
-    (empty: their files are byte for byte the same): the files that differ and the
-    test and validation accuracies."""
-    differ = [name for name in REQUIRED_FILES if file_sha256(old.path / name) != file_sha256(new.path / name)]
+    (empty: their files are byte for byte the same, the predictions once decompressed):
+    the files that differ and the test and validation accuracies."""
+    differ = [name for name in REQUIRED_FILES if _content(old.path / name) != _content(new.path / name)]
     if not differ:
         return ""
     parts = [f"{', '.join(differ)} differ"]
@@ -176,6 +180,14 @@ def run_difference(old, new) -> str:
             parts.append(f"{part} accuracy {before.get('accuracy')!r} -> {after.get('accuracy')!r} "
                          f"(n {before.get('n')!r} -> {after.get('n')!r})")
     return "; ".join(parts)
+
+
+def _content(path: Path) -> str:
+    """What is compared of a run's file: its sha256, of the CSV bytes for the predictions
+    (gzip's bytes may differ from one zlib to another for the same CSV)."""
+    if path.name == PREDICTIONS_FILE:
+        return hashlib.sha256(read_predictions_text(path)).hexdigest()
+    return file_sha256(path)
 
 
 def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profile, summaries) -> list:
@@ -201,7 +213,9 @@ def _stage_runs(groups, record, tmp: Path, staging: Path, staged: dict, *, profi
         problems += [_renamed(p, folder.parent, shown) for _, found in broken for p in found]
         for run in runs:
             where = f"{shown}:runs/{run.id}"
-            extra = sorted(p.name for p in run.path.iterdir() if p.name not in (*REQUIRED_FILES, CHECKSUMS_FILE))
+            # a run of an older ferlib keeps predictions.csv: its export compresses it
+            extra = sorted(p.name for p in run.path.iterdir()
+                           if p.name not in (*REQUIRED_FILES, LEGACY_PREDICTIONS_FILE, CHECKSUMS_FILE))
             if extra:
                 problems.append(f"{where}: holds {', '.join(extra[:5])}, which an exported run does not have")
                 continue

@@ -45,8 +45,9 @@ from ferlib.protocol import (
     subject_fold_config,
     subject_protocol,
 )
-from ferlib.store import (CHECKSUMS_FILE, REQUIRED_FILES, BrokenRun, Run, RunStore, check_replaceable_run,
-                          read_checksums, seal_files)
+from ferlib.store import (CHECKSUMS_FILE, LEGACY_PREDICTIONS_FILE, PREDICTIONS_FILE, REQUIRED_FILES, BrokenRun,
+                          Run, RunStore, check_replaceable_run, compress_predictions, read_checksums, read_run,
+                          run_file_names, run_problems, seal_files)
 from ferlib.vocabulary import DATASETS, PAPER_DATASETS, PAPER_MODELS, SPLIT_PARTS
 
 #: The paper profile's committed runs, relative to the project root.
@@ -71,7 +72,7 @@ def check_relative_sources(predictions: pd.DataFrame, where) -> None:
     sources = predictions["source"].astype(str)
     absolute = sources[sources.str.startswith("/") | sources.str.match(r"^[A-Za-z]:[\\/]")]
     if len(absolute):
-        raise ValueError(f"{where}: predictions.csv names images by absolute path "
+        raise ValueError(f"{where}: {PREDICTIONS_FILE} names images by absolute path "
                          f"(first: {absolute.iloc[0]!r}); results must use paths relative to the data root")
 
 
@@ -92,10 +93,11 @@ def check_checksums(folder) -> list:
         recorded = read_checksums(folder)
     except BrokenRun as error:
         return [str(error)]
+    names = run_file_names(folder)  # an older run's plain predictions.csv: see audit_run
     problems = [f"{folder}: {name} is not listed in {CHECKSUMS_FILE}"
-                for name in REQUIRED_FILES if name not in recorded]
+                for name in names if name not in recorded]
     for name, digest in recorded.items():
-        if name not in REQUIRED_FILES:
+        if name not in names:
             problems.append(f"{path}: lists {name!r}, which is not a run file")
         elif not (folder / name).exists():
             problems.append(f"{folder}: {name} is missing")
@@ -106,7 +108,9 @@ def check_checksums(folder) -> list:
 
 def write_run_folder(source, final, *, fill=None) -> Path:
     """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
-    into a temporary sibling first, then ``fill(tmp)`` (more files, a new config...),
+    into a temporary sibling first (an older run's plain ``predictions.csv`` as
+    ``predictions.csv.gz``, :func:`ferlib.store.compress_predictions`: ``final`` always
+    holds :data:`~ferlib.store.REQUIRED_FILES`), then ``fill(tmp)`` (more files, a new config...),
     then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`),
     which must be a run folder (:func:`ferlib.store.check_replaceable_run`). A failure
     leaves nothing behind, and the temporary folders of killed writes beside ``final``
@@ -116,8 +120,9 @@ def write_run_folder(source, final, *, fill=None) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
     atomic.remove_stale_temporaries(final.parent)
     with atomic.replacing_folder(final) as tmp:
-        for name in REQUIRED_FILES:
+        for name in run_file_names(source):
             shutil.copy2(source / name, tmp / name)
+        compress_predictions(tmp)
         if fill is not None:
             fill(tmp)
     return final
@@ -127,7 +132,8 @@ def export_run(run: Run, results_dir) -> Path:
     """Copy a finished run into ``results_dir/<run id>/`` without its weights.
 
     Written into a temporary folder and renamed into place, so an interrupted export
-    leaves no half-written run. Returns the new folder.
+    leaves no half-written run; an older run's plain ``predictions.csv`` is exported as
+    ``predictions.csv.gz`` (the same CSV, compressed) and sealed so. Returns the new folder.
     """
     check_relative_sources(run.predictions, run.path)
     return write_run_folder(run.path, Path(results_dir) / run.id, fill=seal_run)
@@ -185,6 +191,56 @@ def rekey_results(results_dir, *, numerics: int = NUMERICS_VERSION) -> dict:
         if new_id != run.id:
             shutil.rmtree(run.path)
     return renamed
+
+
+def compress_committed_predictions(results_dir) -> list:
+    """Rewrite every run folder under ``results_dir`` (at any depth: ``results/`` and each
+    of its profiles; hidden folders are skipped) that keeps a plain ``predictions.csv``,
+    written before predictions were compressed, with ``predictions.csv.gz`` instead,
+    sealed again; returns the rewritten folders, in order.
+
+    Only the form of the predictions' file changes: its CSV bytes are kept as they are
+    (:func:`ferlib.store.compress_predictions`). Each run must be whole before
+    (:func:`ferlib.store.run_problems`: an edited file is never resealed) and, before it
+    takes the old folder's place, must read back with the same id, config, manifest,
+    metrics, history and predictions (frames equal: :func:`same_run`). Each run is
+    rewritten into a temporary folder and renamed (:func:`write_run_folder`), so a run is
+    either as it was or converted. Raises ``ValueError`` naming a run that fails either
+    check; it is left as it was (the runs before it stay converted)."""
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise FileNotFoundError(f"{results_dir}: no such results folder")
+    converted = []
+    for legacy in sorted(results_dir.rglob(LEGACY_PREDICTIONS_FILE)):
+        folder = legacy.parent
+        if any(part.startswith(".") for part in folder.relative_to(results_dir).parts):
+            continue
+        before, problems = run_problems(folder, check_model=False)
+        if problems:
+            raise ValueError(f"{folder}: not converted, the run is not whole: {'; '.join(problems)}")
+
+        def seal_and_compare(tmp, before=before):
+            seal_run(tmp)
+            problems = check_checksums(tmp)
+            after = read_run(tmp)
+            if problems or not same_run(before, after):
+                raise ValueError(f"{before.path}: not converted, it would not read back the same "
+                                 f"({'; '.join(problems) or 'its files differ once read'})")
+
+        write_run_folder(folder, folder, fill=seal_and_compare)
+        after, problems = run_problems(folder, check_model=False)
+        if problems or after.id != before.id:
+            raise ValueError(f"{folder}: converted, but it reads back with problems: {'; '.join(problems)}")
+        converted.append(folder)
+    return converted
+
+
+def same_run(a: Run, b: Run) -> bool:
+    """Whether two runs read back the same: id, config, manifest, metrics, and their
+    history and predictions frames equal (values, columns, dtypes)."""
+    return (a.id == b.id and a.config == b.config and a.manifest == b.manifest and a.metrics == b.metrics
+            and a.history.equals(b.history) and a.predictions.equals(b.predictions)
+            and list(a.predictions.dtypes) == list(b.predictions.dtypes))
 
 
 # --------------------------------------------------------------------------- reading
@@ -456,9 +512,9 @@ def audit_run(run: Run, *, numerics: int | None = None, summaries: dict | None =
     edited since export (``sha256.txt``), that its id is the hash of its config, data
     fingerprint and numerics version, that this version is the current one
     (``numerics``, default :data:`~ferlib.identity.NUMERICS_VERSION`), that every row of
-    ``predictions.csv`` is well formed (a part, labels 0..6, finite probabilities in
+    ``predictions.csv.gz`` is well formed (a part, labels 0..6, finite probabilities in
     0..1; a malformed row is named and no metric is computed from it), that every
-    metric of the val and test parts follows from ``predictions.csv``, that each row's
+    metric of the val and test parts follows from ``predictions.csv.gz``, that each row's
     probabilities sum to 1 and peak at its predicted class, that images are named by
     relative path and, for a run on the real data, that its val and test rows are the
     images and labels its split holds, as the data summary committed beside the runs
@@ -467,9 +523,13 @@ def audit_run(run: Run, *, numerics: int | None = None, summaries: dict | None =
     """
     problems = []
     where = run.path
-    extra = sorted(p.name for p in run.path.iterdir() if p.name not in (*REQUIRED_FILES, CHECKSUMS_FILE))
+    names = run_file_names(run.path)
+    extra = sorted(p.name for p in run.path.iterdir() if p.name not in (*names, CHECKSUMS_FILE))
     if extra:
         problems.append(f"{where}: holds files a committed run must not have: {', '.join(extra)}")
+    if LEGACY_PREDICTIONS_FILE in names:
+        problems.append(f"{where}: keeps its predictions as a plain {LEGACY_PREDICTIONS_FILE}; a committed run "
+                        f"keeps {PREDICTIONS_FILE} (ferlib.results.compress_committed_predictions rewrites it)")
     problems += check_checksums(run.path)
     manifest = run.manifest
     if manifest.get("run_id") != run.path.name:
@@ -495,13 +555,13 @@ def audit_run(run: Run, *, numerics: int | None = None, summaries: dict | None =
             problems.append(f"{where}: metrics.json {part} is a {type(stored).__name__}, not a table of metrics")
             continue
         if rows.empty:
-            problems.append(f"{where}: predictions.csv has no {part!r} rows")
+            problems.append(f"{where}: {PREDICTIONS_FILE} has no {part!r} rows")
             continue
         again = metrics_from_labels(rows["true"], rows["predicted"])
         for name, value in again.items():
             if not _same(stored.get(name), value):
                 problems.append(f"{where}: metrics.json {part}.{name} = {str(stored.get(name))[:80]} but "
-                                f"predictions.csv gives {value!r}")
+                                f"{PREDICTIONS_FILE} gives {value!r}")
     problems += _probability_problems(run.predictions, where)
     try:
         check_relative_sources(run.predictions, where)
@@ -514,12 +574,12 @@ def audit_run(run: Run, *, numerics: int | None = None, summaries: dict | None =
     return problems
 
 
-#: How many malformed rows of ``predictions.csv`` a problem names.
+#: How many malformed rows of ``predictions.csv.gz`` a problem names.
 ROWS_NAMED = 5
 
 
 def row_problems(predictions, where) -> list:
-    """Sentences naming the malformed rows of a run's ``predictions.csv`` (empty: every
+    """Sentences naming the malformed rows of a run's ``predictions.csv.gz`` (empty: every
     row is well formed): a ``part`` other than val and test, a ``true`` or ``predicted``
     label that is not a whole number 0..6, a probability that is not a finite number in
     0..1, a missing probability column. Rows are numbered from 0 with their line in the
@@ -527,7 +587,7 @@ def row_problems(predictions, where) -> list:
     columns = [f"p_{name}" for name in EMOTIONS]
     missing = [c for c in ("part", "true", "predicted", *columns) if c not in predictions.columns]
     if missing:
-        return [f"{where}: predictions.csv lacks the column(s) {missing}"]
+        return [f"{where}: {PREDICTIONS_FILE} lacks the column(s) {missing}"]
     problems = []
 
     def name_rows(bad, column, expected):
@@ -536,7 +596,7 @@ def row_problems(predictions, where) -> list:
             shown = ", ".join(f"row {r} (line {r + 2}) {str(predictions[column].iloc[r])[:40]!r}"
                               for r in rows[:ROWS_NAMED])
             more = f" and {len(rows) - ROWS_NAMED} more" if len(rows) > ROWS_NAMED else ""
-            problems.append(f"{where}: predictions.csv {column} is not {expected} in {shown}{more}")
+            problems.append(f"{where}: {PREDICTIONS_FILE} {column} is not {expected} in {shown}{more}")
 
     name_rows(~predictions["part"].isin(["val", "test"]).to_numpy(), "part", "'val' or 'test'")
     for column in ("true", "predicted"):
@@ -606,16 +666,16 @@ def split_problems(run: Run, summaries: dict) -> list:
                 f"'{split_key(config)}', so the run's rows cannot be checked; record them with "
                 f"`python -m ferlib datasets --data-dir DATA --save {DATASETS_FILE}`"]
     if "source" not in run.predictions.columns:
-        return [f"{where}: predictions.csv has no source column naming each image"]
+        return [f"{where}: {PREDICTIONS_FILE} has no source column naming each image"]
     problems = []
     for part in ("val", "test"):
         rows = run.predictions[run.predictions["part"] == part]
         expected = recorded[part]
         if len(rows) != expected["images"]:
-            problems.append(f"{where}: predictions.csv holds {len(rows)} {part} rows, but the {config.dataset} "
+            problems.append(f"{where}: {PREDICTIONS_FILE} holds {len(rows)} {part} rows, but the {config.dataset} "
                             f"split '{split_key(config)}' has {expected['images']} {part} images ({DATASETS_FILE})")
         elif part_digest(rows["source"].astype(str), rows["true"].astype(int)) != expected["sha256"]:
-            problems.append(f"{where}: predictions.csv's {part} rows are not the images and labels of the "
+            problems.append(f"{where}: {PREDICTIONS_FILE}'s {part} rows are not the images and labels of the "
                             f"{config.dataset} split '{split_key(config)}' ({DATASETS_FILE} records another "
                             f"sha256 of them): an image or a label was changed")
     return problems
@@ -638,22 +698,22 @@ PROBABILITY_SUM_TOLERANCE = 1e-3
 
 
 def _probability_problems(predictions, where) -> list:
-    """Rows of ``predictions.csv`` whose probabilities do not sum to 1 or whose largest
+    """Rows of ``predictions.csv.gz`` whose probabilities do not sum to 1 or whose largest
     probability is not at the predicted class (a tie within 1e-6 is accepted)."""
     columns = [f"p_{name}" for name in EMOTIONS]
     if not set(columns) <= set(predictions.columns):
-        return [f"{where}: predictions.csv lacks probability columns {columns}"]
+        return [f"{where}: {PREDICTIONS_FILE} lacks probability columns {columns}"]
     probs = predictions[columns].to_numpy(dtype=float)
     problems = []
     off = np.flatnonzero(np.abs(probs.sum(axis=1) - 1) > PROBABILITY_SUM_TOLERANCE)
     if len(off):
-        problems.append(f"{where}: predictions.csv rows {off[:5].tolist()} have probabilities that do not "
+        problems.append(f"{where}: {PREDICTIONS_FILE} rows {off[:5].tolist()} have probabilities that do not "
                         f"sum to 1 (first: {probs[off[0]].sum():.6f})")
     predicted = predictions["predicted"].to_numpy(dtype=int)
     at_predicted = probs[np.arange(len(probs)), predicted]
     wrong = np.flatnonzero(at_predicted < probs.max(axis=1) - 1e-6)
     if len(wrong):
-        problems.append(f"{where}: predictions.csv rows {wrong[:5].tolist()} predict a class whose "
+        problems.append(f"{where}: {PREDICTIONS_FILE} rows {wrong[:5].tolist()} predict a class whose "
                         f"probability is not the largest")
     return problems
 

@@ -9,8 +9,12 @@ data and ferlib's numerics version (see :mod:`ferlib.identity`). A finished run'
                        backend, device, wall time, images/s, git commit
 - ``history.csv``      one row per epoch: loss, accuracy, val_loss, val_accuracy
 - ``metrics.json``     ``{"test": {...}, "val": {...}, "best_epoch": ...}``
-- ``predictions.csv``  one row per val and test image (``part`` column): true and
-                       predicted label, the 7 probabilities
+- ``predictions.csv.gz``  one row per val and test image (``part`` column): true and
+                       predicted label, the 7 probabilities; CSV compressed with gzip,
+                       byte for byte the same for the same predictions
+                       (:func:`predictions_bytes`). Runs written before keep a plain
+                       ``predictions.csv``: it is read as well, and an export or
+                       :func:`compress_predictions` turns it into ``predictions.csv.gz``
 - ``model.keras``      the weights of the best epoch (absent in results kept in git)
 
 - ``sha256.txt``       the sha256 of each of these files (``sha256sum -c`` format)
@@ -29,12 +33,15 @@ out and :meth:`RunStore.get` treats it as absent, so it is trained again, never 
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import io
 import json
 import os
 import shutil
 import socket
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -45,12 +52,22 @@ from ferlib.excerpt import excerpt
 from ferlib.fingerprint import file_sha256
 from ferlib.jsonfile import read_json_object
 
-REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", "predictions.csv")
+#: A run's predictions: CSV compressed with gzip (about 4 times smaller than the CSV).
+PREDICTIONS_FILE = "predictions.csv.gz"
+#: The plain CSV predictions of runs written by older ferlib versions: read as well, and
+#: replaced by :data:`PREDICTIONS_FILE` on export (:func:`compress_predictions`).
+LEGACY_PREDICTIONS_FILE = "predictions.csv"
+REQUIRED_FILES = ("config.json", "manifest.json", "history.csv", "metrics.json", PREDICTIONS_FILE)
 MODEL_FILE = "model.keras"
+#: Every name a run folder may hold besides ``sha256.txt``.
+RUN_FILES = (*REQUIRED_FILES, LEGACY_PREDICTIONS_FILE, MODEL_FILE)
+#: The most bytes a run's predictions may take once decompressed (FER2013's 7,178
+#: images take about 0.7 MB): a larger file is no run's, and is not read into memory.
+MAX_PREDICTIONS_BYTES = 64 * 2**20
 #: Each run's sha256 of each of its files, in ``sha256sum`` format (so
 #: ``sha256sum -c sha256.txt`` in a run folder checks it too).
 CHECKSUMS_FILE = "sha256.txt"
-#: The columns every ``predictions.csv`` has (besides the probabilities).
+#: The columns every run's predictions have (besides the probabilities).
 PREDICTION_COLUMNS = ("part", "true", "predicted")
 
 
@@ -110,10 +127,63 @@ def _read_json(path: Path) -> dict:
     return read_json_object(path, error=BrokenRun)
 
 
-def _read_csv(path: Path, columns=()) -> pd.DataFrame:
-    """A run's CSV file with at least ``columns``; :class:`BrokenRun` names the file otherwise."""
+def gzip_bytes(data: bytes) -> bytes:
+    """``data`` compressed with gzip, the same bytes for the same ``data``: no time stamp
+    and no file name in the header (level 9)."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as handle:
+        handle.write(data)
+    return buffer.getvalue()
+
+
+def predictions_bytes(predictions: pd.DataFrame) -> bytes:
+    """The bytes of :data:`PREDICTIONS_FILE` for a predictions frame (one row per image):
+    its CSV (no index, UTF-8) compressed by :func:`gzip_bytes`, so the same predictions
+    always give the same bytes and the same sha256."""
+    return gzip_bytes(predictions.to_csv(index=False).encode("utf-8"))
+
+
+def predictions_path(folder) -> Path:
+    """The file holding a run's predictions: ``<folder>/predictions.csv.gz``, or the
+    plain ``predictions.csv`` of an older run where only that one exists."""
+    folder = Path(folder)
+    legacy = folder / LEGACY_PREDICTIONS_FILE
+    if not (folder / PREDICTIONS_FILE).exists() and legacy.exists():
+        return legacy
+    return folder / PREDICTIONS_FILE
+
+
+def run_file_names(folder) -> tuple:
+    """:data:`REQUIRED_FILES` as the run folder ``folder`` names them (an older run's
+    ``predictions.csv`` in place of ``predictions.csv.gz``)."""
+    name = predictions_path(folder).name
+    return tuple(name if file == PREDICTIONS_FILE else file for file in REQUIRED_FILES)
+
+
+def read_predictions_text(path) -> bytes:
+    """The CSV bytes of a predictions file, decompressed when its name ends in ``.gz``;
+    :class:`BrokenRun` names a file that is not complete gzip data or holds more than
+    :data:`MAX_PREDICTIONS_BYTES` once decompressed (nothing more is read)."""
+    path = Path(path)
+    if not path.name.endswith(".gz"):
+        return path.read_bytes()
     try:
-        frame = pd.read_csv(path)
+        with gzip.open(path, "rb") as handle:
+            data = handle.read(MAX_PREDICTIONS_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        raise BrokenRun(f"{path}: not complete gzip-compressed CSV ({str(error) or type(error).__name__}); the file "
+                        f"is truncated or was edited") from None
+    if len(data) > MAX_PREDICTIONS_BYTES:
+        raise BrokenRun(f"{path}: holds more than {MAX_PREDICTIONS_BYTES:,} bytes once decompressed, more than "
+                        f"a run's predictions; not read")
+    return data
+
+
+def _read_csv(path: Path, columns=(), data: bytes | None = None) -> pd.DataFrame:
+    """A run's CSV file (``data``: its bytes, already read) with at least ``columns``;
+    :class:`BrokenRun` names the file otherwise."""
+    try:
+        frame = pd.read_csv(path if data is None else io.BytesIO(data))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise BrokenRun(f"{path}: not a readable CSV file ({error}); the file is truncated or was edited") from None
     missing = [c for c in columns if c not in frame.columns]
@@ -129,7 +199,7 @@ def read_run(path) -> Run:
     the file that cannot be read (not JSON, not CSV, an invalid config, a manifest
     without a run id). It does not check ``sha256.txt``: see :func:`run_problems`."""
     path = Path(path)
-    missing = [name for name in REQUIRED_FILES if not (path / name).exists()]
+    missing = [name for name in run_file_names(path) if not (path / name).exists()]
     if missing:
         raise FileNotFoundError(f"{path} is not a finished run: missing {', '.join(missing)}")
     values = _read_json(path / "config.json")
@@ -146,8 +216,29 @@ def read_run(path) -> Run:
         manifest=manifest,
         history=_read_csv(path / "history.csv"),
         metrics=_read_json(path / "metrics.json"),
-        predictions=_read_csv(path / "predictions.csv", PREDICTION_COLUMNS),
+        predictions=read_predictions(path),
     )
+
+
+def read_predictions(folder) -> pd.DataFrame:
+    """A run folder's predictions (:func:`predictions_path`) as a frame with at least
+    :data:`PREDICTION_COLUMNS`; :class:`BrokenRun` names the file that cannot be read."""
+    path = predictions_path(folder)
+    return _read_csv(path, PREDICTION_COLUMNS, read_predictions_text(path))
+
+
+def compress_predictions(folder) -> Path:
+    """Turn an older run's plain ``<folder>/predictions.csv`` into ``predictions.csv.gz``
+    (the same CSV bytes, :func:`gzip_bytes`; written atomically, then the plain file is
+    removed); returns the predictions' path. Nothing happens where there is no plain file.
+    The caller seals the folder again (``sha256.txt`` names the old file until then)."""
+    folder = Path(folder)
+    legacy = folder / LEGACY_PREDICTIONS_FILE
+    if not legacy.exists():
+        return folder / PREDICTIONS_FILE
+    atomic.write_bytes(folder / PREDICTIONS_FILE, gzip_bytes(legacy.read_bytes()))
+    legacy.unlink()
+    return folder / PREDICTIONS_FILE
 
 
 def seal_files(folder, names) -> Path:
@@ -173,7 +264,7 @@ def read_checksums(folder) -> dict:
     return recorded
 
 
-def checksum_problems(folder, allowed=(*REQUIRED_FILES, MODEL_FILE), *, only=None) -> list:
+def checksum_problems(folder, allowed=RUN_FILES, *, only=None) -> list:
     """Sentences naming each file whose bytes differ from ``sha256.txt`` (or that it
     lists and is missing or not one of ``allowed``); empty when all match or the folder
     has no ``sha256.txt``. ``only``: check just these file names."""
@@ -250,8 +341,8 @@ def run_problems(path, *, check_model: bool = True) -> tuple:
 def check_replaceable_run(folder) -> None:
     """Raise ``ValueError`` unless ``folder`` is missing or is a run folder a store or an
     export could have written: named by a run id (:data:`ferlib.destinations.RUN_ID`)
-    and holding a run's files only (:data:`REQUIRED_FILES`, :data:`MODEL_FILE`,
-    :data:`CHECKSUMS_FILE`), whole or broken. A run folder is replaced whole, so
+    and holding a run's files only (:data:`RUN_FILES`, :data:`CHECKSUMS_FILE`), whole
+    or broken. A run folder is replaced whole, so
     anything else there would be lost: nothing is replaced then."""
     folder = Path(folder)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -262,7 +353,7 @@ def check_replaceable_run(folder) -> None:
     if not destinations.RUN_ID.match(folder.name):
         raise ValueError(f"{folder}: not named by a run id; ferlib replaces only run folders it wrote, "
                          f"nothing was replaced")
-    extra = destinations.unexpected_names(folder, {*REQUIRED_FILES, MODEL_FILE, CHECKSUMS_FILE})
+    extra = destinations.unexpected_names(folder, {*RUN_FILES, CHECKSUMS_FILE})
     if extra:
         raise ValueError(f"{folder}: holds {destinations.listed(extra)}, which are not a run's files; ferlib "
                          f"replaces only run folders it wrote, nothing was replaced: move them away")
@@ -410,7 +501,8 @@ class RunStore:
             # one line: a run's metrics (confusion matrices, per-class tables) are read by code, and
             # indented they were a tenth of the results a GPU call carries (python -m json.tool shows them)
             (tmp / "metrics.json").write_text(json.dumps(metrics, sort_keys=True, separators=(",", ":")) + "\n")
-            predictions.to_csv(tmp / "predictions.csv", index=False)
+            # compressed, always the same bytes for the same predictions (predictions_bytes)
+            (tmp / PREDICTIONS_FILE).write_bytes(predictions_bytes(predictions))
             if model is not None:
                 model.save(tmp / MODEL_FILE)
             seal_files(tmp, (*REQUIRED_FILES, MODEL_FILE))

@@ -151,6 +151,29 @@ def copy_as_fold(run, fold, results_dir):
     return copy_as(run, config, results_dir)
 
 
+def copy_as_legacy(run, folder):
+    """Copy the run ``run`` into ``folder`` as a run written before predictions were
+    compressed: a plain predictions.csv (the CSV bytes of its predictions.csv.gz),
+    sealed so. Returns ``folder``."""
+    import gzip
+    import shutil
+
+    from ferlib.store import LEGACY_PREDICTIONS_FILE, PREDICTIONS_FILE, REQUIRED_FILES, seal_files
+
+    folder = Path(folder)
+    shutil.copytree(run.path, folder)
+    (folder / LEGACY_PREDICTIONS_FILE).write_bytes(gzip.decompress((folder / PREDICTIONS_FILE).read_bytes()))
+    (folder / PREDICTIONS_FILE).unlink()
+    seal_files(folder, [LEGACY_PREDICTIONS_FILE if name == PREDICTIONS_FILE else name for name in REQUIRED_FILES])
+    return folder
+
+
+@pytest.fixture
+def legacy_copier():
+    """:func:`copy_as_legacy`, for tests."""
+    return copy_as_legacy
+
+
 @pytest.fixture
 def fold_copier():
     """:func:`copy_as_fold`, for tests."""

@@ -138,7 +138,7 @@ def test_paired_correctness_lines_up_with_a_run_and_refuses_other_rows(jaffe, fi
 
 @pytest.mark.slow
 def test_lines_up_with_a_real_train_run(tmp_path):
-    """A (tiny) CNN run of train_run on split seed 1: its predictions.csv test rows are
+    """A (tiny) CNN run of train_run on split seed 1: its predictions.csv.gz test rows are
     the baseline's test rows on make_split(seed=1), in the same order."""
     from ferlib.config import RunConfig
     from ferlib.experiment import train_run

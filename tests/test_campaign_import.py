@@ -4,6 +4,7 @@ results/ changes at all; conflicting duplicates refused; a replacement shown; we
 checked before they are sealed; only real-data runs of the protocol's kinds."""
 
 import dataclasses
+import gzip
 import json
 import shutil
 import tarfile
@@ -17,7 +18,7 @@ from ferlib.cli import main
 from ferlib.fingerprint import file_sha256
 from ferlib.identity import run_id
 from ferlib.results import paper_results, seal_run
-from ferlib.store import read_run
+from ferlib.store import PREDICTIONS_FILE, read_run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results" / "paper"
@@ -62,7 +63,7 @@ def edited_copy(run, folder, *, metrics=None, manifest=None, config=None, predic
     if metrics is not None:
         (target / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     if predictions is not None:
-        predictions.to_csv(target / "predictions.csv", index=False)
+        predictions.to_csv(target / "predictions.csv.gz", index=False)
     seal_run(target)
     final = folder / values["run_id"]
     target.rename(final)
@@ -99,6 +100,23 @@ def test_a_returned_run_comes_in_audited_and_missing_json_follows(tmp_path, resu
     assert snapshot(results / committed.id) == snapshot(committed.path)
     assert [2, "jaffe", None] not in [e["key"] for e in json.loads((results / "missing.json").read_text())["runs"]]
     again = import_files([out / files.RUNS_ARCHIVE], results_dir=results, store_dir=tmp_path / "store")
+    assert again["kept"] == [committed.id] and not again["imported"] and not again["notes"]
+
+
+def test_a_returned_run_of_an_older_ferlib_comes_in_compressed(tmp_path, results, committed, legacy_copier):
+    """A campaign trained by code from before predictions were compressed returns a plain
+    predictions.csv: it is imported as predictions.csv.gz, byte for byte the committed
+    run's. Compared with a committed run, the predictions count by their CSV, not by how
+    gzip compressed them."""
+    legacy = legacy_copier(committed, tmp_path / "returned" / committed.id)
+    out = campaign_folder(tmp_path / "out", [legacy])
+    report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
+    assert report["problems"] == [] and report["imported"] == [committed.id]
+    assert snapshot(results / committed.id) == snapshot(committed.path)
+    packed = results / committed.id / PREDICTIONS_FILE
+    packed.write_bytes(gzip.compress(gzip.decompress(packed.read_bytes()), compresslevel=1, mtime=1))
+    seal_run(results / committed.id)
+    again = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
     assert again["kept"] == [committed.id] and not again["imported"] and not again["notes"]
 
 
@@ -185,11 +203,11 @@ def test_replace_shows_the_difference_and_is_never_silent(tmp_path, results, com
     old = committed.metrics["test"]["accuracy"]
     assert f"already there, kept: {committed.id}" in printed
     assert f"note: {committed.id}: kept the committed run; the returned one ({out / files.RUNS_ARCHIVE}:runs/" \
-           f"{committed.id}) differs: metrics.json, predictions.csv differ; test accuracy {old!r} -> 1.0" in printed
+           f"{committed.id}) differs: metrics.json, predictions.csv.gz differ; test accuracy {old!r} -> 1.0" in printed
     assert read_run(results / committed.id).metrics["test"]["accuracy"] == old
     assert main(argv + ["--replace"]) == 0
     printed = capsys.readouterr().out
-    assert f"replaced {committed.id}: metrics.json, predictions.csv differ; test accuracy {old!r} -> 1.0" in printed
+    assert f"replaced {committed.id}: metrics.json, predictions.csv.gz differ; test accuracy {old!r} -> 1.0" in printed
     assert read_run(results / committed.id).metrics["test"]["accuracy"] == 1.0
 
 
@@ -233,7 +251,7 @@ def test_a_zip_bomb_member_is_refused_from_its_header(tmp_path, results):
     out = tmp_path / "out"
     out.mkdir()
     archive = out / files.RUNS_ARCHIVE
-    member = tarfile.TarInfo("runs/0123456789abcdef/predictions.csv")
+    member = tarfile.TarInfo("runs/0123456789abcdef/predictions.csv.gz")
     member.size = 400 * 2**20
     with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
         tar.addfile(member, io.BufferedReader(Zeros(member.size), 1 << 20))
@@ -241,7 +259,7 @@ def test_a_zip_bomb_member_is_refused_from_its_header(tmp_path, results):
     log = {"jobs": [], "out_files": {archive.name: {"bytes": archive.stat().st_size, "sha256": file_sha256(archive)}}}
     (out / files.LOG_FILE).write_text(json.dumps(log))
     report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
-    assert report["problems"] == [f"{archive}: member runs/0123456789abcdef/predictions.csv of 419,430,400 bytes, "
+    assert report["problems"] == [f"{archive}: member runs/0123456789abcdef/predictions.csv.gz of 419,430,400 bytes, "
                                   f"more than the 16,777,216 bytes a run's file may have; not extracted"]
 
 
@@ -372,5 +390,5 @@ def test_a_returned_run_is_audited_against_the_committed_data_summary(tmp_path, 
     out = campaign_folder(tmp_path / "out", [fake])
     report = import_files(sorted(out.iterdir()), results_dir=results, store_dir=tmp_path / "store")
     assert len(report["problems"]) == 1 and not (results / committed.id).exists()
-    assert report["problems"][0].startswith(f"{out / files.RUNS_ARCHIVE}:runs/{committed.id}: predictions.csv holds "
+    assert report["problems"][0].startswith(f"{out / files.RUNS_ARCHIVE}:runs/{committed.id}: predictions.csv.gz holds "
                                             f"{int((kept['part'] == 'test').sum())} test rows, but the jaffe split")

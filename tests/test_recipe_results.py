@@ -47,7 +47,7 @@ def fake_recipe_run(run, config, results_dir, *, wrong=None, single_view=None):
     rid = run_id(config, run.manifest["data_fingerprint"], run.manifest["numerics_version"])
     target = results_dir / rid
     shutil.copytree(run.path, target)
-    predictions = pd.read_csv(target / "predictions.csv")
+    predictions = pd.read_csv(target / "predictions.csv.gz")
     columns = [f"p_{name}" for name in EMOTIONS]
     for part, count in (wrong or {}).items():
         right = predictions.index[(predictions["part"] == part) & (predictions["true"] == predictions["predicted"])]
@@ -56,7 +56,7 @@ def fake_recipe_run(run, config, results_dir, *, wrong=None, single_view=None):
         probabilities = np.zeros((len(rows), len(EMOTIONS)))
         probabilities[np.arange(len(rows)), predictions.loc[rows, "predicted"].to_numpy()] = 1.0
         predictions.loc[rows, columns] = probabilities
-    predictions.to_csv(target / "predictions.csv", index=False)
+    predictions.to_csv(target / "predictions.csv.gz", index=False)
     metrics = json.loads((target / "metrics.json").read_text())
     for part in ("val", "test"):
         rows = predictions[predictions["part"] == part]

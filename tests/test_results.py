@@ -19,7 +19,8 @@ import pytest
 from ferlib import results
 from ferlib.book import project_root
 from ferlib.identity import NUMERICS_VERSION
-from ferlib.store import MODEL_FILE, RunStore, read_run, training_seconds
+from ferlib.store import (LEGACY_PREDICTIONS_FILE, MODEL_FILE, PREDICTIONS_FILE, RunStore, predictions_bytes, read_run,
+                          training_seconds)
 
 RESULTS = project_root() / results.PAPER_RESULTS
 
@@ -45,7 +46,7 @@ def test_no_committed_run_folder_is_broken():
 @pytest.mark.parametrize("run", committed(), ids=lambda run: run.id)
 def test_committed_run_passes_the_audit(run):
     """Id = hash(config, data, numerics); numerics version = today's; metrics follow from
-    predictions.csv; no weights; relative image names."""
+    predictions.csv.gz; no weights; relative image names."""
     assert results.audit_run(run) == []
 
 
@@ -141,7 +142,7 @@ def test_rekey_keeps_the_numbers_and_relinks_fine_tunes(tmp_path):
     copy = tmp_path / "paper"
     shutil.copytree(RESULTS, copy)
     before = {run.id: run for run in results.committed_runs(copy)}
-    files = ("predictions.csv", "metrics.json", "history.csv")
+    files = ("predictions.csv.gz", "metrics.json", "history.csv")
     content = {rid: {name: (run.path / name).read_bytes() for name in files} for rid, run in before.items()}
     renamed = results.rekey_results(copy, numerics=NUMERICS_VERSION + 1)
     assert set(renamed) == set(before) and len(set(renamed.values())) == len(before)
@@ -158,10 +159,10 @@ def test_rekey_keeps_the_numbers_and_relinks_fine_tunes(tmp_path):
 
 
 def test_audit_catches_a_flipped_prediction(copied_run):
-    predictions = pd.read_csv(copied_run / "predictions.csv")
+    predictions = pd.read_csv(copied_run / "predictions.csv.gz")
     row = predictions.index[predictions["part"] == "test"][0]
     predictions.loc[row, "predicted"] = (predictions.loc[row, "true"] + 1) % 7
-    predictions.to_csv(copied_run / "predictions.csv", index=False)
+    predictions.to_csv(copied_run / "predictions.csv.gz", index=False)
     assert results.audit_run(read_run(copied_run)) != []
 
 
@@ -170,9 +171,9 @@ def test_export_drops_weights_and_refuses_absolute_paths(copied_run, tmp_path):
     out = results.export_run(read_run(copied_run), tmp_path / "exported")
     assert sorted(p.name for p in out.iterdir()) == sorted([*results.REQUIRED_FILES, results.CHECKSUMS_FILE])
     assert not list((tmp_path / "exported").glob(".tmp-*"))
-    predictions = pd.read_csv(copied_run / "predictions.csv")
+    predictions = pd.read_csv(copied_run / "predictions.csv.gz")
     predictions["source"] = "/home/someone/data/" + predictions["source"].astype(str)
-    predictions.to_csv(copied_run / "predictions.csv", index=False)
+    predictions.to_csv(copied_run / "predictions.csv.gz", index=False)
     with pytest.raises(ValueError, match="absolute path"):
         results.export_run(read_run(copied_run), tmp_path / "again")
     assert not (tmp_path / "again").exists() or not list((tmp_path / "again").iterdir())
@@ -278,7 +279,7 @@ MUTATIONS = {
     "manifest.json": lambda p: _edit_json(p, lambda m: m.update(wall_time_s=m["wall_time_s"] + 1)),
     "history.csv": lambda p: _edit_csv(p, lambda h: h.__setitem__("loss", h["loss"] * 0.99)),
     "metrics.json": lambda p: _edit_json(p, lambda m: m["test"].update(macro_f1=m["test"]["macro_f1"] + 0.01)),
-    "predictions.csv": lambda p: _edit_csv(p, _bump_probability),
+    "predictions.csv.gz": lambda p: _edit_csv(p, _bump_probability),
     "sha256.txt": lambda p: p.write_text(p.read_text().replace("config.json", "config.jsn", 1)),
 }
 
@@ -295,7 +296,7 @@ def test_any_edit_of_any_file_of_a_committed_run_fails_the_audit_naming_it(copie
 
 @pytest.mark.parametrize("field", ["balanced_accuracy", "macro_f1", "accuracy_se"])
 def test_an_edited_metric_with_a_matching_checksum_is_still_caught(copied_run, field):
-    """Recomputed from predictions.csv: a re-sealed edit of any metric still fails."""
+    """Recomputed from predictions.csv.gz: a re-sealed edit of any metric still fails."""
     _edit_json(copied_run / "metrics.json", lambda m: m["val"].update({field: m["val"][field] * 0.9 + 0.01}))
     results.seal_run(copied_run)
     problems = results.audit_run(read_run(copied_run))
@@ -307,7 +308,7 @@ def test_probabilities_must_sum_to_one_and_peak_at_the_prediction(copied_run):
         row = frame.index[frame["part"] == "test"][0]
         frame.loc[row, "p_angry"] += 0.5
 
-    _edit_csv(copied_run / "predictions.csv", shift)
+    _edit_csv(copied_run / "predictions.csv.gz", shift)
     results.seal_run(copied_run)
     problems = results.audit_run(read_run(copied_run))
     assert any("do not sum to 1" in p for p in problems), problems
@@ -319,10 +320,36 @@ def test_probabilities_must_sum_to_one_and_peak_at_the_prediction(copied_run):
 
     shutil.rmtree(copied_run)
     shutil.copytree(committed()[0].path, copied_run)
-    _edit_csv(copied_run / "predictions.csv", swap)
+    _edit_csv(copied_run / "predictions.csv.gz", swap)
     results.seal_run(copied_run)
     problems = results.audit_run(read_run(copied_run))
     assert any("not the largest" in p for p in problems), problems
+
+
+def test_committed_runs_with_plain_predictions_are_compressed_read_back_equal(tmp_path, legacy_copier):
+    """compress_committed_predictions rewrites every run under a results folder (at any
+    depth) that keeps a plain predictions.csv: the same id and numbers, sealed, passing the
+    audit; the bytes a run's writer gives; nothing to do a second time. A run edited after
+    it was sealed is refused and left as it was."""
+    runs = committed()[:2]
+    folders = [legacy_copier(run, tmp_path / "results" / profile / run.id)
+               for run, profile in zip(runs, ("paper", "quick"))]
+    assert all(results.audit_run(read_run(f)) != [] for f in folders), "a plain predictions.csv is no committed run's"
+    assert results.compress_committed_predictions(tmp_path / "results") == sorted(folders)
+    for run, folder in zip(runs, folders):
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*results.REQUIRED_FILES, results.CHECKSUMS_FILE])
+        again = read_run(folder)
+        assert results.same_run(again, run) and again.id == folder.name
+        assert results.audit_run(again) == []
+        assert (folder / PREDICTIONS_FILE).read_bytes() == predictions_bytes(run.predictions)
+    assert results.compress_committed_predictions(tmp_path / "results") == []
+    edited = legacy_copier(runs[0], tmp_path / "edited" / runs[0].id)
+    plain = edited / LEGACY_PREDICTIONS_FILE
+    plain.write_bytes(plain.read_bytes().replace(b"\ntest,", b"\nval,", 1))
+    before = plain.read_bytes()
+    with pytest.raises(ValueError, match=f"{edited}: not converted, the run is not whole: .*changed since"):
+        results.compress_committed_predictions(tmp_path / "edited")
+    assert plain.read_bytes() == before and not (edited / PREDICTIONS_FILE).exists()
 
 
 def test_export_seals_every_run(tmp_path):
@@ -370,9 +397,9 @@ def beside_summary(tmp_path):
 
 
 def _reseal_with_metrics(folder, frame):
-    """Write ``frame`` as predictions.csv, recompute every metric from it and reseal: an
+    """Write ``frame`` as predictions.csv.gz, recompute every metric from it and reseal: an
     edit that every checksum and metric agrees with."""
-    frame.to_csv(folder / "predictions.csv", index=False)
+    frame.to_csv(folder / "predictions.csv.gz", index=False)
     _edit_json(folder / "metrics.json", lambda m: m.update(
         {part: results.metrics_from_labels(frame.loc[frame["part"] == part, "true"],
                                            frame.loc[frame["part"] == part, "predicted"])
@@ -383,27 +410,27 @@ def _reseal_with_metrics(folder, frame):
 def test_removed_misclassified_rows_resealed_are_caught_against_the_data_summary(beside_summary, capsys):
     from ferlib.cli import main
 
-    frame = pd.read_csv(beside_summary / "predictions.csv")
+    frame = pd.read_csv(beside_summary / "predictions.csv.gz")
     test = frame["part"] == "test"
     wrong = test & (frame["true"] != frame["predicted"])
     _reseal_with_metrics(beside_summary, frame[~wrong])
     run = read_run(beside_summary)
     assert run.metrics["test"]["accuracy"] == 1.0
     problems = results.audit_run(run)
-    expected = (f"{beside_summary}: predictions.csv holds {int(test.sum() - wrong.sum())} test rows, but the ckplus7 "
-                f"split 'paper seed 0' has {int(test.sum())} test images (datasets.json)")
+    expected = (f"{beside_summary}: predictions.csv.gz holds {int(test.sum() - wrong.sum())} test rows, but the "
+                f"ckplus7 split 'paper seed 0' has {int(test.sum())} test images (datasets.json)")
     assert problems == [expected]
     assert main(["check", "--results", str(beside_summary.parent)]) == 1
     assert f"problem: {expected}" in capsys.readouterr().out
 
 
 def test_a_relabelled_row_resealed_is_caught(beside_summary):
-    frame = pd.read_csv(beside_summary / "predictions.csv")
+    frame = pd.read_csv(beside_summary / "predictions.csv.gz")
     row = frame.index[(frame["part"] == "val") & (frame["true"] != frame["predicted"])][0]
     frame.loc[row, "true"] = frame.loc[row, "predicted"]
     _reseal_with_metrics(beside_summary, frame)
     problems = results.audit_run(read_run(beside_summary))
-    assert problems == [f"{beside_summary}: predictions.csv's val rows are not the images and labels of the ckplus7 "
+    assert problems == [f"{beside_summary}: predictions.csv.gz's val rows are not the images and labels of the ckplus7 "
                         f"split 'paper seed 0' (datasets.json records another sha256 of them): an image or a label "
                         f"was changed"]
 
@@ -416,15 +443,15 @@ def test_a_data_summary_without_the_runs_split_is_a_problem(beside_summary):
 
 
 def test_nan_probabilities_resealed_are_caught(beside_summary):
-    frame = pd.read_csv(beside_summary / "predictions.csv")
+    frame = pd.read_csv(beside_summary / "predictions.csv.gz")
     columns = [c for c in frame.columns if c.startswith("p_")]
     frame.loc[frame["part"] == "test", columns] = np.nan
-    frame.to_csv(beside_summary / "predictions.csv", index=False)
+    frame.to_csv(beside_summary / "predictions.csv.gz", index=False)
     results.seal_run(beside_summary)
     problems = results.audit_run(read_run(beside_summary))
     first = int(frame.index[frame["part"] == "test"][0])
     assert len(problems) == len(columns)
-    assert problems[0].startswith(f"{beside_summary}: predictions.csv p_angry is not a finite probability in 0..1 "
+    assert problems[0].startswith(f"{beside_summary}: predictions.csv.gz p_angry is not a finite probability in 0..1 "
                                   f"in row {first} (line {first + 2}) 'nan'")
 
 
@@ -432,11 +459,11 @@ def test_a_prediction_out_of_range_is_named_not_a_crash(beside_summary, capsys):
     """``predicted=7`` crashed the whole audit (IndexError); now the run and row are named."""
     from ferlib.cli import main
 
-    frame = pd.read_csv(beside_summary / "predictions.csv")
+    frame = pd.read_csv(beside_summary / "predictions.csv.gz")
     frame.loc[3, "predicted"] = 7
-    frame.to_csv(beside_summary / "predictions.csv", index=False)
+    frame.to_csv(beside_summary / "predictions.csv.gz", index=False)
     results.seal_run(beside_summary)
-    expected = f"{beside_summary}: predictions.csv predicted is not a class 0..6 in row 3 (line 5) '7'"
+    expected = f"{beside_summary}: predictions.csv.gz predicted is not a class 0..6 in row 3 (line 5) '7'"
     assert results.audit_run(read_run(beside_summary)) == [expected]
     assert main(["check", "--results", str(beside_summary.parent)]) == 1
     assert f"problem: {expected}" in capsys.readouterr().out
@@ -453,12 +480,12 @@ def test_a_prediction_out_of_range_is_named_not_a_crash(beside_summary, capsys):
     ("p_sad", "1.5", "p_sad is not a finite probability in 0..1"),
 ])
 def test_every_kind_of_malformed_row_is_named_with_its_line(column, value, expected, beside_summary):
-    frame = pd.read_csv(beside_summary / "predictions.csv", dtype=str)
+    frame = pd.read_csv(beside_summary / "predictions.csv.gz", dtype=str)
     frame.loc[10, column] = value
-    frame.to_csv(beside_summary / "predictions.csv", index=False)
+    frame.to_csv(beside_summary / "predictions.csv.gz", index=False)
     results.seal_run(beside_summary)
     problems = results.audit_run(read_run(beside_summary))
-    assert problems == [f"{beside_summary}: predictions.csv {expected} in row 10 (line 12) {value!r}"]
+    assert problems == [f"{beside_summary}: predictions.csv.gz {expected} in row 10 (line 12) {value!r}"]
 
 
 def test_metrics_json_of_the_wrong_shape_is_a_problem_not_a_crash(beside_summary):

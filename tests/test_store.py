@@ -2,6 +2,8 @@
 reported by folder and file, left out of the listing, and treated as absent; temporary
 files of killed writes are removed. No training: the runs are copies of committed ones."""
 
+import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -15,7 +17,9 @@ from ferlib import results
 from ferlib.atomic import host_token
 from ferlib.book import project_root
 from ferlib.cli import main
-from ferlib.store import CHECKSUMS_FILE, MODEL_FILE, REQUIRED_FILES, BrokenRun, RunStore, read_run, seal_files
+from ferlib import store as store_module
+from ferlib.store import (CHECKSUMS_FILE, LEGACY_PREDICTIONS_FILE, MODEL_FILE, PREDICTIONS_FILE, REQUIRED_FILES,
+                          BrokenRun, RunStore, gzip_bytes, predictions_bytes, read_run, seal_files)
 
 RESULTS = project_root() / results.PAPER_RESULTS
 
@@ -55,8 +59,9 @@ FAULTS = {
     "truncated manifest.json": ("manifest.json", truncate, "not valid JSON"),
     "truncated metrics.json": ("metrics.json", truncate, "not valid JSON"),
     "empty history.csv": ("history.csv", lambda p: p.write_text(""), "not a readable CSV"),
-    "truncated predictions.csv": ("predictions.csv", lambda p: p.write_bytes(p.read_bytes()[:7]),
-                                  "lacks the column"),
+    "truncated predictions.csv.gz": ("predictions.csv.gz", truncate, "not complete gzip-compressed CSV"),
+    "predictions.csv.gz of no columns": ("predictions.csv.gz", lambda p: p.write_bytes(gzip_bytes(b"a,b\n1,2\n")),
+                                         "lacks the column"),
     "missing history.csv": ("history.csv", lambda p: p.unlink(), "missing history.csv"),
     "hand-edited metrics.json": ("metrics.json", edit_metric, "sha256 differs"),
     "invalid config value": ("config.json",
@@ -108,6 +113,69 @@ def test_metrics_are_written_on_one_line_and_read_back_equal(tmp_path):
     assert saved.metrics == run.metrics
 
 
+def _saved_predictions(root, run) -> bytes:
+    """The bytes of predictions.csv.gz that a store at ``root`` writes for ``run``."""
+    saved = RunStore(root).save(run.id, config=run.config, manifest=run.manifest, history=run.history,
+                                metrics=run.metrics, predictions=run.predictions)
+    assert sorted(p.name for p in saved.path.iterdir()) == sorted([*REQUIRED_FILES, CHECKSUMS_FILE])
+    return (saved.path / PREDICTIONS_FILE).read_bytes()
+
+
+def test_predictions_are_written_gzip_compressed_the_same_bytes_for_the_same_predictions(tmp_path, monkeypatch):
+    """The same predictions give the same bytes (no time stamp, no file name in the
+    gzip header), so their sha256 is the same whenever and wherever a run is written;
+    the CSV inside is the one pandas writes, and reads back equal."""
+    import time
+
+    run = smallest_committed_run()
+    first = _saved_predictions(tmp_path / "a", run)
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)  # another clock: gzip would stamp it
+    second = _saved_predictions(tmp_path / "b", run)
+    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
+    assert first[:2] == b"\x1f\x8b" and first[3] == 0 and first[4:8] == bytes(4), "gzip, no name, mtime 0"
+    text = gzip.decompress(first)
+    assert text == run.predictions.to_csv(index=False).encode() and len(first) < len(text) / 3
+    assert read_run(tmp_path / "a" / run.id).predictions.equals(run.predictions)
+    edited = run.predictions.copy()
+    edited.loc[edited.index[0], "predicted"] = (edited.loc[edited.index[0], "predicted"] + 1) % 7
+    assert predictions_bytes(edited) != first and predictions_bytes(run.predictions) == first
+
+
+def test_a_run_with_a_plain_predictions_csv_still_loads_and_exports_compressed(tmp_path, legacy_copier):
+    """A store written by an older ferlib (a training still running from an older
+    commit) keeps predictions.csv: it is read, and exported as predictions.csv.gz, the
+    same bytes as the committed run's, sealed and passing the audit."""
+    run = smallest_committed_run()
+    legacy = legacy_copier(run, tmp_path / "store" / run.id)
+    (found,) = RunStore(tmp_path / "store").runs()
+    assert found.id == run.id and found.predictions.equals(run.predictions)
+    assert results.export_store(tmp_path / "store", tmp_path / "results") == [run.id]
+    out = tmp_path / "results" / run.id
+    assert sorted(p.name for p in out.iterdir()) == sorted([*REQUIRED_FILES, CHECKSUMS_FILE])
+    assert (out / PREDICTIONS_FILE).read_bytes() == (run.path / PREDICTIONS_FILE).read_bytes()
+    exported = read_run(out)
+    assert exported.predictions.equals(run.predictions) and results.audit_run(exported) == []
+    assert (legacy / LEGACY_PREDICTIONS_FILE).exists(), "the store's run is left as it is"
+    plain = legacy / LEGACY_PREDICTIONS_FILE
+    plain.write_bytes(plain.read_bytes() + plain.read_bytes().splitlines(keepends=True)[-1])  # a row added
+    assert any(f"{LEGACY_PREDICTIONS_FILE}: changed since the run was written" in p
+               for p in RunStore(tmp_path / "store").inspect(run.id)[1])
+
+
+def test_predictions_that_decompress_too_far_are_refused_unread(tmp_path, monkeypatch):
+    """A gzip bomb (a few KiB that decompress to much more than any run's predictions)
+    is refused by name after reading at most MAX_PREDICTIONS_BYTES of it."""
+    run = smallest_committed_run()
+    folder = tmp_path / run.id
+    shutil.copytree(run.path, folder)
+    size = len(gzip.decompress((folder / PREDICTIONS_FILE).read_bytes()))
+    monkeypatch.setattr(store_module, "MAX_PREDICTIONS_BYTES", size)
+    assert read_run(folder).predictions.equals(run.predictions), "exactly the limit is read"
+    monkeypatch.setattr(store_module, "MAX_PREDICTIONS_BYTES", size - 1)
+    with pytest.raises(BrokenRun, match=f"{PREDICTIONS_FILE}: holds more than {size - 1:,} bytes once decompressed"):
+        read_run(folder)
+
+
 def test_runs_command_names_the_broken_folder_and_lists_the_others(store, tmp_path, capsys):
     (rid,) = [p.name for p in store.root.iterdir()]
     other = store.root / "0123456789abcdef"
@@ -145,8 +213,8 @@ def test_read_run_names_the_file_that_cannot_be_read(store):
     (store.path(rid) / "metrics.json").write_text("[1, 2]")
     with pytest.raises(BrokenRun, match="metrics.json: expected a JSON object, got list"):
         read_run(store.path(rid))
-    (store.path(rid) / "predictions.csv").unlink()
-    with pytest.raises(FileNotFoundError, match="missing predictions.csv"):
+    (store.path(rid) / "predictions.csv.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="missing predictions.csv.gz"):
         read_run(store.path(rid))
 
 
