@@ -12,6 +12,7 @@ import json
 import math
 
 from ferlib import paper
+from ferlib.identity import has_bfloat16_units
 from ferlib.vocabulary import DATASETS, MODEL_IDS, SPLIT_PROTOCOLS, run_dataset_title
 
 #: The split protocols a run may use (:data:`ferlib.vocabulary.SPLIT_PROTOCOLS`).
@@ -61,14 +62,21 @@ RECIPE_DEPENDENT = {
 #: cores: Model 2 learns the FER2013-like faces (about 34,000 balanced images at a
 #: learning rate it does not die at, on standardised pixels, without augmentation) and,
 #: fine-tuned from them, beats training from scratch on CK+- and JAFFE-like sets with
-#: test parts of 150 images and more; Models 1 and 3 cost far more per image, so they
-#: train a few steps only (:func:`profile_notes` says so on the pages). ``paper``: the
-#: protocol (75 epochs, Adam; no augmentation, chosen on validation by the sensitivity
-#: study, see :mod:`ferlib.protocol`).
+#: test parts of 150 images and more; Model 1 learns them too from 4 balanced epochs of
+#: 2,000 images (about 14,000 images, Adam at 0.001, batches of 32); Model 3 costs far
+#: more per image and does not leave chance within what the profile can afford (its seven
+#: dropout layers hold it there for more than 45,000 images), so it trains a few steps
+#: only (:func:`profile_notes` says so on the pages). Models 1 and 3 train in bfloat16
+#: where the processor multiplies bfloat16 in hardware (:func:`profile_precision`).
+#: ``paper``: the protocol (75 epochs, Adam; no augmentation, chosen on validation by the
+#: sensitivity study, see :mod:`ferlib.protocol`).
 #: ``synthetic_size`` is the number of images made per data set when no data
 #: directory is given; ``limit_train`` caps training images (None = all); ``synthetic``
 #: holds settings for synthetic data only, ``models`` the settings of one model that
-#: differ from the profile's.
+#: differ from the profile's, ``bfloat16_models`` the models that train in
+#: ``"mixed_bfloat16"`` on TensorFlow where the processor has bfloat16 units,
+#: ``few_step_models`` those that train a few steps only, to show the pipeline.
+#: :data:`PROFILE_KEYS` names these keys, which are no :class:`RunConfig` fields.
 PROFILES = {
     "smoke": dict(epochs=1, batch_size=32, learning_rate=1e-3, limit_train=128,
                   synthetic_size={"fer2013": 420, "ckplus": 189, "jaffe": 140}),
@@ -76,11 +84,16 @@ PROFILES = {
                   augment=False, input_scaling="standardize",
                   synthetic_size={"fer2013": 4000, "ckplus": 750, "jaffe": 800},
                   synthetic=dict(synthetic_expressions="clear"),
-                  models={1: dict(epochs=1, batch_size=32, limit_train=400), 3: dict(epochs=1, limit_train=100)}),
+                  models={1: dict(epochs=4, batch_size=32, learning_rate=1e-3, limit_train=2000),
+                          3: dict(epochs=1, limit_train=100)},
+                  bfloat16_models=(1, 3), few_step_models=(3,)),
     "paper": dict(epochs=75, batch_size=64, learning_rate=1e-3, limit_train=None, min_epoch_images=1024,
                   augment=False,
                   synthetic_size={"fer2013": 12000, "ckplus": paper.CKPLUS48_IMAGES, "jaffe": paper.JAFFE_IMAGES}),
 }
+
+#: The keys of a profile that are no :class:`RunConfig` fields.
+PROFILE_KEYS = ("synthetic_size", "synthetic", "models", "bfloat16_models", "few_step_models")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -329,12 +342,28 @@ def check_choice(name, value, choices):
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
 
 
+def profile_precision(profile: str, model: int, *, backend: str = "tensorflow", processor=None) -> str:
+    """The precision a profile trains ``model`` in: ``"mixed_bfloat16"`` where the model is
+    one of the profile's ``bfloat16_models``, Keras runs on TensorFlow (whose oneDNN
+    kernels use the processor's bfloat16 units) and the processor has such units
+    (:func:`ferlib.identity.has_bfloat16_units`, AVX512_BF16 or AMX); ``"float32"``
+    otherwise, where bfloat16 would be emulated and slower.
+
+    ``processor``: a :func:`ferlib.identity.processor` dict; ``None`` reads this machine's.
+    """
+    check_choice("profile", profile, tuple(PROFILES))
+    if model not in PROFILES[profile].get("bfloat16_models", ()) or backend != "tensorflow":
+        return "float32"
+    return "mixed_bfloat16" if has_bfloat16_units(processor) else "float32"
+
+
 def profile_config(profile: str, *, model: int, dataset: str, data: str = "synthetic",
                    **overrides) -> RunConfig:
     """A :class:`RunConfig` with a profile's defaults, then ``overrides`` on top.
 
     ``overrides`` with the value ``None`` are ignored, so CLI options left unset keep
-    the profile's values.
+    the profile's values. The precision, unless given, is :func:`profile_precision`'s
+    for the model and backend on this machine.
     """
     check_choice("profile", profile, tuple(PROFILES))
     check_choice("dataset", dataset, DATASETS)
@@ -342,11 +371,15 @@ def profile_config(profile: str, *, model: int, dataset: str, data: str = "synth
     sizes = preset.pop("synthetic_size")
     synthetic = preset.pop("synthetic", {})
     for_model = preset.pop("models", {}).get(model, {})
+    for key in ("bfloat16_models", "few_step_models"):
+        preset.pop(key, None)
     values = dict(preset, **for_model, model=model, dataset=dataset, data=data,
                   synthetic_size=sizes.get(dataset) if data == "synthetic" else None)
     if data == "synthetic":
         values.update(synthetic)
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "precision" not in values:
+        values["precision"] = profile_precision(profile, model, backend=values.get("backend", "tensorflow"))
     return RunConfig(**values)
 
 

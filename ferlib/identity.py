@@ -115,6 +115,23 @@ def processor(cpuinfo: str | None = None) -> dict:
             "vector_extensions": [name for name in VECTOR_EXTENSIONS if name in flags]}
 
 
+#: The vector extensions of :data:`VECTOR_EXTENSIONS` that multiply bfloat16 numbers in
+#: hardware (AVX512_BF16's dot products, AMX's bfloat16 tiles): on a processor with neither,
+#: bfloat16 arithmetic is emulated and slower than float32.
+BFLOAT16_EXTENSIONS = ("avx512_bf16", "amx_bf16")
+
+
+def has_bfloat16_units(description: dict | None = None) -> bool:
+    """Whether a processor multiplies bfloat16 numbers in hardware: one of
+    :data:`BFLOAT16_EXTENSIONS` among its vector extensions.
+
+    ``description``: a :func:`processor` dict; ``None`` reads this machine's.
+    """
+    if description is None:
+        description = processor()
+    return any(name in (description.get("vector_extensions") or ()) for name in BFLOAT16_EXTENSIONS)
+
+
 def same_processor_kind(a: dict, b: dict) -> bool:
     """Whether two :func:`processor` descriptions give the same numbers: same vendor and
     the same vector extensions (the model name does not matter)."""

@@ -30,6 +30,7 @@ from ferlib.config import (
     RunConfig,
     check_choice,
     profile_config,
+    profile_precision,
     setting_words,
     uses_committed_results,
 )
@@ -212,11 +213,13 @@ _NOTED_SETTINGS = ("epochs", "batch_size", "learning_rate", "limit_train", "min_
                    "augment", "input_scaling")
 
 
-def profile_notes(profile: str) -> list:
+def profile_notes(profile: str, *, processor=None) -> list:
     """What ``profile`` trains, as sentences for the book: the settings of every run, the
     synthetic data it makes without a data directory (the paper profile shows the committed
-    runs instead), the models that depart from it, and
-    the experiments whose settings the protocol changes
+    runs instead), the models that depart from it (those that train a few steps only
+    say so), the models that train in bfloat16 where the processor allows it and what
+    this processor does (``processor``: a :func:`ferlib.identity.processor` dict,
+    ``None`` for this machine's), and the experiments whose settings the protocol changes
     (:data:`EXPERIMENT_DEVIATIONS`)."""
     check_choice("profile", profile, tuple(PROFILES))
     deviations = EXPERIMENT_DEVIATIONS.get(profile, {})
@@ -224,6 +227,8 @@ def profile_notes(profile: str) -> list:
     sizes = preset.pop("synthetic_size")
     synthetic = preset.pop("synthetic", {})
     for_models = preset.pop("models", {})
+    bfloat16 = preset.pop("bfloat16_models", ())
+    few_steps = preset.pop("few_step_models", ())
     defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
     base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
     but = " (except where a line below says otherwise)" if deviations else ""
@@ -237,17 +242,29 @@ def profile_notes(profile: str) -> list:
     else:
         lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
     for model, settings in sorted(for_models.items()):
-        fewer = (settings.get("epochs", base["epochs"]) < base["epochs"]
-                 or settings.get("limit_train", base["limit_train"]) is not None)
         lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
                      + (": fewer steps than the other models, so its accuracies say less about what it "
-                        "can learn." if fewer else "."))
+                        "can learn." if model in few_steps else "."))
+    if bfloat16:
+        here = profile_precision(profile, bfloat16[0], processor=processor)
+        lines.append(f"{_models_words(bfloat16)} in bfloat16 (Keras' mixed_bfloat16: bfloat16 products, "
+                     f"float32 weights) where Keras runs on TensorFlow and the processor multiplies "
+                     f"bfloat16 in hardware (AVX512_BF16 or AMX), in float32 elsewhere; this processor "
+                     + ("has such units." if here == "mixed_bfloat16" else "has none, so they train in float32."))
     for (model, dataset, source), entry in deviations.items():
         training = "from scratch" if source is None else f"fine-tuned from {dataset_title(source)}"
         lines.append(f"Model {model} on {dataset_title(protocol_dataset(dataset, 'real'))} ({training}) trains with "
                      f"{', '.join(setting_words(k, v) for k, v in entry['settings'].items())} instead, "
                      f"a stated deviation (the protocol page and the claims page give its reason).")
     return lines
+
+
+def _models_words(models) -> str:
+    """``"Model 1 trains"``, ``"Models 1 and 3 train"``: the models of a note, as its subject."""
+    models = sorted(models)
+    if len(models) == 1:
+        return f"Model {models[0]} trains"
+    return f"Models {', '.join(map(str, models[:-1]))} and {models[-1]} train"
 
 
 # --------------------------------------------------------------------------- subject-independent folds

@@ -105,6 +105,9 @@ def test_processor_kinds_come_from_vendor_and_vector_extensions():
     assert not identity.same_processor_kind(epyc, xeon)
     assert not identity.same_processor_kind(epyc, dict(epyc, vector_extensions=None))
     assert identity.processor("")["vector_extensions"] == []
+    assert identity.has_bfloat16_units(xeon) and not identity.has_bfloat16_units(epyc)
+    assert identity.has_bfloat16_units(dict(epyc, vector_extensions=["avx2", "avx512_bf16"]))
+    assert not identity.has_bfloat16_units(dict(epyc, vector_extensions=None))
     machine = {"processor": epyc, "backend": "tensorflow", "versions": {"tensorflow": "2.21.0"}}
     assert golden.same_kind(machine, dict(machine, processor=epyc_7b13))
     assert not golden.same_kind(machine, dict(machine, versions={"tensorflow": "2.20.0"}))

@@ -149,6 +149,62 @@ def test_a_profile_can_set_models_apart_and_synthetic_data_apart():
         _config(synthetic_expressions="vivid")
 
 
+#: Processors as :func:`ferlib.identity.processor` describes them: with AMX, with
+#: AVX512_BF16 only, and with AVX2 only (no bfloat16 units).
+XEON_AMX = {"vendor": "GenuineIntel", "model_name": "Xeon", "vector_extensions": ["avx2", "avx512f", "amx_bf16"]}
+EPYC_BF16 = {"vendor": "AuthenticAMD", "model_name": "AMD EPYC", "vector_extensions": ["avx2", "avx512_bf16"]}
+EPYC_AVX2 = {"vendor": "AuthenticAMD", "model_name": "AMD EPYC", "vector_extensions": ["avx2", "fma"]}
+
+
+def test_the_quick_profile_teaches_with_model_1_learning_and_model_3_a_few_steps():
+    """Model 1 trains 4 balanced epochs of at most 2,000 FER2013-like faces, Adam at 0.001,
+    batches of 32 (about 76% on their test part; tests/test_teaching.py trains it); Model 3
+    trains one epoch of 100 images (it stays at chance for more than 45,000); both in
+    bfloat16 where the processor has the units, Model 2 as before."""
+    from ferlib.config import PROFILES, profile_config, profile_precision
+
+    quick = PROFILES["quick"]
+    one = profile_config("quick", model=1, dataset="fer2013")
+    assert (one.epochs, one.batch_size, one.learning_rate, one.limit_train) == (4, 32, 1e-3, 2000)
+    three = profile_config("quick", model=3, dataset="fer2013")
+    assert (three.epochs, three.limit_train) == (1, 100)
+    two = profile_config("quick", model=2, dataset="fer2013")
+    assert (two.epochs, two.batch_size, two.learning_rate, two.limit_train, two.precision) == (6, 16, 3e-4, None,
+                                                                                              "float32")
+    assert quick["bfloat16_models"] == (1, 3) and quick["few_step_models"] == (3,)
+    for config in (one, three):
+        assert config.precision == profile_precision("quick", config.model)  # this machine's choice
+    assert profile_config("quick", model=1, dataset="fer2013", precision="float32").precision == "float32"
+
+
+def test_a_profile_trains_in_bfloat16_only_where_the_processor_has_the_units():
+    from ferlib.config import PROFILE_KEYS, PROFILES, profile_precision
+
+    for processor in (XEON_AMX, EPYC_BF16):
+        assert profile_precision("quick", 1, processor=processor) == "mixed_bfloat16"
+        assert profile_precision("quick", 3, processor=processor) == "mixed_bfloat16"
+        assert profile_precision("quick", 2, processor=processor) == "float32"  # Model 2 keeps float32
+        assert profile_precision("quick", 1, backend="jax", processor=processor) == "float32"  # XLA's CPU
+        assert profile_precision("paper", 1, processor=processor) == "float32"  # the protocol's precision
+        assert profile_precision("smoke", 1, processor=processor) == "float32"
+    assert profile_precision("quick", 1, processor=EPYC_AVX2) == "float32"  # emulated: slower than float32
+    with pytest.raises(ValueError, match="profile must be one of"):
+        profile_precision("fast", 1)
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    for name, preset in PROFILES.items():
+        assert set(preset) - fields <= set(PROFILE_KEYS), name
+
+
+def test_profile_notes_say_where_models_train_in_bfloat16():
+    from ferlib.protocol import profile_notes
+
+    (line,) = [n for n in profile_notes("quick", processor=EPYC_BF16) if "bfloat16" in n]
+    assert line.startswith("Models 1 and 3 train in bfloat16") and line.endswith("this processor has such units.")
+    (line,) = [n for n in profile_notes("quick", processor=EPYC_AVX2) if "bfloat16" in n]
+    assert line.endswith("has none, so they train in float32.")
+    assert not [n for n in profile_notes("paper", processor=XEON_AMX) if "bfloat16" in n]
+
+
 def test_synthetic_expressions_enter_the_run_id_only_when_not_standard():
     """Runs stored before the field existed keep their ids."""
     standard = _config()
@@ -166,7 +222,8 @@ def test_profile_notes_say_which_models_train_fewer_steps():
     assert notes[0].startswith("Every run of the quick profile") and f"{PROFILES['quick']['epochs']} epochs" in notes[0]
     for model, settings in PROFILES["quick"]["models"].items():
         line = next(n for n in notes if n.startswith(f"Model {model} "))
-        assert f"{settings['epochs']} epoch" in line and "fewer steps" in line
+        assert f"{settings['epochs']} epoch" in line
+        assert ("fewer steps" in line) == (model in PROFILES["quick"]["few_step_models"]), line
     assert "clear expressions" in notes[1] and f"{PROFILES['quick']['synthetic_size']['fer2013']:,}" in notes[1]
     assert not [n for n in profile_notes("paper") if "fewer steps" in n]
     # a paper-profile book without data reads the committed runs: it makes no synthetic faces
