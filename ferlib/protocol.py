@@ -243,8 +243,8 @@ def profile_notes(profile: str, *, processor=None) -> list:
         lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
     for model, settings in sorted(for_models.items()):
         lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
-                     + (": fewer steps than the other models, so its accuracies say less about what it "
-                        "can learn." if model in few_steps else "."))
+                     + (": far fewer steps than it needs to learn the faces, so its accuracies show the "
+                        "pipeline, not what it can learn." if model in few_steps else "."))
     if bfloat16:
         here = profile_precision(profile, bfloat16[0], processor=processor)
         lines.append(f"{_models_words(bfloat16)} in bfloat16 (Keras' mixed_bfloat16: bfloat16 products, "
