@@ -519,6 +519,13 @@ def _blocked(row) -> list:
     return list(found) if isinstance(found, (list, tuple)) else []
 
 
+def _untested_reason(row) -> str:
+    """Why a row of :func:`finetune_verdicts` is untested (its ``reason``: ``"1 paired seed
+    on the paper's split, 2 needed"``), ``""`` where it gives none."""
+    reason = row.get("reason")
+    return reason if isinstance(reason, str) else ""
+
+
 def verdict_clause(rows, *, compact: bool = False) -> str:
     """One network's verdicts on its small data sets (rows of :func:`finetune_verdicts`,
     in the order of :data:`ferlib.vocabulary.TARGET_DATASETS`), each "no evidence of a
@@ -533,6 +540,9 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
     said = [r for r in rows if isinstance(r.get("verdict"), str)]
     if not said:
         return ""
+    if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"] == compare.UNTESTED:
+        reasons = list(dict.fromkeys(_untested_reason(r) for r in said))
+        return f"untested on both ({'; '.join(reasons)})" if all(reasons) else "untested on both"
     if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"]:
         blocked = [(r, findings.blocker_phrase(_blocked(r))) for r in said]
         if compact and all(len(_blocked(r)) == 1 for r in said):
@@ -543,6 +553,10 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
         return f"{said[0]['verdict']} on both" + (f", blocked {where}" if where else "")
     parts = []
     for r in said:
+        if r["verdict"] == compare.UNTESTED:
+            reason = _untested_reason(r)
+            parts.append(f"untested on {paper_dataset_title(r['dataset'])}" + (f" ({reason})" if reason else ""))
+            continue
         phrase = findings.blocker_phrase(_blocked(r))
         parts.append(f"{r['verdict']} on {paper_dataset_title(r['dataset'])}" + (f", blocked by {phrase}" if phrase else ""))
     return " and ".join(parts)

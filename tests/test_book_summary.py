@@ -582,3 +582,15 @@ def test_a_processor_is_named_with_its_widest_vector_extension():
         "Intel Xeon (AMX)")
     assert summary.processor_label({"processor": "AMD EPYC"}) == "AMD EPYC", "older runs recorded no extension"
     assert summary.processor_label({}) == "unknown"
+
+
+def test_an_untested_verdict_says_why():
+    """A network with fine-tunes but too few paired seeds for the rule is untested, and the
+    sentence gives the reason (one reason said once where both data sets share it)."""
+    rows = sorted(_gain_cases()["same"].to_dict("records"), key=lambda r: r["dataset"] != "jaffe")
+    reason = "1 paired seed on the paper's split, 2 needed"
+    untested = [dict(r, verdict="untested", blocked_by=[], reason=reason) for r in rows]
+    assert summary.verdict_clause(untested) == f"untested on both ({reason})"
+    mixed = [untested[0], dict(rows[1], verdict="the gain holds", blocked_by=[])]
+    assert summary.verdict_clause(mixed) == f"untested on JAFFE ({reason}) and the gain holds on CK+ (7 classes)"
+    assert summary.verdict_clause([dict(r, reason=None) for r in untested]) == "untested on both"
