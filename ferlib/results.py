@@ -46,7 +46,7 @@ from ferlib.protocol import (
     subject_protocol,
 )
 from ferlib.store import (CHECKSUMS_FILE, LEGACY_PREDICTIONS_FILE, PREDICTIONS_FILE, REQUIRED_FILES, BrokenRun,
-                          Run, RunStore, check_replaceable_run, compress_predictions, read_checksums, read_run,
+                          Run, RunStore, check_replaceable_run, compact_metrics, compress_predictions, read_checksums, read_run,
                           run_file_names, run_problems, seal_files)
 from ferlib.vocabulary import DATASETS, PAPER_DATASETS, PAPER_MODELS, SPLIT_PARTS
 
@@ -109,7 +109,8 @@ def check_checksums(folder) -> list:
 def write_run_folder(source, final, *, fill=None) -> Path:
     """Copy a run's files from the folder ``source`` into the folder ``final`` in one step:
     into a temporary sibling first (an older run's plain ``predictions.csv`` as
-    ``predictions.csv.gz``, :func:`ferlib.store.compress_predictions`: ``final`` always
+    ``predictions.csv.gz``, :func:`ferlib.store.compress_predictions`, and its indented
+    ``metrics.json`` on one line, :func:`ferlib.store.compact_metrics`: ``final`` always
     holds :data:`~ferlib.store.REQUIRED_FILES`), then ``fill(tmp)`` (more files, a new config...),
     then a rename that replaces any older ``final`` (:func:`ferlib.atomic.replacing_folder`),
     which must be a run folder (:func:`ferlib.store.check_replaceable_run`). A failure
@@ -123,6 +124,7 @@ def write_run_folder(source, final, *, fill=None) -> Path:
         for name in run_file_names(source):
             shutil.copy2(source / name, tmp / name)
         compress_predictions(tmp)
+        compact_metrics(tmp)
         if fill is not None:
             fill(tmp)
     return final

@@ -227,6 +227,26 @@ def read_predictions(folder) -> pd.DataFrame:
     return _read_csv(path, PREDICTION_COLUMNS, read_predictions_text(path))
 
 
+def metrics_text(metrics: dict) -> str:
+    """``metrics.json``'s text: one line, keys sorted, no spaces (indented, the metrics were
+    a tenth of the results a GPU call carries)."""
+    return json.dumps(metrics, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def compact_metrics(folder) -> Path:
+    """Rewrite an older run's indented ``<folder>/metrics.json`` on one line
+    (:func:`metrics_text`; the same JSON, read back equal, written atomically); returns its
+    path. Nothing happens where it is one line already. The caller seals the folder again."""
+    path = Path(folder) / "metrics.json"
+    text = path.read_text()
+    compact = metrics_text(json.loads(text))
+    if text != compact:
+        if json.loads(compact) != json.loads(text):
+            raise ValueError(f"{path}: does not read back equal on one line")
+        atomic.write_text(path, compact)
+    return path
+
+
 def compress_predictions(folder) -> Path:
     """Turn an older run's plain ``<folder>/predictions.csv`` into ``predictions.csv.gz``
     (the same CSV bytes, :func:`gzip_bytes`; written atomically, then the plain file is
@@ -500,7 +520,7 @@ class RunStore:
             history.to_csv(tmp / "history.csv", index=False)
             # one line: a run's metrics (confusion matrices, per-class tables) are read by code, and
             # indented they were a tenth of the results a GPU call carries (python -m json.tool shows them)
-            (tmp / "metrics.json").write_text(json.dumps(metrics, sort_keys=True, separators=(",", ":")) + "\n")
+            (tmp / "metrics.json").write_text(metrics_text(metrics))
             # compressed, always the same bytes for the same predictions (predictions_bytes)
             (tmp / PREDICTIONS_FILE).write_bytes(predictions_bytes(predictions))
             if model is not None:

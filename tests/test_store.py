@@ -162,6 +162,23 @@ def test_a_run_with_a_plain_predictions_csv_still_loads_and_exports_compressed(t
                for p in RunStore(tmp_path / "store").inspect(run.id)[1])
 
 
+def test_a_run_with_indented_metrics_exports_them_on_one_line_read_back_equal(tmp_path, legacy_copier):
+    """A store written before metrics.json was one line (an older commit's training)
+    exports it on one line, the same JSON, sealed and passing the audit: the committed
+    run's exact bytes."""
+    run = smallest_committed_run()
+    legacy = legacy_copier(run, tmp_path / "store" / run.id)
+    (legacy / "metrics.json").write_text(json.dumps(run.metrics, indent=2, sort_keys=True) + "\n")
+    seal_files(legacy, [LEGACY_PREDICTIONS_FILE if name == PREDICTIONS_FILE else name for name in REQUIRED_FILES])
+    assert results.export_store(tmp_path / "store", tmp_path / "results") == [run.id]
+    out = tmp_path / "results" / run.id
+    assert (out / "metrics.json").read_bytes() == (run.path / "metrics.json").read_bytes()
+    assert (out / "metrics.json").read_text().count("\n") == 1
+    exported = read_run(out)
+    assert exported.metrics == run.metrics and results.audit_run(exported) == []
+    assert (legacy / "metrics.json").read_text().count("\n") > 1, "the store's run is left as it is"
+
+
 def test_predictions_that_decompress_too_far_are_refused_unread(tmp_path, monkeypatch):
     """A gzip bomb (a few KiB that decompress to much more than any run's predictions)
     is refused by name after reading at most MAX_PREDICTIONS_BYTES of it."""
