@@ -214,19 +214,21 @@ def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
     Returns:
         columns ``model``, ``dataset`` (the paper's names), ``seeds``, ``gain_mean``,
         ``gain_sd``, ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
-        ``t_p_value``, ``verdict`` (one of :data:`GAIN_VERDICTS`) and ``blocked_by`` (the
-        strands that kept the gain from holding, :func:`ferlib.compare.blocking_strands`).
+        ``t_p_value``, ``verdict`` (one of :data:`GAIN_VERDICTS`), ``blocked_by`` (the
+        strands that kept the gain from holding, :func:`ferlib.compare.blocking_strands`)
+        and ``reason`` (why a network is untested; empty otherwise).
     """
     evidence = compare.finetune_over_seeds(seed_runs)
     columns = ["model", "dataset", "seeds", "gain_mean", "gain_sd", "fine_tuned_better", "significant_gains",
                "significant_losses", "t_p_value"]
     rows = evidence[columns].copy()
     if rows.empty:
-        return rows.assign(verdict=pd.Series(dtype=object), blocked_by=pd.Series(dtype=object))
+        return rows.assign(verdict=pd.Series(dtype=object), blocked_by=pd.Series(dtype=object),
+                           reason=pd.Series(dtype=object))
     if runs is None:
         runs = [run for group in seed_runs.values() for run in group]
     decided = compare.finetune_verdicts(list(runs), report, models=tuple(sorted({int(m) for m in rows["model"]})))
-    decided = decided[["model", "dataset", "verdict", "blocked_by"]].assign(
+    decided = decided[["model", "dataset", "verdict", "blocked_by", "reason"]].assign(
         dataset=lambda t: t["dataset"].map(paper_dataset))
     unknown = set(decided["verdict"].dropna()) - set(GAIN_VERDICTS)
     if unknown:

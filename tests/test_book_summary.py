@@ -274,6 +274,10 @@ def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):
     expected = {(int(r.model), paper_dataset(r.dataset)): r.verdict for r in rule.itertuples()}
     assert {(int(r.model), r.dataset): r.verdict for r in evidence.itertuples()} == {
         key: expected[key] for key in zip(evidence["model"].astype(int), evidence["dataset"])}
+    reasons = {(int(r.model), paper_dataset(r.dataset)): r.reason for r in rule.itertuples()}
+    untested = evidence[evidence["verdict"] == compare.UNTESTED]
+    assert all(reason == reasons[(int(model), dataset)] and reason
+               for model, dataset, reason in zip(untested["model"], untested["dataset"], untested["reason"]))
     claims = summary.claim_table(seed_runs, verdicts=evidence)
     gains = claims[claims["number"].isin([c.number for c in summary.CLAIMS if c.kind == "gain"])]
     assert all(any(v in text for v in compare.VERDICTS) for text in gains["ours"] if "Model 2" in text)
