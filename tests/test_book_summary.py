@@ -598,3 +598,27 @@ def test_an_untested_verdict_says_why():
     mixed = [untested[0], dict(rows[1], verdict="the gain holds", blocked_by=[])]
     assert summary.verdict_clause(mixed) == f"untested on JAFFE ({reason}) and the gain holds on CK+ (7 classes)"
     assert summary.verdict_clause([dict(r, reason=None) for r in untested]) == "untested on both"
+
+
+def test_the_fer2013_accuracies_share_one_clause():
+    import pandas as pd
+
+    rows = pd.DataFrame({"model": [1, 2], "ours": [0.526, 0.594], "paper": [0.6119, 0.6158]})
+    assert summary.fer2013_sentence(rows) == ("Models 1 and 2 reach 52.6% and 59.4% on FER2013 against the "
+                                              "paper's 61.19% and 61.58%")
+    assert summary.fer2013_sentence(rows.iloc[1:]) == "Model 2 reaches 59.4% on FER2013 against the paper's 61.58%"
+    assert summary.fer2013_sentence(rows.iloc[0:0]) == "No network has a FER2013 run yet"
+
+
+def test_a_network_with_too_few_seeds_is_named_untested_not_given_a_gain_in_the_abstract():
+    """The abstract's gain sentence leaves out a network whose every verdict is untested;
+    the untested sentence names it beside the networks with no FER2013 run."""
+    cases = _gain_cases()
+    judged = cases["same"]
+    too_few = judged.assign(model=1, verdict="untested", blocked_by=[[], []])
+    both = pd.concat([too_few, judged], ignore_index=True)
+    assert "Model 1" not in summary.gain_sentence(summary._judged(both), seeds=False)
+    assert "Model 2" in summary.gain_sentence(summary._judged(both), seeds=False)
+    seed_runs = {(m, d, "fer2013"): ["a run"] for m in (1, 2) for d in ("jaffe", "ckplus")}
+    assert summary.untested_sentence(seed_runs, None, both) == "Models 1 and 3 are untested"
+    assert summary.untested_sentence(seed_runs, None, judged) == "Model 3 is untested"
