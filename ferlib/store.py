@@ -239,9 +239,10 @@ def compact_metrics(folder) -> Path:
     path. Nothing happens where it is one line already. The caller seals the folder again."""
     path = Path(folder) / "metrics.json"
     text = path.read_text()
-    compact = metrics_text(json.loads(text))
+    metrics = json.loads(text)
+    compact = metrics_text(metrics)
     if text != compact:
-        if json.loads(compact) != json.loads(text):
+        if json.loads(compact) != metrics:
             raise ValueError(f"{path}: does not read back equal on one line")
         atomic.write_text(path, compact)
     return path

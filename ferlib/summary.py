@@ -507,19 +507,10 @@ def fer2013_sentence(fer2013: pd.DataFrame) -> str:
     rows = fer2013.to_dict("records")
     if not rows:
         return "No network has a FER2013 run yet"
-    if len(rows) == 1:
-        return (f"Model {rows[0]['model']} reaches {fmt.percent_text(rows[0]['ours'])} on FER2013 against the "
-                f"paper's {paper_percent(rows[0]['paper'])}")
-    ours = _listed_words([fmt.percent_text(r["ours"]) for r in rows])
-    theirs = _listed_words([paper_percent(r["paper"]) for r in rows])
-    return (f"{_models_text([int(r['model']) for r in rows])} reach {ours} on FER2013 against the paper's "
-            f"{theirs}")
-
-
-def _listed_words(items) -> str:
-    """``"a, b and c"``."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
+    ours = findings._listed(fmt.percent_text(r["ours"]) for r in rows)
+    theirs = findings._listed(paper_percent(r["paper"]) for r in rows)
+    verb = "reaches" if len(rows) == 1 else "reach"
+    return f"{_models_text([int(r['model']) for r in rows])} {verb} {ours} on FER2013 against the paper's {theirs}"
 
 
 def _judged(verdicts: pd.DataFrame) -> pd.DataFrame:
@@ -540,9 +531,8 @@ def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | No
     the claims table gives each one's reason)."""
     lacking = [m for m in MODELS if not any(seed_runs.get((m, d, SOURCE_DATASET)) for d in TARGET_DATASETS)]
     if verdicts is not None and not verdicts.empty and "verdict" in verdicts:
-        judged = set(_judged(verdicts)["model"].astype(int))
-        too_few = [m for m in MODELS if m not in lacking and m in set(verdicts["model"].astype(int))
-                   and m not in judged]
+        with_verdicts = set(verdicts["model"].astype(int)) - set(_judged(verdicts)["model"].astype(int))
+        too_few = [m for m in MODELS if m in with_verdicts and m not in lacking]
         if too_few:
             named = sorted(set(lacking) | set(too_few))
             return f"{_models_text(named)} {'are' if len(named) > 1 else 'is'} untested"
