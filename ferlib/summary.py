@@ -563,7 +563,7 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
     """One network's verdicts on its small data sets (rows of :func:`finetune_verdicts`,
     in the order of :data:`ferlib.vocabulary.TARGET_DATASETS`), each "no evidence of a
     gain" with the strands that blocked it (:func:`ferlib.findings.blocker_phrase`):
-    ``"no evidence of a gain on both, blocked on JAFFE by split seed 2 (p = 0.062) and on
+    ``"no evidence of a gain on either, blocked on JAFFE by split seed 2 (p = 0.062) and on
     CK+ (7 classes) by the training seeds (p = 0.051)"``, or ``"the gain holds on JAFFE
     and no evidence of a gain on CK+ (7 classes), blocked by the training seeds (p =
     0.051)"``; ``""`` when no verdict is decided. ``compact`` (the abstract's form): one
@@ -578,12 +578,14 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
         return f"untested on both ({'; '.join(reasons)})" if all(reasons) else "untested on both"
     if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"]:
         blocked = [(r, findings.blocker_phrase(_blocked(r))) for r in said]
+        # A negative verdict shared by both data sets holds on either, not on both.
+        both = "on either" if said[0]["verdict"] == compare.NO_EVIDENCE else "on both"
         if compact and all(len(_blocked(r)) == 1 for r in said):
-            return f"{said[0]['verdict']} on both, blocked by {' and '.join(p for _, p in blocked)} respectively"
+            return f"{said[0]['verdict']} {both}, blocked by {' and '.join(p for _, p in blocked)} respectively"
         several = any(len(_blocked(r)) > 1 for r in said)  # "x and y" inside: the data sets apart by a comma
         where = (", and " if several else " and ").join(
             f"on {paper_dataset_title(r['dataset'])} by {phrase}" for r, phrase in blocked if phrase)
-        return f"{said[0]['verdict']} on both" + (f", blocked {where}" if where else "")
+        return f"{said[0]['verdict']} {both}" + (f", blocked {where}" if where else "")
     parts = []
     for r in said:
         if r["verdict"] == compare.UNTESTED:
@@ -600,7 +602,7 @@ def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
     ``"Fine-tuned from FER2013, Model 2 gains 15.9 points on JAFFE and 9.3 on CK+ (7
     classes), significant on its own test images for 0 and 2 of 3 seeds"``, then the
     verdicts decided with what blocked a gain (:func:`verdict_clause`, after a colon:
-    ``": no evidence of a gain on both, blocked on JAFFE by split seed 2 (p = 0.062) and
+    ``": no evidence of a gain on either, blocked on JAFFE by split seed 2 (p = 0.062) and
     ..."``). Without ``seeds``, the abstract's shorter form, which gives the number of
     seeds but not how many of them are significant alone (``"Fine-tuned, Model 2 gains ...,
     9.3 on CK+ (7 classes) over 3 seeds"``: the abstract has said from what), and the

@@ -332,10 +332,10 @@ def test_a_verdict_names_the_strands_that_blocked_the_gain_on_each_data_set():
     back to naming each data set where one has several."""
     cases = _gain_cases()
     rows = sorted(cases["same"].to_dict("records"), key=lambda r: r["dataset"] != "jaffe")
-    assert summary.verdict_clause(rows) == ("no evidence of a gain on both, blocked on JAFFE by split seed 2 "
+    assert summary.verdict_clause(rows) == ("no evidence of a gain on either, blocked on JAFFE by split seed 2 "
                                             "(p = 0.062) and on CK+ (7 classes) by the training seeds (p = 0.051)")
     assert summary.verdict_clause(rows, compact=True) == (
-        "no evidence of a gain on both, blocked by split seed 2 (p = 0.062) and the training seeds (p = 0.051) "
+        "no evidence of a gain on either, blocked by split seed 2 (p = 0.062) and the training seeds (p = 0.051) "
         "respectively")
     two = sorted(cases["two strands"].to_dict("records"), key=lambda r: r["dataset"] != "jaffe")
     assert summary.verdict_clause(two, compact=True) == summary.verdict_clause(two)
