@@ -17,11 +17,20 @@ each of those scrolls in a box of its own with its first column held in view, an
 whether the page itself overflows the window; :func:`card_problems` whether a table made
 to be read as cards on a phone (:data:`ferlib.formatting.STACKED_CLASS`) is. :func:`launch_links`
 lists the page's launch buttons (Binder and the like) with the address each opens.
+
+Over pages: :func:`verdict_table_problems` says why the landing page does not open on
+its verdict table; :func:`exercise_counts` counts a page's exercises and solutions;
+:func:`process_word_report` counts the process and history words of the reader pages;
+:func:`clipped_tables` and :func:`layout_problems` read a :func:`browser_report` as the
+book is judged at a laptop's and a phone's width (:data:`WIDTHS`). The slow tier's
+``test_book_browser.py`` and ``tools/book_report.py`` (which prints these figures for a
+built book) share this one copy.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -56,6 +65,8 @@ class _Page(HTMLParser):
         self.words_before_table = None  # words of article text before its first table
         self.folded = []  # per table: whether it sits in a folded section (<details>)
         self.sequence = []  # "table", "heading" and "csv" (a download link), in page order
+        self.exercises = 0  # sphinx-exercise admonitions (class "exercise")
+        self.solutions = 0  # and their solutions (class "solution")
 
     @property
     def _in_article(self):
@@ -90,6 +101,10 @@ class _Page(HTMLParser):
             self.figures.append(figure)
         if in_article and tag == "figcaption" and self._open_figure() is not None:
             self._open_figure()["captioned"] = True
+        if in_article and "exercise" in classes:
+            self.exercises += 1
+        if in_article and "solution" in classes:
+            self.solutions += 1
         if in_article and tag == "img":
             owner = self._open_figure()
             (owner["images"] if owner is not None else self.loose_images).append(attrs.get("alt") or "")
@@ -361,6 +376,82 @@ def words_before_first_table(path):
     return _parse(path).words_before_table
 
 
+def exercise_counts(path) -> tuple:
+    """``(exercises, solutions)`` of the page's article: its sphinx-exercise admonitions
+    (class ``exercise``) and their solutions (class ``solution``)."""
+    parser = _parse(path)
+    return parser.exercises, parser.solutions
+
+
+def process_word_report(paths) -> dict:
+    """The words about how the book was produced on the pages at ``paths`` (the reader
+    pages), over them all and page by page.
+
+    Returns ``{"words": n, "process": n, "history": n, "pages": [...]}``: the words of
+    prose (:func:`prose_text`, :func:`count_words`), the process words of
+    :data:`PROCESS_WORDS` and the history words of :data:`HISTORY_WORDS` among them;
+    ``pages`` holds, per path in order, ``{"path", "words", "process": [word, ...],
+    "history": [context, ...]}``. The rate per 1,000 words is
+    ``1000 * process / words``."""
+    pages = []
+    for path in paths:
+        text = prose_text(path)
+        pages.append({"path": Path(path), "words": count_words(text), "process": process_words(text),
+                      "history": history_words(text)})
+    return {"words": sum(page["words"] for page in pages), "process": sum(len(page["process"]) for page in pages),
+            "history": sum(len(page["history"]) for page in pages), "pages": pages}
+
+
+#: The part of the table of contents about the software itself (``_toc.yml``'s caption):
+#: the limit on process words is for the other pages, the reader pages, about the science.
+APPENDIX_PART = "Appendix"
+#: The first column's header of the landing page's verdict table (either apostrophe).
+CLAIM_HEADERS = ("the paper’s claim", "the paper's claim")
+#: The most words of prose a reader reads before the landing page's verdict table.
+VERDICT_WORDS = 350
+
+
+def verdict_table(path):
+    """The landing page's verdict table, as :func:`page_tables` gives a table: the
+    article's first table when its header reads the paper's claim
+    (:data:`CLAIM_HEADERS`), then ``status``; ``None`` when the page has no table or
+    another table comes first."""
+    tables = page_tables(path)
+    headers = tables[0][0] if tables and tables[0] else []
+    return tables[0] if headers[:1] and headers[0] in CLAIM_HEADERS and headers[1:2] == ["status"] else None
+
+
+def verdict_table_problems(path, *, max_words: int = VERDICT_WORDS) -> list:
+    """Why the landing page at ``path`` does not open on its verdict table: it has none
+    (:func:`verdict_table`); no claim's status reads reproduced (or not reproduced), or
+    none reads partly or untested (the claims made for every network are tested for
+    one network only); more than ``max_words`` words of prose before it; the summary
+    figure (id ``fig-summary``) missing or after the scope (id ``scope``). Empty: the
+    verdict comes first."""
+    table = verdict_table(path)
+    if table is None:
+        tables = page_tables(path)
+        if not tables:
+            return ["no verdict table: the page has no table"]
+        return [f"no verdict table first: the first table's header is {tables[0][0] if tables[0] else []}, "
+                "not the paper's claim, then its status"]
+    problems = []
+    statuses = " ".join(row[1] for row in table[1:] if len(row) > 1)
+    if "reproduced" not in statuses:
+        problems.append("the verdict table's status column reads no claim reproduced or not reproduced")
+    if "partly" not in statuses and "untested" not in statuses:
+        problems.append("the verdict table reads no claim partly reproduced or untested: the paper's claims for "
+                        "every network are tested for one network only")
+    words = words_before_first_table(path)
+    if words > max_words:
+        problems.append(f"{words} words of prose before the verdict table (at most {max_words})")
+    text = Path(path).read_text(encoding="utf-8")
+    figure, scope = text.find('id="fig-summary"'), text.find('id="scope"')
+    if figure < 0 or scope < 0 or figure > scope:
+        problems.append("the summary figure (fig-summary) does not come before the scope (scope)")
+    return problems
+
+
 # --------------------------------------------------------------------------- in a browser
 
 #: What :func:`browser_report` measures on a laid-out page.
@@ -556,3 +647,54 @@ def card_problems(page, path, width: int, index: int = 1) -> list:
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(Path(path).resolve().as_uri())
     return page.evaluate(_READ_CARDS, index)
+
+
+#: The widths the book is read at: a laptop's window, where every table fits the
+#: article's column, and a phone's, where a wide table may scroll in a box of its own.
+LAPTOP, PHONE = 1280, 430
+WIDTHS = (LAPTOP, PHONE)
+
+
+def clipped_tables(report: dict, width: int) -> list:
+    """The tables of a :func:`browser_report` made ``width`` pixels wide that a reader
+    gets clipped: at a laptop's width (:data:`LAPTOP` or wider) each table wider than
+    its column; narrower, each wide table a reader cannot use (``report["unusable"]``:
+    not scrolled in a box of its own that fits the column, its row labels held in
+    view)."""
+    return report["clipped"] if width >= LAPTOP else report["unusable"]
+
+
+def layout_problems(report: dict, width: int) -> list:
+    """Each problem a reader sees on a page laid out ``width`` pixels wide, from its
+    :func:`browser_report`: its :func:`clipped_tables`, the page wider than the window,
+    a figure wider than the column or blurred."""
+    problems = list(clipped_tables(report, width))
+    if report["overflow"]:
+        problems.append("the page is wider than the window")
+    return problems + report["figures_too_wide"] + report["figures_blurry"]
+
+
+#: The names Debian and others give Chromium's binary.
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
+
+
+def find_chromium():
+    """The path of the system's Chromium, or ``None`` (``apt-get install chromium``)."""
+    import shutil
+
+    return next((found for found in map(shutil.which, CHROMIUM_NAMES) if found), None)
+
+
+@contextlib.contextmanager
+def chromium_page(executable):
+    """A Playwright page of the Chromium at ``executable`` (the system's: Playwright
+    downloads no browser), for :func:`browser_report` and :func:`card_problems`; the
+    browser closes on leaving."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=str(executable), args=["--no-sandbox"])
+        try:
+            yield chromium.new_page()
+        finally:
+            chromium.close()

@@ -16,24 +16,21 @@ Chromium (``apt-get install chromium``) and the ``playwright`` package (no brows
 download: it drives the system's Chromium).
 """
 
-import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from book_fixtures import paper_book as _paper_book
 from ferlib import book
-from html_checks import (broken_links, browser_report, card_problems, count_words, figure_problems, history_words,
-                         large_images, page_tables, process_words, prose_text, tables_too_long,
-                         tables_without_download, words_before_first_table)
+from html_checks import (APPENDIX_PART, PHONE, WIDTHS, broken_links, browser_report, card_problems, chromium_page,
+                         clipped_tables, figure_problems, find_chromium, large_images, layout_problems, page_tables,
+                         process_word_report, tables_too_long, tables_without_download, verdict_table_problems)
 
 ROOT = book.project_root()
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-WIDTHS = (1280, 430)
+CHROMIUM = find_chromium()
 #: The appendix speaks of the software itself; the limit on process words is for the
 #: pages about the science.
-APPENDIX = {entry.name for entry in book.toc_entries(ROOT) if entry.part == "Appendix"}
+APPENDIX = {entry.name for entry in book.toc_entries(ROOT) if entry.part == APPENDIX_PART}
 LANDING = book.toc_entries(ROOT)[0]
 #: The pages made by notebooks: each of their tables comes with its CSV download (the
 #: prose pages' tables, book/*.md, are written by hand).
@@ -50,12 +47,9 @@ def paper_book(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = chromium.new_page()
+    pytest.importorskip("playwright.sync_api")
+    with chromium_page(CHROMIUM) as page:
         yield page
-        chromium.close()
 
 
 def book_pages(html: Path) -> list:
@@ -138,8 +132,10 @@ def test_the_books_style_makes_a_wide_table_usable_on_a_phone(browser, tmp_path)
     report = browser_report(browser, page, 430)
     assert len(report["clipped"]) == 1 and report["scrolling"] == 1, report
     assert report["unusable"] == [] and not report["overflow"]
+    assert clipped_tables(report, 430) == [] and layout_problems(report, 430) == []
     report = browser_report(browser, page, 1280)
     assert len(report["clipped"]) == 1 and not report["overflow"]
+    assert clipped_tables(report, 1280) == report["clipped"] == layout_problems(report, 1280)
 
 
 def _cards_page(tmp_path, css: str) -> Path:
@@ -186,16 +182,11 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
         problems += [f"{name}: {p}" for p in large_images(path)]
         if path.relative_to(html).with_suffix("").as_posix() in NOTEBOOK_PAGES:
             problems += [f"{name}: {p}" for p in tables_without_download(path)]
-        for width in WIDTHS:
+        for width in WIDTHS:  # a table may scroll on a phone, but only in its own box, its row labels in view
             report = browser_report(browser, path, width)
-            if width == 1280:
-                problems += [f"{name} at {width} px: {p}" for p in report["clipped"]]
-            else:  # a table may scroll on a phone, but only in its own box, its row labels in view
-                problems += [f"{name} at {width} px: {p}" for p in report["unusable"]]
+            problems += [f"{name} at {width} px: {p}" for p in layout_problems(report, width)]
+            if width == PHONE:
                 scrolling[width] = scrolling.get(width, 0) + report["scrolling"]
-            if report["overflow"]:
-                problems.append(f"{name} at {width} px: the page is wider than the window")
-            problems += [f"{name} at {width} px: {p}" for p in report["figures_too_wide"] + report["figures_blurry"]]
     print(f"tables that scroll in their own box: {scrolling}")
     assert not problems, "\n".join(problems)
 
@@ -203,24 +194,14 @@ def test_every_page_reads_at_a_laptops_and_a_phones_width(paper_book, browser):
 def test_the_landing_page_gives_its_verdict_first(paper_book, browser):
     build_dir, _ = paper_book
     landing = build_dir / "html" / f"{LANDING.file}.html"
-    text = landing.read_text(encoding="utf-8")
-    first = text.index("<table")
-    verdict_table = text[first:text.index("</table>", first)]
-    assert "reproduced" in verdict_table, "the landing page's first table has no status column"
-    assert "partly" in verdict_table or "untested" in verdict_table, \
-        "the paper's claims for every network: some are tested for one network only"
-    assert "the paper’s claim" in verdict_table or "the paper's claim" in verdict_table
-    words = words_before_first_table(landing)
-    assert words is not None and words <= 350, f"{words} words before the verdict table"
-    assert text.index('id="fig-summary"') < text.index('id="scope"'), "the summary figure comes after the scope"
+    problems = verdict_table_problems(landing)
+    assert not problems, "\n".join(problems)
     for width in WIDTHS:  # the verdict table can be read whole, even on a phone
         report = browser_report(browser, landing, width)
         assert not [p for p in report["clipped"] if p.startswith("table 1 ")], f"{width} px: {report['clipped']}"
     # on a phone, one card per claim: the claim, then its status, the paper's value and ours
-    problems = card_problems(browser, landing, 430)
-    assert not problems, "the verdict table at 430 px:\n" + "\n".join(problems)
-    headers = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", verdict_table, re.S)]
-    assert headers[1:2] == ["status"], f"the status is not the claim's neighbour: {headers}"
+    problems = card_problems(browser, landing, PHONE)
+    assert not problems, f"the verdict table at {PHONE} px:\n" + "\n".join(problems)
 
 
 #: The pages with a table of the compute the runs took (summary.compute_table).
@@ -251,18 +232,14 @@ def test_reader_pages_speak_of_the_science(paper_book):
     was produced per 1,000 words, over the book and on each page, and none of the book's
     own history (html_checks.HISTORY_WORDS)."""
     build_dir, _ = paper_book
-    words = found = 0
+    report = process_word_report([path for path in book_pages(build_dir / "html") if path.stem not in APPENDIX])
     problems = []
-    for path in book_pages(build_dir / "html"):
-        if path.stem in APPENDIX:
-            continue
-        text = prose_text(path)
-        here, seen = count_words(text), process_words(text)
-        words += here
-        found += len(seen)
+    for page in report["pages"]:
+        here, seen, stem = page["words"], page["process"], page["path"].stem
         if 1000 * len(seen) > 3 * here:
-            problems.append(f"{path.stem}: {len(seen)} process words in {here} ({seen})")
-        problems += [f"{path.stem}: ...{context}..." for context in history_words(text)]
+            problems.append(f"{stem}: {len(seen)} process words in {here} ({seen})")
+        problems += [f"{stem}: ...{context}..." for context in page["history"]]
+    words, found = report["words"], report["process"]
     assert words > 10_000
     assert 1000 * found / words <= 3, f"{found} process words in {words} ({1000 * found / words:.1f} per 1,000)"
     assert not problems, "\n".join(problems)

@@ -135,3 +135,72 @@ def test_launch_links_are_the_links_of_the_launch_dropdown_only(tmp_path):
         ("Launch on Colab", "https://colab.research.google.com/github/o/r/blob/main/n.py")]
     path.write_text("<div><a href='https://github.com/o/r'>r</a></div>", encoding="utf-8")
     assert launch_links(path) == []
+
+
+def test_exercises_and_their_solutions_are_counted(tmp_path):
+    from html_checks import exercise_counts
+
+    exercise = "<div class='exercise admonition' id='ex-a'><p class='admonition-title'>Exercise 1</p><p>Q</p></div>"
+    solution = "<details class='solution dropdown admonition'><summary>Solution</summary><p>A</p></details>"
+    assert exercise_counts(page(tmp_path, exercise * 2 + solution)) == (2, 1)
+    assert exercise_counts(page(tmp_path, "<p>An exercise-free page</p>", outside=exercise)) == (0, 0)
+
+
+VERDICT_TABLE = ("<table><thead><tr><th>the paper’s claim</th><th>status</th><th>paper</th><th>ours</th></tr></thead>"
+                 "<tbody><tr><td>1. A claim</td><td>reproduced</td><td>61%</td><td>60%</td></tr>"
+                 "<tr><td>2. Another claim</td><td>untested</td><td>70%</td><td>–</td></tr></tbody></table>")
+LANDING = ("<h1>A title</h1><p>Eight words of prose come before the table.</p>" + VERDICT_TABLE
+           + "<figure id=\"fig-summary\"><img src='s.png' alt='the summary of every claim'/>"
+             "<figcaption>The summary.</figcaption></figure><section id=\"scope\"><p>Scope.</p></section>")
+
+
+@pytest.mark.parametrize("change, problem", [
+    (("", ""), None),
+    (("<th>status</th>", "<th>verdict</th>"), "no verdict table first"),
+    ((VERDICT_TABLE, ""), "the page has no table"),
+    (("<p>Eight", GOOD_TABLE + "<p>Eight"), "no verdict table first: the first table's header is ['model', 'ours']"),
+    (("<td>reproduced</td>", "<td>partly</td>"), "reads no claim reproduced"),
+    (("<td>untested</td>", "<td>reproduced</td>"), "reads no claim partly reproduced or untested"),
+    (("Eight words", "Eight words" + " more" * 343), "351 words of prose before the verdict table (at most 350)"),
+    (('id="scope"', 'id="elsewhere"'), "the summary figure (fig-summary) does not come before the scope"),
+], ids=["verdict-first", "no-status", "no-table", "another-table-first", "none-reproduced", "none-untested",
+        "too-many-words", "figure-after-scope"])
+def test_the_landing_page_must_open_on_its_verdict_table(tmp_path, change, problem):
+    from html_checks import verdict_table, verdict_table_problems
+
+    path = page(tmp_path, LANDING.replace(*change))
+    found = verdict_table_problems(path)
+    if problem is None:
+        assert found == [] and verdict_table(path)[0] == ["the paper’s claim", "status", "paper", "ours"]
+    else:
+        assert len(found) == 1 and problem in found[0], found
+        assert (verdict_table(path) is None) == found[0].startswith("no verdict table")
+
+
+def test_the_process_words_of_reader_pages_are_counted_page_by_page(tmp_path):
+    from html_checks import process_word_report
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = page(tmp_path / "a", "<h1>The committed title</h1><p>The committed runs of the first round.</p>"
+                                 "<pre>profile = 'paper'</pre>")
+    second = page(tmp_path / "b", "<p>A network trained on faces, in a session.</p>")
+    report = process_word_report([first, second])
+    assert [p["words"] for p in report["pages"]] == [7, 8] and report["words"] == 15
+    assert [p["process"] for p in report["pages"]] == [["committed", "first round"], []] and report["process"] == 2
+    assert [len(p["history"]) for p in report["pages"]] == [2, 1] and report["history"] == 3
+    assert [p["path"] for p in report["pages"]] == [first, second]
+
+
+def test_a_browser_report_is_judged_by_the_width_it_was_made_at():
+    from html_checks import LAPTOP, PHONE, clipped_tables, layout_problems
+
+    report = {"clipped": ["table 1 (a): 900 px of content in 700 px"], "unusable": [], "scrolling": 1,
+              "overflow": False, "figures_too_wide": [], "figures_blurry": [], "tables": 2}
+    assert clipped_tables(report, LAPTOP) == report["clipped"] == layout_problems(report, LAPTOP)
+    assert clipped_tables(report, PHONE) == [] and layout_problems(report, PHONE) == []
+    report.update(unusable=["table 1 (a): scrolled by the page, not by a box of its own"], overflow=True,
+                  figures_blurry=["figure 1: 600 image pixels shown 600 px wide"])
+    assert clipped_tables(report, PHONE) == report["unusable"]
+    assert layout_problems(report, PHONE) == [report["unusable"][0], "the page is wider than the window",
+                                              report["figures_blurry"][0]]
