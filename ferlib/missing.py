@@ -5,8 +5,12 @@ The reasons are computed, not written by hand: a run's size is the protocol's ep
 its minimum of images or of one class-balanced pass of its training part, whichever is
 larger (counted from the class counts of ``datasets.json``), and its time on
 :data:`CPU_CORES` CPU cores follows from each model's measured training rate on the
-faster of the two backends. So the file cannot drift from the protocol, the data or the
-committed runs:
+faster of the two backends, on each class of processor a rate was measured on
+(:data:`PROCESSORS`: a processor with AVX-512 trains several times faster than one with
+AVX2 only, so one figure would mislead on the other). The rates are
+:data:`CPU_IMAGES_PER_S`, replaced by those the committed protocol runs measured where
+their manifests name the processor (:func:`protocol_rates`). So the file cannot drift
+from the protocol, the data or the committed runs:
 
     entries = missing_entries(PAPER_RESULTS)      # [{"key": [...], "reason": "..."}]
     run_images((2, "jaffe", None), read_dataset_summaries(PAPER_RESULTS))  # images it draws
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from statistics import median
 
 from ferlib import atomic
 from ferlib.campaign import transfer_jobs
@@ -38,9 +43,11 @@ from ferlib.recipe_runs import PLAN_GROUPS, planned_done, recipe_plan
 from ferlib.results import (
     MISSING_FILE,
     PAPER_RESULTS,
+    committed_runs,
     paper_experiments,
     paper_results,
     protocol_runs,
+    protocol_seed_runs,
     read_dataset_summaries,
     read_missing,
     split_seed_runs,
@@ -50,20 +57,37 @@ from ferlib.vocabulary import PAPER_MODELS
 
 #: The CPU cores the training rates below were measured on.
 CPU_CORES = 2
-#: Training images per second of each model on :data:`CPU_CORES` CPU cores, float32, batch 64, plain
-#: Keras, per backend: Models 1 and 3 measured on a 2-core AMD EPYC with AVX2 (no AVX-512,
-#: no bfloat16 units; ``benchmarks/throughput.py``), Model 2 from the manifests of its
+#: The classes of processor the training rates were measured on, in the reasons' order:
+#: ``{name: {"flag", "title", "measured_on"}}``; a processor belongs to the widest class
+#: whose ``/proc/cpuinfo`` flag it records (:func:`processor_class`).
+PROCESSORS = {
+    "avx2": {"flag": "avx2", "title": "AVX2",
+             "measured_on": "a 2-core AMD EPYC with AVX2 only (no AVX-512, no bfloat16 units)"},
+    "avx512": {"flag": "avx512f", "title": "AVX-512",
+               "measured_on": "a 2-core AMD EPYC with AVX-512 and AVX512_BF16"},
+}
+#: Training images per second of each model on :data:`CPU_CORES` CPU cores, float32, batch
+#: 64, plain Keras, per class of processor (:data:`PROCESSORS`) and backend:
+#: ``{class: {model: {backend: images/s}}}``. ``"avx2"``: Models 1 and 3 measured by
+#: ``benchmarks/throughput.py`` on the AVX2-only AMD EPYC, Model 2 from the manifests of its
 #: committed FER2013 runs of the protocol (the same processor, no augmentation).
-CPU_IMAGES_PER_S = {1: {"tensorflow": 62, "jax": 97}, 2: {"tensorflow": 530}, 3: {"tensorflow": 31, "jax": 22}}
+#: ``"avx512"``: ``python benchmarks/throughput.py --no-augment --steps 20`` on the AMD EPYC
+#: with AVX-512, TensorFlow only (in mixed bfloat16 it gave 901 and 187, but the protocol
+#: trains in float32); Model 2 was not measured there, so its time on that class is not
+#: given. The committed runs' own rates replace these where they exist (:func:`protocol_rates`).
+CPU_IMAGES_PER_S = {
+    "avx2": {1: {"tensorflow": 62, "jax": 97}, 2: {"tensorflow": 530}, 3: {"tensorflow": 31, "jax": 22}},
+    "avx512": {1: {"tensorflow": 373}, 3: {"tensorflow": 148}},
+}
 #: Training images per second of the modern recipe (:mod:`ferlib.recipe`) with Model 2 on
 #: :data:`CPU_CORES` CPU cores, float32, batch 64, TensorFlow (its augmenter, SGD with
-#: Nesterov momentum, label smoothing): ``python benchmarks/recipe.py --steps 10`` on the
-#: same 2-core AMD EPYC as the rates above measured 6.69 ms of CPU time per image, so
-#: :data:`CPU_CORES` / 6.69 ms. It ran beside another training job, which inflates CPU
-#: time: the same measurement gave the paper's training 6.90 ms per image, where its
-#: committed runs trained at 530 images/s, so this rate errs on the slow side. The
-#: ablation's cells are counted at the same rate.
-RECIPE_CPU_IMAGES_PER_S = {2: {"tensorflow": 299}}
+#: Nesterov momentum, label smoothing), per class of processor as :data:`CPU_IMAGES_PER_S`:
+#: ``python benchmarks/recipe.py --steps 10`` on the AVX2-only AMD EPYC measured 6.69 ms of
+#: CPU time per image, so :data:`CPU_CORES` / 6.69 ms. It ran beside another training job,
+#: which inflates CPU time: the same measurement gave the paper's training 6.90 ms per
+#: image, where its committed runs trained at 530 images/s, so this rate errs on the slow
+#: side. The ablation's cells are counted at the same rate.
+RECIPE_CPU_IMAGES_PER_S = {"avx2": {2: {"tensorflow": 299}}}
 #: The backends' names in the reasons.
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX"}
 
@@ -95,40 +119,157 @@ def config_images(config, summaries) -> int:
     return config.epochs * epoch["epoch_images"]
 
 
-def fastest_backend(model: int, rates=None) -> tuple:
-    """``(backend, images/s)``: the backend that trains ``model`` fastest on :data:`CPU_CORES` CPU cores
-    (``rates``, ``{model: {backend: images/s}}``; by default the protocol's, :data:`CPU_IMAGES_PER_S`)."""
+def processor_class(extensions) -> str | None:
+    """The class of :data:`PROCESSORS` a processor belongs to, from the vector extensions
+    its run recorded (``hardware.vector_extensions`` of a manifest, ``/proc/cpuinfo``
+    flags): the widest class whose flag it has (``"avx512"`` before ``"avx2"``), ``None``
+    where it has none of them or recorded nothing (an older run)."""
+    found = set(extensions or ())
+    return next((name for name in reversed(PROCESSORS) if PROCESSORS[name]["flag"] in found), None)
+
+
+def manifest_rates(runs, *, models=PAPER_MODELS) -> dict:
+    """The training rates measured by the protocol's FER2013 runs from scratch among
+    ``runs`` (every seed, :func:`ferlib.results.protocol_seed_runs`), shaped as
+    :data:`CPU_IMAGES_PER_S`: ``{class: {model: {backend: images/s}}}``, the median over the
+    runs of one class, model and backend, rounded to whole images/s. A run counts only when
+    its manifest records ``train_images_per_s``, ``precision`` float32, ``hardware.cpu_count``
+    equal to :data:`CPU_CORES` and vector extensions that place it in a class
+    (:func:`processor_class`); older runs that recorded no extensions are left out."""
+    found = {}
+    for (model, dataset, source), members in protocol_seed_runs(runs, models=models).items():
+        if dataset != "fer2013" or source is not None:
+            continue
+        for run in members:
+            manifest = run.manifest
+            hardware = manifest.get("hardware") or {}
+            kind = processor_class(hardware.get("vector_extensions"))
+            rate = manifest.get("train_images_per_s")
+            if kind is None or not rate or manifest.get("precision") != "float32" \
+                    or hardware.get("cpu_count") != CPU_CORES:
+                continue
+            found.setdefault(kind, {}).setdefault(model, {}).setdefault(run.config.backend, []).append(float(rate))
+    return {kind: {model: {backend: round(median(values)) for backend, values in by_backend.items()}
+                   for model, by_backend in by_model.items()} for kind, by_model in found.items()}
+
+
+def merged_rates(benchmarks, measured) -> dict:
+    """``benchmarks`` (``{class: {model: {backend: images/s}}}``, e.g. :data:`CPU_IMAGES_PER_S`)
+    with each (class, model, backend) that ``measured`` (the same shape, e.g.
+    :func:`manifest_rates`) has replaced by its rate: a committed protocol run's own rate
+    wins over a benchmark's, since it times the protocol's own training (the fit of whole
+    epochs of the real data, those after a resumption) where a benchmark times a few
+    steps. Entries of either alone are kept. A new dict; neither argument changes."""
+    merged = {kind: {model: dict(by_backend) for model, by_backend in by_model.items()}
+              for kind, by_model in benchmarks.items()}
+    for kind, by_model in measured.items():
+        for model, by_backend in by_model.items():
+            merged.setdefault(kind, {}).setdefault(model, {}).update(by_backend)
+    return merged
+
+
+def protocol_rates(runs) -> dict:
+    """The protocol's training rates for the reasons: :data:`CPU_IMAGES_PER_S`, with those
+    the protocol runs among ``runs`` measured winning (:func:`merged_rates` of
+    :func:`manifest_rates`)."""
+    return merged_rates(CPU_IMAGES_PER_S, manifest_rates(runs))
+
+
+def fastest_rates(model: int, rates=None) -> dict:
+    """``{class: (backend, images/s)}``: the backend that trains ``model`` fastest on
+    :data:`CPU_CORES` CPU cores of each class of processor ``rates`` (``{class: {model:
+    {backend: images/s}}}``; by default :data:`CPU_IMAGES_PER_S`) has a rate of ``model``
+    for, in the order of :data:`PROCESSORS`; a class without one is left out. Raises
+    ``ValueError`` when no class has one, or ``rates`` names a class not in
+    :data:`PROCESSORS`."""
     rates = CPU_IMAGES_PER_S if rates is None else rates
-    return max(rates[model].items(), key=lambda item: item[1])
+    unknown = sorted(set(rates) - set(PROCESSORS))
+    if unknown:
+        raise ValueError(f"rates: unknown class(es) of processor {unknown}; expected some of {list(PROCESSORS)}")
+    found = {kind: max(rates[kind][model].items(), key=lambda item: item[1])
+             for kind in PROCESSORS if rates.get(kind, {}).get(model)}
+    if not found:
+        raise ValueError(f"rates: no measured training rate of Model {model} on any class of processor "
+                         f"({', '.join(PROCESSORS)}); benchmarks/throughput.py measures one")
+    return found
 
 
-def rate_words(model: int) -> str:
-    """``model``'s measured rates in words, fastest first, e.g. ``"about 97 images/s with
-    JAX (62 with TensorFlow)"``."""
-    backend, rate = fastest_backend(model)
-    others = [f"{other} with {BACKEND_TITLES[name]}" for name, other in
-              sorted(CPU_IMAGES_PER_S[model].items(), key=lambda item: -item[1]) if name != backend]
-    return f"about {rate} images/s with {BACKEND_TITLES[backend]}" + (f" ({', '.join(others)})" if others else "")
+def backend_note(fastest: dict) -> str:
+    """The backends of :func:`fastest_rates` and the precision, for a parenthesis:
+    ``"TensorFlow, float32"``, or per class where they differ (``"JAX with AVX2,
+    TensorFlow with AVX-512; float32"``)."""
+    backends = {backend for backend, _ in fastest.values()}
+    if len(backends) == 1:
+        return f"{BACKEND_TITLES[backends.pop()]}, float32"
+    return ", ".join(f"{BACKEND_TITLES[backend]} with {PROCESSORS[kind]['title']}"
+                     for kind, (backend, _) in fastest.items()) + "; float32"
 
 
-def cpu_time(images: int, model: int) -> str:
-    """``images`` of ``model`` on :data:`CPU_CORES` CPU cores with its fastest backend, in words ("about
-    32 min", "about 11 CPU-hours")."""
-    return cpu_words(images / fastest_backend(model)[1])
+def rate_words(model: int, rates=None) -> str:
+    """``model``'s fastest measured rate on each class of processor in ``rates`` (as
+    :func:`fastest_rates`) in words, e.g. ``"about 31 images/s on 2 CPU cores with AVX2
+    and 148 with AVX-512 (TensorFlow, float32)"``."""
+    fastest = fastest_rates(model, rates)
+    parts = [f"{rate:,} {'images/s on ' + str(CPU_CORES) + ' CPU cores ' if not i else ''}with "
+             f"{PROCESSORS[kind]['title']}" for i, (kind, (_, rate)) in enumerate(fastest.items())]
+    return f"about {' and '.join(parts)} ({backend_note(fastest)})"
+
+
+def cpu_seconds(images: int, model: int, rates=None) -> dict:
+    """``{class: seconds}``: the training time of ``images`` images of ``model`` on
+    :data:`CPU_CORES` CPU cores of each class of processor with a rate in ``rates``, at its
+    fastest backend there (:func:`fastest_rates`)."""
+    return {kind: images / rate for kind, (_, rate) in fastest_rates(model, rates).items()}
+
+
+def cpu_time(images: int, model: int, rates=None, *, where: str = "") -> str:
+    """``images`` of ``model`` on :data:`CPU_CORES` CPU cores of each measured class of
+    processor, in words (:func:`time_words` of :func:`cpu_seconds`): ``"about 34
+    CPU-hours with AVX2 or 7 with AVX-512"``."""
+    return time_words(cpu_seconds(images, model, rates), where=where)
+
+
+def time_words(seconds: dict, *, where: str = "") -> str:
+    """Training seconds per class of processor (``{class: seconds}``, as :func:`cpu_seconds`)
+    in words, in the order of :data:`PROCESSORS`, each named by its class: ``"about 34
+    CPU-hours with AVX2 or 7 with AVX-512"``, the unit again only where it changes
+    (``"about 2 CPU-hours with AVX2 or about 30 min with AVX-512"``). ``where`` goes after
+    the first time: ``" of training on a 2-core processor"``."""
+    unknown = sorted(set(seconds) - set(PROCESSORS))
+    if unknown or not seconds:
+        raise ValueError(f"seconds: expected times of some of the classes {list(PROCESSORS)}, got {sorted(seconds)}")
+    parts, last = [], None
+    for kind in (kind for kind in PROCESSORS if kind in seconds):
+        number, unit = _amount(seconds[kind])
+        title = PROCESSORS[kind]["title"]
+        if last is None:
+            parts.append(f"about {number} {unit}{where} with {title}")
+        else:
+            parts.append(f"{number} with {title}" if unit == last else f"about {number} {unit} with {title}")
+        last = unit
+    return " or ".join(parts)
+
+
+def _amount(seconds: float) -> tuple:
+    """``(number, unit)`` of :func:`cpu_words`: ``(32, "min")``, ``(11, "CPU-hours")``."""
+    if seconds < 5400:
+        return max(1, round(seconds / 60)), "min"
+    return round(seconds / 3600), "CPU-hours"
 
 
 def cpu_words(seconds: float) -> str:
     """Seconds of training on :data:`CPU_CORES` CPU cores in words: ``"about 32 min"``,
     ``"about 11 CPU-hours"``."""
-    if seconds < 5400:
-        return f"about {max(1, round(seconds / 60))} min"
-    return f"about {round(seconds / 3600)} CPU-hours"
+    number, unit = _amount(seconds)
+    return f"about {number} {unit}"
 
 
-def missing_reason(key, have, summaries) -> str:
+def missing_reason(key, have, summaries, rates=None) -> str:
     """Why experiment ``key`` ``(model, dataset, source)`` has no run, given the committed
     protocol runs ``have`` (``{key: Run}``), in terms of the compute it needs (its size
-    counted from the data summary ``summaries``, :func:`run_images`)."""
+    counted from the data summary ``summaries``, :func:`run_images`) on each class of
+    processor ``rates`` has a rate for (as :func:`fastest_rates`; by default
+    :data:`CPU_IMAGES_PER_S`)."""
     model, dataset, source = key
     cores = f"{CPU_CORES} CPU cores"
     if source is None:
@@ -136,24 +277,27 @@ def missing_reason(key, have, summaries) -> str:
         if dataset == "fer2013":
             epochs = experiment_config("paper", key, data="real").epochs
             return (f"{epochs} class-balanced FER2013 epochs are {images / 1e6:.1f} million images; Model {model} "
-                    f"trains at {rate_words(model)} on {cores} (float32), {cpu_time(images, model)}, "
+                    f"trains at {rate_words(model, rates)}: {cpu_time(images, model, rates)}, "
                     f"or minutes on a GPU")
-        return (f"not trained yet: {images:,} images, {cpu_time(images, model)} of Model {model} on "
-                f"{cores} ({BACKEND_TITLES[fastest_backend(model)[0]]}, float32)")
+        time = cpu_time(images, model, rates, where=f" of Model {model} on {cores}")
+        return f"not trained yet: {images:,} images, {time} ({backend_note(fastest_rates(model, rates))})"
     start = (model, source, None)
     if start not in have:
         return f"it starts from the FER2013 run of Model {model}, which is missing (see that row)"
     return (f"it starts from the weights of the FER2013 run of Model {model} ({have[start].id}); the "
-            f"results keep no weights, so that run ({cpu_time(run_images(start, summaries), model)} on {cores}) "
+            f"results keep no weights, so that run "
+            f"({cpu_time(run_images(start, summaries), model, rates, where=f' on {cores}')}) "
             f"must be trained again before the fine-tune (minutes)")
 
 
 def missing_entries(results_dir) -> list:
     """``[{"key": [model, dataset, source], "reason": str}]`` for every paper experiment
-    without a committed protocol run (seed 0) in ``results_dir``, in the paper's order."""
+    without a committed protocol run (seed 0) in ``results_dir``, in the paper's order,
+    at the rates of :func:`protocol_rates` of the runs there."""
     have = paper_results(results_dir)
     summaries = read_dataset_summaries(results_dir)
-    return [{"key": list(key), "reason": missing_reason(key, have, summaries)}
+    rates = protocol_rates(committed_runs(results_dir))
+    return [{"key": list(key), "reason": missing_reason(key, have, summaries, rates)}
             for key in paper_experiments() if key not in have]
 
 
@@ -240,14 +384,16 @@ def resumption_text(state: dict, store) -> str:
 # --------------------------------------------------------------------------- the runs that test the fine-tune gain
 
 
-def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
+def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None, rates=None) -> list:
     """The runs of :func:`ferlib.protocol.transfer_configs`, with the folds from scratch
     their fine-tuned folds are compared with (:func:`ferlib.campaign.transfer_jobs`), not
     among ``runs`` (e.g. the committed ones), counted per model and kind, with the compute they need:
     ``[{"model", "what", "runs", "images", "cpu", "needs", "training_seeds", "adds_seeds"}]``:
     ``images`` drawn in all (each run's size taken as its data set's protocol run,
     :func:`run_images`, counted from ``summaries``, by default those of ``results/paper``),
-    ``cpu`` their time on :data:`CPU_CORES` CPU cores, ``needs`` the FER2013 runs (or
+    ``cpu`` their time on :data:`CPU_CORES` CPU cores of each class of processor with a
+    rate in ``rates`` (:func:`cpu_time`; by default :func:`protocol_rates` of ``runs``),
+    ``needs`` the FER2013 runs (or
     their weights) the fine-tunes start from, ``training_seeds`` the training seeds of
     the runs (sorted), and ``adds_seeds`` whether they only add training seeds to a
     strand that already has its pairs: every (data set, split seed) they train already
@@ -256,6 +402,7 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
     the strand)."""
     runs = list(runs)
     summaries = read_dataset_summaries(PAPER_RESULTS) if summaries is None else summaries
+    rates = protocol_rates(runs) if rates is None else rates
     have = protocol_runs(runs, models=models)
     paired = _paired_split_seeds(runs, models=models)
     found = []
@@ -272,15 +419,15 @@ def transfer_missing(runs, *, models=PAPER_MODELS, summaries=None) -> list:
                 continue
             images = sum(run_images((model, _paper_name(job.config.dataset), None), summaries) for job in chosen)
             seeds = sorted({job.source.seed for job in chosen if job.source is not None})
-            start = cpu_time(run_images((model, "fer2013", None), summaries), model)
+            start = cpu_time(run_images((model, "fer2013", None), summaries), model, rates)
             needs = (f"the FER2013 run of Model {model}, not trained yet ({start})"
                      if (model, "fer2013", None) not in have else
                      f"the weights of Model {model}'s FER2013 {_seeds_words(seeds)}, which are not kept with the results "
-                     f"({start}{' each' if len(seeds) > 1 else ''} to train again)")
+                     f"({'each ' if len(seeds) > 1 else ''}{start} to train again)")
             splits = {(model, _paper_name(job.config.dataset), job.config.split_seed) for job in chosen
                       if job.config.protocol == "paper"}
             found.append({"model": model, "what": what, "runs": len(chosen), "images": images,
-                          "cpu": cpu_time(images, model), "needs": needs,
+                          "cpu": cpu_time(images, model, rates), "needs": needs,
                           "training_seeds": sorted({int(job.config.seed) for job in chosen}),
                           "adds_seeds": bool(splits) and splits <= paired})
     return found
@@ -307,16 +454,25 @@ def _paper_name(dataset: str) -> str:
 # --------------------------------------------------------------------------- the modern recipe's runs
 
 
-def recipe_rate(model: int = 2) -> tuple:
-    """``(backend, images/s)``: the fastest measured training rate of the modern recipe on
-    ``model`` (:data:`RECIPE_CPU_IMAGES_PER_S`)."""
-    if model not in RECIPE_CPU_IMAGES_PER_S:
-        raise ValueError(f"the recipe's training rate is measured for Model(s) {sorted(RECIPE_CPU_IMAGES_PER_S)} "
+def recipe_rate(model: int = 2) -> dict:
+    """``{class: (backend, images/s)}``: the fastest measured training rate of the modern
+    recipe on ``model`` on each class of processor it was measured on
+    (:data:`RECIPE_CPU_IMAGES_PER_S`, as :func:`fastest_rates`)."""
+    if not any(model in by_model for by_model in RECIPE_CPU_IMAGES_PER_S.values()):
+        measured = sorted({m for by_model in RECIPE_CPU_IMAGES_PER_S.values() for m in by_model})
+        raise ValueError(f"the recipe's training rate is measured for Model(s) {measured} "
                          f"only, not Model {model} (benchmarks/recipe.py --model {model} measures it)")
-    return fastest_backend(model, RECIPE_CPU_IMAGES_PER_S)
+    return fastest_rates(model, RECIPE_CPU_IMAGES_PER_S)
 
 
-def recipe_missing(runs, *, summaries=None, seeds=None) -> list:
+def rates_text(fastest: dict) -> str:
+    """:func:`fastest_rates` (or :func:`recipe_rate`) in words, one class of processor after
+    the other: ``"299 images/s (TensorFlow, AVX2)"``."""
+    return "; ".join(f"{rate:,} images/s ({BACKEND_TITLES[backend]}, {PROCESSORS[kind]['title']})"
+                     for kind, (backend, rate) in fastest.items())
+
+
+def recipe_missing(runs, *, summaries=None, seeds=None, rates=None) -> list:
     """The runs of the modern recipe's plan (:func:`ferlib.recipe_runs.recipe_plan`) not
     among ``runs`` (e.g. the committed ones), per group of the plan, with the compute they
     need: ``[{"group", "what", "planned", "runs", "seeds", "images", "seconds", "cpu",
@@ -324,12 +480,15 @@ def recipe_missing(runs, *, summaries=None, seeds=None) -> list:
     ``planned`` and ``runs`` (missing) count runs, ``seeds`` the training seeds of the
     missing ones, ``images`` the training images they draw (each counted from its own
     config and the class counts of ``summaries``, by default those of ``results/paper``),
-    ``seconds`` their training time on :data:`CPU_CORES` CPU cores (FER2013 runs at the
-    recipe's measured rate, :data:`RECIPE_CPU_IMAGES_PER_S`, the fine-tunes at the
-    protocol's, :data:`CPU_IMAGES_PER_S`), ``cpu`` the same in words, ``rate`` the rate in
-    words, and ``needs`` what they start from (empty for runs from scratch)."""
+    ``seconds`` their training time on :data:`CPU_CORES` CPU cores per class of processor
+    with a measured rate (``{class: seconds}``; FER2013 runs at the recipe's measured rate,
+    :data:`RECIPE_CPU_IMAGES_PER_S`, the fine-tunes at the protocol's, ``rates``, by default
+    :func:`protocol_rates` of ``runs``), ``cpu`` the same in words (:func:`time_words`),
+    ``rate`` the rates in words (:func:`rates_text`), and ``needs`` what they start from
+    (empty for runs from scratch)."""
     runs = list(runs)
     summaries = read_dataset_summaries(PAPER_RESULTS) if summaries is None else summaries
+    rates = protocol_rates(runs) if rates is None else rates
     plan = recipe_plan() if seeds is None else recipe_plan(seeds=seeds)
     done = planned_done(plan, runs)
     rows = []
@@ -337,9 +496,9 @@ def recipe_missing(runs, *, summaries=None, seeds=None) -> list:
         members = [(i, planned) for i, planned in enumerate(plan) if planned.group == group]
         left = [planned for i, planned in members if i not in done]
         model = members[0][1].config.model
-        backend, rate = fastest_backend(model) if group == "fine-tune" else recipe_rate(model)
+        fastest = fastest_rates(model, rates) if group == "fine-tune" else recipe_rate(model)
         images = sum(config_images(planned.config, summaries) for planned in left)
-        seconds = images / rate
+        seconds = {kind: images / rate for kind, (_, rate) in fastest.items()}
         needs = ""
         if group == "fine-tune" and left:
             starts = sorted({planned.seed for planned in left})
@@ -351,14 +510,14 @@ def recipe_missing(runs, *, summaries=None, seeds=None) -> list:
             if absent:
                 parts.append(f"the recipe's FER2013 {_seeds_words(absent)}, still to train (see above)")
             if present:
+                again = time_words({kind: one / rate for kind, (_, rate) in recipe_rate(model).items()})
                 parts.append(f"the weights of the recipe's FER2013 {_seeds_words(present)}, which the "
-                             f"published results do not keep ({cpu_words(one / recipe_rate(model)[1])}"
-                             f"{' each' if len(present) > 1 else ''} to train again)")
+                             f"published results do not keep ({'each ' if len(present) > 1 else ''}{again} "
+                             f"to train again)")
             needs = "; ".join(parts)
         rows.append({"group": group, "what": what, "planned": len(members), "runs": len(left),
                      "seeds": sorted({planned.seed for planned in left}), "images": images, "seconds": seconds,
-                     "cpu": cpu_words(seconds) if left else "none",
-                     "rate": f"{rate:,} images/s with {BACKEND_TITLES[backend]}", "needs": needs})
+                     "cpu": time_words(seconds) if left else "none", "rate": rates_text(fastest), "needs": needs})
     return rows
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from ferlib import compare, paper, stats
 from ferlib.config import RECIPE_DEPENDENT
 from ferlib.formatting import percent_interval_text, percent_text, points_text
-from ferlib.missing import CPU_CORES, cpu_words, recipe_missing
+from ferlib.missing import CPU_CORES, PROCESSORS, recipe_missing, time_words
 from ferlib.protocol import FINETUNE_SOURCE, experiment_config, paper_dataset
 from ferlib.recipe import (ABLATION, ABLATION_DATASET, ABLATION_MODEL, ABLATION_SEEDS, DEFAULT_RECIPE,
                            EVALUATION_CELLS, ablation_frame, recipe_config, recipe_fields)
@@ -298,15 +298,21 @@ def transfer_table(runs, *, recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
 # --------------------------------------------------------------------------- missing runs
 
 
-MISSING_COLUMNS = ["what", "planned", "runs", "seeds", "images", "cpu", "rate", "needs", "seconds"]
+#: The training seconds per class of processor (:data:`ferlib.missing.PROCESSORS`), one
+#: column each: ``{class: column}``.
+SECONDS_COLUMNS = {kind: f"seconds_{kind}" for kind in PROCESSORS}
+MISSING_COLUMNS = ["what", "planned", "runs", "seeds", "images", "cpu", "rate", "needs", *SECONDS_COLUMNS.values()]
 
 
 def missing_table(runs, summaries) -> pd.DataFrame:
     """The recipe's plan per group (:func:`ferlib.missing.recipe_missing`): columns
     :data:`MISSING_COLUMNS` (``runs``: not committed yet, of ``planned``; ``needs``
-    None for runs from scratch) plus ``group``."""
+    None for runs from scratch; the training seconds on each class of processor in
+    :data:`SECONDS_COLUMNS`, NaN where its rate was not measured there) plus ``group``."""
     rows = recipe_missing(runs, summaries=summaries)
-    frame = pd.DataFrame(rows, columns=["group", *MISSING_COLUMNS])
+    flat = [{**row, **{column: row["seconds"].get(kind, np.nan) for kind, column in SECONDS_COLUMNS.items()}}
+            for row in rows]
+    frame = pd.DataFrame(flat, columns=["group", *MISSING_COLUMNS])
     frame["needs"] = pd.Series([row["needs"] or None for row in rows], dtype=object, index=frame.index)
     return frame
 
@@ -320,8 +326,9 @@ GROUP_WORDS = {"recipe": ("final run of the recipe on FER2013", "final runs of t
 def missing_sentence(missing: pd.DataFrame) -> str:
     """The runs still to train (:func:`missing_table`) and the compute they need, in one
     sentence: ``"These 30 runs (2 final runs of the recipe on FER2013, 24 runs of its
-    ablation and 4 fine-tunes of its network) need about 74 CPU-hours on a 2-core
-    processor."``; empty when none is missing."""
+    ablation and 4 fine-tunes of its network) need about 74 CPU-hours of training on a
+    2-core processor with AVX2."``, on each class of processor whose rates were measured
+    for every group with runs left; empty when none is missing."""
     left = missing[missing["runs"] > 0]
     if left.empty:
         return ""
@@ -329,7 +336,11 @@ def missing_sentence(missing: pd.DataFrame) -> str:
     parts = [f"{row.runs} {GROUP_WORDS[row.group][row.runs > 1]}" for row in left.itertuples()]
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     what = f"This run ({listed}) needs" if count == 1 else f"These {count} runs ({listed}) need"
-    return f"{what} {cpu_words(float(left['seconds'].sum()))} of training on a {CPU_CORES}-core processor."
+    totals = {kind: float(left[column].sum()) for kind, column in SECONDS_COLUMNS.items()
+              if column in left and left[column].notna().all()}
+    if not totals:
+        return f"{what} training; no class of processor has a measured rate for all of them."
+    return f"{what} {time_words(totals, where=f' of training on a {CPU_CORES}-core processor')}."
 
 
 # --------------------------------------------------------------------------- the findings

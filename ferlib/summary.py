@@ -263,15 +263,25 @@ def _percent_interval(mean, low, high) -> str:
     return f"{100 * mean:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
 
 
+#: A time of training in a missing experiment's reason (:func:`ferlib.missing.time_words`):
+#: ``"about 34 CPU-hours"``, or one per class of processor, ``"about 34 CPU-hours with AVX2
+#: or 7 with AVX-512"`` (a number, its unit where it changes, the class).
+_NUMBER, _UNIT, _CLASS = r"\d[\d,.]*", r"(?:CPU-hours|min)", r"[A-Z][\w-]*"
+COST_PATTERN = re.compile(rf"about {_NUMBER} {_UNIT}(?: with {_CLASS}(?: or (?:about )?{_NUMBER}(?: {_UNIT})? "
+                          rf"with {_CLASS})*)?")
+
+
 def compute_needs(missing) -> dict:
-    """``{model: "about N CPU-hours"}`` for the networks whose FER2013 run is missing,
-    read from the missing experiments' reasons (:func:`ferlib.results.read_missing`
-    rows, or a frame with ``model``, ``dataset``, ``training`` and ``reason``)."""
+    """``{model: "about N CPU-hours"}`` (or ``"about 34 CPU-hours with AVX2 or 7 with
+    AVX-512"``, one time per class of processor, :data:`COST_PATTERN`) for the networks
+    whose FER2013 run is missing, read from the missing experiments' reasons
+    (:func:`ferlib.results.read_missing` rows, or a frame with ``model``, ``dataset``,
+    ``training`` and ``reason``)."""
     frame = missing if isinstance(missing, pd.DataFrame) else pd.DataFrame(missing)
     needs = {}
     for row in frame.to_dict("records"):
         if row.get("dataset") == SOURCE_DATASET and row.get("training") == "scratch":
-            found = re.search(r"about \d[\d,.]* (?:CPU-hours|min)", str(row.get("reason", "")))
+            found = COST_PATTERN.search(str(row.get("reason", "")))
             if found:
                 needs[int(row["model"])] = found.group(0)
     return needs
@@ -493,11 +503,34 @@ def paper_dataset_title(name: str) -> str:
 
 
 def _joined_costs(costs) -> str:
-    """``["about 17 CPU-hours", "about 42 CPU-hours"]`` -> ``"about 17 and 42 CPU-hours"``."""
-    parsed = [re.fullmatch(r"about (\S+) (.+)", c) for c in costs]
-    if all(parsed) and len({m.group(2) for m in parsed}) == 1:
-        return f"about {' and '.join(m.group(1) for m in parsed)} {parsed[0].group(2)}"
-    return " and ".join(costs)
+    """``["about 17 CPU-hours", "about 42 CPU-hours"]`` -> ``"about 17 and 42 CPU-hours"``;
+    times per class of processor (:data:`COST_PATTERN`) are joined class by class where
+    every cost names the same classes in the same units (``"about 11 and 34 CPU-hours
+    with AVX2 or 3 and 7 with AVX-512"``), and listed whole otherwise."""
+    parsed = [_cost_parts(c) for c in costs]
+    if not all(parsed) or len({tuple((unit, kind) for _, unit, kind in p) for p in parsed}) != 1:
+        return " and ".join(costs)
+    pieces, last = [], None
+    for column in zip(*parsed):
+        numbers, unit, kind = " and ".join(n for n, _, _ in column), column[0][1], column[0][2]
+        with_kind = f" with {kind}" if kind else ""
+        pieces.append(f"{numbers}{with_kind}" if unit == last else f"about {numbers} {unit}{with_kind}")
+        last = unit
+    return " or ".join(pieces)
+
+
+def _cost_parts(cost: str) -> list:
+    """``"about 34 CPU-hours with AVX2 or 7 with AVX-512"`` -> ``[("34", "CPU-hours",
+    "AVX2"), ("7", "CPU-hours", "AVX-512")]`` (the class ``""`` where none is named);
+    ``[]`` where ``cost`` is not of :data:`COST_PATTERN`'s form."""
+    if not COST_PATTERN.fullmatch(cost):
+        return []
+    parts, unit = [], None
+    for piece in cost.split(" or "):
+        found = re.fullmatch(rf"(?:about )?({_NUMBER})(?: ({_UNIT}))?(?: with ({_CLASS}))?", piece)
+        unit = found.group(2) or unit
+        parts.append((found.group(1), unit, found.group(3) or ""))
+    return parts
 
 
 def fer2013_sentence(fer2013: pd.DataFrame) -> str:
@@ -523,9 +556,10 @@ def _judged(verdicts: pd.DataFrame) -> pd.DataFrame:
 
 
 def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | None = None) -> str:
-    """Which networks have no fine-tune yet and what their FER2013 runs need (``"Models
-    1 and 3 are untested: their FER2013 runs need about 11 and 34 CPU-hours on 2 CPU
-    cores"``), or that every network has one. With ``verdicts`` (:func:`finetune_verdicts`),
+    """Which networks have no fine-tune yet and what their FER2013 runs need on each
+    class of processor measured (``"Models 1 and 3 are untested: their FER2013 runs need
+    about 11 and 34 CPU-hours with AVX2 or 3 and 7 with AVX-512 on 2 CPU cores"``), or
+    that every network has one. With ``verdicts`` (:func:`finetune_verdicts`),
     a network whose fine-tunes are all untested (too few paired seeds) is named too, and
     the compute is left out where the reasons differ (``"Models 1 and 3 are untested"``:
     the claims table gives each one's reason)."""

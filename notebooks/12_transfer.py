@@ -215,7 +215,8 @@ long_table(compare.ckplus_frame_accuracy(protocol_ck),
 # ## What the missing strands need
 #
 # The runs that would complete each verdict, or add training seeds to a strand that
-# already has its pairs, and the compute they take on 2 CPU cores (minutes on a GPU). A
+# already has its pairs, and the compute they take on 2 CPU cores with AVX2 and, where a
+# network's rate was measured there, with AVX-512 (minutes on a GPU). A
 # fine-tune starts from the weights of its FER2013 run, which are not kept with the
 # results, so those runs are trained again first.
 

@@ -206,9 +206,10 @@ fmt.table(recipe_results.transfer_table(committed_runs),
 #
 # The runs the question needs, by group, those still to train and the training they
 # take on a 2-core processor. The FER2013 runs are counted at the recipe's measured
-# training rate (`benchmarks/recipe.py`, its CPU time per image on a 2-core AMD EPYC), the
-# fine-tunes at the protocol's; each run's images are counted from its own settings and
-# the class counts of the training part.
+# training rate (`benchmarks/recipe.py`, its CPU time per image on a 2-core AMD EPYC with
+# AVX2 only; it is not measured with AVX-512), the fine-tunes at the protocol's; each
+# run's images are counted from its own settings and the class counts of the training
+# part.
 
 # %% tags=["hide-input"]
 missing = recipe_results.missing_table(committed_runs, summaries)

@@ -258,6 +258,26 @@ def test_untested_networks_are_named_with_the_compute_they_need():
     assert "tested for all three" in summary.untested_sentence(every, missing)
 
 
+def test_the_compute_an_untested_network_needs_is_given_per_class_of_processor():
+    """Reasons that time a run on each class of processor (ferlib.missing.time_words) give
+    each network's times whole, joined class by class where the classes and units agree."""
+    missing = pd.DataFrame([{"model": 1, "dataset": "fer2013", "training": "scratch",
+                             "reason": "... (TensorFlow, float32): about 11 CPU-hours with AVX2 or 3 with AVX-512, "
+                                       "or minutes on a GPU"},
+                            {"model": 3, "dataset": "fer2013", "training": "scratch",
+                             "reason": "... about 34 CPU-hours with AVX2 or 7 with AVX-512, or minutes on a GPU"}])
+    assert summary.compute_needs(missing) == {1: "about 11 CPU-hours with AVX2 or 3 with AVX-512",
+                                              3: "about 34 CPU-hours with AVX2 or 7 with AVX-512"}
+    both = summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, missing)
+    assert both.endswith("need about 11 and 34 CPU-hours with AVX2 or 3 and 7 with AVX-512 on 2 CPU cores")
+    one = missing.assign(reason=["... about 2 CPU-hours with AVX2, or minutes on a GPU", missing["reason"][1]])
+    assert summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, one).endswith(
+        "need about 2 CPU-hours with AVX2 and about 34 CPU-hours with AVX2 or 7 with AVX-512 on 2 CPU cores")
+    assert summary.compute_needs(missing.assign(reason=["... about 2 CPU-hours with AVX2 or about 30 min with AVX-512, "
+                                                        "or ...", "none"])) == {
+        1: "about 2 CPU-hours with AVX2 or about 30 min with AVX-512"}
+
+
 def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):
     """The landing page's verdicts are compare.finetune_verdicts on every committed run
     (the page on the verdict per network shows the same), beside the per-seed evidence."""

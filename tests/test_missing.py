@@ -24,14 +24,133 @@ def test_reasons_give_the_compute_each_run_needs():
     assert missing.run_images((1, "fer2013", None), SUMMARIES) == 75 * 7 * 7215   # one balanced pass is longer
     assert missing.run_images((3, "ckplus", None), SUMMARIES) == 75 * 7 * 229     # CK+ (7 classes), neutral largest
     fer = missing.missing_reason((3, "fer2013", None), {}, SUMMARIES)
-    assert fer.startswith("75 class-balanced FER2013 epochs are 3.8 million images")
-    assert "34 CPU-hours" in fer and "GPU" in fer and "31 images/s with TensorFlow (22 with JAX)" in fer
-    assert "about 11 CPU-hours" in missing.missing_reason((1, "fer2013", None), {}, SUMMARIES), "Model 1 on JAX"
-    assert "min of Model 1" in missing.missing_reason((1, "jaffe", None), {}, SUMMARIES)
+    assert fer.startswith("75 class-balanced FER2013 epochs are 3.8 million images") and fer.endswith("GPU")
+    jaffe = missing.missing_reason((1, "jaffe", None), {}, SUMMARIES)
+    assert jaffe.startswith("not trained yet: 76,800 images, about ") and " min of Model 1 on 2 CPU cores with" in jaffe
     assert "which is missing" in missing.missing_reason((2, "jaffe", "fer2013"), {}, SUMMARIES)
     start = SimpleNamespace(id="0123456789abcdef")
     reason = missing.missing_reason((2, "jaffe", "fer2013"), {(2, "fer2013", None): start}, SUMMARIES)
-    assert "0123456789abcdef" in reason and "2 CPU-hours" in reason
+    rate = missing.CPU_IMAGES_PER_S["avx2"][2]["tensorflow"]
+    hours = round(missing.run_images((2, "fer2013", None), SUMMARIES) / rate / 3600)
+    assert "0123456789abcdef" in reason and f"(about {hours} CPU-hours on 2 CPU cores with AVX2)" in reason
+
+
+def _fastest(kind, model, rates=missing.CPU_IMAGES_PER_S):
+    """``(backend title, images/s)``: the fastest backend of ``model`` in ``rates[kind]``."""
+    backend, rate = max(rates[kind][model].items(), key=lambda item: item[1])
+    return missing.BACKEND_TITLES[backend], rate
+
+
+def test_a_reason_gives_the_time_on_each_class_of_processor_from_its_rate():
+    """Model 3 on FER2013: its rate and time with AVX2 and with AVX-512, each time the
+    run's images over that class's fastest rate."""
+    images = missing.run_images((3, "fer2013", None), SUMMARIES)
+    (backend, avx2), (other, avx512) = _fastest("avx2", 3), _fastest("avx512", 3)
+    assert backend == other, "one backend is fastest on both: named once"
+    fer = missing.missing_reason((3, "fer2013", None), {}, SUMMARIES)
+    assert (f"Model 3 trains at about {avx2} images/s on 2 CPU cores with AVX2 and {avx512} with AVX-512 "
+            f"({backend}, float32): about {round(images / avx2 / 3600)} CPU-hours with AVX2 or "
+            f"{round(images / avx512 / 3600)} with AVX-512, or minutes on a GPU") in fer
+    # Model 1: JAX is the faster with AVX2, TensorFlow the only one measured with AVX-512
+    one = missing.missing_reason((1, "fer2013", None), {}, SUMMARIES)
+    (jax, avx2), (tf, avx512) = _fastest("avx2", 1), _fastest("avx512", 1)
+    assert f"about {avx2} images/s on 2 CPU cores with AVX2 and {avx512} with AVX-512 ({jax} with AVX2, {tf} " \
+           f"with AVX-512; float32)" in one
+    images = missing.run_images((1, "fer2013", None), SUMMARIES)
+    assert f"about {round(images / avx2 / 3600)} CPU-hours with AVX2 or {round(images / avx512 / 3600)} with " \
+           f"AVX-512" in one
+
+
+def test_a_class_of_processor_without_a_rate_of_the_model_is_left_out():
+    """Model 2 has no rate measured with AVX-512: its reason gives AVX2 alone; a model
+    with no rate anywhere, or a class of processor nobody defined, is refused by name."""
+    assert 2 not in missing.CPU_IMAGES_PER_S["avx512"]
+    two = missing.missing_reason((2, "fer2013", None), {}, SUMMARIES)
+    assert "with AVX2 (" in two and "AVX-512" not in two
+    rates = {"avx2": {3: {"tensorflow": 30}}, "avx512": {1: {"tensorflow": 400}}}
+    three = missing.missing_reason((3, "fer2013", None), {}, SUMMARIES, rates)
+    assert "about 30 images/s on 2 CPU cores with AVX2 (TensorFlow, float32)" in three and "AVX-512" not in three
+    one = missing.missing_reason((1, "fer2013", None), {}, SUMMARIES, rates)
+    assert "about 400 images/s on 2 CPU cores with AVX-512" in one and "AVX2" not in one
+    assert missing.fastest_rates(3, rates) == {"avx2": ("tensorflow", 30)}
+    with pytest.raises(ValueError, match="no measured training rate of Model 2"):
+        missing.missing_reason((2, "fer2013", None), {}, SUMMARIES, rates)
+    with pytest.raises(ValueError, match="unknown class"):
+        missing.fastest_rates(3, {**rates, "amx": {3: {"tensorflow": 900}}})
+
+
+def test_times_are_named_by_class_in_the_order_of_the_processors():
+    words = missing.time_words({"avx512": 1800.0, "avx2": 7200.0})
+    assert words == "about 2 CPU-hours with AVX2 or about 30 min with AVX-512", "the unit again where it changes"
+    assert missing.time_words({"avx2": 36000.0, "avx512": 7200.0}, where=" of X") == (
+        "about 10 CPU-hours of X with AVX2 or 2 with AVX-512")
+    with pytest.raises(ValueError, match="seconds"):
+        missing.time_words({"sse": 60.0})
+    with pytest.raises(ValueError, match="seconds"):
+        missing.time_words({})
+
+
+def test_the_processor_class_is_the_widest_recorded():
+    assert missing.processor_class(["sse4_2", "avx2", "fma", "avx512f", "avx512_bf16"]) == "avx512"
+    assert missing.processor_class(["avx", "avx2", "fma"]) == "avx2"
+    assert missing.processor_class(["avx"]) is None and missing.processor_class(None) is None
+
+
+def _run(model, seed, rate, extensions, *, precision="float32", cores=2, backend="tensorflow", dataset="fer2013"):
+    """A protocol run as :func:`ferlib.missing.manifest_rates` reads it: its config and manifest."""
+    from ferlib.protocol import experiment_config
+
+    config = experiment_config("paper", (model, dataset, None), data="real", seed=seed, backend=backend)
+    return SimpleNamespace(id=f"{model}-{dataset}-{seed}-{backend}", config=config, manifest={
+        "train_images_per_s": rate, "precision": precision,
+        "hardware": {"cpu_count": cores, "vector_extensions": extensions}})
+
+
+def test_the_committed_runs_rates_win_over_the_benchmarks():
+    """A protocol FER2013 run that recorded its processor gives the rate of its class,
+    model and backend (the median over seeds), in place of the benchmark's; runs that
+    recorded no processor, trained on other cores or another precision, or on another
+    data set, give none."""
+    import copy
+
+    avx512, avx2 = ["avx2", "avx512f", "avx512_bf16"], ["avx2", "fma"]
+    runs = [_run(3, 0, 150.0, avx512), _run(3, 1, 190.0, avx512), _run(3, 2, 160.4, avx512),
+            _run(1, 0, 120.0, avx2, backend="jax"),
+            _run(2, 0, 600.0, None),                                   # an older run: no processor recorded
+            _run(2, 1, 500.0, avx512, cores=4),
+            _run(1, 1, 900.0, avx512, precision="mixed_bfloat16"),
+            _run(1, 2, 700.0, avx512, dataset="jaffe")]
+    assert missing.manifest_rates(runs) == {"avx512": {3: {"tensorflow": 160}}, "avx2": {1: {"jax": 120}}}
+    before = copy.deepcopy(missing.CPU_IMAGES_PER_S)
+    rates = missing.protocol_rates(runs)
+    assert missing.CPU_IMAGES_PER_S == before, "the benchmarks are not changed"
+    assert rates["avx512"][3] == {"tensorflow": 160} != before["avx512"][3]
+    assert rates["avx2"][1] == {**before["avx2"][1], "jax": 120}, "the backend the runs did not measure is kept"
+    assert rates["avx2"][3] == before["avx2"][3] and 2 not in rates["avx512"]
+    assert missing.merged_rates({"avx2": {1: {"tensorflow": 1}}}, {"avx512": {2: {"jax": 5}}}) == {
+        "avx2": {1: {"tensorflow": 1}}, "avx512": {2: {"jax": 5}}}
+    images = missing.run_images((3, "fer2013", None), SUMMARIES)
+    reason = missing.missing_reason((3, "fer2013", None), {}, SUMMARIES, rates)
+    assert f"and 160 with AVX-512" in reason and f"or {round(images / 160 / 3600)} with AVX-512" in reason
+
+
+def test_the_reasons_use_the_rates_the_committed_runs_measured():
+    from statistics import median
+
+    from ferlib.results import committed_runs, protocol_seed_runs
+
+    runs = committed_runs(PAPER_RESULTS)
+    rates = missing.protocol_rates(runs)
+    fer = [run for run in protocol_seed_runs(runs)[(1, "fer2013", None)]
+           if "avx512f" in ((run.manifest.get("hardware") or {}).get("vector_extensions") or ())]
+    if not fer:
+        pytest.skip("no committed FER2013 run of Model 1 recorded a processor with AVX-512")
+    assert rates["avx512"][1]["tensorflow"] == round(median(run.manifest["train_images_per_s"] for run in fer))
+    images = missing.run_images((1, "fer2013", None), SUMMARIES)
+    rows = missing.transfer_missing(runs, models=(1,))
+    if not rows:
+        pytest.skip("Model 1 has every run of the transfer plan")
+    assert f"or {round(images / rates['avx512'][1]['tensorflow'] / 3600)} with AVX-512" in rows[0]["needs"]
 
 
 def test_a_run_size_follows_the_class_counts_and_a_summary_without_them_is_refused():

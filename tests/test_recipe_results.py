@@ -159,16 +159,18 @@ def test_an_empty_results_folder_gives_the_missing_state(empty_results):
     assert list(table["runs"]) == list(table["planned"]) == [sum(p.group == g for p in plan) for g in PLAN_GROUPS]
     assert table["runs"].sum() == len(plan) == 2 * (len(recipe.ABLATION) + 2)
     # each run's time from its own size at the rate measured for it
-    rates = {"recipe": missing.recipe_rate(2)[1], "ablation": missing.recipe_rate(2)[1],
-             "fine-tune": missing.fastest_backend(2)[1]}
+    # each run's time from its own size at the rate measured for it, per class of processor
+    measured, protocol = missing.recipe_rate(2), missing.fastest_rates(2, missing.protocol_rates(runs))
+    rates = {"recipe": measured["avx2"][1], "ablation": measured["avx2"][1], "fine-tune": protocol["avx2"][1]}
     expected = sum(missing.config_images(p.config, summaries) / rates[p.group] for p in plan)
-    assert table["seconds"].sum() == pytest.approx(expected)
+    assert table["seconds_avx2"].sum() == pytest.approx(expected)
+    assert table["seconds_avx512"].isna().all() == ("avx512" not in measured), "no time where no rate was measured"
     oversampled = next(p for p in plan if p.cell == "class oversampling").config
     assert missing.config_images(oversampled, summaries) > missing.config_images(plan[0].config, summaries)
     assert "still to train (see above)" in table["needs"].iloc[-1] and table["needs"].iloc[0] is None
     sentence = recipe_results.missing_sentence(table)
     assert sentence.startswith(f"These {len(plan)} runs (2 final runs of the recipe on FER2013, ")
-    assert f"need {missing.cpu_words(expected)} of training on a 2-core processor" in sentence
+    assert f"need {missing.cpu_words(expected)} of training on a 2-core processor with AVX2" in sentence
     lines = recipe_results.recipe_findings(runs, summaries)
     assert "the protocol has no run of it" in lines[0]
     assert lines[1].startswith("The recipe has no run yet") and lines[-1] == sentence
@@ -179,11 +181,25 @@ def test_an_empty_results_folder_gives_the_missing_state(empty_results):
 
 
 def test_one_missing_run_is_said_in_the_singular():
-    table = pd.DataFrame([{"group": "recipe", "runs": 1, "seconds": 7200.0},
-                          {"group": "ablation", "runs": 0, "seconds": 0.0}])
+    table = pd.DataFrame([{"group": "recipe", "runs": 1, "seconds_avx2": 7200.0, "seconds_avx512": np.nan},
+                          {"group": "ablation", "runs": 0, "seconds_avx2": 0.0, "seconds_avx512": np.nan}])
     assert recipe_results.missing_sentence(table) == (
-        "This run (1 final run of the recipe on FER2013) needs about 2 CPU-hours of training on a 2-core processor.")
+        "This run (1 final run of the recipe on FER2013) needs about 2 CPU-hours of training on a 2-core processor "
+        "with AVX2.")
     assert recipe_results.missing_sentence(table.assign(runs=0)) == ""
+
+
+def test_the_missing_runs_are_timed_on_each_class_of_processor_measured_for_all_of_them():
+    """A class of processor enters the sentence only where every group with runs left has
+    a time on it."""
+    table = pd.DataFrame([{"group": "recipe", "runs": 2, "seconds_avx2": 7200.0, "seconds_avx512": 4000.0},
+                          {"group": "fine-tune", "runs": 4, "seconds_avx2": 3600.0, "seconds_avx512": 4000.0}])
+    assert recipe_results.missing_sentence(table).endswith(
+        "need about 3 CPU-hours of training on a 2-core processor with AVX2 or 2 with AVX-512.")
+    partly = table.assign(seconds_avx512=[1800.0, np.nan])
+    assert recipe_results.missing_sentence(partly).endswith("processor with AVX2.")
+    assert "no class of processor has a measured rate" in recipe_results.missing_sentence(
+        partly.assign(seconds_avx2=[np.nan, 1.0]))
 
 
 # --------------------------------------------------------------------------- the tables from runs
