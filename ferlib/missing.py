@@ -338,7 +338,7 @@ def resumption(key, store, results_dir=None, *, seed: int = 0) -> dict | None:
     the run store ``store``, or ``None`` when there is none: ``{"backend", "run_id",
     "epochs_done", "epochs", "best_epoch", "seconds" (training seconds so far),
     "training" (a live process holds the run's lock), "left" (the rest in words, at the
-    pace of the epochs done)}``. Reads the checkpoint's ``state.json`` only (no Keras)."""
+    median pace of the epochs done)}``. Reads the checkpoint's ``state.json`` only (no Keras)."""
     partial = Path(store) / ".partial"
     for backend, rid in experiment_run_ids(key, results_dir or PAPER_RESULTS, seed=seed).items():
         state_path = partial / rid / "state.json"
@@ -356,8 +356,11 @@ def resumption(key, store, results_dir=None, *, seed: int = 0) -> dict | None:
         except (OSError, ValueError):
             pass
         epochs = experiment_config("paper", key, data="real", seed=seed, backend=backend).epochs
-        seconds = float(sum(float(row.get("seconds", 0.0)) for row in history))
-        left = (epochs - len(history)) * seconds / len(history) if history else float("nan")
+        per_epoch = [float(row.get("seconds", 0.0)) for row in history]
+        seconds = float(sum(per_epoch))
+        # The median epoch sets the pace: an epoch that ran while the process was paused
+        # or shared its cores would otherwise stretch every estimate after it.
+        left = (epochs - len(history)) * float(median(per_epoch)) if history else float("nan")
         return {"backend": backend, "run_id": rid, "epochs_done": len(history), "epochs": epochs,
                 "best_epoch": state.get("best_epoch"), "seconds": seconds, "training": alive,
                 "left": hours_words(left)}

@@ -202,6 +202,10 @@ def test_a_run_under_way_is_found_by_its_id_and_its_checkpoint(tmp_path):
     (tmp_path / ".partial" / f"{ids['jax']}.lock").write_text(f"{socket.gethostname()} {os.getpid()}")
     text = missing.resumption_text(missing.resumption((1, "fer2013", None), tmp_path), "STORE")
     assert text.startswith("training now on JAX as " + ids["jax"] + ": 3 of 75 epochs done (checkpoint in STORE)")
+    paused = history + [{"epoch": 4, "seconds": 6000.0}, {"epoch": 5, "seconds": 600.0}]
+    (partial / "state.json").write_text(json.dumps({"history": paused, "best_epoch": 2}))
+    state = missing.resumption((1, "fer2013", None), tmp_path)
+    assert state["seconds"] == 8400.0 and state["left"] == "about 11.7 hours", "one paused epoch sets no pace"
 
 
 def test_the_runs_that_test_the_gain_are_counted_with_their_compute():
