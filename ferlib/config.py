@@ -66,8 +66,10 @@ RECIPE_DEPENDENT = {
 #: at most 2,000 training images (about 17,600 images, Adam at 0.001, batches of 32);
 #: Model 3 costs far more per image and stays at chance longer than the profile can
 #: afford (more than 45,000 images; about 10,500 at Adam 0.001 with batches of 16 or 32,
-#: or 0.0001 with 32, left it there too; 56,000 at Adam 0.001 with batches of 32 in
-#: bfloat16 left its loss at ln 7, the uniform answer), so it trains a few steps only
+#: or 0.0001 with 32, left it there too; in bfloat16, neither 56,000 at Adam 0.001 with
+#: batches of 32, nor 34,000 at Model 2's 0.0003 with batches of 16, nor 40,000 at the
+#: protocol's 0.001 with batches of 64 on pixels scaled to 0..1 moved its loss from ln 7,
+#: the uniform answer), so it trains a few steps only
 #: (:func:`profile_notes` says so on the pages). Models 1 and 3 train in bfloat16
 #: where the processor multiplies bfloat16 in hardware (:func:`profile_precision`).
 #: ``paper``: the protocol (75 epochs, Adam; no augmentation, chosen on validation by the
