@@ -219,7 +219,13 @@ def cpu_seconds(images: int, model: int, rates=None) -> dict:
     """``{class: seconds}``: the training time of ``images`` images of ``model`` on
     :data:`CPU_CORES` CPU cores of each class of processor with a rate in ``rates``, at its
     fastest backend there (:func:`fastest_rates`)."""
-    return {kind: images / rate for kind, (_, rate) in fastest_rates(model, rates).items()}
+    return seconds_at(images, fastest_rates(model, rates))
+
+
+def seconds_at(images: int, fastest: dict) -> dict:
+    """``{class: seconds}`` of ``images`` images at the rates ``fastest`` (``{class:
+    (backend, images/s)}``, :func:`fastest_rates` or :func:`recipe_rate`)."""
+    return {kind: images / rate for kind, (_, rate) in fastest.items()}
 
 
 def cpu_time(images: int, model: int, rates=None, *, where: str = "") -> str:
@@ -294,9 +300,10 @@ def missing_entries(results_dir) -> list:
     """``[{"key": [model, dataset, source], "reason": str}]`` for every paper experiment
     without a committed protocol run (seed 0) in ``results_dir``, in the paper's order,
     at the rates of :func:`protocol_rates` of the runs there."""
-    have = paper_results(results_dir)
+    runs = committed_runs(results_dir)
+    have = paper_results(results_dir, runs=runs)
     summaries = read_dataset_summaries(results_dir)
-    rates = protocol_rates(committed_runs(results_dir))
+    rates = protocol_rates(runs)
     return [{"key": list(key), "reason": missing_reason(key, have, summaries, rates)}
             for key in paper_experiments() if key not in have]
 
@@ -501,7 +508,7 @@ def recipe_missing(runs, *, summaries=None, seeds=None, rates=None) -> list:
         model = members[0][1].config.model
         fastest = fastest_rates(model, rates) if group == "fine-tune" else recipe_rate(model)
         images = sum(config_images(planned.config, summaries) for planned in left)
-        seconds = {kind: images / rate for kind, (_, rate) in fastest.items()}
+        seconds = seconds_at(images, fastest)
         needs = ""
         if group == "fine-tune" and left:
             starts = sorted({planned.seed for planned in left})
@@ -513,7 +520,7 @@ def recipe_missing(runs, *, summaries=None, seeds=None, rates=None) -> list:
             if absent:
                 parts.append(f"the recipe's FER2013 {_seeds_words(absent)}, still to train (see above)")
             if present:
-                again = time_words({kind: one / rate for kind, (_, rate) in recipe_rate(model).items()})
+                again = time_words(seconds_at(one, recipe_rate(model)))
                 parts.append(f"the weights of the recipe's FER2013 {_seeds_words(present)}, which the "
                              f"published results do not keep ({'each ' if len(present) > 1 else ''}{again} "
                              f"to train again)")

@@ -268,16 +268,18 @@ def is_paper_config(config, *, seed: int | None = 0, profile: str = "paper") -> 
     return config == expected
 
 
-def paper_results(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int = 0) -> dict:
+def paper_results(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int = 0, runs=None) -> dict:
     """The committed paper-profile runs as ``{(model, dataset, source): Run}``.
 
     Where one experiment has several committed runs (e.g. on two backends) the
     newest is used. Experiments without a run are absent (see :func:`missing_runs`).
+    ``runs``: the folder's runs already read (:func:`committed_runs`), so that a caller
+    who needs them too reads the folder once.
     """
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise FileNotFoundError(f"{results_dir}: no committed results (expected a folder of runs)")
-    return protocol_runs(committed_runs(results_dir), models=models, seed=seed)
+    return protocol_runs(committed_runs(results_dir) if runs is None else runs, models=models, seed=seed)
 
 
 def protocol_runs(runs, *, models=PAPER_MODELS, seed: int = 0) -> dict:
