@@ -7,12 +7,15 @@ larger (counted from the class counts of ``datasets.json``), and its time on
 :data:`CPU_CORES` CPU cores follows from each model's measured training rate on the
 faster of the two backends, on each class of processor a rate was measured on
 (:data:`PROCESSORS`: a processor with AVX-512 trains several times faster than one with
-AVX2 only, so one figure would mislead on the other). The rates are
+AVX2 only, so one figure would mislead on the other). An experiment trained from scratch
+also carries that time as numbers, ``cpu_seconds`` (``{class: seconds}``, whole seconds,
+:func:`run_seconds`), which the reason's words are made from (:func:`time_words`), so a
+reader of the file needs no parsing of its English. The rates are
 :data:`CPU_IMAGES_PER_S`, replaced by those the committed protocol runs measured where
 their manifests name the processor (:func:`protocol_rates`). So the file cannot drift
 from the protocol, the data or the committed runs:
 
-    entries = missing_entries(PAPER_RESULTS)      # [{"key": [...], "reason": "..."}]
+    entries = missing_entries(PAPER_RESULTS)      # [{"key": [...], "reason": "...", "cpu_seconds": {...}}]
     run_images((2, "jaffe", None), read_dataset_summaries(PAPER_RESULTS))  # images it draws
     save_missing(PAPER_RESULTS)                   # rewrites missing.json atomically
     resumption((1, "fer2013", None), "runs/paper")  # a run under way: epochs done, from its checkpoint
@@ -241,17 +244,37 @@ def time_words(seconds: dict, *, where: str = "") -> str:
     CPU-hours with AVX2 or 7 with AVX-512"``, the unit again only where it changes
     (``"about 2 CPU-hours with AVX2 or about 30 min with AVX-512"``). ``where`` goes after
     the first time: ``" of training on a 2-core processor"``."""
-    unknown = sorted(set(seconds) - set(PROCESSORS))
-    if unknown or not seconds:
-        raise ValueError(f"seconds: expected times of some of the classes {list(PROCESSORS)}, got {sorted(seconds)}")
+    return joined_time_words([seconds], where=where)
+
+
+def joined_time_words(times, *, where: str = "") -> str:
+    """The training times of several runs (a list of ``{class: seconds}``, as
+    :func:`cpu_seconds`) in words, joined class by class where every run names the same
+    classes of processor in the same units: ``"about 11 and 34 CPU-hours with AVX2 or 3
+    and 7 with AVX-512"``; otherwise each run's :func:`time_words`, joined by ``"and"``.
+    One run gives its :func:`time_words`. ``where`` goes after the first time. Raises
+    ``ValueError`` for an empty list, or a run with no time or a class not in
+    :data:`PROCESSORS`."""
+    times = list(times)
+    if not times:
+        raise ValueError("times: expected the training times of at least one run, got none")
+    amounts = []
+    for seconds in times:
+        unknown = sorted(set(seconds) - set(PROCESSORS))
+        if unknown or not seconds:
+            raise ValueError(f"seconds: expected times of some of the classes {list(PROCESSORS)}, "
+                             f"got {sorted(seconds)}")
+        amounts.append({kind: _amount(seconds[kind]) for kind in PROCESSORS if kind in seconds})
+    if len({tuple((kind, unit) for kind, (_, unit) in found.items()) for found in amounts}) > 1:
+        return " and ".join(joined_time_words([seconds], where=where) for seconds in times)
     parts, last = [], None
-    for kind in (kind for kind in PROCESSORS if kind in seconds):
-        number, unit = _amount(seconds[kind])
-        title = PROCESSORS[kind]["title"]
+    for kind in amounts[0]:
+        numbers = " and ".join(str(found[kind][0]) for found in amounts)
+        unit, title = amounts[0][kind][1], PROCESSORS[kind]["title"]
         if last is None:
-            parts.append(f"about {number} {unit}{where} with {title}")
+            parts.append(f"about {numbers} {unit}{where} with {title}")
         else:
-            parts.append(f"{number} with {title}" if unit == last else f"about {number} {unit} with {title}")
+            parts.append(f"{numbers} with {title}" if unit == last else f"about {numbers} {unit} with {title}")
         last = unit
     return " or ".join(parts)
 
@@ -270,42 +293,63 @@ def cpu_words(seconds: float) -> str:
     return f"about {number} {unit}"
 
 
+def run_seconds(key, summaries, rates=None) -> dict:
+    """``{class: seconds}``: the training time of experiment ``key``'s protocol run
+    ``(model, dataset, source)`` on :data:`CPU_CORES` CPU cores of each class of processor
+    ``rates`` has a rate for (:func:`cpu_seconds` of :func:`run_images`), in whole seconds:
+    the numbers a missing experiment's ``cpu_seconds`` holds and its reason's words say."""
+    return {kind: float(round(seconds))
+            for kind, seconds in cpu_seconds(run_images(key, summaries), key[0], rates).items()}
+
+
 def missing_reason(key, have, summaries, rates=None) -> str:
     """Why experiment ``key`` ``(model, dataset, source)`` has no run, given the committed
     protocol runs ``have`` (``{key: Run}``), in terms of the compute it needs (its size
     counted from the data summary ``summaries``, :func:`run_images`) on each class of
     processor ``rates`` has a rate for (as :func:`fastest_rates`; by default
-    :data:`CPU_IMAGES_PER_S`)."""
+    :data:`CPU_IMAGES_PER_S`), the times in words of :func:`run_seconds`."""
     model, dataset, source = key
     cores = f"{CPU_CORES} CPU cores"
     if source is None:
-        images = run_images(key, summaries)
+        images, seconds = run_images(key, summaries), run_seconds(key, summaries, rates)
         if dataset == "fer2013":
             epochs = experiment_config("paper", key, data="real").epochs
             return (f"{epochs} class-balanced FER2013 epochs are {images / 1e6:.1f} million images; Model {model} "
-                    f"trains at {rate_words(model, rates)}: {cpu_time(images, model, rates)}, "
+                    f"trains at {rate_words(model, rates)}: {time_words(seconds)}, "
                     f"or minutes on a GPU")
-        time = cpu_time(images, model, rates, where=f" of Model {model} on {cores}")
+        time = time_words(seconds, where=f" of Model {model} on {cores}")
         return f"not trained yet: {images:,} images, {time} ({backend_note(fastest_rates(model, rates))})"
     start = (model, source, None)
     if start not in have:
         return f"it starts from the FER2013 run of Model {model}, which is missing (see that row)"
     return (f"it starts from the weights of the FER2013 run of Model {model} ({have[start].id}); the "
             f"results keep no weights, so that run "
-            f"({cpu_time(run_images(start, summaries), model, rates, where=f' on {cores}')}) "
+            f"({time_words(run_seconds(start, summaries, rates), where=f' on {cores}')}) "
             f"must be trained again before the fine-tune (minutes)")
 
 
+def missing_entry(key, have, summaries, rates=None) -> dict:
+    """One row of ``missing.json``: ``{"key": [model, dataset, source], "reason": str}``
+    (:func:`missing_reason`), with ``"cpu_seconds"`` (``{class: seconds}``,
+    :func:`run_seconds`) for an experiment trained from scratch, whose reason times its
+    own run; a fine-tune's reason times no run of its own (it waits for its FER2013 run,
+    or says what retraining that run costs), so it has none."""
+    entry = {"key": list(key), "reason": missing_reason(key, have, summaries, rates)}
+    if key[2] is None:
+        entry["cpu_seconds"] = run_seconds(key, summaries, rates)
+    return entry
+
+
 def missing_entries(results_dir) -> list:
-    """``[{"key": [model, dataset, source], "reason": str}]`` for every paper experiment
-    without a committed protocol run (seed 0) in ``results_dir``, in the paper's order,
-    at the rates of :func:`protocol_rates` of the runs there."""
+    """``[{"key": [model, dataset, source], "reason": str, "cpu_seconds": {class: seconds}}]``
+    (:func:`missing_entry`; ``cpu_seconds`` for the experiments from scratch only) for
+    every paper experiment without a committed protocol run (seed 0) in ``results_dir``,
+    in the paper's order, at the rates of :func:`protocol_rates` of the runs there."""
     runs = committed_runs(results_dir)
     have = paper_results(results_dir, runs=runs)
     summaries = read_dataset_summaries(results_dir)
     rates = protocol_rates(runs)
-    return [{"key": list(key), "reason": missing_reason(key, have, summaries, rates)}
-            for key in paper_experiments() if key not in have]
+    return [missing_entry(key, have, summaries, rates) for key in paper_experiments() if key not in have]
 
 
 def save_missing(results_dir) -> Path:

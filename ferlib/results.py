@@ -457,23 +457,29 @@ def missing_runs(results_dir=PAPER_RESULTS, *, models=PAPER_MODELS, seed: int = 
 
     Returns:
         one row per missing experiment: ``model``, ``dataset``, ``training``
-        (``"scratch"`` / ``"fine-tuned"``) and ``reason`` (from ``missing.json``;
-        ``"not run"`` where that file says nothing).
+        (``"scratch"`` / ``"fine-tuned"``), ``reason`` (from ``missing.json``;
+        ``"not run"`` where that file says nothing) and ``cpu_seconds`` (its training
+        time per class of processor, ``{class: seconds}``, from the same file; ``None``
+        where it gives none: a fine-tune, or a file written before it gave times).
     """
     have = paper_results(results_dir, models=models, seed=seed)
-    reasons = {tuple(entry["key"]): entry["reason"] for entry in read_missing(results_dir)}
+    listed = {tuple(entry["key"]): entry for entry in read_missing(results_dir)}
     rows = []
     for key in paper_experiments(models):
         if key not in have:
             model, dataset, source = key
+            entry = listed.get(key, {})
             rows.append({"model": model, "dataset": dataset,
                          "training": "scratch" if source is None else "fine-tuned",
-                         "reason": reasons.get((model, dataset, source), "not run")})
-    return pd.DataFrame(rows, columns=["model", "dataset", "training", "reason"])
+                         "reason": entry.get("reason", "not run"), "cpu_seconds": entry.get("cpu_seconds")})
+    return pd.DataFrame(rows, columns=["model", "dataset", "training", "reason", "cpu_seconds"])
 
 
 def read_missing(results_dir=PAPER_RESULTS) -> list:
-    """The entries of ``missing.json``: ``[{"key": [model, dataset, source], "reason": str}]``.
+    """The entries of ``missing.json``: ``[{"key": [model, dataset, source], "reason": str}]``,
+    those with a training-time estimate with ``"cpu_seconds"`` too (``{class of processor:
+    seconds}``, :func:`ferlib.missing.run_seconds`); a file written before that field
+    reads as before, its entries without it.
 
     Raises ``ValueError`` naming the entry that is malformed.
     """
@@ -497,7 +503,21 @@ def read_missing(results_dir=PAPER_RESULTS) -> list:
                              f"'fer2013'], got {shortened(repr(key if key is not None else entry))}")
         if not str(entry.get("reason", "")).strip():
             raise ValueError(f"{path}: runs[{i}] ({key}) gives no reason")
+        if not _valid_seconds(entry.get("cpu_seconds")):
+            raise ValueError(f"{path}: runs[{i}].cpu_seconds ({key}) must be null or an object of a class of "
+                             f"processor to positive seconds, got {shortened(repr(entry['cpu_seconds']))}; "
+                             f"rewrite it with `python -m ferlib missing --save`")
     return entries
+
+
+def _valid_seconds(seconds) -> bool:
+    """Whether a missing entry's ``cpu_seconds`` is absent (``None``) or ``{name: seconds}``,
+    at least one, each a finite positive number."""
+    if seconds is None:
+        return True
+    return isinstance(seconds, dict) and bool(seconds) and all(
+        isinstance(kind, str) and isinstance(value, (int, float)) and not isinstance(value, bool)
+        and np.isfinite(value) and value > 0 for kind, value in seconds.items())
 
 
 # --------------------------------------------------------------------------- checks

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -32,7 +31,7 @@ import pandas as pd
 from ferlib import compare, findings, paper, stats
 from ferlib import formatting as fmt
 from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
-from ferlib.missing import CPU_CORES
+from ferlib.missing import CPU_CORES, joined_time_words, time_words
 from ferlib.protocol import paper_dataset
 from ferlib.store import training_seconds
 from ferlib.tables import accuracy_bounds
@@ -263,28 +262,27 @@ def _percent_interval(mean, low, high) -> str:
     return f"{100 * mean:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
 
 
-#: A time of training in a missing experiment's reason (:func:`ferlib.missing.time_words`):
-#: ``"about 34 CPU-hours"``, or one per class of processor, ``"about 34 CPU-hours with AVX2
-#: or 7 with AVX-512"`` (a number, its unit where it changes, the class).
-_NUMBER, _UNIT, _CLASS = r"\d[\d,.]*", r"(?:CPU-hours|min)", r"[A-Z][\w-]*"
-COST_PATTERN = re.compile(rf"about {_NUMBER} {_UNIT}(?: with {_CLASS}(?: or (?:about )?{_NUMBER}(?: {_UNIT})? "
-                          rf"with {_CLASS})*)?")
+def compute_seconds(missing) -> dict:
+    """``{model: {class: seconds}}``: the training time on :data:`ferlib.missing.CPU_CORES`
+    CPU cores per class of processor of each network whose FER2013 run from scratch is
+    missing, read from the missing experiments' ``cpu_seconds``
+    (:func:`ferlib.results.missing_runs`, or rows with ``model``, ``dataset``, ``training``
+    and ``cpu_seconds``). A row without it (a ``missing.json`` written before it gave
+    times, or a build that trains its own runs) gives no time."""
+    frame = missing if isinstance(missing, pd.DataFrame) else pd.DataFrame(missing)
+    found = {}
+    for row in frame.to_dict("records"):
+        seconds = row.get("cpu_seconds")
+        if (row.get("dataset") == SOURCE_DATASET and row.get("training") == "scratch"
+                and isinstance(seconds, dict) and seconds):
+            found[int(row["model"])] = {kind: float(value) for kind, value in seconds.items()}
+    return found
 
 
 def compute_needs(missing) -> dict:
-    """``{model: "about N CPU-hours"}`` (or ``"about 34 CPU-hours with AVX2 or 7 with
-    AVX-512"``, one time per class of processor, :data:`COST_PATTERN`) for the networks
-    whose FER2013 run is missing, read from the missing experiments' reasons
-    (:func:`ferlib.results.read_missing` rows, or a frame with ``model``, ``dataset``,
-    ``training`` and ``reason``)."""
-    frame = missing if isinstance(missing, pd.DataFrame) else pd.DataFrame(missing)
-    needs = {}
-    for row in frame.to_dict("records"):
-        if row.get("dataset") == SOURCE_DATASET and row.get("training") == "scratch":
-            found = COST_PATTERN.search(str(row.get("reason", "")))
-            if found:
-                needs[int(row["model"])] = found.group(0)
-    return needs
+    """``{model: "about 34 CPU-hours with AVX2 or 7 with AVX-512"}``: :func:`compute_seconds`
+    in words (:func:`ferlib.missing.time_words`), one time per class of processor."""
+    return {model: time_words(seconds) for model, seconds in compute_seconds(missing).items()}
 
 
 def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -295,7 +293,7 @@ def claim_table(seed_runs: dict, missing=None, *, verdicts: pd.DataFrame | None 
             (:func:`ferlib.results.protocol_seed_runs`); CK+ runs are the protocol's
             seven-class ones.
         missing: the missing experiments (``model``, ``dataset``, ``training``,
-            ``reason``), for the compute an untested network needs; optional.
+            ``reason``, ``cpu_seconds``), for the compute an untested network needs; optional.
         verdicts: :func:`finetune_verdicts` output (default: computed from ``seed_runs``).
 
     Returns:
@@ -502,37 +500,6 @@ def paper_dataset_title(name: str) -> str:
     return run_dataset_title(protocol_dataset(name))
 
 
-def _joined_costs(costs) -> str:
-    """``["about 17 CPU-hours", "about 42 CPU-hours"]`` -> ``"about 17 and 42 CPU-hours"``;
-    times per class of processor (:data:`COST_PATTERN`) are joined class by class where
-    every cost names the same classes in the same units (``"about 11 and 34 CPU-hours
-    with AVX2 or 3 and 7 with AVX-512"``), and listed whole otherwise."""
-    parsed = [_cost_parts(c) for c in costs]
-    if not all(parsed) or len({tuple((unit, kind) for _, unit, kind in p) for p in parsed}) != 1:
-        return " and ".join(costs)
-    pieces, last = [], None
-    for column in zip(*parsed):
-        numbers, unit, kind = " and ".join(n for n, _, _ in column), column[0][1], column[0][2]
-        with_kind = f" with {kind}" if kind else ""
-        pieces.append(f"{numbers}{with_kind}" if unit == last else f"about {numbers} {unit}{with_kind}")
-        last = unit
-    return " or ".join(pieces)
-
-
-def _cost_parts(cost: str) -> list:
-    """``"about 34 CPU-hours with AVX2 or 7 with AVX-512"`` -> ``[("34", "CPU-hours",
-    "AVX2"), ("7", "CPU-hours", "AVX-512")]`` (the class ``""`` where none is named);
-    ``[]`` where ``cost`` is not of :data:`COST_PATTERN`'s form."""
-    if not COST_PATTERN.fullmatch(cost):
-        return []
-    parts, unit = [], None
-    for piece in cost.split(" or "):
-        found = re.fullmatch(rf"(?:about )?({_NUMBER})(?: ({_UNIT}))?(?: with ({_CLASS}))?", piece)
-        unit = found.group(2) or unit
-        parts.append((found.group(1), unit, found.group(3) or ""))
-    return parts
-
-
 def fer2013_sentence(fer2013: pd.DataFrame) -> str:
     """The FER2013 accuracies of :func:`ferlib.compare.accuracy_summary`'s FER2013 rows
     with a run, in one clause: ``"Models 1 and 2 reach 52.6% and 59.4% on FER2013 against
@@ -572,11 +539,11 @@ def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | No
             return f"{_models_text(named)} {'are' if len(named) > 1 else 'is'} untested"
     if not lacking:
         return "Every network has its fine-tunes, so the paper's question is tested for all three"
-    needs = compute_needs(missing) if missing is not None else {}
-    costs = [needs.get(m) for m in lacking]
+    times = compute_seconds(missing) if missing is not None else {}
     several = len(lacking) > 1
     cost = (f": {'their' if several else 'its'} FER2013 run{'s' if several else ''} "
-            f"need{'' if several else 's'} {_joined_costs(costs)} on {CPU_CORES} CPU cores" if all(costs) else "")
+            f"need{'' if several else 's'} {joined_time_words([times[m] for m in lacking])} on {CPU_CORES} CPU cores"
+            if all(m in times for m in lacking) else "")
     return f"{_models_text(lacking)} {'are' if several else 'is'} untested{cost}"
 
 

@@ -3,6 +3,7 @@
 page helpers of ferlib.chapter: each fails when what it states stops being true."""
 
 import base64
+import json
 import re
 import types
 
@@ -243,39 +244,71 @@ def test_two_rules_that_agree_everywhere_say_so_and_a_difference_either_way_is_n
     assert "and 0 on the mean over seeds" in box
 
 
+def _fer2013_missing(times: dict, reason: str = "... about 99 CPU-hours with AVX2, or minutes on a GPU"):
+    """Rows of :func:`ferlib.results.missing_runs` for the FER2013 runs from scratch of the
+    networks of ``times`` (``{model: {class: seconds}}``); their reason names another time,
+    so a need read from the text rather than the numbers shows."""
+    return pd.DataFrame([{"model": model, "dataset": "fer2013", "training": "scratch", "reason": reason,
+                          "cpu_seconds": seconds} for model, seconds in times.items()])
+
+
+def _hours(seconds: float) -> int:
+    return round(seconds / 3600)
+
+
 def test_untested_networks_are_named_with_the_compute_they_need():
-    missing = pd.DataFrame([{"model": 1, "dataset": "fer2013", "training": "scratch",
-                             "reason": "75 epochs ..., about 17 CPU-hours, or minutes on a GPU"},
-                            {"model": 3, "dataset": "fer2013", "training": "scratch",
-                             "reason": "... about 42 CPU-hours, or minutes on a GPU"}])
-    assert summary.compute_needs(missing) == {1: "about 17 CPU-hours", 3: "about 42 CPU-hours"}
+    times = {1: {"avx2": 17.2 * 3600}, 3: {"avx2": 41.6 * 3600}}
+    missing = _fer2013_missing(times)
+    expected = {m: f"about {_hours(s['avx2'])} CPU-hours with AVX2" for m, s in times.items()}
+    assert summary.compute_needs(missing) == expected
+    assert summary.compute_seconds(missing) == times
     sentence = summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, missing)
     assert sentence.startswith("Models 1 and 3 are untested: their FER2013 runs")
     one = summary.untested_sentence({(m, "jaffe", "fer2013"): [object()] for m in (1, 2)}, missing)
-    assert one == "Model 3 is untested: its FER2013 run needs about 42 CPU-hours on 2 CPU cores"
-    assert sentence.endswith("need about 17 and 42 CPU-hours on 2 CPU cores")
+    assert one == f"Model 3 is untested: its FER2013 run needs {expected[3]} on 2 CPU cores"
+    assert sentence.endswith(f"need about {_hours(times[1]['avx2'])} and {_hours(times[3]['avx2'])} CPU-hours "
+                             f"with AVX2 on 2 CPU cores")
     every = {(m, "jaffe", "fer2013"): [object()] for m in (1, 2, 3)}
     assert "tested for all three" in summary.untested_sentence(every, missing)
+    tuned = missing.assign(training="fine-tuned")
+    assert summary.compute_needs(tuned) == {}, "a fine-tune's row gives no need of its network's FER2013 run"
 
 
-def test_the_compute_an_untested_network_needs_is_given_per_class_of_processor():
-    """Reasons that time a run on each class of processor (ferlib.missing.time_words) give
-    each network's times whole, joined class by class where the classes and units agree."""
-    missing = pd.DataFrame([{"model": 1, "dataset": "fer2013", "training": "scratch",
-                             "reason": "... (TensorFlow, float32): about 11 CPU-hours with AVX2 or 3 with AVX-512, "
-                                       "or minutes on a GPU"},
-                            {"model": 3, "dataset": "fer2013", "training": "scratch",
-                             "reason": "... about 34 CPU-hours with AVX2 or 7 with AVX-512, or minutes on a GPU"}])
-    assert summary.compute_needs(missing) == {1: "about 11 CPU-hours with AVX2 or 3 with AVX-512",
-                                              3: "about 34 CPU-hours with AVX2 or 7 with AVX-512"}
+def test_the_compute_of_two_networks_is_joined_class_by_class_from_their_numbers():
+    """Two networks timed on both classes of processor: one time per network and class,
+    joined class by class, each number the seconds in hours; where the classes or units
+    differ, each network's time whole."""
+    times = {1: {"avx2": 10.8 * 3600, "avx512": 2.6 * 3600}, 3: {"avx512": 7.3 * 3600, "avx2": 34.1 * 3600}}
+    missing = _fer2013_missing(times)
+    (a1, b1), (a3, b3) = ((_hours(times[m]["avx2"]), _hours(times[m]["avx512"])) for m in (1, 3))
+    assert summary.compute_needs(missing) == {1: f"about {a1} CPU-hours with AVX2 or {b1} with AVX-512",
+                                              3: f"about {a3} CPU-hours with AVX2 or {b3} with AVX-512"}
     both = summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, missing)
-    assert both.endswith("need about 11 and 34 CPU-hours with AVX2 or 3 and 7 with AVX-512 on 2 CPU cores")
-    one = missing.assign(reason=["... about 2 CPU-hours with AVX2, or minutes on a GPU", missing["reason"][1]])
+    assert both == (f"Models 1 and 3 are untested: their FER2013 runs need about {a1} and {a3} CPU-hours with "
+                    f"AVX2 or {b1} and {b3} with AVX-512 on 2 CPU cores")
+    one = _fer2013_missing({1: {"avx2": 2.2 * 3600}, 3: times[3]})
     assert summary.untested_sentence({(2, "jaffe", "fer2013"): [object()]}, one).endswith(
-        "need about 2 CPU-hours with AVX2 and about 34 CPU-hours with AVX2 or 7 with AVX-512 on 2 CPU cores")
-    assert summary.compute_needs(missing.assign(reason=["... about 2 CPU-hours with AVX2 or about 30 min with AVX-512, "
-                                                        "or ...", "none"])) == {
-        1: "about 2 CPU-hours with AVX2 or about 30 min with AVX-512"}
+        f"need about 2 CPU-hours with AVX2 and about {a3} CPU-hours with AVX2 or {b3} with AVX-512 on 2 CPU cores")
+    minutes = _fer2013_missing({1: {"avx2": 2.2 * 3600, "avx512": 1800.0}})
+    assert summary.compute_needs(minutes) == {1: "about 2 CPU-hours with AVX2 or about 30 min with AVX-512"}
+
+
+def test_a_missing_file_without_times_gives_no_need(tmp_path):
+    """A ``missing.json`` written before its rows carried ``cpu_seconds`` still reads: its
+    reasons' words are not parsed, so no network has a need and the sentence names the
+    untested networks without one."""
+    old = {"runs": [{"key": [3, "fer2013", None],
+                     "reason": "... about 34 CPU-hours with AVX2 or 7 with AVX-512, or minutes on a GPU"}]}
+    (tmp_path / results.MISSING_FILE).write_text(json.dumps(old))
+    missing = results.missing_runs(tmp_path)
+    assert missing["cpu_seconds"].isna().all() and len(missing) == 15
+    assert summary.compute_needs(missing) == {} and summary.compute_seconds(missing) == {}
+    assert summary.untested_sentence({(m, "jaffe", "fer2013"): [object()] for m in (1, 2)}, missing) == (
+        "Model 3 is untested")
+    with_times = json.loads(json.dumps(old))
+    with_times["runs"][0]["cpu_seconds"] = {"avx2": 34 * 3600.0}
+    (tmp_path / results.MISSING_FILE).write_text(json.dumps(with_times))
+    assert summary.compute_needs(results.missing_runs(tmp_path)) == {3: "about 34 CPU-hours with AVX2"}
 
 
 def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):

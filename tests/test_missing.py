@@ -90,6 +90,48 @@ def test_times_are_named_by_class_in_the_order_of_the_processors():
         missing.time_words({})
 
 
+def test_several_runs_times_are_joined_class_by_class():
+    """Two runs timed on both classes: the numbers joined per class, the unit once; runs
+    whose classes or units differ each give their whole time; one run is its time_words."""
+    hours = {"avx2": 11.4 * 3600, "avx512": 2.6 * 3600}, {"avx512": 7.2 * 3600, "avx2": 33.8 * 3600}
+    a = [round(times["avx2"] / 3600) for times in hours]
+    b = [round(times["avx512"] / 3600) for times in hours]
+    assert missing.joined_time_words(hours) == (
+        f"about {a[0]} and {a[1]} CPU-hours with AVX2 or {b[0]} and {b[1]} with AVX-512")
+    assert missing.joined_time_words(hours[:1], where=" of X") == missing.time_words(hours[0], where=" of X")
+    mixed = [{"avx2": 7200.0, "avx512": 1800.0}, {"avx2": 36000.0, "avx512": 3000.0}]
+    assert missing.joined_time_words(mixed) == "about 2 and 10 CPU-hours with AVX2 or about 30 and 50 min with AVX-512"
+    apart = [{"avx2": 7200.0}, hours[1]]
+    assert missing.joined_time_words(apart) == " and ".join(map(missing.time_words, apart))
+    units = [{"avx2": 7200.0, "avx512": 1800.0}, {"avx2": 36000.0, "avx512": 7200.0}]
+    assert missing.joined_time_words(units) == " and ".join(map(missing.time_words, units))
+    with pytest.raises(ValueError, match="times"):
+        missing.joined_time_words([])
+    with pytest.raises(ValueError, match="seconds"):
+        missing.joined_time_words([hours[0], {"sse": 60.0}])
+
+
+def test_a_missing_run_from_scratch_carries_its_time_as_numbers():
+    """missing.json's rows from scratch give ``cpu_seconds``: the run's images over each
+    class's fastest rate, in whole seconds, the numbers its reason's words say; a
+    fine-tune's row has none."""
+    have = {(2, "fer2013", None): SimpleNamespace(id="0123456789abcdef")}
+    for key in ((3, "fer2013", None), (1, "jaffe", None), (2, "ckplus", None)):
+        entry = missing.missing_entry(key, have, SUMMARIES)
+        images = missing.run_images(key, SUMMARIES)
+        expected = {kind: float(round(images / _fastest(kind, key[0])[1]))
+                    for kind in missing.PROCESSORS if key[0] in missing.CPU_IMAGES_PER_S[kind]}
+        assert entry["key"] == list(key) and entry["cpu_seconds"] == expected
+        assert entry["reason"] == missing.missing_reason(key, have, SUMMARIES)
+        where = "" if key[1] == "fer2013" else f" of Model {key[0]} on 2 CPU cores"
+        assert missing.time_words(expected, where=where) in entry["reason"]
+    assert set(missing.missing_entry((3, "fer2013", None), {}, SUMMARIES)["cpu_seconds"]) == {"avx2", "avx512"}
+    for key in ((2, "jaffe", "fer2013"), (3, "ckplus", "fer2013")):
+        assert "cpu_seconds" not in missing.missing_entry(key, have, SUMMARIES)
+    committed = json.loads((PAPER_RESULTS / MISSING_FILE).read_text())["runs"]
+    assert all(("cpu_seconds" in entry) == (entry["key"][2] is None) for entry in committed)
+
+
 def test_the_processor_class_is_the_widest_recorded():
     assert missing.processor_class(["sse4_2", "avx2", "fma", "avx512f", "avx512_bf16"]) == "avx512"
     assert missing.processor_class(["avx", "avx2", "fma"]) == "avx2"

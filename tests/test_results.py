@@ -186,6 +186,16 @@ def test_missing_json_entries_are_validated(tmp_path):
     (tmp_path / results.MISSING_FILE).write_text(json.dumps({"runs": [{"key": [1, "jaffe", None], "reason": " "}]}))
     with pytest.raises(ValueError, match="no reason"):
         results.read_missing(tmp_path)
+    entry = {"key": [1, "jaffe", None], "reason": "x"}
+    for seconds in ({"avx2": -1.0}, {"avx2": "1 hour"}, {}, [3600.0], {"avx2": True}, {"avx2": float("inf")}):
+        (tmp_path / results.MISSING_FILE).write_text(json.dumps({"runs": [{**entry, "cpu_seconds": seconds}]}))
+        with pytest.raises(ValueError, match=r"runs\[0\]\.cpu_seconds"):
+            results.read_missing(tmp_path)
+    for seconds in (None, {"avx2": 3600.0, "avx512": 720}):
+        (tmp_path / results.MISSING_FILE).write_text(json.dumps({"runs": [{**entry, "cpu_seconds": seconds}]}))
+        assert results.read_missing(tmp_path)[0]["cpu_seconds"] == seconds
+    (tmp_path / results.MISSING_FILE).write_text(json.dumps({"runs": [entry]}))
+    assert results.read_missing(tmp_path) == [entry], "a file written before the times reads as it was"
 
 
 def test_merged_accuracy_counts_both_parts():
