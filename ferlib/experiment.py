@@ -113,7 +113,8 @@ def start_model(config: RunConfig):
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
     try:
-        return build_model(config.model, seed=config.seed, input_scaling=config.input_scaling)
+        return build_model(config.model, seed=config.seed, input_scaling=config.input_scaling,
+                           dropout_scale=config.dropout_scale)
     finally:
         keras.config.set_dtype_policy(previous_policy)
 

@@ -35,7 +35,7 @@ NUMERICS_VERSION = 1
 #: id, so adding a field never changes the id of an existing run. The value must never
 #: change once a field is listed here.
 LEGACY_VALUES: dict = {"augment_scale": 1.0, "min_epoch_images": None, "input_scaling": "unit",
-                       "synthetic_expressions": "standard", "folds": 5,
+                       "synthetic_expressions": "standard", "folds": 5, "dropout_scale": 1.0,
                        # the modern recipe (ferlib.recipe): the paper's training
                        "optimizer": "adam", "momentum": 0.9, "weight_decay": 0.0, "schedule": "constant",
                        "plateau_factor": 0.75, "plateau_patience": 5, "min_learning_rate": 0.0,

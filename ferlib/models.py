@@ -295,7 +295,7 @@ if set(MODEL_BUILDERS) != set(MODEL_IDS):
 
 
 def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | None = None,
-                input_scaling: str = "unit"):
+                input_scaling: str = "unit", dropout_scale: float = 1.0):
     """Build one of the models, uncompiled.
 
     Parameters
@@ -311,6 +311,10 @@ def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | No
     input_scaling : "unit" or "standardize"
         The weightless first layer: ``Rescaling(1/255)``, or :class:`Standardize`
         (per-pixel mean and std, set by :func:`set_input_statistics`).
+    dropout_scale : float in [0, 1], default 1.0
+        Multiplies every dropout rate (1.0: the paper's network; 0.0: its dropout layers
+        pass everything through, the quick profile's Model 3). The layers, shapes and
+        weights stay the same, so weights move between the two.
 
     Returns
     -------
@@ -320,8 +324,14 @@ def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | No
     model_id = _check_model_id(model_id)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    if isinstance(dropout_scale, bool) or not isinstance(dropout_scale, (int, float)) \
+            or not 0.0 <= dropout_scale <= 1.0:
+        raise ValueError(f"dropout_scale must be a number in [0, 1], got {dropout_scale!r}")
     seeds = _LayerSeeds(seed)
     layers = _input_layers(input_scaling) + MODEL_BUILDERS[model_id](num_classes, seeds)
+    for layer in layers:
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = float(layer.rate) * float(dropout_scale)
     return keras.Sequential(layers, name=f"model_{model_id}")
 
 

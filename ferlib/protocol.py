@@ -31,6 +31,7 @@ from ferlib.config import (
     check_choice,
     profile_config,
     profile_precision,
+    trains_few_steps,
     setting_words,
     uses_committed_results,
 )
@@ -228,7 +229,7 @@ def profile_notes(profile: str, *, processor=None) -> list:
     synthetic = preset.pop("synthetic", {})
     for_models = preset.pop("models", {})
     bfloat16 = preset.pop("bfloat16_models", ())
-    few_steps = preset.pop("few_step_models", ())
+    few_steps = preset.pop("few_steps_in_float32", {})
     defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
     base = {name: preset.get(name, defaults[name]) for name in _NOTED_SETTINGS}
     but = " (except where a line below says otherwise)" if deviations else ""
@@ -241,10 +242,21 @@ def profile_notes(profile: str, *, processor=None) -> list:
                      "committed in results/paper, trained on the real data sets.")
     else:
         lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
-    for model, settings in sorted(for_models.items()):
-        lines.append(f"Model {model} trains with {', '.join(setting_words(k, v) for k, v in settings.items())}"
-                     + (": far fewer steps than it needs to learn the faces, so its accuracies show the "
-                        "pipeline, not what it can learn." if model in few_steps else "."))
+    for model in sorted(set(for_models) | set(few_steps)):
+        learns = f"{', '.join(setting_words(k, v) for k, v in for_models.get(model, {}).items())}"
+        if model not in few_steps:
+            lines.append(f"Model {model} trains with {learns}.")
+            continue
+        few = ", ".join(setting_words(k, v) for k, v in few_steps[model].items())
+        pipeline = (f"{few}: far fewer steps than it needs to learn the faces, so its accuracies show the "
+                    f"pipeline, not what it can learn")
+        if trains_few_steps(profile, model, processor=processor):
+            lines.append(f"Model {model} trains with {pipeline}; on a processor with bfloat16 units it "
+                         f"trains with {learns}.")
+        else:
+            lines.append(f"Model {model} trains with {learns}. Where it trains in float32 (no bfloat16 "
+                         f"units, or another backend than TensorFlow), that would take longer than the whole "
+                         f"profile, so it trains with {pipeline}.")
     if bfloat16:
         here = profile_precision(profile, bfloat16[0], processor=processor)
         lines.append(f"{_models_words(bfloat16)} in bfloat16 (Keras' mixed_bfloat16: bfloat16 products, "

@@ -173,3 +173,29 @@ def test_the_softmax_stays_float32_under_mixed_bfloat16(model_id):
         keras.config.set_dtype_policy(previous)
     assert model.layers[-1].compute_dtype == "float32" and probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_dropout_scale_changes_the_rates_and_nothing_else():
+    """``dropout_scale`` multiplies every dropout rate; the layers, their names and their
+    weights' shapes stay the paper's, so weights move between the two networks."""
+    paper_net = models.build_model(3, seed=0)
+    without = models.build_model(3, seed=0, dropout_scale=0.0)
+    halved = models.build_model(3, seed=0, dropout_scale=0.5)
+    rates = {l.name: l.rate for l in paper_net.layers if isinstance(l, keras.layers.Dropout)}
+    assert len(rates) == 7 and max(rates.values()) == 0.5
+    assert {l.name: l.rate for l in without.layers if isinstance(l, keras.layers.Dropout)} == dict.fromkeys(rates, 0.0)
+    assert {l.name: l.rate for l in halved.layers if isinstance(l, keras.layers.Dropout)} == {
+        name: rate / 2 for name, rate in rates.items()}
+    assert [l.name for l in without.layers] == [l.name for l in paper_net.layers]
+    assert [w.shape for w in without.get_weights()] == [w.shape for w in paper_net.get_weights()]
+    assert all(np.array_equal(a, b) for a, b in zip(without.get_weights(), paper_net.get_weights()))
+    ones = np.ones((8, 64), dtype="float32")
+    for net, passes in ((without, True), (paper_net, False)):
+        layer = next(l for l in net.layers if isinstance(l, keras.layers.Dropout))
+        assert np.array_equal(np.asarray(layer(ones, training=True)), ones) == passes, (net.name, layer.rate)
+
+
+@pytest.mark.parametrize("scale", [-0.1, 1.5, True, "0"])
+def test_a_bad_dropout_scale_is_refused(scale):
+    with pytest.raises(ValueError, match="dropout_scale"):
+        models.build_model(3, dropout_scale=scale)

@@ -427,6 +427,12 @@ def test_protocol_table_covers_every_training_setting():
     from ferlib.config import RECIPE_DEPENDENT
 
     bookkeeping |= set(RECIPE_DEPENDENT)
+    # the dropout rates are the network's own, stated with each architecture (ferlib.models);
+    # dropout_scale departs from them in the quick profile only, which profile_notes states
+    bookkeeping.add("dropout_scale")
+    from ferlib.config import PROFILES
+    assert all(settings.get("dropout_scale", 1.0) == 1.0 for settings in PROFILES["paper"].get("models", {}).values())
+    assert PROFILES["paper"].get("dropout_scale", 1.0) == 1.0
     fields = {f.name for f in dataclasses.fields(RunConfig)}
     assert fields - bookkeeping <= covered, f"not in the protocol table: {sorted(fields - bookkeeping - covered)}"
     assert covered <= fields, f"the table names fields RunConfig lacks: {sorted(covered - fields)}"
