@@ -241,6 +241,64 @@ def test_a_swallowed_ctrl_c_still_stops_the_training_at_its_first_batch_end():
     assert not interrupt.requested()  # the next command starts afresh
 
 
+def test_a_ctrl_c_swallowed_in_a_garbage_collector_callback_prints_no_traceback(monkeypatch):
+    """JAX runs a Python callback at every garbage collection: a Ctrl-C handled there raises
+    where Python can only print it ("Exception ignored in ... Traceback") and go on. It
+    stays recorded and is not printed; any other such exception still is."""
+    import gc
+    import signal
+    import sys
+
+    from ferlib import interrupt
+
+    printed = []
+    monkeypatch.setattr(sys, "unraisablehook", printed.append)  # Python's default prints them
+    pressed = []
+
+    def like_jax_gc_callback(phase, info):
+        if not pressed:
+            pressed.append(phase)
+            signal.raise_signal(signal.SIGINT)  # the handler raises inside this callback
+
+    def broken_callback(phase, info):
+        raise ValueError("a bug in a callback")
+
+    recorded = []
+    for callback in (like_jax_gc_callback, broken_callback):
+        with interrupt.watch():
+            gc.callbacks.append(callback)
+            try:
+                gc.collect()
+            finally:
+                gc.callbacks.remove(callback)
+            recorded.append(interrupt.requested())
+    assert pressed == ["start"] and recorded == [True, False]  # the Ctrl-C is recorded: a training stops
+    assert {error.exc_type for error in printed} == {ValueError}
+    assert sys.unraisablehook == printed.append  # the hook that was there is back
+
+
+def test_after_ctrl_c_the_process_leaves_with_130_and_no_exit_hook_prints(tmp_path):
+    """Once the interrupted command's line is printed, the libraries' exit hooks (JAX's,
+    TensorFlow's) do not run: none can print a traceback or change the exit status."""
+    import subprocess
+    import sys
+
+    code = ("import atexit, runpy, sys\n"
+            "from ferlib import cli\n"
+            "atexit.register(lambda: print('Traceback: an exit hook ran', file=sys.stderr))\n"
+            "def interrupted(args):\n"
+            "    raise KeyboardInterrupt\n"
+            "cli.COMMANDS['runs'] = interrupted\n"
+            "sys.argv = ['ferlib', 'runs', '--store', sys.argv[1]]\n"
+            "runpy.run_module('ferlib', run_name='__main__', alter_sys=True)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr.splitlines()[-1].startswith("interrupted: nothing half-written is kept; run `python -m ferlib "
+                                                   "runs --store")
+    assert "Traceback" not in done.stderr
+
+
 def test_ctrl_c_inside_a_deferred_block_waits_for_its_safe_point_and_a_second_one_does_not():
     import signal
 
