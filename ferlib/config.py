@@ -13,7 +13,7 @@ import math
 
 from ferlib import paper
 from ferlib.identity import has_bfloat16_units
-from ferlib.vocabulary import DATASETS, MODEL_IDS, SPLIT_PROTOCOLS, run_dataset_title
+from ferlib.vocabulary import DATASETS, MODEL_IDS, SPLIT_PROTOCOLS, check_dropout_scale, run_dataset_title
 
 #: The split protocols a run may use (:data:`ferlib.vocabulary.SPLIT_PROTOCOLS`).
 PROTOCOLS = SPLIT_PROTOCOLS
@@ -245,9 +245,7 @@ class RunConfig:
                 and self.learning_rate > 0):
             raise ValueError(f"learning_rate must be a finite positive number, got {self.learning_rate!r}")
         check_choice("input_scaling", self.input_scaling, INPUT_SCALINGS)
-        if isinstance(self.dropout_scale, bool) or not isinstance(self.dropout_scale, (int, float)) \
-                or not 0.0 <= self.dropout_scale <= 1.0:
-            raise ValueError(f"dropout_scale must be a number in [0, 1], got {self.dropout_scale!r}")
+        check_dropout_scale(self.dropout_scale)
         if not (isinstance(self.augment_scale, (int, float)) and not isinstance(self.augment_scale, bool)
                 and 0 < self.augment_scale <= MAX_AUGMENT_SCALE):
             raise ValueError(f"augment_scale must be in (0, {MAX_AUGMENT_SCALE}], got {self.augment_scale!r} "

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ferlib.labels import IMAGE_SIZE, NUM_CLASSES
 from ferlib.paper import LAYER_TABLES
-from ferlib.vocabulary import MODEL_IDS
+from ferlib.vocabulary import MODEL_IDS, check_dropout_scale
 
 #: ``{model id: layers(num_classes, seeds) -> [keras layers]}``, filled by :func:`register_model`.
 MODEL_BUILDERS = {}
@@ -324,14 +324,12 @@ def build_model(model_id: int, num_classes: int = NUM_CLASSES, *, seed: int | No
     model_id = _check_model_id(model_id)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    if isinstance(dropout_scale, bool) or not isinstance(dropout_scale, (int, float)) \
-            or not 0.0 <= dropout_scale <= 1.0:
-        raise ValueError(f"dropout_scale must be a number in [0, 1], got {dropout_scale!r}")
+    dropout_scale = check_dropout_scale(dropout_scale)
     seeds = _LayerSeeds(seed)
     layers = _input_layers(input_scaling) + MODEL_BUILDERS[model_id](num_classes, seeds)
     for layer in layers:
         if isinstance(layer, keras.layers.Dropout):
-            layer.rate = float(layer.rate) * float(dropout_scale)
+            layer.rate = float(layer.rate) * dropout_scale
     return keras.Sequential(layers, name=f"model_{model_id}")
 
 

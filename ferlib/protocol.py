@@ -243,7 +243,7 @@ def profile_notes(profile: str, *, processor=None) -> list:
     else:
         lines.append(f"Without a data directory it makes synthetic faces{look}: {made} images.")
     for model in sorted(set(for_models) | set(few_steps)):
-        learns = f"{', '.join(setting_words(k, v) for k, v in for_models.get(model, {}).items())}"
+        learns = ", ".join(setting_words(k, v) for k, v in for_models.get(model, {}).items())
         if model not in few_steps:
             lines.append(f"Model {model} trains with {learns}.")
             continue

@@ -28,6 +28,14 @@ MODEL_IDS = tuple(MODELS)
 PAPER_MODELS = (1, 2, 3)
 
 
+def check_dropout_scale(value) -> float:
+    """``value`` as a dropout scale, a number in [0, 1] (1.0: the paper's dropout rates; 0.0:
+    none); raises ``ValueError`` naming ``dropout_scale`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"dropout_scale must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def model_name(model_id) -> str:
     """``2`` -> ``"Model 2"``; raises ``ValueError`` naming the known ids."""
     if isinstance(model_id, bool) or model_id not in MODELS:
