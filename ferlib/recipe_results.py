@@ -22,11 +22,11 @@ import pandas as pd
 
 from ferlib import compare, paper, stats
 from ferlib.config import RECIPE_DEPENDENT
-from ferlib.formatting import percent_interval_text, percent_text, points_text
+from ferlib.formatting import p_text, percent_interval_text, percent_text, points_text
 from ferlib.missing import CPU_CORES, PROCESSORS, recipe_missing, time_words
 from ferlib.protocol import FINETUNE_SOURCE, experiment_config, paper_dataset
-from ferlib.recipe import (ABLATION, ABLATION_DATASET, ABLATION_MODEL, ABLATION_SEEDS, DEFAULT_RECIPE,
-                           EVALUATION_CELLS, ablation_frame, recipe_config, recipe_fields)
+from ferlib.recipe import (ABLATION, ABLATION_DATASET, ABLATION_MODEL, DEFAULT_RECIPE, EVALUATION_CELLS,
+                           ablation_frame, cell_seeds, recipe_config, recipe_fields)
 from ferlib.recipe_runs import RECIPE_PROFILE, recipe_finetunes, recipe_runs
 from ferlib.results import protocol_seed_runs
 from ferlib.vocabulary import run_dataset_title
@@ -149,13 +149,21 @@ def cell_changes(cell: str, recipe: str = DEFAULT_RECIPE) -> str:
     return "; ".join(f"`{field}` {setting_text(base, field)} → {setting_text(config, field)}" for field in changed)
 
 
-def ablation_plan(recipe: str = DEFAULT_RECIPE, seeds=ABLATION_SEEDS) -> pd.DataFrame:
+def _seeds_text(seeds) -> str:
+    """``"seed 0"`` or ``"seeds 0, 1"``."""
+    seeds = [int(seed) for seed in seeds]
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+
+
+def ablation_plan(recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
     """One row per cell of :data:`ferlib.recipe.ABLATION` and
     :data:`ferlib.recipe.EVALUATION_CELLS`: ``cell``, ``changes`` (:func:`cell_changes`)
-    and ``how`` (trained with which seeds, or read from the recipe's runs)."""
-    seeds_text = ", ".join(str(int(seed)) for seed in seeds)
+    and ``how`` (trained with which seeds, :func:`ferlib.recipe.cell_seeds`, or read from
+    the recipe's runs)."""
     rows = [{"cell": cell, "changes": cell_changes(cell, recipe),
-             "how": f"trained, seed{'s' if len(seeds) > 1 else ''} {seeds_text}"} for cell in ABLATION]
+             "how": (f"trained, {_seeds_text(cell_seeds(cell))}" if cell == "recipe" else
+                     f"trained, {_seeds_text(cell_seeds(cell))}; read against the recipe's run of the same seed")}
+            for cell in ABLATION]
     rows += [{"cell": cell, "changes": cell_changes(cell, recipe),
               "how": "the recipe's runs tested again on one view per image; nothing trained"}
              for cell in EVALUATION_CELLS]
@@ -229,26 +237,79 @@ def recipe_histories(runs, *, recipe: str = DEFAULT_RECIPE) -> dict:
 # --------------------------------------------------------------------------- the ablation on validation
 
 
-ABLATION_COLUMNS = ["cell", "changes", "seeds", "val_mean", "val_sd", "val_change", "val_by_seed"]
+ABLATION_COLUMNS = ["cell", "changes", "seeds", "val_mean", "val_sd", "val_change", "val_p", "val_by_seed"]
+
+
+def validation_correctness(base, other) -> tuple:
+    """``(base right, other right)``: two ``(n,)`` bool arrays over the validation
+    images both runs tested, lined up by image (``source``). Raises ``ValueError`` naming
+    an image only one of them tested: the two runs must share a split."""
+    rows = [run.predictions[run.predictions["part"] == "val"][["source", "true", "predicted"]] for run in (base, other)]
+    only = sorted(set(rows[0]["source"]) ^ set(rows[1]["source"]))
+    if only:
+        raise ValueError(f"runs {base.id} and {other.id} test other validation images ({only[0]} in one only): "
+                         "a cell is compared with the recipe on the same split")
+    merged = rows[0].merge(rows[1], on="source", suffixes=("_base", "_other"))
+    return ((merged["true_base"] == merged["predicted_base"]).to_numpy(),
+            (merged["true_other"] == merged["predicted_other"]).to_numpy())
+
+
+def validation_test(base_runs, cell_runs) -> dict:
+    """A cell against the recipe on validation, image by image: the exact McNemar test
+    (:func:`ferlib.stats.mcnemar_exact`) over the pairs of runs of the same seed, their
+    validation images pooled (``n`` is images times paired seeds); ``None`` when no seed
+    is in both."""
+    base = {run.config.seed: run for run in base_runs}
+    pairs = [validation_correctness(base[run.config.seed], run) for run in cell_runs if run.config.seed in base]
+    if not pairs:
+        return None
+    return stats.mcnemar_exact(np.concatenate([cell for _, cell in pairs]),
+                               np.concatenate([recipe for recipe, _ in pairs]))
 
 
 def ablation_results(runs, *, recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
     """Every cell of :func:`ablation_plan` with its validation accuracy (PublicTest) over
     the seeds committed: ``seeds`` (0 where none), ``val_mean``, ``val_sd``,
-    ``val_change`` (points of accuracy against the recipe's mean, as a fraction; NaN
-    without the recipe's runs), ``val_by_seed`` (``{seed: accuracy}``). PrivateTest is
+    ``val_change`` (points of accuracy against the recipe's runs of the same seeds, as a
+    fraction; NaN without them), ``val_p`` (:func:`validation_test`'s p-value; NaN for
+    the recipe itself, for the evaluation cells, whose one-view predictions are not kept,
+    and without a paired run), ``val_by_seed`` (``{seed: accuracy}``). PrivateTest is
     not read here: every choice is made on validation."""
-    found = ablation_frame(recipe_runs(runs, recipe=recipe))
-    by_cell = {row["cell"]: row for row in found.to_dict("records")} if len(found) else {}
+    cells = recipe_runs(runs, recipe=recipe)
+    found = ablation_frame(cells)
+    by_cell = {row["cell"]: row for row in found.to_dict("records")}
     rows = []
     for plan in ablation_plan(recipe).to_dict("records"):
-        row = by_cell.get(plan["cell"])
-        rows.append({"cell": plan["cell"], "changes": plan["changes"], "seeds": 0 if row is None else row["seeds"],
+        cell = plan["cell"]
+        row = by_cell.get(cell)
+        test = (validation_test(cells.get("recipe", []), cells[cell])
+                if row is not None and cell in ABLATION and cell != "recipe" else None)
+        rows.append({"cell": cell, "changes": plan["changes"], "seeds": 0 if row is None else row["seeds"],
                      "val_mean": np.nan if row is None else row["val_mean"],
                      "val_sd": np.nan if row is None or row["seeds"] < 2 else row["val_sd"],
                      "val_change": np.nan if row is None else row["val_change"],
+                     "val_p": np.nan if test is None else test["p_value"],
                      "val_by_seed": {} if row is None else row["val_by_seed"]})
     return pd.DataFrame(rows, columns=ABLATION_COLUMNS)
+
+
+def seed_noise(runs, *, recipe: str = DEFAULT_RECIPE) -> float:
+    """How far a change of seed alone moves the recipe on validation: the range (largest
+    minus smallest) of the validation accuracies of the recipe's own runs, as a
+    fraction; NaN with fewer than two. A one-seed cell whose change is smaller is not
+    told apart from a change of seed."""
+    found = recipe_runs(runs, recipe=recipe).get("recipe", [])
+    val = [run.metrics["val"]["accuracy"] for run in found]
+    return float(max(val) - min(val)) if len(val) > 1 else np.nan
+
+
+def seed_noise_sentence(noise: float) -> str:
+    """:func:`seed_noise` in a sentence for the note under the ablation's table."""
+    if pd.isna(noise):
+        return ("How far a change of seed alone moves the recipe on validation is not known until the recipe "
+                "has two seeds; until then a one-seed change cannot be told apart from one.")
+    return (f"The recipe's own seeds lie {points_text(noise, sign=False)} points apart on validation: a one-seed "
+            f"change no larger than that is not told apart from a change of seed.")
 
 
 # --------------------------------------------------------------------------- transfer
@@ -325,8 +386,8 @@ GROUP_WORDS = {"recipe": ("final run of the recipe on FER2013", "final runs of t
 
 def missing_sentence(missing: pd.DataFrame) -> str:
     """The runs still to train (:func:`missing_table`) and the compute they need, in one
-    sentence: ``"These 30 runs (2 final runs of the recipe on FER2013, 24 runs of its
-    ablation and 4 fine-tunes of its network) need about 74 CPU-hours of training on a
+    sentence: ``"These 18 runs (2 final runs of the recipe on FER2013, 12 runs of its
+    ablation and 4 fine-tunes of its network) need about 40 CPU-hours of training on a
     2-core processor with AVX2."``, on each class of processor whose rates were measured
     for every group with runs left; empty when none is missing."""
     left = missing[missing["runs"] > 0]
@@ -367,14 +428,25 @@ def setting_glues(recipe: str = DEFAULT_RECIPE) -> dict:
             "learning_rate": f"{fields['learning_rate']:g}", "epochs": str(fields["epochs"])}
 
 
-def _best_step(ablation: pd.DataFrame) -> str | None:
-    """The cell whose change costs the recipe most on validation, in words, or None."""
+def _best_step(ablation: pd.DataFrame, noise: float = np.nan) -> str | None:
+    """The cell whose change costs the recipe most on validation, in words, with its
+    exact McNemar p-value on the validation images and, when ``noise`` (:func:`seed_noise`)
+    is known, whether the change exceeds what a change of seed alone does; or None."""
     measured = ablation[(ablation["cell"] != "recipe") & ablation["val_change"].notna()]
     if measured.empty:
         return None
     worst = measured.loc[measured["val_change"].idxmin()]
-    return (f"on validation, the change that costs the recipe most is \"{worst['cell']}\" "
-            f"({points_text(worst['val_change'])} points, {int(worst['seeds'])} seed{'s' if worst['seeds'] > 1 else ''})")
+    seeds = int(worst["seeds"])
+    tested = f", p {p_text(worst['val_p'])} on the validation images" if not pd.isna(worst["val_p"]) else ""
+    text = (f"on validation, the change that costs the recipe most is \"{worst['cell']}\" "
+            f"({points_text(worst['val_change'])} points, {seeds} seed{'s' if seeds > 1 else ''}{tested})")
+    if not pd.isna(noise):
+        if abs(worst["val_change"]) <= noise:
+            text += (f"; that is no more than the {points_text(noise, sign=False)} points between the recipe's own "
+                     f"seeds, so it is not told apart from a change of seed")
+        else:
+            text += f", more than the {points_text(noise, sign=False)} points between the recipe's own seeds"
+    return text
 
 
 def recipe_findings(runs, summaries, *, recipe: str = DEFAULT_RECIPE) -> list:
@@ -403,7 +475,7 @@ def recipe_findings(runs, summaries, *, recipe: str = DEFAULT_RECIPE) -> list:
     beside = f" and the protocol's {values['protocol']}" if values["protocol_seeds"] != "0" else ""
     lines.append(f"With the recipe, Model 2 reaches {reach} on PrivateTest {over}, against the paper's "
                  f"{values['paper_exact']}{beside}; it {verdict}{values['goal']}.")
-    step = _best_step(ablation_results(runs, recipe=recipe))
+    step = _best_step(ablation_results(runs, recipe=recipe), seed_noise(runs, recipe=recipe))
     if step:
         lines.append(step[0].upper() + step[1:] + ".")
     transfer = transfer_table(runs, recipe=recipe)

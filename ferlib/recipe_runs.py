@@ -20,7 +20,7 @@ import dataclasses
 
 from ferlib.identity import LEGACY_VALUES
 from ferlib.protocol import FINETUNE_SOURCE, experiment_config, experiment_key, paper_dataset
-from ferlib.recipe import (ABLATION, ABLATION_DATASET, ABLATION_MODEL, ABLATION_SEEDS, DEFAULT_RECIPE,
+from ferlib.recipe import (ABLATION, ABLATION_DATASET, ABLATION_MODEL, ABLATION_SEEDS, DEFAULT_RECIPE, RECIPE_SEEDS,
                            recipe_config, recipe_fields)
 from ferlib.results import is_paper_config
 
@@ -135,21 +135,29 @@ PLAN_GROUPS = {
 }
 
 
-def recipe_plan(*, seeds=ABLATION_SEEDS, recipe: str = DEFAULT_RECIPE, model: int = ABLATION_MODEL,
-                backend: str = "tensorflow", precision: str = "float32") -> list:
-    """Every run the recipe's question needs, as :class:`PlannedRun` in the order they are
-    worth training: the recipe on FER2013 (each seed of ``seeds``), every other trained
-    cell of the ablation (each seed), then the recipe's network fine-tuned on each of
-    :data:`RECIPE_TARGETS` (each seed, from the recipe's run of that seed)."""
+def _checked_seeds(seeds, name: str) -> tuple:
+    """``seeds`` as a tuple of ints; ``ValueError`` naming ``name`` if empty or negative."""
     seeds = tuple(int(seed) for seed in seeds)
     if not seeds or any(seed < 0 for seed in seeds):
-        raise ValueError(f"seeds must be whole numbers of at least 0, got {seeds!r}")
+        raise ValueError(f"{name} must be whole numbers of at least 0, got {seeds!r}")
+    return seeds
+
+
+def recipe_plan(*, seeds=RECIPE_SEEDS, ablation_seeds=ABLATION_SEEDS, recipe: str = DEFAULT_RECIPE,
+                model: int = ABLATION_MODEL, backend: str = "tensorflow", precision: str = "float32") -> list:
+    """Every run the recipe's question needs, as :class:`PlannedRun` in the order they are
+    worth training: the recipe on FER2013 (each seed of ``seeds``), every other trained
+    cell of the ablation (each seed of ``ablation_seeds``), then the recipe's network
+    fine-tuned on each of :data:`RECIPE_TARGETS` (each seed of ``seeds``, from the
+    recipe's run of that seed)."""
+    seeds = _checked_seeds(seeds, "seeds")
+    ablation_seeds = _checked_seeds(ablation_seeds, "ablation_seeds")
     options = dict(model=model, dataset=ABLATION_DATASET, profile=RECIPE_PROFILE, data="real", recipe=recipe,
                    backend=backend, precision=precision)
-    plan = [PlannedRun("recipe" if cell == "recipe" else "ablation", cell, ABLATION_DATASET, seed,
-                       recipe_config(cell, seed=seed, **options))
-            for cell in ABLATION for seed in seeds]
-    plan.sort(key=lambda planned: planned.group != "recipe")  # the final runs first, order kept otherwise
+    plan = [PlannedRun("recipe", "recipe", ABLATION_DATASET, seed, recipe_config("recipe", seed=seed, **options))
+            for seed in seeds]
+    plan += [PlannedRun("ablation", cell, ABLATION_DATASET, seed, recipe_config(cell, seed=seed, **options))
+             for cell in ABLATION if cell != "recipe" for seed in ablation_seeds]
     for dataset in RECIPE_TARGETS:
         for seed in seeds:
             config = experiment_config(RECIPE_PROFILE, (model, paper_dataset(dataset), FINETUNE_SOURCE),

@@ -117,6 +117,13 @@ def test_the_recipe_preset_and_ablation_cells_are_valid_configs():
     with pytest.raises(ValueError, match="unknown ablation cells"):
         recipe.ablation_configs(cells=["no dropout"])
     assert [cell for cell, _ in recipe.ablation_configs(cells=["no ten-crop"], seeds=(0,), **SMOKE)] == ["recipe"]
+    # by default the recipe trains its two seeds and every other cell one
+    plan = [(cell, config.seed) for cell, config in recipe.ablation_configs(**SMOKE)]
+    assert plan[:2] == [("recipe", 0), ("recipe", 1)]
+    assert plan[2:] == [(cell, 0) for cell in recipe.ABLATION if cell != "recipe"]
+    assert recipe.cell_seeds("recipe") == recipe.RECIPE_SEEDS and recipe.cell_seeds("no flips") == (0,)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        recipe.cell_seeds("no ten-crop")
 
 
 # --------------------------------------------------------------------------- schedule
@@ -328,6 +335,12 @@ def test_train_recipe_and_the_ablation_from_the_command_line(tmp_path, capsys):
     assert main(["recipe", "--dataset", "jaffe", "--seeds", "0", "--cells", "recipe", "no ten-crop", *small]) == 0
     printed = capsys.readouterr().out
     assert "recipe" in printed and "no ten-crop" in printed and "val_mean" in printed
+    # without --seeds each cell trains its own: the recipe seeds 0 and 1, another cell seed 0
+    assert main(["recipe", "--dataset", "jaffe", "--cells", "recipe", "no flips", *small]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    seeds = {cell: next(line.split()[len(cell.split())] for line in lines if line.split()[:len(cell.split())]
+                        == cell.split()) for cell in ("recipe", "no flips")}
+    assert seeds == {"recipe": str(len(recipe.RECIPE_SEEDS)), "no flips": str(len(recipe.ABLATION_SEEDS))}
     assert main(["recipe", "--cells", "no dropout", *small]) == 2
     assert "--cells: unknown ['no dropout']" in capsys.readouterr().err
 

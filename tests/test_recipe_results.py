@@ -26,7 +26,8 @@ from ferlib.store import read_run
 RESULTS = project_root() / results.PAPER_RESULTS
 #: How many right answers each fake run turns wrong, per part: it sets each fake's accuracy.
 WRONG = {("recipe", 0): {"val": 5, "test": 7}, ("recipe", 1): {"val": 9, "test": 3},
-         ("no flips", 0): {"val": 40, "test": 0}, ("no flips", 1): {"val": 60, "test": 0}}
+         ("no flips", 0): {"val": 40, "test": 0}, ("no flips", 1): {"val": 60, "test": 0},
+         ("no erasing", 0): {"val": 2, "test": 0}}
 
 
 def _config(cell, seed):
@@ -89,7 +90,9 @@ def recipe_results_dir(tmp_path_factory):
     """A results folder with the protocol's Model 2 runs on FER2013 and JAFFE (seeds 0 and
     1) and its JAFFE fine-tune of seed 0, the recipe (seeds 0, 1; its one-view test
     stored, a little better on validation than the ten crops), the ablation's "no flips"
-    cell (seeds 0, 1; tens of validation images fewer right) and one fine-tune of the
+    cell (seeds 0, 1, one more than planned; tens of validation images fewer right), its
+    "no erasing" cell (seed 0; three images more right than the recipe's seed 0, among
+    those the recipe's got wrong) and one fine-tune of the
     recipe's network (JAFFE, seed 0, four test images fewer right than the protocol's)."""
     folder = tmp_path_factory.mktemp("recipe")
     shutil.copy(RESULTS / results.DATASETS_FILE, folder / results.DATASETS_FILE)
@@ -138,7 +141,7 @@ def test_the_recipe_runs_and_fine_tunes_are_found_in_a_results_folder(recipe_res
     for run in runs:
         assert results.audit_run(run) == [], run.id  # fake, but valid
     found = recipe_runs(runs)
-    assert list(found) == ["recipe", "no flips"]
+    assert list(found) == ["recipe", "no flips", "no erasing"]
     assert [run.id for run in found["recipe"]] == [made["recipe", 0].id, made["recipe", 1].id]
     assert {key: run.id for key, run in recipe_finetunes(runs).items()} == {("jaffe", 0): made["fine-tune"].id}
     # the protocol's readers keep the fine-tune from the recipe's start apart
@@ -157,7 +160,9 @@ def test_an_empty_results_folder_gives_the_missing_state(empty_results):
     plan = recipe_plan()
     assert list(table["group"]) == list(PLAN_GROUPS)
     assert list(table["runs"]) == list(table["planned"]) == [sum(p.group == g for p in plan) for g in PLAN_GROUPS]
-    assert table["runs"].sum() == len(plan) == 2 * (len(recipe.ABLATION) + 2)
+    planned = len(recipe.RECIPE_SEEDS) * (1 + 2) + len(recipe.ABLATION_SEEDS) * (len(recipe.ABLATION) - 1)
+    assert table["runs"].sum() == len(plan) == planned  # final runs and their 2 fine-tunes, the other cells
+    assert [p.seed for p in plan if p.group == "ablation"] == [0] * (len(recipe.ABLATION) - 1)
     # each run's time from its own size at the rate measured for it
     # each run's time from its own size at the rate measured for it, per class of processor
     measured, protocol = missing.recipe_rate(2), missing.fastest_rates(2, missing.protocol_rates(runs))
@@ -229,16 +234,49 @@ def test_privatetest_per_seed_with_wilson_and_the_mean_with_the_t_interval(recip
 
 def test_the_ablation_on_validation_reads_the_cells_and_the_one_view_test(recipe_results_dir):
     folder, made = recipe_results_dir
-    table = recipe_results.ablation_results(results.committed_runs(folder)).set_index("cell")
+    runs = results.committed_runs(folder)
+    table = recipe_results.ablation_results(runs).set_index("cell")
     assert list(table.index) == list(recipe.ABLATION) + list(recipe.EVALUATION_CELLS)
     ours = [_accuracy(made["recipe", seed], "val")[0] for seed in (0, 1)]
     flips = [_accuracy(made["no flips", seed], "val")[0] for seed in (0, 1)]
     assert table.loc["recipe", "val_mean"] == pytest.approx(np.mean(ours))
     assert table.loc["no flips", "val_change"] == pytest.approx(np.mean(flips) - np.mean(ours))
     assert table.loc["no flips", "val_change"] < 0 and table.loc["no flips", "seeds"] == 2
+    # both seeds' validation images pooled: 35 and 51 images only the recipe got right
+    assert table.loc["no flips", "val_p"] == pytest.approx(st.binomtest(0, 35 + 51).pvalue)
+    # a one-seed cell is read against the recipe's run of its seed, not the recipe's mean
+    erasing, n = _accuracy(made["no erasing", 0], "val")
+    assert table.loc["no erasing", "seeds"] == 1 and np.isnan(table.loc["no erasing", "val_sd"])
+    assert table.loc["no erasing", "val_change"] == pytest.approx(erasing - ours[0]) == pytest.approx(3 / n)
+    assert table.loc["no erasing", "val_p"] == pytest.approx(st.binomtest(3, 3).pvalue)
+    assert np.isnan(table.loc["recipe", "val_p"]) and np.isnan(table.loc["no ten-crop", "val_p"])
     assert table.loc["no ten-crop", "val_mean"] == pytest.approx(0.575)  # the stored one-view test
-    assert (table.drop(["recipe", "no flips", "no ten-crop"])["seeds"] == 0).all()
-    assert table.drop(["recipe", "no flips", "no ten-crop"])["val_mean"].isna().all()
+    trained = ["recipe", "no flips", "no erasing", "no ten-crop"]
+    assert (table.drop(trained)["seeds"] == 0).all() and table.drop(trained)["val_mean"].isna().all()
+    # how far the recipe's own seeds lie apart on validation
+    noise = recipe_results.seed_noise(runs)
+    assert noise == pytest.approx(abs(ours[0] - ours[1])) and noise > 0
+    assert f"lie {100 * noise:.1f} points apart" in recipe_results.seed_noise_sentence(noise)
+    assert "not known" in recipe_results.seed_noise_sentence(np.nan)
+
+
+def test_a_cell_on_other_validation_images_than_the_recipe_is_refused(recipe_results_dir):
+    _, made = recipe_results_dir
+    jaffe = made[(2, "jaffe", None), 0]
+    with pytest.raises(ValueError, match="test other validation images"):
+        recipe_results.validation_correctness(made["recipe", 0], jaffe)
+
+
+def test_the_costliest_step_is_said_beside_the_recipes_own_seed_spread():
+    ablation = pd.DataFrame([{"cell": "recipe", "seeds": 2, "val_change": 0.0, "val_p": np.nan},
+                             {"cell": "no flips", "seeds": 1, "val_change": -0.012, "val_p": 0.02},
+                             {"cell": "no crops", "seeds": 1, "val_change": -0.004, "val_p": 0.5}])
+    within = recipe_results._best_step(ablation, 0.015)
+    assert within.startswith('on validation, the change that costs the recipe most is "no flips" (-1.2 points, '
+                             '1 seed, p 0.020 on the validation images)')
+    assert "no more than the 1.5 points between the recipe's own seeds" in within
+    assert "more than the 0.8 points" in recipe_results._best_step(ablation, 0.008)
+    assert "own seeds" not in recipe_results._best_step(ablation, np.nan)
 
 
 def test_the_transfer_pairs_the_recipes_start_with_the_protocols_on_the_same_images(recipe_results_dir):
@@ -266,7 +304,8 @@ def test_the_missing_runs_count_what_a_results_folder_holds(recipe_results_dir):
     lines = recipe_results.recipe_findings(runs, results.read_dataset_summaries(folder))
     assert "With the recipe, Model 2 reaches" in lines[1] and "over 2 seeds (t-interval)" in lines[1]
     assert "\"no flips\"" in lines[2] and "Fine-tuned on JAFFE" in lines[3]
-    assert lines[-1].startswith("These 25 runs (")
+    assert "more than the" in lines[2]  # no flips costs far more than the recipe's two seeds differ
+    assert lines[-1].startswith("These 13 runs (")
 
 
 def test_missing_lists_the_recipes_runs_from_the_command_line(recipe_results_dir, capsys):
@@ -276,8 +315,8 @@ def test_missing_lists_the_recipes_runs_from_the_command_line(recipe_results_dir
     assert main(["missing", "--results", str(folder)]) == 0
     printed = capsys.readouterr().out
     assert "beyond the paper, the recipe's final runs on FER2013" not in printed  # both are committed
-    ablation = len(recipe.ABLATION) - 1
-    assert (f"beyond the paper, the ablation's other cells on FER2013: {2 * ablation - 2} of {2 * ablation} runs "
+    ablation = len(recipe.ABLATION) - 1  # one seed each; "no flips" and "no erasing" are there
+    assert (f"beyond the paper, the ablation's other cells on FER2013: {ablation - 2} of {ablation} runs "
             f"not committed") in printed
     assert "fine-tuned on JAFFE and CK+ (7 classes): 3 of 4 runs not committed" in printed
 
@@ -319,7 +358,8 @@ def test_the_ablation_plan_says_what_each_cell_changes():
     assert plan.loc["Adam at the protocol's rate", "changes"].startswith("`optimizer` SGD, Nesterov momentum → Adam; ")
     assert plan.loc["no ten-crop", "changes"] == "`tta` mean over ten crops → one view"
     assert plan.loc["no ten-crop", "how"].startswith("the recipe's runs tested again")
-    assert plan.loc["no erasing", "how"] == "trained, seeds 0, 1"
+    assert plan.loc["recipe", "how"] == "trained, seeds 0, 1"
+    assert plan.loc["no erasing", "how"] == "trained, seed 0; read against the recipe's run of the same seed"
 
 
 # --------------------------------------------------------------------------- the figures' grids

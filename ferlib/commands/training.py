@@ -263,7 +263,9 @@ def add_recipe(commands):
     p.add_argument("--model", type=int, choices=MODEL_IDS, default=ABLATION_MODEL,
                    help="model (default: %(default)s)")
     p.add_argument("--dataset", choices=DATASETS, default=ABLATION_DATASET, help="data set (default: %(default)s)")
-    p.add_argument("--seeds", default="0-1", help="seeds: 0,1 or 0-2 (default: %(default)s)")
+    p.add_argument("--seeds", default=None,
+                   help="seeds of every cell: 0,1 or 0-2 (default: each cell's own, the recipe 0-1, every other "
+                        "cell 0)")
     p.add_argument("--cells", nargs="+", default=None, help="cells to train (default: all)")
     p.add_argument("--profile", choices=list(PROFILES), default="paper")
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's 100 epochs")
@@ -280,7 +282,8 @@ def cmd_recipe(args) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     runs = recipe.run_ablation(args.store, data_dir=args.data_dir, cache_dir=args.cache_dir, cells=args.cells,
-                               seeds=parse_seeds(args.seeds), model=args.model, dataset=args.dataset,
+                               seeds=None if args.seeds is None else parse_seeds(args.seeds),
+                               model=args.model, dataset=args.dataset,
                                profile=args.profile, epochs=args.epochs, limit_train=args.limit_train,
                                verbose=0 if args.quiet else 1)
     table = recipe.ablation_frame(runs).drop(columns=["val_by_seed"])
