@@ -254,7 +254,7 @@ def validation_correctness(base, other) -> tuple:
             (merged["true_other"] == merged["predicted_other"]).to_numpy())
 
 
-def validation_test(base_runs, cell_runs) -> dict:
+def validation_test(base_runs, cell_runs) -> dict | None:
     """A cell against the recipe on validation, image by image: the exact McNemar test
     (:func:`ferlib.stats.mcnemar_exact`) over the pairs of runs of the same seed, their
     validation images pooled (``n`` is images times paired seeds); ``None`` when no seed
