@@ -162,7 +162,7 @@ def ablation_plan(recipe: str = DEFAULT_RECIPE) -> pd.DataFrame:
     the recipe's runs)."""
     rows = [{"cell": cell, "changes": cell_changes(cell, recipe),
              "how": (f"trained, {_seeds_text(cell_seeds(cell))}" if cell == "recipe" else
-                     f"trained, {_seeds_text(cell_seeds(cell))}; read against the recipe's run of the same seed")}
+                     f"trained, {_seeds_text(cell_seeds(cell))}; against the recipe's {_seeds_text(cell_seeds(cell))}")}
             for cell in ABLATION]
     rows += [{"cell": cell, "changes": cell_changes(cell, recipe),
               "how": "the recipe's runs tested again on one view per image; nothing trained"}

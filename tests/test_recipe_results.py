@@ -359,7 +359,7 @@ def test_the_ablation_plan_says_what_each_cell_changes():
     assert plan.loc["no ten-crop", "changes"] == "`tta` mean over ten crops → one view"
     assert plan.loc["no ten-crop", "how"].startswith("the recipe's runs tested again")
     assert plan.loc["recipe", "how"] == "trained, seeds 0, 1"
-    assert plan.loc["no erasing", "how"] == "trained, seed 0; read against the recipe's run of the same seed"
+    assert plan.loc["no erasing", "how"] == "trained, seed 0; against the recipe's seed 0"
 
 
 # --------------------------------------------------------------------------- the figures' grids
