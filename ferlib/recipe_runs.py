@@ -23,6 +23,7 @@ from ferlib.protocol import FINETUNE_SOURCE, experiment_config, experiment_key, 
 from ferlib.recipe import (ABLATION, ABLATION_DATASET, ABLATION_MODEL, ABLATION_SEEDS, DEFAULT_RECIPE, RECIPE_SEEDS,
                            recipe_config, recipe_fields)
 from ferlib.results import is_paper_config
+from ferlib.vocabulary import check_seeds
 
 #: The data sets the recipe's network is fine-tuned on (the names of the protocol's runs:
 #: JAFFE and CK+ (7 classes)), each with the protocol's fine-tune settings, so that the
@@ -135,14 +136,6 @@ PLAN_GROUPS = {
 }
 
 
-def _checked_seeds(seeds, name: str) -> tuple:
-    """``seeds`` as a tuple of ints; ``ValueError`` naming ``name`` if empty or negative."""
-    seeds = tuple(int(seed) for seed in seeds)
-    if not seeds or any(seed < 0 for seed in seeds):
-        raise ValueError(f"{name} must be whole numbers of at least 0, got {seeds!r}")
-    return seeds
-
-
 def recipe_plan(*, seeds=RECIPE_SEEDS, ablation_seeds=ABLATION_SEEDS, recipe: str = DEFAULT_RECIPE,
                 model: int = ABLATION_MODEL, backend: str = "tensorflow", precision: str = "float32") -> list:
     """Every run the recipe's question needs, as :class:`PlannedRun` in the order they are
@@ -150,8 +143,8 @@ def recipe_plan(*, seeds=RECIPE_SEEDS, ablation_seeds=ABLATION_SEEDS, recipe: st
     cell of the ablation (each seed of ``ablation_seeds``), then the recipe's network
     fine-tuned on each of :data:`RECIPE_TARGETS` (each seed of ``seeds``, from the
     recipe's run of that seed)."""
-    seeds = _checked_seeds(seeds, "seeds")
-    ablation_seeds = _checked_seeds(ablation_seeds, "ablation_seeds")
+    seeds = check_seeds(seeds, "seeds")
+    ablation_seeds = check_seeds(ablation_seeds, "ablation_seeds")
     options = dict(model=model, dataset=ABLATION_DATASET, profile=RECIPE_PROFILE, data="real", recipe=recipe,
                    backend=backend, precision=precision)
     plan = [PlannedRun("recipe", "recipe", ABLATION_DATASET, seed, recipe_config("recipe", seed=seed, **options))

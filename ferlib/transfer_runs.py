@@ -22,6 +22,7 @@ from ferlib.identity import run_id
 from ferlib.protocol import protocol_dataset
 from ferlib.results import PAPER_RESULTS, committed_runs, read_dataset_summaries
 from ferlib.store import RunStore
+from ferlib.vocabulary import check_seeds
 
 
 def source_run_id(source_config, results_dir=PAPER_RESULTS) -> str:
@@ -40,9 +41,7 @@ def transfer_plan(model: int, *, results_dir=PAPER_RESULTS, training_seeds=(0, 1
     committed run in ``results_dir``, in the order they are worth training, for the
     training seeds ``training_seeds`` (a subject fold's fine-tune uses seed 0 whatever
     the seeds)."""
-    seeds = tuple(int(s) for s in training_seeds)
-    if not seeds or any(s < 0 for s in seeds):
-        raise ValueError(f"training_seeds must be whole numbers of at least 0, got {training_seeds!r}")
+    seeds = check_seeds(training_seeds, "training_seeds")
     jobs = transfer_jobs("paper", models=(int(model),), committed=committed_runs(results_dir), backend=backend,
                          precision=None, training_seeds=seeds)
     return [job for job in jobs if job.config.protocol != "paper" or job.config.seed in seeds]

@@ -36,6 +36,15 @@ def check_dropout_scale(value) -> float:
     return float(value)
 
 
+def check_seeds(seeds, name: str = "seeds") -> tuple:
+    """``seeds`` (an iterable of whole numbers) as a tuple of ints; raises ``ValueError``
+    naming ``name`` when it is empty or holds a negative seed."""
+    checked = tuple(int(seed) for seed in seeds)
+    if not checked or any(seed < 0 for seed in checked):
+        raise ValueError(f"{name} must be whole numbers of at least 0, got {seeds!r}")
+    return checked
+
+
 def model_name(model_id) -> str:
     """``2`` -> ``"Model 2"``; raises ``ValueError`` naming the known ids."""
     if isinstance(model_id, bool) or model_id not in MODELS:
