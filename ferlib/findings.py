@@ -1,11 +1,11 @@
 """What each chapter of the book found, in words, computed from the runs.
 
 Every function here takes what a chapter has already computed (tables of
-:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`, :mod:`ferlib.study`)
-and returns text: sentences for the "What we found" box at the top of a chapter, or
-values that the prose pages glue in. No number is typed here and nothing is decided
-here: each number comes from its argument, each verdict (significant or not, learned or
-not, which runs show what) from the comparison and statistics modules, at the
+:mod:`ferlib.tables`, :mod:`ferlib.claims`, :mod:`ferlib.compare`, :mod:`ferlib.verdicts`,
+:mod:`ferlib.study`) and returns text: sentences for the "What we found" box at the top
+of a chapter, or values that the prose pages glue in. No number is typed here and nothing
+is decided here: each number comes from its argument, each verdict (significant or not,
+learned or not, which runs show what) from the comparison, verdict and statistics modules, at the
 thresholds of :mod:`ferlib.vocabulary`; a sentence says so plainly when a build has no
 run to support it.
 """
@@ -17,15 +17,6 @@ import pandas as pd
 
 from ferlib import paper
 from ferlib.claims import Z_LIMIT, at_majority_class, main_test_set
-from ferlib.compare import (
-    at_majority,
-    best_run,
-    finetune_rate_evidence,
-    finetune_gain_counts,
-    hog_verdicts,
-    learned_over_seeds,
-    paired_verdict,
-)
 from ferlib.config import PROFILES
 from ferlib.diagnostics import live_fractions, most_live_probe
 from ferlib.formatting import (
@@ -42,6 +33,15 @@ from ferlib.missing import CPU_CORES
 from ferlib.protocol import FINETUNE_SOURCE
 from ferlib.study import STUDY_DATASETS, STUDY_SEEDS, changes_on_every_dataset, largest_changes
 from ferlib.tables import confused_pairs, probability_columns, training_label
+from ferlib.verdicts import (
+    at_majority,
+    best_run,
+    finetune_rate_evidence,
+    finetune_gain_counts,
+    hog_verdicts,
+    learned_over_seeds,
+    paired_verdict,
+)
 from ferlib.vocabulary import (
     LEARNED_BALANCED,
     PAPER_MODELS,
@@ -154,7 +154,7 @@ def finetune_sentence(summary: dict, paired: pd.DataFrame | None = None,
         beside: :func:`ferlib.compare.baseline_comparison` (with ``run`` ids and the
             ``majority`` baseline): a significant gain over a run from scratch that is
             no better than the majority class is said to be one
-            (:func:`ferlib.compare.finetune_gain_counts` counts them).
+            (:func:`ferlib.verdicts.finetune_gain_counts` counts them).
 
     Returns:
         e.g. ``"fine-tuning scored higher than training from scratch in 2 of 2
@@ -219,7 +219,7 @@ def learning_glues(seeds: pd.DataFrame, *, bar: float = LEARNED_BALANCED) -> dic
     ``small_scratch_balanced_range`` (lowest to highest median balanced accuracy, a
     dash without runs) and ``small_scratch_below_bar_text`` (a sentence naming those below
     ``bar`` with their median, or saying that none is); which learned is
-    :func:`ferlib.compare.learned_over_seeds`."""
+    :func:`ferlib.verdicts.learned_over_seeds`."""
     part = learned_over_seeds(seeds, bar=bar)
     balanced = part["balanced_median"].astype(float)
     below = part[~part["learned"]]
@@ -251,7 +251,7 @@ def finetune_rate_glues(runs, *, model: int = 2) -> dict:
     is the learning rate the protocol fine-tunes at (``"0.001"``). ``finetune_protocol_vs_zero_shot``:
     ``"above"`` when every one of those fine-tunes beats its network before
     fine-tuning, else ``"not always above"``. The runs are those of
-    :func:`ferlib.compare.finetune_rate_evidence`."""
+    :func:`ferlib.verdicts.finetune_rate_evidence`."""
     evidence = finetune_rate_evidence(runs, model=model)
 
     def accuracy(found):
@@ -535,7 +535,7 @@ def results_findings(accuracy: pd.DataFrame, finetune_summary: dict, beside: pd.
 def majority_findings(beside: pd.DataFrame) -> list:
     """One line per run of ``beside`` (:func:`ferlib.compare.baseline_comparison`) whose
     test accuracy is no better than always answering the test part's most frequent class
-    (:func:`ferlib.compare.at_majority`): such a run has learned nothing it shows."""
+    (:func:`ferlib.verdicts.at_majority`): such a run has learned nothing it shows."""
     lines = []
     for row in beside.itertuples():
         if at_majority(row):
@@ -821,8 +821,8 @@ def _p(value) -> str:
     return f"p {text.replace('<', '< ')}" if text.startswith("<") else f"p = {text}"
 
 
-#: How the book names each strand of :class:`ferlib.compare.VerdictRule`
-#: (:data:`ferlib.compare.STRANDS`); a split seed is named by its number.
+#: How the book names each strand of :class:`ferlib.verdicts.VerdictRule`
+#: (:data:`ferlib.verdicts.STRANDS`); a split seed is named by its number.
 STRAND_TITLES = {"seeds": "training seeds", "folds": "subject folds", "split": "split seed"}
 
 
@@ -842,7 +842,7 @@ def _strand_evidence(blocker: dict) -> str:
 
 
 def blocker_text(blocked_by) -> str:
-    """The strands that kept a gain from holding (:func:`ferlib.compare.blocking_strands`),
+    """The strands that kept a gain from holding (:func:`ferlib.verdicts.blocking_strands`),
     for a table cell: ``"split seed 2: p = 0.062"``, several joined by commas
     (``"training seeds: p = 0.051, split seed 2: a loss, p = 0.004"``); ``""`` for none."""
     parts = []
@@ -865,7 +865,7 @@ def blocker_phrase(blocked_by) -> str:
 
 
 def verdict_text(verdict, blocked_by=()) -> str:
-    """A verdict of :func:`ferlib.compare.finetune_verdicts` as a table cell shows it:
+    """A verdict of :func:`ferlib.verdicts.finetune_verdicts` as a table cell shows it:
     ``"no evidence of a gain (split seed 2: p = 0.062)"``, naming the strands that blocked
     the gain (:func:`blocker_text`); other verdicts as they are, and a verdict not
     decided yet (None) as ``"not decided yet"``."""
@@ -876,7 +876,7 @@ def verdict_text(verdict, blocked_by=()) -> str:
 
 
 def verdict_sentence(row) -> str:
-    """One row of :func:`ferlib.compare.finetune_verdicts` in words: the verdict, the
+    """One row of :func:`ferlib.verdicts.finetune_verdicts` in words: the verdict, the
     anchor's mean gain with its interval and test, balanced accuracy beside accuracy, the
     other strands where they exist, the CK+ frames apart, and what is missing."""
     where = f"Model {int(row['model'])} on {run_dataset_title(row['dataset'])}"
@@ -920,7 +920,7 @@ def _frames_source(peak: float, neutral: float) -> str:
 
 def ckplus_frames_sentence(verdicts: pd.DataFrame) -> str:
     """Where the fine-tune gain on CK+ (7 classes) comes from, per network with paired
-    seeds (:func:`ferlib.compare.finetune_verdicts` rows with ``peak_gain`` and
+    seeds (:func:`ferlib.verdicts.finetune_verdicts` rows with ``peak_gain`` and
     ``neutral_gain``, the mean gains over seeds on each kind of frame): ``"On CK+ (7
     classes) the fine-tune gain of Model 2, +9.3 points, is +21.7 on the neutral first
     frames and -3.0 on the expression (peak) frames: it comes from the neutral faces, and

@@ -28,13 +28,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from ferlib import compare, findings, paper, stats
+from ferlib import compare, findings, paper, stats, verdicts
 from ferlib import formatting as fmt
 from ferlib.claims import Z_LIMIT, binomial_se, stated_test_sizes
 from ferlib.missing import CPU_CORES, joined_time_words, time_words
 from ferlib.protocol import paper_dataset
 from ferlib.store import training_seconds
 from ferlib.tables import accuracy_bounds
+from ferlib.verdicts import NO_EVIDENCE, UNTESTED  # by name: here, verdicts is also a table's name
 from ferlib.vocabulary import PAPER_MODELS, SOURCE_DATASET, TARGET_DATASETS, protocol_dataset, run_dataset_title
 
 #: The four statuses a claim can have, best first.
@@ -203,8 +204,8 @@ def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
     """The per-network verdict on the paper's conclusion, one row per (model, small
     data set) with a fine-tune and its run from scratch of the same seed.
 
-    The verdict is :func:`ferlib.compare.finetune_verdicts` (the rule of
-    :class:`ferlib.compare.VerdictRule`: training seeds on the paper's split, pooled
+    The verdict is :func:`ferlib.verdicts.finetune_verdicts` (the rule of
+    :class:`ferlib.verdicts.VerdictRule`: training seeds on the paper's split, pooled
     subject folds, split seeds 1 and 2) on ``runs`` (every committed run; by default the
     runs of ``seed_runs``, which give the first strand only) with the baselines
     ``report`` (HOG's spread over split seeds; optional); beside it the per-seed evidence
@@ -214,7 +215,7 @@ def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
         columns ``model``, ``dataset`` (the paper's names), ``seeds``, ``gain_mean``,
         ``gain_sd``, ``fine_tuned_better``, ``significant_gains``, ``significant_losses``,
         ``t_p_value``, ``verdict`` (one of :data:`GAIN_VERDICTS`), ``blocked_by`` (the
-        strands that kept the gain from holding, :func:`ferlib.compare.blocking_strands`)
+        strands that kept the gain from holding, :func:`ferlib.verdicts.blocking_strands`)
         and ``reason`` (why a network is untested; empty otherwise).
     """
     evidence = compare.finetune_over_seeds(seed_runs)
@@ -226,12 +227,13 @@ def finetune_verdicts(seed_runs: dict, runs=None, report=None) -> pd.DataFrame:
                            reason=pd.Series(dtype=object))
     if runs is None:
         runs = [run for group in seed_runs.values() for run in group]
-    decided = compare.finetune_verdicts(list(runs), report, models=tuple(sorted({int(m) for m in rows["model"]})))
+    decided = verdicts.finetune_verdicts(list(runs), report, models=tuple(sorted({int(m) for m in rows["model"]})))
     decided = decided[["model", "dataset", "verdict", "blocked_by", "reason"]].assign(
         dataset=lambda t: t["dataset"].map(paper_dataset))
     unknown = set(decided["verdict"].dropna()) - set(GAIN_VERDICTS)
     if unknown:
-        raise ValueError(f"compare.finetune_verdicts gave verdicts {sorted(unknown)}; expected {sorted(GAIN_VERDICTS)}")
+        raise ValueError(f"verdicts.finetune_verdicts gave verdicts {sorted(unknown)}; "
+                         f"expected {sorted(GAIN_VERDICTS)}")
     return rows.merge(decided, on=["model", "dataset"], how="left")
 
 
@@ -518,7 +520,7 @@ def _judged(verdicts: pd.DataFrame) -> pd.DataFrame:
     than untested (the abstract names the untested ones apart, :func:`untested_sentence`)."""
     if verdicts.empty or "verdict" not in verdicts:
         return verdicts
-    judged = verdicts.groupby("model")["verdict"].transform(lambda v: (v != compare.UNTESTED).any())
+    judged = verdicts.groupby("model")["verdict"].transform(lambda v: (v != UNTESTED).any())
     return verdicts[judged.astype(bool)]
 
 
@@ -574,13 +576,13 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
     said = [r for r in rows if isinstance(r.get("verdict"), str)]
     if not said:
         return ""
-    if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"] == compare.UNTESTED:
+    if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"] == UNTESTED:
         reasons = list(dict.fromkeys(_untested_reason(r) for r in said))
         return f"untested on both ({'; '.join(reasons)})" if all(reasons) else "untested on both"
     if len(said) == 2 == len(rows) and said[0]["verdict"] == said[1]["verdict"]:
         blocked = [(r, findings.blocker_phrase(_blocked(r))) for r in said]
         # A negative verdict shared by both data sets holds on either, not on both.
-        both = "on either" if said[0]["verdict"] == compare.NO_EVIDENCE else "on both"
+        both = "on either" if said[0]["verdict"] == NO_EVIDENCE else "on both"
         if compact and all(len(_blocked(r)) == 1 for r in said):
             return f"{said[0]['verdict']} {both}, blocked by {' and '.join(p for _, p in blocked)} respectively"
         several = any(len(_blocked(r)) > 1 for r in said)  # "x and y" inside: the data sets apart by a comma
@@ -589,7 +591,7 @@ def verdict_clause(rows, *, compact: bool = False) -> str:
         return f"{said[0]['verdict']} {both}" + (f", blocked {where}" if where else "")
     parts = []
     for r in said:
-        if r["verdict"] == compare.UNTESTED:
+        if r["verdict"] == UNTESTED:
             reason = _untested_reason(r)
             parts.append(f"untested on {paper_dataset_title(r['dataset'])}" + (f" ({reason})" if reason else ""))
             continue
@@ -628,7 +630,7 @@ def gain_sentence(verdicts: pd.DataFrame, *, seeds: bool = True) -> str:
 
 
 #: How a network's pooled subject folds fare against HOG + logistic regression on the
-#: same images (:func:`ferlib.compare.against_hog`), in words; "matches" is no difference
+#: same images (:func:`ferlib.verdicts.against_hog`), in words; "matches" is no difference
 #: the exact McNemar test finds at the 0.05 level.
 _AGAINST_HOG = {"below": "falls below it", "above": "beats it", "same": "matches it"}
 
@@ -636,7 +638,7 @@ _AGAINST_HOG = {"below": "falls below it", "above": "beats it", "same": "matches
 def _against_hog_text(rows: pd.DataFrame) -> str:
     """``"falls below it (34.7%, 69.4%)"``: the verdict the data sets of ``rows`` share
     (``"is set beside it"`` where they differ) and the accuracies in their order."""
-    states = set(compare.against_hog(rows))
+    states = set(verdicts.against_hog(rows))
     verb = _AGAINST_HOG[states.pop()] if len(states) == 1 else "is set beside it"
     return f"{verb} ({', '.join(fmt.percent_text(value) for value in rows['accuracy'])})"
 
@@ -696,10 +698,10 @@ def image_worth(n: int) -> str:
 def baseline_sentence(beside: pd.DataFrame) -> str:
     """How the runs compare with logistic regression on HOG features on the same test
     images (:func:`ferlib.compare.baseline_comparison` rows): how many beat it and how
-    many fall below it by more than chance (:func:`ferlib.compare.hog_counts`)."""
+    many fall below it by more than chance (:func:`ferlib.verdicts.hog_counts`)."""
     if beside.empty:
         return "No run has the HOG baseline on its test images"
-    counts = compare.hog_counts(beside)
+    counts = verdicts.hog_counts(beside)
     return (f"Against logistic regression on HOG features, on the same test images: of the {counts['runs']} "
             f"runs of the protocol, {_count_words(counts['above'], 'beats', 'beat')} it and "
             f"{_count_words(counts['below'], 'falls', 'fall')} below it by more than chance (exact McNemar test); "

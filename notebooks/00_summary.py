@@ -18,7 +18,7 @@ import json
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import claims, compare, diagnostics, figures, findings, summary
+from ferlib import claims, compare, diagnostics, figures, findings, summary, verdicts
 from ferlib import formatting as fmt
 from ferlib import results as committed
 from ferlib.chapter import glue_figure, open_results
@@ -27,8 +27,8 @@ results_dir, clock = open_results("00_summary", results_dir=results_dir)  # chec
 runs = committed.committed_runs(results_dir)
 seed_runs = committed.protocol_seed_runs(runs)
 missing = committed.missing_runs(results_dir)
-verdicts = summary.finetune_verdicts(seed_runs, runs, compare.read_baselines(results_dir / "baselines.json"))
-claim_rows = summary.claim_table(seed_runs, missing, verdicts=verdicts)
+gain_verdicts = summary.finetune_verdicts(seed_runs, runs, compare.read_baselines(results_dir / "baselines.json"))
+claim_rows = summary.claim_table(seed_runs, missing, verdicts=gain_verdicts)
 baselines = compare.baseline_accuracies(compare.read_baselines(results_dir / "baselines.json"))
 subject_report = compare.read_baselines(results_dir / "baselines_subject.json")
 subject_cnn = compare.subject_cnn_comparison(runs, subject_report)
@@ -36,11 +36,11 @@ subject_tuned = compare.subject_cnn_comparison(runs, subject_report, fine_tuned=
 audit = claims.claims_summary(claims.accuracy_claims(committed.paper_results(results_dir)))
 accuracy = compare.accuracy_summary(seed_runs, baselines)
 sentences = summary.landing_sentences(
-    claim_rows, verdicts, seed_runs, missing=missing, subject_cnn=subject_cnn, subject_tuned=subject_tuned,
+    claim_rows, gain_verdicts, seed_runs, missing=missing, subject_cnn=subject_cnn, subject_tuned=subject_tuned,
     audit=audit, accuracy=accuracy, baselines=baselines, leakage=json.loads((results_dir / "leakage.json").read_text()))
 for name, sentence in sentences.items():
     glue(f"summary_{name}", sentence, display=False)
-transfer = compare.finetune_verdicts(runs, compare.read_baselines(results_dir / "baselines.json"))
+transfer = verdicts.finetune_verdicts(runs, compare.read_baselines(results_dir / "baselines.json"))
 glue("summary_ckplus_frames", findings.ckplus_frames_sentence(transfer), display=False)
 probes_file = results_dir / diagnostics.PROBES_FILE
 probes = diagnostics.probes_table(diagnostics.read_probes(probes_file) if probes_file.exists() else [])
@@ -129,7 +129,7 @@ if interval_notes:
 # ### The verdict per network
 
 # %% tags=["remove-input"]
-fmt.table(verdicts.assign(dataset=verdicts["dataset"].map(summary.paper_dataset_title)),
+fmt.table(gain_verdicts.assign(dataset=gain_verdicts["dataset"].map(summary.paper_dataset_title)),
           [fmt.text("model"), fmt.text("dataset", "data set"), fmt.number("seeds"),
            fmt.points("gain_mean", "mean gain (points)"), fmt.points("gain_sd", "sd (points)", sign=False),
            fmt.number("significant_gains", "seeds with a significant gain"),

@@ -16,24 +16,24 @@ results_dir = None  # the results this page reads; None: results/paper of this p
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from ferlib import compare, findings, missing, results
+from ferlib import compare, finetune_pairs, findings, missing, results, verdicts
 from ferlib.chapter import glue_values, long_table, open_results
 from ferlib import formatting as fmt
 
 results_dir, clock = open_results("12_transfer", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
 report = compare.read_baselines(results_dir / "baselines.json")
-RULE = compare.VERDICT_RULE
-verdicts = compare.finetune_verdicts(committed_runs, report, rule=RULE)
-glue_values(findings.transfer_glues(verdicts))
-findings.box(findings.transfer_findings(verdicts))
+RULE = verdicts.VERDICT_RULE
+transfer = verdicts.finetune_verdicts(committed_runs, report, rule=RULE)
+glue_values(findings.transfer_glues(transfer))
+findings.box(findings.transfer_findings(transfer))
 
 # %% [markdown]
 # The paper {cite}`borgalli2022` asks one question of its three networks: does a network
 # that first learned FER2013 beat the same network trained from scratch on JAFFE and on
 # CK+? Its answer rests on one run of each. This page answers it per network and small
 # data set with a rule written down before the runs that can test it were trained
-# (`ferlib.compare.VerdictRule`), and says, where runs are missing, what they would cost.
+# (`ferlib.verdicts.VerdictRule`), and says, where runs are missing, what they would cost.
 #
 # ## The rule
 #
@@ -75,7 +75,7 @@ glue("rule_split_seeds", " and ".join(str(seed) for seed in RULE.split_seeds), d
 # ## The verdicts
 
 # %% tags=["hide-input"]
-fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
+fmt.table(transfer, [fmt.text("model"), fmt.run_dataset(),
                      fmt.Column("verdict", lambda row: findings.verdict_text(row["verdict"], row["blocked_by"])),
                      fmt.number("seeds", "paired seeds"), fmt.points("gain", "gain (points)"),
                      fmt.interval("gain_low", "gain_high", "95% interval"),
@@ -87,12 +87,12 @@ fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
 # other two strands where they have runs:
 
 # %% tags=["hide-input"]
-display(fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(), fmt.percent("scratch", "scratch"),
+display(fmt.table(transfer, [fmt.text("model"), fmt.run_dataset(), fmt.percent("scratch", "scratch"),
                              fmt.percent("fine_tuned", "fine-tuned"), fmt.p_value("seeds_p", "p over seeds"),
                              fmt.percent("scratch_balanced", "balanced, scratch"),
                              fmt.percent("fine_tuned_balanced", "balanced, fine-tuned")],
                   missing="no paired seeds yet", filename="transfer-verdicts.csv"))
-fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
+fmt.table(transfer, [fmt.text("model"), fmt.run_dataset(),
                      fmt.text("folds", "subject folds paired"), fmt.points("fold_gain", "fold gain (points)"),
                      fmt.p_value("fold_p", "fold p"),
                      fmt.text("split_gains", "gain by split seed (points)",
@@ -109,7 +109,7 @@ fmt.table(verdicts, [fmt.text("model"), fmt.run_dataset(),
 # right.
 
 # %% tags=["hide-input"]
-subject = compare.subject_finetune_comparison(committed_runs, models=(1, 2, 3), seed=RULE.subject_seed)
+subject = finetune_pairs.subject_finetune_comparison(committed_runs, models=(1, 2, 3), seed=RULE.subject_seed)
 subject = subject[(subject["scratch_folds"] > 0) | (subject["fine_tuned_folds"] > 0)]
 glue("subject_pooled_sets", int(subject["complete"].sum()), display=False)
 display(fmt.table(subject, [fmt.text("model"), fmt.run_dataset(), fmt.text("split", "folds paired"),
@@ -143,12 +143,12 @@ if len(subject):
 # alone.
 
 # %% tags=["hide-input"]
-splits = compare.split_seed_comparison(committed_runs, report, rule=RULE)
-spread = compare.split_seed_spread(splits, report)
+splits = verdicts.split_seed_comparison(committed_runs, report, rule=RULE)
+spread = verdicts.split_seed_spread(splits, report)
 for dataset in ("jaffe", "ckplus7"):
     seeds = sorted({s for r in report["results"] if r["dataset"] == dataset and r["baseline"] == "hog_logistic"
                     for s in r["split_seeds"]})
-    hog = [compare.hog_accuracy(report, dataset, s) for s in seeds]
+    hog = [verdicts.hog_accuracy(report, dataset, s) for s in seeds]
     glue(f"hog_spread_{dataset}", float(100 * (max(hog) - min(hog))), display=False)
 glue("hog_split_seeds", ", ".join(str(s) for s in seeds), display=False)
 display(fmt.table(splits, [fmt.text("model"), fmt.run_dataset(), fmt.number("split_seed", "split seed"),
@@ -181,7 +181,7 @@ fmt.table(spread, [fmt.text("model"), fmt.run_dataset(),
 # neutral frames (Model 2).
 
 # %% tags=["hide-input"]
-frames = compare.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subject_seed)
+frames = finetune_pairs.ckplus_finetune_frames(committed_runs, subject_seed=RULE.subject_seed)
 display(long_table(frames, [fmt.text("model"), fmt.text("split"), fmt.number("split_seed", "split seed"),
                             fmt.number("seed"), fmt.text("frames"), fmt.number("n", "images"), fmt.percent("scratch"),
                             fmt.percent("fine_tuned", "fine-tuned"), fmt.points("gain", "gain (points)")],
@@ -204,7 +204,7 @@ if len(frames):
 # %% tags=["hide-input"]
 protocol_ck = [run for found in results.protocol_seed_runs(committed_runs).values() for run in found
                if run.config.dataset == "ckplus7"]
-long_table(compare.ckplus_frame_accuracy(protocol_ck),
+long_table(finetune_pairs.ckplus_frame_accuracy(protocol_ck),
            [fmt.text("model"), fmt.text("training"), fmt.number("seed"), fmt.text("frames"),
             fmt.number("n", "images"), fmt.percent_interval("accuracy", "low", "high", "accuracy [95% interval]"),
             fmt.percent("balanced_accuracy", "balanced accuracy")],

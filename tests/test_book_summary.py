@@ -311,35 +311,35 @@ def test_a_missing_file_without_times_gives_no_need(tmp_path):
     assert summary.compute_needs(results.missing_runs(tmp_path)) == {3: "about 34 CPU-hours with AVX2"}
 
 
-def test_the_fine_tune_verdict_is_the_rule_of_compare(monkeypatch):
-    """The landing page's verdicts are compare.finetune_verdicts on every committed run
+def test_the_fine_tune_verdict_is_the_verdict_rule(monkeypatch):
+    """The landing page's verdicts are verdicts.finetune_verdicts on every committed run
     (the page on the verdict per network shows the same), beside the per-seed evidence."""
-    from ferlib import compare
+    from ferlib import compare, verdicts
     from ferlib.protocol import paper_dataset
 
-    assert set(summary.GAIN_VERDICTS) == set(compare.VERDICTS)
+    assert set(summary.GAIN_VERDICTS) == set(verdicts.VERDICTS)
     runs = results.committed_runs(RESULTS)
     seed_runs = results.protocol_seed_runs(runs)
     report = compare.read_baselines(RESULTS / "baselines.json")
     evidence = summary.finetune_verdicts(seed_runs, runs, report)
     assert len(evidence) and {"model", "dataset", "seeds", "gain_mean", "verdict"} <= set(evidence.columns)
-    rule = compare.finetune_verdicts(runs, report, models=tuple(sorted(set(evidence["model"]))))
+    rule = verdicts.finetune_verdicts(runs, report, models=tuple(sorted(set(evidence["model"]))))
     expected = {(int(r.model), paper_dataset(r.dataset)): r.verdict for r in rule.itertuples()}
     assert {(int(r.model), r.dataset): r.verdict for r in evidence.itertuples()} == {
         key: expected[key] for key in zip(evidence["model"].astype(int), evidence["dataset"])}
     reasons = {(int(r.model), paper_dataset(r.dataset)): r.reason for r in rule.itertuples()}
-    untested = evidence[evidence["verdict"] == compare.UNTESTED]
+    untested = evidence[evidence["verdict"] == verdicts.UNTESTED]
     assert all(reason == reasons[(int(model), dataset)] and reason
                for model, dataset, reason in zip(untested["model"], untested["dataset"], untested["reason"]))
     claims = summary.claim_table(seed_runs, verdicts=evidence)
     gains = claims[claims["number"].isin([c.number for c in summary.CLAIMS if c.kind == "gain"])]
-    assert all(any(v in text for v in compare.VERDICTS) for text in gains["ours"] if "Model 2" in text)
-    monkeypatch.setattr(compare, "finetune_verdicts", lambda runs, report=None, **k: rule.assign(verdict="maybe"))
+    assert all(any(v in text for v in verdicts.VERDICTS) for text in gains["ours"] if "Model 2" in text)
+    monkeypatch.setattr(verdicts, "finetune_verdicts", lambda runs, report=None, **k: rule.assign(verdict="maybe"))
     with pytest.raises(ValueError, match="maybe"):
         summary.finetune_verdicts(seed_runs, runs, report)
 
 
-#: Strands that blocked a gain, as compare.blocking_strands gives them.
+#: Strands that blocked a gain, as verdicts.blocking_strands gives them.
 SEEDS_BLOCK = [{"strand": "seeds", "split_seed": None, "state": "neither", "p_value": 0.051}]
 SPLIT_BLOCK = [{"strand": "split", "split_seed": 2, "state": "neither", "p_value": 0.062}]
 

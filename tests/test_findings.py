@@ -339,7 +339,7 @@ def test_the_dying_sentence_counts_probes_that_lost_most_of_a_layer_and_the_rate
 
 
 def _ckplus_verdicts(peak, neutral, balanced=(0.738, 0.748)):
-    """Rows of ``compare.finetune_verdicts``: Model 2 on JAFFE, and on CK+ (7 classes)
+    """Rows of ``verdicts.finetune_verdicts``: Model 2 on JAFFE, and on CK+ (7 classes)
     with a gain of +9.3 points, ``peak`` and ``neutral`` on each kind of frame."""
     return pd.DataFrame([
         {"model": 2, "dataset": "jaffe", "gain": 0.159, "peak_gain": np.nan, "neutral_gain": np.nan,

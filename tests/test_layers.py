@@ -32,8 +32,8 @@ LAYERS = {
              "study", "missing", "campaign_files", "campaign", "campaign_import", "destinations", "excerpt",
              "options", "interrupt", "schedule", "recipe_augment", "recipe_training", "recipe", "recipe_runs",
              "predict", "transfer_runs", "precision_check"),
-    "report": ("compare", "claims", "tables", "formatting", "figures", "findings", "summary", "provenance",
-               "recipe_results", "chapter", "book", "launch", "sphinxext"),
+    "report": ("compare", "finetune_pairs", "verdicts", "claims", "tables", "formatting", "figures", "findings",
+               "summary", "provenance", "recipe_results", "chapter", "book", "launch", "sphinxext"),
     "command": ("cli", "__main__", "commands"),
 }
 #: What a comment beside an import inside a function must say.

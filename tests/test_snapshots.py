@@ -13,7 +13,8 @@ import types
 
 import pytest
 
-from ferlib import book, claims, compare, diagnostics, findings, missing, protocol, recipe_results, results, study, summary
+from ferlib import (book, claims, compare, diagnostics, findings, missing, protocol, recipe_results, results, study,
+                    summary, verdicts)
 from book_sources import abstract_text, landing_values
 from snapshot_files import UPDATE_VARIABLE, check, render, wants_update
 
@@ -39,8 +40,8 @@ def test_the_landing_pages_answer(committed, snapshot):
     comes from, the runs that die; and 07_results' box."""
     runs, seed_runs = committed["runs"], committed["seed_runs"]
     missing_runs = results.missing_runs(RESULTS)
-    verdicts = summary.finetune_verdicts(seed_runs, runs, committed["baselines"])
-    claim_rows = summary.claim_table(seed_runs, missing_runs, verdicts=verdicts)
+    gain_verdicts = summary.finetune_verdicts(seed_runs, runs, committed["baselines"])
+    claim_rows = summary.claim_table(seed_runs, missing_runs, verdicts=gain_verdicts)
     subject_cnn = compare.subject_cnn_comparison(runs, committed["subject"])
     subject_tuned = compare.subject_cnn_comparison(runs, committed["subject"], fine_tuned=True)
     accuracy = compare.accuracy_summary(seed_runs, compare.baseline_accuracies(committed["baselines"]))
@@ -50,14 +51,14 @@ def test_the_landing_pages_answer(committed, snapshot):
         "Verdict": summary.verdict_sentence(claim_rows),
         "Claims": [f"{row.number}. {row.claim} ({row.status}): paper {row.paper}; ours {row.ours}"
                    for row in claim_rows.itertuples()],
-        "Gains": summary.gain_sentence(verdicts),
+        "Gains": summary.gain_sentence(gain_verdicts),
         "Untested": summary.untested_sentence(seed_runs, missing_runs),
         "New people": summary.subject_sentence(subject_cnn, subject_tuned),
         "People in both parts": summary.leakage_sentence(json.loads((RESULTS / "leakage.json").read_text())),
         "Accuracies": summary.accuracy_sentences(accuracy),
         "Baselines": summary.baseline_sentence(beside[beside["protocol"].astype(bool)]),
         "CK+ frames": findings.ckplus_frames_sentence(
-            compare.finetune_verdicts(runs, committed["baselines"], rule=compare.VERDICT_RULE)),
+            verdicts.finetune_verdicts(runs, committed["baselines"], rule=verdicts.VERDICT_RULE)),
         "Runs that die": findings.dying_sentence(committed["probes"]),
     })
 
@@ -68,19 +69,19 @@ def test_the_what_we_found_boxes(committed, snapshot):
     accuracy = claims.accuracy_claims(committed["paper"])
     finetune = claims.finetune_claims(committed["paper"])
     table = study.study_table(study.study_runs(runs))
-    verdicts = study.study_verdicts(table)
+    study_verdicts = study.study_verdicts(table)
     subject = compare.subject_comparison(committed["subject"], committed["baselines"])
     subject_cnn = compare.subject_cnn_comparison(runs, committed["subject"], model=2)
-    transfer = compare.finetune_verdicts(runs, committed["baselines"], rule=compare.VERDICT_RULE)
+    transfer = verdicts.finetune_verdicts(runs, committed["baselines"], rule=verdicts.VERDICT_RULE)
     differences = summary.verdict_differences(claims.main_test_set(accuracy),
                                               summary.seed_agreements(committed["seed_runs"]))
     snapshot("findings", {
         "Claims": findings.claims_findings(claims.claims_summary(accuracy), finetune, differences),
         "Seed 0 and the mean over seeds": findings.rule_difference_sentence(differences),
-        "Protocol": findings.protocol_findings(table, verdicts, subject, subject_cnn),
-        "Study on JAFFE": findings.study_sentence(table, verdicts, model=2, dataset="jaffe"),
-        "Study on CK+ (7 classes)": findings.study_sentence(table, verdicts, model=2, dataset="ckplus7"),
-        "Study on both": findings.study_both_sentence(verdicts),
+        "Protocol": findings.protocol_findings(table, study_verdicts, subject, subject_cnn),
+        "Study on JAFFE": findings.study_sentence(table, study_verdicts, model=2, dataset="jaffe"),
+        "Study on CK+ (7 classes)": findings.study_sentence(table, study_verdicts, model=2, dataset="ckplus7"),
+        "Study on both": findings.study_both_sentence(study_verdicts),
         "Learning rate": findings.rate_choice_sentences(study.rate_choices(table)),
         "New people": findings.subject_cnn_sentences(subject_cnn),
         "Fine-tune rate": [f"{name}: {value}" for name, value in findings.finetune_rate_glues(runs).items()],

@@ -3,7 +3,7 @@ from follow the protocol's mapping of the paper's data sets, defined once."""
 
 import inspect
 
-from ferlib import baselines, compare, leakage, pack, protocol, study, vocabulary
+from ferlib import baselines, finetune_pairs, leakage, pack, protocol, study, verdicts, vocabulary
 
 
 def test_the_protocols_target_runs_are_the_small_data_sets_as_the_protocol_runs_them():
@@ -34,7 +34,7 @@ def test_the_modules_take_their_data_set_and_model_defaults_from_the_vocabulary(
     assert protocol.SUBJECT_EXPERIMENTS == vocabulary.TARGET_DATASETS
     for function in (baselines.baseline_table, leakage.leakage_table):
         assert inspect.signature(function).parameters["datasets"].default == vocabulary.AUDIT_DATASETS
-    for function in (compare.finetune_pairs, compare.ckplus_finetune_frames, compare.split_seed_comparison,
-                     compare.finetune_verdicts):
+    for function in (finetune_pairs.finetune_pairs, finetune_pairs.ckplus_finetune_frames,
+                     verdicts.split_seed_comparison, verdicts.finetune_verdicts):
         assert inspect.signature(function).parameters["models"].default == vocabulary.PAPER_MODELS
-    assert inspect.signature(compare.finetune_verdicts).parameters["datasets"].default == ("jaffe", "ckplus7")
+    assert inspect.signature(verdicts.finetune_verdicts).parameters["datasets"].default == ("jaffe", "ckplus7")
