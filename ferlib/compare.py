@@ -47,7 +47,6 @@ from ferlib.results import (
     subject_fold_runs,
 )
 from ferlib.vocabulary import (
-    BASELINE_TITLES,
     BASELINES,
     MODEL_IDS,
     SIGNIFICANCE,

@@ -50,14 +50,14 @@ def _balanced(true, predicted) -> float:
         return float(balanced_accuracy_score(true, predicted))
 
 
-def test_rows(run) -> pd.DataFrame:
+def prediction_rows(run) -> pd.DataFrame:
     """A run's test rows: ``source``, ``true``, ``predicted``."""
     test = run.predictions[run.predictions["part"] == "test"]
     return test[["source", "true", "predicted"]].astype({"source": str}).reset_index(drop=True)
 
 
 def aligned_pair(scratch_rows: pd.DataFrame, tuned_rows: pd.DataFrame) -> pd.DataFrame:
-    """Two networks' test rows (:func:`test_rows`, or several folds' concatenated) lined up
+    """Two networks' test rows (:func:`prediction_rows`, or several folds' concatenated) lined up
     image by image: ``source``, ``true``, ``scratch`` and ``fine_tuned`` (the predicted
     classes), in the order of ``scratch_rows``. Raises ``ValueError`` naming an image that
     one side tests twice, that only one side tests, or whose label the two disagree on."""
@@ -150,7 +150,7 @@ def ckplus_frame_accuracy(runs) -> pd.DataFrame:
         config = run.config
         if config.dataset != "ckplus7":
             continue
-        test = test_rows(run)
+        test = prediction_rows(run)
         kinds = frame_kinds(test["source"], test["true"])
         for part in FRAME_PARTS:
             chosen = test if part == "all" else test[kinds == part]
@@ -215,7 +215,7 @@ def ckplus_finetune_frames(runs, *, models=PAPER_MODELS, subject_seed: int = 0) 
     rows = []
     for (model, dataset, split_seed, seed), (scratch, tuned) in finetune_pairs(runs, models=models).items():
         if dataset == "ckplus7":
-            rows += _frame_rows(aligned_pair(test_rows(scratch), test_rows(tuned)),
+            rows += _frame_rows(aligned_pair(prediction_rows(scratch), prediction_rows(tuned)),
                                 model=model, split="paper", split_seed=split_seed, seed=seed)
     for model in models:
         pooled = pooled_subject_pair(runs, model=model, dataset="ckplus7", seed=subject_seed)
@@ -251,7 +251,7 @@ def pooled_subject_pair(runs, *, model: int, dataset: str, seed: int = 0) -> dic
     scratch = subject_fold_runs(runs, models=(model,)).get((model, dataset, seed), {})
     tuned = subject_finetune_fold_runs(runs, models=(model,)).get((model, dataset, seed), {})
     folds = {fold: (scratch[fold], tuned[fold]) for fold in sorted(set(scratch) & set(tuned))}
-    pairs = [aligned_pair(test_rows(a), test_rows(b)).assign(fold=fold) for fold, (a, b) in folds.items()]
+    pairs = [aligned_pair(prediction_rows(a), prediction_rows(b)).assign(fold=fold) for fold, (a, b) in folds.items()]
     pair = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(
         columns=["source", "true", "scratch", "fine_tuned", "fold"])
     twice = pair["source"][pair["source"].duplicated()]

@@ -33,7 +33,7 @@ from ferlib.finetune_pairs import (
     frame_kinds,
     paired_stats,
     pooled_subject_pair,
-    test_rows,
+    prediction_rows,
 )
 from ferlib.protocol import experiment_config
 from ferlib.results import protocol_seed_runs
@@ -199,7 +199,7 @@ def split_seed_comparison(runs, report=None, *, models=PAPER_MODELS, rule: Verdi
     """
     grouped = {}
     for (model, dataset, split_seed, seed), (scratch, tuned) in finetune_pairs(runs, models=models).items():
-        result = paired_stats(aligned_pair(test_rows(scratch), test_rows(tuned)))
+        result = paired_stats(aligned_pair(prediction_rows(scratch), prediction_rows(tuned)))
         grouped.setdefault((model, dataset, split_seed), []).append((seed, result))
     rows = []
     for (model, dataset, split_seed), found in grouped.items():
@@ -368,7 +368,7 @@ def finetune_verdicts(runs, report=None, *, models=PAPER_MODELS, datasets=TARGET
     rows = []
     for model in models:
         for dataset in datasets:
-            anchor = [(seed, aligned_pair(test_rows(s), test_rows(t)))
+            anchor = [(seed, aligned_pair(prediction_rows(s), prediction_rows(t)))
                       for (m, d, split_seed, seed), (s, t) in pairs.items()
                       if (m, d, split_seed) == (model, dataset, 0)]
             results = [paired_stats(pair) for _, pair in anchor]

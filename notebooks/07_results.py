@@ -28,6 +28,7 @@ from ferlib import claims, compare, figures, findings, paper, summary, tables
 from ferlib.chapter import glue_figure, glue_values, long_table, open_chapter
 from ferlib import formatting as fmt
 from ferlib import results as committed
+from ferlib.vocabulary import BASELINE_TITLES
 
 chapter = open_chapter("07_results", profile=profile, data_dir=data_dir, store=store, models=models,
                        seed=seed, epochs=epochs, cache_dir=cache_dir)  # checks every parameter first
@@ -190,7 +191,7 @@ fmt.table(ranges.assign(dataset=ranges["dataset"].map(summary.paper_dataset_titl
 # %% tags=["hide-input"]
 fmt.table(compare.baseline_accuracies(baseline_report),
           [fmt.run_dataset(), fmt.number("n", "test images"),
-           *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{compare.BASELINE_TITLES[name]} [95% interval]")
+           *[fmt.percent_interval(name, f"{name}_low", f"{name}_high", f"{BASELINE_TITLES[name]} [95% interval]")
              for name in compare.BASELINES]], filename="baselines.csv")
 
 # %% [markdown]

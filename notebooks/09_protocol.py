@@ -22,7 +22,7 @@ from ferlib import compare, figures, findings, protocol, results, study
 from ferlib.chapter import glue_figure, glue_protocol_numbers, glue_values, long_table, open_results, placeholder_figure
 from ferlib import formatting as fmt
 from ferlib.leakage import leakage_frame
-from ferlib.vocabulary import SUBJECT_PROTOCOLS
+from ferlib.vocabulary import BASELINE_TITLES, SUBJECT_PROTOCOLS
 
 results_dir, clock = open_results("09_protocol", results_dir=results_dir)  # checks the parameter first
 committed_runs = results.committed_runs(results_dir)
@@ -330,7 +330,7 @@ fmt.table(leakage_frame(json.loads((results_dir / "leakage.json").read_text())),
 
 # %% tags=["hide-input"]
 glue_values(findings.subject_glues(subject))
-fmt.table(subject, [fmt.run_dataset(), fmt.text("baseline", fmt=compare.BASELINE_TITLES.get),
+fmt.table(subject, [fmt.run_dataset(), fmt.text("baseline", fmt=BASELINE_TITLES.get),
                     fmt.percent("paper_split", "paper's split (seed 0)"),
                     fmt.percent_interval("subject_independent", "low", "high",
                                          "subject-independent [95% interval]"),

@@ -68,12 +68,12 @@ def test_pairs_must_test_the_same_images_with_the_same_labels():
     a = record(paper(2, "jaffe"), JAFFE, JAFFE_TRUE, first(42, 3))
     b = record(paper(2, "jaffe", "fer2013"), JAFFE[:-1] + ["other.tiff"], JAFFE_TRUE, first(42, 3))
     with pytest.raises(ValueError, match="test other images: jaffe/KA.HA41.41.tiff only in the run from scratch"):
-        finetune_pairs.aligned_pair(finetune_pairs.test_rows(a), finetune_pairs.test_rows(b))
+        finetune_pairs.aligned_pair(finetune_pairs.prediction_rows(a), finetune_pairs.prediction_rows(b))
     c = record(paper(2, "jaffe", "fer2013"), JAFFE, [(t + 1) % 7 for t in JAFFE_TRUE], first(42, 3))
     with pytest.raises(ValueError, match="labelled 0 by the run from scratch and 1 by the fine-tune"):
-        finetune_pairs.aligned_pair(finetune_pairs.test_rows(a), finetune_pairs.test_rows(c))
+        finetune_pairs.aligned_pair(finetune_pairs.prediction_rows(a), finetune_pairs.prediction_rows(c))
     shuffled = record(paper(2, "jaffe", "fer2013"), JAFFE[::-1], JAFFE_TRUE[::-1], first(42, 3)[::-1])
-    pair = finetune_pairs.aligned_pair(finetune_pairs.test_rows(a), finetune_pairs.test_rows(shuffled))
+    pair = finetune_pairs.aligned_pair(finetune_pairs.prediction_rows(a), finetune_pairs.prediction_rows(shuffled))
     assert list(pair["source"]) == JAFFE and finetune_pairs.paired_stats(pair)["gain"] == 0
 
 
