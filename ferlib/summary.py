@@ -527,8 +527,9 @@ def _judged(verdicts: pd.DataFrame) -> pd.DataFrame:
 def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | None = None) -> str:
     """Which networks have no fine-tune yet and what their FER2013 runs need on each
     class of processor measured (``"Models 1 and 3 are untested: their FER2013 runs need
-    about 11 and 34 CPU-hours with AVX2 or 3 and 7 with AVX-512 on 2 CPU cores"``), or
-    that every network has one. With ``verdicts`` (:func:`finetune_verdicts`),
+    about 11 and 34 CPU-hours with AVX2 or 3 and 7 with AVX-512 on 2 CPU cores"``); where
+    each has one, which small data sets a network still lacks one on (``"Model 3 has no
+    fine-tune on CK+ (7 classes) yet"``), or that every network has all of them. With ``verdicts`` (:func:`finetune_verdicts`),
     a network whose fine-tunes are all untested (too few paired seeds) is named too, and
     the compute is left out where the reasons differ (``"Models 1 and 3 are untested"``:
     the claims table gives each one's reason)."""
@@ -540,7 +541,16 @@ def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | No
             named = sorted(set(lacking) | set(too_few))
             return f"{_models_text(named)} {'are' if len(named) > 1 else 'is'} untested"
     if not lacking:
-        return "Every network has its fine-tunes, so the paper's question is tested for all three"
+        gaps = {m: [d for d in TARGET_DATASETS if not seed_runs.get((m, d, SOURCE_DATASET))] for m in MODELS}
+        gaps = {m: datasets for m, datasets in gaps.items() if datasets}
+        if not gaps:
+            return "Every network has its fine-tunes, so the paper's question is tested for all three"
+        alike = {}  # the networks that lack the same data sets, named together
+        for m, datasets in gaps.items():
+            alike.setdefault(tuple(datasets), []).append(m)
+        return "; ".join(f"{_models_text(models)} {'have' if len(models) > 1 else 'has'} no fine-tune on "
+                         f"{findings._listed(paper_dataset_title(d) for d in datasets)} yet"
+                         for datasets, models in alike.items())
     times = compute_seconds(missing) if missing is not None else {}
     several = len(lacking) > 1
     cost = (f": {'their' if several else 'its'} FER2013 run{'s' if several else ''} "

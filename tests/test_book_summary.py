@@ -268,8 +268,10 @@ def test_untested_networks_are_named_with_the_compute_they_need():
     assert one == f"Model 3 is untested: its FER2013 run needs {expected[3]} on 2 CPU cores"
     assert sentence.endswith(f"need about {_hours(times[1]['avx2'])} and {_hours(times[3]['avx2'])} CPU-hours "
                              f"with AVX2 on 2 CPU cores")
-    every = {(m, "jaffe", "fer2013"): [object()] for m in (1, 2, 3)}
+    every = {(m, d, "fer2013"): [object()] for m in (1, 2, 3) for d in ("jaffe", "ckplus")}
     assert "tested for all three" in summary.untested_sentence(every, missing)
+    del every[(3, "ckplus", "fer2013")]
+    assert summary.untested_sentence(every, missing) == "Model 3 has no fine-tune on CK+ (7 classes) yet"
     tuned = missing.assign(training="fine-tuned")
     assert summary.compute_needs(tuned) == {}, "a fine-tune's row gives no need of its network's FER2013 run"
 

@@ -52,7 +52,7 @@ def test_the_landing_pages_answer(committed, snapshot):
         "Claims": [f"{row.number}. {row.claim} ({row.status}): paper {row.paper}; ours {row.ours}"
                    for row in claim_rows.itertuples()],
         "Gains": summary.gain_sentence(gain_verdicts),
-        "Untested": summary.untested_sentence(seed_runs, missing_runs),
+        "Untested": summary.untested_sentence(seed_runs, missing_runs, gain_verdicts),
         "New people": summary.subject_sentence(subject_cnn, subject_tuned),
         "People in both parts": summary.leakage_sentence(json.loads((RESULTS / "leakage.json").read_text())),
         "Accuracies": summary.accuracy_sentences(accuracy),
