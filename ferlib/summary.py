@@ -529,11 +529,13 @@ def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | No
     class of processor measured (``"Models 1 and 3 are untested: their FER2013 runs need
     about 11 and 34 CPU-hours with AVX2 or 3 and 7 with AVX-512 on 2 CPU cores"``); where
     each has one, which small data sets a network still lacks one on (``"Model 3 has no
-    fine-tune on CK+ (7 classes) yet"``), or that every network has all of them. With ``verdicts`` (:func:`finetune_verdicts`),
-    a network whose fine-tunes are all untested (too few paired seeds) is named too, and
-    the compute is left out where the reasons differ (``"Models 1 and 3 are untested"``:
+    fine-tune on CK+ (7 classes) yet"``), or that every network has all of them. With
+    ``verdicts`` (:func:`finetune_verdicts`), a network whose fine-tunes are all untested
+    (too few paired seeds) is named too, and the compute is left out where the reasons differ (``"Models 1 and 3 are untested"``:
     the claims table gives each one's reason)."""
-    lacking = [m for m in MODELS if not any(seed_runs.get((m, d, SOURCE_DATASET)) for d in TARGET_DATASETS)]
+    gaps = {m: [d for d in TARGET_DATASETS if not seed_runs.get((m, d, SOURCE_DATASET))] for m in MODELS}
+    gaps = {m: datasets for m, datasets in gaps.items() if datasets}  # the data sets each network lacks
+    lacking = [m for m, datasets in gaps.items() if len(datasets) == len(TARGET_DATASETS)]
     if verdicts is not None and not verdicts.empty and "verdict" in verdicts:
         with_verdicts = set(verdicts["model"].astype(int)) - set(_judged(verdicts)["model"].astype(int))
         too_few = [m for m in MODELS if m in with_verdicts and m not in lacking]
@@ -541,8 +543,6 @@ def untested_sentence(seed_runs: dict, missing=None, verdicts: pd.DataFrame | No
             named = sorted(set(lacking) | set(too_few))
             return f"{_models_text(named)} {'are' if len(named) > 1 else 'is'} untested"
     if not lacking:
-        gaps = {m: [d for d in TARGET_DATASETS if not seed_runs.get((m, d, SOURCE_DATASET))] for m in MODELS}
-        gaps = {m: datasets for m, datasets in gaps.items() if datasets}
         if not gaps:
             return "Every network has its fine-tunes, so the paper's question is tested for all three"
         alike = {}  # the networks that lack the same data sets, named together
